@@ -1,0 +1,1 @@
+"""Bundled data shipped inside the wheel as ``rnnviz.assets``: texts, presets and icons."""

@@ -1,0 +1,123 @@
+"""What every task provides to the trainer and the views.
+
+A task is pure NumPy: it knows its vocabulary or input/output sizes, draws batches from the run's
+seeded generator, owns a probe sequence for the heatmaps, decodes inputs/outputs for display, and
+evaluates a model with metrics that mean something to a student.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.core.model import Model
+
+
+class TaskInputError(ValueError):
+    """Bad user input to a task (file, probe text, option); the message is one line with the fix."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One training batch.
+
+    Attributes
+    ----------
+    x : ndarray
+        (B, T) int64 token ids, or (B, T, D) float input vectors.
+    y : ndarray
+        (B, T) int64 target ids (softmax head), or (B, T, O) float targets (sigmoid/linear heads).
+    mask : ndarray or None
+        (B, T) float loss weights; None means every step counts.
+    reset : bool
+        True when these sequences do not continue the previous batch (state must start from zero).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    mask: np.ndarray | None = None
+    reset: bool = True
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The fixed sequence the heatmaps show (batch of one, batch dimension included).
+
+    Attributes
+    ----------
+    x, y, mask : ndarray
+        As in :class:`Batch`, with B = 1.
+    labels : tuple[str, ...]
+        (T,) one short display label per time step: the input character or bits.
+    text : str
+        The probe as the user would edit it.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    mask: np.ndarray | None
+    labels: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A task's evaluation of a model.
+
+    Attributes
+    ----------
+    metrics : dict[str, float]
+        Named figures, e.g. {"val_loss": 1.31, "bpc": 1.89} or {"bit_accuracy": 0.99}.
+    text : str
+        What to show in the samples panel: generated text, or "a + b = predicted (true)" lines.
+    marks : tuple[tuple[int, int], ...]
+        Optional (start, end) character ranges of ``text`` to highlight (e.g. wrong bits).
+    """
+
+    metrics: dict[str, float]
+    text: str
+    marks: tuple[tuple[int, int], ...] = ()
+
+
+class Task(ABC):
+    """Base class of all tasks. Subclasses set the class attributes and implement the methods."""
+
+    name: str  # registry key, e.g. "text", "binary-addition"
+    title: str  # display name
+    input_kind: str  # "tokens" or "vectors"
+    head: str  # "softmax", "sigmoid" or "linear"
+
+    @property
+    @abstractmethod
+    def input_size(self) -> int:
+        """Vocabulary size (tokens) or input vector width (vectors)."""
+
+    @property
+    @abstractmethod
+    def output_size(self) -> int:
+        """Number of output units."""
+
+    @abstractmethod
+    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
+        """An endless stream of batches drawn with ``rng``."""
+
+    @abstractmethod
+    def probe(self) -> Probe:
+        """The current probe sequence."""
+
+    @abstractmethod
+    def set_probe(self, text: str) -> None:
+        """Replace the probe from user text; raises TaskInputError with a clear message."""
+
+    @abstractmethod
+    def evaluate(self, model: Model, rng: np.random.Generator, **options: Any) -> Evaluation:
+        """Task metrics and display text for ``model`` (sample text for the text task)."""
+
+    @abstractmethod
+    def meta(self) -> dict[str, Any]:
+        """JSON-safe description (options, vocabulary) saved with checkpoints."""
