@@ -64,7 +64,7 @@ class ModelConfig:
     input_kind: str = "tokens"
     # Vocabulary size for tokens, vector width for vectors; the task fills this in.
     input_size: int = 65
-    # 100 units: the size of the classic character-level tutorials, small enough to watch every unit.
+    # 100 units: the classic character-level tutorials' size, small enough to watch every unit.
     hidden: int = 100
     # Output units (vocabulary size, bits, or series dimension); the task fills this in.
     output_size: int = 65
@@ -90,7 +90,9 @@ class ModelConfig:
         _check_range(o, "output_size", self.output_size, 1, 1_000_000)
         _check_range(o, "forget_bias", self.forget_bias, -100.0, 100.0)
         if self.nonlinearity != "tanh" and self.cell != "rnn":
-            raise ConfigError(f"model.nonlinearity = {self.nonlinearity!r} applies to the rnn cell only")
+            raise ConfigError(
+                f"model.nonlinearity = {self.nonlinearity!r} applies to the rnn cell only"
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,7 +107,7 @@ class ModelConfig:
 class OptimConfig:
     """The optimiser and gradient clipping; every field may change between training steps."""
 
-    # Adam is the most forgiving optimiser for a first run; the tutorials' Adagrad/RMSprop/SGD are one click away.
+    # Adam is the most forgiving optimiser for a first run; Adagrad/RMSprop/SGD are one click away.
     name: str = "adam"
     # 0.01 is the character-LSTM tutorial's Adam rate; presets override it per optimiser.
     lr: float = 0.01
@@ -152,13 +154,13 @@ class TrainConfig:
 
     # Sequence length 25: min-char-rnn's BPTT window, long enough to see gradients fade.
     seq_len: int = 25
-    # Batch 1 reproduces the tutorials; larger batches are much faster per token (see `rnnviz bench`).
+    # Batch 1 reproduces the tutorials; larger batches are faster per token (see `rnnviz bench`).
     batch: int = 1
     # One seed fixes initial weights, batch order and samples: same seed, same numbers.
     seed: int = 0
     # Stateful: the last state of one batch seeds the next, as char-rnn does along a text stream.
     stateful: bool = True
-    # A text sample or task evaluation every 500 steps keeps the demo lively without slowing training.
+    # A sample or task evaluation every 500 steps keeps the demo lively without slowing training.
     sample_every: int = 500
     # Validation loss every 1000 steps: cheap, and frequent enough to draw a curve.
     eval_every: int = 1000

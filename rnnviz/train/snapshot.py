@@ -8,7 +8,6 @@ round-trips through ``to_dict``/``from_dict`` (arrays as lists) so a run can be 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
