@@ -1,0 +1,252 @@
+"""Bounded training history: every step's loss and gradient norm, in a few hundred kilobytes.
+
+The most recent steps are kept exactly. Older steps are folded into buckets that keep the
+minimum, mean and maximum of each series; when the buckets run out, neighbouring buckets merge
+pairwise and the bucket width doubles. Memory is therefore fixed by the two capacities, whatever
+the number of steps: the defaults hold a million steps (or a billion) in about half a megabyte,
+with full resolution for the last 4,096 to 8,192 steps and at most 4,096 buckets before that.
+
+Only finite values are recorded; the trainer does not record a step that diverged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+SERIES = ("loss", "grad_norm")
+
+# Exponential smoothing of the training loss, as min-char-rnn does (0.999 old + 0.001 new).
+SMOOTHING = 0.001
+
+
+class History:
+    """Loss and gradient-norm history of a run with bounded memory.
+
+    Parameters
+    ----------
+    window : int
+        Steps kept exactly (at least; up to ``2 * window`` before the oldest half is folded).
+    max_buckets : int
+        Capacity of the bucket arrays for older steps; must be even.
+    """
+
+    def __init__(self, window: int = 4096, max_buckets: int = 4096) -> None:
+        if window < 1 or max_buckets < 2 or max_buckets % 2:
+            raise ValueError("window must be >= 1 and max_buckets an even number >= 2")
+        self.window = int(window)
+        self.max_buckets = int(max_buckets)
+        # Exact recent steps: filled up to 2 * window, then the oldest window is folded.
+        self._steps = np.zeros(2 * self.window, dtype=np.int64)  # (2W,)
+        self._values = np.zeros((2 * self.window, 2), dtype=np.float64)  # (2W, 2) loss, grad
+        self._n = 0
+        # Buckets of older steps: first step, count, and per series min / sum / max.
+        self._b_start = np.zeros(self.max_buckets, dtype=np.int64)  # (NB,)
+        self._b_count = np.zeros(self.max_buckets, dtype=np.int64)  # (NB,)
+        self._b_min = np.zeros((self.max_buckets, 2), dtype=np.float64)  # (NB, 2)
+        self._b_sum = np.zeros((self.max_buckets, 2), dtype=np.float64)  # (NB, 2)
+        self._b_max = np.zeros((self.max_buckets, 2), dtype=np.float64)  # (NB, 2)
+        self._nb = 0
+        self.width = 1  # steps per full bucket (a power of two)
+        self.count = 0  # steps recorded in total
+        self.smoothed = float("nan")  # EMA of the loss, nan before the first step
+
+    # ------------------------------------------------------------------ recording
+    def append(self, step: int, loss: float, grad_norm: float) -> None:
+        """Record one training step (``loss`` in nats, ``grad_norm`` before clipping)."""
+        if self._n == 2 * self.window:
+            self._fold()
+        i = self._n
+        self._steps[i] = step
+        self._values[i, 0] = loss
+        self._values[i, 1] = grad_norm
+        self._n = i + 1
+        self.count += 1
+        s = self.smoothed
+        self.smoothed = loss if s != s else (1.0 - SMOOTHING) * s + SMOOTHING * loss
+
+    def clear(self) -> None:
+        """Forget everything (a reset run starts a new history)."""
+        self._n = 0
+        self._nb = 0
+        self.width = 1
+        self.count = 0
+        self.smoothed = float("nan")
+
+    def _fold(self) -> None:
+        """Move the oldest ``window`` exact steps into buckets."""
+        w = self.window
+        self._add_to_buckets(self._steps[:w], self._values[:w])
+        self._steps[:w] = self._steps[w:]
+        self._values[:w] = self._values[w:]
+        self._n = w
+
+    def _add_to_buckets(self, steps: np.ndarray, values: np.ndarray) -> None:
+        """Append contiguous steps (n,) with values (n, 2) to the bucket arrays."""
+        pos = 0
+        n = len(steps)
+        while pos < n:
+            nb = self._nb
+            if nb > 0 and self._b_count[nb - 1] < self.width:
+                # Top up the last, partial bucket.
+                j = nb - 1
+                take = min(self.width - int(self._b_count[j]), n - pos)
+                v = values[pos : pos + take]  # (take, 2)
+                self._b_min[j] = np.minimum(self._b_min[j], v.min(axis=0))
+                self._b_max[j] = np.maximum(self._b_max[j], v.max(axis=0))
+                self._b_sum[j] += v.sum(axis=0)
+                self._b_count[j] += take
+                pos += take
+                continue
+            if nb == self.max_buckets:
+                self._merge_pairs()
+                continue
+            # Open as many full buckets as fit (the last one may be partial).
+            k = min((n - pos + self.width - 1) // self.width, self.max_buckets - nb)
+            full = min(k, (n - pos) // self.width)
+            if full > 0:
+                v = values[pos : pos + full * self.width].reshape(full, self.width, 2)
+                sl = slice(nb, nb + full)
+                self._b_start[sl] = steps[pos : pos + full * self.width : self.width]
+                self._b_count[sl] = self.width
+                self._b_min[sl] = v.min(axis=1)
+                self._b_max[sl] = v.max(axis=1)
+                self._b_sum[sl] = v.sum(axis=1)
+                self._nb = nb + full
+                pos += full * self.width
+            elif k > 0:
+                # Fewer than `width` steps left: they start a new partial bucket.
+                v = values[pos:n]
+                self._b_start[nb] = steps[pos]
+                self._b_count[nb] = n - pos
+                self._b_min[nb] = v.min(axis=0)
+                self._b_max[nb] = v.max(axis=0)
+                self._b_sum[nb] = v.sum(axis=0)
+                self._nb = nb + 1
+                pos = n
+
+    def _merge_pairs(self) -> None:
+        """Halve the number of buckets by merging neighbours; the bucket width doubles."""
+        nb = self._nb
+        half = nb // 2
+        a, b = slice(0, 2 * half, 2), slice(1, 2 * half, 2)
+        start = self._b_start[a].copy()
+        count = self._b_count[a] + self._b_count[b]
+        bmin = np.minimum(self._b_min[a], self._b_min[b])
+        bmax = np.maximum(self._b_max[a], self._b_max[b])
+        bsum = self._b_sum[a] + self._b_sum[b]
+        self._b_start[:half] = start
+        self._b_count[:half] = count
+        self._b_min[:half] = bmin
+        self._b_max[:half] = bmax
+        self._b_sum[:half] = bsum
+        if nb % 2:  # an odd last bucket stays on its own
+            for arr in (self._b_start, self._b_count, self._b_min, self._b_max, self._b_sum):
+                arr[half] = arr[nb - 1]
+            half += 1
+        self._nb = half
+        self.width *= 2
+
+    # ------------------------------------------------------------------ reading
+    def series(self, which: str = "loss") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The whole history of one series, oldest first.
+
+        Parameters
+        ----------
+        which : {"loss", "grad_norm"}
+
+        Returns
+        -------
+        steps : ndarray
+            (n,) float64 step of each point: the centre of a bucket, or the exact step.
+        lo, mean, hi : ndarray
+            (n,) float64 minimum, mean and maximum over each point's steps (all equal for
+            exact steps).
+        """
+        if which not in SERIES:
+            raise ValueError(f"series {which!r}: choose one of {', '.join(SERIES)}")
+        k = SERIES.index(which)
+        nb, n = self._nb, self._n
+        count = self._b_count[:nb].astype(np.float64)  # (nb,)
+        b_steps = self._b_start[:nb] + (count - 1.0) / 2.0  # (nb,)
+        exact = self._values[:n, k]  # (n,)
+        steps = np.concatenate([b_steps, self._steps[:n].astype(np.float64)])
+        lo = np.concatenate([self._b_min[:nb, k], exact])
+        mean = np.concatenate([self._b_sum[:nb, k] / np.maximum(count, 1.0), exact])
+        hi = np.concatenate([self._b_max[:nb, k], exact])
+        return steps, lo, mean, hi
+
+    def recent(self, which: str = "loss") -> tuple[np.ndarray, np.ndarray]:
+        """The exactly kept recent steps: (steps (n,) int64, values (n,) float64), copies."""
+        k = SERIES.index(which)
+        return self._steps[: self._n].copy(), self._values[: self._n, k].copy()
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the history's arrays, in bytes (fixed at construction)."""
+        arrays = (self._steps, self._values, self._b_start, self._b_count)
+        arrays += (self._b_min, self._b_sum, self._b_max)
+        return int(sum(a.nbytes for a in arrays))
+
+    def __len__(self) -> int:
+        return self.count
+
+    # ------------------------------------------------------------------ persistence
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON-safe scalars and the (trimmed) arrays, for a checkpoint."""
+        meta = {
+            "window": self.window,
+            "max_buckets": self.max_buckets,
+            "width": self.width,
+            "count": self.count,
+            "smoothed": None if self.smoothed != self.smoothed else float(self.smoothed),
+        }
+        nb, n = self._nb, self._n
+        arrays = {
+            "steps": self._steps[:n].copy(),
+            "values": self._values[:n].copy(),
+            "b_start": self._b_start[:nb].copy(),
+            "b_count": self._b_count[:nb].copy(),
+            "b_min": self._b_min[:nb].copy(),
+            "b_sum": self._b_sum[:nb].copy(),
+            "b_max": self._b_max[:nb].copy(),
+        }
+        return meta, arrays
+
+    @classmethod
+    def from_state_dict(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> History:
+        """Rebuild a history saved by :meth:`state_dict`; raises ValueError if inconsistent."""
+        try:
+            h = cls(int(meta["window"]), int(meta["max_buckets"]))
+            width, count = int(meta["width"]), int(meta["count"])
+            smoothed = meta["smoothed"]
+            steps, values = arrays["steps"], arrays["values"]
+            b = [arrays[k] for k in ("b_start", "b_count", "b_min", "b_sum", "b_max")]
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"history: missing or malformed field {exc}") from None
+        n, nb = len(steps), len(b[0])
+        ok = (
+            steps.shape == (n,)
+            and values.shape == (n, 2)
+            and n <= 2 * h.window
+            and nb <= h.max_buckets
+            and all(x.shape[0] == nb for x in b)
+            and all(x.shape == (nb, 2) for x in b[2:])
+            and width >= 1
+            and steps.dtype.kind == "i"
+            and b[0].dtype.kind == "i"
+            and b[1].dtype.kind == "i"
+        )
+        if not ok:
+            raise ValueError("history: array shapes do not match its metadata")
+        h._steps[:n] = steps
+        h._values[:n] = values
+        h._n = n
+        for dst, src in zip((h._b_start, h._b_count, h._b_min, h._b_sum, h._b_max), b, strict=True):
+            dst[:nb] = src
+        h._nb = nb
+        h.width = width
+        h.count = count
+        h.smoothed = float("nan") if smoothed is None else float(smoothed)
+        return h

@@ -1,0 +1,95 @@
+"""History keeps every step's loss and gradient norm in fixed memory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz.train.history import History
+
+
+def _fill(h: History, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    loss = rng.random(n) * 3.0
+    grad = rng.random(n) * 10.0
+    for s in range(n):
+        h.append(s, float(loss[s]), float(grad[s]))
+    return loss, grad
+
+
+def test_short_history_is_exact() -> None:
+    h = History(window=8, max_buckets=4)
+    loss, _ = _fill(h, 10)
+    steps, lo, mean, hi = h.series("loss")
+    assert len(h) == 10
+    np.testing.assert_array_equal(steps, np.arange(10))
+    np.testing.assert_array_equal(lo, loss)
+    np.testing.assert_array_equal(mean, hi)
+
+
+@pytest.mark.parametrize("n", [17, 100, 333, 1000])
+def test_buckets_preserve_min_mean_max_and_cover_every_step(n: int) -> None:
+    h = History(window=4, max_buckets=6)
+    loss, grad = _fill(h, n, seed=n)
+    for which, ref in (("loss", loss), ("grad_norm", grad)):
+        steps, lo, mean, hi = h.series(which)
+        assert np.all(np.diff(steps) > 0)
+        assert lo.min() == ref.min() and hi.max() == ref.max()
+        # Each point's mean is the mean over a contiguous range of steps; recover the ranges.
+        assert lo.shape == mean.shape == hi.shape == steps.shape
+        assert np.all(lo <= mean + 1e-12) and np.all(mean <= hi + 1e-12)
+    # Total mass is preserved: sum of bucket sums == sum of all losses.
+    nb = h._nb
+    total = h._b_sum[:nb, 0].sum() + h._values[: h._n, 0].sum()
+    assert total == pytest.approx(loss.sum())
+    assert h._b_count[:nb].sum() + h._n == n
+    assert nb <= 6 and h._n <= 8
+    # The last 4 steps are always exact.
+    rs, rv = h.recent("loss")
+    np.testing.assert_array_equal(rv[-4:], loss[-4:])
+    np.testing.assert_array_equal(rs[-4:], np.arange(n - 4, n))
+
+
+def test_smoothed_loss_follows_min_char_rnn_rule() -> None:
+    h = History()
+    h.append(0, 4.0, 1.0)
+    h.append(1, 2.0, 1.0)
+    assert h.smoothed == pytest.approx(0.999 * 4.0 + 0.001 * 2.0)
+
+
+def test_million_steps_fit_in_a_few_megabytes() -> None:
+    h = History()
+    # Append a million steps through the public method (this is the cost per training step).
+    loss = np.linspace(4.0, 1.0, 1_000_000)
+    append = h.append
+    for s, v in enumerate(loss.tolist()):
+        append(s, v, 1.0)
+    assert len(h) == 1_000_000
+    assert h.nbytes < 1_000_000  # about 0.5 MB, whatever the number of steps
+    steps, lo, _mean, hi = h.series("loss")
+    assert len(steps) <= h.max_buckets + 2 * h.window
+    assert lo[0] == pytest.approx(loss[: h.width].min())
+    assert hi[-1] == loss[-1]
+
+
+def test_state_dict_round_trip_continues_identically() -> None:
+    a = History(window=4, max_buckets=4)
+    _fill(a, 50)
+    meta, arrays = a.state_dict()
+    b = History.from_state_dict(meta, arrays)
+    for s in range(50, 80):
+        a.append(s, s * 0.5, 1.0)
+        b.append(s, s * 0.5, 1.0)
+    for which in ("loss", "grad_norm"):
+        for x, y in zip(a.series(which), b.series(which), strict=True):
+            np.testing.assert_array_equal(x, y)
+    assert a.smoothed == b.smoothed and len(a) == len(b)
+
+
+def test_inconsistent_state_is_rejected() -> None:
+    meta, arrays = History(window=4, max_buckets=4).state_dict()
+    arrays["values"] = np.zeros((3, 5))
+    with pytest.raises(ValueError, match="history"):
+        History.from_state_dict(meta, arrays)
+    with pytest.raises(ValueError, match="history"):
+        History.from_state_dict({}, arrays)
