@@ -1,0 +1,202 @@
+"""Finite-difference gradient check in float64.
+
+For every parameter entry θ_k (and every entry of the initial state), the analytic gradient from
+``Model.backward`` is compared with the central difference
+
+    n_k = (L(θ + ε e_k) - L(θ - ε e_k)) / (2ε)
+
+of the objective L = (1/B) Σ_b Σ_t mask_bt l_bt + Σ dfinal * final (a random linear read-out of
+the final state, so the gradient arriving from a later batch is checked too). The error reported
+per parameter is the relative error of the whole gradient, ||a - n|| / (||a|| + ||n||).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.config import ModelConfig
+from rnnviz.core.model import Model
+from rnnviz.core.types import Intervention
+
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One checked array: a parameter or an initial state ("h0", "c0")."""
+
+    cell: str
+    head: str
+    param: str
+    size: int
+    max_abs_err: float
+    rel_err: float
+
+    @property
+    def ok(self) -> bool:
+        return self.rel_err < TOLERANCE
+
+
+def _rel(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
+    diff = float(np.linalg.norm(a - n))
+    denom = float(np.linalg.norm(a) + np.linalg.norm(n))
+    rel = diff / denom if denom > 1e-10 else diff
+    return float(np.abs(a - n).max(initial=0.0)), rel
+
+
+def random_problem(cfg: ModelConfig, rng: np.random.Generator, batch: int, length: int) -> dict:
+    """Random inputs, targets, mask (with some zeros), initial state and final-state read-out."""
+    B, T, O, I = batch, length, cfg.output_size, cfg.input_size
+    if cfg.input_kind == "tokens":
+        x = rng.integers(0, I, size=(B, T))
+    else:
+        x = rng.normal(size=(B, T, I))
+    if cfg.head == "softmax":
+        y = rng.integers(0, O, size=(B, T))
+    elif cfg.head == "sigmoid":
+        y = rng.uniform(0.0, 1.0, size=(B, T, O))
+    else:
+        y = rng.normal(size=(B, T, O))
+    mask = (rng.uniform(size=(B, T)) > 0.25).astype(np.float64)
+    carried = ("h", "c") if cfg.cell == "lstm" else ("h",)
+    lo = 0.05 if cfg.cell == "rnn" and cfg.nonlinearity == "sigmoid" else -0.5
+    state0 = {k: rng.uniform(lo, 0.5, size=(B, cfg.hidden)) for k in carried}
+    dfinal = {k: rng.normal(size=(B, cfg.hidden)) for k in carried}
+    return {"x": x, "y": y, "mask": mask, "state0": state0, "dfinal": dfinal}
+
+
+def gradcheck_model(
+    model: Model,
+    rng: np.random.Generator,
+    batch: int = 2,
+    length: int = 5,
+    eps: float = 1e-6,
+    intervention: Intervention | list[Intervention] | None = None,
+) -> list[CheckRow]:
+    """Compare ``model.backward`` with central differences on a random problem.
+
+    Parameters
+    ----------
+    model : Model
+        Checked in float64 (a float64 copy is made; the model itself is not changed).
+    rng : numpy.random.Generator
+        Draws the random problem.
+    batch, length : int
+        Problem size (keep it small: two forward passes per parameter entry).
+
+    Returns
+    -------
+    list of CheckRow
+        One row per parameter, then one per initial-state array ("h0", "c0").
+    """
+    m = model.astype("float64")
+    cfg = m.cfg
+    prob = random_problem(cfg, rng, batch, length)
+    x, y, mask, state0, dfinal = (prob[k] for k in ("x", "y", "mask", "state0", "dfinal"))
+    B = batch
+
+    def objective() -> float:
+        tr = m.forward(x, y, mask, state0=state0, intervention=intervention)
+        read = sum(float(np.sum(dfinal[k] * tr.final[k])) for k in dfinal)
+        return float(tr.loss_t.sum()) / B + read
+
+    tr = m.forward(x, y, mask, state0=state0, intervention=intervention)
+    grads, flow = m.backward(tr, dfinal=dfinal)
+    analytic = m.grad_views(grads)
+    out: list[CheckRow] = []
+    for name, view in m.p.items():
+        num = np.zeros_like(view)
+        flat, nflat = view.reshape(-1), num.reshape(-1)
+        for k in range(flat.size):
+            old = flat[k]
+            flat[k] = old + eps
+            lp = objective()
+            flat[k] = old - eps
+            lm = objective()
+            flat[k] = old
+            nflat[k] = (lp - lm) / (2 * eps)
+        err, rel = _rel(analytic[name], num)
+        out.append(CheckRow(cfg.cell, cfg.head, name, view.size, err, rel))
+    for name, s in state0.items():
+        num = np.zeros_like(s)
+        for idx in np.ndindex(s.shape):
+            old = s[idx]
+            s[idx] = old + eps
+            lp = objective()
+            s[idx] = old - eps
+            lm = objective()
+            s[idx] = old
+            num[idx] = (lp - lm) / (2 * eps)
+        err, rel = _rel(flow.dstate0[name], num)
+        out.append(CheckRow(cfg.cell, cfg.head, f"{name}0", s.size, err, rel))
+    return out
+
+
+def _cell_label(cfg: ModelConfig) -> str:
+    return f"rnn-{cfg.nonlinearity}" if cfg.cell == "rnn" else cfg.cell
+
+
+def check_configs(hidden: int = 3, vocab: int = 4) -> list[ModelConfig]:
+    """Every cell (both RNN nonlinearities) x every head, small sizes, float64."""
+    cfgs = []
+    for cell, nl in (("rnn", "tanh"), ("rnn", "sigmoid"), ("lstm", "tanh"), ("gru", "tanh")):
+        for head in ("softmax", "sigmoid", "linear"):
+            kind = "tokens" if head == "softmax" else "vectors"
+            cfgs.append(
+                ModelConfig(
+                    cell=cell,
+                    nonlinearity=nl,
+                    input_kind=kind,
+                    input_size=vocab if kind == "tokens" else 3,
+                    hidden=hidden,
+                    output_size=vocab if head == "softmax" else 2,
+                    head=head,
+                    init="uniform",
+                    forget_bias=0.5,
+                    dtype="float64",
+                )
+            )
+    return cfgs
+
+
+def cli(argv: list[str]) -> int:
+    """``rnnviz gradcheck``: check every cell x head; exit 0 only if every check passes."""
+    ap = argparse.ArgumentParser(prog="rnnviz gradcheck", description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--seeds", type=int, default=3, help="random problems per cell and head (default 3)"
+    )
+    ap.add_argument("--hidden", type=int, default=3, help="hidden units (default 3)")
+    ap.add_argument("--batch", type=int, default=2, help="sequences per batch (default 2)")
+    ap.add_argument(
+        "--lengths", default="1,5,12", help="comma-separated sequence lengths (default 1,5,12)"
+    )
+    args = ap.parse_args(argv)
+    try:
+        lengths = [int(s) for s in args.lengths.split(",") if s.strip()]
+    except ValueError:
+        ap.error(f"--lengths {args.lengths!r}: expected comma-separated integers such as 1,5,12")
+    if args.seeds < 1 or args.hidden < 1 or args.batch < 1 or not lengths or min(lengths) < 1:
+        ap.error("--seeds, --hidden, --batch and every length must be at least 1")
+    worst: dict[tuple[str, str, str], CheckRow] = {}
+    for cfg in check_configs(hidden=args.hidden):
+        for seed in range(args.seeds):
+            for T in lengths:
+                rng = np.random.default_rng(seed)
+                model = Model(cfg, rng)
+                for row in gradcheck_model(model, rng, batch=args.batch, length=T):
+                    key = (_cell_label(cfg), row.head, row.param)
+                    if key not in worst or row.rel_err > worst[key].rel_err:
+                        worst[key] = row
+    print(f"{'cell':<12}{'head':<9}{'param':<7}{'size':>6}{'max abs err':>14}{'rel err':>12}  ok")
+    for (cell, head, param), row in worst.items():
+        ok = "yes" if row.ok else "NO"
+        cols = f"{cell:<12}{head:<9}{param:<7}{row.size:>6}"
+        print(f"{cols}{row.max_abs_err:>14.2e}{row.rel_err:>12.2e}  {ok}")
+    max_rel = max(r.rel_err for r in worst.values())
+    print(f"max relative error: {max_rel:.3e}")
+    sys.stdout.flush()
+    return 0 if all(r.ok for r in worst.values()) else 1

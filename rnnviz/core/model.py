@@ -1,0 +1,370 @@
+"""The network: input layer + recurrent cell + output head, with exact backpropagation through time.
+
+Forward, for a batch of B sequences of length T (batch-first public shapes)::
+
+    ax_t = W_x[x_t] + b          tokens: a row gather, never a one-hot product
+    ax_t = x_t W_x + b           real vectors: one GEMM over all T*B rows before the time loop
+    h_t, ... = cell(ax_t, h_{t-1}, ...)            the only part that runs step by step
+    z_t = h_t W_y + b_y          one GEMM over all T*B rows after the loop
+    p_t, l_t = head(z_t, y_t)    per-step loss in nats
+
+Objective: L = (1/B) Σ_b Σ_t mask_bt l_bt. ``Trace.loss`` = Σ mask l / Σ mask (nats per step).
+
+Backward mirrors it: the head gradient and dW_y, db_y are single GEMMs over all rows, the cell
+back-propagates through time, then dW_h = Σ_t h_{t-1}^T da_t and dW_x = onehot(x)^T dax
+(or x^T dax) are one GEMM each. All parameters live in one flat array ``params`` so the
+optimiser updates them with a handful of vectorised operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from rnnviz.config import ConfigError, ModelConfig
+from rnnviz.core._ops import blas_threads, feature_major, rows
+from rnnviz.core.gru import GRUCell
+from rnnviz.core.heads import make_head
+from rnnviz.core.init import init_weights
+from rnnviz.core.lstm import LSTMCell
+from rnnviz.core.rnn import RNNCell
+from rnnviz.core.types import GradFlow, Intervention, StateSpec, Trace
+
+CELL_CLASSES = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
+# Above this vocabulary size the token-weight gradient uses a scatter-add instead of a one-hot GEMM.
+ONEHOT_MAX_VOCAB = 4096
+
+
+class Model:
+    """A recurrent network whose parameters are views into one flat array.
+
+    Parameters
+    ----------
+    cfg : ModelConfig
+        The architecture (validated here; mistakes raise ConfigError).
+    rng : numpy.random.Generator
+        Draws the initial weights (see rnnviz.core.init).
+    """
+
+    def __init__(
+        self, cfg: ModelConfig, rng: np.random.Generator | None = None, *, params=None
+    ) -> None:
+        if not isinstance(cfg, ModelConfig):
+            raise ConfigError("model: expected a ModelConfig")
+        cfg.validate()
+        self.cfg = cfg
+        self.dtype = np.dtype(cfg.dtype)
+        H, I, O = cfg.hidden, cfg.input_size, cfg.output_size
+        self.cell = CELL_CLASSES[cfg.cell](H, cfg.nonlinearity)
+        self.head = make_head(cfg.head)
+        G = self.cell.G
+        shapes = [("W_x", (I, G * H)), ("W_h", (H, G * H)), ("b", (G * H,))]
+        shapes += self.cell.extra_params()
+        shapes += [("W_y", (H, O)), ("b_y", (O,))]
+        self._shapes = dict(shapes)
+        self._slices: dict[str, slice] = {}
+        offset = 0
+        for name, shape in shapes:
+            n = int(np.prod(shape))
+            self._slices[name] = slice(offset, offset + n)
+            offset += n
+        if params is not None:
+            self.params = np.array(params, dtype=self.dtype, copy=True)  # (P,)
+            if self.params.shape != (offset,):
+                raise ValueError(f"model: expected {offset} parameters, got {self.params.shape}")
+        else:
+            if rng is None:
+                raise ConfigError("model: a numpy.random.Generator is needed to initialise weights")
+            self.params = np.zeros(offset, dtype=self.dtype)  # (P,)
+        self.p = self.grad_views(self.params)
+        if params is None:
+            w = init_weights(cfg.init, rng, I, H, G, O)
+            for name, value in w.items():
+                self.p[name][...] = value
+            if cfg.cell == "lstm":
+                self.p["b"][H : 2 * H] = cfg.forget_bias  # forget-gate block
+
+    # --- description ----------------------------------------------------------------------------
+    @property
+    def specs(self) -> tuple[StateSpec, ...]:
+        return self.cell.specs
+
+    @property
+    def carried(self) -> tuple[str, ...]:
+        return self.cell.carried
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(self._slices)
+
+    def grad_views(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """name -> view of a flat (P,) array shaped like that parameter."""
+        return {n: flat[s].reshape(self._shapes[n]) for n, s in self._slices.items()}
+
+    def zero_state(self, B: int) -> dict[str, np.ndarray]:
+        """name -> (B, H) zeros for every carried state."""
+        return {k: np.zeros((B, self.cfg.hidden), self.dtype) for k in self.carried}
+
+    # --- copies and persistence -----------------------------------------------------------------
+    def copy(self) -> Model:
+        return Model(self.cfg, params=self.params)
+
+    def astype(self, dtype: str) -> Model:
+        cfg = ModelConfig.from_dict({**self.cfg.to_dict(), "dtype": str(np.dtype(dtype))})
+        return Model(cfg, params=self.params)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {n: v.copy() for n, v in self.p.items()}
+
+    def load_state_dict(self, d: dict[str, np.ndarray]) -> None:
+        missing = sorted(set(self.p) - set(d))
+        extra = sorted(set(d) - set(self.p))
+        if missing or extra:
+            raise ValueError(
+                f"model weights: missing {missing or 'none'}, unexpected {extra or 'none'}"
+            )
+        for n, view in self.p.items():
+            a = np.asarray(d[n])
+            if a.shape != view.shape:
+                raise ValueError(f"model weights: {n} has shape {a.shape}, expected {view.shape}")
+        for n, view in self.p.items():
+            view[...] = d[n]
+
+    # --- checks ---------------------------------------------------------------------------------
+    def _inputs(self, x: np.ndarray) -> tuple[np.ndarray, int, int]:
+        cfg = self.cfg
+        x = np.asarray(x)
+        if cfg.input_kind == "tokens":
+            if x.ndim != 2 or not np.issubdtype(x.dtype, np.integer):
+                raise ValueError(
+                    f"model input: expected (B, T) integer token ids, got {x.dtype} {x.shape}"
+                )
+            if x.size and (x.min() < 0 or x.max() >= cfg.input_size):
+                raise ValueError(f"model input: token ids must lie in [0, {cfg.input_size})")
+        elif x.ndim != 3 or x.shape[2] != cfg.input_size:
+            raise ValueError(
+                f"model input: expected (B, T, {cfg.input_size}) vectors, got {x.shape}"
+            )
+        B, T = x.shape[:2]
+        if B < 1 or T < 1:
+            raise ValueError(f"model input: empty batch or sequence {x.shape}")
+        return x, B, T
+
+    def _targets(self, y: np.ndarray, B: int, T: int) -> np.ndarray:
+        O = self.cfg.output_size
+        y = np.asarray(y)
+        if self.head.target_kind == "index":
+            if y.shape != (B, T) or not np.issubdtype(y.dtype, np.integer):
+                raise ValueError(
+                    f"model targets: expected ({B}, {T}) integer classes, got {y.dtype} {y.shape}"
+                )
+            if y.min() < 0 or y.max() >= O:
+                raise ValueError(f"model targets: classes must lie in [0, {O})")
+            return np.ascontiguousarray(y.T).reshape(T * B)  # (T*B,)
+        if y.shape != (B, T, O):
+            raise ValueError(f"model targets: expected ({B}, {T}, {O}) values, got {y.shape}")
+        return np.ascontiguousarray(y.transpose(1, 0, 2), dtype=self.dtype).reshape(T * B, O)
+
+    def _clamps(self, intervention, T: int) -> dict[int, list[tuple[str, int, float]]]:
+        if intervention is None:
+            return {}
+        items: Sequence[Intervention] = (
+            [intervention] if isinstance(intervention, Intervention) else list(intervention)
+        )
+        clamps: dict[int, list[tuple[str, int, float]]] = {}
+        for iv in items:
+            if iv.state not in self.carried:
+                raise ValueError(
+                    f"intervention: state {iv.state!r} cannot be clamped; use {self.carried}"
+                )
+            if not 0 <= iv.step < T:
+                raise ValueError(f"intervention: step {iv.step} outside the sequence (0..{T - 1})")
+            if not 0 <= iv.unit < self.cfg.hidden:
+                raise ValueError(f"intervention: unit {iv.unit} outside 0..{self.cfg.hidden - 1}")
+            clamps.setdefault(iv.step, []).append((iv.state, iv.unit, float(iv.value)))
+        return clamps
+
+    def _work(self, B: int) -> int:
+        H = self.cfg.hidden
+        return self.cell.G * H * H * B
+
+    # --- forward --------------------------------------------------------------------------------
+    def forward(self, x, y=None, mask=None, state0=None, intervention=None) -> Trace:
+        """Run the network over a batch.
+
+        Parameters
+        ----------
+        x : ndarray
+            (B, T) int token ids, or (B, T, D) real vectors.
+        y : ndarray, optional
+            (B, T) int classes (softmax head) or (B, T, O) targets; without it no loss is computed.
+        mask : ndarray, optional
+            (B, T) loss weights, default all ones.
+        state0 : dict, optional
+            name -> (B, H) initial carried state, default zeros.
+        intervention : Intervention or list of them, optional
+            Units to clamp during this pass.
+
+        Returns
+        -------
+        Trace
+            states name -> (B, T, H), outputs (B, T, O), loss_t (B, T), loss, final name -> (B, H).
+        """
+        x, B, T = self._inputs(x)
+        dt = self.dtype
+        H, O = self.cfg.hidden, self.cfg.output_size
+        p = self.p
+        GH = self.cell.G * H
+        clamps = self._clamps(intervention, T)
+        if state0 is None:
+            s0 = {k: np.zeros((H, B), dt) for k in self.carried}  # (H, B)
+        else:
+            s0 = {}
+            for k in self.carried:
+                v = np.asarray(state0.get(k)) if k in state0 else None
+                if v is None or v.shape != (B, H):
+                    raise ValueError(f"model state0: {k!r} must have shape ({B}, {H})")
+                s0[k] = np.ascontiguousarray(v.T, dtype=dt)  # (H, B)
+        if mask is None:
+            mask_bt = np.ones((B, T), dt)  # (B, T)
+        else:
+            mask_bt = np.asarray(mask, dtype=dt)
+            if mask_bt.shape != (B, T):
+                raise ValueError(f"model mask: expected shape ({B}, {T}), got {mask_bt.shape}")
+        with blas_threads(self._work(B)):
+            xp = np.empty((T, GH, B), dt)  # (T, G*H, B) input projections, feature-major
+            if self.cfg.input_kind == "tokens":
+                idx = np.ascontiguousarray(x.T)  # (T, B)
+                np.add(p["W_x"][idx].transpose(0, 2, 1), p["b"][:, None], out=xp)  # row gather
+                x_rows = idx.reshape(T * B)  # (T*B,)
+            else:
+                x_rows = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dt).reshape(T * B, -1)
+                ax = x_rows @ p["W_x"]  # (T*B, G*H)
+                ax += p["b"]
+                xp[...] = ax.reshape(T, B, GH).transpose(0, 2, 1)
+            cache = self.cell.forward(p, xp, s0, clamps)
+            H_all = np.ascontiguousarray(cache["hs"].transpose(0, 2, 1))  # (T+1, B, H)
+            z = H_all[1:].reshape(T * B, H) @ p["W_y"]  # (T*B, O)
+            z += p["b_y"]
+        out = self.head.outputs(z)  # (T*B, O)
+        m_rows = np.ascontiguousarray(mask_bt.T).reshape(T * B)  # (T*B,)
+        if y is not None:
+            y_rows = self._targets(y, B, T)
+            l_rows = self.head.loss(out, y_rows) * m_rows  # (T*B,)
+            loss_t = np.ascontiguousarray(l_rows.reshape(T, B).T)  # (B, T)
+            total = float(m_rows.sum())
+            loss = float(l_rows.sum()) / total if total > 0 else float("nan")
+        else:
+            y_rows = None
+            loss_t = np.zeros((B, T), dt)  # (B, T)
+            loss = float("nan")
+        states = self.cell.states(cache)
+        states["h"] = H_all[1:].transpose(1, 0, 2)  # (B, T, H)
+        final = {k: np.ascontiguousarray(v.T) for k, v in self.cell.final(cache).items()}  # (B, H)
+        cache.update(
+            H_all=H_all,
+            x_rows=x_rows,
+            y_rows=y_rows,
+            m_rows=m_rows,
+            out=out,
+            clamps=clamps,
+            B=B,
+            T=T,
+        )
+        return Trace(
+            states=states,
+            outputs=out.reshape(T, B, O).transpose(1, 0, 2),  # (B, T, O)
+            loss_t=loss_t,
+            mask=mask_bt,
+            loss=loss,
+            final=final,
+            cache=cache,
+        )
+
+    # --- backward -------------------------------------------------------------------------------
+    def backward(self, tr: Trace, last: bool = False, dfinal=None) -> tuple[np.ndarray, GradFlow]:
+        """Exact BPTT of L = (1/B) Σ mask * l (+ Σ dfinal * final if dfinal is given).
+
+        Returns
+        -------
+        grads : ndarray
+            (P,) flat gradient aligned with ``params`` (see ``grad_views``).
+        flow : GradFlow
+            ||dL/dh_t||, ||dL/dc_t|| (LSTM), ||dL_T/dh_t|| when ``last``, parameter norms, dstate0.
+        """
+        c = tr.cache
+        if not isinstance(c, dict) or "H_all" not in c:
+            raise ValueError("backward: the trace does not come from this engine's forward")
+        if c["y_rows"] is None:
+            raise ValueError(
+                "backward: the forward pass had no targets (y); nothing to differentiate"
+            )
+        B, T = c["B"], c["T"]
+        H = self.cfg.hidden
+        dt = self.dtype
+        p = self.p
+        grads = np.zeros_like(self.params)  # (P,)
+        g = self.grad_views(grads)
+        w = c["m_rows"] / B  # (T*B,)
+        with blas_threads(self._work(B)):
+            dz = self.head.grad(c["out"], c["y_rows"], w)  # (T*B, O)
+            H_all = c["H_all"]  # (T+1, B, H)
+            H_rows = H_all[1:].reshape(T * B, H)  # (T*B, H)
+            np.matmul(H_rows.T, dz, out=g["W_y"])
+            dz.sum(axis=0, out=g["b_y"])
+            dH_rows = dz @ p["W_y"].T  # (T*B, H)
+            dhy = feature_major(dH_rows, T, B)  # (T, H, B)
+            dfin = {}
+            for k in self.carried:
+                if dfinal is not None and k in dfinal:
+                    dfin[k] = np.ascontiguousarray(np.asarray(dfinal[k]).T, dtype=dt)  # (H, B)
+                else:
+                    dfin[k] = np.zeros((H, B), dt)
+            back = self.cell.backward(p, c, dhy, dfin, c["clamps"])
+            dax_rows = rows(back["dax"])  # (T*B, G*H)
+            dah_rows = dax_rows if back["dah"] is back["dax"] else rows(back["dah"])
+            H_prev = H_all[:-1].reshape(T * B, H)  # (T*B, H)
+            np.matmul(H_prev.T, dah_rows, out=g["W_h"])
+            dax_rows.sum(axis=0, out=g["b"])
+            if "b_hn" in g:
+                dah_rows[:, 2 * H :].sum(axis=0, out=g["b_hn"])
+            if self.cfg.input_kind == "tokens":
+                V = self.cfg.input_size
+                if V <= ONEHOT_MAX_VOCAB:
+                    onehot = np.zeros((T * B, V), dt)  # (T*B, V)
+                    onehot[np.arange(T * B), c["x_rows"]] = 1.0
+                    np.matmul(onehot.T, dax_rows, out=g["W_x"])
+                else:
+                    np.add.at(g["W_x"], c["x_rows"], dax_rows)
+            else:
+                np.matmul(c["x_rows"].T, dax_rows, out=g["W_x"])
+            last_norms = None
+            if last:
+                dhy_last = np.zeros_like(dhy)  # (T, H, B)
+                dhy_last[T - 1] = dhy[T - 1]
+                zero = {k: np.zeros((H, B), dt) for k in self.carried}
+                lb = self.cell.backward(p, c, dhy_last, zero, c["clamps"], last_only=True)
+                last_norms = _step_norms(lb["dhs"])
+        flow = GradFlow(
+            dh=_step_norms(back["dhs"]),
+            dc=None if back["dcs"] is None else _step_norms(back["dcs"]),
+            last=last_norms,
+            params={n: float(np.sqrt(np.dot(v.ravel(), v.ravel()))) for n, v in g.items()},
+            dstate0={k: np.ascontiguousarray(v.T) for k, v in back["dstate0"].items()},  # (B, H)
+        )
+        return grads, flow
+
+    # --- generation -----------------------------------------------------------------------------
+    def step(
+        self, x_t, state: dict[str, np.ndarray] | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """One time step: x_t (B,) ids or (B, D) vectors -> outputs (B, O), new state (B, H)."""
+        x_t = np.asarray(x_t)
+        tr = self.forward(x_t[:, None], state0=state)
+        return np.ascontiguousarray(tr.outputs[:, 0]), tr.final
+
+
+def _step_norms(d: np.ndarray) -> np.ndarray:
+    """(T, H, B) -> (T,) Frobenius norm per step."""
+    return np.sqrt(np.einsum("thb,thb->t", d, d))
