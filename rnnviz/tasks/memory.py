@@ -1,0 +1,356 @@
+"""Long-range memory tasks: echo a symbol after a delay, and keep a bracket-depth counter.
+
+Echo (task ``"echo"``)
+----------------------
+At step 0 the network sees one of S symbols (``A``, ``B``, ...). Then come k - 1 distractors
+(random digits ``0``, ``1``, ... that carry no information) and at step k the recall cue ``?``;
+the target at the cue is the symbol from step 0. Only the recall step is scored (the mask is 1
+there and 0 elsewhere): nothing else can be predicted, and scoring guesses would only add noise.
+The gradient of that one loss must travel k steps back to the step that saw the symbol, which
+is where a vanilla RNN's gradient vanishes as k grows while an LSTM's cell state carries it.
+Metric: ``recall_accuracy`` at the cue (chance is 1/S, reported as ``chance``).
+
+Defaults (assets/presets/echo.json, echo-rnn.json): S = 4 symbols, 4 distractor digits, delay 10
+for the LSTM demo; the RNN demo uses a longer delay where it stays near chance.
+
+Brackets (task ``"brackets"``)
+------------------------------
+The network reads a string of ``(`` and ``)`` and predicts, after every character, the current
+nesting depth as a class 0..D (softmax head). Strings are random walks that never close an
+unopened bracket and never exceed depth D: to answer, the network must keep a counter.
+Metric: ``depth_accuracy`` over all steps, and ``sequence_accuracy`` (every step right).
+
+Defaults (assets/presets/brackets.json): D = 4, sequences of 32 characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rnnviz.tasks.base import Batch, Evaluation, Probe, Task, TaskInputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.core.model import Model
+
+SYMBOLS = "ABCDEFGH"
+DISTRACTORS = "0123456789"
+CUE = "?"
+MAX_DELAY = 1000
+
+
+class EchoTask(Task):
+    """Reproduce the symbol seen k steps earlier, across distractors.
+
+    Parameters
+    ----------
+    delay : int
+        k, the number of steps between the symbol and the recall cue.
+    symbols : int
+        S, how many symbols can be shown (2..8).
+    distractors : int
+        How many distinct distractor digits (1..10).
+    eval_count : int
+        Sequences scored in :meth:`evaluate`.
+    probe : str or None
+        Probe text: a symbol, distractor digits, and ``?`` (spaces ignored).
+    """
+
+    name = "echo"
+    title = "Echo after a delay"
+    input_kind = "tokens"
+    head = "softmax"
+
+    def __init__(
+        self,
+        delay: int = 10,
+        symbols: int = 4,
+        distractors: int = 4,
+        eval_count: int = 512,
+        probe: str | None = None,
+    ) -> None:
+        if not isinstance(delay, int) or not 1 <= delay <= MAX_DELAY:
+            raise TaskInputError(f"task option delay = {delay!r}: choose 1 to {MAX_DELAY} steps")
+        if not isinstance(symbols, int) or not 2 <= symbols <= len(SYMBOLS):
+            raise TaskInputError(f"task option symbols = {symbols!r}: choose 2 to {len(SYMBOLS)}")
+        if not isinstance(distractors, int) or not 1 <= distractors <= len(DISTRACTORS):
+            raise TaskInputError(
+                f"task option distractors = {distractors!r}: choose 1 to {len(DISTRACTORS)}"
+            )
+        if not isinstance(eval_count, int) or eval_count < 1:
+            raise TaskInputError(f"task option eval_count = {eval_count!r}: must be at least 1")
+        self.delay = delay
+        self.symbols = symbols
+        self.distractors = distractors
+        self.eval_count = eval_count
+        # Token ids: symbols 0..S-1, distractors S..S+D-1, cue S+D.
+        self.alphabet = SYMBOLS[:symbols] + DISTRACTORS[:distractors] + CUE
+        self._probe_text = ""
+        if probe is None:
+            digits = DISTRACTORS[:distractors]
+            probe = (
+                SYMBOLS[1 % symbols]
+                + "".join(
+                    digits[(3 * t + t // distractors) % distractors] for t in range(delay - 1)
+                )
+                + CUE
+            )
+        self.set_probe(probe)
+
+    @property
+    def input_size(self) -> int:
+        return len(self.alphabet)
+
+    @property
+    def output_size(self) -> int:
+        return self.symbols
+
+    def draw(
+        self, count: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``count`` random echo sequences.
+
+        Returns
+        -------
+        x : ndarray
+            (N, k+1) int64 token ids: symbol, k-1 distractors, cue.
+        y : ndarray
+            (N, k+1) int64 targets: the symbol at the cue step, 0 elsewhere (masked).
+        mask : ndarray
+            (N, k+1) float32, 1 at the cue step only.
+        """
+        S, D, k = self.symbols, self.distractors, self.delay
+        x = np.empty((count, k + 1), np.int64)  # (N, k+1)
+        symbol = rng.integers(0, S, size=count, dtype=np.int64)  # (N,)
+        x[:, 0] = symbol
+        x[:, 1:k] = S + rng.integers(0, D, size=(count, k - 1), dtype=np.int64)  # (N, k-1)
+        x[:, k] = S + D
+        y = np.zeros((count, k + 1), np.int64)  # (N, k+1)
+        y[:, k] = symbol
+        mask = np.zeros((count, k + 1), np.float32)  # (N, k+1)
+        mask[:, k] = 1.0
+        return x, y, mask
+
+    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
+        """Endless batches of fresh sequences of k + 1 steps (``seq_len`` is unused)."""
+        while True:
+            x, y, mask = self.draw(int(batch), rng)
+            yield Batch(x=x, y=y, mask=mask, reset=True)
+
+    def probe(self) -> Probe:
+        text = self._probe_text
+        x = np.array([[self.alphabet.index(c) for c in text]], np.int64)  # (1, T)
+        y = np.zeros_like(x)  # (1, T)
+        y[0, -1] = x[0, 0]
+        mask = np.zeros(x.shape, np.float32)  # (1, T)
+        mask[0, -1] = 1.0
+        return Probe(x=x, y=y, mask=mask, labels=tuple(text), text=text)
+
+    def set_probe(self, text: str) -> None:
+        """Parse a probe like ``B0312?``: a symbol, distractor digits, then the cue."""
+        if not isinstance(text, str):
+            raise TaskInputError("probe: give the probe as text")
+        t = "".join(text.split()).upper()
+        syms, digs = SYMBOLS[: self.symbols], DISTRACTORS[: self.distractors]
+        example = f"{syms[0]}{digs * 2}"[: self.delay] + CUE
+        if len(t) < 2 or t[0] not in syms or t[-1] != CUE or any(c not in digs for c in t[1:-1]):
+            raise TaskInputError(
+                f"probe {text!r}: write a symbol ({syms}), distractor digits ({digs}) and {CUE}, "
+                f"e.g. {example}"
+            )
+        self._probe_text = t
+
+    def evaluate(
+        self, model: Model, rng: np.random.Generator, show: int = 6, **_: Any
+    ) -> Evaluation:
+        """Recall accuracy at the cue on fresh sequences, and a few of them with the answer."""
+        x, y, _mask = self.draw(self.eval_count, rng)
+        out = model.forward(x).outputs[:, -1, :]  # (N, S)
+        pred = np.argmax(out, axis=1)  # (N,)
+        right = pred == y[:, -1]  # (N,)
+        lines: list[str] = []
+        marks: list[tuple[int, int]] = []
+        offset = 0
+        for i in range(min(show, x.shape[0])):
+            seq = "".join(self.alphabet[j] for j in x[i])
+            head = f"{seq} -> "
+            line = f"{head}{SYMBOLS[pred[i]]} ({SYMBOLS[y[i, -1]]})"
+            if not right[i]:
+                marks.append((offset + len(head), offset + len(head) + 1))
+            lines.append(line)
+            offset += len(line) + 1
+        metrics = {"recall_accuracy": float(right.mean()), "chance": 1.0 / self.symbols}
+        return Evaluation(metrics=metrics, text="\n".join(lines), marks=tuple(marks))
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "options": {
+                "delay": self.delay,
+                "symbols": self.symbols,
+                "distractors": self.distractors,
+                "eval_count": self.eval_count,
+                "probe": self._probe_text,
+            },
+        }
+
+
+class BracketsTask(Task):
+    """Predict the current nesting depth of a bracket string, after every character.
+
+    Parameters
+    ----------
+    max_depth : int
+        D: deepest nesting generated; the classes are depths 0..D.
+    eval_len : int
+        Sequence length used in :meth:`evaluate`.
+    eval_count : int
+        Sequences scored in :meth:`evaluate`.
+    probe : str or None
+        Probe string of brackets.
+    """
+
+    name = "brackets"
+    title = "Bracket depth"
+    input_kind = "tokens"
+    head = "softmax"
+    alphabet = "()"
+
+    def __init__(
+        self,
+        max_depth: int = 4,
+        eval_len: int = 32,
+        eval_count: int = 256,
+        probe: str | None = None,
+    ) -> None:
+        if not isinstance(max_depth, int) or not 1 <= max_depth <= 20:
+            raise TaskInputError(f"task option max_depth = {max_depth!r}: choose 1 to 20")
+        if not isinstance(eval_len, int) or not 1 <= eval_len <= 10_000:
+            raise TaskInputError(f"task option eval_len = {eval_len!r}: choose 1 to 10000")
+        if not isinstance(eval_count, int) or eval_count < 1:
+            raise TaskInputError(f"task option eval_count = {eval_count!r}: must be at least 1")
+        self.max_depth = max_depth
+        self.eval_len = eval_len
+        self.eval_count = eval_count
+        self._probe_text = ""
+        if probe is None:
+            probe = "(()(()))" + "(" * max_depth + ")" * max_depth + "()((())())"
+            probe = "".join(_clip_depth(probe, max_depth))
+        self.set_probe(probe)
+
+    @property
+    def input_size(self) -> int:
+        return 2
+
+    @property
+    def output_size(self) -> int:
+        return self.max_depth + 1
+
+    def draw(
+        self, count: int, length: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``count`` random bracket strings of ``length`` characters.
+
+        Returns
+        -------
+        x : ndarray
+            (N, T) int64: 0 for "(", 1 for ")".
+        y : ndarray
+            (N, T) int64 depth after each character, 0..D.
+        """
+        coins = rng.random((count, length))  # (N, T)
+        x = np.empty((count, length), np.int64)  # (N, T)
+        y = np.empty((count, length), np.int64)  # (N, T)
+        depth = np.zeros(count, np.int64)  # (N,)
+        for t in range(length):
+            close = np.where(
+                depth == 0, False, np.where(depth == self.max_depth, True, coins[:, t] < 0.5)
+            )  # (N,)
+            depth = depth + np.where(close, -1, 1)  # (N,)
+            x[:, t] = close
+            y[:, t] = depth
+        return x, y
+
+    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
+        """Endless batches of fresh strings: x, y (B, T) int64, reset every batch."""
+        while True:
+            x, y = self.draw(int(batch), int(seq_len), rng)
+            yield Batch(x=x, y=y, mask=None, reset=True)
+
+    def probe(self) -> Probe:
+        text = self._probe_text
+        x = np.array([[self.alphabet.index(c) for c in text]], np.int64)  # (1, T)
+        y = np.cumsum(np.where(x == 0, 1, -1), axis=1).astype(np.int64)  # (1, T)
+        return Probe(x=x, y=y, mask=None, labels=tuple(text), text=text)
+
+    def set_probe(self, text: str) -> None:
+        """Use a string of brackets (spaces ignored) that stays within depths 0..D."""
+        if not isinstance(text, str):
+            raise TaskInputError("probe: give the probe as text")
+        t = "".join(text.split())
+        if not t or any(c not in self.alphabet for c in t):
+            raise TaskInputError(f"probe {text!r}: use only ( and ), e.g. (()(()))")
+        depth = 0
+        for i, c in enumerate(t):
+            depth += 1 if c == "(" else -1
+            if depth < 0:
+                raise TaskInputError(
+                    f"probe: the ) at position {i + 1} closes a bracket that was never opened"
+                )
+            if depth > self.max_depth:
+                raise TaskInputError(
+                    f"probe: depth {depth} at position {i + 1} exceeds the task's maximum "
+                    f"{self.max_depth}; nest less deeply"
+                )
+        self._probe_text = t
+
+    def evaluate(
+        self, model: Model, rng: np.random.Generator, show: int = 4, **_: Any
+    ) -> Evaluation:
+        """Depth accuracy per step and per string; shows strings with predicted depths."""
+        x, y = self.draw(self.eval_count, self.eval_len, rng)
+        pred = np.argmax(model.forward(x).outputs, axis=2)  # (N, T)
+        right = pred == y  # (N, T)
+        lines: list[str] = []
+        marks: list[tuple[int, int]] = []
+        offset = 0
+        for i in range(min(show, x.shape[0])):
+            seq = "".join(self.alphabet[j] for j in x[i])
+            digits = "".join(_depth_char(d) for d in pred[i])
+            line = f"{seq}\n{digits}"
+            base = offset + len(seq) + 1
+            marks.extend((base + t, base + t + 1) for t in np.flatnonzero(~right[i]))
+            lines.append(line)
+            offset += len(line) + 1
+        metrics = {
+            "depth_accuracy": float(right.mean()),
+            "sequence_accuracy": float(right.all(axis=1).mean()),
+        }
+        return Evaluation(metrics=metrics, text="\n".join(lines), marks=tuple(marks))
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "options": {
+                "max_depth": self.max_depth,
+                "eval_len": self.eval_len,
+                "eval_count": self.eval_count,
+                "probe": self._probe_text,
+            },
+        }
+
+
+def _depth_char(d: int) -> str:
+    return str(d) if d < 10 else chr(ord("a") + d - 10)
+
+
+def _clip_depth(text: str, max_depth: int) -> Iterator[str]:
+    """Drop characters of a bracket string that would leave depths 0..max_depth."""
+    depth = 0
+    for c in text:
+        step = 1 if c == "(" else -1
+        if 0 <= depth + step <= max_depth:
+            depth += step
+            yield c

@@ -1,0 +1,315 @@
+"""Character-level language modelling: predict the next character of a text.
+
+Defaults (see also assets/presets/default.json and char-lstm.json)
+--------------------------------------------------------------------
+- corpus ``"pydoc"``: Python's reference documentation, ~465,000 characters, bundled with Python.
+- ``lower = False``: the corpus as written (the classic tutorial presets switch it on).
+- ``val_fraction = 0.05``: the last 5 % of the text is held out for the validation loss.
+- ``eval_chars = 20000``: the validation loss is computed on at most this many held-out
+  characters, so an evaluation takes a fraction of a second.
+
+Batches follow char-rnn: the training text is cut into B equal streams, and batch j holds the
+j-th window of T characters of every stream, so the final state of one batch is the right initial
+state for the next (``Batch.reset`` is False while a pass over the text continues). Each pass
+starts at a random shift in [0, T) drawn from the run's generator, so windows differ by epoch.
+
+Metrics: ``val_loss`` (nats per character), ``bpc`` (bits per character, val_loss / ln 2),
+``perplexity`` (exp(val_loss): the effective number of equally likely next characters).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rnnviz.tasks.base import Batch, Evaluation, Probe, Task, TaskInputError
+from rnnviz.tasks.corpus import load_corpus
+from rnnviz.tasks.sampling import sample_text
+from rnnviz.tasks.vocab import Vocab
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.core.model import Model
+
+# The probe shows this many time steps: enough for a phrase, few enough to read every column.
+PROBE_STEPS = 48
+# Longest probe a user may type (the heatmaps get one column per character).
+MAX_PROBE_CHARS = 400
+# Parallel streams and window length used to compute the validation loss.
+_EVAL_STREAMS = 16
+_EVAL_WINDOW = 256
+
+
+class TextTask(Task):
+    """Next-character prediction on a corpus (bundled name or UTF-8 file path).
+
+    Parameters
+    ----------
+    corpus : str
+        ``"pydoc"``, ``"stdlib"``, a bundled text name (``"poem"``, ``"tiny"``) or a file path.
+    lower : bool
+        Lower-case the corpus (smaller alphabet, as in the classic tutorials).
+    val_fraction : float
+        Fraction of the text, taken from its end, held out for validation (0 disables it).
+    eval_chars : int
+        Held-out characters used for the validation loss at most.
+    probe : str or None
+        Probe text; None picks the first prose-like line of the held-out text.
+    vocab : str or None
+        Restore this exact vocabulary (from a checkpoint); characters of the corpus outside it
+        are dropped. None builds the vocabulary from the corpus.
+    """
+
+    name = "text"
+    title = "Character-level text"
+    input_kind = "tokens"
+    head = "softmax"
+
+    def __init__(
+        self,
+        corpus: str = "pydoc",
+        lower: bool = False,
+        val_fraction: float = 0.05,
+        eval_chars: int = 20000,
+        probe: str | None = None,
+        vocab: str | None = None,
+        _data_error: str | None = None,
+    ) -> None:
+        if not 0.0 <= float(val_fraction) < 0.5:
+            raise TaskInputError(
+                f"task option val_fraction = {val_fraction!r}: must be at least 0 and below 0.5"
+            )
+        if int(eval_chars) < 2:
+            raise TaskInputError(f"task option eval_chars = {eval_chars!r}: must be at least 2")
+        self.corpus = corpus
+        self.lower = bool(lower)
+        self.val_fraction = float(val_fraction)
+        self.eval_chars = int(eval_chars)
+        self.dropped = 0  # corpus characters outside a restored vocabulary
+        self.data_error = _data_error
+        if _data_error is None:
+            text = load_corpus(corpus, lower=self.lower)
+            if vocab is not None:
+                keep = set(vocab)
+                kept = "".join(ch for ch in text if ch in keep)
+                self.dropped = len(text) - len(kept)
+                text = kept
+        else:
+            text = ""
+        self.vocab = Vocab(vocab) if vocab is not None else Vocab.from_text(text)
+        n_val = int(len(text) * self.val_fraction)
+        if n_val < 2:
+            n_val = 0
+        self.train_text = text[: len(text) - n_val]
+        self.val_text = text[len(text) - n_val :]
+        self._train_ids = self.vocab.encode(self.train_text)  # (N,)
+        self._val_ids = self.vocab.encode(self.val_text)  # (N_val,)
+        self._probe_text = ""
+        if probe is not None:
+            self.set_probe(probe)
+        elif text:
+            self._probe_text = self._default_probe(self.val_text or self.train_text)
+        else:
+            self._probe_text = self.vocab.to_string()[: PROBE_STEPS + 1]
+
+    # ------------------------------------------------------------------ sizes and data
+    @property
+    def input_size(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def output_size(self) -> int:
+        return len(self.vocab)
+
+    @staticmethod
+    def _default_probe(text: str) -> str:
+        """The first prose-like line of ``text`` (a letter first, mostly letters and spaces)."""
+        n = PROBE_STEPS + 1
+        for line in text[:50_000].split("\n"):
+            words = line.strip()[:n]
+            prose = sum(c.isalpha() or c == " " for c in words)
+            if len(words) == n and words[0].isalpha() and prose >= 0.9 * n:
+                return words
+        start = text.find("\n", 0, 2000) + 1  # 0 when there is no newline
+        probe = text[start : start + n]
+        return probe if len(probe) >= 2 else text[:n]
+
+    def _need_data(self) -> None:
+        if self.data_error is not None:
+            raise TaskInputError(self.data_error)
+
+    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
+        """Endless stateful batches: x, y (B, T) int64 ids, y shifted by one character.
+
+        Raises
+        ------
+        TaskInputError
+            If the training text is shorter than ``seq_len + 1`` characters, or too short for
+            ``batch`` parallel streams of that length.
+        """
+        self._need_data()
+        B, T = int(batch), int(seq_len)
+        ids = self._train_ids  # (N,)
+        N = ids.size
+        if N < T + 1:
+            raise TaskInputError(
+                f"corpus {self.corpus}: {N} characters for training, fewer than sequence length "
+                f"+ 1 = {T + 1}; use a longer text or a shorter sequence length"
+            )
+        L = (N - 1) // B  # targets per stream
+        if L < T:
+            raise TaskInputError(
+                f"corpus {self.corpus}: {N} characters for training cannot feed {B} parallel "
+                f"streams of {T + 1}; use a batch of at most {(N - 1) // T} or a shorter sequence"
+            )
+        return self._stream(ids, B, T, L, rng)
+
+    @staticmethod
+    def _stream(
+        ids: np.ndarray, B: int, T: int, L: int, rng: np.random.Generator
+    ) -> Iterator[Batch]:
+        starts = np.arange(B, dtype=np.int64) * L  # (B,)
+        window = np.arange(T + 1, dtype=np.int64)  # (T+1,)
+        while True:
+            shift = int(rng.integers(0, T)) if L >= 2 * T else 0
+            for w in range((L - shift) // T):
+                idx = (starts + shift + w * T)[:, None] + window  # (B, T+1)
+                chunk = ids[idx]  # (B, T+1)
+                yield Batch(x=chunk[:, :-1], y=chunk[:, 1:], mask=None, reset=w == 0)
+
+    # ------------------------------------------------------------------ probe
+    def probe(self) -> Probe:
+        ids = self.vocab.encode(self._probe_text)  # (T+1,)
+        return Probe(
+            x=ids[None, :-1],  # (1, T)
+            y=ids[None, 1:],  # (1, T)
+            mask=None,
+            labels=self.vocab.labels(self._probe_text[:-1]),
+            text=self._probe_text,
+        )
+
+    def set_probe(self, text: str) -> None:
+        """Use ``text`` as the probe: 2 to MAX_PROBE_CHARS characters of the vocabulary.
+
+        The model reads characters 0..T-1 and is scored on predicting 1..T.
+        """
+        if not isinstance(text, str):
+            raise TaskInputError("probe: give the probe as text")
+        if self.lower:
+            text = text.lower()
+        if len(text) < 2:
+            raise TaskInputError("probe: type at least 2 characters (the model predicts each next)")
+        if len(text) > MAX_PROBE_CHARS:
+            raise TaskInputError(
+                f"probe: {len(text)} characters, more than {MAX_PROBE_CHARS}; shorten it"
+            )
+        unknown = self.vocab.unknown(text)
+        if unknown:
+            shown = " ".join(repr(c) for c in unknown[:8])
+            raise TaskInputError(
+                f"probe: characters not in the corpus vocabulary: {shown}; remove or replace them"
+            )
+        self._probe_text = text
+
+    # ------------------------------------------------------------------ evaluation
+    def val_loss(self, model: Model) -> tuple[float, int]:
+        """Mean next-character loss on the held-out tail (training text if there is none).
+
+        Returns
+        -------
+        loss : float
+            Nats per character.
+        count : int
+            Characters scored.
+        """
+        self._need_data()
+        ids = self._val_ids if self._val_ids.size >= 2 else self._train_ids  # (N,)
+        ids = ids[: self.eval_chars + 1]
+        S = max(1, min(_EVAL_STREAMS, (ids.size - 1) // 32))  # streams
+        Ls = (ids.size - 1) // S  # targets per stream
+        rows = np.arange(S, dtype=np.int64)[:, None] * Ls  # (S, 1)
+        state = None
+        total = 0.0
+        for t0 in range(0, Ls, _EVAL_WINDOW):
+            t1 = min(Ls, t0 + _EVAL_WINDOW)
+            idx = rows + np.arange(t0, t1 + 1, dtype=np.int64)  # (S, W+1)
+            chunk = ids[idx]  # (S, W+1)
+            trace = model.forward(chunk[:, :-1], chunk[:, 1:], state0=state)
+            total += float(np.sum(trace.loss_t, dtype=np.float64))
+            state = trace.final
+        return total / (S * Ls), S * Ls
+
+    def evaluate(
+        self,
+        model: Model,
+        rng: np.random.Generator,
+        length: int = 200,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        prime: str = "",
+        greedy: bool = False,
+        **_: Any,
+    ) -> Evaluation:
+        """Validation loss, bits per character, perplexity, and a generated sample.
+
+        Without a corpus (a checkpoint whose file is gone) only the sample is produced.
+        """
+        metrics: dict[str, float] = {}
+        if self.data_error is None:
+            loss, count = self.val_loss(model)
+            metrics = {
+                "val_loss": loss,
+                "bpc": loss / math.log(2.0),
+                "perplexity": math.exp(min(loss, 700.0)),
+                "val_chars": float(count),
+                "held_out": float(self._val_ids.size >= 2),
+            }
+        if self.lower:
+            prime = prime.lower()
+        sample = sample_text(model, self.vocab, rng, length, temperature, top_k, prime, greedy)
+        return Evaluation(metrics=metrics, text=prime + sample)
+
+    # ------------------------------------------------------------------ persistence
+    def options(self) -> dict[str, Any]:
+        """The options that rebuild this task (JSON-safe)."""
+        return {
+            "corpus": self.corpus,
+            "lower": self.lower,
+            "val_fraction": self.val_fraction,
+            "eval_chars": self.eval_chars,
+            "probe": self._probe_text,
+        }
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "options": self.options(),
+            "vocab": self.vocab.to_string(),
+            "train_chars": len(self.train_text),
+            "val_chars": len(self.val_text),
+        }
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> TextTask:
+        """Rebuild from :meth:`meta` with the identical vocabulary.
+
+        If the corpus cannot be loaded any more (a moved file), the task still samples and
+        probes; batches and the validation loss then raise the loading error.
+        """
+        options = dict(meta.get("options", {}))
+        vocab = meta.get("vocab")
+        if not isinstance(vocab, str) or not vocab:
+            raise TaskInputError("task meta: the text task needs its vocabulary string")
+        try:
+            return cls(**options, vocab=vocab)
+        except TaskInputError as exc:
+            probe = options.pop("probe", None)
+            task = cls(**options, vocab=vocab, _data_error=str(exc))
+            if probe is not None:
+                # An unusable probe keeps the default; the data error says what went wrong.
+                with contextlib.suppress(TaskInputError):
+                    task.set_probe(probe)
+            return task
