@@ -1,0 +1,196 @@
+"""Synthetic but realistic Snapshots for GUI tests and figures (no model, no trainer needed).
+
+``make_specs(cell)`` declares the arrays a cell would; ``SnapshotStream`` produces successive
+snapshots with consistent steps, losses, gradient norms, clip events, validation losses and samples,
+exactly as a Trainer would drain them; ``make_snapshot`` is a one-off shortcut.
+
+Usage::
+
+    from tests.app.snapshots import SnapshotStream, make_snapshot
+    stream = SnapshotStream("lstm", T=40, H=32, seed=0)
+    snap = stream.next()           # 10 new training steps since the previous snapshot
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from rnnviz.core.types import StateSpec
+from rnnviz.train.snapshot import Snapshot
+
+_H = StateSpec("h", "hidden state h", -1.0, 1.0, "What the network remembers and passes on.")
+_SPECS: dict[str, tuple[StateSpec, ...]] = {
+    "rnn": (_H,),
+    "lstm": (
+        _H,
+        StateSpec("c", "cell state c", None, None, "The LSTM's long-term memory (unbounded)."),
+        StateSpec("i", "input gate i", 0.0, 1.0, "How much of the candidate is written to c."),
+        StateSpec("f", "forget gate f", 0.0, 1.0, "How much of the old cell state is kept."),
+        StateSpec("o", "output gate o", 0.0, 1.0, "How much of tanh(c) is shown as h."),
+        StateSpec("g", "candidate g", -1.0, 1.0, "The new content proposed for the cell."),
+    ),
+    "gru": (
+        _H,
+        StateSpec("r", "reset gate r", 0.0, 1.0, "How much of the old h the candidate sees."),
+        StateSpec("z", "update gate z", 0.0, 1.0, "How much of h is replaced by the candidate."),
+        StateSpec("n", "candidate n", -1.0, 1.0, "The proposed new hidden state."),
+    ),
+}
+
+PROBE_TEXT = "the quick brown fox\njumps over\tthe lazy dog. "
+
+
+def make_specs(cell: str) -> tuple[StateSpec, ...]:
+    """The StateSpecs a cell ("rnn", "lstm", "gru") declares, in display order."""
+    return _SPECS[cell]
+
+
+def probe_labels(T: int, text: str = PROBE_TEXT) -> tuple[str, ...]:
+    """(T,) one-character labels cycling through ``text`` (contains space, newline and tab)."""
+    return tuple(text[t % len(text)] for t in range(T))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def probe_states(
+    specs: tuple[StateSpec, ...], T: int, H: int, rng: np.random.Generator, c_scale: float = 3.0
+) -> dict[str, np.ndarray]:
+    """name -> (T, H) float32 arrays in each spec's range, smooth over time like a real trace."""
+    out: dict[str, np.ndarray] = {}
+    for spec in specs:
+        walk = np.cumsum(rng.normal(0.0, 0.35, size=(T, H)), axis=0)  # (T, H)
+        pre = 0.5 * walk + rng.normal(0.0, 1.0, size=(1, H))  # (T, H)
+        if spec.scale == "sequential":
+            a = _sigmoid(2.0 * pre)  # (T, H)
+        elif spec.scale == "diverging":
+            a = np.tanh(pre)  # (T, H)
+        else:
+            a = c_scale * np.tanh(0.5 * np.cumsum(np.tanh(pre), axis=0) / 4.0)  # (T, H)
+        out[spec.name] = a.astype(np.float32)
+    return out
+
+
+class SnapshotStream:
+    """Successive snapshots of an imaginary run.
+
+    Parameters
+    ----------
+    cell : str
+        "rnn", "lstm" or "gru".
+    T, H : int
+        Probe length and hidden size.
+    seed : int
+        Seed of the Generator behind every number.
+    steps_per_snapshot : int
+        Training steps (losses) carried by each snapshot.
+    tokens_per_step : int
+        batch * seq_len.
+    clip_norm : float or None
+        Global-norm threshold; grad norms above it count as clipped.
+    val_every : int
+        A new validation loss every this many snapshots.
+    sample_every : int
+        A new sample every this many snapshots.
+    """
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        T: int = 40,
+        H: int = 32,
+        seed: int = 0,
+        steps_per_snapshot: int = 10,
+        tokens_per_step: int = 32 * 25,
+        clip_norm: float | None = 5.0,
+        val_every: int = 5,
+        sample_every: int = 3,
+    ) -> None:
+        self.cell = cell
+        self.T = T
+        self.H = H
+        self.rng = np.random.default_rng(seed)
+        self.steps_per_snapshot = steps_per_snapshot
+        self.tokens_per_step = tokens_per_step
+        self.clip_norm = clip_norm
+        self.val_every = val_every
+        self.sample_every = sample_every
+        self.step = 0
+        self.count = 0
+        self.val_loss: float | None = None
+
+    def _loss_at(self, steps: np.ndarray) -> np.ndarray:
+        base = 1.3 + 2.9 * np.exp(-steps / 400.0)  # (n,)
+        return base * np.exp(self.rng.normal(0.0, 0.06, size=steps.shape))  # (n,)
+
+    def next(self, n_steps: int | None = None, **overrides: Any) -> Snapshot:
+        """The next snapshot, carrying ``n_steps`` new training steps; fields can be overridden."""
+        n = self.steps_per_snapshot if n_steps is None else n_steps
+        rng = self.rng
+        specs = make_specs(self.cell)
+        T, H = self.T, self.H
+        loss_steps = np.arange(self.step + 1, self.step + n + 1, dtype=np.int64)  # (n,)
+        self.step += n
+        self.count += 1
+        losses = self._loss_at(loss_steps.astype(np.float64))  # (n,)
+        grad_norms = np.exp(rng.normal(np.log(2.5), 0.6, size=n))  # (n,)
+        clipped = (
+            grad_norms > self.clip_norm if self.clip_norm is not None else np.zeros(n, dtype=bool)
+        )
+        if self.count % self.val_every == 0:
+            self.val_loss = float(self._loss_at(np.array([float(self.step)]))[0] + 0.08)
+        t = np.arange(T, dtype=np.float64)  # (T,)
+        flow_dh = 0.05 * (1.0 + 0.3 * rng.random(T)) * (1.0 + 0.02 * (T - 1 - t))  # (T,)
+        flow_last = 0.4 * 0.75 ** (T - 1 - t)  # (T,) vanishing towards early steps
+        flow_last[flow_last < 1e-9] = 0.0  # underflow to exact zero, like float32 does
+        flow_dc = 0.8 * flow_dh if self.cell == "lstm" else None
+        sample, marks = None, ()
+        if self.count % self.sample_every == 0:
+            sample = f"step {self.step}: the quick brown fox\njumps over the lazy dog"
+            marks = ((5, 5 + len(str(self.step))),)  # the step number
+        grad_norm = float(grad_norms[-1]) if n else 0.0
+        clipped_norm = min(grad_norm, self.clip_norm) if self.clip_norm else grad_norm
+        fields: dict[str, Any] = {
+            "step": self.step,
+            "tokens_seen": self.step * self.tokens_per_step,
+            "loss_steps": loss_steps,
+            "losses": losses,
+            "grad_norms": grad_norms,
+            "clipped": clipped,
+            "clip_norm": self.clip_norm,
+            "specs": specs,
+            "probe_labels": probe_labels(T),
+            "probe_states": probe_states(specs, T, H, rng),
+            "probe_outputs": rng.random((T, 5)).astype(np.float32),
+            "probe_loss_t": rng.random(T) * 3.0,
+            "flow_dh": flow_dh,
+            "flow_dc": flow_dc,
+            "flow_last": flow_last,
+            "param_norms": {"W_x": 0.5, "W_h": 1.0, "b": 0.1},
+            "grad_norm": grad_norm,
+            "grad_norm_clipped": float(clipped_norm),
+            "tokens_per_s": 12_000.0,
+            "val_loss": self.val_loss,
+            "metrics": {"bpc": float(losses[-1] / np.log(2))} if n else {},
+            "sample": sample,
+            "sample_marks": marks,
+            "lr": 2e-3,
+        }
+        fields.update(overrides)
+        return Snapshot(**fields)
+
+
+def make_snapshot(
+    cell: str = "lstm", T: int = 40, H: int = 32, seed: int = 0, **overrides: Any
+) -> Snapshot:
+    """A single snapshot (the first of a fresh ``SnapshotStream``), fields overridable."""
+    return SnapshotStream(cell, T=T, H=H, seed=seed).next(**overrides)
+
+
+def replace(snap: Snapshot, **changes: Any) -> Snapshot:
+    """``dataclasses.replace`` for a Snapshot (convenience for tests)."""
+    return dataclasses.replace(snap, **changes)

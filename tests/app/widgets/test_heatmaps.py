@@ -1,0 +1,130 @@
+"""StateHeatmaps: one image per declared array, fixed colour ranges, frame cursor, hover."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QPointF
+from snapshots import SnapshotStream, make_snapshot, make_specs, replace
+
+from rnnviz.app.widgets._common import visible_token
+from rnnviz.app.widgets.heatmaps import StateHeatmaps, display_order, grid_columns
+from rnnviz.core.types import StateSpec
+
+
+@pytest.fixture
+def view(qtbot):
+    w = StateHeatmaps()
+    qtbot.addWidget(w)
+    w.resize(900, 560)
+    w.show()
+    return w
+
+
+@pytest.mark.parametrize(
+    ("cell", "names"),
+    [
+        ("lstm", ["h", "c", "i", "f", "o", "g"]),
+        ("gru", ["h", "r", "z", "n"]),
+        ("rnn", ["h"]),
+    ],
+)
+def test_one_image_per_spec_with_declared_levels(view, cell, names):
+    snap = make_snapshot(cell, T=23, H=17)
+    view.update_snapshot(snap)
+    assert list(view.panels) == names
+    for spec in snap.specs:
+        panel = view.panels[spec.name]
+        assert panel.image.image.shape == (17, 23)  # (H, T) row-major
+        np.testing.assert_allclose(panel.image.image, snap.probe_states[spec.name].T)
+        if spec.scale == "symmetric":
+            lo, hi = panel.levels()
+            m = float(np.abs(snap.probe_states[spec.name]).max())
+            assert lo == pytest.approx(-m) and hi == pytest.approx(m)
+        else:
+            assert panel.levels() == (spec.lo, spec.hi)
+        assert panel.axis.labels()[:5] == tuple(visible_token(c) for c in snap.probe_labels[:5])
+
+
+def test_updates_reuse_items_and_spec_change_rebuilds(view):
+    stream = SnapshotStream("lstm", T=12, H=8)
+    view.update_snapshot(stream.next())
+    image = view.panels["h"].image
+    view.update_snapshot(stream.next())
+    assert view.panels["h"].image is image  # same item, new data
+    view.update_snapshot(make_snapshot("gru", T=12, H=8))
+    assert list(view.panels) == ["h", "r", "z", "n"]
+    assert view.panels["h"].image is not image
+    view.update_snapshot(make_snapshot("gru", T=30, H=5))
+    assert view.panels["z"].image.image.shape == (5, 30)
+
+
+def test_symmetric_range_grows_at_once_and_shrinks_smoothly(view):
+    snap = make_snapshot("lstm", T=10, H=4)
+    big = {**snap.probe_states, "c": np.full((10, 4), 8.0, dtype=np.float32)}
+    small = {**snap.probe_states, "c": np.full((10, 4), 1.0, dtype=np.float32)}
+    view.update_snapshot(replace(snap, probe_states=big))
+    assert view.panels["c"].levels() == pytest.approx((-8.0, 8.0))
+    view.update_snapshot(replace(snap, probe_states=small))
+    hi = view.panels["c"].levels()[1]
+    assert 1.0 < hi < 8.0  # moving towards 1, not jumping
+    nan = {**snap.probe_states, "c": np.full((10, 4), np.nan, dtype=np.float32)}
+    view.update_snapshot(replace(snap, probe_states=nan))  # non-finite: keep the range
+    assert view.panels["c"].levels()[1] == pytest.approx(hi)
+
+
+def test_new_cell_needs_no_gui_code(view):
+    spec = StateSpec("m", "memory m", -2.0, 2.0, "A made-up cell's memory.")
+    snap = make_snapshot("rnn", T=6, H=3)
+    states = {**snap.probe_states, "m": np.zeros((6, 3), dtype=np.float32)}
+    view.update_snapshot(replace(snap, specs=(spec, *snap.specs), probe_states=states))
+    assert list(view.panels) == ["h", "m"]  # hidden state first
+    assert view.panels["m"].levels() == (-2.0, 2.0)
+
+
+def test_set_frame_and_click(view, qtbot):
+    view.update_snapshot(make_snapshot("gru", T=20, H=8))
+    view.set_frame(5)
+    for panel in view.panels.values():
+        assert all(m.isVisible() for m in panel.markers)
+        assert panel.markers[0].rect().center().x() == pytest.approx(5.0)
+    view.set_frame(None)
+    assert not any(m.isVisible() for p in view.panels.values() for m in p.markers)
+    # a click on the column of step 7 of the "z" heatmap
+    vb = view.panels["z"].plot.getViewBox()
+    scene_pos = vb.mapViewToScene(QPointF(7.0, 3.0))
+    with qtbot.waitSignal(view.frameClicked, timeout=1000) as blocker:
+        view._on_mouse_clicked(_FakeClick(scene_pos))
+    assert blocker.args == [7]
+    assert view.frame() == 7
+    view._on_mouse_moved(scene_pos)
+    text = view.readout.text()
+    assert "update gate z" in text and "unit <b>3</b>" in text and "step <b>7</b>" in text
+
+
+def test_clear(view):
+    view.update_snapshot(make_snapshot("lstm", T=5, H=4))
+    view.clear()
+    assert view.panels == {}
+    view.update_snapshot(make_snapshot("rnn", T=5, H=4))
+    assert list(view.panels) == ["h"]
+
+
+def test_layout_helpers():
+    assert [grid_columns(n) for n in (1, 2, 4, 6, 9)] == [1, 2, 2, 3, 3]
+    assert display_order(make_specs("lstm"))[0].name == "h"
+
+
+class _FakeClick:
+    """The two methods of a pyqtgraph MouseClickEvent the view uses."""
+
+    def __init__(self, pos: QPointF) -> None:
+        self._pos = pos
+
+    def button(self):
+        from PyQt6.QtCore import Qt
+
+        return Qt.MouseButton.LeftButton
+
+    def scenePos(self) -> QPointF:
+        return self._pos
