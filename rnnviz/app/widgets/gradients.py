@@ -1,0 +1,248 @@
+"""Gradient panel: how the gradient travels back through time, and its size over training.
+
+Top plot (latest snapshot, probe sequence, log scale over time step t):
+
+* ||dL/dh_t|| — how much the whole loss depends on the hidden state at step t;
+* ||dL/dc_t|| — the same for the LSTM cell state (the "gradient highway");
+* ||dL_T/dh_t|| — the *last-step signal*: the loss of only the final step, traced back to step t.
+  If it falls by orders of magnitude going left, the gradient vanishes; if it grows, it explodes.
+
+Bottom plot (over training, log scale): the global gradient norm before clipping per step, the
+clipping threshold as a horizontal line and the steps where clipping fired as markers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
+
+from rnnviz.app.widgets._common import (
+    BACKGROUND,
+    COLOURS,
+    GrowingBuffer,
+    LogAxis,
+    TokenAxis,
+    legend_row,
+    positive_or_nan,
+    style_axis,
+    style_plot,
+)
+from rnnviz.train.snapshot import Snapshot
+
+FLOW_TIP = (
+    "Gradient norms on the probe sequence, per time step t (log scale).\n"
+    "||dL/dh_t||: how much the total loss depends on the hidden state at step t.\n"
+    "||dL/dc_t||: the same for the LSTM cell state.\n"
+    "Last-step signal ||dL_T/dh_t||: only the loss at the final step T, traced back to step t.\n"
+    "Falling by orders of magnitude to the left = vanishing gradient (long-range\n"
+    "dependencies cannot be learned); growing = exploding gradient (clipping helps)."
+)
+NORM_TIP = (
+    "Global gradient norm ||g|| before clipping, one point per training step (log scale).\n"
+    "Dashed line: the clipping threshold; red dots: steps where clipping shrank the gradient."
+)
+
+
+class GradientPanel(QWidget):
+    """Gradient flow through time (latest snapshot) above gradient norm over training.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        Qt parent.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(BACKGROUND)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+
+        # (a) flow over time steps of the probe
+        self._flow_axis = TokenAxis("bottom")
+        self.flow_plot: pg.PlotItem = self.graphics.addPlot(
+            row=0, col=0, axisItems={"bottom": self._flow_axis, "left": LogAxis("left")}
+        )
+        legend = legend_row(3)
+        self.graphics.addItem(legend, row=1, col=0)
+        style_plot(self.flow_plot, "Gradient flow back through time (probe)")
+        self.flow_plot.titleLabel.setToolTip(FLOW_TIP)
+        style_axis(self.flow_plot.getAxis("left"), "gradient norm")
+        style_axis(self._flow_axis, "input at step t")
+        self.flow_plot.setLogMode(x=False, y=True)
+        self.flow_plot.showGrid(x=False, y=True, alpha=0.25)
+        self.flow_plot.setMouseEnabled(x=False, y=False)
+        self.flow_plot.hideButtons()
+        self.dh_curve = self.flow_plot.plot(
+            pen=pg.mkPen(COLOURS["blue"], width=2), name="‖dL/dh<sub>t</sub>‖", connect="finite"
+        )
+        self.dc_curve = self.flow_plot.plot(
+            pen=pg.mkPen(COLOURS["green"], width=2, style=Qt.PenStyle.DashLine),
+            name="‖dL/dc<sub>t</sub>‖ (cell)",
+            connect="finite",
+        )
+        self.last_curve = self.flow_plot.plot(
+            pen=pg.mkPen(COLOURS["orange"], width=2),
+            name="last-step signal ‖dL<sub>T</sub>/dh<sub>t</sub>‖",
+            connect="finite",
+        )
+        for curve in (self.dh_curve, self.dc_curve, self.last_curve):
+            legend.addItem(curve, curve.name())
+        self._legend = legend
+        self._has_dc = True
+        self._frame_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#000", width=1))
+        self._frame_line.setVisible(False)
+        self.flow_plot.addItem(self._frame_line, ignoreBounds=True)
+        self._labels: tuple[str, ...] = ()
+        self._frame: int | None = None
+        self._T = 0
+
+        # (b) global norm over training
+        self.norm_plot: pg.PlotItem = self.graphics.addPlot(
+            row=2, col=0, axisItems={"left": LogAxis("left")}
+        )
+        legend2 = legend_row(2)
+        self.graphics.addItem(legend2, row=3, col=0)
+        style_plot(self.norm_plot, "Gradient norm over training (before clipping)")
+        self.norm_plot.titleLabel.setToolTip(NORM_TIP)
+        style_axis(self.norm_plot.getAxis("left"), "‖g‖")
+        style_axis(self.norm_plot.getAxis("bottom"), "training step")
+        self.norm_plot.setLogMode(x=False, y=True)
+        self.norm_plot.showGrid(x=False, y=True, alpha=0.25)
+        self.norm_plot.setDownsampling(auto=True, mode="peak")
+        self.norm_plot.setClipToView(True)
+        self.norm_curve = self.norm_plot.plot(
+            pen=pg.mkPen(COLOURS["blue"], width=1), name="‖g‖", connect="finite"
+        )
+        self.clip_points = self.norm_plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=5,
+            symbolPen=None,
+            symbolBrush=pg.mkBrush(COLOURS["red"]),
+            name="clipping fired",
+        )
+        legend2.addItem(self.norm_curve, "‖g‖ per step")
+        legend2.addItem(self.clip_points, "clipping fired")
+        self.clip_line = pg.InfiniteLine(
+            angle=0,
+            movable=False,
+            pen=pg.mkPen(COLOURS["red"], width=1.5, style=Qt.PenStyle.DashLine),
+            label="clip threshold",
+            labelOpts={
+                "position": 0.02,
+                "color": COLOURS["red"],
+                "fill": pg.mkBrush(255, 255, 255, 220),
+                "anchors": [(0, 1), (0, 1)],
+            },
+        )
+        self.clip_line.label.setZValue(20)
+        self.clip_line.setVisible(False)
+        self.norm_plot.addItem(self.clip_line, ignoreBounds=False)
+        self.graphics.ci.layout.setRowStretchFactor(0, 1)
+        self.graphics.ci.layout.setRowStretchFactor(2, 1)
+
+        self._norms = GrowingBuffer(2)  # step, norm before clipping
+        self._clips = GrowingBuffer(2)  # step, norm at clip events
+        self._last_step = -1
+        self._clip_norm: float | None = None
+
+    # ------------------------------------------------------------------ public API
+    def update_snapshot(self, snap: Snapshot) -> None:
+        """Show the flow of ``snap`` and append its gradient norms to the training history."""
+        self._update_flow(snap)
+        self._append_norms(snap)
+        self._set_clip_norm(snap.clip_norm)
+
+    def clear(self) -> None:
+        """Forget the history and blank both plots."""
+        self._norms.clear()
+        self._clips.clear()
+        self._last_step = -1
+        for curve in (self.dh_curve, self.dc_curve, self.last_curve):
+            curve.setData([], [])
+        self.norm_curve.setData([], [])
+        self.clip_points.setData([], [])
+        self._set_clip_norm(None)
+        self._labels = ()
+        self._flow_axis.set_labels(())
+        self._T = 0
+        self._place_frame()
+
+    def set_frame(self, t: int | None) -> None:
+        """Mark time step ``t`` on the flow plot (None hides the line)."""
+        self._frame = None if t is None else int(t)
+        self._place_frame()
+
+    def history_length(self) -> int:
+        """Number of training steps whose gradient norm is held."""
+        return len(self._norms)
+
+    # ------------------------------------------------------------------ internals
+    def _update_flow(self, snap: Snapshot) -> None:
+        if snap.probe_labels != self._labels:
+            self._labels = tuple(snap.probe_labels)
+            self._flow_axis.set_labels(self._labels)
+        series = ((self.dh_curve, snap.flow_dh), (self.dc_curve, snap.flow_dc))
+        for curve, values in (*series, (self.last_curve, snap.flow_last)):
+            if values is None:
+                curve.setData([], [])
+            else:
+                curve.setData(np.arange(values.shape[0]), positive_or_nan(values))
+        has_dc = snap.flow_dc is not None
+        if has_dc != self._has_dc:  # hide the cell entry from the legend for RNN/GRU
+            self._has_dc = has_dc
+            self.dc_curve.setVisible(has_dc)
+            if has_dc:
+                self._legend.addItem(self.dc_curve, self.dc_curve.name())
+            else:
+                self._legend.removeItem(self.dc_curve)
+        T = snap.flow_dh.shape[0] if snap.flow_dh is not None else len(snap.probe_labels)
+        if T != self._T:
+            self._T = T
+            self.flow_plot.setXRange(-0.5, max(T, 1) - 0.5, padding=0.0)
+            self._place_frame()
+
+    def _append_norms(self, snap: Snapshot) -> None:
+        steps = np.asarray(snap.loss_steps)
+        if steps.size == 0:
+            return
+        if steps[0] <= self._last_step:  # the run was reset: start a fresh history
+            self._norms.clear()
+            self._clips.clear()
+        self._last_step = int(steps[-1])
+        norms = positive_or_nan(snap.grad_norms)  # (n,)
+        self._norms.append(steps, norms)
+        clipped = np.asarray(snap.clipped, dtype=bool)
+        if clipped.any():
+            self._clips.append(steps[clipped], norms[clipped])
+        self.norm_curve.setData(self._norms.column(0), self._norms.column(1))
+        self.clip_points.setData(self._clips.column(0), self._clips.column(1))
+
+    def _set_clip_norm(self, clip_norm: float | None) -> None:
+        ok = clip_norm is not None and math.isfinite(clip_norm) and clip_norm > 0
+        value = float(clip_norm) if ok else None  # type: ignore[arg-type]
+        if value == self._clip_norm:
+            return
+        self._clip_norm = value
+        self.clip_line.setVisible(value is not None)
+        if value is not None:
+            self.clip_line.setValue(math.log10(value))  # the plot's y axis is log10-mapped
+            self.clip_line.label.setFormat(f"clip threshold {value:g}")
+
+    def _place_frame(self) -> None:
+        t = self._frame
+        visible = t is not None and 0 <= t < self._T
+        if visible:
+            self._frame_line.setValue(t)
+        self._frame_line.setVisible(visible)
+
+    def clip_norm(self) -> float | None:
+        """The clipping threshold drawn, or None."""
+        return self._clip_norm

@@ -1,0 +1,236 @@
+"""Loss panel: raw and smoothed training loss and validation loss, over steps or tokens seen.
+
+Every snapshot carries the losses of all steps since the previous one, so the curve loses no
+point. The smoothed curve is a bias-corrected exponential moving average whose state carries
+over between snapshots, so it is the same however the points were split into snapshots.
+Long runs stay smooth: growing buffers, peak downsampling and clip-to-view.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.app.widgets._common import (
+    BACKGROUND,
+    COLOURS,
+    GrowingBuffer,
+    LogAxis,
+    legend_row,
+    style_axis,
+    style_plot,
+)
+from rnnviz.train.snapshot import Snapshot
+
+TIP = (
+    "Training loss per step in nats (mean cross-entropy per predicted token; bits per character\n"
+    "= nats / ln 2). Light line: every step's batch loss; dark line: its exponential moving\n"
+    "average; dots: loss on held-out validation data. Validation above training = overfitting."
+)
+
+X_LABELS = {"steps": "training step", "tokens": "tokens seen"}
+
+
+class LossPanel(QWidget):
+    """Training and validation loss over training.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        Qt parent.
+    smoothing : float
+        EMA weight of the past in [0, 1): s_k = a·s_{k-1} + (1-a)·x_k, shown bias-corrected
+        as s_k / (1 - a^k) so the curve starts on the data rather than at zero.
+    """
+
+    def __init__(self, parent: QWidget | None = None, smoothing: float = 0.98) -> None:
+        super().__init__(parent)
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+        self.smoothing = smoothing
+        self._x_mode = "steps"
+        self._log_y = False
+
+        # controls
+        self.steps_button = QRadioButton("steps")
+        self.tokens_button = QRadioButton("tokens")
+        self.steps_button.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.steps_button)
+        group.addButton(self.tokens_button)
+        self.log_box = QCheckBox("log y")
+        self.log_box.setToolTip("Logarithmic loss axis: late, small improvements become visible.")
+        self.steps_button.toggled.connect(lambda on: self.set_x_axis("steps" if on else "tokens"))
+        self.log_box.toggled.connect(self.set_log_y)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 0, 6, 0)
+        bar.addWidget(QLabel("x axis:"))
+        bar.addWidget(self.steps_button)
+        bar.addWidget(self.tokens_button)
+        bar.addSpacing(12)
+        bar.addWidget(self.log_box)
+        bar.addStretch(1)
+
+        # plot
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(BACKGROUND)
+        self.plot: pg.PlotItem = self.graphics.addPlot(
+            row=0, col=0, axisItems={"left": LogAxis("left")}
+        )
+        style_plot(self.plot, "Loss")
+        self.plot.titleLabel.setToolTip(TIP)
+        style_axis(self.plot.getAxis("left"), "loss (nats)")
+        style_axis(self.plot.getAxis("bottom"), X_LABELS["steps"])
+        self.plot.showGrid(x=False, y=True, alpha=0.25)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.setClipToView(True)
+        self.plot.enableAutoRange()
+        self.raw_curve = self.plot.plot(pen=pg.mkPen(COLOURS["blue"] + "55", width=1))
+        self.smooth_curve = self.plot.plot(pen=pg.mkPen(COLOURS["blue"], width=2.5))
+        self.val_curve = self.plot.plot(
+            pen=pg.mkPen(COLOURS["orange"], width=1.5),
+            symbol="o",
+            symbolSize=7,
+            symbolPen=pg.mkPen("#ffffff"),
+            symbolBrush=pg.mkBrush(COLOURS["orange"]),
+        )
+        legend = legend_row(3)
+        self.graphics.addItem(legend, row=1, col=0)
+        legend.addItem(self.raw_curve, "training (per step)")
+        legend.addItem(self.smooth_curve, f"training (smoothed, EMA {smoothing:g})")
+        legend.addItem(self.val_curve, "validation")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.graphics, 1)
+
+        self._train = GrowingBuffer(4)  # step, tokens, raw loss, smoothed loss
+        self._val = GrowingBuffer(3)  # step, tokens, val loss
+        self._ema = 0.0
+        self._ema_count = 0
+        self._last_step = -1
+        self._last_tokens = 0
+        self._last_val: float | None = None
+
+    # ------------------------------------------------------------------ public API
+    def update_snapshot(self, snap: Snapshot) -> None:
+        """Append the losses of ``snap`` (and its validation loss if new) and redraw."""
+        steps = np.asarray(snap.loss_steps, dtype=np.float64)  # (n,)
+        if (steps.size and steps[0] <= self._last_step) or snap.step < self._last_step:
+            self.clear()  # the run was reset: start a fresh history
+        if steps.size:
+            losses = np.asarray(snap.losses, dtype=np.float64)  # (n,)
+            tokens = self._tokens_at(steps, snap)  # (n,)
+            self._train.append(steps, tokens, losses, self._smooth(losses))
+            self._last_step = int(steps[-1])
+        self._last_tokens = int(snap.tokens_seen)
+        self._last_step = max(self._last_step, int(snap.step))
+        val = snap.val_loss
+        if val is not None and val != self._last_val:
+            self._last_val = val
+            self._val.append(float(snap.step), float(snap.tokens_seen), float(val))
+            self._draw_val()
+        if steps.size:
+            self._draw_train()
+
+    def clear(self) -> None:
+        """Forget every point."""
+        self._train.clear()
+        self._val.clear()
+        self._ema = 0.0
+        self._ema_count = 0
+        self._last_step = -1
+        self._last_tokens = 0
+        self._last_val = None
+        for curve in (self.raw_curve, self.smooth_curve, self.val_curve):
+            curve.setData([], [])
+
+    def set_x_axis(self, mode: str) -> None:
+        """Plot against "steps" (training steps) or "tokens" (tokens seen)."""
+        if mode not in X_LABELS:
+            raise ValueError(f"x axis must be 'steps' or 'tokens', got {mode!r}")
+        if mode == self._x_mode:
+            return
+        self._x_mode = mode
+        button = self.steps_button if mode == "steps" else self.tokens_button
+        if not button.isChecked():
+            button.setChecked(True)
+        style_axis(self.plot.getAxis("bottom"), X_LABELS[mode])
+        self._draw_train()
+        self._draw_val()
+        self.plot.enableAutoRange()
+
+    def x_axis(self) -> str:
+        """ "steps" or "tokens"."""
+        return self._x_mode
+
+    def set_log_y(self, on: bool) -> None:
+        """Logarithmic (True) or linear (False) loss axis."""
+        on = bool(on)
+        if on == self._log_y:
+            return
+        self._log_y = on
+        if self.log_box.isChecked() != on:
+            self.log_box.setChecked(on)
+        self.plot.setLogMode(x=False, y=on)
+        self.plot.enableAutoRange()
+
+    def log_y(self) -> bool:
+        """Whether the loss axis is logarithmic."""
+        return self._log_y
+
+    def history_length(self) -> int:
+        """Number of training steps held."""
+        return len(self._train)
+
+    def smoothed(self) -> np.ndarray:
+        """(n,) the smoothed loss held (a view; do not modify)."""
+        return self._train.column(3)
+
+    # ------------------------------------------------------------------ internals
+    def _tokens_at(self, steps: np.ndarray, snap: Snapshot) -> np.ndarray:
+        """Tokens seen after each step, interpolated at the snapshot's tokens per step."""
+        prev_step = max(self._last_step, 0)
+        done = snap.step - prev_step
+        rate = (snap.tokens_seen - self._last_tokens) / done if done > 0 else 0.0
+        if rate <= 0 and snap.step > 0:
+            rate = snap.tokens_seen / snap.step
+        return snap.tokens_seen - (snap.step - steps) * rate  # (n,)
+
+    def _smooth(self, losses: np.ndarray) -> np.ndarray:
+        """Bias-corrected EMA continuing from the previous snapshot's state; skips non-finite."""
+        a = self.smoothing
+        out = np.empty_like(losses)  # (n,)
+        ema, k = self._ema, self._ema_count
+        for j, x in enumerate(losses.tolist()):
+            if math.isfinite(x):
+                ema = a * ema + (1.0 - a) * x
+                k += 1
+            out[j] = ema / (1.0 - a**k) if k else math.nan
+        self._ema, self._ema_count = ema, k
+        return out
+
+    def _draw_train(self) -> None:
+        x = self._train.column(0 if self._x_mode == "steps" else 1)
+        self.raw_curve.setData(x, self._train.column(2))
+        self.smooth_curve.setData(x, self._train.column(3))
+
+    def _draw_val(self) -> None:
+        x = self._val.column(0 if self._x_mode == "steps" else 1)
+        self.val_curve.setData(x, self._val.column(2))
+
+
+__all__ = ["LossPanel"]

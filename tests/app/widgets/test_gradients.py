@@ -1,0 +1,90 @@
+"""GradientPanel: flow per time step on a log axis, gradient-norm history with clip events."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from snapshots import SnapshotStream, make_snapshot, replace
+
+from rnnviz.app.widgets.gradients import GradientPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    w = GradientPanel()
+    qtbot.addWidget(w)
+    w.resize(640, 560)
+    return w
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_flow_curves_per_time_step(panel, cell):
+    snap = make_snapshot(cell, T=31, H=8)
+    panel.update_snapshot(snap)
+    x, y = panel.dh_curve.getOriginalDataset()
+    assert len(x) == 31
+    np.testing.assert_allclose(y, snap.flow_dh)
+    assert len(panel.last_curve.getOriginalDataset()[0]) == 31
+    dc_x, _ = panel.dc_curve.getOriginalDataset()
+    assert (dc_x is not None and len(dc_x) == 31) == (cell == "lstm")
+    assert panel.dc_curve.isVisible() == (cell == "lstm")
+    assert panel.flow_plot.getAxis("left").logMode
+
+
+def test_zeros_and_nan_are_safe_on_log_axes(panel, qtbot):
+    snap = make_snapshot("rnn", T=6, H=4)
+    flow = np.array([0.0, np.nan, np.inf, -1.0, 1e-3, 1.0])
+    snap = replace(snap, flow_dh=flow, flow_last=np.zeros(6), grad_norms=np.array([0.0] * 10))
+    panel.update_snapshot(snap)
+    panel.grab()  # draws without warnings (filterwarnings=error)
+    _, y = panel.dh_curve.getOriginalDataset()
+    assert np.isnan(y[:4]).all() and y[5] == 1.0
+
+
+def test_norm_history_accumulates_every_step(panel):
+    stream = SnapshotStream("gru", T=5, H=3, clip_norm=2.0)
+    snaps = [stream.next(n_steps=n) for n in (3, 0, 7, 12)]
+    for s in snaps:
+        panel.update_snapshot(s)
+    assert panel.history_length() == 22
+    x, y = panel.norm_curve.getOriginalDataset()
+    np.testing.assert_array_equal(x, np.arange(1, 23))
+    norms = np.concatenate([s.grad_norms for s in snaps])
+    np.testing.assert_allclose(y, norms)
+    cx, cy = panel.clip_points.getOriginalDataset()
+    clipped = np.concatenate([s.clipped for s in snaps])
+    assert len(cx) == clipped.sum() > 0
+    np.testing.assert_allclose(cy, norms[clipped])
+    assert panel.clip_line.isVisible()
+    assert panel.clip_line.value() == pytest.approx(math.log10(2.0))  # y axis is log-mapped
+    assert panel.norm_curve.opts["autoDownsample"] and panel.norm_curve.opts["clipToView"]
+    assert panel.norm_curve.opts["downsampleMethod"] == "peak"
+
+
+def test_no_clip_line_without_clipping(panel):
+    panel.update_snapshot(make_snapshot("lstm", T=4, H=2, clip_norm=None))
+    assert panel.clip_norm() is None and not panel.clip_line.isVisible()
+
+
+def test_reset_run_restarts_history_and_clear(panel):
+    stream = SnapshotStream("lstm", T=4, H=2)
+    for _ in range(3):
+        panel.update_snapshot(stream.next())
+    assert panel.history_length() == 30
+    panel.update_snapshot(SnapshotStream("lstm", T=4, H=2).next())  # steps start again at 1
+    assert panel.history_length() == 10
+    panel.set_frame(2)
+    assert panel._frame_line.isVisible() and panel._frame_line.value() == 2
+    panel.clear()
+    assert panel.history_length() == 0
+    assert (
+        len(
+            panel.norm_curve.getOriginalDataset()[0]
+            if panel.norm_curve.getOriginalDataset()[0] is not None
+            else []
+        )
+        == 0
+    )
+    assert not panel._frame_line.isVisible()

@@ -1,0 +1,116 @@
+"""LossPanel: raw + smoothed loss over steps or tokens, validation points, long histories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from snapshots import SnapshotStream, make_snapshot, replace
+
+from rnnviz.app.widgets.loss import LossPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    w = LossPanel()
+    qtbot.addWidget(w)
+    w.resize(640, 400)
+    return w
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_accumulates_every_loss(panel, cell):
+    stream = SnapshotStream(cell, T=5, H=3, val_every=2)
+    snaps = [stream.next(n_steps=n) for n in (4, 9, 1, 6)]
+    for s in snaps:
+        panel.update_snapshot(s)
+    x, y = panel.raw_curve.getData()
+    np.testing.assert_array_equal(x, np.arange(1, 21))
+    np.testing.assert_allclose(y, np.concatenate([s.losses for s in snaps]))
+    assert len(panel.smooth_curve.getData()[0]) == 20
+    vx, vy = panel.val_curve.getData()
+    assert list(vx) == [snaps[1].step, snaps[3].step]
+    assert list(vy) == [snaps[1].val_loss, snaps[3].val_loss]
+
+
+def test_smoothing_independent_of_snapshot_boundaries(qtbot):
+    a, b = LossPanel(smoothing=0.9), LossPanel(smoothing=0.9)
+    qtbot.addWidget(a)
+    qtbot.addWidget(b)
+    whole = SnapshotStream("rnn", seed=3, tokens_per_step=10).next(n_steps=50)
+    a.update_snapshot(whole)
+    for k in range(0, 50, 5):  # the same 50 losses delivered in 10 snapshots
+        part = slice(k, k + 5)
+        b.update_snapshot(
+            replace(
+                whole,
+                step=k + 5,
+                tokens_seen=(k + 5) * 10,
+                loss_steps=whole.loss_steps[part],
+                losses=whole.losses[part],
+                grad_norms=whole.grad_norms[part],
+                clipped=whole.clipped[part],
+            )
+        )
+    np.testing.assert_allclose(a.smoothed(), b.smoothed())
+    np.testing.assert_allclose(a.raw_curve.getData()[0], b.raw_curve.getData()[0])
+    b.set_x_axis("tokens")
+    np.testing.assert_allclose(b.raw_curve.getData()[0], np.arange(1, 51) * 10.0)
+    raw = whole.losses
+    assert a.smoothed()[0] == pytest.approx(raw[0])  # bias-corrected start
+    ema, k = 0.0, 0
+    for x in raw:
+        ema, k = 0.9 * ema + 0.1 * x, k + 1
+    assert a.smoothed()[-1] == pytest.approx(ema / (1 - 0.9**k))
+
+
+def test_nan_loss_does_not_poison_smoothing(panel):
+    snap = make_snapshot("rnn")
+    losses = snap.losses.copy()
+    losses[3] = np.nan
+    panel.update_snapshot(replace(snap, losses=losses))
+    assert np.isfinite(panel.smoothed()).all()
+
+
+def test_tokens_axis_and_log_toggle(panel):
+    stream = SnapshotStream("lstm", tokens_per_step=100)
+    panel.update_snapshot(stream.next(n_steps=10))
+    panel.set_x_axis("tokens")
+    assert panel.tokens_button.isChecked()
+    x, _ = panel.raw_curve.getData()
+    np.testing.assert_allclose(x, np.arange(1, 11) * 100.0)
+    assert "tokens" in panel.plot.getAxis("bottom").labelText
+    panel.steps_button.setChecked(True)  # the radio button drives the same switch
+    assert panel.x_axis() == "steps"
+    panel.log_box.setChecked(True)
+    assert panel.log_y() and panel.plot.getAxis("left").logMode
+    panel.set_log_y(False)
+    assert not panel.log_box.isChecked()
+    with pytest.raises(ValueError):
+        panel.set_x_axis("epochs")
+
+
+def test_million_points_stay_downsampled(panel):
+    n = 1_000_000
+    stream = SnapshotStream("rnn", T=4, H=2)
+    for _ in range(4):
+        panel.update_snapshot(stream.next(n_steps=n // 4))
+    panel.set_log_y(True)
+    panel.grab()
+    assert panel.history_length() == n
+    opts = panel.raw_curve.opts
+    assert opts["autoDownsample"] and opts["clipToView"] and opts["downsampleMethod"] == "peak"
+    assert panel._train.capacity < 4 * n  # doubling, not unbounded over-allocation
+    drawn = panel.raw_curve.curve.getData()[0]
+    assert len(drawn) < 20_000  # what is drawn is reduced to about the pixel width
+
+
+def test_reset_and_clear(panel):
+    stream = SnapshotStream("gru")
+    for _ in range(3):
+        panel.update_snapshot(stream.next())
+    panel.update_snapshot(SnapshotStream("gru").next())  # a reset run starts at step 1 again
+    assert panel.history_length() == 10
+    panel.clear()
+    assert panel.history_length() == 0
+    x, _ = panel.val_curve.getData()
+    assert x is None or len(x) == 0

@@ -1,0 +1,62 @@
+"""SamplesPanel: newest first, marks highlighted, bounded, copyable."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt6.QtGui import QGuiApplication, QTextCursor
+from snapshots import SnapshotStream, make_snapshot
+
+from rnnviz.app.widgets.samples import MARK_COLOUR, SamplesPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    w = SamplesPanel(max_entries=5)
+    qtbot.addWidget(w)
+    return w
+
+
+def test_newest_on_top_with_step(panel):
+    panel.update_snapshot(make_snapshot("rnn", sample=None))  # no sample: nothing added
+    assert panel.entries() == []
+    panel.update_snapshot(make_snapshot("rnn", step=10, sample="first"))
+    panel.update_snapshot(make_snapshot("rnn", step=20, sample="second\nline"))
+    text = panel.plain_text()
+    assert text.index("step 20") < text.index("second\nline") < text.index("step 10")
+    assert panel.entries() == [(20, "second\nline"), (10, "first")]
+    assert panel.text.isReadOnly()
+
+
+def test_marks_are_red(panel):
+    panel.add_sample(3, "1011+0110=10001", ((10, 12),))
+    doc = panel.text.document()
+    start = panel.plain_text().index("10001")
+    cursor = QTextCursor(doc)
+
+    def colour_of_char_before(pos: int) -> str:
+        cursor.setPosition(pos)  # charFormat() is the format of the character before pos
+        return cursor.charFormat().foreground().color().name()
+
+    assert colour_of_char_before(start) != MARK_COLOUR  # '='
+    assert colour_of_char_before(start + 1) == MARK_COLOUR  # sample[10]
+    assert colour_of_char_before(start + 2) == MARK_COLOUR  # sample[11]
+    assert colour_of_char_before(start + 3) != MARK_COLOUR  # sample[12]
+
+
+def test_bounded_to_max_entries(panel):
+    stream = SnapshotStream("lstm", sample_every=1)
+    snaps = [stream.next() for _ in range(12)]
+    for s in snaps:
+        panel.update_snapshot(s)
+    assert len(panel.entries()) == 5
+    assert [e[0] for e in panel.entries()] == [s.step for s in snaps[::-1][:5]]
+    text = panel.plain_text()
+    assert f"step {snaps[6].step:,}" not in text and f"step {snaps[7].step:,} " in text
+
+
+def test_copy_all_and_clear(panel):
+    panel.add_sample(1, "hello world")
+    panel.copy_action.trigger()
+    assert "hello world" in QGuiApplication.clipboard().text()
+    panel.clear()
+    assert panel.plain_text() == "" and panel.entries() == []
