@@ -1,0 +1,271 @@
+"""RunController: drive a Trainer from a worker thread, take commands from any thread.
+
+The worker thread calls :meth:`RunController.run` with an ``emit`` callback; it trains step after
+step and calls ``emit(snapshot)`` at most ``max_snapshots_per_s`` times a second (the newest
+state wins: nothing is queued). Any other thread (the GUI) sends commands — pause, resume, one
+step, stop, reset, change the learning rate or optimiser, or any ``call(fn)`` — which are queued
+and executed *between* training steps in the worker thread, so the trainer is only ever touched
+by one thread. While paused, the loop sleeps on a Condition (no busy waiting).
+
+Whatever happens, the loop ends by emitting a final Snapshot: state "stopped" after
+:meth:`stop`, or state "error" with the exception as message if something raised. Divergence is
+not an error: the trainer restores its last good weights, the controller pauses with state
+"diverged" and the trainer's explanation, and the user may change settings and resume.
+
+No Qt here: ``emit`` is any callable (the GUI's emits a signal).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rnnviz.config import OptimConfig
+from rnnviz.train.snapshot import Snapshot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.train.trainer import Trainer
+
+Emit = Callable[[Snapshot], None]
+
+
+class RunController:
+    """Thread-safe run control around a :class:`~rnnviz.train.trainer.Trainer`.
+
+    Parameters
+    ----------
+    trainer : Trainer
+        The run; after :meth:`run` starts, only the worker thread touches it.
+    max_snapshots_per_s : float
+        Upper bound on the snapshot rate while running (building one costs a probe forward and
+        backward pass). Commands and single steps always produce a fresh snapshot.
+    paused : bool
+        Start paused (the loop emits one snapshot, then waits for resume or step_once).
+    max_steps : int or None
+        Pause automatically when the trainer reaches this step (e.g. a screenshot after N steps).
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        max_snapshots_per_s: float = 25.0,
+        *,
+        paused: bool = False,
+        max_steps: int | None = None,
+    ) -> None:
+        if not max_snapshots_per_s > 0:
+            raise ValueError("max_snapshots_per_s must be positive")
+        self.trainer = trainer
+        self.max_snapshots_per_s = float(max_snapshots_per_s)
+        self.max_steps = max_steps
+        self._cond = threading.Condition()
+        self._commands: deque[tuple[Callable[[Trainer], Any], Future[Any]]] = deque()
+        self._paused = paused
+        self._diverged = False
+        self._steps_pending = 0
+        self._stop = False
+        self._running = False
+        self.error: str | None = None  # message of the exception that ended the loop, if any
+
+    # ------------------------------------------------------------------ commands (any thread)
+    def pause(self) -> None:
+        """Stop training after the current step; the loop waits without using the CPU."""
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        """Continue training (also after a divergence, e.g. with a lower learning rate)."""
+        with self._cond:
+            self._paused = False
+            self._diverged = False
+            self._cond.notify_all()
+
+    def step_once(self) -> None:
+        """Train exactly one batch and emit its snapshot (meant for the paused state)."""
+        with self._cond:
+            self._steps_pending += 1
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """End :meth:`run` after the current step (it emits a final "stopped" snapshot)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+
+    def call(self, fn: Callable[[Trainer], Any]) -> Future[Any]:
+        """Run ``fn(trainer)`` in the worker thread between two steps.
+
+        Returns
+        -------
+        concurrent.futures.Future
+            Resolves to ``fn``'s result, or holds its exception (which is also reported in the
+            next snapshot's message; the run goes on).
+        """
+        fut: Future[Any] = Future()
+        with self._cond:
+            self._commands.append((fn, fut))
+            self._cond.notify_all()
+        return fut
+
+    def set_lr(self, lr: float) -> Future[Any]:
+        """Change the learning rate between steps."""
+        return self.call(lambda t: t.set_lr(lr))
+
+    def set_optim(self, cfg: OptimConfig) -> Future[Any]:
+        """Change optimiser and clipping between steps (state is kept where it applies)."""
+        return self.call(lambda t: t.set_optim(cfg))
+
+    def reset(self, seed: int | None = None) -> Future[Any]:
+        """New weights from the seed (the run's own seed if None), step 0, empty history."""
+        return self.call(lambda t: t.reset(seed))
+
+    @property
+    def state(self) -> str:
+        """ "running", "paused", "diverged" or "stopped" as seen from outside."""
+        with self._cond:
+            if not self._running:
+                return "stopped"
+            if self._diverged:
+                return "diverged"
+            return "paused" if self._paused else "running"
+
+    # ------------------------------------------------------------------ the loop (worker thread)
+    def run(self, emit: Emit) -> None:
+        """Train until :meth:`stop`; blocking, meant for a worker thread.
+
+        Parameters
+        ----------
+        emit : callable
+            Receives every Snapshot (from this thread). Exceptions it raises end the loop like
+            any other error.
+        """
+        t = self.trainer
+        interval = 1.0 / self.max_snapshots_per_s
+        last_emit = -math.inf
+        with self._cond:
+            self._running = True
+        try:
+            fresh = True  # a snapshot is owed (start, after a command or a single step)
+            shown = ""  # the state of the last emitted snapshot
+            while True:
+                with self._cond:
+                    while (
+                        not self._stop
+                        and not self._commands
+                        and not fresh
+                        and (self._paused or self._diverged)
+                        and self._steps_pending == 0
+                        and self._state_locked() == shown
+                    ):
+                        self._cond.wait()
+                    fresh = fresh or self._state_locked() != shown
+                    if self._stop:
+                        break
+                    commands = list(self._commands)
+                    self._commands.clear()
+                    single = False
+                    train = not (self._paused or self._diverged)
+                    if not train and self._steps_pending > 0:
+                        self._steps_pending -= 1
+                        single = train = True
+                message = ""
+                for fn, fut in commands:
+                    if not fut.set_running_or_notify_cancel():
+                        continue
+                    try:
+                        fut.set_result(fn(t))
+                    except Exception as exc:  # reported, the run goes on
+                        fut.set_exception(exc)
+                        message = f"command failed: {exc}"
+                    fresh = True
+                # After commands, show their effect before training on (a single step still runs).
+                if train and (single or not commands):
+                    result = t.step()
+                    if result.diverged:
+                        with self._cond:
+                            self._diverged = True
+                            self._paused = True
+                        shown = "diverged"
+                        emit(t.snapshot(state=shown, message=t.diverged or ""))
+                        last_emit = time.perf_counter()
+                        fresh = False
+                        continue
+                    if self.max_steps is not None and result.step >= self.max_steps:
+                        self.max_steps = None  # one-shot: a resume trains on
+                        with self._cond:
+                            self._paused = True
+                        fresh = True
+                    fresh = fresh or single
+                now = time.perf_counter()
+                if fresh or now - last_emit >= interval:
+                    shown = self._public_state()
+                    emit(t.snapshot(state=shown, message=message))
+                    last_emit = now
+                    fresh = False
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._emit_safely(emit, "error", f"training stopped by an error: {self.error}")
+            return
+        finally:
+            with self._cond:
+                self._running = False
+                self._stop = False
+        self._emit_safely(emit, "stopped", "")
+
+    def _public_state(self) -> str:
+        with self._cond:
+            return self._state_locked()
+
+    def _state_locked(self) -> str:
+        if self._diverged:
+            return "diverged"
+        return "paused" if self._paused else "running"
+
+    def _emit_safely(self, emit: Emit, state: str, message: str) -> None:
+        """Emit a final snapshot; fall back to a bare one if the trainer cannot build it."""
+        try:
+            snap = self.trainer.snapshot(state=state, message=message)
+        except Exception as exc:
+            extra = f" (snapshot failed too: {type(exc).__name__}: {exc})"
+            snap = bare_snapshot(state, message + extra if state == "error" else message)
+        try:
+            emit(snap)
+        except Exception:
+            if self.error is None:
+                self.error = "the emit callback raised while reporting the final snapshot"
+
+
+def bare_snapshot(state: str, message: str, step: int = 0) -> Snapshot:
+    """A Snapshot with no data, used when a real one cannot be built."""
+    empty = np.zeros(0)
+    return Snapshot(
+        step=step,
+        tokens_seen=0,
+        loss_steps=np.zeros(0, dtype=np.int64),
+        losses=empty,
+        grad_norms=empty,
+        clipped=np.zeros(0, dtype=bool),
+        clip_norm=None,
+        specs=(),
+        probe_labels=(),
+        probe_states={},
+        probe_outputs=np.zeros((0, 0)),
+        probe_loss_t=empty,
+        flow_dh=None,
+        flow_dc=None,
+        flow_last=None,
+        param_norms={},
+        grad_norm=math.nan,
+        grad_norm_clipped=math.nan,
+        tokens_per_s=0.0,
+        state=state,
+        message=message,
+    )

@@ -1,0 +1,409 @@
+"""Trainer: one object that owns a run — model, task, optimiser, random streams and history.
+
+One call to :meth:`Trainer.step` trains on one batch::
+
+    batch  = next(stream)                      # x, y: (B, T); state carried unless batch.reset
+    trace  = model.forward(x, y, mask, state0)
+    grads  = model.backward(trace)             # (P,) dL/dθ, L = (1/B) Σ_b Σ_t mask·l_bt
+    clip(grads)                                # element-wise and/or global norm
+    θ      ← optimiser(θ, grads)
+
+and :meth:`Trainer.snapshot` packs everything a view needs (copied arrays) into a Snapshot.
+
+Random streams. ``np.random.SeedSequence(seed).spawn(3)`` gives three independent generators:
+initial weights, batches, and sampling/evaluation. Drawing a sample therefore never changes the
+training stream, and the same seed gives bit-identical losses and weights.
+
+Divergence. Loss and gradients are checked before the update is applied, the weights after it;
+a non-finite value ends the step without changing the weights (or, for weights, restores the
+periodic backup), sets :attr:`Trainer.diverged` to an explanation and returns a StepResult with
+``diverged=True``. Nothing is raised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnnviz.config import ConfigError, OptimConfig, RunConfig, TrainConfig
+from rnnviz.core.model import Model
+from rnnviz.core.optim import clip_gradients, make_optimizer
+from rnnviz.tasks import make_task
+from rnnviz.tasks.base import Batch, Task
+from rnnviz.train.history import History
+from rnnviz.train.snapshot import Snapshot
+
+# Copy weights and optimiser state every this many steps, for the rare case where the update
+# itself (not the loss or gradient) produces a non-finite weight.
+BACKUP_EVERY = 100
+# Throughput is measured over windows of at least this much training time (seconds).
+RATE_WINDOW = 0.25
+# Fields of TrainConfig that may change during a run (the others shape the batch stream).
+LIVE_TRAIN_FIELDS = ("sample_every", "eval_every", "sample_length", "temperature")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one training step did.
+
+    Attributes
+    ----------
+    step : int
+        Steps done after this one (unchanged if it diverged).
+    loss : float
+        Mean training loss of the batch in nats per counted step.
+    grad_norm : float
+        Global gradient norm before clipping.
+    clipped : bool
+        Whether clipping changed the gradient.
+    diverged : bool
+        True if a non-finite value stopped the step (see :attr:`Trainer.diverged`).
+    """
+
+    step: int
+    loss: float
+    grad_norm: float
+    clipped: bool
+    diverged: bool
+
+
+def _generators(seed: int) -> tuple[np.random.Generator, ...]:
+    """Independent generators for (init, batches, sampling) from one seed."""
+    children = np.random.SeedSequence(int(seed)).spawn(3)
+    return tuple(np.random.Generator(np.random.PCG64(c)) for c in children)
+
+
+class Trainer:
+    """A training run: model, task, optimiser, random streams, history.
+
+    Parameters
+    ----------
+    run : RunConfig
+        The run; the model's input/output sizes, input kind and head are taken from the task.
+    task : Task or None
+        An already built task (e.g. restored from a checkpoint); built from ``run.task`` if None.
+
+    Raises
+    ------
+    ConfigError, TaskInputError
+        For invalid settings or task input (one-line messages).
+    """
+
+    def __init__(self, run: RunConfig, task: Task | None = None) -> None:
+        run.validate()
+        self.task = task if task is not None else make_task(run.task)
+        model_cfg = dataclasses.replace(
+            run.model,
+            input_kind=self.task.input_kind,
+            input_size=int(self.task.input_size),
+            output_size=int(self.task.output_size),
+            head=self.task.head,
+        )
+        self.run = run.replace(model=model_cfg).validate()
+        self.history = History()
+        self.auto_evaluate = True  # evaluate/sample on the sample_every / eval_every schedule
+        self._build(self.run.train.seed)
+
+    # ------------------------------------------------------------------ construction
+    def _build(self, seed: int) -> None:
+        """Fresh weights, optimiser, streams and counters from ``seed``."""
+        self.rng_init, self.rng_batch, self.rng_sample = _generators(seed)
+        self.model = Model(self.run.model, self.rng_init)
+        self.optimizer = make_optimizer(self.run.optim, self.model.params.size, self.model.dtype)
+        self._batches: Iterator[Batch] | None = None
+        self.batches_drawn = 0
+        self._replay = 0  # batches to skip when the stream is recreated (resume)
+        self._replay_state: dict[str, Any] | None = None  # expected batch-rng state afterwards
+        self.carry: dict[str, np.ndarray] | None = None
+        self.step_count = 0
+        self.tokens_seen = 0
+        self.history.clear()
+        self.diverged: str | None = None
+        self.val_loss: float | None = None
+        self.metrics: dict[str, float] = {}
+        self._sample: tuple[str, tuple[tuple[int, int], ...]] | None = None
+        self._pending: list[tuple[int, float, float, bool]] = []
+        self._last_param_norms: dict[str, float] = {}
+        self._last_norms = (math.nan, math.nan)
+        self._version = 0  # bumps whenever the weights change
+        self._probe_cache: tuple[Any, ...] | None = None
+        self._rate = 0.0
+        self._rate_tokens = 0
+        self._rate_time = 0.0
+        self._backup: tuple[int, np.ndarray, dict[str, Any]] | None = None
+
+    @property
+    def step_number(self) -> int:
+        """Training steps done (alias of ``step_count``)."""
+        return self.step_count
+
+    # ------------------------------------------------------------------ training
+    def _stream(self) -> Iterator[Batch]:
+        if self._batches is None:
+            tc = self.run.train
+            self._batches = self.task.batches(tc.batch, tc.seq_len, self.rng_batch)
+            for _ in range(self._replay):  # resume: replay the batches already trained on
+                next(self._batches)
+            if self._replay_state is not None and self.rng_batch.bit_generator.state != (
+                self._replay_state
+            ):
+                from rnnviz.train.checkpoint import CheckpointError
+
+                raise CheckpointError(
+                    "the resumed batch stream differs from the saved one (the task's data or "
+                    "code changed since the checkpoint); start a new run"
+                )
+            self._replay, self._replay_state = 0, None
+        return self._batches
+
+    def step(self) -> StepResult:
+        """Train on one batch: forward, loss, backward, clip, update.
+
+        Overflow while diverging is expected and checked explicitly, so NumPy's floating-point
+        warnings are silenced during the step.
+
+        Returns
+        -------
+        StepResult
+            ``diverged=True`` (and the weights untouched) if a non-finite value appeared.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self._step()
+
+    def _step(self) -> StepResult:
+        t0 = time.perf_counter()
+        stream = self._stream()
+        batch = next(stream)
+        self.batches_drawn += 1
+        tc, oc, m = self.run.train, self.run.optim, self.model
+        n = self.step_count + 1
+        use_carry = tc.stateful and not batch.reset and self.carry is not None
+        trace = m.forward(batch.x, batch.y, batch.mask, state0=self.carry if use_carry else None)
+        loss = float(trace.loss)
+        if not math.isfinite(loss):
+            return self._diverge(n, f"the training loss became {loss}", loss, math.nan)
+        grads, flow = m.backward(trace)  # (P,)
+        norm, norm_after, fired = clip_gradients(grads, oc.clip_value, oc.clip_norm)
+        norm, norm_after = float(norm), float(norm_after)
+        if not math.isfinite(norm):
+            bad = self._nonfinite(m.grad_views(grads))
+            what = f"the gradient of {bad}" if bad else "the gradient norm"
+            return self._diverge(n, f"{what} became non-finite (norm {norm})", loss, norm)
+        if self._backup is None or n - self._backup[0] > BACKUP_EVERY:
+            opt_state = {
+                k: np.copy(v) if isinstance(v, np.ndarray) else v
+                for k, v in self.optimizer.state_dict().items()
+            }
+            self._backup = (self.step_count, m.params.copy(), opt_state)
+        self.optimizer.update(m.params, grads)
+        if not np.isfinite(m.params).all():
+            bad = self._nonfinite(m.p)
+            good, params, opt_state = self._backup
+            m.params[...] = params
+            self.optimizer.load_state_dict(opt_state)
+            self._version += 1
+            return self._diverge(
+                n,
+                f"the weights {bad} became non-finite after the update; restored the weights "
+                f"of step {good}",
+                loss,
+                norm,
+                restored=False,
+            )
+        if tc.stateful:
+            self.carry = {k: v.copy() for k, v in trace.final.items()}
+        self.step_count = n
+        B, T = batch.x.shape[:2]
+        self.tokens_seen += B * T
+        self.history.append(n, loss, norm)
+        self._pending.append((n, loss, norm, bool(fired)))
+        self._last_param_norms = dict(flow.params)
+        self._last_norms = (norm, norm_after)
+        self._version += 1
+        self.diverged = None
+        if self.auto_evaluate and (n % tc.sample_every == 0 or n % tc.eval_every == 0):
+            self.evaluate()
+        dt = time.perf_counter() - t0
+        self._rate_tokens += B * T
+        self._rate_time += dt
+        if self._rate_time >= RATE_WINDOW:
+            self._rate = self._rate_tokens / self._rate_time
+            self._rate_tokens, self._rate_time = 0, 0.0
+        return StepResult(step=n, loss=loss, grad_norm=norm, clipped=bool(fired), diverged=False)
+
+    @staticmethod
+    def _nonfinite(views: dict[str, np.ndarray]) -> str:
+        return ", ".join(k for k, v in views.items() if not np.isfinite(v).all())
+
+    def _diverge(
+        self, n: int, what: str, loss: float, norm: float, restored: bool = True
+    ) -> StepResult:
+        oc = self.run.optim
+        kept = "the weights from before this step are kept" if restored else "training stopped"
+        tips = [f"lower the learning rate (now {oc.lr:g})"]
+        if oc.clip_norm is None:
+            tips.append("enable gradient-norm clipping (e.g. 5)")
+        self.diverged = f"diverged at step {n}: {what}; {kept}. Try to {' or '.join(tips)}."
+        self.carry = None  # the carried state of a diverging batch is not trustworthy
+        return StepResult(
+            step=self.step_count, loss=loss, grad_norm=norm, clipped=False, diverged=True
+        )
+
+    def evaluate(self) -> None:
+        """Run the task's evaluation now (sample / metrics) with the sampling generator."""
+        tc = self.run.train
+        ev = self.task.evaluate(
+            self.model, self.rng_sample, length=tc.sample_length, temperature=tc.temperature
+        )
+        self.metrics = {k: float(v) for k, v in ev.metrics.items()}
+        if "val_loss" in self.metrics:
+            self.val_loss = self.metrics["val_loss"]
+        self._sample = (f"step {self.step_count}:\n{ev.text}" if ev.text else "", tuple(ev.marks))
+
+    def pop_sample(self) -> tuple[str, tuple[tuple[int, int], ...]] | None:
+        """The sample / task display produced since the last call (text, marks), or None."""
+        sample, self._sample = self._sample, None
+        return sample
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Training throughput (time steps per second of time spent in :meth:`step`)."""
+        return self._rate
+
+    # ------------------------------------------------------------------ settings
+    def set_optim(self, cfg: OptimConfig) -> None:
+        """Change optimiser, learning rate or clipping between steps."""
+        cfg.validate()
+        self.optimizer.set_config(cfg)
+        self.run = self.run.replace(optim=cfg)
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate between steps."""
+        self.set_optim(dataclasses.replace(self.run.optim, lr=float(lr)))
+
+    def set_train(self, **changes: Any) -> None:
+        """Change live schedule settings: sample_every, eval_every, sample_length, temperature."""
+        fixed = sorted(set(changes) - set(LIVE_TRAIN_FIELDS))
+        if fixed:
+            raise ConfigError(
+                f"train.{fixed[0]} cannot change during a run; reset the run with the new value"
+            )
+        cfg: TrainConfig = dataclasses.replace(self.run.train, **changes).validate()
+        self.run = self.run.replace(train=cfg)
+
+    def set_temperature(self, temperature: float) -> None:
+        """Sampling temperature for the next samples."""
+        self.set_train(temperature=float(temperature))
+
+    def set_probe(self, text: str) -> None:
+        """Replace the probe sequence (TaskInputError for bad text)."""
+        self.task.set_probe(text)
+        self._probe_cache = None
+
+    def reset(self, seed: int | None = None) -> None:
+        """New weights from ``seed`` (the run's seed if None): step 0, empty history."""
+        if seed is not None:
+            train = dataclasses.replace(self.run.train, seed=int(seed)).validate()
+            self.run = self.run.replace(train=train)
+        self._build(self.run.train.seed)
+
+    # ------------------------------------------------------------------ snapshots
+    def _probe_arrays(self) -> tuple[Any, ...]:
+        """Probe trace and gradient flow for the current weights (cached per weight version)."""
+        probe = self.task.probe()
+        key = (self._version, probe.text)
+        if self._probe_cache is not None and self._probe_cache[0] == key:
+            return self._probe_cache[1]
+        m = self.model
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            tr = m.forward(probe.x, probe.y, probe.mask)
+            _, flow = m.backward(tr, last=True)
+        states = {s.name: _frozen(tr.states[s.name][0]) for s in m.specs}  # (T, H) each
+        arrays = (
+            probe.labels,
+            states,
+            _frozen(tr.outputs[0]),  # (T, O)
+            _frozen(tr.loss_t[0]),  # (T,)
+            _frozen(flow.dh),  # (T,)
+            None if flow.dc is None else _frozen(flow.dc),
+            None if flow.last is None else _frozen(flow.last),
+        )
+        self._probe_cache = (key, arrays)
+        return arrays
+
+    def snapshot(self, state: str = "running", message: str = "") -> Snapshot:
+        """Everything a view needs, as copies; drains the losses recorded since the last call.
+
+        Parameters
+        ----------
+        state : str
+            "running", "paused", "stopped", "diverged" or "error".
+        message : str
+            Shown with the state; for "diverged" the trainer's own explanation is used if empty.
+        """
+        labels, states, outputs, loss_t, dh, dc, last = self._probe_arrays()
+        pending, self._pending = self._pending, []
+        if pending:
+            steps, losses, norms, clipped = zip(*pending, strict=True)
+        else:
+            steps, losses, norms, clipped = (), (), (), ()
+        sample, marks = self.pop_sample() or (None, ())
+        if state == "diverged" and not message:
+            message = self.diverged or ""
+        oc = self.run.optim
+        return Snapshot(
+            step=self.step_count,
+            tokens_seen=self.tokens_seen,
+            loss_steps=np.asarray(steps, dtype=np.int64),
+            losses=np.asarray(losses, dtype=np.float64),
+            grad_norms=np.asarray(norms, dtype=np.float64),
+            clipped=np.asarray(clipped, dtype=bool),
+            clip_norm=oc.clip_norm,
+            specs=tuple(self.model.specs),
+            probe_labels=tuple(labels),
+            probe_states=dict(states),
+            probe_outputs=outputs,
+            probe_loss_t=loss_t,
+            flow_dh=dh,
+            flow_dc=dc,
+            flow_last=last,
+            param_norms=dict(self._last_param_norms),
+            grad_norm=self._last_norms[0],
+            grad_norm_clipped=self._last_norms[1],
+            tokens_per_s=self.tokens_per_s,
+            val_loss=self.val_loss,
+            metrics=dict(self.metrics),
+            sample=sample,
+            sample_marks=marks,
+            state=state,
+            message=message,
+            lr=oc.lr,
+        )
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self, path: str | Path) -> Path:
+        """Write a checkpoint atomically (see :mod:`rnnviz.train.checkpoint`)."""
+        from rnnviz.train.checkpoint import save_trainer
+
+        return save_trainer(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Trainer:
+        """A trainer that continues the saved run bit-identically (CheckpointError if invalid)."""
+        from rnnviz.train.checkpoint import load_trainer
+
+        return load_trainer(path)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only copy (safe to hand to another thread)."""
+    out = np.array(a, copy=True)
+    out.flags.writeable = False
+    return out

@@ -1,0 +1,171 @@
+"""RunController: commands from another thread act between steps; errors end in a snapshot."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from rnnviz.config import RunConfig
+from rnnviz.train.control import RunController, bare_snapshot
+from rnnviz.train.snapshot import Snapshot
+from rnnviz.train.trainer import StepResult, Trainer
+
+TIMEOUT = 10.0
+
+
+class Harness:
+    """Runs a controller in a thread and collects its snapshots."""
+
+    def __init__(self, ctl: RunController) -> None:
+        self.ctl = ctl
+        self.snaps: queue.Queue[Snapshot] = queue.Queue()
+        self.thread = threading.Thread(target=ctl.run, args=(self.snaps.put,), daemon=True)
+        self.thread.start()
+
+    def next(self) -> Snapshot:
+        return self.snaps.get(timeout=TIMEOUT)
+
+    def until(self, pred: Callable[[Snapshot], bool]) -> Snapshot:
+        while True:
+            s = self.next()
+            if pred(s):
+                return s
+
+    def finish(self) -> Snapshot:
+        self.ctl.stop()
+        self.thread.join(TIMEOUT)
+        assert not self.thread.is_alive()
+        last = self.next()
+        while not self.snaps.empty():
+            last = self.snaps.get_nowait()
+        return last
+
+
+def test_pause_step_resume_and_stop(run: RunConfig) -> None:
+    h = Harness(RunController(Trainer(run), max_snapshots_per_s=200))
+    h.until(lambda s: s.step >= 3 and s.state == "running")
+    h.ctl.pause()
+    paused = h.until(lambda s: s.state == "paused")
+    assert h.ctl.state == "paused"
+    h.ctl.step_once()
+    one = h.next()
+    assert one.step == paused.step + 1 and one.state == "paused"
+    assert list(one.loss_steps) == [one.step]
+    assert h.snaps.empty()  # nothing happens while paused
+    h.ctl.resume()
+    h.until(lambda s: s.step >= one.step + 3)
+    last = h.finish()
+    assert last.state == "stopped"
+    assert h.ctl.state == "stopped"
+
+
+def test_start_paused_and_max_steps(run: RunConfig) -> None:
+    h = Harness(RunController(Trainer(run), paused=True, max_steps=5))
+    first = h.next()
+    assert first.state == "paused" and first.step == 0
+    assert first.probe_states  # a paused start still shows the untrained network
+    h.ctl.resume()
+    s = h.until(lambda s: s.state == "paused")
+    assert s.step == 5
+    assert h.finish().step == 5
+
+
+def test_live_settings_and_reset(run: RunConfig) -> None:
+    h = Harness(RunController(Trainer(run), max_snapshots_per_s=200))
+    assert h.ctl.set_lr(0.003).result(TIMEOUT) is None
+    h.until(lambda s: s.lr == 0.003)
+    h.until(lambda s: s.step >= 5)
+    h.ctl.reset(seed=11).result(TIMEOUT)
+    s = h.until(lambda s: s.step <= 1)
+    assert h.ctl.trainer.run.train.seed == 11
+    fut = h.ctl.call(lambda t: t.step_count * 0 + 42)
+    assert fut.result(TIMEOUT) == 42
+    bad = h.ctl.call(lambda t: t.set_probe("☃☃"))
+    with pytest.raises(ValueError):
+        bad.result(TIMEOUT)
+    s = h.until(lambda s: s.message.startswith("command failed"))
+    assert s.state == "running"  # a failed command does not end the run
+    assert h.finish().state == "stopped"
+
+
+def test_snapshot_rate_is_throttled(run: RunConfig) -> None:
+    t = Trainer(run)
+    count = 0
+    original = t.snapshot
+
+    def counting(**kw: Any) -> Snapshot:
+        nonlocal count
+        count += 1
+        return original(**kw)
+
+    t.snapshot = counting  # type: ignore[method-assign]
+    h = Harness(RunController(t, max_snapshots_per_s=5))
+    h.until(lambda s: s.step >= 300)
+    h.finish()
+    steps = t.step_count
+    # Far fewer snapshots than steps; every step's loss arrived exactly once.
+    assert count < steps / 5
+
+
+class ExplodingTrainer:
+    """A stand-in trainer whose third step raises (and optionally whose snapshot too)."""
+
+    def __init__(self, snapshot_fails: bool = False) -> None:
+        self.step_count = 0
+        self.snapshot_fails = snapshot_fails
+        self.diverged: str | None = None
+
+    def step(self) -> StepResult:
+        if self.step_count == 2:
+            raise RuntimeError("boom")
+        self.step_count += 1
+        return StepResult(self.step_count, 1.0, 1.0, False, False)
+
+    def snapshot(self, state: str = "running", message: str = "") -> Snapshot:
+        if self.snapshot_fails and state == "error":
+            raise RuntimeError("no snapshot either")
+        return bare_snapshot(state, message, self.step_count)
+
+
+@pytest.mark.parametrize("snapshot_fails", [False, True])
+def test_exception_ends_the_loop_with_an_error_snapshot(snapshot_fails: bool) -> None:
+    ctl = RunController(ExplodingTrainer(snapshot_fails), max_snapshots_per_s=1000)  # type: ignore[arg-type]
+    h = Harness(ctl)
+    s = h.until(lambda s: s.state == "error")
+    assert "RuntimeError: boom" in s.message
+    if snapshot_fails:
+        assert "no snapshot either" in s.message
+    h.thread.join(TIMEOUT)
+    assert not h.thread.is_alive() and ctl.error is not None
+
+
+class DivergingTrainer(ExplodingTrainer):
+    def step(self) -> StepResult:
+        if self.step_count == 2 and self.diverged is None:
+            self.diverged = "diverged at step 3: the training loss became nan"
+            return StepResult(2, float("nan"), float("nan"), False, True)
+        self.step_count += 1
+        return StepResult(self.step_count, 1.0, 1.0, False, False)
+
+
+def test_divergence_pauses_and_resume_continues() -> None:
+    t = DivergingTrainer()
+    h = Harness(RunController(t, max_snapshots_per_s=1000))  # type: ignore[arg-type]
+    s = h.until(lambda s: s.state == "diverged")
+    assert s.step == 2 and "step 3" in s.message
+    assert h.ctl.state == "diverged"
+    h.ctl.resume()
+    h.until(lambda s: s.step >= 5 and s.state == "running")
+    assert h.finish().state == "stopped"
+
+
+def test_stop_before_run_returns_at_once(run: RunConfig) -> None:
+    ctl = RunController(Trainer(run))
+    ctl.stop()
+    got: list[Snapshot] = []
+    ctl.run(got.append)
+    assert [s.state for s in got] == ["stopped"]

@@ -1,0 +1,219 @@
+"""Trainer: determinism, snapshots, live settings, divergence handling."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from rnnviz.config import ConfigError, ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
+from rnnviz.tasks.base import TaskInputError
+from rnnviz.train.trainer import Trainer
+
+
+def _train(t: Trainer, n: int) -> list[float]:
+    return [t.step().loss for _ in range(n)]
+
+
+def test_same_seed_gives_bit_identical_losses_and_weights(run: RunConfig) -> None:
+    a, b = Trainer(run), Trainer(run)
+    assert _train(a, 25) == _train(b, 25)
+    np.testing.assert_array_equal(a.model.params, b.model.params)
+    other = Trainer(run.replace(train=dataclasses.replace(run.train, seed=4)))
+    assert _train(other, 25) != _train(Trainer(run), 25)
+
+
+def test_sampling_does_not_change_the_training_stream(make_run: Callable[..., RunConfig]) -> None:
+    often, never = Trainer(make_run(sample_every=2)), Trainer(make_run())
+    never.auto_evaluate = False
+    assert _train(often, 20) == _train(never, 20)
+    np.testing.assert_array_equal(often.model.params, never.model.params)
+
+
+def test_training_lowers_the_loss(run: RunConfig) -> None:
+    t = Trainer(run)
+    losses = _train(t, 150)
+    assert np.mean(losses[-20:]) < np.mean(losses[:20]) - 0.5
+    assert t.step_count == 150 and t.tokens_seen == 150 * 2 * 8
+    assert len(t.history) == 150
+
+
+def test_model_sizes_come_from_the_task(run: RunConfig) -> None:
+    t = Trainer(run)
+    assert t.run.model.input_size == t.task.input_size == t.run.model.output_size
+    assert t.run.model.head == "softmax"
+
+
+def test_snapshot_carries_probe_trace_flow_and_drained_losses(run: RunConfig) -> None:
+    t = Trainer(run)
+    for _ in range(5):
+        t.step()
+    s = t.snapshot()
+    T = len("the quick fox") - 1
+    assert s.step == 5 and s.tokens_seen == 80
+    assert set(s.probe_states) == {"h", "c", "i", "f", "o", "g"}
+    assert [sp.name for sp in s.specs] == list(s.probe_states)
+    assert all(a.shape == (T, 12) for a in s.probe_states.values())
+    assert s.probe_outputs.shape == (T, t.task.output_size)
+    assert s.probe_loss_t.shape == (T,) and len(s.probe_labels) == T
+    for flow in (s.flow_dh, s.flow_dc, s.flow_last):
+        assert flow is not None and flow.shape == (T,) and np.all(np.isfinite(flow))
+    np.testing.assert_array_equal(s.loss_steps, np.arange(1, 6))
+    assert s.losses.shape == s.grad_norms.shape == s.clipped.shape == (5,)
+    assert set(s.param_norms) == set(t.model.p)
+    assert s.grad_norm == s.grad_norms[-1] and s.grad_norm_clipped <= s.grad_norm + 1e-9
+    assert s.lr == 0.01 and s.state == "running"
+    # The arrays are copies: training on does not change them, and they are read-only.
+    h0 = s.probe_states["h"].copy()
+    t.step()
+    np.testing.assert_array_equal(s.probe_states["h"], h0)
+    with pytest.raises(ValueError):
+        s.probe_states["h"][0, 0] = 1.0
+    # A second snapshot has only the new step; with no step in between, none at all.
+    s2 = t.snapshot()
+    assert list(s2.loss_steps) == [6]
+    assert t.snapshot().losses.size == 0
+    assert not np.array_equal(s2.probe_states["h"], h0)
+
+
+def test_samples_and_validation_follow_their_schedule(run: RunConfig) -> None:
+    t = Trainer(run)  # sample_every 7, eval_every 11
+    for _ in range(6):
+        t.step()
+    assert t.snapshot().sample is None and t.val_loss is None
+    t.step()
+    s = t.snapshot()
+    assert s.sample is not None and s.sample.startswith("step 7:")
+    assert s.val_loss is not None and "bpc" in s.metrics
+    assert t.snapshot().sample is None  # a sample is delivered once
+
+
+def test_stateful_mode_carries_state_between_batches(make_run: Callable[..., RunConfig]) -> None:
+    stateful = Trainer(make_run())
+    stateless = Trainer(make_run(stateful=False))
+    assert _train(stateful, 3)[0] == _train(stateless, 3)[0]  # first batch starts from zero
+    assert stateful.carry is not None and stateless.carry is None
+    assert _train(stateful, 5) != _train(stateless, 5)
+
+
+def test_hyper_parameters_change_between_steps(run: RunConfig) -> None:
+    t = Trainer(run)
+    t.step()
+    t.set_lr(0.05)
+    assert t.optimizer.lr == 0.05 and t.snapshot().lr == 0.05
+    t.set_optim(OptimConfig(name="sgd", lr=0.1, clip_value=None, clip_norm=0.5))
+    r = t.step()
+    assert r.clipped and t.snapshot().grad_norm_clipped == pytest.approx(0.5, rel=1e-4)
+    t.set_temperature(0.5)
+    assert t.run.train.temperature == 0.5
+    with pytest.raises(ConfigError, match="batch"):
+        t.set_train(batch=4)
+    with pytest.raises(ConfigError):
+        t.set_lr(-1.0)
+
+
+def test_probe_can_be_replaced(run: RunConfig) -> None:
+    t = Trainer(run)
+    t.set_probe("to be or not")
+    assert t.snapshot().probe_states["h"].shape == (11, 12)
+    with pytest.raises(TaskInputError):
+        t.set_probe("é☃")
+
+
+def test_reset_restores_the_initial_weights_and_can_change_seed(run: RunConfig) -> None:
+    t = Trainer(run)
+    initial = t.model.params.copy()
+    _train(t, 5)
+    t.reset()
+    assert t.step_count == 0 and len(t.history) == 0 and t.tokens_seen == 0
+    np.testing.assert_array_equal(t.model.params, initial)
+    assert _train(t, 5) == _train(Trainer(run), 5)
+    t.reset(seed=9)
+    assert t.run.train.seed == 9
+    assert not np.array_equal(t.model.params, initial)
+
+
+def _poison_backward(t: Trainer, name: str) -> None:
+    backward = t.model.backward
+
+    def bad(tr, **kw):  # type: ignore[no-untyped-def]
+        grads, flow = backward(tr, **kw)
+        t.model.grad_views(grads)[name][...] = np.nan
+        return grads, flow
+
+    t.model.backward = bad  # type: ignore[method-assign]
+
+
+def test_nan_gradient_stops_the_step_and_keeps_the_weights(run: RunConfig) -> None:
+    t = Trainer(run)
+    _train(t, 3)
+    before = t.model.params.copy()
+    _poison_backward(t, "W_h")
+    r = t.step()
+    assert r.diverged and r.step == 3 and t.step_count == 3
+    np.testing.assert_array_equal(t.model.params, before)
+    assert t.diverged is not None
+    assert "step 4" in t.diverged and "W_h" in t.diverged and "learning rate" in t.diverged
+    s = t.snapshot(state="diverged")
+    assert s.state == "diverged" and s.message == t.diverged
+    assert len(t.history) == 3  # the diverged step is not recorded
+
+
+def test_nan_loss_is_reported_without_raising(run: RunConfig) -> None:
+    t = Trainer(run)
+    forward = t.model.forward
+
+    def bad(*a, **kw):  # type: ignore[no-untyped-def]
+        return dataclasses.replace(forward(*a, **kw), loss=math.inf)
+
+    t.model.forward = bad  # type: ignore[method-assign]
+    r = t.step()
+    assert r.diverged and "loss" in (t.diverged or "") and "clipping" in (t.diverged or "")
+
+
+def test_nonfinite_weights_after_update_restore_the_backup(run: RunConfig) -> None:
+    t = Trainer(run)
+    _train(t, 4)
+    update = t.optimizer.update
+
+    def bad(params, grads):  # type: ignore[no-untyped-def]
+        update(params, grads)
+        t.model.p["W_y"][0, 0] = np.inf
+
+    t.optimizer.update = bad  # type: ignore[method-assign]
+    r = t.step()
+    assert r.diverged and "W_y" in (t.diverged or "") and "weights of step 0" in (t.diverged or "")
+    assert np.isfinite(t.model.params).all()
+
+
+def test_large_learning_rate_diverges_cleanly() -> None:
+    run = RunConfig(
+        task=TaskConfig(name="sine"),
+        model=ModelConfig(cell="rnn", hidden=16, init="random"),
+        optim=OptimConfig(name="sgd", lr=10.0, clip_value=None),
+        train=TrainConfig(seq_len=20, batch=4),
+    )
+    t = Trainer(run)
+    results = [t.step() for _ in range(200)]
+    assert any(r.diverged for r in results)
+    assert np.isfinite(t.model.params).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "cell"), [("binary-addition", "rnn"), ("echo", "gru"), ("brackets", "lstm")]
+)
+def test_every_task_trains_and_snapshots(name: str, cell: str) -> None:
+    run = RunConfig(
+        task=TaskConfig(name=name),
+        model=ModelConfig(cell=cell, hidden=8),
+        train=TrainConfig(seq_len=10, batch=4, sample_every=3, eval_every=3),
+    )
+    t = Trainer(run)
+    for _ in range(3):
+        assert not t.step().diverged
+    s = t.snapshot()
+    assert s.sample is not None and s.metrics
+    assert all(a.shape[1] == 8 for a in s.probe_states.values())
