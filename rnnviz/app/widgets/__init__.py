@@ -1,0 +1,8 @@
+"""The window's views; each draws from a Snapshot alone via ``update_snapshot(snap)``."""
+
+from rnnviz.app.widgets.gradients import GradientPanel
+from rnnviz.app.widgets.heatmaps import StateHeatmaps
+from rnnviz.app.widgets.loss import LossPanel
+from rnnviz.app.widgets.samples import SamplesPanel
+
+__all__ = ["GradientPanel", "LossPanel", "SamplesPanel", "StateHeatmaps"]

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont, QFontMetrics
+from PyQt6.QtWidgets import QLabel, QSizePolicy
 
 #: Visible stand-ins for characters that would otherwise be invisible as tick labels.
 VISIBLE_CHARS = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
@@ -225,9 +227,38 @@ class LogAxis(pg.AxisItem):
         return [format_log_tick(x) if k else "" for x, k in zip(xs, keep, strict=True)]
 
 
-def legend_row(columns: int) -> pg.LegendItem:
-    """A frameless horizontal legend to place in its own layout row (never covers data)."""
-    legend = pg.LegendItem(
-        colCount=columns, labelTextColor=FOREGROUND, labelTextSize=f"{TICK_PT}pt", frame=False
+def legend_html(title: str, entries: Sequence[tuple[str, str, str]]) -> str:
+    """Rich text "<b>title</b>  ━ name  ╌ name ..." for a compact, wrapping legend label.
+
+    Parameters
+    ----------
+    title : str
+        Bold lead text (the plot's title).
+    entries : sequence of (colour, glyph, text)
+        glyph e.g. "━━" (line), "╍╍" (dashed), "●" (markers); text may contain HTML.
+    """
+    items = " &nbsp; ".join(
+        f"<span style='color:{colour}; font-weight:bold'>{glyph}</span>&nbsp;{text}"
+        for colour, glyph, text in entries
     )
-    return legend
+    return f"<b>{title}</b> &nbsp; {items}" if items else f"<b>{title}</b>"
+
+
+def header_label(html: str, tooltip: str = "") -> QLabel:
+    """A word-wrapping label that never forces its parent wider (titles and legends)."""
+    label = QLabel(html)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setStyleSheet(f"color: {FOREGROUND}; padding: 1px 6px;")
+    if tooltip:
+        label.setToolTip(tooltip)
+    return label
+
+
+def plot_widget(**axis_items: pg.AxisItem) -> pg.PlotWidget:
+    """A light PlotWidget with readable axes that may shrink small."""
+    widget = pg.PlotWidget(background=BACKGROUND, axisItems=axis_items or None)
+    widget.setMinimumSize(160, 110)
+    style_plot(widget.getPlotItem())
+    return widget

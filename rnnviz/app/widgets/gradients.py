@@ -21,15 +21,15 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.app.widgets._common import (
-    BACKGROUND,
     COLOURS,
     GrowingBuffer,
     LogAxis,
     TokenAxis,
-    legend_row,
+    header_label,
+    legend_html,
+    plot_widget,
     positive_or_nan,
     style_axis,
-    style_plot,
 )
 from rnnviz.train.snapshot import Snapshot
 
@@ -58,44 +58,34 @@ class GradientPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(BACKGROUND)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.graphics)
-
+        self._norms = GrowingBuffer(2)  # step, norm before clipping
+        self._clips = GrowingBuffer(2)  # step, norm at clip events
+        self._last_step = -1
+        self._clip_norm: float | None = None
         # (a) flow over time steps of the probe
         self._flow_axis = TokenAxis("bottom")
-        self.flow_plot: pg.PlotItem = self.graphics.addPlot(
-            row=0, col=0, axisItems={"bottom": self._flow_axis, "left": LogAxis("left")}
-        )
-        legend = legend_row(3)
-        self.graphics.addItem(legend, row=1, col=0)
-        style_plot(self.flow_plot, "Gradient flow back through time (probe)")
-        self.flow_plot.titleLabel.setToolTip(FLOW_TIP)
+        self.flow_widget = plot_widget(bottom=self._flow_axis, left=LogAxis("left"))
+        self.flow_plot: pg.PlotItem = self.flow_widget.getPlotItem()
+        self.flow_header = header_label("", FLOW_TIP)
         style_axis(self.flow_plot.getAxis("left"), "gradient norm")
         style_axis(self._flow_axis, "input at step t")
         self.flow_plot.setLogMode(x=False, y=True)
         self.flow_plot.showGrid(x=False, y=True, alpha=0.25)
-        self.flow_plot.setMouseEnabled(x=False, y=False)
+        self.flow_plot.setMouseEnabled(x=False, y=True)
         self.flow_plot.hideButtons()
         self.dh_curve = self.flow_plot.plot(
-            pen=pg.mkPen(COLOURS["blue"], width=2), name="‖dL/dh<sub>t</sub>‖", connect="finite"
+            pen=pg.mkPen(COLOURS["blue"], width=2), name="dh", connect="finite"
         )
         self.dc_curve = self.flow_plot.plot(
             pen=pg.mkPen(COLOURS["green"], width=2, style=Qt.PenStyle.DashLine),
-            name="‖dL/dc<sub>t</sub>‖ (cell)",
+            name="dc",
             connect="finite",
         )
         self.last_curve = self.flow_plot.plot(
-            pen=pg.mkPen(COLOURS["orange"], width=2),
-            name="last-step signal ‖dL<sub>T</sub>/dh<sub>t</sub>‖",
-            connect="finite",
+            pen=pg.mkPen(COLOURS["orange"], width=2), name="last", connect="finite"
         )
-        for curve in (self.dh_curve, self.dc_curve, self.last_curve):
-            legend.addItem(curve, curve.name())
-        self._legend = legend
-        self._has_dc = True
+        self._has_dc: bool | None = None
+        self._set_flow_legend(True)
         self._frame_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#000", width=1))
         self._frame_line.setVisible(False)
         self.flow_plot.addItem(self._frame_line, ignoreBounds=True)
@@ -104,13 +94,9 @@ class GradientPanel(QWidget):
         self._T = 0
 
         # (b) global norm over training
-        self.norm_plot: pg.PlotItem = self.graphics.addPlot(
-            row=2, col=0, axisItems={"left": LogAxis("left")}
-        )
-        legend2 = legend_row(2)
-        self.graphics.addItem(legend2, row=3, col=0)
-        style_plot(self.norm_plot, "Gradient norm over training (before clipping)")
-        self.norm_plot.titleLabel.setToolTip(NORM_TIP)
+        self.norm_widget = plot_widget(left=LogAxis("left"))
+        self.norm_plot: pg.PlotItem = self.norm_widget.getPlotItem()
+        self.norm_header = header_label("", NORM_TIP)
         style_axis(self.norm_plot.getAxis("left"), "‖g‖")
         style_axis(self.norm_plot.getAxis("bottom"), "training step")
         self.norm_plot.setLogMode(x=False, y=True)
@@ -128,30 +114,22 @@ class GradientPanel(QWidget):
             symbolBrush=pg.mkBrush(COLOURS["red"]),
             name="clipping fired",
         )
-        legend2.addItem(self.norm_curve, "‖g‖ per step")
-        legend2.addItem(self.clip_points, "clipping fired")
         self.clip_line = pg.InfiniteLine(
             angle=0,
             movable=False,
             pen=pg.mkPen(COLOURS["red"], width=1.5, style=Qt.PenStyle.DashLine),
-            label="clip threshold",
-            labelOpts={
-                "position": 0.02,
-                "color": COLOURS["red"],
-                "fill": pg.mkBrush(255, 255, 255, 220),
-                "anchors": [(0, 1), (0, 1)],
-            },
         )
-        self.clip_line.label.setZValue(20)
         self.clip_line.setVisible(False)
         self.norm_plot.addItem(self.clip_line, ignoreBounds=False)
-        self.graphics.ci.layout.setRowStretchFactor(0, 1)
-        self.graphics.ci.layout.setRowStretchFactor(2, 1)
+        self._set_norm_legend()
 
-        self._norms = GrowingBuffer(2)  # step, norm before clipping
-        self._clips = GrowingBuffer(2)  # step, norm at clip events
-        self._last_step = -1
-        self._clip_norm: float | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.flow_header)
+        layout.addWidget(self.flow_widget, 1)
+        layout.addWidget(self.norm_header)
+        layout.addWidget(self.norm_widget, 1)
 
     # ------------------------------------------------------------------ public API
     def update_snapshot(self, snap: Snapshot) -> None:
@@ -195,19 +173,26 @@ class GradientPanel(QWidget):
                 curve.setData([], [])
             else:
                 curve.setData(np.arange(values.shape[0]), positive_or_nan(values))
-        has_dc = snap.flow_dc is not None
-        if has_dc != self._has_dc:  # hide the cell entry from the legend for RNN/GRU
-            self._has_dc = has_dc
-            self.dc_curve.setVisible(has_dc)
-            if has_dc:
-                self._legend.addItem(self.dc_curve, self.dc_curve.name())
-            else:
-                self._legend.removeItem(self.dc_curve)
+        self._set_flow_legend(snap.flow_dc is not None)
         T = snap.flow_dh.shape[0] if snap.flow_dh is not None else len(snap.probe_labels)
         if T != self._T:
             self._T = T
             self.flow_plot.setXRange(-0.5, max(T, 1) - 0.5, padding=0.0)
             self._place_frame()
+
+    def _set_flow_legend(self, has_dc: bool) -> None:
+        """Legend text for the flow plot; the cell-state entry only for cells that have c."""
+        if has_dc == self._has_dc:
+            return
+        self._has_dc = has_dc
+        self.dc_curve.setVisible(has_dc)
+        entries = [(COLOURS["blue"], "━━", "‖dL/dh<sub>t</sub>‖")]
+        if has_dc:
+            entries.append((COLOURS["green"], "╍╍", "‖dL/dc<sub>t</sub>‖"))
+        entries.append(
+            (COLOURS["orange"], "━━", "last-step signal ‖dL<sub>T</sub>/dh<sub>t</sub>‖")
+        )
+        self.flow_header.setText(legend_html("Gradient flow back through time", entries))
 
     def _append_norms(self, snap: Snapshot) -> None:
         steps = np.asarray(snap.loss_steps)
@@ -234,7 +219,14 @@ class GradientPanel(QWidget):
         self.clip_line.setVisible(value is not None)
         if value is not None:
             self.clip_line.setValue(math.log10(value))  # the plot's y axis is log10-mapped
-            self.clip_line.label.setFormat(f"clip threshold {value:g}")
+        self._set_norm_legend()
+
+    def _set_norm_legend(self) -> None:
+        entries = [(COLOURS["blue"], "━━", "‖g‖ before clipping")]
+        if self._clip_norm is not None:
+            entries.append((COLOURS["red"], "╍╍", f"clip threshold {self._clip_norm:g}"))
+            entries.append((COLOURS["red"], "●", "clipped"))
+        self.norm_header.setText(legend_html("Gradient norm over training", entries))
 
     def _place_frame(self) -> None:
         t = self._frame

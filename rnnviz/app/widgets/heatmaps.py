@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from rnnviz.app.widgets._common import (
     BACKGROUND,
@@ -60,11 +60,22 @@ class HeatmapPanel:
         return float(lo), float(hi)
 
 
-def grid_columns(n: int) -> int:
-    """Columns of the small-multiples grid for ``n`` panels (1 → 1, 2-4 → 2, 5+ → 3)."""
+#: Narrowest width in pixels a heatmap panel (axis, image, colour bar) is given.
+MIN_PANEL_WIDTH = 250
+
+
+def grid_columns(n: int, width: int | None = None) -> int:
+    """Columns of the small-multiples grid for ``n`` panels (1 → 1, 2-4 → 2, 5+ → 3).
+
+    With ``width`` (pixels), fewer columns are used when panels would get narrower than
+    ``MIN_PANEL_WIDTH``.
+    """
     if n <= 1:
         return 1
-    return min(3, math.ceil(math.sqrt(n)))
+    cols = min(3, math.ceil(math.sqrt(n)))
+    if width is not None:
+        cols = max(1, min(cols, width // MIN_PANEL_WIDTH))
+    return cols
 
 
 def display_order(specs: tuple[StateSpec, ...]) -> tuple[StateSpec, ...]:
@@ -100,6 +111,7 @@ class StateHeatmaps(QWidget):
         self._frame: int | None = None
         self._T = 0
         self._H = 0
+        self._grid_cols = 0
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(BACKGROUND)
@@ -107,7 +119,8 @@ class StateHeatmaps(QWidget):
         self.readout = QLabel(HINT)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setStyleSheet(f"color: {FOREGROUND}; padding: 2px 6px;")
-        self.readout.setMinimumWidth(0)
+        self.readout.setWordWrap(True)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -172,21 +185,44 @@ class StateHeatmaps(QWidget):
         self._panels = {}
         self._labels = ()
         self._T, self._H = T, H
-        cols = self._columns or grid_columns(len(specs))
-        rows = math.ceil(len(specs) / cols) if specs else 0
-        for k, spec in enumerate(specs):
-            row, col = divmod(k, cols)
-            self._panels[spec.name] = self._make_panel(spec, row, col, last_row=row == rows - 1)
+        for spec in specs:
+            self._panels[spec.name] = self._make_panel(spec)
+        self._grid_cols = 0
+        self._layout_grid()
         self._place_markers()
 
-    def _make_panel(self, spec: StateSpec, row: int, col: int, last_row: bool) -> HeatmapPanel:
+    def _wanted_columns(self) -> int:
+        return self._columns or grid_columns(len(self._panels), self.graphics.width())
+
+    def _layout_grid(self) -> None:
+        """Place the panels on the grid (only when the number of columns changes)."""
+        cols = self._wanted_columns()
+        if cols == self._grid_cols or not self._panels:
+            return
+        self._grid_cols = cols
+        ci = self.graphics.ci
+        for panel in self._panels.values():
+            if panel.plot in ci.items:
+                ci.removeItem(panel.plot)
+        rows = math.ceil(len(self._panels) / cols)
+        for k, panel in enumerate(self._panels.values()):
+            row, col = divmod(k, cols)
+            ci.addItem(panel.plot, row=row, col=col)
+            if row == rows - 1:
+                style_axis(panel.axis, "input at step t")
+            else:
+                panel.axis.showLabel(False)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._layout_grid()
+
+    def _make_panel(self, spec: StateSpec) -> HeatmapPanel:
         axis = TokenAxis("bottom")
-        plot = self.graphics.addPlot(row=row, col=col, axisItems={"bottom": axis})
+        plot = pg.PlotItem(axisItems={"bottom": axis})
         style_plot(plot, f"{spec.label}")
         plot.titleLabel.setToolTip(f"{spec.label} ({spec.name}): {spec.meaning}")
         style_axis(plot.getAxis("left"), "unit")
-        if last_row:
-            style_axis(axis, "input at step t")
         plot.setMouseEnabled(x=False, y=False)
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -224,7 +260,7 @@ class StateHeatmaps(QWidget):
 
         # Two-tone outline (white under black) so the cursor shows on every colour map.
         markers = []
-        for colour, width, z in (("#ffffff", 4.0, 10), ("#000000", 1.5, 11)):
+        for colour, width, z in (("#ffffff", 3.0, 10), ("#000000", 1.0, 11)):
             rect = QGraphicsRectItem(QRectF(-0.5, -0.5, 1.0, H))
             pen = pg.mkPen(colour, width=width)
             pen.setCosmetic(True)

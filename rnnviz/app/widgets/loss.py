@@ -23,13 +23,13 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.widgets._common import (
-    BACKGROUND,
     COLOURS,
     GrowingBuffer,
     LogAxis,
-    legend_row,
+    header_label,
+    legend_html,
+    plot_widget,
     style_axis,
-    style_plot,
 )
 from rnnviz.train.snapshot import Snapshot
 
@@ -73,23 +73,30 @@ class LossPanel(QWidget):
         self.log_box.setToolTip("Logarithmic loss axis: late, small improvements become visible.")
         self.steps_button.toggled.connect(lambda on: self.set_x_axis("steps" if on else "tokens"))
         self.log_box.toggled.connect(self.set_log_y)
+        header = header_label(
+            legend_html(
+                "Loss",
+                [
+                    (COLOURS["blue"] + "88", "━━", "per step"),
+                    (COLOURS["blue"], "━━", "smoothed"),
+                    (COLOURS["orange"], "●", "validation"),
+                ],
+            ),
+            TIP + f"\nSmoothing: exponential moving average with weight {smoothing:g}.",
+        )
         bar = QHBoxLayout()
-        bar.setContentsMargins(6, 0, 6, 0)
-        bar.addWidget(QLabel("x axis:"))
+        bar.setContentsMargins(0, 0, 6, 0)
+        bar.setSpacing(4)
+        bar.addWidget(header, 1)
+        bar.addWidget(QLabel("x:"))
         bar.addWidget(self.steps_button)
         bar.addWidget(self.tokens_button)
-        bar.addSpacing(12)
+        bar.addSpacing(8)
         bar.addWidget(self.log_box)
-        bar.addStretch(1)
 
         # plot
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(BACKGROUND)
-        self.plot: pg.PlotItem = self.graphics.addPlot(
-            row=0, col=0, axisItems={"left": LogAxis("left")}
-        )
-        style_plot(self.plot, "Loss")
-        self.plot.titleLabel.setToolTip(TIP)
+        self.plot_widget = plot_widget(left=LogAxis("left"))
+        self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
         style_axis(self.plot.getAxis("left"), "loss (nats)")
         style_axis(self.plot.getAxis("bottom"), X_LABELS["steps"])
         self.plot.showGrid(x=False, y=True, alpha=0.25)
@@ -105,17 +112,12 @@ class LossPanel(QWidget):
             symbolPen=pg.mkPen("#ffffff"),
             symbolBrush=pg.mkBrush(COLOURS["orange"]),
         )
-        legend = legend_row(3)
-        self.graphics.addItem(legend, row=1, col=0)
-        legend.addItem(self.raw_curve, "training (per step)")
-        legend.addItem(self.smooth_curve, f"training (smoothed, EMA {smoothing:g})")
-        legend.addItem(self.val_curve, "validation")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout.setSpacing(0)
         layout.addLayout(bar)
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.plot_widget, 1)
 
         self._train = GrowingBuffer(4)  # step, tokens, raw loss, smoothed loss
         self._val = GrowingBuffer(3)  # step, tokens, val loss

@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -71,8 +72,9 @@ class SamplesPanel(QWidget):
         self.count_label.setStyleSheet(f"color: {FOREGROUND};")
         top = QHBoxLayout()
         top.setContentsMargins(6, 0, 6, 0)
-        top.addWidget(QLabel("<b>Samples</b> (newest on top)"))
-        top.addStretch(1)
+        title = QLabel("<b>Samples</b> (newest on top)")
+        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        top.addWidget(title, 1)
         top.addWidget(self.count_label)
         top.addWidget(copy_button)
 

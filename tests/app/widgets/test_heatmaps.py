@@ -112,6 +112,7 @@ def test_clear(view):
 
 def test_layout_helpers():
     assert [grid_columns(n) for n in (1, 2, 4, 6, 9)] == [1, 2, 2, 3, 3]
+    assert grid_columns(6, width=600) == 2 and grid_columns(6, width=100) == 1
     assert display_order(make_specs("lstm"))[0].name == "h"
 
 
