@@ -1,0 +1,54 @@
+"""One way to create (or reuse) the QApplication: window, screenshots and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from PyQt6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PyQt6.QtWidgets import QApplication
+
+from rnnviz.app.style import apply_theme
+
+# Messages Qt prints that carry no information for a user of rnnviz. The offscreen platform
+# (screenshots, benchmarks, CI) says this once per top-level window.
+_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _message_handler(kind: QtMsgType, _context: QMessageLogContext, message: str | None) -> None:
+    text = message or ""
+    if any(noise in text for noise in _NOISE):
+        return
+    if kind != QtMsgType.QtDebugMsg:
+        print(text, file=sys.stderr)
+
+
+def use_offscreen() -> None:
+    """Render without a display (unless the user chose a platform explicitly)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def make_app(argv: Sequence[str] = (), scale: float = 1.0, quiet: bool = True) -> QApplication:
+    """The QApplication, created on first use, with the rnnviz theme applied.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        Extra Qt arguments (rarely needed).
+    scale : float
+        Font scale factor (see :func:`rnnviz.app.style.apply_theme`).
+    quiet : bool
+        Drop Qt's offscreen-platform chatter from stderr (only when this call creates the app,
+        so test harnesses keep their own message handler).
+    """
+    app = QApplication.instance()
+    if app is None:
+        if quiet:
+            qInstallMessageHandler(_message_handler)
+        app = QApplication(["rnnviz", *argv])
+        app.setApplicationName("rnnviz")
+        app.setOrganizationName("rnnviz")
+    assert isinstance(app, QApplication)
+    apply_theme(app, scale)
+    return app

@@ -1,0 +1,489 @@
+"""The control panel: what to train, how, and the run buttons.
+
+Two kinds of settings live here.
+
+*Live* settings (optimiser, learning rate, clipping) take effect between two training steps without
+touching the weights: every change emits :attr:`ControlPanel.optimChanged` at once.
+
+*Structural* settings (task, corpus, cell, sizes, initialisation, seed) need a new model. Editing
+them only marks the panel as pending; **Apply** emits :attr:`ControlPanel.applyRequested` with the
+new RunConfig and the window asks before it discards the current weights. (Asking on every click
+of a spin box would be unbearable, so the question comes once, at Apply.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QAction
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.config import (
+    INITS,
+    MAX_BATCH,
+    MAX_HIDDEN,
+    MAX_SEQ_LEN,
+    OPTIMIZERS,
+    OptimConfig,
+    RunConfig,
+)
+
+CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+OPTIMIZER_LABELS = {
+    "sgd": "SGD (+momentum)",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+CLIP_MODES = ("none", "value", "norm")
+CLIP_LABELS = {"none": "None", "value": "Each value", "norm": "Global norm"}
+CORPUS_FILE_PREFIX = "file: "
+# The text task's corpus when its options name none (the contract's default).
+DEFAULT_CORPUS = "pydoc"
+
+# The learning-rate slider works in log10(lr) at LR_TICKS ticks per decade.
+LR_MIN_EXP, LR_MAX_EXP, LR_TICKS = -5.0, 0.0, 20
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "hint")
+    label.setWordWrap(True)
+    return label
+
+
+class LearningRateEdit(QWidget):
+    """A log-scale slider and a spin box showing the same learning rate.
+
+    Signals
+    -------
+    valueChanged(float)
+        The new learning rate, once per user change.
+    """
+
+    valueChanged = pyqtSignal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(int(LR_MIN_EXP * LR_TICKS), int(LR_MAX_EXP * LR_TICKS))
+        self.slider.setToolTip("Learning rate on a log scale (1e-5 … 1)")
+        self.slider.setMinimumWidth(40)
+        self.spin = QDoubleSpinBox()
+        self.spin.setDecimals(6)
+        self.spin.setRange(1e-6, 10.0)
+        self.spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.spin.setKeyboardTracking(False)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.spin)
+        self.slider.valueChanged.connect(self._from_slider)
+        self.spin.valueChanged.connect(self._from_spin)
+        self._syncing = False
+
+    def value(self) -> float:
+        """The learning rate shown."""
+        return float(self.spin.value())
+
+    def setValue(self, lr: float) -> None:
+        """Show ``lr`` without emitting ``valueChanged``."""
+        self._syncing = True
+        try:
+            self.spin.setValue(lr)
+            self.slider.setValue(round(math.log10(max(lr, 1e-12)) * LR_TICKS))
+        finally:
+            self._syncing = False
+
+    def _from_slider(self, tick: int) -> None:
+        if self._syncing:
+            return
+        lr = float(f"{10 ** (tick / LR_TICKS):.2g}")
+        self._syncing = True
+        try:
+            self.spin.setValue(lr)
+        finally:
+            self._syncing = False
+        self.valueChanged.emit(lr)
+
+    def _from_spin(self, lr: float) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.slider.setValue(round(math.log10(max(lr, 1e-12)) * LR_TICKS))
+        finally:
+            self._syncing = False
+        self.valueChanged.emit(float(lr))
+
+
+class ControlPanel(QWidget):
+    """The left-hand panel.
+
+    Parameters
+    ----------
+    presets : sequence of (name, description)
+        Presets offered in the preset box.
+    tasks : sequence of str
+        Task names offered in the task box.
+    corpora : sequence of str
+        Bundled corpus names for the text task.
+
+    Signals
+    -------
+    applyRequested(object)
+        A RunConfig with new structural settings (the window confirms and rebuilds).
+    optimChanged(object)
+        An OptimConfig to apply live.
+    presetChosen(str)
+        The user picked a preset.
+    probeSubmitted(str)
+        The user asked for a new probe sequence.
+    openCorpusRequested()
+        The user wants to pick a corpus file.
+    """
+
+    applyRequested = pyqtSignal(object)
+    optimChanged = pyqtSignal(object)
+    presetChosen = pyqtSignal(str)
+    probeSubmitted = pyqtSignal(str)
+    openCorpusRequested = pyqtSignal()
+
+    def __init__(
+        self,
+        presets: Sequence[tuple[str, str]] = (),
+        tasks: Sequence[str] = ("text",),
+        corpora: Sequence[str] = (DEFAULT_CORPUS,),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._applied = RunConfig()
+        self._loading = False
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(6, 4, 6, 6)
+        root.setSpacing(2)
+
+        # --- run buttons (actions are attached by the window)
+        self.run_button = QToolButton(objectName="runButton")
+        self.step_button = QToolButton()
+        self.reset_button = QToolButton()
+        run_row = QHBoxLayout()
+        for b in (self.run_button, self.step_button, self.reset_button):
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            run_row.addWidget(b)
+        root.addLayout(run_row)
+
+        # --- what to learn
+        box = QGroupBox("Experiment")
+        form = QFormLayout(box)
+        self.preset = QComboBox()
+        for name, description in presets:
+            self.preset.addItem(name, name)
+            idx = self.preset.count() - 1
+            self.preset.setItemData(idx, description, Qt.ItemDataRole.ToolTipRole)
+        self.preset.setToolTip("Load a ready-made experiment (asks before discarding weights)")
+        self.task = QComboBox()
+        for name in tasks:
+            self.task.addItem(name, name)
+        self.corpus = QComboBox()
+        for name in corpora:
+            self.corpus.addItem(name, name)
+        self.open_corpus = QToolButton(text="Open…")
+        self.open_corpus.setToolTip("Train on a UTF-8 text file of your own")
+        corpus_row = QHBoxLayout()
+        corpus_row.setContentsMargins(0, 0, 0, 0)
+        corpus_row.addWidget(self.corpus, 1)
+        corpus_row.addWidget(self.open_corpus)
+        form.addRow("Preset", self.preset)
+        form.addRow("Task", self.task)
+        form.addRow("Corpus", corpus_row)
+        root.addWidget(box)
+
+        # --- the network (structural)
+        box = QGroupBox("Network")
+        form = QFormLayout(box)
+        self.cell = QComboBox()
+        for name, label in CELL_LABELS.items():
+            self.cell.addItem(label, name)
+        self.hidden = QSpinBox(minimum=1, maximum=MAX_HIDDEN)
+        self.hidden.setToolTip("Hidden units H (rows of each heatmap)")
+        self.init = QComboBox()
+        for name in INITS:
+            self.init.addItem(name, name)
+        self.seq_len = QSpinBox(minimum=1, maximum=MAX_SEQ_LEN)
+        self.seq_len.setToolTip("Steps of backpropagation through time per batch")
+        self.batch = QSpinBox(minimum=1, maximum=MAX_BATCH)
+        self.batch.setToolTip("Sequences per batch")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.seed.setToolTip("Same seed, same weights, same batches, same numbers")
+        form.addRow("Cell", self.cell)
+        form.addRow("Hidden units", self.hidden)
+        form.addRow("Seq. length", self.seq_len)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Init", self.init)
+        form.addRow("Seed", self.seed)
+        self.apply_button = QPushButton("Apply — new weights", objectName="applyButton")
+        self.apply_button.setToolTip("Rebuild the model with these settings (discards the weights)")
+        self.apply_button.setEnabled(False)
+        self.pending_hint = _hint("These settings need a new network: press Apply.")
+        self.pending_hint.setVisible(False)
+        form.addRow(self.apply_button)
+        form.addRow(self.pending_hint)
+        root.addWidget(box)
+
+        # --- optimiser (live)
+        box = QGroupBox("Optimiser — live")
+        form = QFormLayout(box)
+        self.optimizer = QComboBox()
+        for name in OPTIMIZERS:
+            self.optimizer.addItem(OPTIMIZER_LABELS.get(name, name), name)
+        self.lr = LearningRateEdit()
+        self.clip_mode = QComboBox()
+        for name in CLIP_MODES:
+            self.clip_mode.addItem(CLIP_LABELS[name], name)
+        self.clip_mode.setToolTip(
+            "Gradient clipping: each value to ±threshold, or the global norm to the threshold"
+        )
+        self.clip = QDoubleSpinBox()
+        self.clip.setDecimals(3)
+        self.clip.setRange(1e-3, 1e6)
+        self.clip.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.clip.setKeyboardTracking(False)
+        form.addRow("Optimiser", self.optimizer)
+        form.addRow("Learn. rate", self.lr)
+        form.addRow("Clipping", self.clip_mode)
+        form.addRow("Threshold", self.clip)
+        root.addWidget(box)
+
+        # --- probe
+        box = QGroupBox("Probe sequence")
+        lay = QVBoxLayout(box)
+        self.probe = QLineEdit()
+        self.probe.setClearButtonEnabled(True)
+        self.probe.setPlaceholderText("type a probe, press Enter")
+        self.probe.setToolTip("The sequence the heatmaps show, one column per time step")
+        self.probe_apply = QPushButton("Show")
+        row = QHBoxLayout()
+        row.addWidget(self.probe, 1)
+        row.addWidget(self.probe_apply)
+        lay.addLayout(row)
+        self.probe_error = QLabel()
+        self.probe_error.setProperty("role", "error")
+        self.probe_error.setWordWrap(True)
+        self.probe_error.setVisible(False)
+        lay.addWidget(self.probe_error)
+        root.addWidget(box)
+        root.addStretch(1)
+
+        for combo in (
+            self.preset,
+            self.task,
+            self.corpus,
+            self.cell,
+            self.init,
+            self.optimizer,
+            self.clip_mode,
+        ):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
+
+        # --- wiring
+        self.preset.activated.connect(self._on_preset)
+        self.open_corpus.clicked.connect(self.openCorpusRequested)
+        self.apply_button.clicked.connect(self._on_apply)
+        for combo in (self.task, self.corpus, self.cell, self.init):
+            combo.currentIndexChanged.connect(self._on_structural_edit)
+        for spin in (self.hidden, self.seq_len, self.batch, self.seed):
+            spin.valueChanged.connect(self._on_structural_edit)
+        self.optimizer.currentIndexChanged.connect(self._on_optim_edit)
+        self.clip_mode.currentIndexChanged.connect(self._on_optim_edit)
+        self.clip.valueChanged.connect(self._on_optim_edit)
+        self.lr.valueChanged.connect(self._on_optim_edit)
+        self.probe.returnPressed.connect(self._on_probe)
+        self.probe_apply.clicked.connect(self._on_probe)
+        self.probe.textEdited.connect(lambda _text: self.show_probe_error(""))
+        self.set_config(self._applied)
+
+    # ------------------------------------------------------------------ actions
+    def set_actions(self, run: QAction, step: QAction, reset: QAction) -> None:
+        """Show the window's Run/Pause, Step and Reset actions as buttons."""
+        self.run_button.setDefaultAction(run)
+        self.step_button.setDefaultAction(step)
+        self.reset_button.setDefaultAction(reset)
+
+    # ------------------------------------------------------------------ config in/out
+    def set_config(self, run: RunConfig, preset: str | None = None) -> None:
+        """Show ``run`` as the applied configuration (clears the pending state)."""
+        self._applied = run
+        self._loading = True
+        try:
+            if preset is not None:
+                self._select(self.preset, preset)
+            self._select(self.task, run.task.name)
+            self.add_corpus(str(run.task.options.get("corpus", DEFAULT_CORPUS)))
+            self.corpus.setEnabled(run.task.name == "text")
+            self.open_corpus.setEnabled(run.task.name == "text")
+            self._select(self.cell, run.model.cell)
+            self.hidden.setValue(run.model.hidden)
+            self._select(self.init, run.model.init)
+            self.seq_len.setValue(run.train.seq_len)
+            self.batch.setValue(run.train.batch)
+            self.seed.setValue(min(run.train.seed, self.seed.maximum()))
+            self.set_optim(run.optim)
+        finally:
+            self._loading = False
+        self._refresh_pending()
+
+    def set_optim(self, optim: OptimConfig) -> None:
+        """Show an OptimConfig without emitting ``optimChanged``."""
+        was, self._loading = self._loading, True
+        try:
+            self._select(self.optimizer, optim.name)
+            self.lr.setValue(optim.lr)
+            mode = "none"
+            if optim.clip_norm is not None:
+                mode = "norm"
+            elif optim.clip_value is not None:
+                mode = "value"
+            self._select(self.clip_mode, mode)
+            self.clip.setValue(optim.clip_norm or optim.clip_value or self.clip.value())
+            self.clip.setEnabled(mode != "none")
+        finally:
+            self._loading = was
+
+    def applied(self) -> RunConfig:
+        """The configuration of the run on screen."""
+        return self._applied
+
+    def config(self) -> RunConfig:
+        """The configuration the panel shows (applied run with the user's edits)."""
+        base = self._applied
+        task_name = self.task.currentData() or base.task.name
+        options = dict(base.task.options) if task_name == base.task.name else {}
+        corpus = self.corpus.currentData()
+        if task_name == "text" and corpus and corpus != options.get("corpus", DEFAULT_CORPUS):
+            options["corpus"] = corpus
+        cell = self.cell.currentData()
+        model = dataclasses.replace(
+            base.model,
+            cell=cell,
+            hidden=self.hidden.value(),
+            init=self.init.currentData(),
+            nonlinearity=base.model.nonlinearity if cell == "rnn" else "tanh",
+        )
+        train = dataclasses.replace(
+            base.train,
+            seq_len=self.seq_len.value(),
+            batch=self.batch.value(),
+            seed=self.seed.value(),
+        )
+        task = dataclasses.replace(base.task, name=task_name, options=options)
+        return base.replace(task=task, model=model, train=train, optim=self.optim())
+
+    def optim(self) -> OptimConfig:
+        """The OptimConfig the live controls show."""
+        mode = self.clip_mode.currentData()
+        thr = float(self.clip.value())
+        return dataclasses.replace(
+            self._applied.optim,
+            name=self.optimizer.currentData(),
+            lr=self.lr.value(),
+            clip_value=thr if mode == "value" else None,
+            clip_norm=thr if mode == "norm" else None,
+        )
+
+    def pending(self) -> bool:
+        """Whether structural edits wait for Apply."""
+        new, old = self.config(), self._applied
+        return (new.task, new.model, new.train) != (old.task, old.model, old.train)
+
+    def revert(self) -> None:
+        """Drop structural edits: show the applied configuration again."""
+        optim = self.optim()
+        self.set_config(self._applied)
+        self.set_optim(optim)
+
+    # ------------------------------------------------------------------ corpus / probe
+    def add_corpus(self, corpus: str) -> None:
+        """Offer ``corpus`` (a bundled name or a file path) and select it."""
+        idx = self.corpus.findData(corpus)
+        if idx < 0:
+            is_path = "/" in corpus or "\\" in corpus or corpus.endswith(".txt")
+            label = CORPUS_FILE_PREFIX + Path(corpus).name if is_path else corpus
+            self.corpus.addItem(label, corpus)
+            idx = self.corpus.count() - 1
+            self.corpus.setItemData(idx, corpus, Qt.ItemDataRole.ToolTipRole)
+        self.corpus.setCurrentIndex(idx)
+
+    def set_probe_text(self, text: str) -> None:
+        """Show the probe currently in use (unless the user is editing it)."""
+        if self.probe.hasFocus() and self.probe.isModified():
+            return
+        if self.probe.text() != text:
+            self.probe.setText(text)
+            self.probe.setCursorPosition(0)
+        self.probe.setModified(False)
+
+    def show_probe_error(self, message: str) -> None:
+        """Show (or with "" hide) a problem with the probe text under the field."""
+        self.probe_error.setText(message)
+        self.probe_error.setVisible(bool(message))
+
+    # ------------------------------------------------------------------ slots
+    @staticmethod
+    def _select(combo: QComboBox, data: str) -> None:
+        idx = combo.findData(data)
+        if idx >= 0:
+            combo.setCurrentIndex(idx)
+
+    def _refresh_pending(self) -> None:
+        pending = self.pending()
+        self.apply_button.setEnabled(pending)
+        self.pending_hint.setVisible(pending)
+
+    def _on_structural_edit(self, *_args: object) -> None:
+        if self._loading:
+            return
+        is_text = self.task.currentData() == "text"
+        self.corpus.setEnabled(is_text)
+        self.open_corpus.setEnabled(is_text)
+        self._refresh_pending()
+
+    def _on_optim_edit(self, *_args: object) -> None:
+        self.clip.setEnabled(self.clip_mode.currentData() != "none")
+        if not self._loading:
+            self.optimChanged.emit(self.optim())
+
+    def _on_apply(self) -> None:
+        self.applyRequested.emit(self.config())
+
+    def _on_preset(self, index: int) -> None:
+        name = self.preset.itemData(index)
+        if name:
+            self.presetChosen.emit(name)
+
+    def _on_probe(self) -> None:
+        self.probeSubmitted.emit(self.probe.text())

@@ -1,0 +1,777 @@
+"""The main window: controls on the left, the four live views in the middle, a status bar.
+
+Training runs in a :class:`~rnnviz.app.worker.TrainingWorker` thread. Snapshots arrive through a
+queued signal and are buffered; a single-shot timer draws at most :attr:`MainWindow.MAX_FPS` frames
+per second, each from the merge of everything that arrived since the previous frame (so the loss
+and gradient-norm curves keep every step while the heatmaps show the newest probe trace).
+
+User mistakes (a bad probe, an unreadable corpus or checkpoint, an impossible setting) appear in a
+banner above the views; the run on screen keeps going.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PyQt6.QtCore import QSettings, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
+from rnnviz.app.controls import ControlPanel
+from rnnviz.app.style import icon
+from rnnviz.app.worker import SnapshotBuffer, TrainingWorker, user_errors
+from rnnviz.config import RunConfig
+from rnnviz.train.snapshot import Snapshot
+
+# confirm(title, question) -> True to go ahead. Injectable so tests never block on a dialog.
+ConfirmFn = Callable[[str, str], bool]
+
+DEFAULT_PRESET = "default"
+ABOUT = (
+    "<h3>rnnviz</h3>"
+    "<p>Watch recurrent networks learn: a vanilla RNN, an LSTM or a GRU written from scratch in "
+    "NumPy trains in a background thread while these views show its hidden state, its gates, "
+    "its gradients through time, its loss and what it generates.</p>"
+    "<p>Pause at any time and walk through the probe sequence with ← and →.</p>"
+)
+SHORTCUTS = (
+    "<table cellspacing='6'>"
+    "<tr><td><b>Space</b></td><td>run / pause</td></tr>"
+    "<tr><td><b>S</b> or <b>Ctrl+→</b></td><td>train one batch</td></tr>"
+    "<tr><td><b>← / →</b></td><td>previous / next probe step</td></tr>"
+    "<tr><td><b>Home / End</b></td><td>first / last probe step</td></tr>"
+    "<tr><td><b>Ctrl+R</b></td><td>reset the weights</td></tr>"
+    "<tr><td><b>Ctrl+O</b></td><td>open a text file to train on</td></tr>"
+    "<tr><td><b>Ctrl+S / Ctrl+L</b></td><td>save / load a checkpoint</td></tr>"
+    "<tr><td><b>Ctrl+Shift+S</b></td><td>save a screenshot</td></tr>"
+    "</table>"
+)
+
+
+def _ask(parent: QWidget) -> ConfirmFn:
+    def confirm(title: str, question: str) -> bool:
+        answer = QMessageBox.question(
+            parent,
+            title,
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    return confirm
+
+
+def _views() -> tuple[type[QWidget], type[QWidget], type[QWidget], type[QWidget]]:
+    from rnnviz.app.widgets.gradients import GradientPanel
+    from rnnviz.app.widgets.heatmaps import StateHeatmaps
+    from rnnviz.app.widgets.loss import LossPanel
+    from rnnviz.app.widgets.samples import SamplesPanel
+
+    return StateHeatmaps, GradientPanel, LossPanel, SamplesPanel
+
+
+def _catalogue() -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """Presets, task names and bundled corpora to offer in the controls."""
+    from rnnviz.tasks import TASKS
+
+    try:
+        from rnnviz.presets import list_presets
+    except ImportError:  # TEMP until presets land
+
+        def list_presets() -> list[tuple[str, str]]:
+            return []
+
+    from rnnviz.tasks.corpus import corpus_names
+
+    return list(list_presets()), list(TASKS), list(corpus_names())
+
+
+class MainWindow(QMainWindow):
+    """The rnnviz window.
+
+    Parameters
+    ----------
+    run : RunConfig, optional
+        Configuration of the first run (ignored when ``trainer`` is given); the default preset
+        when both are None.
+    trainer : Trainer, optional
+        An already built trainer (a loaded checkpoint, or the screenshot command's).
+    preset : str, optional
+        Name of the preset ``run`` came from (shown in the controls).
+    confirm : callable, optional
+        ``confirm(title, question) -> bool`` asked before weights are discarded; a dialog by
+        default. Tests pass ``lambda *a: True``.
+    start_worker : bool
+        Start the training thread (paused). False leaves the trainer to the caller
+        (``rnnviz screenshot`` steps it synchronously and calls :meth:`present`).
+
+    Signals
+    -------
+    frameDrawn(object)
+        After the views were given a (merged) snapshot.
+    runStateChanged(str)
+        "running", "paused", "diverged", "error" as the window shows it.
+    """
+
+    MAX_FPS = 30
+    frameDrawn = pyqtSignal(object)
+    runStateChanged = pyqtSignal(str)
+
+    def __init__(
+        self,
+        run: RunConfig | None = None,
+        *,
+        trainer: Any = None,
+        preset: str | None = None,
+        confirm: ConfirmFn | None = None,
+        start_worker: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("rnnviz — watch recurrent networks learn")
+        self.setWindowIcon(icon("rnnviz"))
+        self.confirm: ConfirmFn = confirm or _ask(self)
+        self._start_worker = start_worker
+        self._generation = 0
+        self._worker: TrainingWorker | None = None
+        self._trainer: Any = None
+        self._buffer = SnapshotBuffer()
+        self._last_flush = 0.0
+        self._last_snapshot: Snapshot | None = None
+        self._last_loss: float | None = None
+        self._closing = False
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.timeout.connect(self._flush)
+
+        presets, tasks, corpora = _catalogue()
+        self._build_views()
+        self._build_controls(presets, tasks, corpora)
+        self._build_actions()
+        self._build_menus()
+        self.status = StatusPanel(self.statusBar())
+        self._fit_to_screen()
+
+        if trainer is None:
+            if run is None:
+                try:
+                    from rnnviz.presets import load_preset
+
+                    run, preset = load_preset(DEFAULT_PRESET), DEFAULT_PRESET
+                except ImportError:  # TEMP until presets land
+                    run = RunConfig()
+            trainer = self._new_trainer(run)
+        self._install(trainer, preset=preset)
+
+    # ================================================================= construction
+    def _build_views(self) -> None:
+        heatmaps_cls, gradients_cls, loss_cls, samples_cls = _views()
+        self.heatmaps = heatmaps_cls()
+        self.gradients = gradients_cls()
+        self.loss = loss_cls()
+        self.samples = samples_cls()
+        self.frame_bar = FrameBar()
+        self.banner = MessageBanner()
+
+        # The views size themselves for comfort; the window lets them shrink to fit 1280×800.
+        self.heatmaps.setMinimumWidth(360)
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.heatmaps, 1)
+        lay.addWidget(self.frame_bar)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.loss)
+        right.addWidget(self.gradients)
+        right.addWidget(self.samples)
+        right.setChildrenCollapsible(False)
+        right.setSizes([300, 400, 300])
+        self.right_splitter = right
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([470, 500])
+        split.setChildrenCollapsible(False)
+        self.main_splitter = split
+
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(6, 6, 6, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+        self.frame_bar.frameChanged.connect(self._on_frame)
+        if hasattr(self.heatmaps, "frameClicked"):
+            self.heatmaps.frameClicked.connect(self.frame_bar.set_frame)
+
+    def _build_controls(
+        self, presets: list[tuple[str, str]], tasks: list[str], corpora: list[str]
+    ) -> None:
+        self.controls = ControlPanel(presets, tasks, corpora)
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        bar = scroll.verticalScrollBar()
+        scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + bar.sizeHint().width())
+        dock = QDockWidget("Controls", self)
+        dock.setObjectName("controlsDock")
+        dock.setWidget(scroll)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.resizeDocks([dock], [scroll.minimumWidth()], Qt.Orientation.Horizontal)
+        self.controls_dock = dock
+        self.controls.applyRequested.connect(self.apply_config)
+        self.controls.optimChanged.connect(self.set_optim)
+        self.controls.presetChosen.connect(self.load_preset)
+        self.controls.probeSubmitted.connect(self.set_probe)
+        self.controls.openCorpusRequested.connect(self.open_corpus)
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[..., Any],
+        keys: tuple[str | QKeySequence.StandardKey, ...] = (),
+        tip: str = "",
+        checkable: bool = False,
+    ) -> QAction:
+        act = QAction(text, self)
+        if keys:
+            act.setShortcuts([QKeySequence(k) for k in keys])
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        act.setCheckable(checkable)
+        (act.toggled if checkable else act.triggered).connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        self.act_run = self._action("▶  Run", self._on_run_toggled, ("Space",), "Run / pause", True)
+        self.act_step = self._action(
+            "Step", self.step_once, ("S", "Ctrl+Right"), "Train on one batch, then pause"
+        )
+        self.act_reset = self._action("Reset", self.reset, ("Ctrl+R",), "New random weights")
+        self.act_prev = self._action("Previous step", lambda: self.frame_bar.move(-1), ("Left",))
+        self.act_next = self._action("Next step", lambda: self.frame_bar.move(+1), ("Right",))
+        self.act_first = self._action("First step", lambda: self.frame_bar.set_frame(0), ("Home",))
+        self.act_last = self._action("Last step", lambda: self.frame_bar.set_frame(10**9), ("End",))
+        self.act_open = self._action(
+            "Open corpus…", self.open_corpus, ("Ctrl+O",), "Train on a text file"
+        )
+        self.act_save = self._action("Save checkpoint…", self.save_checkpoint, ("Ctrl+S",))
+        self.act_load = self._action("Load checkpoint…", self.load_checkpoint, ("Ctrl+L",))
+        self.act_shot = self._action(
+            "Save screenshot…", self.save_screenshot_dialog, ("Ctrl+Shift+S",)
+        )
+        self.act_quit = self._action("Quit", self.close, ("Ctrl+Q",))
+        self.act_about = self._action("About rnnviz", self._about)
+        self.act_keys = self._action("Keyboard shortcuts", self._shortcuts, ("F1",))
+        self.controls.set_actions(self.act_run, self.act_step, self.act_reset)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        m.addAction(self.act_open)
+        m.addSeparator()
+        m.addAction(self.act_save)
+        m.addAction(self.act_load)
+        m.addSeparator()
+        m.addAction(self.act_shot)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = bar.addMenu("&Run")
+        for act in (self.act_run, self.act_step, self.act_reset):
+            m.addAction(act)
+        m.addSeparator()
+        for act in (self.act_prev, self.act_next, self.act_first, self.act_last):
+            m.addAction(act)
+        m = bar.addMenu("&View")
+        m.addAction(self.controls_dock.toggleViewAction())
+        m = bar.addMenu("&Help")
+        m.addAction(self.act_keys)
+        m.addAction(self.act_about)
+
+    def _fit_to_screen(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        w, h = 1400, 900
+        if screen is not None:
+            avail = screen.availableGeometry()
+            w, h = min(w, avail.width()), min(h, avail.height())
+        self.resize(w, h)
+
+    # ================================================================= run lifecycle
+    @property
+    def trainer(self) -> Any:
+        """The Trainer on screen (owned by the worker thread while it runs)."""
+        return self._trainer
+
+    @property
+    def worker(self) -> TrainingWorker | None:
+        """The training thread wrapper (None in screenshot mode)."""
+        return self._worker
+
+    @property
+    def last_snapshot(self) -> Snapshot | None:
+        """The newest snapshot drawn (None right after a new run started)."""
+        return self._last_snapshot
+
+    @property
+    def controller(self) -> Any:
+        """The RunController of the current run, or None."""
+        return self._worker.controller if self._worker is not None else None
+
+    def _new_trainer(self, run: RunConfig) -> Any:
+        from rnnviz.train.trainer import Trainer
+
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return Trainer(run.validate())
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+
+    def _install(self, trainer: Any, preset: str | None = None) -> None:
+        """Show ``trainer``: stop the old thread, clear the views, start a paused worker."""
+        from rnnviz.train.control import RunController
+
+        self._stop_worker()
+        self._generation += 1
+        self._trainer = trainer
+        self._buffer.clear()
+        self._last_snapshot = None
+        self._last_loss = None
+        self._clear_views()
+        self.controls.set_config(_run_of(trainer), preset)
+        self.act_run.blockSignals(True)
+        self.act_run.setChecked(False)
+        self.act_run.blockSignals(False)
+        self._show_run_state("paused")
+        if not self._start_worker:
+            self.present(trainer.snapshot(state="paused"))
+        else:  # the paused loop sends the first snapshot at once
+            controller = RunController(trainer, max_snapshots_per_s=25, paused=True)
+            worker = TrainingWorker(controller, trainer, self._generation)
+            worker.snapshotReady.connect(self._on_snapshot)
+            worker.failed.connect(self._on_failed)
+            worker.userError.connect(self._on_user_error)
+            worker.callDone.connect(self._on_call_done)
+            worker.resetDone.connect(self._on_reset_done)
+            self._worker = worker
+            worker.start()
+
+    def _stop_worker(self) -> bool:
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return True
+        for signal in (
+            worker.snapshotReady,
+            worker.failed,
+            worker.userError,
+            worker.callDone,
+            worker.resetDone,
+        ):
+            with contextlib.suppress(TypeError):  # nothing connected
+                signal.disconnect()
+        return worker.stop(timeout=1.0)
+
+    def _ensure_worker(self) -> bool:
+        """Restart a thread for the current trainer after a crash; False in screenshot mode."""
+        if not self._start_worker:
+            return False
+        if self._worker is None or not self._worker.is_alive():
+            self._install(self._trainer)
+        return True
+
+    # ================================================================= commands
+    def _on_run_toggled(self, running: bool) -> None:
+        if running:
+            if not self._ensure_worker():
+                return
+            if self._worker is not None and not self._worker.is_alive():
+                return
+            self.banner.dismiss() if self.banner.level == "warning" else None
+            self.controller.resume()
+            self._show_run_state("running")
+        else:
+            if self.controller is not None:
+                self.controller.pause()
+                # A no-op command makes the loop send a snapshot of where it stopped, so the
+                # views and the status bar show the last steps trained before the pause.
+                self.controller.call(lambda _trainer: None)
+            self._show_run_state("paused")
+
+    def run(self) -> None:
+        """Start (or continue) training."""
+        self.act_run.setChecked(True)
+
+    def pause(self) -> None:
+        """Pause training after the current step."""
+        self.act_run.setChecked(False)
+
+    def is_running(self) -> bool:
+        """Whether the window shows a running run."""
+        return self.act_run.isChecked()
+
+    def step_once(self) -> None:
+        """Pause, then train exactly one batch."""
+        self.pause()
+        if self._ensure_worker() and self.controller is not None:
+            self.controller.step_once()
+
+    def reset(self) -> None:
+        """New random weights (same seed and settings), after asking."""
+        if self._last_step() > 0 and not self.confirm(
+            "Reset the weights?",
+            "Start again from fresh random weights? The current ones are lost.",
+        ):
+            return
+        if self._ensure_worker() and self._worker is not None:
+            self._worker.reset()
+
+    def set_optim(self, optim: Any) -> None:
+        """Apply an OptimConfig (optimiser, learning rate, clipping) between two steps."""
+        try:
+            optim.validate()
+        except user_errors() as exc:
+            self.show_message(str(exc))
+            return
+        if self.controller is not None and self._worker is not None and self._worker.is_alive():
+            self.controller.set_optim(optim)
+        else:
+            self._trainer.set_optim(optim)
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate live (as if typed in the controls)."""
+        self.controls.lr.setValue(lr)
+        self.set_optim(self.controls.optim())
+
+    def set_probe(self, text: str) -> None:
+        """Replace the probe sequence; a bad one is explained under the field."""
+        self.controls.show_probe_error("")
+        if self._worker is None:
+            try:
+                self._trainer.set_probe(text)
+            except user_errors() as exc:
+                self._on_user_error("probe", str(exc))
+                return
+            self.present(self._trainer.snapshot(state="paused"))
+            return
+        self._worker.call(lambda t: t.set_probe(text), kind="probe")
+
+    def apply_config(self, run: RunConfig) -> bool:
+        """Rebuild the model from ``run`` after asking; errors leave the current run untouched."""
+        if self._last_step() > 0 and not self.confirm(
+            "Discard the current weights?",
+            "These settings need a new network: training restarts from random weights.",
+        ):
+            return False
+        try:
+            trainer = self._new_trainer(run)
+        except user_errors() as exc:
+            self.show_message(str(exc))
+            return False
+        self._install(trainer)
+        self.banner.dismiss()
+        return True
+
+    def load_preset(self, name: str) -> bool:
+        """Switch to preset ``name`` after asking."""
+        from rnnviz.presets import load_preset
+
+        try:
+            run = load_preset(name)
+        except (*user_errors(), KeyError, FileNotFoundError) as exc:
+            self.show_message(str(exc))
+            return False
+        if self._last_step() > 0 and not self.confirm(
+            f"Load preset “{name}”?",
+            "The preset builds a new network: the current weights are discarded.",
+        ):
+            self.controls.set_config(self.controls.applied(), preset=self._preset_name())
+            return False
+        try:
+            trainer = self._new_trainer(run)
+        except user_errors() as exc:
+            self.show_message(str(exc))
+            return False
+        self._install(trainer, preset=name)
+        self.banner.dismiss()
+        return True
+
+    def _preset_name(self) -> str | None:
+        return self.controls.preset.currentData()
+
+    def open_corpus(self, path: str | None = None) -> bool:
+        """Train on a text file (asks for it when ``path`` is None)."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open a text file to train on", "", "Text files (*.txt *.md *.py);;All (*)"
+            )
+            if not path:
+                return False
+        run = self.controls.config()
+        options = dict(run.task.options) if run.task.name == "text" else {}
+        options["corpus"] = str(path)
+        run = run.replace(task=run.task.__class__(name="text", options=options))
+        return self.apply_config(run)
+
+    def save_checkpoint(self, path: str | None = None) -> None:
+        """Save weights, optimiser state and configuration (asks for a file when None)."""
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save checkpoint", "rnnviz-checkpoint.npz", "Checkpoints (*.npz);;All (*)"
+            )
+            if not path:
+                return
+        target = str(path)
+        if self._worker is not None and self._worker.is_alive():
+            self._worker.call(lambda t: t.save(target), done=f"Saved checkpoint {target}")
+        else:
+            try:
+                self._trainer.save(target)
+            except user_errors() as exc:
+                self.show_message(str(exc))
+                return
+            self._on_call_done(f"Saved checkpoint {target}")
+
+    def load_checkpoint(self, path: str | None = None) -> bool:
+        """Continue a saved run (asks before discarding the current weights)."""
+        from rnnviz.train.trainer import Trainer
+
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Load checkpoint", "", "Checkpoints (*.npz);;All (*)"
+            )
+            if not path:
+                return False
+        try:
+            trainer = Trainer.load(str(path))
+        except user_errors() as exc:
+            self.show_message(str(exc))
+            return False
+        if self._last_step() > 0 and not self.confirm(
+            "Load this checkpoint?", "The current weights are discarded."
+        ):
+            return False
+        self._install(trainer)
+        self.statusBar().showMessage(f"Loaded {path}", 5000)
+        return True
+
+    def save_screenshot(self, path: str) -> bool:
+        """Save the whole window as a PNG; returns whether it worked."""
+        ok = self.grab().save(str(path), "PNG")
+        if ok:
+            self.statusBar().showMessage(f"Saved screenshot {path}", 5000)
+        else:
+            self.show_message(f"could not write {path}: choose a writable .png file")
+        return ok
+
+    def save_screenshot_dialog(self) -> None:
+        """Ask for a file and save a screenshot."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save screenshot", "rnnviz.png", "PNG images (*.png)"
+        )
+        if path:
+            self.save_screenshot(path)
+
+    # ================================================================= messages
+    def show_message(self, text: str, level: str = "error") -> None:
+        """Tell the user something in the banner (and briefly in the status bar)."""
+        self.banner.show_message(text, level)
+        self.statusBar().showMessage(text.splitlines()[0] if text else "", 8000)
+
+    def _on_user_error(self, kind: str, message: str) -> None:
+        if kind == "probe":
+            self.controls.show_probe_error(message)
+        self.show_message(message)
+
+    def _on_call_done(self, message: str) -> None:
+        self.statusBar().showMessage(message, 5000)
+
+    def _on_failed(self, summary: str, details: str) -> None:
+        if details:
+            print(details, file=sys.stderr)
+        self.pause()
+        self._show_run_state("error", summary)
+        self.show_message(
+            f"Training stopped because of an internal error: {summary}. "
+            "Press Run to restart from the current weights, or Reset."
+        )
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About rnnviz", ABOUT)
+
+    def _shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
+
+    # ================================================================= snapshots
+    def _on_snapshot(self, generation: int, snap: Snapshot) -> None:
+        if generation != self._generation or self._closing:
+            return
+        self._buffer.push(snap)
+        if not self._redraw.isActive():
+            since = (time.perf_counter() - self._last_flush) * 1000.0
+            self._redraw.start(max(0, int(1000 / self.MAX_FPS - since)))
+
+    def _on_reset_done(self, generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._buffer.clear()
+        self._last_snapshot = None
+        self._last_loss = None
+        self._clear_views()
+
+    def present(self, snap: Snapshot) -> None:
+        """Draw ``snap`` now (plus anything still buffered), bypassing the frame limiter."""
+        self._buffer.push(snap)
+        self._redraw.stop()
+        self._flush()
+
+    def _flush(self) -> None:
+        taken = self._buffer.take()
+        if taken is None:
+            return
+        snap, extra_samples = taken
+        self._last_flush = time.perf_counter()
+        for early in extra_samples:
+            self.samples.update_snapshot(early)
+        self.heatmaps.update_snapshot(snap)
+        self.gradients.update_snapshot(snap)
+        self.loss.update_snapshot(snap)
+        self.samples.update_snapshot(snap)
+        self._last_snapshot = snap
+        if len(snap.losses):
+            self._last_loss = float(snap.losses[-1])
+        if self.frame_bar.set_labels(snap.probe_labels):
+            self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
+        self.controls.set_probe_text(_probe_text(self._trainer, snap))
+        self.status.set_numbers(
+            snap.step, snap.tokens_seen, snap.tokens_per_s, self._last_loss, snap.val_loss
+        )
+        if snap.state == "diverged":
+            self.pause()
+            self._show_run_state("diverged", snap.message)
+            self.show_message(f"Training diverged. {snap.message}", "warning")
+        elif snap.state == "error":  # the controller caught an exception and ended the loop
+            self._on_failed(snap.message or "unknown error", "")
+        elif snap.message and snap.state != "stopped":
+            self.show_message(snap.message, "warning")
+        self.frameDrawn.emit(snap)
+
+    def _clear_views(self) -> None:
+        for view in (self.heatmaps, self.gradients, self.loss, self.samples):
+            view.clear()
+        self.status.set_numbers(0, 0, 0.0, None, None)
+
+    def _on_frame(self, t: int) -> None:
+        for view in (self.heatmaps, self.gradients):
+            if hasattr(view, "set_frame"):
+                view.set_frame(t)
+
+    def _show_run_state(self, state: str, reason: str = "") -> None:
+        self.status.set_state(state, reason)
+        self.act_run.setText("⏸  Pause" if state == "running" else "▶  Run")
+        self.runStateChanged.emit(state)
+
+    def _last_step(self) -> int:
+        snap = self._last_snapshot
+        return 0 if snap is None else int(snap.step)
+
+    # ================================================================= closing
+    def closeEvent(self, event: QCloseEvent | None) -> None:
+        """Stop and join the training thread (within a second) before the window goes."""
+        self._closing = True
+        self._redraw.stop()
+        self._stop_worker()
+        QSettings("rnnviz", "rnnviz").setValue("geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+
+def _run_of(trainer: Any) -> RunConfig:
+    run = trainer.run
+    assert isinstance(run, RunConfig)
+    return run
+
+
+def _probe_text(trainer: Any, snap: Snapshot) -> str:
+    task = getattr(trainer, "task", None)
+    if task is not None:
+        try:
+            return str(task.probe().text)
+        except Exception:  # display only: fall back to the labels
+            pass
+    return "".join(snap.probe_labels)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rnnviz", description="Watch a recurrent network learn.")
+    p.add_argument("--preset", help="preset to start with (see `rnnviz presets`)")
+    p.add_argument("--checkpoint", help="continue a saved run (.npz)")
+    p.add_argument("--run", action="store_true", help="start training at once")
+    p.add_argument(
+        "--big", action="store_true", help="larger fonts for a projector (presentation mode)"
+    )
+    return p
+
+
+def launch(argv: list[str] | None = None) -> int:
+    """Open the window; returns the exit code.
+
+    Parameters
+    ----------
+    argv : list of str
+        Arguments after the program name: ``[--preset NAME | --checkpoint PATH] [--run] [--big]``.
+    """
+    try:
+        args = _parser().parse_args(argv if argv is not None else [])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from rnnviz.app.application import make_app
+
+    app = make_app(scale=1.3 if args.big else 1.0, quiet=False)
+    try:
+        if args.checkpoint:
+            from rnnviz.train.trainer import Trainer
+
+            window = MainWindow(trainer=Trainer.load(args.checkpoint))
+        elif args.preset:
+            from rnnviz.presets import load_preset
+
+            window = MainWindow(load_preset(args.preset), preset=args.preset)
+        else:
+            window = MainWindow()
+    except (*user_errors(), KeyError, FileNotFoundError) as exc:
+        print(f"rnnviz: error: {exc}", file=sys.stderr)
+        return 2
+    window.show()
+    if args.run:
+        window.run()
+    return int(app.exec())

@@ -1,0 +1,92 @@
+"""``rnnviz screenshot``: the main window after N training steps, as a PNG, without a display.
+
+The steps run synchronously in this thread (no worker), then the window is built around the
+trained model, shown on the offscreen platform, given the run's snapshot and grabbed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rnnviz.app.worker import user_errors
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        msg = f"--size {text!r}: write WIDTHxHEIGHT, e.g. 1400x900"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not (320 <= w <= 8000 and 240 <= h <= 8000):
+        raise argparse.ArgumentTypeError(f"--size {text!r}: between 320x240 and 8000x8000")
+    return w, h
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rnnviz screenshot",
+        description="Train N steps, then save a PNG of the main window (no display needed).",
+    )
+    p.add_argument("--preset", default="default", help="preset to train (default: default)")
+    p.add_argument("--steps", type=int, default=300, help="training steps first (default 300)")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.add_argument("--size", type=_size, default=(1400, 900), help="window size (1400x900)")
+    p.add_argument("--frame", type=int, default=None, help="probe step to select (default: middle)")
+    p.add_argument("--big", action="store_true", help="presentation font size")
+    return p
+
+
+def cli(argv: list[str]) -> int:
+    """Run ``rnnviz screenshot``; returns the exit code (2 for user errors)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    out = Path(args.out)
+    if args.steps < 0:
+        print("rnnviz: error: --steps must be 0 or more", file=sys.stderr)
+        return 2
+    if out.suffix.lower() != ".png":
+        print(f"rnnviz: error: --out {out}: the file name must end in .png", file=sys.stderr)
+        return 2
+    if not out.parent.exists():
+        print(f"rnnviz: error: --out {out}: folder {out.parent} does not exist", file=sys.stderr)
+        return 2
+
+    from rnnviz.app.application import make_app, use_offscreen
+
+    use_offscreen()
+    try:
+        from rnnviz.presets import load_preset
+        from rnnviz.train.trainer import Trainer
+
+        trainer = Trainer(load_preset(args.preset))
+    except (*user_errors(), KeyError, FileNotFoundError) as exc:
+        print(f"rnnviz: error: {exc}", file=sys.stderr)
+        return 2
+    for _ in range(args.steps):
+        if trainer.step().diverged:
+            break
+    trainer.evaluate()  # a fresh sample and validation loss for the picture
+
+    from rnnviz.app.main_window import MainWindow
+
+    app = make_app(scale=1.3 if args.big else 1.0)
+    window = MainWindow(trainer=trainer, preset=args.preset, start_worker=False)
+    window.resize(*args.size)
+    window.show()
+    app.processEvents()
+    T = window.frame_bar.slider.maximum() + 1
+    window.frame_bar.set_frame(T // 2 if args.frame is None else args.frame)
+    app.processEvents()
+    ok = window.grab().save(str(out), "PNG")
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    if not ok:
+        print(f"rnnviz: error: could not write {out}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({args.size[0]}x{args.size[1]}, step {trainer.step_count})")
+    return 0

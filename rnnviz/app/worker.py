@@ -1,0 +1,257 @@
+"""The training thread and the snapshot plumbing between it and the window.
+
+The worker thread runs ``RunController.run(emit)``; ``emit`` hands each Snapshot to a Qt signal
+which Qt queues to the UI thread. The window does not redraw per snapshot: a :class:`SnapshotBuffer`
+collects what arrived since the last frame and :func:`merge_snapshots` folds it into one snapshot
+whose loss arrays hold *every* step (latest snapshot wins for everything else), so the curves lose
+no point while the UI draws at most ~30 frames per second.
+
+Commands travel the other way through the controller's thread-safe methods.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from rnnviz.config import ConfigError
+from rnnviz.tasks.base import TaskInputError
+from rnnviz.train.snapshot import Snapshot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.train.control import RunController
+    from rnnviz.train.trainer import Trainer
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Exception types that are the user's mistake: shown as a message, never a traceback."""
+    errors: list[type[Exception]] = [ConfigError, TaskInputError]
+    try:
+        from rnnviz.train.checkpoint import CheckpointError
+    except ImportError:  # pragma: no cover - the trainer module is not there yet
+        pass
+    else:
+        errors.append(CheckpointError)
+    return tuple(errors)
+
+
+def merge_snapshots(snaps: list[Snapshot]) -> tuple[Snapshot, list[Snapshot]]:
+    """Fold snapshots that arrived between two frames into one, losing no loss point.
+
+    Parameters
+    ----------
+    snaps : list of Snapshot
+        In arrival order; must not be empty.
+
+    Returns
+    -------
+    merged : Snapshot
+        The latest snapshot with ``loss_steps``, ``losses``, ``grad_norms`` and ``clipped``
+        replaced by the concatenation over all of ``snaps`` ((n_total,) each), and the newest
+        sample / validation loss seen among them.
+    extra_samples : list of Snapshot
+        Earlier snapshots that carried a sample overtaken by a newer one (rare), so the samples
+        panel can still list each of them.
+    """
+    if not snaps:
+        raise ValueError("merge_snapshots needs at least one snapshot")
+    last = snaps[-1]
+    with_sample = [s for s in snaps if s.sample is not None]
+    if len(snaps) == 1:
+        return last, []
+    changes: dict[str, Any] = {
+        "loss_steps": np.concatenate([s.loss_steps for s in snaps]),  # (n_total,)
+        "losses": np.concatenate([s.losses for s in snaps]),  # (n_total,)
+        "grad_norms": np.concatenate([s.grad_norms for s in snaps]),  # (n_total,)
+        "clipped": np.concatenate([s.clipped for s in snaps]),  # (n_total,)
+    }
+    if last.sample is None and with_sample:
+        changes["sample"] = with_sample[-1].sample
+        changes["sample_marks"] = with_sample[-1].sample_marks
+    if last.val_loss is None:
+        vals = [s.val_loss for s in snaps if s.val_loss is not None]
+        if vals:
+            changes["val_loss"] = vals[-1]
+    return dataclasses.replace(last, **changes), with_sample[:-1]
+
+
+class SnapshotBuffer:
+    """Snapshots received since the last drawn frame (UI thread only)."""
+
+    def __init__(self) -> None:
+        self._items: list[Snapshot] = []
+
+    def push(self, snap: Snapshot) -> None:
+        """Queue one snapshot for the next frame."""
+        self._items.append(snap)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        """Forget everything queued (after a reset or a new run)."""
+        self._items.clear()
+
+    def take(self) -> tuple[Snapshot, list[Snapshot]] | None:
+        """Merge and remove what is queued; None when nothing arrived."""
+        if not self._items:
+            return None
+        items, self._items = self._items, []
+        return merge_snapshots(items)
+
+
+class TrainingWorker(QObject):
+    """Runs ``controller.run`` in a daemon thread and reports through queued Qt signals.
+
+    The object has no Qt parent on purpose: the thread's closure keeps it alive until the thread
+    ends, so a late ``emit`` never reaches a deleted C++ object.
+
+    Signals
+    -------
+    snapshotReady(int, object)
+        (generation, Snapshot) for every snapshot the controller emits.
+    failed(str, str)
+        (one-line summary, traceback) when the training loop raised.
+    userError(str, str)
+        (kind, message): a user mistake raised by a command run through :meth:`call`.
+    callDone(str)
+        The success message of a command run through :meth:`call`.
+    resetDone(int)
+        The generation whose trainer has just been reset (emitted from the worker thread, so it
+        is ordered with the snapshots).
+    finished(int)
+        The generation whose loop has returned.
+    """
+
+    snapshotReady = pyqtSignal(int, object)
+    failed = pyqtSignal(str, str)
+    userError = pyqtSignal(str, str)
+    callDone = pyqtSignal(str)
+    resetDone = pyqtSignal(int)
+    finished = pyqtSignal(int)
+
+    def __init__(self, controller: RunController, trainer: Trainer, generation: int = 0) -> None:
+        super().__init__()
+        self.controller = controller
+        self.trainer = trainer
+        self.generation = generation
+        self._thread: threading.Thread | None = None
+        self._closing = False
+
+    # ----------------------------------------------------------------- thread body
+    def _emit(self, snap: Snapshot) -> None:
+        if self._closing:
+            return
+        try:
+            self.snapshotReady.emit(self.generation, snap)
+        except RuntimeError:  # pragma: no cover - window already gone
+            self._closing = True
+
+    def _run(self) -> None:
+        try:
+            self.controller.run(self._emit)
+        except Exception as exc:  # any crash must reach the user
+            summary = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            self._report(self.failed, summary, traceback.format_exc())
+        finally:
+            self._report(self.finished, self.generation)
+
+    # ------------------------------------------------------------------ UI thread
+    def start(self) -> None:
+        """Start the training thread (the controller decides whether it begins paused)."""
+        if self._thread is not None:
+            raise RuntimeError("worker already started")
+        self._thread = threading.Thread(
+            target=self._run, name=f"rnnviz-trainer-{self.generation}", daemon=True
+        )
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        """Whether the training thread is running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Ask the loop to stop and join the thread.
+
+        Parameters
+        ----------
+        timeout : float
+            Seconds to wait for the thread.
+
+        Returns
+        -------
+        bool
+            True when the thread has ended (or never started).
+        """
+        self._closing = True
+        self.controller.stop()
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def emit_snapshot(self, snap: Snapshot) -> None:
+        """Send ``snap`` to the window as if the controller had emitted it (any thread)."""
+        self._emit(snap)
+
+    def call(
+        self,
+        fn: Callable[[Trainer], object],
+        done: str = "",
+        kind: str = "",
+    ) -> None:
+        """Run ``fn(trainer)`` between training steps; report user errors as messages.
+
+        Parameters
+        ----------
+        fn : callable
+            Receives the Trainer in the worker thread.
+        done : str
+            Message emitted through ``callDone`` when ``fn`` succeeded ("" for none).
+        kind : str
+            Tag sent with ``userError`` so the window knows which field to mark ("probe", ...).
+        """
+        errors = user_errors()
+
+        def guarded(trainer: Trainer) -> None:
+            try:
+                fn(trainer)
+            except errors as exc:
+                self._report(self.userError, kind, str(exc))
+            except Exception as exc:  # a failing command must not kill training
+                self._report(self.userError, kind, f"{type(exc).__name__}: {exc}")
+            else:
+                if done:
+                    self._report(self.callDone, done)
+
+        if self.is_alive():
+            self.controller.call(guarded)
+        else:  # no loop to hand it to: nothing else touches the trainer, run it here
+            guarded(self.trainer)
+
+    def reset(self, seed: int | None = None) -> None:
+        """New random weights between two steps, then ``resetDone``.
+
+        Everything emitted before ``resetDone`` belongs to the old weights and everything after
+        to the new ones (one thread, one queue), so the window can clear its views exactly. The
+        controller sends a fresh snapshot after every command.
+        """
+
+        def do_reset(trainer: Trainer) -> None:
+            trainer.reset(seed=seed)
+            self._report(self.resetDone, self.generation)
+
+        self.call(do_reset)
+
+    def _report(self, signal: Any, *args: Any) -> None:
+        if self._closing:
+            return
+        with contextlib.suppress(RuntimeError):  # the window is already gone
+            signal.emit(*args)

@@ -1,0 +1,212 @@
+"""``rnnviz bench --gui``: is the window responsive while it trains, and what does it cost?
+
+Offscreen, on a preset (the default one unless ``--preset``), it measures
+
+1. *first heatmap*: from the start of launch (QApplication, window, trainer, worker thread) to the
+   first paint of the heatmap view that shows a snapshot;
+2. *frame interval*: a 16 ms precise QTimer on the UI thread timestamps every tick while the
+   model trains; the intervals between ticks (median, 95th percentile) show how long the event
+   loop was held up (by drawing, or by the training thread holding the GIL);
+3. *throughput*: tokens per second trained inside the window, as a fraction of the same preset
+   trained headless (plain ``Trainer.step`` loop) for the same duration.
+
+Targets: first heatmap < 2 s, frame interval p95 < 50 ms, GUI throughput >= 70 % of headless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+TARGET_FIRST_HEATMAP_S = 2.0
+TARGET_FRAME_P95_MS = 50.0
+TARGET_THROUGHPUT = 0.70
+TICK_MS = 16
+
+
+@dataclass
+class GuiBench:
+    """The figures of one run (seconds, milliseconds, tokens per second)."""
+
+    first_heatmap_s: float
+    frame_median_ms: float
+    frame_p95_ms: float
+    frames_drawn_per_s: float
+    gui_tokens_per_s: float
+    headless_tokens_per_s: float
+    close_s: float
+
+    @property
+    def throughput_ratio(self) -> float:
+        """GUI throughput as a fraction of headless throughput."""
+        return self.gui_tokens_per_s / max(self.headless_tokens_per_s, 1e-9)
+
+    def report(self) -> str:
+        """Human-readable table with a verdict per target."""
+
+        def ok(good: bool) -> str:
+            return "met" if good else "MISSED"
+
+        return "\n".join(
+            [
+                f"first heatmap        {self.first_heatmap_s:7.2f} s    "
+                f"target < {TARGET_FIRST_HEATMAP_S:g} s     "
+                f"{ok(self.first_heatmap_s < TARGET_FIRST_HEATMAP_S)}",
+                f"frame interval p50   {self.frame_median_ms:7.1f} ms   "
+                f"(timer period {TICK_MS} ms)",
+                f"frame interval p95   {self.frame_p95_ms:7.1f} ms   "
+                f"target < {TARGET_FRAME_P95_MS:g} ms    "
+                f"{ok(self.frame_p95_ms < TARGET_FRAME_P95_MS)}",
+                f"views redrawn        {self.frames_drawn_per_s:7.1f} /s",
+                f"headless throughput  {self.headless_tokens_per_s:9,.0f} tok/s",
+                f"GUI throughput       {self.gui_tokens_per_s:9,.0f} tok/s "
+                f"= {100 * self.throughput_ratio:5.1f} % of headless   "
+                f"target >= {100 * TARGET_THROUGHPUT:g} %   "
+                f"{ok(self.throughput_ratio >= TARGET_THROUGHPUT)}",
+                f"close (stop + join)  {1000 * self.close_s:7.1f} ms",
+            ]
+        )
+
+    def all_met(self) -> bool:
+        """Whether every target is met."""
+        return (
+            self.first_heatmap_s < TARGET_FIRST_HEATMAP_S
+            and self.frame_p95_ms < TARGET_FRAME_P95_MS
+            and self.throughput_ratio >= TARGET_THROUGHPUT
+        )
+
+
+def headless_throughput(run: object, seconds: float) -> float:
+    """Tokens per second of a plain ``Trainer.step`` loop on ``run`` for ``seconds``."""
+    from rnnviz.train.trainer import Trainer
+
+    trainer = Trainer(run)  # type: ignore[arg-type]
+    for _ in range(3):  # warm-up: first batches allocate
+        trainer.step()
+    tokens0, t0 = trainer.tokens_seen, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        trainer.step()
+    return (trainer.tokens_seen - tokens0) / (time.perf_counter() - t0)
+
+
+def gui_figures(
+    run: object, preset: str, seconds: float
+) -> tuple[float, list[float], float, float, float]:
+    """Launch the window offscreen and measure it.
+
+    Returns
+    -------
+    first_heatmap_s, tick_intervals_ms, frames_per_s, tokens_per_s, close_s
+    """
+    from PyQt6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
+    from PyQt6.QtWidgets import QGraphicsView
+
+    from rnnviz.app.application import make_app
+    from rnnviz.app.main_window import MainWindow
+
+    t_launch = time.perf_counter()
+    app = make_app()
+    window = MainWindow(run, preset=preset, confirm=lambda *_: True)  # type: ignore[arg-type]
+    window.resize(1400, 900)
+
+    drawn: list[float] = []
+    painted: list[float] = []
+    window.frameDrawn.connect(lambda _snap: drawn.append(time.perf_counter()))
+
+    class PaintSpy(QObject):
+        def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+            if event is not None and event.type() == QEvent.Type.Paint and drawn and not painted:
+                painted.append(time.perf_counter())
+            return False
+
+    spy = PaintSpy()
+    views = window.heatmaps.findChildren(QGraphicsView) or [window.heatmaps]
+    for view in views:
+        target = view.viewport() if isinstance(view, QGraphicsView) else view
+        target.installEventFilter(spy)
+    window.show()
+
+    def wait(predicate: object, timeout_s: float) -> None:
+        end = time.perf_counter() + timeout_s
+        while not predicate() and time.perf_counter() < end:  # type: ignore[operator]
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+    wait(lambda: bool(painted), 30.0)
+    first = (painted[0] if painted else time.perf_counter()) - t_launch
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    loop = QEventLoop()
+
+    trainer = window.trainer
+    window.run()
+    wait(lambda: trainer.step_count > 2, 30.0)  # measure the steady state, not the start
+    tokens0, t0 = trainer.tokens_seen, time.perf_counter()
+    n_drawn0 = len(drawn)
+    timer.start(TICK_MS)
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    timer.stop()
+    elapsed = time.perf_counter() - t0
+    tokens = trainer.tokens_seen - tokens0
+    frames = (len(drawn) - n_drawn0) / elapsed
+
+    t_close = time.perf_counter()
+    window.close()
+    close_s = time.perf_counter() - t_close
+    window.deleteLater()
+    app.processEvents()
+    intervals = list(np.diff(np.asarray(ticks)) * 1000.0)
+    return first, intervals, frames, tokens / elapsed, close_s
+
+
+def cli(argv: list[str]) -> int:
+    """Run ``rnnviz bench --gui``; prints the figures, returns 0 (1 with ``--strict`` if missed)."""
+    p = argparse.ArgumentParser(prog="rnnviz bench --gui", description=__doc__.splitlines()[0])
+    p.add_argument("--gui", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--preset", default="default", help="preset to measure (default: default)")
+    p.add_argument(
+        "--seconds", type=float, default=5.0, help="training time per measurement (default 5)"
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if not 0.2 <= args.seconds <= 600:
+        print("rnnviz: error: --seconds must be between 0.2 and 600", file=sys.stderr)
+        return 2
+
+    from rnnviz.app.application import use_offscreen
+    from rnnviz.app.worker import user_errors
+
+    use_offscreen()
+    try:
+        from rnnviz.presets import load_preset
+
+        run = load_preset(args.preset)
+    except (*user_errors(), KeyError, FileNotFoundError) as exc:
+        print(f"rnnviz: error: {exc}", file=sys.stderr)
+        return 2
+
+    print(f"rnnviz GUI benchmark: preset {args.preset!r}, {args.seconds:g} s per measurement")
+    headless = headless_throughput(run, args.seconds)
+    first, intervals, frames, gui_tps, close_s = gui_figures(run, args.preset, args.seconds)
+    iv = np.asarray(intervals) if intervals else np.asarray([np.nan])
+    result = GuiBench(
+        first_heatmap_s=first,
+        frame_median_ms=float(np.median(iv)),
+        frame_p95_ms=float(np.percentile(iv, 95)),
+        frames_drawn_per_s=frames,
+        gui_tokens_per_s=gui_tps,
+        headless_tokens_per_s=headless,
+        close_s=close_s,
+    )
+    print(result.report())
+    return 1 if args.strict and not result.all_met() else 0

@@ -1,0 +1,233 @@
+"""The main window end to end: a tiny real run in the worker thread, offscreen."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from rnnviz.app.main_window import MainWindow
+from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
+
+WAIT_MS = 10_000  # generous: the CI machine is shared
+
+
+def tiny_run(cell: str = "lstm", hidden: int = 8) -> RunConfig:
+    """A run that trains in a few milliseconds per step."""
+    return RunConfig(
+        task=TaskConfig(name="text", options={"corpus": "tiny"}),
+        model=ModelConfig(cell=cell, hidden=hidden),
+        optim=OptimConfig(lr=0.01),
+        train=TrainConfig(seq_len=8, batch=2, sample_every=5, eval_every=10, sample_length=20),
+    )
+
+
+class Confirm:
+    """Injected confirmation: records the questions, answers ``answer``."""
+
+    def __init__(self, answer: bool = True) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    def __call__(self, title: str, question: str) -> bool:
+        self.asked.append(title)
+        return self.answer
+
+
+@pytest.fixture
+def confirm() -> Confirm:
+    return Confirm()
+
+
+@pytest.fixture
+def window(qtbot, confirm: Confirm) -> MainWindow:
+    w = MainWindow(tiny_run(), confirm=confirm)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    return w
+
+
+def step_of(w: MainWindow) -> int:
+    snap = w.last_snapshot
+    return -1 if snap is None else snap.step
+
+
+def wait_paused_and_settled(qtbot, w: MainWindow) -> None:
+    """Pause and wait until the views show the trainer's last step."""
+    w.pause()
+    qtbot.waitUntil(
+        lambda: w.controller.state == "paused" and step_of(w) == w.trainer.step_count,
+        timeout=WAIT_MS,
+    )
+
+
+def test_first_snapshot_is_drawn_paused_with_every_declared_array(window: MainWindow) -> None:
+    snap = window.last_snapshot
+    assert snap is not None and snap.step == 0 and snap.state == "paused"
+    assert not window.is_running() and window.status.state_name == "paused"
+    T, H = len(snap.probe_labels), window.trainer.run.model.hidden
+    assert set(window.heatmaps.panels) == {spec.name for spec in snap.specs}
+    assert set(window.heatmaps.panels) == {"h", "c", "i", "f", "o", "g"}
+    for panel in window.heatmaps.panels.values():
+        assert panel.image.image.shape == (H, T)
+    assert window.frame_bar.slider.maximum() == T - 1
+
+
+def test_training_keeps_every_loss_point_and_fills_each_panel(qtbot, window: MainWindow) -> None:
+    window.run()
+    assert window.status.state_name == "running"
+    qtbot.waitUntil(lambda: step_of(window) >= 12, timeout=WAIT_MS)
+    wait_paused_and_settled(qtbot, window)
+    n = window.trainer.step_count
+    # Redraws are coalesced, but no step's loss or gradient norm may be lost on the way.
+    assert window.loss.history_length() == n
+    assert window.gradients.history_length() == n
+    assert len(window.samples.entries()) >= 1  # sample_every=5
+    snap = window.last_snapshot
+    assert snap is not None and snap.flow_dh is not None
+    assert snap.flow_dh.shape == (len(snap.probe_labels),)
+    assert f"{n:,}" in window.status.step.text()
+
+
+def test_pause_then_step_trains_exactly_one_batch(qtbot, window: MainWindow) -> None:
+    window.run()
+    qtbot.waitUntil(lambda: step_of(window) >= 3, timeout=WAIT_MS)
+    wait_paused_and_settled(qtbot, window)
+    before = window.trainer.step_count
+    window.act_step.trigger()
+    qtbot.waitUntil(lambda: step_of(window) == before + 1, timeout=WAIT_MS)
+    assert window.controller.state == "paused"
+    assert window.trainer.step_count == before + 1
+    assert not window.is_running()
+
+
+def test_learning_rate_changes_live(qtbot, window: MainWindow) -> None:
+    window.run()
+    qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
+    window.controls.lr.spin.setValue(0.0025)  # as if typed: emits optimChanged
+    qtbot.waitUntil(lambda: window.trainer.run.optim.lr == pytest.approx(0.0025), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_snapshot.lr == pytest.approx(0.0025), timeout=WAIT_MS)
+    assert window.is_running()  # live: no restart, the weights are kept
+    assert window.controls.pending() is False
+
+
+def test_reset_asks_then_clears_the_views(qtbot, window: MainWindow, confirm: Confirm) -> None:
+    window.run()
+    qtbot.waitUntil(lambda: step_of(window) >= 4, timeout=WAIT_MS)
+    wait_paused_and_settled(qtbot, window)
+    window.act_reset.trigger()
+    qtbot.waitUntil(lambda: step_of(window) == 0, timeout=WAIT_MS)
+    assert confirm.asked == ["Reset the weights?"]
+    assert window.trainer.step_count == 0
+    assert window.loss.history_length() == 0
+
+
+def test_bad_probe_is_explained_and_training_goes_on(qtbot, window: MainWindow) -> None:
+    window.run()
+    window.set_probe("☃☃☃")
+    qtbot.waitUntil(lambda: window.controls.probe_error.isVisibleTo(window), timeout=WAIT_MS)
+    assert "vocabulary" in window.controls.probe_error.text()
+    assert "vocabulary" in window.banner.text()
+    reached = step_of(window)
+    qtbot.waitUntil(lambda: step_of(window) > reached + 2, timeout=WAIT_MS)
+    assert window.worker is not None and window.worker.is_alive()
+
+
+def test_good_probe_redraws_the_heatmaps(qtbot, window: MainWindow) -> None:
+    window.controls.probe.setText("the dog sat")
+    window.controls.probe_apply.click()
+    qtbot.waitUntil(lambda: window.last_snapshot.probe_labels[0] == "t", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(window.last_snapshot.probe_labels) == 10, timeout=WAIT_MS)
+    panel = window.heatmaps.panels["h"]
+    assert panel.image.image.shape == (8, 10)  # the model predicts each next character
+    assert window.frame_bar.slider.maximum() == 9
+    assert not window.controls.probe_error.isVisibleTo(window)
+
+
+def test_frame_stepping_moves_the_cursor_and_names_the_token(window: MainWindow) -> None:
+    window.act_next.trigger()
+    window.act_next.trigger()
+    assert window.frame_bar.frame() == 2
+    assert window.heatmaps.frame() == 2
+    token = window.last_snapshot.probe_labels[2]
+    assert token.strip() == "" or token in window.frame_bar.readout.text()
+    window.act_last.trigger()
+    assert window.frame_bar.frame() == window.frame_bar.slider.maximum()
+    window.act_first.trigger()
+    assert window.heatmaps.frame() == 0
+
+
+def test_structural_change_asks_before_discarding_weights(
+    qtbot, window: MainWindow, confirm: Confirm
+) -> None:
+    window.act_step.trigger()
+    qtbot.waitUntil(lambda: step_of(window) == 1, timeout=WAIT_MS)
+    old_trainer, old_worker = window.trainer, window.worker
+
+    window.controls.hidden.setValue(12)
+    assert window.controls.pending() and window.controls.apply_button.isEnabled()
+    confirm.answer = False
+    window.controls.apply_button.click()
+    assert window.trainer is old_trainer and old_worker.is_alive()
+
+    confirm.answer = True
+    window.controls.cell.setCurrentIndex(window.controls.cell.findData("gru"))
+    window.controls.apply_button.click()
+    assert len(confirm.asked) == 2
+    assert window.trainer is not old_trainer and not old_worker.is_alive()
+    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
+    assert set(window.heatmaps.panels) == {"h", "r", "z", "n"}
+    assert window.heatmaps.panels["h"].image.image.shape[0] == 12
+    assert not window.controls.pending()
+
+
+def test_unreadable_corpus_is_a_message_and_the_run_survives(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    window.run()
+    old = window.trainer
+    assert window.open_corpus(str(tmp_path / "missing.txt")) is False
+    assert "missing.txt" in window.banner.text()
+    assert window.trainer is old and window.worker.is_alive() and window.is_running()
+    reached = step_of(window)
+    qtbot.waitUntil(lambda: step_of(window) > reached, timeout=WAIT_MS)
+
+
+def test_checkpoint_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    for _ in range(3):
+        before = step_of(window)
+        window.act_step.trigger()
+        qtbot.waitUntil(lambda b=before: step_of(window) == b + 1, timeout=WAIT_MS)
+    path = tmp_path / "run.npz"
+    window.save_checkpoint(str(path))
+    qtbot.waitUntil(path.exists, timeout=WAIT_MS)
+    assert window.load_checkpoint(str(path))
+    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
+    assert window.trainer.step_count == 3
+    assert window.load_checkpoint(str(tmp_path / "nothing.npz")) is False
+    assert "nothing.npz" in window.banner.text()
+
+
+def test_a_crash_in_the_worker_reaches_the_user(qtbot, window: MainWindow) -> None:
+    def broken_step() -> None:
+        raise RuntimeError("simulated engine failure")
+
+    window.trainer.step = broken_step  # the loop is paused: nothing else touches it now
+    window.run()
+    qtbot.waitUntil(lambda: window.status.state_name == "error", timeout=WAIT_MS)
+    assert "simulated engine failure" in window.banner.text()
+    assert not window.is_running()
+
+
+def test_closing_while_running_joins_the_worker_within_a_second(qtbot, window: MainWindow) -> None:
+    window.run()
+    qtbot.waitUntil(lambda: step_of(window) >= 3, timeout=WAIT_MS)
+    worker = window.worker
+    assert worker is not None and worker.is_alive()
+    t0 = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - t0 < 1.0
+    assert not worker.is_alive()
