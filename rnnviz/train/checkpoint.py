@@ -248,7 +248,7 @@ def save_trainer(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
         "task": t.task.meta(),
         "step": t.step_count,
         "tokens_seen": t.tokens_seen,
-        "batches_drawn": t.batches_drawn + t._replay,
+        "batches_drawn": t.batches_drawn,
         "carry": t.carry is not None,
         "rng": {
             "init": json_safe_state(t.rng_init.bit_generator.state),
@@ -337,7 +337,7 @@ def load_trainer(path: str | os.PathLike[str]) -> Trainer:
     if min(step, tokens, drawn) < 0 or drawn < step:
         raise data.error("inconsistent step counters")
     t.step_count, t.tokens_seen = step, tokens
-    t.batches_drawn = 0
+    t.batches_drawn = drawn
     t._replay, t._replay_state = drawn, batch_state
     val = data.meta.get("val_loss")
     t.val_loss = float(val) if isinstance(val, (int, float)) else None

@@ -1,0 +1,576 @@
+"""The ``rnnviz`` command.
+
+``rnnviz`` alone starts the window. Headless subcommands::
+
+    rnnviz train   [--preset NAME] [--task ...] [options]   train, with a progress bar and samples
+    rnnviz sample  CHECKPOINT [--length N] [--temperature T] [--top-k K] [--prime TEXT]
+    rnnviz eval    CHECKPOINT [--json]                       task metrics of a saved model
+    rnnviz presets                                           list the bundled presets
+    rnnviz gradcheck | bench | screenshot | gui  ...         handled by their own modules
+
+User mistakes (bad options, missing or bad files) print one line ``rnnviz: error: ...`` and exit
+with status 2; nothing prints a traceback. Heavy modules are imported only by the subcommand that
+needs them, so ``rnnviz train`` never imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import json
+import math
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+PROG = "rnnviz"
+EXIT_USAGE = 2
+EXIT_DIVERGED = 1
+EXIT_INTERRUPTED = 130
+
+# Subcommands owned by other modules: name -> (module, function); each takes argv, returns int.
+DELEGATED = {
+    "gui": ("rnnviz.app.main_window", "launch"),
+    "gradcheck": ("rnnviz.core.gradcheck", "cli"),
+    "bench": ("rnnviz.bench.engine", "cli"),
+    "screenshot": ("rnnviz.app.screenshot", "cli"),
+}
+TASK_NAMES = ("text", "binary-addition", "echo", "brackets", "sine")
+
+
+class UsageError(Exception):
+    """A bad command line; printed as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sub = self.prog.removeprefix(PROG).strip()
+        raise UsageError(f"{sub}: {message}" if sub else message)
+
+
+# ---------------------------------------------------------------------- value parsers
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be finite")
+    return value
+
+
+def _clip(text: str) -> float:
+    """A clipping threshold, or 0 meaning "off" (also spelled none/off)."""
+    if text.lower() in ("none", "off", "0"):
+        return 0.0
+    return _positive_float(text)
+
+
+def _duration(text: str) -> float:
+    """Seconds, with an optional unit: 90, 90s, 5m, 1.5h."""
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0}
+    t = text.strip().lower()
+    scale = units.get(t[-1:])
+    try:
+        value = float(t[:-1] if scale else t) * (scale or 1.0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration (e.g. 90, 90s, 5m, 1h)"
+        ) from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive duration")
+    return value
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    """KEY=VALUE with VALUE parsed as JSON when it is JSON (numbers, true/false), else a string."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return key.strip(), value
+
+
+# ---------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand rnnviz itself owns."""
+    p = _Parser(
+        prog=PROG,
+        description="Watch recurrent neural networks learn. Without a command, starts the window.",
+    )
+    from rnnviz import __version__
+
+    p.add_argument("--version", action="version", version=f"rnnviz {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train headless, with a progress bar and samples")
+    g = t.add_argument_group("run")
+    g.add_argument("--preset", help="start from a bundled preset (see `rnnviz presets`)")
+    g.add_argument("--task", choices=TASK_NAMES, help="task (default: the preset's, or text)")
+    g.add_argument("--corpus", help="text task: bundled corpus name (pydoc, stdlib, ...) or a file")
+    g.add_argument(
+        "--lower", action=argparse.BooleanOptionalAction, default=None, help="lower-case the text"
+    )
+    g.add_argument(
+        "--task-option",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other task option, e.g. bits=8 or delay=10 (repeatable)",
+    )
+    g = t.add_argument_group("model")
+    g.add_argument("--cell", choices=("rnn", "lstm", "gru"))
+    g.add_argument("--nonlinearity", choices=("tanh", "sigmoid"), help="rnn cell only")
+    g.add_argument("--hidden", type=_positive_int, help="hidden units")
+    g.add_argument("--init", choices=("xavier", "uniform", "orthogonal", "random"))
+    g.add_argument("--forget-bias", type=_float, help="LSTM forget-gate bias")
+    g.add_argument("--dtype", choices=("float32", "float64"))
+    g = t.add_argument_group("optimisation")
+    g.add_argument("--optimizer", choices=("sgd", "adagrad", "rmsprop", "adam"))
+    g.add_argument("--lr", type=_positive_float, help="learning rate")
+    g.add_argument("--momentum", type=_float, help="SGD momentum")
+    g.add_argument("--clip-norm", type=_clip, help="global-norm clipping threshold (0/none: off)")
+    g.add_argument("--clip-value", type=_clip, help="element-wise clipping (0/none: off)")
+    g = t.add_argument_group("schedule")
+    g.add_argument("--seq-len", type=_positive_int, help="time steps per batch (BPTT length)")
+    g.add_argument("--batch", type=_positive_int, help="sequences per batch")
+    g.add_argument(
+        "--stateful", action=argparse.BooleanOptionalAction, default=None, help="carry state"
+    )
+    g.add_argument("--seed", type=_nonneg_int)
+    g.add_argument("--steps", type=_positive_int, help="train this many steps (default: no limit)")
+    g.add_argument("--time", type=_duration, help="time budget, e.g. 90s, 5m, 1h")
+    g.add_argument("--sample-every", type=_positive_int, help="sample/evaluate every K steps")
+    g.add_argument("--sample-length", type=_positive_int, help="characters per sample")
+    g.add_argument("--temperature", type=_positive_float, help="sampling temperature")
+    g.add_argument("--eval-every", type=_positive_int, help="validation every K steps")
+    g = t.add_argument_group("checkpoints and output")
+    g.add_argument("--save", type=Path, help="checkpoint file to write (at the end, on Ctrl-C)")
+    g.add_argument("--save-every", type=_positive_int, help="also save every K steps")
+    g.add_argument("--resume", type=Path, help="continue a saved run (saves back to it by default)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar and no samples")
+    t.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("sample", help="generate text from a text-task checkpoint")
+    s.add_argument("checkpoint", type=Path)
+    s.add_argument("--length", type=_positive_int, default=500)
+    s.add_argument("--temperature", type=_positive_float, default=1.0)
+    s.add_argument("--top-k", type=_positive_int, default=None)
+    s.add_argument("--prime", default="", help="text the model reads before generating")
+    s.add_argument("--greedy", action="store_true", help="always take the most likely character")
+    s.add_argument("--seed", type=_nonneg_int, help="sampling seed (default: the run's stream)")
+    s.set_defaults(func=cmd_sample)
+
+    e = sub.add_parser("eval", help="task metrics of a checkpoint")
+    e.add_argument("checkpoint", type=Path)
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.add_argument("--seed", type=_nonneg_int, help="sampling seed (default: the run's stream)")
+    e.set_defaults(func=cmd_eval)
+
+    r = sub.add_parser("presets", help="list the bundled presets")
+    r.set_defaults(func=cmd_presets)
+
+    for name, help_text in (
+        ("gui", "start the window (same as no subcommand)"),
+        ("gradcheck", "check every analytic gradient against finite differences"),
+        ("bench", "training throughput (--gui: the window's frame rate)"),
+        ("screenshot", "render the window after N steps to a PNG"),
+    ):
+        sub.add_parser(name, help=help_text, add_help=False)
+    return p
+
+
+# ---------------------------------------------------------------------- entry point
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``rnnviz`` command with ``argv`` (default: sys.argv[1:]); returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+            return _delegate("gui", argv)
+        if argv[0] in DELEGATED:
+            name = argv[0]
+            if name == "bench" and "--gui" in argv[1:]:
+                return _delegate("bench", argv[1:], ("rnnviz.bench.gui", "cli"))
+            return _delegate(name, argv[1:])
+        args = build_parser().parse_args(argv)
+        if not getattr(args, "func", None):
+            raise UsageError("choose a command (see `rnnviz --help`)")
+        return int(args.func(args))
+    except SystemExit as exc:  # --help / --version
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:
+        message = _user_error(exc)
+        if message is None:
+            raise
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _user_error(exc: BaseException) -> str | None:
+    """The one-line message of a user mistake, or None for a bug (which keeps its traceback)."""
+    from rnnviz.config import ConfigError
+    from rnnviz.tasks.base import TaskInputError
+    from rnnviz.train.checkpoint import CheckpointError
+
+    if isinstance(exc, (UsageError, ConfigError, TaskInputError, CheckpointError)):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+    return None
+
+
+def _delegate(name: str, argv: list[str], target: tuple[str, str] | None = None) -> int:
+    module_name, func_name = target or DELEGATED[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(f"{name} is not available in this installation ({exc})") from None
+    func = getattr(module, func_name, None)
+    if func is None:
+        raise UsageError(
+            f"{name} is not available in this installation ({module_name}.{func_name})"
+        )
+    code = func(argv)
+    return int(code or 0)
+
+
+# ---------------------------------------------------------------------- train
+_STRUCTURAL = (
+    "preset", "task", "corpus", "lower", "task_option", "cell", "nonlinearity", "hidden", "init",
+    "forget_bias", "dtype", "seq_len", "batch", "stateful", "seed",
+)  # fmt: skip
+
+
+def _none_if_zero(x: float | None) -> float | None:
+    return None if x == 0.0 else x
+
+
+def build_run(args: argparse.Namespace) -> Any:
+    """The RunConfig described by a preset and command-line overrides."""
+    from rnnviz.config import RunConfig, TaskConfig
+
+    if args.preset:
+        from rnnviz.presets import load_preset
+
+        run = load_preset(args.preset)
+    else:
+        run = RunConfig()
+    task = run.task
+    if args.task and args.task != task.name:
+        task = TaskConfig(name=args.task, options={})
+    options = dict(task.options)
+    if args.corpus is not None:
+        if task.name != "text":
+            raise UsageError(f"--corpus applies to the text task, not {task.name}")
+        options["corpus"] = args.corpus
+    if args.lower is not None:
+        if task.name != "text":
+            raise UsageError(f"--lower applies to the text task, not {task.name}")
+        options["lower"] = args.lower
+    options.update(dict(args.task_option))
+    task = TaskConfig(name=task.name, options=options)
+
+    def given(**pairs: Any) -> dict[str, Any]:
+        return {k: v for k, v in pairs.items() if v is not None}
+
+    model = dataclasses.replace(
+        run.model,
+        **given(
+            cell=args.cell,
+            nonlinearity=args.nonlinearity,
+            hidden=args.hidden,
+            init=args.init,
+            forget_bias=args.forget_bias,
+            dtype=args.dtype,
+        ),
+    )
+    if args.cell and args.cell != "rnn" and args.nonlinearity is None:
+        model = dataclasses.replace(model, nonlinearity="tanh")  # sigmoid is an rnn-only option
+    optim = dataclasses.replace(
+        run.optim, **given(name=args.optimizer, lr=args.lr, momentum=args.momentum)
+    )
+    if args.clip_norm is not None:
+        optim = dataclasses.replace(optim, clip_norm=_none_if_zero(args.clip_norm))
+    if args.clip_value is not None:
+        optim = dataclasses.replace(optim, clip_value=_none_if_zero(args.clip_value))
+    train = dataclasses.replace(
+        run.train,
+        **given(
+            seq_len=args.seq_len,
+            batch=args.batch,
+            stateful=args.stateful,
+            seed=args.seed,
+            sample_every=args.sample_every,
+            eval_every=args.eval_every,
+            sample_length=args.sample_length,
+            temperature=args.temperature,
+        ),
+    )
+    return RunConfig(task=task, model=model, optim=optim, train=train).validate()
+
+
+def _resume(args: argparse.Namespace) -> Any:
+    from rnnviz.train.trainer import Trainer
+
+    fixed = [k for k in _STRUCTURAL if getattr(args, k) not in (None, [])]
+    if fixed:
+        flag = "--" + fixed[0].replace("_", "-")
+        raise UsageError(f"{flag} cannot change when resuming; the checkpoint fixes it")
+    trainer = Trainer.load(args.resume)
+    optim = trainer.run.optim
+    changes = {k: v for k, v in (("name", args.optimizer), ("lr", args.lr)) if v is not None}
+    if args.momentum is not None:
+        changes["momentum"] = args.momentum
+    if args.clip_norm is not None:
+        changes["clip_norm"] = _none_if_zero(args.clip_norm)
+    if args.clip_value is not None:
+        changes["clip_value"] = _none_if_zero(args.clip_value)
+    if changes:
+        trainer.set_optim(dataclasses.replace(optim, **changes))
+    live = {
+        k: getattr(args, k)
+        for k in ("sample_every", "eval_every", "sample_length", "temperature")
+        if getattr(args, k) is not None
+    }
+    if live:
+        trainer.set_train(**live)
+    return trainer
+
+
+class _Interrupt:
+    """Ctrl-C sets a flag read between steps; a second Ctrl-C interrupts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: Any = None
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, self._old or signal.default_int_handler)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """``rnnviz train``: train headless, print samples, save checkpoints."""
+    from tqdm import tqdm
+
+    from rnnviz.train.trainer import Trainer
+
+    if args.save_every and not (args.save or args.resume):
+        raise UsageError("--save-every needs --save PATH")
+    for path in (args.save,):
+        if path is not None and not (path.parent if str(path.parent) else Path(".")).is_dir():
+            raise UsageError(f"--save {path}: directory {path.parent} does not exist")
+    trainer = _resume(args) if args.resume else Trainer(build_run(args))
+    save_path: Path | None = args.save or args.resume
+    run = trainer.run
+    out = sys.stdout
+    if not args.quiet:
+        m, o, tc = run.model, run.optim, run.train
+        n_params = trainer.model.params.size
+        print(
+            f"rnnviz: {run.task.name} task, {m.cell} {m.hidden} units ({n_params:,} parameters),"
+            f" {o.name} lr {o.lr:g}, batch {tc.batch} x {tc.seq_len} steps, "
+            f"seed {tc.seed}" + (f", from step {trainer.step_count}" if args.resume else ""),
+            file=out,
+        )
+    bar = tqdm(
+        total=args.steps,
+        disable=args.quiet,
+        unit="step",
+        dynamic_ncols=True,
+        file=sys.stderr,
+        mininterval=0.5,
+    )
+    start = time.perf_counter()
+    done = 0
+    last_post = 0.0
+    code = 0
+    with _Interrupt() as interrupt:
+        try:
+            while True:
+                if args.steps is not None and done >= args.steps:
+                    break
+                if args.time is not None and time.perf_counter() - start >= args.time:
+                    break
+                if interrupt.requested:
+                    code = EXIT_INTERRUPTED
+                    break
+                result = trainer.step()
+                if result.diverged:
+                    bar.close()
+                    print(f"{PROG}: training diverged: {trainer.diverged}", file=sys.stderr)
+                    code = EXIT_DIVERGED
+                    break
+                done += 1
+                bar.update(1)
+                sample = trainer.pop_sample()
+                if sample is not None and not args.quiet:
+                    bar.write(_format_sample(trainer, sample[0]), file=out)
+                if args.save_every and save_path and trainer.step_count % args.save_every == 0:
+                    trainer.save(save_path)
+                now = time.perf_counter()
+                if now - last_post >= 0.5:
+                    bar.set_postfix_str(
+                        f"loss {trainer.history.smoothed:.3f}, {trainer.tokens_per_s:,.0f} tok/s",
+                        refresh=False,
+                    )
+                    last_post = now
+        except KeyboardInterrupt:  # a second Ctrl-C: the step may be half done, do not save it
+            bar.close()
+            print(f"{PROG}: interrupted twice; not saving", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    bar.close()
+    elapsed = time.perf_counter() - start
+    if save_path is not None:
+        trainer.save(save_path)
+    elif code == EXIT_INTERRUPTED:
+        save_path = Path("rnnviz-interrupted.npz")
+        trainer.save(save_path)
+    if not args.quiet or code:
+        print(_summary(trainer, done, elapsed), file=out)
+        if save_path is not None:
+            print(f"checkpoint: {save_path} (continue with --resume {save_path})", file=out)
+    if code == EXIT_INTERRUPTED:
+        print(f"{PROG}: interrupted at step {trainer.step_count}", file=sys.stderr)
+    return code
+
+
+def _format_sample(trainer: Any, text: str) -> str:
+    metrics = ", ".join(f"{k} {v:.4g}" for k, v in trainer.metrics.items())
+    rule = "-" * 60
+    return f"{rule}\n{text}\n" + (f"[{metrics}]\n" if metrics else "") + rule
+
+
+def _summary(trainer: Any, done: int, elapsed: float) -> str:
+    h = trainer.history
+    parts = [f"step {trainer.step_count} ({done} this run, {elapsed:.1f} s)"]
+    if h.count:
+        parts.append(f"smoothed loss {h.smoothed:.4f} nats ({h.smoothed / math.log(2):.3f} bits)")
+    if trainer.val_loss is not None:
+        parts.append(f"val loss {trainer.val_loss:.4f}")
+    if elapsed > 0 and done:
+        parts.append(f"{trainer.tokens_per_s:,.0f} tok/s")
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------------- sample / eval / presets
+def _sampling_rng(trainer: Any, seed: int | None) -> Any:
+    import numpy as np
+
+    return trainer.rng_sample if seed is None else np.random.default_rng(seed)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """``rnnviz sample``: print generated text from a text-task checkpoint."""
+    from rnnviz.tasks.sampling import sample_text
+    from rnnviz.train.trainer import Trainer
+
+    trainer = Trainer.load(args.checkpoint)
+    vocab = getattr(trainer.task, "vocab", None)
+    if vocab is None:
+        raise UsageError(
+            f"{args.checkpoint}: a {trainer.task.name} checkpoint has no text to sample; "
+            "use `rnnviz eval`"
+        )
+    prime = args.prime.lower() if getattr(trainer.task, "lower", False) else args.prime
+    text = sample_text(
+        trainer.model,
+        vocab,
+        _sampling_rng(trainer, args.seed),
+        args.length,
+        args.temperature,
+        args.top_k,
+        prime,
+        args.greedy,
+    )
+    print(prime + text)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """``rnnviz eval``: the task's metrics for a checkpoint (``--json``: one JSON object)."""
+    from rnnviz.train.trainer import Trainer
+
+    trainer = Trainer.load(args.checkpoint)
+    ev = trainer.task.evaluate(trainer.model, _sampling_rng(trainer, args.seed))
+    metrics = {k: (float(v) if math.isfinite(v) else None) for k, v in ev.metrics.items()}
+    if args.json:
+        record = {
+            "checkpoint": str(args.checkpoint),
+            "task": trainer.task.name,
+            "cell": trainer.run.model.cell,
+            "step": trainer.step_count,
+            "tokens_seen": trainer.tokens_seen,
+            "metrics": metrics,
+            "text": ev.text,
+        }
+        print(json.dumps(record))
+        return 0
+    cell = trainer.run.model.cell
+    print(f"{args.checkpoint}: {trainer.task.name}, {cell}, step {trainer.step_count}")
+    width = max((len(k) for k in metrics), default=0)
+    for k, v in metrics.items():
+        print(f"  {k:<{width}}  {'n/a' if v is None else f'{v:.6g}'}")
+    if ev.text:
+        print(ev.text)
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    """``rnnviz presets``: name and description of every bundled preset."""
+    from rnnviz.presets import list_presets
+
+    rows = list_presets()
+    width = max((len(name) for name, _ in rows), default=0)
+    for name, description in rows:
+        print(f"{name:<{width}}  {description}")
+    return 0

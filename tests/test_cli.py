@@ -1,0 +1,236 @@
+"""The rnnviz command, run in-process with tiny configurations."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnviz.cli import main
+from rnnviz.train.checkpoint import read_checkpoint
+
+TEXT = "the cat sat on the mat. the dog sat on the log. " * 40
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    return path
+
+
+def tiny(corpus: Path, *extra: str) -> list[str]:
+    return [
+        "train",
+        "--corpus",
+        str(corpus),
+        "--hidden",
+        "10",
+        "--seq-len",
+        "8",
+        "--batch",
+        "2",
+        "--sample-length",
+        "15",
+        *extra,
+    ]
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("rnnviz: error: ")
+    return err[0]
+
+
+def test_train_saves_prints_samples_and_resumes(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ckpt = tmp_path / "run.npz"
+    args = tiny(corpus, "--steps", "20", "--sample-every", "10", "--save", str(ckpt))
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "step 10:" in out and "step 20:" in out and "smoothed loss" in out
+    assert read_checkpoint(ckpt).meta["step"] == 20
+    assert main(["train", "--resume", str(ckpt), "--steps", "5", "--lr", "0.002", "--quiet"]) == 0
+    meta = read_checkpoint(ckpt).meta
+    assert meta["step"] == 25 and meta["run"]["optim"]["lr"] == 0.002
+
+
+def test_cli_training_matches_the_trainer(corpus: Path, tmp_path: Path) -> None:
+    from rnnviz.train.trainer import Trainer
+
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    assert main(tiny(corpus, "--steps", "12", "--save", str(a), "--quiet", "--seed", "5")) == 0
+    assert main(tiny(corpus, "--steps", "7", "--save", str(b), "--quiet", "--seed", "5")) == 0
+    assert main(["train", "--resume", str(b), "--steps", "5", "--quiet"]) == 0
+    np.testing.assert_array_equal(Trainer.load(a).model.params, Trainer.load(b).model.params)
+
+
+def test_options_reach_the_run(corpus: Path, tmp_path: Path) -> None:
+    ckpt = tmp_path / "o.npz"
+    extra = [
+        "--cell", "gru", "--optimizer", "rmsprop", "--lr", "0.003", "--clip-norm", "2",
+        "--clip-value", "none", "--init", "orthogonal", "--seed", "7", "--no-lower",
+        "--no-stateful", "--steps", "2", "--save", str(ckpt), "--quiet",
+    ]  # fmt: skip
+    assert main(tiny(corpus, *extra)) == 0
+    run = read_checkpoint(ckpt).meta["run"]
+    assert run["model"]["cell"] == "gru" and run["model"]["hidden"] == 10
+    assert run["model"]["init"] == "orthogonal"
+    assert run["optim"] == {**run["optim"], "name": "rmsprop", "lr": 0.003, "clip_norm": 2.0}
+    assert run["optim"]["clip_value"] is None
+    assert run["train"]["seed"] == 7 and run["train"]["stateful"] is False
+    assert run["task"]["options"]["lower"] is False
+
+
+def test_other_tasks_and_time_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["train", "--task", "binary-addition", "--cell", "rnn", "--nonlinearity", "sigmoid"]
+    args += ["--hidden", "8", "--time", "0.3s", "--sample-every", "5", "--quiet"]
+    assert main(args) == 0
+    ckpt = tmp_path / "b.npz"
+    assert (
+        main(["train", "--task", "echo", "--hidden", "6", "--steps", "3", "--save", str(ckpt)]) == 0
+    )
+    capsys.readouterr()
+    assert main(["eval", str(ckpt), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["task"] == "echo" and record["step"] == 3 and record["metrics"]
+    assert main(["sample", str(ckpt)]) == 2
+    assert "use `rnnviz eval`" in one_error_line(capsys)
+
+
+def test_sample_and_eval(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ckpt = tmp_path / "s.npz"
+    assert main(tiny(corpus, "--lower", "--steps", "3", "--save", str(ckpt), "--quiet")) == 0
+    capsys.readouterr()
+    assert main(["sample", str(ckpt), "--length", "30", "--prime", "The ", "--top-k", "3"]) == 0
+    text = capsys.readouterr().out.rstrip("\n")
+    assert text.startswith("the ") and len(text) == 34  # lower-cased prime + 30 characters
+    assert main(["sample", str(ckpt), "--length", "30", "--seed", "1"]) == 0
+    first = capsys.readouterr().out
+    assert main(["sample", str(ckpt), "--length", "30", "--seed", "1"]) == 0
+    assert capsys.readouterr().out == first
+    assert main(["eval", str(ckpt)]) == 0
+    out = capsys.readouterr().out
+    assert "val_loss" in out and "bpc" in out
+    assert main(["eval", str(ckpt), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["step"] == 3 and record["metrics"]["val_loss"] > 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["train", "--hidden", "0"], "--hidden"),
+        (["train", "--lr", "fast"], "--lr"),
+        (["train", "--cell", "transformer"], "--cell"),
+        (["train", "--corpus", "/no/such/file.txt", "--steps", "1"], "file.txt"),
+        (["train", "--task", "sine", "--corpus", "pydoc"], "--corpus"),
+        (["train", "--save-every", "5"], "--save"),
+        (["train", "--save", "/no/such/dir/x.npz"], "does not exist"),
+        (["train", "--resume", "/no/such/run.npz"], "run.npz"),
+        (["train", "--task-option", "bits"], "KEY=VALUE"),
+        (["train", "--task", "binary-addition", "--task-option", "bitz=3"], "bitz"),
+        (["train", "--time", "soon"], "duration"),
+        (["eval", "/no/such/run.npz"], "no such"),
+        (["sample"], "checkpoint"),
+        (["bogus"], "bogus"),
+    ],
+)
+def test_user_errors_are_one_line(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert needle in one_error_line(capsys)
+
+
+def test_bad_checkpoint_and_resume_conflicts(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"PK\x03\x04 definitely not a zip")
+    assert main(["eval", str(junk)]) == 2
+    assert "junk.npz" in one_error_line(capsys)
+    ckpt = tmp_path / "r.npz"
+    assert main(tiny(corpus, "--steps", "1", "--save", str(ckpt), "--quiet")) == 0
+    assert main(["train", "--resume", str(ckpt), "--hidden", "20"]) == 2
+    assert "--hidden cannot change" in one_error_line(capsys)
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ckpt = tmp_path / "int.npz"
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        code = main(tiny(corpus, "--save", str(ckpt), "--quiet"))  # no step limit
+    finally:
+        timer.cancel()
+    assert code == 130
+    assert "interrupted at step" in capsys.readouterr().err
+    assert read_checkpoint(ckpt).meta["step"] > 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_delegated_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, list[str]]] = []
+
+    def fake(module: str, func: str, code: int) -> None:
+        mod = types.ModuleType(module)
+        setattr(mod, func, lambda argv: calls.append((module, argv)) or code)
+        monkeypatch.setitem(sys.modules, module, mod)
+
+    fake("rnnviz.app.main_window", "launch", 0)
+    fake("rnnviz.core.gradcheck", "cli", 1)
+    fake("rnnviz.bench.engine", "cli", 0)
+    fake("rnnviz.bench.gui", "cli", 0)
+    fake("rnnviz.app.screenshot", "cli", 0)
+    assert main([]) == 0
+    assert main(["--preset", "default"]) == 0
+    assert main(["gradcheck", "--cell", "lstm"]) == 1
+    assert main(["bench", "--quick"]) == 0
+    assert main(["bench", "--gui"]) == 0
+    assert main(["screenshot", "--out", "x.png"]) == 0
+    assert calls == [
+        ("rnnviz.app.main_window", []),
+        ("rnnviz.app.main_window", ["--preset", "default"]),
+        ("rnnviz.core.gradcheck", ["--cell", "lstm"]),
+        ("rnnviz.bench.engine", ["--quick"]),
+        ("rnnviz.bench.gui", ["--gui"]),
+        ("rnnviz.app.screenshot", ["--out", "x.png"]),
+    ]
+
+
+def test_presets_are_listed_and_unknown_ones_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("rnnviz.presets", reason="presets arrive with the tasks issue")
+    assert main(["presets"]) == 0
+    assert "default" in capsys.readouterr().out
+    assert main(["train", "--preset", "no-such-preset"]) == 2
+    assert "no-such-preset" in one_error_line(capsys)
+
+
+def test_help_and_no_qt_in_headless_commands(corpus: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rnnviz", "--help"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0 and "train" in done.stdout and "gradcheck" in done.stdout
+    code = (
+        "import sys; from rnnviz.cli import main; "
+        f"assert main(['train', '--corpus', {str(corpus)!r}, '--hidden', '4', '--steps', '2', "
+        "'--quiet']) == 0; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PyQt6', 'pyqtgraph', 'superqt')]; "
+        "assert not bad, bad"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
