@@ -487,7 +487,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _format_sample(trainer: Any, text: str) -> str:
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in trainer.metrics.items())
     rule = "-" * 60
-    return f"{rule}\n{text}\n" + (f"[{metrics}]\n" if metrics else "") + rule
+    head = f"step {trainer.step_count}" + (f" [{metrics}]" if metrics else "")
+    return f"{rule}\n{head}\n{text}\n{rule}"
 
 
 def _summary(trainer: Any, done: int, elapsed: float) -> str:

@@ -58,7 +58,7 @@ def test_train_saves_prints_samples_and_resumes(
     args = tiny(corpus, "--steps", "20", "--sample-every", "10", "--save", str(ckpt))
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "step 10:" in out and "step 20:" in out and "smoothed loss" in out
+    assert "step 10 [" in out and "step 20 [" in out and "smoothed loss" in out
     assert read_checkpoint(ckpt).meta["step"] == 20
     assert main(["train", "--resume", str(ckpt), "--steps", "5", "--lr", "0.002", "--quiet"]) == 0
     meta = read_checkpoint(ckpt).meta

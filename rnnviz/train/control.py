@@ -203,7 +203,8 @@ class RunController:
                         with self._cond:
                             self._paused = True
                         fresh = True
-                    fresh = fresh or single
+                    # A new sample is shown at the step that produced it.
+                    fresh = fresh or single or getattr(t, "has_sample", False)
                 now = time.perf_counter()
                 if fresh or now - last_emit >= interval:
                     shown = self._public_state()

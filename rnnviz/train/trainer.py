@@ -265,12 +265,20 @@ class Trainer:
         self.metrics = {k: float(v) for k, v in ev.metrics.items()}
         if "val_loss" in self.metrics:
             self.val_loss = self.metrics["val_loss"]
-        self._sample = (f"step {self.step_count}:\n{ev.text}" if ev.text else "", tuple(ev.marks))
+        self._sample = (ev.text, tuple(ev.marks))
 
     def pop_sample(self) -> tuple[str, tuple[tuple[int, int], ...]] | None:
-        """The sample / task display produced since the last call (text, marks), or None."""
+        """The sample / task display produced since the last call (text, marks), or None.
+
+        The text is the task's own (``marks`` index into it); it belongs to the current step.
+        """
         sample, self._sample = self._sample, None
         return sample
+
+    @property
+    def has_sample(self) -> bool:
+        """Whether an evaluation produced a sample that no snapshot has delivered yet."""
+        return self._sample is not None
 
     @property
     def tokens_per_s(self) -> float:

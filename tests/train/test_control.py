@@ -92,8 +92,8 @@ def test_live_settings_and_reset(run: RunConfig) -> None:
     assert h.finish().state == "stopped"
 
 
-def test_snapshot_rate_is_throttled(run: RunConfig) -> None:
-    t = Trainer(run)
+def test_snapshot_rate_is_throttled(make_run: Callable[..., RunConfig]) -> None:
+    t = Trainer(make_run(sample_every=10**6, eval_every=10**6))
     count = 0
     original = t.snapshot
 
@@ -109,6 +109,13 @@ def test_snapshot_rate_is_throttled(run: RunConfig) -> None:
     steps = t.step_count
     # Far fewer snapshots than steps; every step's loss arrived exactly once.
     assert count < steps / 5
+
+
+def test_samples_arrive_at_the_step_that_made_them(run: RunConfig) -> None:
+    h = Harness(RunController(Trainer(run), max_snapshots_per_s=0.5))
+    with_sample = [h.until(lambda s: s.sample is not None) for _ in range(4)]
+    assert [s.step for s in with_sample] == [7, 11, 14, 21]  # sample_every 7, eval_every 11
+    h.finish()
 
 
 class ExplodingTrainer:

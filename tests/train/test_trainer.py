@@ -86,7 +86,7 @@ def test_samples_and_validation_follow_their_schedule(run: RunConfig) -> None:
     assert t.snapshot().sample is None and t.val_loss is None
     t.step()
     s = t.snapshot()
-    assert s.sample is not None and s.sample.startswith("step 7:")
+    assert s.step == 7 and s.sample is not None and len(s.sample) >= 20
     assert s.val_loss is not None and "bpc" in s.metrics
     assert t.snapshot().sample is None  # a sample is delivered once
 
