@@ -65,6 +65,27 @@ def test_train_saves_prints_samples_and_resumes(
     assert meta["step"] == 25 and meta["run"]["optim"]["lr"] == 0.002
 
 
+def test_save_every_writes_periodic_checkpoints(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rnnviz.train.trainer import Trainer
+
+    saved: list[int] = []
+    original = Trainer.save
+
+    def spy(self: Trainer, path: Path) -> Path:
+        saved.append(self.step_count)
+        return original(self, path)
+
+    monkeypatch.setattr(Trainer, "save", spy)
+    ckpt = tmp_path / "p.npz"
+    assert (
+        main(tiny(corpus, "--steps", "12", "--save-every", "5", "--save", str(ckpt), "--quiet"))
+        == 0
+    )
+    assert saved == [5, 10, 12]
+
+
 def test_cli_training_matches_the_trainer(corpus: Path, tmp_path: Path) -> None:
     from rnnviz.train.trainer import Trainer
 
