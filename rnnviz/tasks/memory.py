@@ -3,15 +3,24 @@
 Echo (task ``"echo"``)
 ----------------------
 At step 0 the network sees one of S symbols (``A``, ``B``, ...). Then come k - 1 distractors
-(random digits ``0``, ``1``, ... that carry no information) and at step k the recall cue ``?``;
-the target at the cue is the symbol from step 0. Only the recall step is scored (the mask is 1
-there and 0 elsewhere): nothing else can be predicted, and scoring guesses would only add noise.
+and at step k the recall cue ``?``; the target at the cue is the symbol from step 0. By default
+the distractors are random symbols from the same alphabet, so the network must store the first
+symbol and then ignore look-alikes, which is what an LSTM's input and forget gates are for. With
+``distractors = n > 0`` they are n digits ``0``, ``1``, ... that never need storing instead: an
+easier variant that a vanilla RNN trained with Adam solves even at long delays. Only the recall
+step is scored (the mask is 1 there and 0 elsewhere): nothing else can be predicted, and scoring
+guesses would only add noise.
 The gradient of that one loss must travel k steps back to the step that saw the symbol, which
 is where a vanilla RNN's gradient vanishes as k grows while an LSTM's cell state carries it.
 Metric: ``recall_accuracy`` at the cue (chance is 1/S, reported as ``chance``).
 
-Defaults (assets/presets/echo.json, echo-rnn.json): S = 4 symbols, 4 distractor digits, delay 10
-for the LSTM demo; the RNN demo uses a longer delay where it stays near chance.
+Defaults (assets/presets/echo.json, echo-rnn.json): S = 4 symbols, symbol distractors, delay 50,
+32 units, Adam 0.01, batch 32, global-norm clipping 5. Measured (seed 0): at delay 10 both the
+LSTM and the vanilla RNN reach 100 % within 50 steps. At delay 50 the LSTM with forget bias 3
+reaches 100 % in 250 steps (about a second); the vanilla RNN is at 40-55 % after 3000 steps
+(chance 25 %); and an LSTM with the usual forget bias 1 stays at chance for 1500 steps, because
+a forget gate near σ(1) ≈ 0.73 shrinks the cell's memory by 0.73^50 ≈ 1e-7 over the delay. A
+forget bias near ln(k) keeps the gate open long enough for the gradient to find the symbol.
 
 Brackets (task ``"brackets"``)
 ------------------------------
@@ -51,7 +60,7 @@ class EchoTask(Task):
     symbols : int
         S, how many symbols can be shown (2..8).
     distractors : int
-        How many distinct distractor digits (1..10).
+        0: distractors are random symbols; n in 1..10: n distinct digits (easier).
     eval_count : int
         Sequences scored in :meth:`evaluate`.
     probe : str or None
@@ -67,7 +76,7 @@ class EchoTask(Task):
         self,
         delay: int = 10,
         symbols: int = 4,
-        distractors: int = 4,
+        distractors: int = 0,
         eval_count: int = 512,
         probe: str | None = None,
     ) -> None:
@@ -75,9 +84,10 @@ class EchoTask(Task):
             raise TaskInputError(f"task option delay = {delay!r}: choose 1 to {MAX_DELAY} steps")
         if not isinstance(symbols, int) or not 2 <= symbols <= len(SYMBOLS):
             raise TaskInputError(f"task option symbols = {symbols!r}: choose 2 to {len(SYMBOLS)}")
-        if not isinstance(distractors, int) or not 1 <= distractors <= len(DISTRACTORS):
+        if not isinstance(distractors, int) or not 0 <= distractors <= len(DISTRACTORS):
             raise TaskInputError(
-                f"task option distractors = {distractors!r}: choose 1 to {len(DISTRACTORS)}"
+                f"task option distractors = {distractors!r}: choose 0 (symbols) to "
+                f"{len(DISTRACTORS)} (digits)"
             )
         if not isinstance(eval_count, int) or eval_count < 1:
             raise TaskInputError(f"task option eval_count = {eval_count!r}: must be at least 1")
@@ -85,18 +95,15 @@ class EchoTask(Task):
         self.symbols = symbols
         self.distractors = distractors
         self.eval_count = eval_count
-        # Token ids: symbols 0..S-1, distractors S..S+D-1, cue S+D.
+        # Token ids: symbols 0..S-1, distractor digits S..S+D-1 (if any), cue S+D.
         self.alphabet = SYMBOLS[:symbols] + DISTRACTORS[:distractors] + CUE
+        # The characters that may appear between the symbol and the cue.
+        self.fillers = DISTRACTORS[:distractors] if distractors else SYMBOLS[:symbols]
         self._probe_text = ""
         if probe is None:
-            digits = DISTRACTORS[:distractors]
-            probe = (
-                SYMBOLS[1 % symbols]
-                + "".join(
-                    digits[(3 * t + t // distractors) % distractors] for t in range(delay - 1)
-                )
-                + CUE
-            )
+            n = len(self.fillers)
+            middle = "".join(self.fillers[(7 * t + 3 + t // n) % n] for t in range(delay - 1))
+            probe = SYMBOLS[1 % symbols] + middle + CUE
         self.set_probe(probe)
 
     @property
@@ -125,8 +132,11 @@ class EchoTask(Task):
         x = np.empty((count, k + 1), np.int64)  # (N, k+1)
         symbol = rng.integers(0, S, size=count, dtype=np.int64)  # (N,)
         x[:, 0] = symbol
-        x[:, 1:k] = S + rng.integers(0, D, size=(count, k - 1), dtype=np.int64)  # (N, k-1)
-        x[:, k] = S + D
+        if D:
+            x[:, 1:k] = S + rng.integers(0, D, size=(count, k - 1), dtype=np.int64)  # (N, k-1)
+        else:
+            x[:, 1:k] = rng.integers(0, S, size=(count, k - 1), dtype=np.int64)  # (N, k-1)
+        x[:, k] = len(self.alphabet) - 1  # the cue
         y = np.zeros((count, k + 1), np.int64)  # (N, k+1)
         y[:, k] = symbol
         mask = np.zeros((count, k + 1), np.float32)  # (N, k+1)
@@ -149,15 +159,15 @@ class EchoTask(Task):
         return Probe(x=x, y=y, mask=mask, labels=tuple(text), text=text)
 
     def set_probe(self, text: str) -> None:
-        """Parse a probe like ``B0312?``: a symbol, distractor digits, then the cue."""
+        """Parse a probe like ``BADCA?``: a symbol, distractors, then the cue."""
         if not isinstance(text, str):
             raise TaskInputError("probe: give the probe as text")
         t = "".join(text.split()).upper()
-        syms, digs = SYMBOLS[: self.symbols], DISTRACTORS[: self.distractors]
-        example = f"{syms[0]}{digs * 2}"[: self.delay] + CUE
-        if len(t) < 2 or t[0] not in syms or t[-1] != CUE or any(c not in digs for c in t[1:-1]):
+        syms, fill = SYMBOLS[: self.symbols], self.fillers
+        example = f"{syms[-1]}{fill * 3}"[: max(2, self.delay)] + CUE
+        if len(t) < 2 or t[0] not in syms or t[-1] != CUE or any(c not in fill for c in t[1:-1]):
             raise TaskInputError(
-                f"probe {text!r}: write a symbol ({syms}), distractor digits ({digs}) and {CUE}, "
+                f"probe {text!r}: write a symbol ({syms}), distractors ({fill}) and {CUE}, "
                 f"e.g. {example}"
             )
         self._probe_text = t

@@ -27,7 +27,7 @@ class FixedOutputs:
 
 
 def test_echo_sequences_recall_the_first_symbol_at_the_cue() -> None:
-    task = make_task(TaskConfig(name="echo", options={"delay": 6}))
+    task = make_task(TaskConfig(name="echo", options={"delay": 6, "distractors": 4}))
     assert isinstance(task, EchoTask)
     assert (task.input_size, task.output_size) == (4 + 4 + 1, 4)
     batch = next(task.batches(32, 999, np.random.default_rng(0)))
@@ -39,20 +39,33 @@ def test_echo_sequences_recall_the_first_symbol_at_the_cue() -> None:
     assert batch.mask.sum() == 32 and np.all(batch.mask[:, 6] == 1)
 
 
+def test_echo_distractors_default_to_look_alike_symbols() -> None:
+    task = EchoTask(delay=8)
+    assert task.alphabet == "ABCD?" and task.input_size == 5
+    batch = next(task.batches(64, 0, np.random.default_rng(0)))
+    assert np.all(batch.x[:, :8] < 4) and np.all(batch.x[:, 8] == 4)
+    assert np.array_equal(batch.y[:, 8], batch.x[:, 0])
+
+
 def test_echo_probe() -> None:
     task = EchoTask(delay=5)
     probe = task.probe()
     assert len(probe.labels) == 6 and probe.labels[0] == "B" and probe.labels[-1] == "?"
     assert probe.y[0, -1] == 1 and probe.mask[0].tolist() == [0, 0, 0, 0, 0, 1]
+    task.set_probe("c a b d d ?")
+    assert task.probe().text == "CABDD?"
+    with pytest.raises(TaskInputError):
+        task.set_probe("C0123?")  # digits are not distractors here
+    task = EchoTask(delay=5, distractors=4)
     task.set_probe("c 0 1 2 3 3 3 ?")
     assert task.probe().text == "C012333?"
     for bad in ("0123?", "A012", "A0X1?", "?"):
-        with pytest.raises(TaskInputError, match=r"e\.g\. A"):
+        with pytest.raises(TaskInputError, match=r"e\.g\. D0123"):
             task.set_probe(bad)
 
 
 def test_echo_evaluation_scores_the_recall_step_only() -> None:
-    task = EchoTask(delay=4, eval_count=100)
+    task = EchoTask(delay=4, distractors=2, eval_count=100)
 
     def perfect(x):
         out = np.zeros((*x.shape, 4))
