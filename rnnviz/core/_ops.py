@@ -5,9 +5,9 @@ Everything here works in place (``out=``) so the time loops allocate nothing per
 
 from __future__ import annotations
 
-import contextlib
+import math
 import os
-from collections.abc import Iterator
+import sys
 
 import numpy as np
 
@@ -40,44 +40,75 @@ def feature_major(a_rows: np.ndarray, T: int, B: int) -> np.ndarray:
 
 # --- BLAS threads -------------------------------------------------------------------------------
 # Tiny problems (batch 1, hidden 100) lose more to thread wake-ups than they gain from a second
-# core, so the engine picks the thread count from the size of the per-step matrix product.
-_controller = None
+# core, so the engine picks the thread count from the size of the per-step matrix product. The
+# count is set at the start of each forward/backward and left in place (restoring it after every
+# call would cost more than a small training step); it only changes when the size class changes.
+_blas_libs: list | None = None
 _max_threads: int | None = None
 # Per-step multiply-adds (G*H * H * B) below which one thread is faster.
 SINGLE_THREAD_WORK = 1 << 21
 
 
 def set_thread_budget(n: int | None) -> None:
-    """Cap the BLAS threads the engine may use (None = all BLAS threads available at start)."""
+    """Cap the BLAS threads the engine may use (None = as many as there are CPUs)."""
     global _max_threads
     _max_threads = n
 
 
-def _get_controller():
-    global _controller
-    if _controller is None:
+def _libs() -> list:
+    global _blas_libs
+    if _blas_libs is None:
         try:
             from threadpoolctl import ThreadpoolController
 
-            _controller = ThreadpoolController()
+            ctl = ThreadpoolController()
+            _blas_libs = [lib for lib in ctl.lib_controllers if lib.user_api == "blas"]
         except Exception:  # threadpoolctl missing or a BLAS it cannot drive: leave threads alone
-            _controller = False
-    return _controller
+            _blas_libs = []
+    return _blas_libs
 
 
-@contextlib.contextmanager
-def blas_threads(work: int) -> Iterator[None]:
-    """Run the block with a BLAS thread count suited to ``work`` multiply-adds per step."""
-    ctl = _get_controller()
-    if not ctl:
-        yield
-        return
+def use_blas_threads(work: int) -> int:
+    """Set the BLAS thread count suited to ``work`` multiply-adds per step; returns it."""
     budget = _max_threads or os.cpu_count() or 1
     n = 1 if work < SINGLE_THREAD_WORK else budget
-    blas = ctl.select(user_api="blas")
-    current = [lib.num_threads for lib in blas.lib_controllers]
-    if all(c == n for c in current):
-        yield
-        return
-    with blas.limit(limits=n):
-        yield
+    for lib in _libs():
+        if lib.get_num_threads() != n:
+            lib.set_num_threads(n)
+    return n
+
+
+class Workspace:
+    """Recycles large arrays between passes, but never one that is still in use.
+
+    A fresh multi-megabyte ``np.empty`` is page-faulted in by the kernel on every training step,
+    which costs as much as the elementwise work. The workspace keeps a few arrays per (shape,
+    dtype) and hands one out again only when nothing else refers to it: a Trace (or a view of it)
+    kept by the caller holds a reference, so its arrays are never overwritten behind its back.
+    """
+
+    KEEP = 3  # arrays kept per (shape, dtype); enough for a trace alive across the next step
+    SMALL = 1 << 15  # bytes; below this a plain np.empty is cheaper than the bookkeeping
+
+    def __init__(self) -> None:
+        self._pool: dict[tuple, list[np.ndarray]] = {}
+
+    def empty(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        if math.prod(shape) * dtype.itemsize < self.SMALL:
+            return np.empty(shape, dtype)
+        key = (tuple(shape), dtype)
+        arrays = self._pool.setdefault(key, [])
+        for a in arrays:
+            # references: the pool list, the loop variable, getrefcount's argument
+            if sys.getrefcount(a) <= 3:
+                return a
+        a = np.empty(shape, dtype)
+        if len(arrays) < self.KEEP:
+            arrays.append(a)
+        return a
+
+    def zeros(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        a = self.empty(shape, dtype)
+        a.fill(0)
+        return a

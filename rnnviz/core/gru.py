@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.core._ops import sigmoid_
+from rnnviz.core._ops import Workspace, sigmoid_
 from rnnviz.core.types import StateSpec
 
 
@@ -62,7 +62,7 @@ class GRUCell:
     def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
         return [("b_hn", (self.H,))]
 
-    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict) -> dict:
+    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
         """Run the recurrence over xp (T, 3H, B) = ax_t, feature-major, overwritten with r, z, n.
 
         Returns the cache "hs" (T+1, H, B), "acts" (T, 3H, B), "hns" (T, H, B).
@@ -71,8 +71,8 @@ class GRUCell:
         H = self.H
         H2 = 2 * H
         dt = xp.dtype
-        hs = np.empty((T + 1, H, B), dt)  # h_0..h_T
-        hns = np.empty((T, H, B), dt)  # hn_t = ah_t[n] + b_hn
+        hs = ws.empty((T + 1, H, B), dt)  # h_0..h_T
+        hns = ws.empty((T, H, B), dt)  # hn_t = ah_t[n] + b_hn
         hs[0] = state0["h"]
         acts = xp  # (T, 3H, B)
         W_hT = p["W_h"].T  # (3H, H)
@@ -120,6 +120,7 @@ class GRUCell:
         dhy: np.ndarray,
         dfinal: dict,
         clamps: dict,
+        ws: Workspace,
         last_only: bool = False,
     ) -> dict:
         """Back-propagate through time; see LSTMCell.backward for the arguments.
@@ -134,9 +135,9 @@ class GRUCell:
         dt = acts.dtype
         W_h = p["W_h"]  # (H, 3H)
         n_keep = 1 if last_only else T
-        dax = np.empty((n_keep, GH, B), dt)
-        dah = np.empty((n_keep, GH, B), dt)
-        dhs = np.empty((T, H, B), dt)
+        dax = ws.empty((n_keep, GH, B), dt)
+        dah = ws.empty((n_keep, GH, B), dt)
+        dhs = ws.empty((T, H, B), dt)
         dh_next = np.array(dfinal["h"], dtype=dt)  # (H, B)
         tmp = np.empty((H, B), dt)
         tmp2 = np.empty((H2, B), dt)

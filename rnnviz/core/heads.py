@@ -36,9 +36,9 @@ class SoftmaxCE:
         tiny = np.finfo(p.dtype).tiny
         return -np.log(np.maximum(py, tiny))  # (N,)
 
-    def grad(self, p: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def grad(self, p: np.ndarray, y: np.ndarray, w: np.ndarray, out=None) -> np.ndarray:
         """dL/dz (N, O) = w * (p - onehot(y))."""
-        dz = p * w[:, None]  # (N, O)
+        dz = np.multiply(p, w[:, None], out=out)  # (N, O)
         dz[np.arange(len(y)), y] -= w
         return dz
 
@@ -59,8 +59,10 @@ class SigmoidBCE:
         l1p = np.log(np.maximum(1.0 - p, tiny))  # (N, O)
         return -(y * lp + (1.0 - y) * l1p).sum(axis=1)  # (N,)
 
-    def grad(self, p: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return (p - y) * w[:, None]  # (N, O)
+    def grad(self, p: np.ndarray, y: np.ndarray, w: np.ndarray, out=None) -> np.ndarray:
+        dz = np.subtract(p, y, out=out)  # (N, O)
+        dz *= w[:, None]
+        return dz
 
 
 class LinearMSE:
@@ -76,8 +78,10 @@ class LinearMSE:
         d = p - y  # (N, O)
         return (d * d).mean(axis=1)  # (N,)
 
-    def grad(self, p: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return (p - y) * (w * (2.0 / p.shape[1]))[:, None]  # (N, O)
+    def grad(self, p: np.ndarray, y: np.ndarray, w: np.ndarray, out=None) -> np.ndarray:
+        dz = np.subtract(p, y, out=out)  # (N, O)
+        dz *= (w * (2.0 / p.shape[1]))[:, None]
+        return dz
 
 
 HEADS = {"softmax": SoftmaxCE, "sigmoid": SigmoidBCE, "linear": LinearMSE}

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.core._ops import sigmoid_
+from rnnviz.core._ops import Workspace, sigmoid_
 from rnnviz.core.types import StateSpec
 
 
@@ -63,7 +63,7 @@ class LSTMCell:
     def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
         return []
 
-    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict) -> dict:
+    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
         """Run the recurrence.
 
         Parameters
@@ -85,9 +85,9 @@ class LSTMCell:
         T, GH, B = xp.shape
         H = self.H
         dt = xp.dtype
-        hs = np.empty((T + 1, H, B), dt)  # h_0..h_T
-        cs = np.empty((T + 1, H, B), dt)  # c_0..c_T
-        tcs = np.empty((T, H, B), dt)  # tanh(c_t)
+        hs = ws.empty((T + 1, H, B), dt)  # h_0..h_T
+        cs = ws.empty((T + 1, H, B), dt)  # c_0..c_T
+        tcs = ws.empty((T, H, B), dt)  # tanh(c_t)
         hs[0] = state0["h"]
         cs[0] = state0["c"]
         acts = xp  # (T, 4H, B): pre-activations become gate values in place
@@ -143,6 +143,7 @@ class LSTMCell:
         dhy: np.ndarray,
         dfinal: dict,
         clamps: dict,
+        ws: Workspace,
         last_only: bool = False,
     ) -> dict:
         """Back-propagate through time.
@@ -168,9 +169,9 @@ class LSTMCell:
         H3 = 3 * H
         dt = acts.dtype
         W_h = p["W_h"]  # (H, 4H)
-        das = np.empty((T, GH, B), dt) if not last_only else np.empty((1, GH, B), dt)
-        dhs = np.empty((T, H, B), dt)
-        dcs = np.empty((T, H, B), dt)
+        das = ws.empty((1 if last_only else T, GH, B), dt)
+        dhs = ws.empty((T, H, B), dt)
+        dcs = ws.empty((T, H, B), dt)
         dh_next = np.array(dfinal["h"], dtype=dt)  # (H, B)
         dc_next = np.array(dfinal["c"], dtype=dt)  # (H, B)
         tmp = np.empty((H, B), dt)

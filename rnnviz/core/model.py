@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from rnnviz.config import ConfigError, ModelConfig
-from rnnviz.core._ops import blas_threads, feature_major, rows
+from rnnviz.core._ops import Workspace, use_blas_threads
 from rnnviz.core.gru import GRUCell
 from rnnviz.core.heads import make_head
 from rnnviz.core.init import init_weights
@@ -78,6 +78,7 @@ class Model:
                 raise ConfigError("model: a numpy.random.Generator is needed to initialise weights")
             self.params = np.zeros(offset, dtype=self.dtype)  # (P,)
         self.p = self.grad_views(self.params)
+        self._ws = Workspace()  # recycled buffers; never shared between copies
         if params is None:
             w = init_weights(cfg.init, rng, I, H, G, O)
             for name, value in w.items():
@@ -232,21 +233,27 @@ class Model:
             mask_bt = np.asarray(mask, dtype=dt)
             if mask_bt.shape != (B, T):
                 raise ValueError(f"model mask: expected shape ({B}, {T}), got {mask_bt.shape}")
-        with blas_threads(self._work(B)):
-            xp = np.empty((T, GH, B), dt)  # (T, G*H, B) input projections, feature-major
-            if self.cfg.input_kind == "tokens":
-                idx = np.ascontiguousarray(x.T)  # (T, B)
-                np.add(p["W_x"][idx].transpose(0, 2, 1), p["b"][:, None], out=xp)  # row gather
-                x_rows = idx.reshape(T * B)  # (T*B,)
-            else:
-                x_rows = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dt).reshape(T * B, -1)
-                ax = x_rows @ p["W_x"]  # (T*B, G*H)
-                ax += p["b"]
-                xp[...] = ax.reshape(T, B, GH).transpose(0, 2, 1)
-            cache = self.cell.forward(p, xp, s0, clamps)
-            H_all = np.ascontiguousarray(cache["hs"].transpose(0, 2, 1))  # (T+1, B, H)
-            z = H_all[1:].reshape(T * B, H) @ p["W_y"]  # (T*B, O)
-            z += p["b_y"]
+        use_blas_threads(self._work(B))
+        ws = self._ws
+        xp = ws.empty((T, GH, B), dt)  # (T, G*H, B) input projections, feature-major
+        if self.cfg.input_kind == "tokens":
+            idx = np.ascontiguousarray(x.T)  # (T, B)
+            # Row gather of W_x, done on the transposed (G*H, V) table so that the copy into
+            # the feature-major layout moves contiguous runs of B values.
+            W_xbT = p["W_x"].T + p["b"][:, None]  # (G*H, V): column v = W_x[v] + b
+            gathered = np.take(W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt))  # (G*H, T, B)
+            np.copyto(xp, gathered.transpose(1, 0, 2))  # (T, G*H, B)
+            x_rows = idx.reshape(T * B)  # (T*B,)
+        else:
+            x_rows = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dt).reshape(T * B, -1)
+            ax = np.matmul(x_rows, p["W_x"], out=ws.empty((T * B, GH), dt))  # (T*B, G*H)
+            ax += p["b"]
+            np.copyto(xp, ax.reshape(T, B, GH).transpose(0, 2, 1))
+        cache = self.cell.forward(p, xp, s0, clamps, ws)
+        H_all = ws.empty((T + 1, B, H), dt)  # (T+1, B, H) row-major copy of h_0..h_T
+        np.copyto(H_all, cache["hs"].transpose(0, 2, 1))
+        z = np.matmul(H_all[1:].reshape(T * B, H), p["W_y"], out=ws.empty((T * B, O), dt))
+        z += p["b_y"]  # (T*B, O)
         out = self.head.outputs(z)  # (T*B, O)
         m_rows = np.ascontiguousarray(mask_bt.T).reshape(T * B)  # (T*B,)
         if y is not None:
@@ -304,48 +311,51 @@ class Model:
         H = self.cfg.hidden
         dt = self.dtype
         p = self.p
-        grads = np.zeros_like(self.params)  # (P,)
+        ws = self._ws
+        O = self.cfg.output_size
+        grads = ws.empty(self.params.shape, dt)  # (P,) every entry is written below
         g = self.grad_views(grads)
         w = c["m_rows"] / B  # (T*B,)
-        with blas_threads(self._work(B)):
-            dz = self.head.grad(c["out"], c["y_rows"], w)  # (T*B, O)
-            H_all = c["H_all"]  # (T+1, B, H)
-            H_rows = H_all[1:].reshape(T * B, H)  # (T*B, H)
-            np.matmul(H_rows.T, dz, out=g["W_y"])
-            dz.sum(axis=0, out=g["b_y"])
-            dH_rows = dz @ p["W_y"].T  # (T*B, H)
-            dhy = feature_major(dH_rows, T, B)  # (T, H, B)
-            dfin = {}
-            for k in self.carried:
-                if dfinal is not None and k in dfinal:
-                    dfin[k] = np.ascontiguousarray(np.asarray(dfinal[k]).T, dtype=dt)  # (H, B)
-                else:
-                    dfin[k] = np.zeros((H, B), dt)
-            back = self.cell.backward(p, c, dhy, dfin, c["clamps"])
-            dax_rows = rows(back["dax"])  # (T*B, G*H)
-            dah_rows = dax_rows if back["dah"] is back["dax"] else rows(back["dah"])
-            H_prev = H_all[:-1].reshape(T * B, H)  # (T*B, H)
-            np.matmul(H_prev.T, dah_rows, out=g["W_h"])
-            dax_rows.sum(axis=0, out=g["b"])
-            if "b_hn" in g:
-                dah_rows[:, 2 * H :].sum(axis=0, out=g["b_hn"])
-            if self.cfg.input_kind == "tokens":
-                V = self.cfg.input_size
-                if V <= ONEHOT_MAX_VOCAB:
-                    onehot = np.zeros((T * B, V), dt)  # (T*B, V)
-                    onehot[np.arange(T * B), c["x_rows"]] = 1.0
-                    np.matmul(onehot.T, dax_rows, out=g["W_x"])
-                else:
-                    np.add.at(g["W_x"], c["x_rows"], dax_rows)
+        use_blas_threads(self._work(B))
+        dz = self.head.grad(c["out"], c["y_rows"], w, out=ws.empty((T * B, O), dt))  # (T*B, O)
+        H_all = c["H_all"]  # (T+1, B, H)
+        H_rows = H_all[1:].reshape(T * B, H)  # (T*B, H)
+        np.matmul(H_rows.T, dz, out=g["W_y"])
+        dz.sum(axis=0, out=g["b_y"])
+        dH_rows = np.matmul(dz, p["W_y"].T, out=ws.empty((T * B, H), dt))  # (T*B, H)
+        dhy = ws.empty((T, H, B), dt)  # (T, H, B)
+        np.copyto(dhy, dH_rows.reshape(T, B, H).transpose(0, 2, 1))
+        dfin = {}
+        for k in self.carried:
+            if dfinal is not None and k in dfinal:
+                dfin[k] = np.ascontiguousarray(np.asarray(dfinal[k]).T, dtype=dt)  # (H, B)
             else:
-                np.matmul(c["x_rows"].T, dax_rows, out=g["W_x"])
-            last_norms = None
-            if last:
-                dhy_last = np.zeros_like(dhy)  # (T, H, B)
-                dhy_last[T - 1] = dhy[T - 1]
-                zero = {k: np.zeros((H, B), dt) for k in self.carried}
-                lb = self.cell.backward(p, c, dhy_last, zero, c["clamps"], last_only=True)
-                last_norms = _step_norms(lb["dhs"])
+                dfin[k] = np.zeros((H, B), dt)
+        back = self.cell.backward(p, c, dhy, dfin, c["clamps"], ws)
+        # Columns ordered (t, b) like the rows: dA[:, t*B + b] = da_t[:, b].
+        dAx = _columns(back["dax"], ws)  # (G*H, T*B)
+        dAh = dAx if back["dah"] is back["dax"] else _columns(back["dah"], ws)  # (G*H, T*B)
+        H_prev = H_all[:-1].reshape(T * B, H)  # (T*B, H)
+        np.matmul(H_prev.T, dAh.T, out=g["W_h"])  # dW_h = Σ_t h_{t-1}^T da_t
+        dAx.sum(axis=1, out=g["b"])
+        if "b_hn" in g:
+            dAh[2 * H :].sum(axis=1, out=g["b_hn"])
+        if self.cfg.input_kind == "tokens":
+            V = self.cfg.input_size
+            if V <= ONEHOT_MAX_VOCAB:
+                onehot = ws.zeros((T * B, V), dt)  # (T*B, V)
+                onehot[np.arange(T * B), c["x_rows"]] = 1.0
+                np.matmul(onehot.T, dAx.T, out=g["W_x"])  # dW_x = onehot(x)^T dax
+            else:
+                g["W_x"][...] = 0.0
+                np.add.at(g["W_x"], c["x_rows"], dAx.T)
+        else:
+            np.matmul(c["x_rows"].T, dAx.T, out=g["W_x"])  # dW_x = x^T dax
+        last_norms = None
+        if last:
+            zero = {k: np.zeros((H, B), dt) for k in self.carried}
+            lb = self.cell.backward(p, c, dhy, zero, c["clamps"], ws, last_only=True)
+            last_norms = _step_norms(lb["dhs"])
         flow = GradFlow(
             dh=_step_norms(back["dhs"]),
             dc=None if back["dcs"] is None else _step_norms(back["dcs"]),
@@ -363,6 +373,14 @@ class Model:
         x_t = np.asarray(x_t)
         tr = self.forward(x_t[:, None], state0=state)
         return np.ascontiguousarray(tr.outputs[:, 0]), tr.final
+
+
+def _columns(a_fm: np.ndarray, ws: Workspace) -> np.ndarray:
+    """Feature-major (T, F, B) -> (F, T*B); copies contiguous runs of B values."""
+    T, F, B = a_fm.shape
+    out = ws.empty((F, T, B), a_fm.dtype)  # (F, T, B)
+    np.copyto(out, a_fm.transpose(1, 0, 2))
+    return out.reshape(F, T * B)
 
 
 def _step_norms(d: np.ndarray) -> np.ndarray:

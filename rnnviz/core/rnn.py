@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.core._ops import sigmoid_
+from rnnviz.core._ops import Workspace, sigmoid_
 from rnnviz.core.types import StateSpec
 
 
@@ -46,13 +46,13 @@ class RNNCell:
     def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
         return []
 
-    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict) -> dict:
+    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
         """Run the recurrence over xp (T, H, B) = x_t W_x + b (feature-major).
 
         Returns the cache "hs" (T+1, H, B).
         """
         T, H, B = xp.shape
-        hs = np.empty((T + 1, H, B), xp.dtype)  # h_0..h_T
+        hs = ws.empty((T + 1, H, B), xp.dtype)  # h_0..h_T
         hs[0] = state0["h"]
         W_hT = p["W_h"].T  # (H, H)
         tanh = self.nonlinearity == "tanh"
@@ -82,6 +82,7 @@ class RNNCell:
         dhy: np.ndarray,
         dfinal: dict,
         clamps: dict,
+        ws: Workspace,
         last_only: bool = False,
     ) -> dict:
         """Back-propagate through time; see LSTMCell.backward for the arguments."""
@@ -90,8 +91,8 @@ class RNNCell:
         _, H, B = hs.shape
         dt = hs.dtype
         W_h = p["W_h"]  # (H, H)
-        das = np.empty((T if not last_only else 1, H, B), dt)
-        dhs = np.empty((T, H, B), dt)
+        das = ws.empty((T if not last_only else 1, H, B), dt)
+        dhs = ws.empty((T, H, B), dt)
         dh_next = np.array(dfinal["h"], dtype=dt)  # (H, B)
         tmp = np.empty((H, B), dt)
         tanh = self.nonlinearity == "tanh"
