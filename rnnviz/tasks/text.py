@@ -5,7 +5,7 @@ Defaults (see also assets/presets/default.json and char-lstm.json)
 - corpus ``"pydoc"``: Python's reference documentation, ~465,000 characters, bundled with Python.
 - ``lower = False``: the corpus as written (the classic tutorial presets switch it on).
 - ``val_fraction = 0.05``: the last 5 % of the text is held out for the validation loss.
-- ``eval_chars = 20000``: the validation loss is computed on at most this many held-out
+- ``eval_chars = 10000``: the validation loss is computed on at most this many held-out
   characters, so an evaluation takes a fraction of a second.
 
 Batches follow char-rnn: the training text is cut into B equal streams, and batch j holds the
@@ -73,7 +73,7 @@ class TextTask(Task):
         corpus: str = "pydoc",
         lower: bool = False,
         val_fraction: float = 0.05,
-        eval_chars: int = 20000,
+        eval_chars: int = 10000,
         probe: str | None = None,
         vocab: str | None = None,
         _data_error: str | None = None,
