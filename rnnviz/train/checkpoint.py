@@ -337,8 +337,7 @@ def load_trainer(path: str | os.PathLike[str]) -> Trainer:
     if min(step, tokens, drawn) < 0 or drawn < step:
         raise data.error("inconsistent step counters")
     t.step_count, t.tokens_seen = step, tokens
-    t.batches_drawn = drawn
-    t._replay, t._replay_state = drawn, batch_state
+    t._resume_stream(drawn, batch_state)
     val = data.meta.get("val_loss")
     t.val_loss = float(val) if isinstance(val, (int, float)) else None
     metrics = data.meta.get("metrics", {})

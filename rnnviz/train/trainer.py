@@ -117,10 +117,14 @@ class Trainer:
         self.rng_init, self.rng_batch, self.rng_sample = _generators(seed)
         self.model = Model(self.run.model, self.rng_init)
         self.optimizer = make_optimizer(self.run.optim, self.model.params.size, self.model.dtype)
-        self._batches: Iterator[Batch] | None = None
         self.batches_drawn = 0
         self._replay = 0  # batches to skip when the stream is recreated (resume)
         self._replay_state: dict[str, Any] | None = None  # expected batch-rng state afterwards
+        # Created now so that a task that cannot feed these batches says so at once.
+        tc = self.run.train
+        self._batches: Iterator[Batch] | None = self.task.batches(
+            tc.batch, tc.seq_len, self.rng_batch
+        )
         self.carry: dict[str, np.ndarray] | None = None
         self.step_count = 0
         self.tokens_seen = 0
@@ -145,6 +149,17 @@ class Trainer:
         return self.step_count
 
     # ------------------------------------------------------------------ training
+    def _resume_stream(self, drawn: int, expected_state: dict[str, Any]) -> None:
+        """Arrange for the batch stream to be replayed up to ``drawn`` batches on first use.
+
+        The replay starts from the seed's initial batch generator and must end in
+        ``expected_state`` (checked when it happens).
+        """
+        self.rng_batch = _generators(self.run.train.seed)[1]
+        self._batches = None
+        self.batches_drawn = drawn
+        self._replay, self._replay_state = drawn, expected_state
+
     def _stream(self) -> Iterator[Batch]:
         if self._batches is None:
             tc = self.run.train

@@ -192,3 +192,16 @@ def test_rng_states_survive_json() -> None:
     h = np.random.Generator(np.random.PCG64())
     h.bit_generator.state = checkpoint.restore_generator_state(state)
     assert h.random() == g.random()
+
+
+def test_a_batch_stream_that_replays_differently_is_refused(run: RunConfig, tmp_path: Path) -> None:
+    t = Trainer(run)
+    _losses(t, 3)
+    data = read_checkpoint(t.save(tmp_path / "d.npz"))
+    meta = {k: v for k, v in data.meta.items() if k not in ("format", "version")}
+    other = np.random.Generator(np.random.PCG64(99))  # a state the replay cannot reach
+    meta["rng"]["batch"] = checkpoint.json_safe_state(other.bit_generator.state)
+    write_checkpoint(tmp_path / "d.npz", meta, dict(data.arrays))
+    resumed = Trainer.load(tmp_path / "d.npz")
+    with pytest.raises(CheckpointError, match="batch stream differs"):
+        resumed.step()

@@ -217,3 +217,10 @@ def test_every_task_trains_and_snapshots(name: str, cell: str) -> None:
     s = t.snapshot()
     assert s.sample is not None and s.metrics
     assert all(a.shape[1] == 8 for a in s.probe_states.values())
+
+
+def test_a_task_that_cannot_feed_the_batches_fails_at_construction(
+    make_run: Callable[..., RunConfig],
+) -> None:
+    with pytest.raises(TaskInputError, match="sequence"):
+        Trainer(make_run(seq_len=5000))
