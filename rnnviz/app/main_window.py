@@ -18,11 +18,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pyqtgraph as pg
 from PyQt6.QtCore import QSettings, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QGraphicsItem,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -129,7 +131,14 @@ class MainWindow(QMainWindow):
         "running", "paused", "diverged", "error" as the window shows it.
     """
 
-    MAX_FPS = 30
+    # Frames per second at most, for every view. A frame is drawn in two halves (probe
+    # heatmaps; accumulating curves) on alternate timer ticks, so the event loop is never
+    # blocked by a whole frame at once. The controller sends snapshots at the same rate.
+    MAX_FPS = 20
+    # Snapshots per second asked of the controller while training. Each costs the worker a
+    # forward and backward pass over the probe (~10 ms for the default LSTM), so this is the
+    # main price the window makes training pay; 12 a second looks live and costs ~10 %.
+    SNAPSHOTS_PER_S = 12
     frameDrawn = pyqtSignal(object)
     runStateChanged = pyqtSignal(str)
 
@@ -150,14 +159,18 @@ class MainWindow(QMainWindow):
         self._generation = 0
         self._worker: TrainingWorker | None = None
         self._trainer: Any = None
-        self._buffer = SnapshotBuffer()
-        self._last_flush = 0.0
+        self._buffer = SnapshotBuffer()  # every snapshot since the series views were drawn
+        self._newest: Snapshot | None = None  # newest snapshot not yet shown by the heatmaps
+        self._phase = 0  # which half of a frame the next tick draws
+        self._tick_ms = 1000.0 / (2 * self.MAX_FPS)
+        self._last_tick = 0.0
+        self._probe_text = ""
         self._last_snapshot: Snapshot | None = None
         self._last_loss: float | None = None
         self._closing = False
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
-        self._redraw.timeout.connect(self._flush)
+        self._redraw.timeout.connect(self._tick)
 
         presets, tasks, corpora = _catalogue()
         self._build_views()
@@ -210,7 +223,7 @@ class MainWindow(QMainWindow):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([470, 500])
+        split.setSizes([600, 400])
         split.setChildrenCollapsible(False)
         self.main_splitter = split
 
@@ -366,8 +379,10 @@ class MainWindow(QMainWindow):
         self._generation += 1
         self._trainer = trainer
         self._buffer.clear()
+        self._newest = None
         self._last_snapshot = None
         self._last_loss = None
+        self._probe_text = trainer.task.probe().text  # read before the thread owns the trainer
         self._clear_views()
         self.controls.set_config(_run_of(trainer), preset)
         self.act_run.blockSignals(True)
@@ -377,7 +392,9 @@ class MainWindow(QMainWindow):
         if not self._start_worker:
             self.present(trainer.snapshot(state="paused"))
         else:  # the paused loop sends the first snapshot at once
-            controller = RunController(trainer, max_snapshots_per_s=25, paused=True)
+            controller = RunController(
+                trainer, max_snapshots_per_s=self.SNAPSHOTS_PER_S, paused=True
+            )
             worker = TrainingWorker(controller, trainer, self._generation)
             worker.snapshotReady.connect(self._on_snapshot)
             worker.failed.connect(self._on_failed)
@@ -482,9 +499,10 @@ class MainWindow(QMainWindow):
             except user_errors() as exc:
                 self._on_user_error("probe", str(exc))
                 return
+            self._on_call_done("probe", text)
             self.present(self._trainer.snapshot(state="paused"))
             return
-        self._worker.call(lambda t: t.set_probe(text), kind="probe")
+        self._worker.call(lambda t: t.set_probe(text), done=text, kind="probe")
 
     def apply_config(self, run: RunConfig) -> bool:
         """Rebuild the model from ``run`` after asking; errors leave the current run untouched."""
@@ -560,7 +578,7 @@ class MainWindow(QMainWindow):
             except user_errors() as exc:
                 self.show_message(str(exc))
                 return
-            self._on_call_done(f"Saved checkpoint {target}")
+            self._on_call_done("", f"Saved checkpoint {target}")
 
     def load_checkpoint(self, path: str | None = None) -> bool:
         """Continue a saved run (asks before discarding the current weights)."""
@@ -613,7 +631,12 @@ class MainWindow(QMainWindow):
             self.controls.show_probe_error(message)
         self.show_message(message)
 
-    def _on_call_done(self, message: str) -> None:
+    def _on_call_done(self, kind: str, message: str) -> None:
+        if kind == "probe":  # message is the new probe text
+            self._probe_text = message
+            self.controls.set_probe_text(message)
+            self.controls.show_probe_error("")
+            return
         self.statusBar().showMessage(message, 5000)
 
     def _on_failed(self, summary: str, details: str) -> None:
@@ -637,42 +660,72 @@ class MainWindow(QMainWindow):
         if generation != self._generation or self._closing:
             return
         self._buffer.push(snap)
-        if not self._redraw.isActive():
-            since = (time.perf_counter() - self._last_flush) * 1000.0
-            self._redraw.start(max(0, int(1000 / self.MAX_FPS - since)))
+        self._newest = snap
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._redraw.isActive() or (self._newest is None and not len(self._buffer)):
+            return
+        since = (time.perf_counter() - self._last_tick) * 1000.0
+        self._redraw.start(max(0, int(self._tick_ms - since)))
 
     def _on_reset_done(self, generation: int) -> None:
         if generation != self._generation:
             return
         self._buffer.clear()
+        self._newest = None
         self._last_snapshot = None
         self._last_loss = None
         self._clear_views()
 
     def present(self, snap: Snapshot) -> None:
-        """Draw ``snap`` now (plus anything still buffered), bypassing the frame limiter."""
+        """Draw ``snap`` now in every view (plus anything still buffered), bypassing the limiter."""
         self._buffer.push(snap)
+        self._newest = snap
         self._redraw.stop()
-        self._flush()
+        self._draw_state()
+        self._draw_series()
 
-    def _flush(self) -> None:
+    def _tick(self) -> None:
+        """Draw one half of a frame; the two halves alternate so no event takes long."""
+        self._last_tick = time.perf_counter()
+        state_due = self._newest is not None
+        series_due = len(self._buffer) > 0
+        if state_due and (self._phase == 0 or not series_due):
+            self._draw_state()
+            self._phase = 1
+        elif series_due:
+            self._draw_series()
+            self._phase = 0
+        self._schedule()
+
+    def _draw_state(self) -> None:
+        """The newest probe trace: heatmaps and frame bar (older traces are skipped)."""
+        snap, self._newest = self._newest, None
+        if snap is None:
+            return
+        self.heatmaps.update_snapshot(snap)
+        _cache_axes(self.heatmaps)
+        if self.frame_bar.set_labels(snap.probe_labels):
+            self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
+        self.controls.set_probe_text(self._probe_text)
+
+    def _draw_series(self) -> None:
+        """Everything that accumulates: every step's loss and norm, samples, status."""
         taken = self._buffer.take()
         if taken is None:
             return
         snap, extra_samples = taken
-        self._last_flush = time.perf_counter()
         for early in extra_samples:
             self.samples.update_snapshot(early)
-        self.heatmaps.update_snapshot(snap)
         self.gradients.update_snapshot(snap)
         self.loss.update_snapshot(snap)
         self.samples.update_snapshot(snap)
+        _cache_axes(self.gradients)
+        _cache_axes(self.loss)
         self._last_snapshot = snap
         if len(snap.losses):
             self._last_loss = float(snap.losses[-1])
-        if self.frame_bar.set_labels(snap.probe_labels):
-            self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
-        self.controls.set_probe_text(_probe_text(self._trainer, snap))
         self.status.set_numbers(
             snap.step, snap.tokens_seen, snap.tokens_per_s, self._last_loss, snap.val_loss
         )
@@ -715,20 +768,30 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def _cache_axes(view: QWidget) -> None:
+    """Let Qt keep each pyqtgraph axis of ``view`` as a pixmap until the axis itself changes.
+
+    Axes are most of the painting work of a frame (every axis of a plot repaints when its data
+    changes), yet the heatmaps' axes never change and the curves' only when their range grows.
+    Items are rescanned only when the number of items in a scene changed (a view rebuilt).
+    """
+    for gv in view.findChildren(pg.GraphicsView):
+        scene = gv.scene()
+        if scene is None:
+            continue
+        items = scene.items()
+        if scene.property("rnnviz_items") == len(items):
+            continue
+        for item in items:
+            if isinstance(item, pg.AxisItem):
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        scene.setProperty("rnnviz_items", len(items))
+
+
 def _run_of(trainer: Any) -> RunConfig:
     run = trainer.run
     assert isinstance(run, RunConfig)
     return run
-
-
-def _probe_text(trainer: Any, snap: Snapshot) -> str:
-    task = getattr(trainer, "task", None)
-    if task is not None:
-        try:
-            return str(task.probe().text)
-        except Exception:  # display only: fall back to the labels
-            pass
-    return "".join(snap.probe_labels)
 
 
 def _parser() -> argparse.ArgumentParser:

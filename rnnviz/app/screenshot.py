@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from rnnviz.app.worker import user_errors
+from rnnviz.config import RunConfig
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -22,6 +23,13 @@ def _size(text: str) -> tuple[int, int]:
     if not (320 <= w <= 8000 and 240 <= h <= 8000):
         raise argparse.ArgumentTypeError(f"--size {text!r}: between 320x240 and 8000x8000")
     return w, h
+
+
+def load_run(preset: str) -> RunConfig:
+    """The RunConfig of ``preset`` (KeyError/ConfigError when there is none by that name)."""
+    from rnnviz.presets import load_preset
+
+    return load_preset(preset)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,10 +67,9 @@ def cli(argv: list[str]) -> int:
 
     use_offscreen()
     try:
-        from rnnviz.presets import load_preset
         from rnnviz.train.trainer import Trainer
 
-        trainer = Trainer(load_preset(args.preset))
+        trainer = Trainer(load_run(args.preset))
     except (*user_errors(), KeyError, FileNotFoundError) as exc:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
@@ -81,12 +88,16 @@ def cli(argv: list[str]) -> int:
     T = window.frame_bar.slider.maximum() + 1
     window.frame_bar.set_frame(T // 2 if args.frame is None else args.frame)
     app.processEvents()
-    ok = window.grab().save(str(out), "PNG")
+    pixmap = window.grab()
+    ok = pixmap.save(str(out), "PNG")
     window.close()
     window.deleteLater()
     app.processEvents()
     if not ok:
         print(f"rnnviz: error: could not write {out}", file=sys.stderr)
         return 2
-    print(f"wrote {out} ({args.size[0]}x{args.size[1]}, step {trainer.step_count})")
+    size = f"{pixmap.width()}x{pixmap.height()}"
+    if (pixmap.width(), pixmap.height()) != tuple(args.size):
+        size += f", the smallest the window allows for {args.size[0]}x{args.size[1]}"
+    print(f"wrote {out} ({size}, step {trainer.step_count})")
     return 0

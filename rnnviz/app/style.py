@@ -33,7 +33,7 @@ QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; color: 
 QLabel[role="hint"] { color: #607080; font-weight: normal; }
 QLabel[role="error"] { color: #b71c1c; font-weight: normal; }
 QPushButton, QToolButton { padding: 4px 10px; }
-QToolButton#runButton { font-weight: 700; min-width: 84px; }
+QToolButton#runButton { font-weight: 700; min-width: 64px; }
 QToolButton#runButton:checked { background: #ffe0b2; }
 QPushButton#applyButton:enabled { background: #1565c0; color: white; border-radius: 4px;
                                   font-weight: 600; }

@@ -121,8 +121,8 @@ class TrainingWorker(QObject):
         (one-line summary, traceback) when the training loop raised.
     userError(str, str)
         (kind, message): a user mistake raised by a command run through :meth:`call`.
-    callDone(str)
-        The success message of a command run through :meth:`call`.
+    callDone(str, str)
+        (kind, message) when a command run through :meth:`call` succeeded.
     resetDone(int)
         The generation whose trainer has just been reset (emitted from the worker thread, so it
         is ordered with the snapshots).
@@ -133,7 +133,7 @@ class TrainingWorker(QObject):
     snapshotReady = pyqtSignal(int, object)
     failed = pyqtSignal(str, str)
     userError = pyqtSignal(str, str)
-    callDone = pyqtSignal(str)
+    callDone = pyqtSignal(str, str)
     resetDone = pyqtSignal(int)
     finished = pyqtSignal(int)
 
@@ -216,7 +216,8 @@ class TrainingWorker(QObject):
         done : str
             Message emitted through ``callDone`` when ``fn`` succeeded ("" for none).
         kind : str
-            Tag sent with ``userError`` so the window knows which field to mark ("probe", ...).
+            Tag sent with ``userError`` / ``callDone`` so the window knows what it was about
+            ("probe", ...).
         """
         errors = user_errors()
 
@@ -229,7 +230,7 @@ class TrainingWorker(QObject):
                 self._report(self.userError, kind, f"{type(exc).__name__}: {exc}")
             else:
                 if done:
-                    self._report(self.callDone, done)
+                    self._report(self.callDone, kind, done)
 
         if self.is_alive():
             self.controller.call(guarded)

@@ -8,7 +8,8 @@ Offscreen, on a preset (the default one unless ``--preset``), it measures
    model trains; the intervals between ticks (median, 95th percentile) show how long the event
    loop was held up (by drawing, or by the training thread holding the GIL);
 3. *throughput*: tokens per second trained inside the window, as a fraction of the same preset
-   trained headless (plain ``Trainer.step`` loop) for the same duration.
+   trained headless (plain ``Trainer.step`` loop) for the same duration. The two take turns in
+   one-second rounds so that other load on the machine affects both alike.
 
 Targets: first heatmap < 2 s, frame interval p95 < 50 ms, GUI throughput >= 70 % of headless.
 """
@@ -16,6 +17,7 @@ Targets: first heatmap < 2 s, frame interval p95 < 50 ms, GUI throughput >= 70 %
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -80,33 +82,19 @@ class GuiBench:
         )
 
 
-def headless_throughput(run: object, seconds: float) -> float:
-    """Tokens per second of a plain ``Trainer.step`` loop on ``run`` for ``seconds``."""
-    from rnnviz.train.trainer import Trainer
+def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
+    """Launch the window offscreen and measure it against a headless trainer.
 
-    trainer = Trainer(run)  # type: ignore[arg-type]
-    for _ in range(3):  # warm-up: first batches allocate
-        trainer.step()
-    tokens0, t0 = trainer.tokens_seen, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        trainer.step()
-    return (trainer.tokens_seen - tokens0) / (time.perf_counter() - t0)
-
-
-def gui_figures(
-    run: object, preset: str, seconds: float
-) -> tuple[float, list[float], float, float, float]:
-    """Launch the window offscreen and measure it.
-
-    Returns
-    -------
-    first_heatmap_s, tick_intervals_ms, frames_per_s, tokens_per_s, close_s
+    The GUI and the headless loop take turns (``rounds`` times each, ``seconds / rounds`` per
+    turn, the window paused while the headless trainer runs) so that load from other programs
+    on the machine affects both alike.
     """
     from PyQt6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
     from PyQt6.QtWidgets import QGraphicsView
 
     from rnnviz.app.application import make_app
     from rnnviz.app.main_window import MainWindow
+    from rnnviz.train.trainer import Trainer
 
     t_launch = time.perf_counter()
     app = make_app()
@@ -124,46 +112,71 @@ def gui_figures(
             return False
 
     spy = PaintSpy()
-    views = window.heatmaps.findChildren(QGraphicsView) or [window.heatmaps]
-    for view in views:
-        target = view.viewport() if isinstance(view, QGraphicsView) else view
-        target.installEventFilter(spy)
+    for view in window.heatmaps.findChildren(QGraphicsView):
+        view.viewport().installEventFilter(spy)
+    window.heatmaps.installEventFilter(spy)
     window.show()
 
-    def wait(predicate: object, timeout_s: float) -> None:
+    def wait(predicate: object, timeout_s: float = 30.0) -> None:
         end = time.perf_counter() + timeout_s
         while not predicate() and time.perf_counter() < end:  # type: ignore[operator]
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
 
-    wait(lambda: bool(painted), 30.0)
-    first = (painted[0] if painted else time.perf_counter()) - t_launch
+    wait(lambda: bool(painted))
+    first = (painted[0] if painted else math.nan) - t_launch
+
+    headless = Trainer(run)  # type: ignore[arg-type]
+    for _ in range(3):  # warm-up: the first batches allocate
+        headless.step()
 
     ticks: list[float] = []
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    loop = QEventLoop()
-
+    intervals: list[float] = []
+    gui = [0, 0.0, 0]  # tokens, seconds, frames
+    head = [0, 0.0]  # tokens, seconds
     trainer = window.trainer
-    window.run()
-    wait(lambda: trainer.step_count > 2, 30.0)  # measure the steady state, not the start
-    tokens0, t0 = trainer.tokens_seen, time.perf_counter()
-    n_drawn0 = len(drawn)
-    timer.start(TICK_MS)
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    timer.stop()
-    elapsed = time.perf_counter() - t0
-    tokens = trainer.tokens_seen - tokens0
-    frames = (len(drawn) - n_drawn0) / elapsed
+    chunk = seconds / rounds
+    for _ in range(rounds):
+        window.run()
+        start = trainer.step_count
+        wait(lambda s=start: trainer.step_count > s + 2)  # steady state, not the start
+        tokens0, n0, t0 = trainer.tokens_seen, len(drawn), time.perf_counter()
+        ticks.clear()
+        timer.start(TICK_MS)
+        loop = QEventLoop()
+        QTimer.singleShot(round(chunk * 1000), loop.quit)
+        loop.exec()
+        timer.stop()
+        gui[0] += trainer.tokens_seen - tokens0
+        gui[1] += time.perf_counter() - t0
+        gui[2] += len(drawn) - n0
+        intervals.extend(np.diff(np.asarray(ticks)) * 1000.0)
+        window.pause()
+        wait(lambda: window.controller.state == "paused")
+
+        tokens0, t0 = headless.tokens_seen, time.perf_counter()
+        while time.perf_counter() - t0 < chunk:
+            headless.step()
+        head[0] += headless.tokens_seen - tokens0
+        head[1] += time.perf_counter() - t0
 
     t_close = time.perf_counter()
     window.close()
     close_s = time.perf_counter() - t_close
     window.deleteLater()
     app.processEvents()
-    intervals = list(np.diff(np.asarray(ticks)) * 1000.0)
-    return first, intervals, frames, tokens / elapsed, close_s
+    iv = np.asarray(intervals) if intervals else np.asarray([math.nan])
+    return GuiBench(
+        first_heatmap_s=first,
+        frame_median_ms=float(np.median(iv)),
+        frame_p95_ms=float(np.percentile(iv, 95)),
+        frames_drawn_per_s=gui[2] / max(gui[1], 1e-9),
+        gui_tokens_per_s=gui[0] / max(gui[1], 1e-9),
+        headless_tokens_per_s=head[0] / max(head[1], 1e-9),
+        close_s=close_s,
+    )
 
 
 def cli(argv: list[str]) -> int:
@@ -172,7 +185,7 @@ def cli(argv: list[str]) -> int:
     p.add_argument("--gui", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--preset", default="default", help="preset to measure (default: default)")
     p.add_argument(
-        "--seconds", type=float, default=5.0, help="training time per measurement (default 5)"
+        "--seconds", type=float, default=6.0, help="training time in each mode (default 6)"
     )
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     try:
@@ -195,18 +208,11 @@ def cli(argv: list[str]) -> int:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
 
-    print(f"rnnviz GUI benchmark: preset {args.preset!r}, {args.seconds:g} s per measurement")
-    headless = headless_throughput(run, args.seconds)
-    first, intervals, frames, gui_tps, close_s = gui_figures(run, args.preset, args.seconds)
-    iv = np.asarray(intervals) if intervals else np.asarray([np.nan])
-    result = GuiBench(
-        first_heatmap_s=first,
-        frame_median_ms=float(np.median(iv)),
-        frame_p95_ms=float(np.percentile(iv, 95)),
-        frames_drawn_per_s=frames,
-        gui_tokens_per_s=gui_tps,
-        headless_tokens_per_s=headless,
-        close_s=close_s,
+    rounds = max(1, round(args.seconds))
+    print(
+        f"rnnviz GUI benchmark: preset {args.preset!r}, {args.seconds:g} s in the window and "
+        f"{args.seconds:g} s headless, alternating in {rounds} round(s)"
     )
+    result = measure(run, args.preset, args.seconds, rounds)
     print(result.report())
     return 1 if args.strict and not result.all_met() else 0

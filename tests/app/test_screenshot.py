@@ -1,0 +1,50 @@
+"""``rnnviz screenshot``: a PNG of the window after N steps, without a display."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PyQt6.QtGui import QImage
+from test_main_window import tiny_run
+
+from rnnviz.app import screenshot
+
+
+def test_screenshot_writes_a_png_of_the_requested_size(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(screenshot, "load_run", lambda name: tiny_run())
+    out = tmp_path / "window.png"
+    code = screenshot.cli(
+        ["--preset", "tiny", "--steps", "4", "--out", str(out), "--size", "1280x800"]
+    )
+    assert code == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1280, 800)
+    assert "step 4" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "picture.jpg"], "must end in .png"),
+        (["--out", "/no/such/folder/x.png"], "does not exist"),
+        (["--out", "x.png", "--steps", "-1"], "--steps"),
+    ],
+)
+def test_screenshot_user_errors_exit_2_with_a_message(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert screenshot.cli(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnviz: error:") and message in err
+
+
+def test_screenshot_unknown_preset_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("rnnviz.presets")
+    code = screenshot.cli(["--preset", "no-such-preset", "--out", str(tmp_path / "x.png")])
+    assert code == 2
+    assert "no-such-preset" in capsys.readouterr().err
