@@ -10,11 +10,14 @@ produces the carry-out bit n.
 
 Defaults (see assets/presets/binary-addition.json)
 --------------------------------------------------
-A sigmoid RNN (``cell="rnn"``, ``nonlinearity="sigmoid"``) with 16 hidden units, SGD, learning
-rate 0.1, batch 1, 8 bits. The loss is binary cross-entropy per bit summed over the 8 steps
-(the project's convention L = (1/B) Σ_b Σ_t l_bt); its gradient at the output pre-activation is
-p - y, larger than the squared-error gradient (p - y) p (1 - p) of the tutorial, so the tutorial's
-rate 0.1 is, if anything, brisker here.
+A sigmoid RNN (``cell="rnn"``, ``nonlinearity="sigmoid"``) with 16 hidden units, weights drawn
+from U(-1, 1) (``init="random"``, the tutorial's start), plain SGD with learning rate 0.1, batch 1,
+8 bits, no clipping. The loss is binary cross-entropy per bit summed over the 8 steps (the
+project's convention L = (1/B) Σ_b Σ_t l_bt); its gradient at the output pre-activation is p - y,
+larger than the squared-error gradient (p - y) p (1 - p) of the tutorial, so the tutorial's rate
+0.1 is, if anything, brisker here; it needs no tuning. Measured: 100 % whole-sum accuracy on 8
+bits after 1000-2000 steps (seeds 0-3, under half a second), and then 100 % on 12 and 16 bits
+too. With Xavier initialisation it takes 2500-3500 steps.
 
 Metrics: ``bit_accuracy`` (fraction of output bits right), ``sum_accuracy`` (whole sums right),
 and ``sum_accuracy_<m>bits`` for m = n + 4 and n + 8: longer numbers than trained on. The carry
