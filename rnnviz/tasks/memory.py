@@ -27,7 +27,9 @@ Brackets (task ``"brackets"``)
 The network reads a string of ``(`` and ``)`` and predicts, after every character, the current
 nesting depth as a class 0..D (softmax head). Strings are random walks that never close an
 unopened bracket and never exceed depth D: to answer, the network must keep a counter.
-Metric: ``depth_accuracy`` over all steps, and ``sequence_accuracy`` (every step right).
+Metrics: ``depth_accuracy`` over all steps, ``sequence_accuracy`` (every step right), and
+``depth_accuracy_long`` on strings four times longer than ``eval_len``: a network that really
+counts keeps it up, one that memorised short patterns does not.
 
 Defaults (assets/presets/brackets.json): D = 4, sequences of 32 characters.
 """
@@ -320,7 +322,9 @@ class BracketsTask(Task):
         self, model: Model, rng: np.random.Generator, show: int = 4, **_: Any
     ) -> Evaluation:
         """Depth accuracy per step and per string; shows strings with predicted depths."""
-        x, y = self.draw(self.eval_count, self.eval_len, rng)
+        x, y = self.draw(self.eval_count, self.eval_len, rng)  # (N, T)
+        x_long, y_long = self.draw(self.eval_count, 4 * self.eval_len, rng)  # (N, 4T)
+        pred_long = np.argmax(model.forward(x_long).outputs, axis=2)  # (N, 4T)
         pred = np.argmax(model.forward(x).outputs, axis=2)  # (N, T)
         right = pred == y  # (N, T)
         lines: list[str] = []
@@ -337,6 +341,7 @@ class BracketsTask(Task):
         metrics = {
             "depth_accuracy": float(right.mean()),
             "sequence_accuracy": float(right.all(axis=1).mean()),
+            "depth_accuracy_long": float(np.mean(pred_long == y_long)),
         }
         return Evaluation(metrics=metrics, text="\n".join(lines), marks=tuple(marks))
 

@@ -16,8 +16,8 @@ starts at a random shift in [0, T) drawn from the run's generator, so windows di
 The ``default`` preset (what the window opens with) is an LSTM with 128 units on 32 streams of
 64 characters, Adam 0.01, element-wise clipping at 5: a batch of 2048 characters costs about
 13 ms when the machine is otherwise idle, so the loss falls from 4.6 (uniform over 103
-characters) below 2 nats within 300 steps (about 4 seconds) and samples show word shapes; the ``char-lstm``
-preset (batch 1) is the faithful tutorial but needs minutes to look like text.
+characters) below 2 nats within 300 steps (about 4 seconds) and samples show word shapes; the
+``char-lstm`` preset (batch 1) is the faithful tutorial but needs minutes to look like text.
 
 Metrics: ``val_loss`` (nats per character), ``bpc`` (bits per character, val_loss / ln 2),
 ``perplexity`` (exp(val_loss): the effective number of equally likely next characters).

@@ -127,6 +127,7 @@ def test_brackets_evaluation_marks_wrong_depths() -> None:
     ev = task.evaluate(FixedOutputs(depth_plus), np.random.default_rng(0))
     assert ev.metrics["depth_accuracy"] == pytest.approx(0.9)
     assert ev.metrics["sequence_accuracy"] == 0.0
+    assert ev.metrics["depth_accuracy_long"] == pytest.approx(1 - 1 / 40)  # one wrong in 40
     assert len(ev.marks) == 4  # one wrong depth in each of the 4 shown strings
     assert all(ev.text[s].isdigit() for s, _ in ev.marks)
     assert task_from_meta(task.meta()).meta() == task.meta()
