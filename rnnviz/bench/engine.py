@@ -80,11 +80,11 @@ def _parse_sizes(text: str) -> list[tuple[int, int, int]]:
         try:
             h, b, t = (int(v) for v in part.lower().split("x"))
         except ValueError:
-            raise SystemExit(
-                f"rnnviz: error: --sizes {part!r}: expected HIDDENxBATCHxLENGTH"
+            raise ValueError(
+                f"--sizes {part!r}: expected HIDDENxBATCHxLENGTH, e.g. 128x32x64"
             ) from None
         if min(h, b, t) < 1:
-            raise SystemExit(f"rnnviz: error: --sizes {part!r}: every number must be at least 1")
+            raise ValueError(f"--sizes {part!r}: every number must be at least 1")
         out.append((h, b, t))
     return out
 
@@ -156,11 +156,14 @@ def cli(argv: list[str]) -> int:
             ap.error(f"--dtypes {d!r}: choose from {', '.join(DTYPES)}")
     if args.threads < 1:
         ap.error("--threads must be at least 1")
-    sizes = _parse_sizes(args.sizes) if args.sizes else list(SIZES)
+    try:
+        sizes = _parse_sizes(args.sizes) if args.sizes else list(SIZES)
+    except ValueError as e:
+        ap.error(str(e))
     budget, rounds = args.budget or 0.6, args.rounds or 3
     if args.quick:
         cells = ["lstm"] if args.cells == ",".join(CELLS) else cells
-        sizes = _parse_sizes(args.sizes) if args.sizes else list(QUICK_SIZES)
+        sizes = sizes if args.sizes else list(QUICK_SIZES)
         budget, rounds = args.budget or 0.4, args.rounds or 2
     impls = {"numpy"}
     if not args.no_tutorial:

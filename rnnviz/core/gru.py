@@ -12,7 +12,8 @@ Equations, for one step (row vectors, batch-first as in the public API)::
 
 Blocks are stored in the order r, z, n along the 3H axis. Inside the time loop the arrays are
 feature-major, (3H, B) per step, so every block is contiguous. ``ax_t`` for all steps was
-computed before the loop by the model (one GEMM, or a row gather for tokens).
+computed before the loop by the model (one GEMM, or a row gather for tokens), with its r, z
+blocks halved (``input_scale``) so that σ costs one tanh: σ(a) = (1 + tanh(a/2)) / 2.
 
 Backward, for one step, with dh_t = dL/dh_t (from the head and from step t+1)::
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.core._ops import Workspace, sigmoid_
+from rnnviz.core._ops import Workspace
 from rnnviz.core.types import StateSpec
 
 
@@ -62,20 +63,30 @@ class GRUCell:
     def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
         return [("b_hn", (self.H,))]
 
-    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
-        """Run the recurrence over xp (T, 3H, B) = ax_t, feature-major, overwritten with r, z, n.
+    def input_scale(self, dtype: np.dtype) -> np.ndarray:
+        """(3H,) factors the model applies to ax_t: 1/2 on the sigmoid blocks r, z.
+
+        σ(a) = (1 + tanh(a/2)) / 2: with the r, z blocks of ax_t and of W_h halved, the gates
+        cost one tanh and two in-place updates.
+        """
+        s = np.ones(3 * self.H, dtype)
+        s[: 2 * self.H] = 0.5
+        return s
+
+    def forward(self, p: dict, ax: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
+        """Run the recurrence over ax (3H, T, B) = x_t W_x + b for every step, as columns.
 
         Returns the cache "hs" (T+1, H, B), "acts" (T, 3H, B), "hns" (T, H, B).
         """
-        T, GH, B = xp.shape
+        GH, T, B = ax.shape
         H = self.H
         H2 = 2 * H
-        dt = xp.dtype
+        dt = ax.dtype
         hs = ws.empty((T + 1, H, B), dt)  # h_0..h_T
         hns = ws.empty((T, H, B), dt)  # hn_t = ah_t[n] + b_hn
         hs[0] = state0["h"]
-        acts = xp  # (T, 3H, B)
-        W_hT = p["W_h"].T  # (3H, H)
+        acts = ws.empty((T, GH, B), dt)  # (T, 3H, B): r, z, n per step
+        W_hT = (p["W_h"] * self.input_scale(dt)).T  # (3H, H), r and z blocks halved
         b_hn = p["b_hn"][:, None]  # (H, 1)
         ah = np.empty((GH, B), dt)  # (3H, B)
         tmp = np.empty((H, B), dt)
@@ -83,13 +94,16 @@ class GRUCell:
             a = acts[t]  # (3H, B)
             h_prev = hs[t]  # (H, B)
             np.matmul(W_hT, h_prev, out=ah)  # ah_t
-            a[:H2] += ah[:H2]
-            sigmoid_(a[:H2])  # r_t, z_t
+            s = a[:H2]  # (2H, B)
+            np.add(ax[:H2, t], ah[:H2], out=s)  # halved pre-activations of r, z
+            np.tanh(s, out=s)
+            s *= 0.5
+            s += 0.5  # r_t, z_t = σ(ax_t + ah_t) = (1 + tanh(halved)) / 2
             r_t, z_t, n_t = a[:H], a[H:H2], a[H2:]
             hn = hns[t]  # (H, B)
             np.add(ah[H2:], b_hn, out=hn)  # hn_t = ah_t[n] + b_hn
-            np.multiply(r_t, hn, out=tmp)
-            n_t += tmp
+            np.multiply(r_t, hn, out=n_t)
+            n_t += ax[H2:, t]
             np.tanh(n_t, out=n_t)  # n_t = tanh(ax_t[n] + r_t * hn_t)
             h_t = hs[t + 1]  # (H, B)
             np.subtract(h_prev, n_t, out=tmp)

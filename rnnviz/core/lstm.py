@@ -15,10 +15,15 @@ contiguous block). Inside the time loop the arrays are feature-major, (4H, B) pe
 gate block is contiguous; the per-step product is a_t^T = W_h^T h_{t-1}^T + (x_t W_x + b)^T.
 ``x_t W_x + b`` for all steps was computed before the loop by the model.
 
+One tanh covers all four gates: σ(a) = (1 + tanh(a/2)) / 2, so the sigmoid blocks of the
+pre-activation are built halved (``input_scale`` on the input side, a halved copy of W_h made once
+per pass on the recurrent side) and ``u_t = tanh(a_t')`` gives g_t directly and i, f, o as
+(1 + u) / 2.
+
 Backward, for one step, with dh_t = dL/dh_t (from the head and from step t+1)::
 
     do_t = dh_t * tanh(c_t)
-    dc_t = dc_next + dh_t * o_t * (1 - tanh(c_t)^2)
+    dc_t = dc_next + dh_t * o_t * (1 - tanh(c_t)^2)     o_t (1 - tanh(c_t)^2) = o_t - h_t tanh(c_t)
     di_t = dc_t * g_t;   df_t = dc_t * c_{t-1};   dg_t = dc_t * i_t
     da_t[i,f,o] = d[i,f,o]_t * s * (1 - s)     s = the gate's sigmoid value
     da_t[g] = dg_t * (1 - g_t^2)
@@ -30,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.core._ops import Workspace, sigmoid_
+from rnnviz.core._ops import Workspace
 from rnnviz.core.types import StateSpec
 
 
@@ -63,15 +68,21 @@ class LSTMCell:
     def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
         return []
 
-    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
+    def input_scale(self, dtype: np.dtype) -> np.ndarray:
+        """(4H,) factors the model applies to x_t W_x + b: 1/2 on the sigmoid blocks i, f, o."""
+        s = np.ones(4 * self.H, dtype)
+        s[: 3 * self.H] = 0.5
+        return s
+
+    def forward(self, p: dict, ax: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
         """Run the recurrence.
 
         Parameters
         ----------
         p : dict
             Parameter views ("W_h" (H, 4H)).
-        xp : ndarray
-            (T, 4H, B) input projections x_t W_x + b, feature-major; overwritten with the gates.
+        ax : ndarray
+            (4H, T, B) input projections x_t W_x + b for every step, as columns.
         state0 : dict
             "h", "c" -> (H, B) feature-major initial state.
         clamps : dict
@@ -81,28 +92,32 @@ class LSTMCell:
         -------
         dict
             The cache: "hs" (T+1, H, B), "cs" (T+1, H, B), "acts" (T, 4H, B), "tcs" (T, H, B).
+
+        Notes
+        -----
+        ``ax`` arrives multiplied by ``input_scale`` (the sigmoid blocks halved).
         """
-        T, GH, B = xp.shape
+        GH, T, B = ax.shape
         H = self.H
-        dt = xp.dtype
+        dt = ax.dtype
         hs = ws.empty((T + 1, H, B), dt)  # h_0..h_T
         cs = ws.empty((T + 1, H, B), dt)  # c_0..c_T
         tcs = ws.empty((T, H, B), dt)  # tanh(c_t)
         hs[0] = state0["h"]
         cs[0] = state0["c"]
-        acts = xp  # (T, 4H, B): pre-activations become gate values in place
-        W_hT = p["W_h"].T  # (4H, H)
-        tmp = np.empty((GH, B), dt)  # (4H, B)
-        ig = np.empty((H, B), dt)  # (H, B)
+        acts = ws.empty((T, GH, B), dt)  # (T, 4H, B): pre-activations, then gate values in place
         H3 = 3 * H
+        W_hT = (p["W_h"] * self.input_scale(dt)).T  # (4H, H), sigmoid blocks halved
+        ig = np.empty((H, B), dt)  # (H, B)
         for t in range(T):
             a = acts[t]  # (4H, B)
-            np.matmul(W_hT, hs[t], out=tmp)
-            a += tmp
-            sigmoid_(a[:H3])  # i, f, o
-            g_t = a[H3:]  # (H, B)
-            np.tanh(g_t, out=g_t)
-            i_t, f_t, o_t = a[:H], a[H : 2 * H], a[2 * H : H3]
+            np.matmul(W_hT, hs[t], out=a)
+            a += ax[:, t]  # a_t' = (x_t W_x + b + h_{t-1} W_h) * input_scale
+            np.tanh(a, out=a)  # u_t = tanh(a_t'): g_t, and 2σ - 1 for i, f, o
+            s = a[:H3]  # (3H, B)
+            s *= 0.5
+            s += 0.5  # i_t, f_t, o_t = (1 + u_t) / 2
+            i_t, f_t, o_t, g_t = a[:H], a[H : 2 * H], a[2 * H : H3], a[H3:]
             c_t = cs[t + 1]  # (H, B)
             np.multiply(f_t, cs[t], out=c_t)
             np.multiply(i_t, g_t, out=ig)
@@ -163,7 +178,7 @@ class LSTMCell:
             "dax" = "dah" (T, 4H, B) pre-activation gradients, "dhs" (T, H, B), "dcs" (T, H, B),
             "dstate0" {"h", "c"} -> (H, B).
         """
-        cs, acts, tcs = cache["cs"], cache["acts"], cache["tcs"]
+        hs, cs, acts, tcs = cache["hs"], cache["cs"], cache["acts"], cache["tcs"]
         T, GH, B = acts.shape
         H = self.H
         H3 = 3 * H
@@ -175,7 +190,7 @@ class LSTMCell:
         dh_next = np.array(dfinal["h"], dtype=dt)  # (H, B)
         dc_next = np.array(dfinal["c"], dtype=dt)  # (H, B)
         tmp = np.empty((H, B), dt)
-        tmp3 = np.empty((H3, B), dt)
+        tmp4 = np.empty((GH, B), dt)
         for t in range(T - 1, -1, -1):
             dh = dhs[t]  # (H, B)
             if last_only:
@@ -195,9 +210,8 @@ class LSTMCell:
             da = das[0 if last_only else t]  # (4H, B)
             da_i, da_f, da_o, da_g = da[:H], da[H : 2 * H], da[2 * H : H3], da[H3:]
             np.multiply(dh, tc, out=da_o)  # do_t = dh_t * tanh(c_t)
-            np.multiply(tc, tc, out=tmp)
-            np.subtract(1.0, tmp, out=tmp)
-            tmp *= o_t
+            np.multiply(hs[t + 1], tc, out=tmp)
+            np.subtract(o_t, tmp, out=tmp)  # o_t (1 - tanh(c_t)^2) = o_t - h_t tanh(c_t)
             tmp *= dh
             dc = dcs[t]  # (H, B)
             np.add(dc_next, tmp, out=dc)  # dc_t = dc_next + dh_t * o_t * (1 - tanh(c_t)^2)
@@ -209,13 +223,10 @@ class LSTMCell:
             np.multiply(dc, cs[t], out=da_f)  # df_t = dc_t * c_{t-1}
             np.multiply(dc, i_t, out=da_g)  # dg_t = dc_t * i_t
             np.multiply(dc, f_t, out=dc_next)  # dc_next = dc_t * f_t
-            s = a[:H3]  # (3H, B)
-            np.multiply(s, s, out=tmp3)
-            np.subtract(s, tmp3, out=tmp3)  # s * (1 - s)
-            da[:H3] *= tmp3
-            np.multiply(g_t, g_t, out=tmp)
-            np.subtract(1.0, tmp, out=tmp)
-            da_g *= tmp  # da_g = dg_t * (1 - g_t^2)
+            np.multiply(a, a, out=tmp4)  # (4H, B)
+            np.subtract(a[:H3], tmp4[:H3], out=tmp4[:H3])  # s (1 - s) for i, f, o
+            np.subtract(1.0, tmp4[H3:], out=tmp4[H3:])  # 1 - g_t^2
+            da *= tmp4  # da_t[i,f,o] = d * s (1 - s);  da_t[g] = dg_t (1 - g_t^2)
             np.matmul(W_h, da, out=dh_next)  # dh_next = da_t W_h^T, (H, B)
         out = {"dhs": dhs, "dcs": dcs, "dstate0": {"h": dh_next, "c": dc_next}}
         if not last_only:

@@ -235,21 +235,25 @@ class Model:
                 raise ValueError(f"model mask: expected shape ({B}, {T}), got {mask_bt.shape}")
         use_blas_threads(self._work(B))
         ws = self._ws
-        xp = ws.empty((T, GH, B), dt)  # (T, G*H, B) input projections, feature-major
+        scale = self.cell.input_scale(dt) if hasattr(self.cell, "input_scale") else None
         if self.cfg.input_kind == "tokens":
             idx = np.ascontiguousarray(x.T)  # (T, B)
-            # Row gather of W_x, done on the transposed (G*H, V) table so that the copy into
-            # the feature-major layout moves contiguous runs of B values.
+            # Row gather of W_x, done on the transposed (G*H, V) table so that every step's
+            # input part ax[:, t] is a (G*H, B) block of contiguous runs of B values.
             W_xbT = p["W_x"].T + p["b"][:, None]  # (G*H, V): column v = W_x[v] + b
-            gathered = np.take(W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt))  # (G*H, T, B)
-            np.copyto(xp, gathered.transpose(1, 0, 2))  # (T, G*H, B)
+            if scale is not None:
+                W_xbT *= scale[:, None]
+            ax = np.take(W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt))  # (G*H, T, B)
             x_rows = idx.reshape(T * B)  # (T*B,)
         else:
-            x_rows = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dt).reshape(T * B, -1)
-            ax = np.matmul(x_rows, p["W_x"], out=ws.empty((T * B, GH), dt))  # (T*B, G*H)
-            ax += p["b"]
-            np.copyto(xp, ax.reshape(T, B, GH).transpose(0, 2, 1))
-        cache = self.cell.forward(p, xp, s0, clamps, ws)
+            x_cols = np.ascontiguousarray(x.transpose(2, 1, 0), dtype=dt).reshape(-1, T * B)
+            ax = np.matmul(p["W_x"].T, x_cols, out=ws.empty((GH, T * B), dt))  # (G*H, T*B)
+            ax += p["b"][:, None]
+            if scale is not None:
+                ax *= scale[:, None]
+            ax = ax.reshape(GH, T, B)  # (G*H, T, B)
+            x_rows = x_cols.T  # (T*B, D)
+        cache = self.cell.forward(p, ax, s0, clamps, ws)
         H_all = ws.empty((T + 1, B, H), dt)  # (T+1, B, H) row-major copy of h_0..h_T
         np.copyto(H_all, cache["hs"].transpose(0, 2, 1))
         z = np.matmul(H_all[1:].reshape(T * B, H), p["W_y"], out=ws.empty((T * B, O), dt))

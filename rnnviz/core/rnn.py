@@ -46,20 +46,20 @@ class RNNCell:
     def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
         return []
 
-    def forward(self, p: dict, xp: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
-        """Run the recurrence over xp (T, H, B) = x_t W_x + b (feature-major).
+    def forward(self, p: dict, ax: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
+        """Run the recurrence over ax (H, T, B) = x_t W_x + b for every step, as columns.
 
         Returns the cache "hs" (T+1, H, B).
         """
-        T, H, B = xp.shape
-        hs = ws.empty((T + 1, H, B), xp.dtype)  # h_0..h_T
+        H, T, B = ax.shape
+        hs = ws.empty((T + 1, H, B), ax.dtype)  # h_0..h_T
         hs[0] = state0["h"]
         W_hT = p["W_h"].T  # (H, H)
         tanh = self.nonlinearity == "tanh"
         for t in range(T):
             h_t = hs[t + 1]  # (H, B)
             np.matmul(W_hT, hs[t], out=h_t)
-            h_t += xp[t]  # a_t
+            h_t += ax[:, t]  # a_t
             if tanh:
                 np.tanh(h_t, out=h_t)  # h_t = tanh(a_t)
             else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from rnnviz.bench import engine
 from rnnviz.bench.tutorial import TutorialNet
@@ -38,13 +39,11 @@ def test_table_output(capsys) -> None:
     assert [ln.split()[:6] for ln in lines[2:]] == [["lstm", "3", "1", "2", "float32", "numpy"]]
 
 
-def test_bad_sizes_are_reported() -> None:
-    try:
+def test_bad_sizes_are_reported(capsys) -> None:
+    with pytest.raises(SystemExit) as e:
         engine.cli(["--sizes", "12x3"])
-    except SystemExit as e:
-        assert "HIDDENxBATCHxLENGTH" in str(e.code)
-    else:  # pragma: no cover
-        raise AssertionError("expected SystemExit")
+    assert e.value.code == 2
+    assert "HIDDENxBATCHxLENGTH" in capsys.readouterr().err
 
 
 def test_tutorial_baseline_learns() -> None:
