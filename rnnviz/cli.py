@@ -238,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:  # Ctrl-C outside the training loop (loading, sampling)
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:
         message = _user_error(exc)
         if message is None:
@@ -254,7 +257,7 @@ def _user_error(exc: BaseException) -> str | None:
 
     if isinstance(exc, (UsageError, ConfigError, TaskInputError, CheckpointError)):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+    if isinstance(exc, OSError):  # missing file, directory given, permission, disk full
         return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
     return None
 
@@ -406,9 +409,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.save_every and not (args.save or args.resume):
         raise UsageError("--save-every needs --save PATH")
-    for path in (args.save,):
-        if path is not None and not (path.parent if str(path.parent) else Path(".")).is_dir():
-            raise UsageError(f"--save {path}: directory {path.parent} does not exist")
+    if args.save is not None:
+        if args.save.is_dir():
+            raise UsageError(
+                f"--save {args.save}: is a directory; give a file name such as run.npz"
+            )
+        if not args.save.parent.is_dir():
+            raise UsageError(f"--save {args.save}: directory {args.save.parent} does not exist")
     trainer = _resume(args) if args.resume else Trainer(build_run(args))
     save_path: Path | None = args.save or args.resume
     run = trainer.run

@@ -158,6 +158,7 @@ def test_sample_and_eval(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFix
         (["train", "--task", "sine", "--corpus", "pydoc"], "--corpus"),
         (["train", "--save-every", "5"], "--save"),
         (["train", "--save", "/no/such/dir/x.npz"], "does not exist"),
+        (["train", "--save", "/", "--steps", "1"], "is a directory"),
         (["train", "--resume", "/no/such/run.npz"], "run.npz"),
         (["train", "--task-option", "bits"], "KEY=VALUE"),
         (["train", "--task", "binary-addition", "--task-option", "bitz=3"], "bitz"),

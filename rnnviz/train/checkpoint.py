@@ -109,7 +109,9 @@ def write_checkpoint(
     record = {"format": FORMAT, "version": VERSION, **meta}
     blob = json.dumps(record, allow_nan=False, sort_keys=True).encode("utf-8")
     payload = {META_KEY: np.frombuffer(blob, dtype=np.uint8), **arrays}
-    directory = dest.parent if str(dest.parent) else Path(".")
+    directory = dest.parent
+    if dest.is_dir():
+        raise CheckpointError(f"{dest}: is a directory; give a file name such as run.npz")
     if not directory.is_dir():
         raise CheckpointError(f"{dest}: directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=directory)

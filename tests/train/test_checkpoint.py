@@ -94,6 +94,11 @@ def test_write_is_atomic_and_leaves_no_temporary_file(
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
 
 
+def test_saving_onto_a_directory_is_refused(run: RunConfig, tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match="is a directory"):
+        Trainer(run).save(tmp_path)
+
+
 def _check_error(path: Path, pattern: str) -> None:
     with pytest.raises(CheckpointError, match=pattern) as info:
         Trainer.load(path)
