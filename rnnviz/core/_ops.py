@@ -46,7 +46,7 @@ def feature_major(a_rows: np.ndarray, T: int, B: int) -> np.ndarray:
 _blas_libs: list | None = None
 _max_threads: int | None = None
 # Per-step multiply-adds (G*H * H * B) below which one thread is faster.
-SINGLE_THREAD_WORK = 1 << 21
+SINGLE_THREAD_WORK = 1 << 23
 
 
 def set_thread_budget(n: int | None) -> None:
@@ -89,16 +89,21 @@ class Workspace:
 
     KEEP = 3  # arrays kept per (shape, dtype); enough for a trace alive across the next step
     SMALL = 1 << 15  # bytes; below this a plain np.empty is cheaper than the bookkeeping
+    MAX_KEYS = 64  # distinct (shape, dtype) pairs remembered before the pool is emptied
 
     def __init__(self) -> None:
-        self._pool: dict[tuple, list[np.ndarray]] = {}
+        self._pool: dict[tuple, list[np.ndarray] | bool] = {}  # False marks a small shape
 
     def empty(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        dtype = np.dtype(dtype)
-        if math.prod(shape) * dtype.itemsize < self.SMALL:
+        key = (shape, dtype)
+        arrays = self._pool.get(key)
+        if arrays is None:
+            if len(self._pool) >= self.MAX_KEYS:  # many different shapes: start afresh
+                self._pool.clear()
+            small = math.prod(shape) * np.dtype(dtype).itemsize < self.SMALL
+            arrays = self._pool[key] = False if small else []
+        if arrays is False:  # small: not worth pooling
             return np.empty(shape, dtype)
-        key = (tuple(shape), dtype)
-        arrays = self._pool.setdefault(key, [])
         for a in arrays:
             # references: the pool list, the loop variable, getrefcount's argument
             if sys.getrefcount(a) <= 3:
