@@ -294,6 +294,12 @@ class ControlPanel(QWidget):
         self.probe_error.setVisible(False)
         lay.addWidget(self.probe_error)
         root.addWidget(box)
+        self.keys_hint = _hint(
+            "<b>Space</b> run / pause &nbsp;·&nbsp; <b>S</b> one step<br>"
+            "<b>←</b> <b>→</b> walk through the probe &nbsp;·&nbsp; <b>F1</b> all keys"
+        )
+        self.keys_hint.setContentsMargins(4, 6, 4, 0)
+        root.addWidget(self.keys_hint)
         root.addStretch(1)
 
         for combo in (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from rnnviz.app.controls import ControlPanel
 from rnnviz.app.style import icon
 from rnnviz.app.worker import SnapshotBuffer, TrainingWorker, user_errors
 from rnnviz.config import RunConfig
+from rnnviz.core._ops import set_thread_budget
 from rnnviz.train.snapshot import Snapshot
 
 # confirm(title, question) -> True to go ahead. Injectable so tests never block on a dialog.
@@ -61,6 +63,8 @@ SHORTCUTS = (
     "<tr><td><b>Ctrl+O</b></td><td>open a text file to train on</td></tr>"
     "<tr><td><b>Ctrl+S / Ctrl+L</b></td><td>save / load a checkpoint</td></tr>"
     "<tr><td><b>Ctrl+Shift+S</b></td><td>save a screenshot</td></tr>"
+    "<tr><td><b>Ctrl+D</b></td><td>show / hide the controls</td></tr>"
+    "<tr><td><b>F11</b></td><td>full screen</td></tr>"
     "</table>"
 )
 
@@ -90,15 +94,8 @@ def _views() -> tuple[type[QWidget], type[QWidget], type[QWidget], type[QWidget]
 
 def _catalogue() -> tuple[list[tuple[str, str]], list[str], list[str]]:
     """Presets, task names and bundled corpora to offer in the controls."""
+    from rnnviz.presets import list_presets
     from rnnviz.tasks import TASKS
-
-    try:
-        from rnnviz.presets import list_presets
-    except ImportError:  # TEMP until presets land
-
-        def list_presets() -> list[tuple[str, str]]:
-            return []
-
     from rnnviz.tasks.corpus import corpus_names
 
     return list(list_presets()), list(TASKS), list(corpus_names())
@@ -137,8 +134,12 @@ class MainWindow(QMainWindow):
     MAX_FPS = 20
     # Snapshots per second asked of the controller while training. Each costs the worker a
     # forward and backward pass over the probe (~10 ms for the default LSTM), so this is the
-    # main price the window makes training pay; 12 a second looks live and costs ~10 %.
-    SNAPSHOTS_PER_S = 12
+    # main price the window makes training pay; 10 a second looks live and costs ~7 %.
+    SNAPSHOTS_PER_S = 10
+    # BLAS threads for training while the window is open: one core fewer than the machine has,
+    # so the UI thread always finds a free core (OpenBLAS threads spin; an oversubscribed core
+    # stalls them all). None: use every core.
+    BLAS_THREADS: int | None = max(1, (os.cpu_count() or 1) - 1)
     frameDrawn = pyqtSignal(object)
     runStateChanged = pyqtSignal(str)
 
@@ -182,12 +183,9 @@ class MainWindow(QMainWindow):
 
         if trainer is None:
             if run is None:
-                try:
-                    from rnnviz.presets import load_preset
+                from rnnviz.presets import load_preset
 
-                    run, preset = load_preset(DEFAULT_PRESET), DEFAULT_PRESET
-                except ImportError:  # TEMP until presets land
-                    run = RunConfig()
+                run, preset = load_preset(DEFAULT_PRESET), DEFAULT_PRESET
             trainer = self._new_trainer(run)
         self._install(trainer, preset=preset)
 
@@ -306,6 +304,9 @@ class MainWindow(QMainWindow):
             "Save screenshot…", self.save_screenshot_dialog, ("Ctrl+Shift+S",)
         )
         self.act_quit = self._action("Quit", self.close, ("Ctrl+Q",))
+        self.act_full = self._action(
+            "Full screen", self._toggle_full_screen, ("F11",), "Fill the screen (projector)", True
+        )
         self.act_about = self._action("About rnnviz", self._about)
         self.act_keys = self._action("Keyboard shortcuts", self._shortcuts, ("F1",))
         self.controls.set_actions(self.act_run, self.act_step, self.act_reset)
@@ -328,7 +329,11 @@ class MainWindow(QMainWindow):
         for act in (self.act_prev, self.act_next, self.act_first, self.act_last):
             m.addAction(act)
         m = bar.addMenu("&View")
-        m.addAction(self.controls_dock.toggleViewAction())
+        toggle = self.controls_dock.toggleViewAction()
+        toggle.setText("Controls panel")
+        toggle.setShortcut(QKeySequence("Ctrl+D"))
+        m.addAction(toggle)
+        m.addAction(self.act_full)
         m = bar.addMenu("&Help")
         m.addAction(self.act_keys)
         m.addAction(self.act_about)
@@ -392,6 +397,7 @@ class MainWindow(QMainWindow):
         if not self._start_worker:
             self.present(trainer.snapshot(state="paused"))
         else:  # the paused loop sends the first snapshot at once
+            set_thread_budget(self.BLAS_THREADS)
             controller = RunController(
                 trainer, max_snapshots_per_s=self.SNAPSHOTS_PER_S, paused=True
             )
@@ -649,6 +655,12 @@ class MainWindow(QMainWindow):
             "Press Run to restart from the current weights, or Reset."
         )
 
+    def _toggle_full_screen(self, on: bool) -> None:
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
     def _about(self) -> None:
         QMessageBox.about(self, "About rnnviz", ABOUT)
 
@@ -764,6 +776,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self._redraw.stop()
         self._stop_worker()
+        set_thread_budget(None)
         QSettings("rnnviz", "rnnviz").setValue("geometry", self.saveGeometry())
         super().closeEvent(event)
 

@@ -5,12 +5,13 @@ Everything visual that is not a view lives here, so the window code reads as lay
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from PyQt6.QtGui import QColor, QFont, QIcon, QPalette
 from PyQt6.QtWidgets import QApplication
 
-ICONS = Path(__file__).resolve().parents[2] / "assets" / "icons"
+# The top-level assets/ folder is the package rnnviz.assets (see pyproject), installed or not.
+ICONS = files("rnnviz.assets") / "icons"
 
 # State colours shared by the status bar pill and the message banner.
 STATE_COLOURS = {
@@ -52,7 +53,7 @@ def icon(name: str) -> QIcon:
         File stem, e.g. ``"rnnviz"``.
     """
     path = ICONS / f"{name}.svg"
-    return QIcon(str(path)) if path.exists() else QIcon()
+    return QIcon(str(path)) if path.is_file() else QIcon()
 
 
 def apply_theme(app: QApplication, scale: float = 1.0) -> None:

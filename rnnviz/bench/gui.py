@@ -94,6 +94,7 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
 
     from rnnviz.app.application import make_app
     from rnnviz.app.main_window import MainWindow
+    from rnnviz.core._ops import set_thread_budget
     from rnnviz.train.trainer import Trainer
 
     t_launch = time.perf_counter()
@@ -156,9 +157,11 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
         window.pause()
         wait(lambda: window.controller.state == "paused")
 
+        set_thread_budget(None)  # headless: every core, as `rnnviz train` runs
         tokens0, t0 = headless.tokens_seen, time.perf_counter()
         while time.perf_counter() - t0 < chunk:
             headless.step()
+        set_thread_budget(window.BLAS_THREADS)
         head[0] += headless.tokens_seen - tokens0
         head[1] += time.perf_counter() - t0
 
