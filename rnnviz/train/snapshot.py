@@ -7,7 +7,10 @@ round-trips through ``to_dict``/``from_dict`` (arrays as lists) so a run can be 
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +64,7 @@ class Snapshot:
     sample_marks : tuple[tuple[int, int], ...]
         Character ranges of ``sample`` to highlight.
     state : str
-        "running", "paused", "stopped" or "diverged".
+        "running", "paused", "stopped", "diverged" or "error".
     message : str
         Why (for "diverged": what went non-finite, at which step, and what to try).
     lr : float
@@ -94,3 +97,72 @@ class Snapshot:
     state: str = "running"
     message: str = ""
     lr: float = 0.0
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict: arrays become ``{"dtype", "shape", "data"}``, NaN becomes "nan"."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "specs":
+                out[f.name] = [dataclasses.asdict(s) for s in value]
+            elif f.name == "probe_states":
+                out[f.name] = {k: _encode(v) for k, v in value.items()}
+            elif f.name == "sample_marks":
+                out[f.name] = [list(m) for m in value]
+            else:
+                out[f.name] = _encode(value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snapshot:
+        """Inverse of :meth:`to_dict`; raises ValueError on a malformed dict."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"snapshot: unknown field(s) {', '.join(unknown)}")
+        kw: dict[str, Any] = {}
+        for name, value in data.items():
+            if name == "specs":
+                kw[name] = tuple(StateSpec(**s) for s in value)
+            elif name == "probe_states":
+                kw[name] = {k: _decode(v) for k, v in value.items()}
+            elif name == "sample_marks":
+                kw[name] = tuple((int(a), int(b)) for a, b in value)
+            elif name == "probe_labels":
+                kw[name] = tuple(value)
+            else:
+                kw[name] = _decode(value)
+        return cls(**kw)
+
+
+def _encode(value: Any) -> Any:
+    """Arrays to tagged dicts, non-finite floats to strings, containers recursively."""
+    if isinstance(value, np.ndarray):
+        flat = value.ravel().tolist()
+        if value.dtype.kind == "f":
+            flat = [_encode(float(v)) for v in flat]
+        return {"dtype": value.dtype.str, "shape": list(value.shape), "data": flat}
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else repr(v)  # 'nan', 'inf', '-inf'
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"dtype", "shape", "data"}:
+        data = [float(v) if isinstance(v, str) else v for v in value["data"]]
+        return np.asarray(data, dtype=np.dtype(value["dtype"])).reshape(value["shape"])
+    if isinstance(value, str) and value in ("nan", "inf", "-inf"):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    return value
