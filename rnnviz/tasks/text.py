@@ -111,8 +111,10 @@ class TextTask(Task):
             n_val = 0
         self.train_text = text[: len(text) - n_val]
         self.val_text = text[len(text) - n_val :]
-        self._train_ids = self.vocab.encode(self.train_text)  # (N,)
-        self._val_ids = self.vocab.encode(self.val_text)  # (N_val,)
+        # Stored compactly (a 50 MB corpus takes 50 MB); batches are widened to int64 when cut.
+        store = np.uint8 if len(self.vocab) <= 256 else np.int32
+        self._train_ids = self.vocab.encode(self.train_text, store)  # (N,)
+        self._val_ids = self.vocab.encode(self.val_text, store)  # (N_val,)
         self._probe_text = ""
         if probe is not None:
             self.set_probe(probe)
@@ -183,7 +185,7 @@ class TextTask(Task):
             shift = int(rng.integers(0, T)) if L >= 2 * T else 0
             for w in range((L - shift) // T):
                 idx = (starts + shift + w * T)[:, None] + window  # (B, T+1)
-                chunk = ids[idx]  # (B, T+1)
+                chunk = ids[idx].astype(np.int64)  # (B, T+1)
                 yield Batch(x=chunk[:, :-1], y=chunk[:, 1:], mask=None, reset=w == 0)
 
     # ------------------------------------------------------------------ probe
@@ -242,7 +244,7 @@ class TextTask(Task):
         for t0 in range(0, Ls, _EVAL_WINDOW):
             t1 = min(Ls, t0 + _EVAL_WINDOW)
             idx = rows + np.arange(t0, t1 + 1, dtype=np.int64)  # (S, W+1)
-            chunk = ids[idx]  # (S, W+1)
+            chunk = ids[idx].astype(np.int64)  # (S, W+1)
             trace = model.forward(chunk[:, :-1], chunk[:, 1:], state0=state)
             total += float(np.sum(trace.loss_t, dtype=np.float64))
             state = trace.final

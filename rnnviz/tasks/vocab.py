@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from rnnviz.tasks.base import TaskInputError
+
+# Characters encoded per slice (keeps temporary arrays to a few tens of MB).
+_CHUNK = 1 << 22
 
 # How invisible characters are drawn on a heatmap axis or in a probe label.
 _DISPLAY = {"\n": "⏎", " ": "␣", "\t": "⇥", "\r": "␍"}
@@ -43,7 +47,7 @@ class Vocab:
             raise TaskInputError("vocabulary: characters must be distinct")
         self.stoi: dict[str, int] = {c: i for i, c in enumerate(self.chars)}
         # Lookup table for fast encoding of ordinary (code point < 2^16) text.
-        self._table = np.full(max((ord(c) for c in self.chars), default=0) + 1, -1, np.int64)
+        self._table = np.full(max((ord(c) for c in self.chars), default=0) + 1, -1, np.int32)
         for i, c in enumerate(self.chars):
             self._table[ord(c)] = i
 
@@ -68,30 +72,42 @@ class Vocab:
         """Characters of ``text`` that are not in the vocabulary, sorted and distinct."""
         return sorted(set(text) - set(self.stoi))
 
-    def encode(self, text: str) -> np.ndarray:
+    def encode(self, text: str, dtype: DTypeLike = np.int64) -> np.ndarray:
         """Token ids of ``text``.
+
+        Parameters
+        ----------
+        text : str
+            Characters of the vocabulary.
+        dtype : dtype
+            Integer type of the result; a corpus is stored compactly (uint8 for up to 256
+            characters) and batches are widened to int64 when they are cut.
 
         Returns
         -------
         ids : ndarray
-            (N,) int64.
+            (N,) ``dtype``.
 
         Raises
         ------
         TaskInputError
             If ``text`` contains characters outside the vocabulary.
         """
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)  # (N,)
-        inside = codes < len(self._table)  # (N,)
-        ids = np.full(codes.shape, -1, np.int64)  # (N,)
-        ids[inside] = self._table[codes[inside]]
-        if (ids < 0).any():
-            missing = "".join(display_char(c) for c in self.unknown(text)[:10])
-            raise TaskInputError(
-                f"text contains characters outside the model's vocabulary ({missing}); "
-                "use only characters the model was trained on"
-            )
-        return ids
+        out = np.empty(len(text), dtype)  # (N,)
+        last = len(self._table) - 1
+        for start in range(0, len(text), _CHUNK):  # in chunks: a 50 MB text stays cheap
+            piece = text[start : start + _CHUNK]
+            codes = np.frombuffer(piece.encode("utf-32-le"), dtype=np.uint32)  # (n,)
+            ids = self._table[np.minimum(codes, last)]  # (n,) int32, -1 where unknown
+            ids[codes > last] = -1
+            if ids.min() < 0:
+                missing = "".join(display_char(c) for c in self.unknown(text)[:10])
+                raise TaskInputError(
+                    f"text contains characters outside the model's vocabulary ({missing}); "
+                    "use only characters the model was trained on"
+                )
+            out[start : start + ids.size] = ids
+        return out
 
     def decode(self, ids: Iterable[int] | np.ndarray) -> str:
         """The text of token ids ``ids`` ((N,) ints)."""

@@ -175,3 +175,13 @@ def test_unknown_options_and_tasks_are_config_errors() -> None:
         task_from_meta({"name": "text", "options": {"corpus": "tiny"}})
     with pytest.raises(TaskInputError, match="val_fraction"):
         make_task(TaskConfig(name="text", options={"val_fraction": 0.7}))
+
+
+def test_long_texts_are_encoded_in_chunks_compactly() -> None:
+    v = Vocab("ab\n")
+    text = "ab\n" * 1_500_000  # 4.5 M characters: more than one chunk
+    ids = v.encode(text, np.uint8)
+    assert ids.dtype == np.uint8 and ids.size == len(text)
+    assert v.decode(ids[-6:]) == "ab\nab\n"
+    with pytest.raises(TaskInputError, match="outside"):
+        v.encode(text + "c")  # the stranger sits in the last chunk
