@@ -121,3 +121,16 @@ def test_text_lstm_learns_the_tiny_text_and_samples_from_it() -> None:
     # Same seed, same sample.
     a = sample_text(model, task.vocab, np.random.default_rng(5), 40)
     assert a == sample_text(model, task.vocab, np.random.default_rng(5), 40)
+
+
+def test_text_without_a_held_out_tail_reports_training_loss(tmp_path) -> None:
+    path = tmp_path / "short.txt"
+    path.write_text("abcd" * 30, encoding="utf-8")
+    task = make_task(TaskConfig(name="text", options={"corpus": str(path), "val_fraction": 0.0}))
+    run = load_preset("default")
+    model = _build(run.replace(model=dataclasses.replace(run.model, hidden=4)), task)
+    ev = task.evaluate(model, np.random.default_rng(0), length=12, prime="ab")
+    assert ev.metrics["held_out"] == 0.0
+    assert ev.metrics["val_chars"] == 117  # 3 streams of 39 of the 119 targets
+    assert ev.text.startswith("ab") and len(ev.text) == 14
+    assert set(ev.text) <= set("abcd")
