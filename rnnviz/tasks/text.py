@@ -98,9 +98,9 @@ class TextTask(Task):
         self.data_error = _data_error
         if _data_error is None:
             text = load_corpus(corpus, lower=self.lower)
-            if vocab is not None:
-                keep = set(vocab)
-                kept = "".join(ch for ch in text if ch in keep)
+            strangers = set(text) - set(vocab) if vocab is not None else set()
+            if strangers:  # the corpus changed since the checkpoint: drop what the model lacks
+                kept = text.translate({ord(c): None for c in strangers})
                 self.dropped = len(text) - len(kept)
                 text = kept
         else:
