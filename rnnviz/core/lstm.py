@@ -3,32 +3,37 @@
 Equations, for one step (row vectors, batch-first as in the public API)::
 
     a_t = x_t W_x + h_{t-1} W_h + b            pre-activations of all four gates, (B, 4H)
+    o_t = σ(a_t[o])                            output gate
     i_t = σ(a_t[i])                            input gate
     f_t = σ(a_t[f])                            forget gate
-    o_t = σ(a_t[o])                            output gate
     g_t = tanh(a_t[g])                         candidate
     c_t = f_t * c_{t-1} + i_t * g_t            cell state
     h_t = o_t * tanh(c_t)                      hidden state
 
-Gate blocks are stored in the order i, f, o, g along the 4H axis (the three sigmoids are one
-contiguous block). Inside the time loop the arrays are feature-major, (4H, B) per step, so every
-gate block is contiguous; the per-step product is a_t^T = W_h^T h_{t-1}^T + (x_t W_x + b)^T.
+Gate blocks are stored in the order o, i, f, g along the 4H axis (``GATES``): the three sigmoid
+gates are one contiguous block, and so are the three blocks that the cell-state gradient feeds.
+Inside the time loop the arrays are feature-major, (4H, B) per step, so every gate block is
+contiguous; the per-step product is a_t^T = W_h^T h_{t-1}^T + (x_t W_x + b)^T, where
 ``x_t W_x + b`` for all steps was computed before the loop by the model.
 
 One tanh covers all four gates: σ(a) = (1 + tanh(a/2)) / 2, so the sigmoid blocks of the
 pre-activation are built halved (``input_scale`` on the input side, a halved copy of W_h made once
-per pass on the recurrent side) and ``u_t = tanh(a_t')`` gives g_t directly and i, f, o as
+per pass on the recurrent side) and ``u_t = tanh(a_t')`` gives g_t directly and o, i, f as
 (1 + u) / 2.
 
 Backward, for one step, with dh_t = dL/dh_t (from the head and from step t+1)::
 
     do_t = dh_t * tanh(c_t)
-    dc_t = dc_next + dh_t * o_t * (1 - tanh(c_t)^2)     o_t (1 - tanh(c_t)^2) = o_t - h_t tanh(c_t)
+    dc_t = dc_next + dh_t * k_t                k_t = o_t (1 - tanh(c_t)^2) = o_t - h_t tanh(c_t)
     di_t = dc_t * g_t;   df_t = dc_t * c_{t-1};   dg_t = dc_t * i_t
-    da_t[i,f,o] = d[i,f,o]_t * s * (1 - s)     s = the gate's sigmoid value
-    da_t[g] = dg_t * (1 - g_t^2)
     dc_next = dc_t * f_t                       (to step t-1)
+    da_t = d_t * s_t                           s_t = σ (1 - σ) for o, i, f;  1 - g_t^2 for g
     dh_next = da_t W_h^T                       (to step t-1)
+
+Everything that does not depend on the incoming gradient (k_t, s_t and the stacked factors
+e_t = [g_t, c_{t-1}, i_t, f_t]) is computed for a block of steps at once (all of them for small
+batches), so each step costs seven array operations: di, df, dg and dc_next are one broadcast
+product dc_t * e_t.
 """
 
 from __future__ import annotations
@@ -62,14 +67,22 @@ class LSTMCell:
         StateSpec("g", "candidate g", -1.0, 1.0, "the new content proposed for the cell state"),
     )
 
+    GATES = ("o", "i", "f", "g")  # block order along the 4H axis
+    CHUNK_BYTES = 1 << 17  # backward factors are prepared for this many bytes of gates at once
+
     def __init__(self, hidden: int, nonlinearity: str = "tanh") -> None:
         self.H = hidden
+
+    def block(self, gate: str) -> slice:
+        """Columns of W_x, W_h and entries of b that belong to ``gate``."""
+        k = self.GATES.index(gate)
+        return slice(k * self.H, (k + 1) * self.H)
 
     def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
         return []
 
     def input_scale(self, dtype: np.dtype) -> np.ndarray:
-        """(4H,) factors the model applies to x_t W_x + b: 1/2 on the sigmoid blocks i, f, o."""
+        """(4H,) factors the model applies to x_t W_x + b: 1/2 on the sigmoid blocks o, i, f."""
         s = np.ones(4 * self.H, dtype)
         s[: 3 * self.H] = 0.5
         return s
@@ -116,8 +129,8 @@ class LSTMCell:
             np.tanh(a, out=a)  # u_t = tanh(a_t'): g_t, and 2σ - 1 for i, f, o
             s = a[:H3]  # (3H, B)
             s *= 0.5
-            s += 0.5  # i_t, f_t, o_t = (1 + u_t) / 2
-            i_t, f_t, o_t, g_t = a[:H], a[H : 2 * H], a[2 * H : H3], a[H3:]
+            s += 0.5  # o_t, i_t, f_t = (1 + u_t) / 2
+            o_t, i_t, f_t, g_t = a[:H], a[H : 2 * H], a[2 * H : H3], a[H3:]
             c_t = cs[t + 1]  # (H, B)
             np.multiply(f_t, cs[t], out=c_t)
             np.multiply(i_t, g_t, out=ig)
@@ -142,9 +155,9 @@ class LSTMCell:
         return {
             "h": cache["hs"][1:].transpose(2, 0, 1),
             "c": cache["cs"][1:].transpose(2, 0, 1),
-            "i": acts[:, :H].transpose(2, 0, 1),
-            "f": acts[:, H : 2 * H].transpose(2, 0, 1),
-            "o": acts[:, 2 * H : 3 * H].transpose(2, 0, 1),
+            "i": acts[:, H : 2 * H].transpose(2, 0, 1),
+            "f": acts[:, 2 * H : 3 * H].transpose(2, 0, 1),
+            "o": acts[:, :H].transpose(2, 0, 1),
             "g": acts[:, 3 * H :].transpose(2, 0, 1),
         }
 
@@ -170,7 +183,8 @@ class LSTMCell:
         dfinal : dict
             "h", "c" -> (H, B) gradient arriving at the final state (zeros if none).
         last_only : bool
-            Only propagate the step T-1 head gradient (for ||dL_T/dh_t||); no gate gradients kept.
+            Only propagate the step T-1 head gradient (for ||dL_T/dh_t||); no gate gradients
+            returned.
 
         Returns
         -------
@@ -184,52 +198,61 @@ class LSTMCell:
         H3 = 3 * H
         dt = acts.dtype
         W_h = p["W_h"]  # (H, 4H)
-        das = ws.empty((1 if last_only else T, GH, B), dt)
+        # Step-independent factors are computed for a chunk of steps at a time: few calls when
+        # steps are small (batch 1), cache-sized blocks when they are large.
+        n = max(1, min(T, self.CHUNK_BYTES // (GH * B * dt.itemsize)))
+        s_c = np.empty((n, GH, B), dt)  # s_t: σ(1-σ) for o, i, f; 1 - g^2 for g
+        k_c = np.empty((n, H, B), dt)  # k_t = o_t - h_t tanh(c_t)
+        e_c = np.empty((n, 4, H, B), dt)  # e_t = [g_t, c_{t-1}, i_t, f_t]
+        # work[t] = [da_t (o, i, f, g), dc_next]: di, df, dg and dc_next come from one product.
+        work = ws.empty((T, 5 * H, B), dt)
         dhs = ws.empty((T, H, B), dt)
         dcs = ws.empty((T, H, B), dt)
         dh_next = np.array(dfinal["h"], dtype=dt)  # (H, B)
         dc_next = np.array(dfinal["c"], dtype=dt)  # (H, B)
-        tmp = np.empty((H, B), dt)
-        tmp4 = np.empty((GH, B), dt)
+        lo = T
         for t in range(T - 1, -1, -1):
+            if t < lo:  # factors for steps lo..t
+                lo = max(0, t + 1 - n)
+                m = t + 1 - lo
+                a_c = acts[lo : t + 1]  # (m, 4H, B)
+                s, k, e = s_c[:m], k_c[:m], e_c[:m]
+                np.multiply(a_c, a_c, out=s)
+                np.subtract(a_c[:, :H3], s[:, :H3], out=s[:, :H3])
+                np.subtract(1.0, s[:, H3:], out=s[:, H3:])
+                np.multiply(hs[lo + 1 : t + 2], tcs[lo : t + 1], out=k)
+                np.subtract(a_c[:, :H], k, out=k)
+                e[:, 0] = a_c[:, H3:]
+                e[:, 1] = cs[lo : t + 1]
+                e[:, 2:] = a_c[:, H:H3].reshape(m, 2, H, B)
+            j = t - lo
             dh = dhs[t]  # (H, B)
-            if last_only:
-                if t == T - 1:
-                    np.add(dhy[t], dh_next, out=dh)
-                else:
-                    dh[...] = dh_next
-            else:
+            if not last_only or t == T - 1:
                 np.add(dhy[t], dh_next, out=dh)
+            else:
+                dh[...] = dh_next
             if t in clamps:
                 for state, unit, _ in clamps[t]:
                     if state == "h":
                         dh[unit] = 0.0
-            a = acts[t]  # (4H, B)
-            i_t, f_t, o_t, g_t = a[:H], a[H : 2 * H], a[2 * H : H3], a[H3:]
-            tc = tcs[t]  # (H, B)
-            da = das[0 if last_only else t]  # (4H, B)
-            da_i, da_f, da_o, da_g = da[:H], da[H : 2 * H], da[2 * H : H3], da[H3:]
-            np.multiply(dh, tc, out=da_o)  # do_t = dh_t * tanh(c_t)
-            np.multiply(hs[t + 1], tc, out=tmp)
-            np.subtract(o_t, tmp, out=tmp)  # o_t (1 - tanh(c_t)^2) = o_t - h_t tanh(c_t)
-            tmp *= dh
+            w = work[t]  # (5H, B)
+            np.multiply(dh, tcs[t], out=w[:H])  # do_t = dh_t * tanh(c_t)
             dc = dcs[t]  # (H, B)
-            np.add(dc_next, tmp, out=dc)  # dc_t = dc_next + dh_t * o_t * (1 - tanh(c_t)^2)
+            np.multiply(dh, k[j], out=dc)
+            dc += dc_next  # dc_t = dc_next + dh_t * k_t
             if t in clamps:
                 for state, unit, _ in clamps[t]:
                     if state == "c":
                         dc[unit] = 0.0
-            np.multiply(dc, g_t, out=da_i)  # di_t = dc_t * g_t
-            np.multiply(dc, cs[t], out=da_f)  # df_t = dc_t * c_{t-1}
-            np.multiply(dc, i_t, out=da_g)  # dg_t = dc_t * i_t
-            np.multiply(dc, f_t, out=dc_next)  # dc_next = dc_t * f_t
-            np.multiply(a, a, out=tmp4)  # (4H, B)
-            np.subtract(a[:H3], tmp4[:H3], out=tmp4[:H3])  # s (1 - s) for i, f, o
-            np.subtract(1.0, tmp4[H3:], out=tmp4[H3:])  # 1 - g_t^2
-            da *= tmp4  # da_t[i,f,o] = d * s (1 - s);  da_t[g] = dg_t (1 - g_t^2)
+            # [di_t, df_t, dg_t, dc_next] = dc_t * [g_t, c_{t-1}, i_t, f_t]
+            np.multiply(dc, e[j], out=w[H:].reshape(4, H, B))
+            da = w[:GH]  # (4H, B)
+            da *= s[j]  # da_t = d_t * s_t
+            dc_next = w[GH:]  # (H, B)
             np.matmul(W_h, da, out=dh_next)  # dh_next = da_t W_h^T, (H, B)
-        out = {"dhs": dhs, "dcs": dcs, "dstate0": {"h": dh_next, "c": dc_next}}
+        out = {"dhs": dhs, "dcs": dcs, "dstate0": {"h": dh_next, "c": np.array(dc_next)}}
         if not last_only:
+            das = work[:, :GH]  # (T, 4H, B)
             out["dax"] = das
             out["dah"] = das
         return out

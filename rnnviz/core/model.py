@@ -84,7 +84,7 @@ class Model:
             for name, value in w.items():
                 self.p[name][...] = value
             if cfg.cell == "lstm":
-                self.p["b"][H : 2 * H] = cfg.forget_bias  # forget-gate block
+                self.p["b"][self.cell.block("f")] = cfg.forget_bias  # forget-gate block
 
     # --- description ----------------------------------------------------------------------------
     @property

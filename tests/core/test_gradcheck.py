@@ -69,3 +69,16 @@ def test_cli_rejects_bad_lengths(capsys) -> None:
         cli(["--lengths", "a,b"])
     assert e.value.code == 2
     assert "--lengths" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("chunk_steps", [1, 3])
+def test_lstm_backward_in_chunks(monkeypatch, chunk_steps: int) -> None:
+    """The LSTM prepares backward factors a block of steps at a time; blocks must not matter."""
+    from rnnviz.core.lstm import LSTMCell
+
+    cfg = next(c for c in CONFIGS if c.cell == "lstm" and c.head == "softmax")
+    B, H = 2, cfg.hidden
+    monkeypatch.setattr(LSTMCell, "CHUNK_BYTES", chunk_steps * 4 * H * B * 8)
+    rng = np.random.default_rng(11)
+    rows = gradcheck_model(Model(cfg, rng), rng, batch=B, length=7)
+    assert max(r.rel_err for r in rows) < TOLERANCE
