@@ -14,6 +14,12 @@ Backward mirrors it: the head gradient and dW_y, db_y are single GEMMs over all 
 back-propagates through time, then dW_h = Σ_t h_{t-1}^T da_t and dW_x = onehot(x)^T dax
 (or x^T dax) are one GEMM each. All parameters live in one flat array ``params`` so the
 optimiser updates them with a handful of vectorised operations.
+
+Layout: inside forward/backward the recurrence runs feature-major, one (G*H, B) block per step,
+so each gate block is contiguous; the public arrays (Trace, gradients) are batch-first views or
+copies. Large scratch arrays are recycled between passes (``Workspace``) but never while the
+caller still holds them, so a kept Trace stays valid. A Model is not thread-safe: give each
+thread its own ``copy()``.
 """
 
 from __future__ import annotations
@@ -45,6 +51,11 @@ class Model:
         The architecture (validated here; mistakes raise ConfigError).
     rng : numpy.random.Generator
         Draws the initial weights (see rnnviz.core.init).
+
+    Notes
+    -----
+    Parameter blocks along the G*H axis follow the cell's gate order (LSTM: o, i, f, g;
+    GRU: r, z, n); ``model.cell.block(name)`` gives the LSTM columns of one gate.
     """
 
     def __init__(
@@ -340,12 +351,22 @@ class Model:
         dAx = _columns(back["dax"], ws)  # (G*H, T*B)
         dAh = dAx if back["dah"] is back["dax"] else _columns(back["dah"], ws)  # (G*H, T*B)
         H_prev = H_all[:-1].reshape(T * B, H)  # (T*B, H)
-        np.matmul(H_prev.T, dAh.T, out=g["W_h"])  # dW_h = Σ_t h_{t-1}^T da_t
         dAx.sum(axis=1, out=g["b"])
         if "b_hn" in g:
             dAh[2 * H :].sum(axis=1, out=g["b_hn"])
+        V = self.cfg.input_size
+        if self.cfg.input_kind == "tokens" and V <= ONEHOT_MAX_VOCAB and dAh is dAx:
+            # W_x and W_h are adjacent in params: [dW_x; dW_h] = [onehot(x), h_prev]^T da
+            # in one GEMM.
+            X = ws.empty((T * B, V + H), dt)  # (T*B, V+H)
+            X[:, :V] = 0.0
+            X[np.arange(T * B), c["x_rows"]] = 1.0
+            X[:, V:] = H_prev
+            block = grads[self._slices["W_x"].start : self._slices["W_h"].stop]
+            np.matmul(X.T, dAx.T, out=block.reshape(V + H, -1))
+            return grads, self._flow(g, back, c, dhy, last)
+        np.matmul(H_prev.T, dAh.T, out=g["W_h"])  # dW_h = Σ_t h_{t-1}^T da_t
         if self.cfg.input_kind == "tokens":
-            V = self.cfg.input_size
             if V <= ONEHOT_MAX_VOCAB:
                 onehot = ws.zeros((T * B, V), dt)  # (T*B, V)
                 onehot[np.arange(T * B), c["x_rows"]] = 1.0
@@ -355,19 +376,25 @@ class Model:
                 np.add.at(g["W_x"], c["x_rows"], dAx.T)
         else:
             np.matmul(c["x_rows"].T, dAx.T, out=g["W_x"])  # dW_x = x^T dax
+        return grads, self._flow(g, back, c, dhy, last)
+
+    def _flow(self, g: dict, back: dict, c: dict, dhy: np.ndarray, last: bool) -> GradFlow:
+        """The gradient-flow record; with ``last``, one more recurrent-only backward pass."""
+        B = c["B"]
+        H = self.cfg.hidden
+        dt = self.dtype
         last_norms = None
         if last:
             zero = {k: np.zeros((H, B), dt) for k in self.carried}
-            lb = self.cell.backward(p, c, dhy, zero, c["clamps"], ws, last_only=True)
+            lb = self.cell.backward(self.p, c, dhy, zero, c["clamps"], self._ws, last_only=True)
             last_norms = _step_norms(lb["dhs"])
-        flow = GradFlow(
+        return GradFlow(
             dh=_step_norms(back["dhs"]),
             dc=None if back["dcs"] is None else _step_norms(back["dcs"]),
             last=last_norms,
             params={n: float(np.sqrt(np.dot(v.ravel(), v.ravel()))) for n, v in g.items()},
             dstate0={k: np.ascontiguousarray(v.T) for k, v in back["dstate0"].items()},  # (B, H)
         )
-        return grads, flow
 
     # --- generation -----------------------------------------------------------------------------
     def step(
