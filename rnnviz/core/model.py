@@ -70,6 +70,7 @@ class Model:
         self.cell = CELL_CLASSES[cfg.cell](H, cfg.nonlinearity)
         self.head = make_head(cfg.head)
         G = self.cell.G
+        # W_x, W_h, b stay adjacent in this order: backward fills their gradients with one GEMM.
         shapes = [("W_x", (I, G * H)), ("W_h", (H, G * H)), ("b", (G * H,))]
         shapes += self.cell.extra_params()
         shapes += [("W_y", (H, O)), ("b_y", (O,))]
@@ -254,7 +255,10 @@ class Model:
             W_xbT = p["W_x"].T + p["b"][:, None]  # (G*H, V): column v = W_x[v] + b
             if scale is not None:
                 W_xbT *= scale[:, None]
-            ax = np.take(W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt))  # (G*H, T, B)
+            # mode="wrap" skips the bounds check (ids were validated) and the buffered copy
+            ax = np.take(
+                W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt), mode="wrap"
+            )  # (G*H, T, B)
             x_rows = idx.reshape(T * B)  # (T*B,)
         else:
             x_cols = np.ascontiguousarray(x.transpose(2, 1, 0), dtype=dt).reshape(-1, T * B)
@@ -351,20 +355,21 @@ class Model:
         dAx = _columns(back["dax"], ws)  # (G*H, T*B)
         dAh = dAx if back["dah"] is back["dax"] else _columns(back["dah"], ws)  # (G*H, T*B)
         H_prev = H_all[:-1].reshape(T * B, H)  # (T*B, H)
+        V = self.cfg.input_size
+        if self.cfg.input_kind == "tokens" and V <= ONEHOT_MAX_VOCAB and dAh is dAx:
+            # W_x, W_h and b are adjacent in params: [dW_x; dW_h; db] = [onehot(x), h_prev, 1]^T da
+            # in one GEMM.
+            X = ws.empty((T * B, V + H + 1), dt)  # (T*B, V+H+1)
+            X[:, :V] = 0.0
+            X[np.arange(T * B), c["x_rows"]] = 1.0
+            X[:, V:-1] = H_prev
+            X[:, -1] = 1.0
+            block = grads[self._slices["W_x"].start : self._slices["b"].stop]
+            np.matmul(X.T, dAx.T, out=block.reshape(V + H + 1, -1))
+            return grads, self._flow(g, back, c, dhy, last)
         dAx.sum(axis=1, out=g["b"])
         if "b_hn" in g:
             dAh[2 * H :].sum(axis=1, out=g["b_hn"])
-        V = self.cfg.input_size
-        if self.cfg.input_kind == "tokens" and V <= ONEHOT_MAX_VOCAB and dAh is dAx:
-            # W_x and W_h are adjacent in params: [dW_x; dW_h] = [onehot(x), h_prev]^T da
-            # in one GEMM.
-            X = ws.empty((T * B, V + H), dt)  # (T*B, V+H)
-            X[:, :V] = 0.0
-            X[np.arange(T * B), c["x_rows"]] = 1.0
-            X[:, V:] = H_prev
-            block = grads[self._slices["W_x"].start : self._slices["W_h"].stop]
-            np.matmul(X.T, dAx.T, out=block.reshape(V + H, -1))
-            return grads, self._flow(g, back, c, dhy, last)
         np.matmul(H_prev.T, dAh.T, out=g["W_h"])  # dW_h = Σ_t h_{t-1}^T da_t
         if self.cfg.input_kind == "tokens":
             if V <= ONEHOT_MAX_VOCAB:
