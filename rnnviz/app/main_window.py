@@ -2,8 +2,9 @@
 
 Training runs in a :class:`~rnnviz.app.worker.TrainingWorker` thread. Snapshots arrive through a
 queued signal and are buffered; a single-shot timer draws at most :attr:`MainWindow.MAX_FPS` frames
-per second, each from the merge of everything that arrived since the previous frame (so the loss
-and gradient-norm curves keep every step while the heatmaps show the newest probe trace).
+per second (fewer when drawing is slow, see :attr:`MainWindow.DRAW_BUDGET`). The heatmaps show the
+newest probe trace; the curves get the merge of everything that arrived since they were last drawn,
+so they keep every step's loss and gradient norm.
 
 User mistakes (a bad probe, an unreadable corpus or checkpoint, an impossible setting) appear in a
 banner above the views; the run on screen keeps going.
@@ -41,6 +42,9 @@ from rnnviz.app.worker import SnapshotBuffer, TrainingWorker, user_errors
 from rnnviz.config import RunConfig
 from rnnviz.core._ops import set_thread_budget
 from rnnviz.train.snapshot import Snapshot
+
+# The longest pause between two parts of a frame, however slow drawing is (seconds).
+MAX_PAUSE_S = 0.4
 
 # confirm(title, question) -> True to go ahead. Injectable so tests never block on a dialog.
 ConfirmFn = Callable[[str, str], bool]
@@ -128,14 +132,20 @@ class MainWindow(QMainWindow):
         "running", "paused", "diverged", "error" as the window shows it.
     """
 
-    # Frames per second at most, for every view. A frame is drawn in two halves (probe
-    # heatmaps; accumulating curves) on alternate timer ticks, so the event loop is never
-    # blocked by a whole frame at once. The controller sends snapshots at the same rate.
+    # Frames per second at most. A frame is drawn in three parts (heatmaps; gradients; loss,
+    # samples and status) on successive timer ticks, so the event loop is never blocked by a
+    # whole frame at once.
     MAX_FPS = 20
+    # Fraction of the time the UI thread may spend drawing: after each part the next waits
+    # cost / DRAW_BUDGET (cost = CPU time of the update and its paint). Drawing holds the GIL
+    # for its Python parts, so this is what keeps training fast on a slow machine, while a
+    # fast one still gets MAX_FPS.
+    DRAW_BUDGET = 0.2
     # Snapshots per second asked of the controller while training. Each costs the worker a
     # forward and backward pass over the probe (~10 ms for the default LSTM), so this is the
-    # main price the window makes training pay; 10 a second looks live and costs ~7 %.
-    SNAPSHOTS_PER_S = 10
+    # main price the window makes training pay. The views draw ~5-10 frames a second while a
+    # big model trains (see DRAW_BUDGET), so more snapshots than that would be wasted work.
+    SNAPSHOTS_PER_S = 8
     # BLAS threads for training while the window is open: one core fewer than the machine has,
     # so the UI thread always finds a free core (OpenBLAS threads spin; an oversubscribed core
     # stalls them all). None: use every core.
@@ -162,9 +172,13 @@ class MainWindow(QMainWindow):
         self._trainer: Any = None
         self._buffer = SnapshotBuffer()  # every snapshot since the series views were drawn
         self._newest: Snapshot | None = None  # newest snapshot not yet shown by the heatmaps
-        self._phase = 0  # which half of a frame the next tick draws
-        self._tick_ms = 1000.0 / (2 * self.MAX_FPS)
-        self._last_tick = 0.0
+        self._curves: tuple[Snapshot, list[Snapshot]] | None = None  # taken, not yet drawn
+        self._unpaced = 3  # parts to draw without pacing (the first frame of a run)
+        self._part = 0  # which part of a frame the next tick draws first
+        self._tick_ms = 1000.0 / (3 * self.MAX_FPS)
+        self._next_tick = 0.0  # perf_counter() time before which no part is drawn
+        self._measuring = False  # a part of a frame is being painted
+        self.draw_seconds: list[float] = []  # recent CPU costs of a part, update + paint
         self._probe_text = ""
         self._last_snapshot: Snapshot | None = None
         self._last_loss: float | None = None
@@ -383,12 +397,8 @@ class MainWindow(QMainWindow):
         self._stop_worker()
         self._generation += 1
         self._trainer = trainer
-        self._buffer.clear()
-        self._newest = None
-        self._last_snapshot = None
-        self._last_loss = None
+        self._forget_pending()
         self._probe_text = trainer.task.probe().text  # read before the thread owns the trainer
-        self._clear_views()
         self.controls.set_config(_run_of(trainer), preset)
         self.act_run.blockSignals(True)
         self.act_run.setChecked(False)
@@ -675,17 +685,31 @@ class MainWindow(QMainWindow):
         self._newest = snap
         self._schedule()
 
+    def _due(self) -> list[bool]:
+        """Which of the three parts of a frame have something to draw."""
+        return [
+            self._newest is not None,  # 0: heatmaps (newest probe trace)
+            len(self._buffer) > 0 and self._curves is None,  # 1: gradients (takes the buffer)
+            self._curves is not None,  # 2: loss, samples, status (what 1 took)
+        ]
+
     def _schedule(self) -> None:
-        if self._redraw.isActive() or (self._newest is None and not len(self._buffer)):
+        if self._redraw.isActive() or self._measuring or not any(self._due()):
             return
-        since = (time.perf_counter() - self._last_tick) * 1000.0
-        self._redraw.start(max(0, int(self._tick_ms - since)))
+        delay = (self._next_tick - time.perf_counter()) * 1000.0
+        self._redraw.start(max(0, round(delay)))
 
     def _on_reset_done(self, generation: int) -> None:
         if generation != self._generation:
             return
+        self._forget_pending()
+
+    def _forget_pending(self) -> None:
+        """Drop undrawn snapshots and clear the views (new weights: nothing old may show)."""
         self._buffer.clear()
         self._newest = None
+        self._curves = None
+        self._unpaced = 3
         self._last_snapshot = None
         self._last_loss = None
         self._clear_views()
@@ -696,19 +720,39 @@ class MainWindow(QMainWindow):
         self._newest = snap
         self._redraw.stop()
         self._draw_state()
-        self._draw_series()
+        self._draw_curves()  # what an earlier tick took, if anything
+        self._draw_gradients()
+        self._draw_curves()
 
     def _tick(self) -> None:
-        """Draw one half of a frame; the two halves alternate so no event takes long."""
-        self._last_tick = time.perf_counter()
-        state_due = self._newest is not None
-        series_due = len(self._buffer) > 0
-        if state_due and (self._phase == 0 or not series_due):
-            self._draw_state()
-            self._phase = 1
-        elif series_due:
-            self._draw_series()
-            self._phase = 0
+        """Draw one part of a frame; the parts take turns so no event blocks the loop long."""
+        start = (time.perf_counter(), time.thread_time())
+        due = self._due()
+        for k in range(3):
+            part = (self._part + k) % 3
+            if due[part]:
+                (self._draw_state, self._draw_gradients, self._draw_curves)[part]()
+                self._part = (part + 1) % 3
+                break
+        # Views repaint in the events that follow; a zero-delay timer runs after them.
+        self._measuring = True
+        QTimer.singleShot(0, lambda: self._drawn(start))
+
+    def _drawn(self, start: tuple[float, float]) -> None:
+        """Pace the next part so drawing takes at most DRAW_BUDGET of the time.
+
+        The cost is the CPU time this thread spent updating and painting (waiting for the GIL
+        while the trainer holds it costs the trainer nothing, so it does not count).
+        """
+        self._measuring = False
+        cost = time.thread_time() - start[1]
+        self.draw_seconds.append(cost)
+        del self.draw_seconds[:-100]
+        pause = max(self._tick_ms / 1000.0, min(cost / self.DRAW_BUDGET, MAX_PAUSE_S))
+        if self._unpaced > 0:  # the first frame of a run lays out every plot: show it at once
+            self._unpaced -= 1
+            pause = 0.0
+        self._next_tick = start[0] + pause
         self._schedule()
 
     def _draw_state(self) -> None:
@@ -722,18 +766,27 @@ class MainWindow(QMainWindow):
             self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
         self.controls.set_probe_text(self._probe_text)
 
-    def _draw_series(self) -> None:
-        """Everything that accumulates: every step's loss and norm, samples, status."""
+    def _draw_gradients(self) -> None:
+        """Take every snapshot that arrived (merged: no step is lost) for the curves."""
+        if self._curves is not None:
+            return
         taken = self._buffer.take()
+        if taken is None:
+            return
+        self._curves = taken
+        self.gradients.update_snapshot(taken[0])
+        _cache_axes(self.gradients)
+
+    def _draw_curves(self) -> None:
+        """Loss, samples and status for what :meth:`_draw_gradients` took; ends a frame."""
+        taken, self._curves = self._curves, None
         if taken is None:
             return
         snap, extra_samples = taken
         for early in extra_samples:
             self.samples.update_snapshot(early)
-        self.gradients.update_snapshot(snap)
         self.loss.update_snapshot(snap)
         self.samples.update_snapshot(snap)
-        _cache_axes(self.gradients)
         _cache_axes(self.loss)
         self._last_snapshot = snap
         if len(snap.losses):

@@ -102,13 +102,21 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
     window = MainWindow(run, preset=preset, confirm=lambda *_: True)  # type: ignore[arg-type]
     window.resize(1400, 900)
 
-    drawn: list[float] = []
-    painted: list[float] = []
+    drawn: list[float] = []  # frames whose curves were drawn
+    given: list[float] = []  # snapshots handed to the heatmaps
+    painted: list[float] = []  # first paint of the heatmaps after they had a snapshot
     window.frameDrawn.connect(lambda _snap: drawn.append(time.perf_counter()))
+    update_heatmaps = window.heatmaps.update_snapshot
+
+    def spy_update(snap: object) -> None:
+        update_heatmaps(snap)
+        given.append(time.perf_counter())
+
+    window.heatmaps.update_snapshot = spy_update  # type: ignore[method-assign]
 
     class PaintSpy(QObject):
         def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
-            if event is not None and event.type() == QEvent.Type.Paint and drawn and not painted:
+            if event is not None and event.type() == QEvent.Type.Paint and given and not painted:
                 painted.append(time.perf_counter())
             return False
 
