@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
-from PyQt6.QtCore import QSettings, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
     # cost / DRAW_BUDGET (cost = CPU time of the update and its paint). Drawing holds the GIL
     # for its Python parts, so this is what keeps training fast on a slow machine, while a
     # fast one still gets MAX_FPS.
-    DRAW_BUDGET = 0.2
+    DRAW_BUDGET = 0.15
     # Snapshots per second asked of the controller while training. Each costs the worker a
     # forward and backward pass over the probe (~10 ms for the default LSTM), so this is the
     # main price the window makes training pay. The views draw ~5-10 frames a second while a
@@ -830,7 +830,6 @@ class MainWindow(QMainWindow):
         self._redraw.stop()
         self._stop_worker()
         set_thread_budget(None)
-        QSettings("rnnviz", "rnnviz").setValue("geometry", self.saveGeometry())
         super().closeEvent(event)
 
 

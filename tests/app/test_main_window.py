@@ -231,3 +231,38 @@ def test_closing_while_running_joins_the_worker_within_a_second(qtbot, window: M
     window.close()
     assert time.perf_counter() - t0 < 1.0
     assert not worker.is_alive()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--preset", "no-such-preset"], "no-such-preset"),
+        (["--checkpoint", "/no/such/run.npz"], "run.npz"),
+    ],
+)
+def test_launch_reports_user_errors_without_a_window(
+    qtbot, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rnnviz.app.main_window import launch
+
+    assert launch(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnviz: error:") and message in err
+
+
+def test_divergence_pauses_and_explains(qtbot, confirm: Confirm) -> None:
+    run = RunConfig(  # a linear head with a huge SGD step blows up within ~10 steps
+        task=TaskConfig(name="sine"),
+        model=ModelConfig(cell="rnn", hidden=8),
+        optim=OptimConfig(name="sgd", lr=10.0, clip_value=None, clip_norm=None),
+        train=TrainConfig(seq_len=8, batch=2),
+    )
+    w = MainWindow(run, confirm=confirm)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    w.run()
+    qtbot.waitUntil(lambda: w.status.state_name == "diverged", timeout=WAIT_MS)
+    assert not w.is_running() and w.controller.state == "diverged"
+    assert "diverged" in w.banner.text().lower() and "learning rate" in w.banner.text()
+    assert "diverged" in w.status.state.toolTip()
