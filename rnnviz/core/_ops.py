@@ -46,7 +46,7 @@ def feature_major(a_rows: np.ndarray, T: int, B: int) -> np.ndarray:
 _blas_libs: list | None = None
 _max_threads: int | None = None
 # Per-step multiply-adds (G*H * H * B) below which one thread is faster.
-SINGLE_THREAD_WORK = 1 << 23
+SINGLE_THREAD_WORK = 1 << 20
 
 
 def set_thread_budget(n: int | None) -> None:
