@@ -400,9 +400,7 @@ class MainWindow(QMainWindow):
         self._forget_pending()
         self._probe_text = trainer.task.probe().text  # read before the thread owns the trainer
         self.controls.set_config(_run_of(trainer), preset)
-        self.act_run.blockSignals(True)
-        self.act_run.setChecked(False)
-        self.act_run.blockSignals(False)
+        self._set_run_checked(False)
         self._show_run_state("paused")
         if not self._start_worker:
             self.present(trainer.snapshot(state="paused"))
@@ -446,11 +444,14 @@ class MainWindow(QMainWindow):
     # ================================================================= commands
     def _on_run_toggled(self, running: bool) -> None:
         if running:
-            if not self._ensure_worker():
+            restarted = self._worker is None or not self._worker.is_alive()
+            if not self._ensure_worker() or self.controller is None:
+                self._set_run_checked(False)  # screenshot mode: nothing to run
                 return
-            if self._worker is not None and not self._worker.is_alive():
-                return
-            self.banner.dismiss() if self.banner.level == "warning" else None
+            if restarted:  # after a crash: a fresh thread, and the button shows it running
+                self._set_run_checked(True)
+            if self.banner.level == "warning":  # e.g. the divergence note: acted upon
+                self.banner.dismiss()
             self.controller.resume()
             self._show_run_state("running")
         else:
@@ -460,6 +461,11 @@ class MainWindow(QMainWindow):
                 # views and the status bar show the last steps trained before the pause.
                 self.controller.call(lambda _trainer: None)
             self._show_run_state("paused")
+
+    def _set_run_checked(self, checked: bool) -> None:
+        self.act_run.blockSignals(True)
+        self.act_run.setChecked(checked)
+        self.act_run.blockSignals(False)
 
     def run(self) -> None:
         """Start (or continue) training."""

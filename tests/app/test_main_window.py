@@ -266,3 +266,23 @@ def test_divergence_pauses_and_explains(qtbot, confirm: Confirm) -> None:
     assert not w.is_running() and w.controller.state == "diverged"
     assert "diverged" in w.banner.text().lower() and "learning rate" in w.banner.text()
     assert "diverged" in w.status.state.toolTip()
+
+
+def test_run_after_a_crash_starts_a_fresh_thread(qtbot, window: MainWindow) -> None:
+    trainer = window.trainer
+    real_step = trainer.step
+    calls = {"n": 0}
+
+    def flaky_step() -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("one-off failure")
+        return real_step()
+
+    trainer.step = flaky_step
+    window.run()
+    qtbot.waitUntil(lambda: window.status.state_name == "error", timeout=WAIT_MS)
+    window.run()
+    assert window.is_running() and window.worker.is_alive()
+    qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
+    assert window.status.state_name == "running"
