@@ -59,6 +59,7 @@ class GRUCell:
 
     def __init__(self, hidden: int, nonlinearity: str = "tanh") -> None:
         self.H = hidden
+        self._scales: dict[np.dtype, np.ndarray] = {}  # input_scale per dtype (read-only)
 
     def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
         return [("b_hn", (self.H,))]
@@ -69,8 +70,11 @@ class GRUCell:
         σ(a) = (1 + tanh(a/2)) / 2: with the r, z blocks of ax_t and of W_h halved, the gates
         cost one tanh and two in-place updates.
         """
-        s = np.ones(3 * self.H, dtype)
-        s[: 2 * self.H] = 0.5
+        key = np.dtype(dtype)
+        s = self._scales.get(key)
+        if s is None:
+            s = self._scales[key] = np.ones(3 * self.H, key)
+            s[: 2 * self.H] = 0.5
         return s
 
     def forward(self, p: dict, ax: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:

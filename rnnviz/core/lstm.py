@@ -72,6 +72,7 @@ class LSTMCell:
 
     def __init__(self, hidden: int, nonlinearity: str = "tanh") -> None:
         self.H = hidden
+        self._scales: dict[np.dtype, np.ndarray] = {}  # input_scale per dtype (read-only)
 
     def block(self, gate: str) -> slice:
         """Columns of W_x, W_h and entries of b that belong to ``gate``."""
@@ -83,8 +84,11 @@ class LSTMCell:
 
     def input_scale(self, dtype: np.dtype) -> np.ndarray:
         """(4H,) factors the model applies to x_t W_x + b: 1/2 on the sigmoid blocks o, i, f."""
-        s = np.ones(4 * self.H, dtype)
-        s[: 3 * self.H] = 0.5
+        key = np.dtype(dtype)
+        s = self._scales.get(key)
+        if s is None:
+            s = self._scales[key] = np.ones(4 * self.H, key)
+            s[: 3 * self.H] = 0.5
         return s
 
     def forward(self, p: dict, ax: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:

@@ -383,6 +383,15 @@ class Model:
             np.matmul(c["x_rows"].T, dAx.T, out=g["W_x"])  # dW_x = x^T dax
         return grads, self._flow(g, back, c, dhy, last)
 
+    def _param_norms(self, g: dict[str, np.ndarray]) -> dict[str, float]:
+        """name -> ||dL/dW||, from one squaring pass over the flat gradient."""
+        flat = next(iter(g.values())).base  # the (P,) array the views share
+        if flat is None or flat.shape != self.params.shape:
+            return {n: float(np.linalg.norm(v)) for n, v in g.items()}
+        starts = [s.start for s in self._slices.values()]
+        sums = np.add.reduceat(np.square(flat), starts)  # (n_params,)
+        return dict(zip(self._slices, np.sqrt(sums).tolist(), strict=True))
+
     def _flow(self, g: dict, back: dict, c: dict, dhy: np.ndarray, last: bool) -> GradFlow:
         """The gradient-flow record; with ``last``, one more recurrent-only backward pass."""
         B = c["B"]
@@ -397,7 +406,7 @@ class Model:
             dh=_step_norms(back["dhs"]),
             dc=None if back["dcs"] is None else _step_norms(back["dcs"]),
             last=last_norms,
-            params={n: float(np.sqrt(np.dot(v.ravel(), v.ravel()))) for n, v in g.items()},
+            params=self._param_norms(g),
             dstate0={k: np.ascontiguousarray(v.T) for k, v in back["dstate0"].items()},  # (B, H)
         )
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from rnnviz.config import OptimConfig
 
-# State buffer names: "v" SGD velocity, "G" Adagrad sum, "E" RMSprop average, "m"/"v2" Adam moments.
+# State buffer names: "v" SGD velocity, "G" Adagrad sum, "E" RMSprop average, "m"/"v2" Adam moments
+# (stored divided by 1 - β1 and 1 - β2, see Optimizer.update).
 _BUFFERS = {"sgd": ("v",), "adagrad": ("G",), "rmsprop": ("E",), "adam": ("m", "v2")}
 
 
@@ -43,7 +44,13 @@ class Optimizer:
     def set_config(self, cfg: OptimConfig) -> None:
         """Change any hyper-parameter, or the rule itself, between steps."""
         # Adam's step count t lives beside its moments m, v2 and only advances on Adam updates.
-        self.cfg = cfg.validate()
+        cfg = cfg.validate()
+        old = self.cfg
+        if "m" in self.buffers and cfg.beta1 != old.beta1:  # keep m = (1 - β1) m' unchanged
+            self.buffers["m"] *= (1.0 - old.beta1) / (1.0 - cfg.beta1)
+        if "v2" in self.buffers and cfg.beta2 != old.beta2:
+            self.buffers["v2"] *= (1.0 - old.beta2) / (1.0 - cfg.beta2)
+        self.cfg = cfg
 
     def _buf(self, name: str) -> np.ndarray:
         b = self.buffers.get(name)
@@ -82,22 +89,24 @@ class Optimizer:
             tmp *= lr
             params -= tmp
         else:  # adam
+            # Stored moments are m' = m / (1 - β1) and v' = v / (1 - β2): they update with one
+            # pass fewer each (m' = β1 m' + g), and the constant factors move into scalars:
+            # θ -= η (m / bc1) / (sqrt(v / bc2) + ε) = κ m' / (sqrt(v') + ε / γ),
+            # with γ = sqrt((1 - β2) / bc2) and κ = η (1 - β1) / (bc1 γ).
             m, v = self._buf("m"), self._buf("v2")
             self.t += 1
             m *= c.beta1
-            np.multiply(grads, 1.0 - c.beta1, out=tmp)
-            m += tmp
-            v *= c.beta2
+            m += grads
             np.multiply(grads, grads, out=tmp)
-            tmp *= 1.0 - c.beta2
+            v *= c.beta2
             v += tmp
             bc1 = 1.0 - c.beta1**self.t
             bc2 = 1.0 - c.beta2**self.t
-            # θ -= η (m / bc1) / (sqrt(v / bc2) + ε) = (η sqrt(bc2)/bc1) m / (sqrt(v) + ε sqrt(bc2))
+            gamma = math.sqrt((1.0 - c.beta2) / bc2)
             np.sqrt(v, out=tmp2)
-            tmp2 += c.eps * math.sqrt(bc2)
+            tmp2 += c.eps / gamma
             np.divide(m, tmp2, out=tmp)
-            tmp *= lr * math.sqrt(bc2) / bc1
+            tmp *= lr * (1.0 - c.beta1) / (bc1 * gamma)
             params -= tmp
 
     def state_dict(self) -> dict[str, np.ndarray | float | int]:

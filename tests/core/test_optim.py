@@ -80,3 +80,23 @@ def test_clip_value_then_norm() -> None:
     np.testing.assert_allclose(g, [0.6, 0.8])
     g = np.array([0.1, 0.2])
     assert clip_gradients(g, 5.0, 10.0)[2] is False
+
+
+def test_adam_beta_change_keeps_the_moments() -> None:
+    g = np.array([0.5, -1.0])
+    a = make_optimizer(OptimConfig(name="adam", beta1=0.9), 2, "float64")
+    b = make_optimizer(OptimConfig(name="adam", beta1=0.5), 2, "float64")
+    pa, pb = np.zeros(2), np.zeros(2)
+    a.update(pa, g)
+    b.update(pb, g)
+    a.set_config(OptimConfig(name="adam", beta1=0.5))
+    # after one step m = (1 - β1) g whatever the storage; a now has m = 0.1 g, b has m = 0.5 g
+    a.update(pa, g)
+    b.update(pb, g)
+    m_a = 0.5 * 0.1 * g + 0.5 * g
+    m_b = 0.5 * 0.5 * g + 0.5 * g
+    v = 0.999 * 0.001 * g * g + 0.001 * g * g
+    step = lambda m: 0.01 * (m / (1 - 0.5**2)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8)  # noqa: E731
+    first_a = 0.01 * np.sign(g) / (1 + 1e-8 / np.abs(g))
+    np.testing.assert_allclose(pa, -first_a - step(m_a), rtol=1e-9)
+    np.testing.assert_allclose(pb, -first_a - step(m_b), rtol=1e-9)
