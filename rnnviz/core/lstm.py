@@ -126,26 +126,37 @@ class LSTMCell:
         H3 = 3 * H
         W_hT = (p["W_h"] * self.input_scale(dt)).T  # (4H, H), sigmoid blocks halved
         ig = np.empty((H, B), dt)  # (H, B)
-        for t in range(T):
-            a = acts[t]  # (4H, B)
-            np.matmul(W_hT, hs[t], out=a)
-            a += ax[:, t]  # a_t' = (x_t W_x + b + h_{t-1} W_h) * input_scale
-            np.tanh(a, out=a)  # u_t = tanh(a_t'): g_t, and 2σ - 1 for i, f, o
-            s = a[:H3]  # (3H, B)
+        matmul, tanh, multiply = np.matmul, np.tanh, np.multiply
+        # Per-step views come from iterating the arrays (cheaper than indexing at batch 1).
+        steps = zip(  # noqa: B905 - all have T rows
+            acts,  # a_t (4H, B)
+            acts[:, :H3],  # o, i, f block (3H, B)
+            acts[:, :H],  # o_t
+            acts[:, H : 2 * H],  # i_t
+            acts[:, 2 * H : H3],  # f_t
+            acts[:, H3:],  # g_t
+            ax.transpose(1, 0, 2),  # x_t W_x + b, (4H, B)
+            hs[:-1],  # h_{t-1}
+            hs[1:],  # h_t
+            cs[:-1],  # c_{t-1}
+            cs[1:],  # c_t
+            tcs,  # tanh(c_t)
+        )
+        for t, (a, s, o_t, i_t, f_t, g_t, ax_t, h_prev, h_t, c_prev, c_t, tc) in enumerate(steps):
+            matmul(W_hT, h_prev, out=a)
+            a += ax_t  # a_t' = (x_t W_x + b + h_{t-1} W_h) * input_scale
+            tanh(a, out=a)  # u_t = tanh(a_t'): g_t, and 2σ - 1 for o, i, f
             s *= 0.5
             s += 0.5  # o_t, i_t, f_t = (1 + u_t) / 2
-            o_t, i_t, f_t, g_t = a[:H], a[H : 2 * H], a[2 * H : H3], a[H3:]
-            c_t = cs[t + 1]  # (H, B)
-            np.multiply(f_t, cs[t], out=c_t)
-            np.multiply(i_t, g_t, out=ig)
-            c_t += ig
-            h_t = hs[t + 1]  # (H, B)
+            multiply(f_t, c_prev, out=c_t)
+            multiply(i_t, g_t, out=ig)
+            c_t += ig  # c_t = f_t * c_{t-1} + i_t * g_t
             if t in clamps:
                 for state, unit, value in clamps[t]:
                     if state == "c":
                         c_t[unit] = value
-            np.tanh(c_t, out=tcs[t])
-            np.multiply(o_t, tcs[t], out=h_t)
+            tanh(c_t, out=tc)
+            multiply(o_t, tc, out=h_t)  # h_t = o_t * tanh(c_t)
             if t in clamps:
                 for state, unit, value in clamps[t]:
                     if state == "h":
@@ -214,8 +225,21 @@ class LSTMCell:
         dcs = ws.empty((T, H, B), dt)
         dh_next = np.array(dfinal["h"], dtype=dt)  # (H, B)
         dc_next = np.array(dfinal["c"], dtype=dt)  # (H, B)
+        multiply, matmul = np.multiply, np.matmul
+        rev = slice(None, None, -1)
+        steps = zip(  # noqa: B905 - all have T rows; per-step views, last step first
+            range(T - 1, -1, -1),
+            dhy[rev],  # dL/dh_t from the head (H, B)
+            dhs[rev],  # dh_t
+            dcs[rev],  # dc_t
+            tcs[rev],  # tanh(c_t)
+            work[rev, :H],  # do_t
+            work[:, H:].reshape(T, 4, H, B)[rev],  # [di_t, df_t, dg_t, dc_next] (a view)
+            work[rev, :GH],  # da_t (4H, B)
+            work[rev, GH:],  # dc_next
+        )
         lo = T
-        for t in range(T - 1, -1, -1):
+        for t, dhy_t, dh, dc, tc, do_t, d4, da, dc_prev in steps:
             if t < lo:  # factors for steps lo..t
                 lo = max(0, t + 1 - n)
                 m = t + 1 - lo
@@ -230,30 +254,25 @@ class LSTMCell:
                 e[:, 1] = cs[lo : t + 1]
                 e[:, 2:] = a_c[:, H:H3].reshape(m, 2, H, B)
             j = t - lo
-            dh = dhs[t]  # (H, B)
             if not last_only or t == T - 1:
-                np.add(dhy[t], dh_next, out=dh)
+                np.add(dhy_t, dh_next, out=dh)
             else:
                 dh[...] = dh_next
             if t in clamps:
                 for state, unit, _ in clamps[t]:
                     if state == "h":
                         dh[unit] = 0.0
-            w = work[t]  # (5H, B)
-            np.multiply(dh, tcs[t], out=w[:H])  # do_t = dh_t * tanh(c_t)
-            dc = dcs[t]  # (H, B)
-            np.multiply(dh, k[j], out=dc)
+            multiply(dh, tc, out=do_t)  # do_t = dh_t * tanh(c_t)
+            multiply(dh, k[j], out=dc)
             dc += dc_next  # dc_t = dc_next + dh_t * k_t
             if t in clamps:
                 for state, unit, _ in clamps[t]:
                     if state == "c":
                         dc[unit] = 0.0
-            # [di_t, df_t, dg_t, dc_next] = dc_t * [g_t, c_{t-1}, i_t, f_t]
-            np.multiply(dc, e[j], out=w[H:].reshape(4, H, B))
-            da = w[:GH]  # (4H, B)
+            multiply(dc, e[j], out=d4)  # [di_t, df_t, dg_t, dc_next] = dc_t * [g, c_{t-1}, i, f]
             da *= s[j]  # da_t = d_t * s_t
-            dc_next = w[GH:]  # (H, B)
-            np.matmul(W_h, da, out=dh_next)  # dh_next = da_t W_h^T, (H, B)
+            dc_next = dc_prev  # (H, B), to step t-1
+            matmul(W_h, da, out=dh_next)  # dh_next = da_t W_h^T, (H, B)
         out = {"dhs": dhs, "dcs": dcs, "dstate0": {"h": dh_next, "c": np.array(dc_next)}}
         if not last_only:
             das = work[:, :GH]  # (T, 4H, B)
