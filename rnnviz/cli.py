@@ -438,6 +438,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         mininterval=0.5,
     )
     start = time.perf_counter()
+    start_tokens = trainer.tokens_seen
     done = 0
     last_post = 0.0
     code = 0
@@ -466,15 +467,14 @@ def cmd_train(args: argparse.Namespace) -> int:
                     trainer.save(save_path)
                 now = time.perf_counter()
                 if now - last_post >= 0.5:
-                    bar.set_postfix_str(
-                        f"loss {trainer.history.smoothed:.3f}, {trainer.tokens_per_s:,.0f} tok/s",
-                        refresh=False,
-                    )
+                    bar.set_postfix_str(_postfix(trainer), refresh=False)
                     last_post = now
         except KeyboardInterrupt:  # a second Ctrl-C: the step may be half done, do not save it
             bar.close()
             print(f"{PROG}: interrupted twice; not saving", file=sys.stderr)
             return EXIT_INTERRUPTED
+    if done:
+        bar.set_postfix_str(_postfix(trainer), refresh=False)  # the bar's last line is current
     bar.close()
     elapsed = time.perf_counter() - start
     if save_path is not None:
@@ -483,7 +483,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         save_path = Path("rnnviz-interrupted.npz")
         trainer.save(save_path)
     if not args.quiet or code:
-        print(_summary(trainer, done, elapsed), file=out)
+        print(_summary(trainer, done, elapsed, trainer.tokens_seen - start_tokens), file=out)
         if save_path is not None:
             print(f"checkpoint: {save_path} (continue with --resume {save_path})", file=out)
     if code == EXIT_INTERRUPTED:
@@ -491,23 +491,71 @@ def cmd_train(args: argparse.Namespace) -> int:
     return code
 
 
+def _postfix(trainer: Any) -> str:
+    """Progress-bar text: the bias-corrected moving average of the loss and the throughput."""
+    return f"loss (avg) {trainer.history.avg_loss:.3f}, {trainer.tokens_per_s:,.0f} tok/s"
+
+
 def _format_sample(trainer: Any, text: str) -> str:
-    metrics = ", ".join(f"{k} {v:.4g}" for k, v in trainer.metrics.items())
+    metrics = ", ".join(f"{k} {_metric_text(k, v)}" for k, v in trainer.metrics.items())
     rule = "-" * 60
     head = f"step {trainer.step_count}" + (f" [{metrics}]" if metrics else "")
     return f"{rule}\n{head}\n{text}\n{rule}"
 
 
-def _summary(trainer: Any, done: int, elapsed: float) -> str:
+def _summary(trainer: Any, done: int, elapsed: float, tokens: int) -> str:
+    """The closing line of ``rnnviz train``.
+
+    Parameters
+    ----------
+    trainer : Trainer
+    done : int
+        Steps trained by this invocation.
+    elapsed : float
+        Wall time of this invocation's training loop, in seconds.
+    tokens : int
+        Time steps trained by this invocation (throughput = tokens / elapsed).
+    """
     h = trainer.history
     parts = [f"step {trainer.step_count} ({done} this run, {elapsed:.1f} s)"]
     if h.count:
-        parts.append(f"smoothed loss {h.smoothed:.4f} nats ({h.smoothed / math.log(2):.3f} bits)")
+        avg = h.avg_loss
+        parts.append(f"loss (avg) {avg:.4f} nats ({avg / math.log(2):.3f} bits)")
+        parts.append(f"min-char-rnn smoothed loss {h.smoothed:.4f}")
     if trainer.val_loss is not None:
-        parts.append(f"val loss {trainer.val_loss:.4f}")
-    if elapsed > 0 and done:
-        parts.append(f"{trainer.tokens_per_s:,.0f} tok/s")
+        held_out = trainer.metrics.get("held_out", 1.0)
+        parts.append(f"val loss {trainer.val_loss:.4f}" + ("" if held_out else NO_HELD_OUT))
+    if elapsed > 0 and tokens > 0:
+        parts.append(f"{tokens / elapsed:,.0f} tok/s")
     return ", ".join(parts)
+
+
+# Shown next to a text task's validation loss when the corpus had no held-out tail.
+NO_HELD_OUT = " (on training text: the corpus has no held-out tail)"
+# Metrics that are counts or flags by nature (the tasks report every metric as a float).
+_INT_METRICS = ("val_chars",)
+_BOOL_METRICS = ("held_out",)
+
+
+def _json_metric(key: str, value: float) -> float | int | bool | None:
+    """A metric for JSON: counts as int, flags as bool, non-finite as null."""
+    if not math.isfinite(value):
+        return None
+    if key in _BOOL_METRICS:
+        return bool(value)
+    if key in _INT_METRICS and float(value).is_integer():
+        return int(value)
+    return float(value)
+
+
+def _metric_text(key: str, value: float) -> str:
+    """A metric for people: counts without decimals, flags as yes/no."""
+    v = _json_metric(key, value)
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return "yes" if v else "no (scored on training text)"
+    return str(v) if isinstance(v, int) else f"{v:.6g}"
 
 
 # ---------------------------------------------------------------------- sample / eval / presets
@@ -550,7 +598,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     trainer = Trainer.load(args.checkpoint)
     ev = trainer.task.evaluate(trainer.model, _sampling_rng(trainer, args.seed))
-    metrics = {k: (float(v) if math.isfinite(v) else None) for k, v in ev.metrics.items()}
+    metrics = {k: _json_metric(k, v) for k, v in ev.metrics.items()}
     if args.json:
         record = {
             "checkpoint": str(args.checkpoint),
@@ -565,9 +613,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     cell = trainer.run.model.cell
     print(f"{args.checkpoint}: {trainer.task.name}, {cell}, step {trainer.step_count}")
-    width = max((len(k) for k in metrics), default=0)
-    for k, v in metrics.items():
-        print(f"  {k:<{width}}  {'n/a' if v is None else f'{v:.6g}'}")
+    width = max((len(k) for k in ev.metrics), default=0)
+    for k, v in ev.metrics.items():
+        print(f"  {k:<{width}}  {_metric_text(k, v)}")
     if ev.text:
         print(ev.text)
     return 0

@@ -256,3 +256,58 @@ def test_help_and_no_qt_in_headless_commands(corpus: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
+
+
+def _ema(losses: np.ndarray, beta: float = 0.98) -> float:
+    s = 0.0
+    for x in losses:
+        s = beta * s + (1.0 - beta) * float(x)
+    return s / (1.0 - beta ** len(losses))
+
+
+def test_progress_and_summary_show_the_bias_corrected_average(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rnnviz.train.trainer import Trainer
+
+    ckpt = tmp_path / "avg.npz"
+    args = tiny(corpus, "--steps", "60", "--sample-every", "1000", "--save", str(ckpt))
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    summary = captured.out.strip().splitlines()[-2]
+    h = Trainer.load(ckpt).history
+    _, losses = h.recent("loss")
+    assert len(losses) == 60
+    avg = _ema(losses)
+    assert f"loss (avg) {avg:.4f} nats" in summary
+    assert f"min-char-rnn smoothed loss {h.smoothed:.4f}" in summary
+    assert abs(avg - losses[-10:].mean()) < abs(h.smoothed - losses[-10:].mean())
+    assert f"loss (avg) {avg:.3f}" in captured.err  # the progress bar's last line
+    rate = float(summary.rsplit(", ", 1)[1].removesuffix(" tok/s").replace(",", ""))
+    assert rate > 0  # tokens of this invocation / its wall time, even for a short run
+
+
+def test_eval_json_has_int_counts_and_bool_flags(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ckpt = tmp_path / "j.npz"
+    assert main(tiny(corpus, "--steps", "2", "--save", str(ckpt), "--quiet")) == 0
+    capsys.readouterr()
+    assert main(["eval", str(ckpt), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)["metrics"]
+    assert type(metrics["val_chars"]) is int and metrics["val_chars"] > 0
+    assert metrics["held_out"] is True
+    assert type(metrics["val_loss"]) is float
+
+
+def test_a_corpus_without_held_out_text_says_so(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ckpt = tmp_path / "h.npz"
+    extra = ("--task-option", "val_fraction=0", "--steps", "4", "--eval-every", "2")
+    assert main(tiny(corpus, *extra, "--sample-every", "1000", "--save", str(ckpt))) == 0
+    assert "val loss" in (out := capsys.readouterr().out) and "on training text" in out
+    assert main(["eval", str(ckpt), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["held_out"] is False
+    assert main(["eval", str(ckpt)]) == 0
+    assert "no (scored on training text)" in capsys.readouterr().out

@@ -21,7 +21,6 @@ import json
 import os
 import tempfile
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,10 +145,12 @@ def read_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
         raise CheckpointError(f"{p}: not an rnnviz checkpoint (not an .npz/zip file)")
     arrays: dict[str, np.ndarray] = {}
     try:
-        with np.load(p, allow_pickle=False) as npz:
+        with open(p, "rb") as f, np.load(f, allow_pickle=False) as npz:
             for key in npz.files:
                 arrays[key] = npz[key]
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+    except Exception as exc:  # zipfile/numpy raise many types for damaged bytes
+        # e.g. BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError (a flipped
+        # compression method), MemoryError (a flipped array shape): all mean a damaged file.
         raise CheckpointError(f"{p}: truncated or corrupt checkpoint ({_short(exc)})") from None
     if META_KEY not in arrays:
         raise CheckpointError(f"{p}: not an rnnviz checkpoint (no {META_KEY!r} record)")
@@ -260,6 +261,7 @@ def save_trainer(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
             ),
         },
         "optim_state": optim_scalars,
+        "optim_buffers": sorted(k[len("optim/") :] for k in arrays if k.startswith("optim/")),
         "history": hist_meta,
         "val_loss": _finite_or_none(t.val_loss),
         "metrics": {k: v for k, v in t.metrics.items() if np.isfinite(v)},
@@ -305,12 +307,18 @@ def load_trainer(path: str | os.PathLike[str]) -> Trainer:
             f"(input {run.model.input_size} vs {t.run.model.input_size}, "
             f"output {run.model.output_size} vs {t.run.model.output_size})"
         )
+    weights = data.group("model")
     try:
-        t.model.load_state_dict(data.group("model"))
+        t.model.load_state_dict(weights)
     except (ValueError, KeyError, TypeError) as exc:
         raise data.error(f"model weights do not fit the saved configuration ({exc})") from None
+    if not np.isfinite(t.model.params).all():
+        bad = ", ".join(k for k, v in weights.items() if not np.isfinite(v).all())
+        raise data.error(f"weights contain NaN/Inf ({bad}); use an earlier checkpoint")
     opt_state: dict[str, Any] = dict(data.require("optim_state", dict))
-    opt_state.update(data.group("optim"))
+    buffers = data.group("optim")
+    _check_optim_buffers(data, opt_state, buffers)
+    opt_state.update(buffers)
     try:
         t.optimizer.load_state_dict(opt_state)
     except (ValueError, KeyError, TypeError) as exc:
@@ -328,6 +336,8 @@ def load_trainer(path: str | os.PathLike[str]) -> Trainer:
         names = set(t.model.carried)
         if set(carry) != names or any(v.shape != (B, H) for v in carry.values()):
             raise data.error(f"carried state must be {sorted(names)} arrays of shape ({B}, {H})")
+        if not all(np.isfinite(v).all() for v in carry.values()):
+            raise data.error("the carried state contains NaN/Inf")
         t.carry = {k: carry[k].astype(t.model.dtype, copy=True) for k in t.model.carried}
     try:
         t.history = History.from_state_dict(data.require("history", dict), data.group("history"))
@@ -346,3 +356,36 @@ def load_trainer(path: str | os.PathLike[str]) -> Trainer:
     if isinstance(metrics, dict):
         t.metrics = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
     return t
+
+
+# Buffers each rule must have once it has made an update (Adam's step count t says it has).
+_ADAM_BUFFERS = ("m", "v2")
+
+
+def _check_optim_buffers(
+    data: CheckpointData, scalars: dict[str, Any], buffers: dict[str, np.ndarray]
+) -> None:
+    """The optimiser's saved buffers are all there and finite (a missing one is an error).
+
+    Buffers appear lazily, so which ones exist depends on the run's history: the file lists them
+    in "optim_buffers" (older files do not, and then only Adam's are implied by its step count).
+    """
+    listed = data.meta.get("optim_buffers")
+    if listed is not None:
+        if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
+            raise data.error("metadata field 'optim_buffers' has the wrong type")
+        expected = set(listed)
+    else:
+        expected = set()
+    t = scalars.get("t", 0)
+    if isinstance(t, int) and not isinstance(t, bool) and t > 0:
+        expected |= set(_ADAM_BUFFERS)
+    missing = sorted(expected - set(buffers))
+    if missing:
+        raise data.error(
+            f"optimiser buffer {', '.join(repr(k) for k in missing)} is missing; "
+            "the file is damaged (resume from another checkpoint or start a new run)"
+        )
+    for k, v in buffers.items():
+        if v.dtype.kind != "f" or not np.isfinite(v).all():
+            raise data.error(f"optimiser buffer {k!r} contains NaN/Inf or is not a float array")

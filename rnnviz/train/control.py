@@ -45,7 +45,7 @@ class RunController:
         The run; after :meth:`run` starts, only the worker thread touches it.
     max_snapshots_per_s : float
         Upper bound on the snapshot rate while running (building one costs a probe forward and
-        backward pass). Commands and single steps always produce a fresh snapshot.
+        backward pass). Commands, single steps and entering a pause always produce a fresh snapshot.
     paused : bool
         Start paused (the loop emits one snapshot, then waits for resume or step_once).
     max_steps : int or None
@@ -89,7 +89,11 @@ class RunController:
             self._cond.notify_all()
 
     def step_once(self) -> None:
-        """Train exactly one batch and emit its snapshot (meant for the paused state)."""
+        """Train exactly one batch and emit its snapshot (meant for the paused state).
+
+        While running it does nothing extra: the loop drops the request instead of keeping it,
+        so a later pause is not followed by a step nobody asked for any more.
+        """
         with self._cond:
             self._steps_pending += 1
             self._cond.notify_all()
@@ -173,7 +177,9 @@ class RunController:
                     self._commands.clear()
                     single = False
                     train = not (self._paused or self._diverged)
-                    if not train and self._steps_pending > 0:
+                    if train:
+                        self._steps_pending = 0  # a running loop trains anyway
+                    elif self._steps_pending > 0:
                         self._steps_pending -= 1
                         single = train = True
                 message = ""
@@ -205,8 +211,12 @@ class RunController:
                         fresh = True
                     # A new sample is shown at the step that produced it.
                     fresh = fresh or single or getattr(t, "has_sample", False)
+                # Before the loop idles (paused or diverged) everything trained so far is
+                # delivered, whatever the throttle says: no loss is left in the trainer. (A stop
+                # ends with its own final snapshot.)
                 now = time.perf_counter()
-                if fresh or now - last_emit >= interval:
+                idle = self._public_state() != "running"
+                if fresh or idle or now - last_emit >= interval:
                     shown = self._public_state()
                     emit(t.snapshot(state=shown, message=message))
                     last_emit = now

@@ -7,6 +7,20 @@ the number of steps: the defaults hold a million steps (or a billion) in about h
 with full resolution for the last 4,096 to 8,192 steps and at most 4,096 buckets before that.
 
 Only finite values are recorded; the trainer does not record a step that diverged.
+
+Two running averages of the loss are kept:
+
+- :attr:`History.avg_loss`, the one to show: a bias-corrected exponential moving average with
+  weight ``EMA_BETA`` = 0.98, the same definition as the window's loss panel::
+
+      s_n = β s_{n-1} + (1 - β) l_n,   s_0 = 0,   avg_n = s_n / (1 - β^n)
+
+  It follows the recent losses from the first step on (about the last 50 steps).
+- :attr:`History.smoothed`, min-char-rnn's average ``0.999 s + 0.001 l`` started at the first
+  loss. It lags by about a thousand steps, which is how the README's reference figures are
+  defined, so it is kept for that comparison only.
+
+Both are saved with the history, so a resumed run continues them exactly.
 """
 
 from __future__ import annotations
@@ -19,6 +33,11 @@ SERIES = ("loss", "grad_norm")
 
 # Exponential smoothing of the training loss, as min-char-rnn does (0.999 old + 0.001 new).
 SMOOTHING = 0.001
+# Weight of the old value in the displayed, bias-corrected moving average (as the loss panel).
+EMA_BETA = 0.98
+# Largest capacities a saved history may declare (a corrupt file must not allocate gigabytes).
+MAX_WINDOW = 1 << 16
+MAX_BUCKETS = 1 << 16
 
 
 class History:
@@ -50,7 +69,9 @@ class History:
         self._nb = 0
         self.width = 1  # steps per full bucket (a power of two)
         self.count = 0  # steps recorded in total
-        self.smoothed = float("nan")  # EMA of the loss, nan before the first step
+        self.smoothed = float("nan")  # min-char-rnn's average of the loss, nan before any step
+        self._ema = 0.0  # s_n of the bias-corrected average (avg_loss)
+        self._ema_n = 0  # n: losses folded into _ema
 
     # ------------------------------------------------------------------ recording
     def append(self, step: int, loss: float, grad_norm: float) -> None:
@@ -65,6 +86,8 @@ class History:
         self.count += 1
         s = self.smoothed
         self.smoothed = loss if s != s else (1.0 - SMOOTHING) * s + SMOOTHING * loss
+        self._ema = EMA_BETA * self._ema + (1.0 - EMA_BETA) * loss
+        self._ema_n += 1
 
     def clear(self) -> None:
         """Forget everything (a reset run starts a new history)."""
@@ -73,6 +96,14 @@ class History:
         self.width = 1
         self.count = 0
         self.smoothed = float("nan")
+        self._ema = 0.0
+        self._ema_n = 0
+
+    @property
+    def avg_loss(self) -> float:
+        """Bias-corrected moving average of the loss, ``s_n / (1 - β^n)``; nan before any step."""
+        n = self._ema_n
+        return self._ema / (1.0 - EMA_BETA**n) if n else float("nan")
 
     def _fold(self) -> None:
         """Move the oldest ``window`` exact steps into buckets."""
@@ -201,6 +232,8 @@ class History:
             "width": self.width,
             "count": self.count,
             "smoothed": None if self.smoothed != self.smoothed else float(self.smoothed),
+            "ema": float(self._ema),
+            "ema_n": self._ema_n,
         }
         nb, n = self._nb, self._n
         arrays = {
@@ -216,30 +249,59 @@ class History:
 
     @classmethod
     def from_state_dict(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> History:
-        """Rebuild a history saved by :meth:`state_dict`; raises ValueError if inconsistent."""
+        """Rebuild a history saved by :meth:`state_dict`.
+
+        Every field is checked before anything is allocated: capacities are bounded by
+        ``MAX_WINDOW`` / ``MAX_BUCKETS``, the bucket width is a power of two, the step count
+        equals the steps held, and all values are finite.
+
+        Raises
+        ------
+        ValueError
+            One line naming the inconsistent field.
+        """
         try:
-            h = cls(int(meta["window"]), int(meta["max_buckets"]))
-            width, count = int(meta["width"]), int(meta["count"])
+            window, max_buckets = _int(meta["window"]), _int(meta["max_buckets"])
+            width, count = _int(meta["width"]), _int(meta["count"])
             smoothed = meta["smoothed"]
+            ema, ema_n = meta.get("ema", 0.0), _int(meta.get("ema_n", 0))
             steps, values = arrays["steps"], arrays["values"]
             b = [arrays[k] for k in ("b_start", "b_count", "b_min", "b_sum", "b_max")]
         except (KeyError, TypeError) as exc:
             raise ValueError(f"history: missing or malformed field {exc}") from None
+        if not (1 <= window <= MAX_WINDOW):
+            raise ValueError(f"history: window {window} is outside 1..{MAX_WINDOW}")
+        if not (2 <= max_buckets <= MAX_BUCKETS) or max_buckets % 2:
+            raise ValueError(f"history: max_buckets {max_buckets} is not an even 2..{MAX_BUCKETS}")
+        if not (1 <= width < 1 << 62) or width & (width - 1):
+            raise ValueError(f"history: bucket width {width} is not a power of two")
         n, nb = len(steps), len(b[0])
         ok = (
             steps.shape == (n,)
             and values.shape == (n, 2)
-            and n <= 2 * h.window
-            and nb <= h.max_buckets
+            and n <= 2 * window
+            and nb <= max_buckets
             and all(x.shape[0] == nb for x in b)
+            and b[0].shape == (nb,)
+            and b[1].shape == (nb,)
             and all(x.shape == (nb, 2) for x in b[2:])
-            and width >= 1
-            and steps.dtype.kind == "i"
-            and b[0].dtype.kind == "i"
-            and b[1].dtype.kind == "i"
+            and steps.dtype.kind in "iu"
+            and b[0].dtype.kind in "iu"
+            and b[1].dtype.kind in "iu"
+            and all(x.dtype.kind == "f" for x in (values, *b[2:]))
         )
         if not ok:
             raise ValueError("history: array shapes do not match its metadata")
+        if nb and not (b[1].min() >= 1 and b[1].max() <= width):
+            raise ValueError("history: bucket counts do not match the bucket width")
+        if count != n + int(b[1].sum()) or not (0 <= ema_n <= count):
+            raise ValueError(f"history: step count {count} does not match the steps held")
+        if not all(np.isfinite(x).all() for x in (values, *b[2:])):
+            raise ValueError("history: values contain NaN/Inf")
+        floats = [smoothed, ema]
+        if not all(x is None or (_is_number(x) and np.isfinite(x)) for x in floats) or ema is None:
+            raise ValueError("history: the running averages are not finite numbers")
+        h = cls(window, max_buckets)
         h._steps[:n] = steps
         h._values[:n] = values
         h._n = n
@@ -249,4 +311,16 @@ class History:
         h.width = width
         h.count = count
         h.smoothed = float("nan") if smoothed is None else float(smoothed)
+        h._ema, h._ema_n = float(ema), ema_n
         return h
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _int(x: object) -> int:
+    """An exact JSON integer (bools and floats are malformed)."""
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise TypeError(f"{x!r} is not an integer")
+    return x

@@ -297,8 +297,14 @@ class Trainer:
 
     @property
     def tokens_per_s(self) -> float:
-        """Training throughput (time steps per second of time spent in :meth:`step`)."""
-        return self._rate
+        """Training throughput (time steps per second of time spent in :meth:`step`).
+
+        Measured over windows of at least ``RATE_WINDOW`` seconds of training; until the first
+        window is complete (a short run), the running total so far. 0 before any step.
+        """
+        if self._rate > 0.0:
+            return self._rate
+        return self._rate_tokens / self._rate_time if self._rate_time > 0.0 else 0.0
 
     # ------------------------------------------------------------------ settings
     def set_optim(self, cfg: OptimConfig) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import zipfile
@@ -210,3 +211,120 @@ def test_a_batch_stream_that_replays_differently_is_refused(run: RunConfig, tmp_
     resumed = Trainer.load(tmp_path / "d.npz")
     with pytest.raises(CheckpointError, match="batch stream differs"):
         resumed.step()
+
+
+def test_avg_loss_is_consistent_across_resume(run: RunConfig, tmp_path: Path) -> None:
+    straight = Trainer(run)
+    _losses(straight, 30)
+    a = Trainer(run)
+    _losses(a, 13)
+    b = Trainer.load(a.save(tmp_path / "e.npz"))
+    _losses(b, 17)
+    assert b.history.avg_loss == straight.history.avg_loss
+    assert b.history.smoothed == straight.history.smoothed
+
+
+def _rewrite(path: Path, edit: Callable[[dict, dict], None]) -> None:
+    """Read a checkpoint, let ``edit(meta, arrays)`` change it, write it back."""
+    data = read_checkpoint(path)
+    meta = {k: v for k, v in data.meta.items() if k not in ("format", "version")}
+    arrays = dict(data.arrays)
+    edit(meta, arrays)
+    write_checkpoint(path, meta, arrays)
+
+
+@pytest.fixture
+def tiny_ckpt(make_run: Callable[..., RunConfig], tmp_path: Path) -> Path:
+    """A few kilobytes: a 3-unit LSTM after 3 Adam steps."""
+    run = make_run(sample_every=10**6, eval_every=10**6)
+    run = run.replace(model=dataclasses.replace(run.model, hidden=3))
+    t = Trainer(run)
+    _losses(t, 3)
+    return t.save(tmp_path / "tiny.npz")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("window", 10**12), ("max_buckets", 10**12), ("width", 3), ("count", 10**15)],
+)
+def test_absurd_history_metadata(tiny_ckpt: Path, field: str, value: int) -> None:
+    _rewrite(tiny_ckpt, lambda meta, arrays: meta["history"].__setitem__(field, value))
+    _check_error(tiny_ckpt, f"history: .*{field.replace('_', '.')}|history: step count")
+
+
+def test_nonfinite_weights_are_refused(tiny_ckpt: Path) -> None:
+    def poison(meta: dict, arrays: dict) -> None:
+        arrays["model/W_h"] = arrays["model/W_h"].copy()
+        arrays["model/W_h"][0, 0] = np.nan
+
+    _rewrite(tiny_ckpt, poison)
+    _check_error(tiny_ckpt, "weights contain NaN/Inf .*W_h")
+
+
+@pytest.mark.parametrize("buffer", ["m", "v2"])
+def test_missing_optimiser_buffer_is_an_error(tiny_ckpt: Path, buffer: str) -> None:
+    _rewrite(tiny_ckpt, lambda meta, arrays: arrays.pop(f"optim/{buffer}"))
+    _check_error(tiny_ckpt, f"optimiser buffer '{buffer}' is missing")
+
+
+def test_missing_optimiser_buffer_without_a_listing(tiny_ckpt: Path) -> None:
+    """Files written before the buffer listing still imply Adam's moments from its step count."""
+
+    def edit(meta: dict, arrays: dict) -> None:
+        del meta["optim_buffers"]
+        arrays.pop("optim/m")
+
+    _rewrite(tiny_ckpt, edit)
+    _check_error(tiny_ckpt, "optimiser buffer 'm' is missing")
+
+
+def test_flipped_compression_method(tiny_ckpt: Path) -> None:
+    raw = bytearray(tiny_ckpt.read_bytes())
+    entry = raw.find(b"PK\x01\x02")  # first central-directory record
+    assert entry > 0
+    raw[entry + 10] ^= 0x40  # its compression method: 0 (stored) -> 64 (unsupported)
+    tiny_ckpt.write_bytes(bytes(raw))
+    _check_error(tiny_ckpt, "corrupt")
+
+
+def test_truncated_anywhere(tiny_ckpt: Path) -> None:
+    data = tiny_ckpt.read_bytes()
+    for cut in range(0, len(data), max(1, len(data) // 40)):
+        tiny_ckpt.write_bytes(data[:cut])
+        _check_error(tiny_ckpt, "not an .npz|truncated|corrupt|no such|not an rnnviz")
+
+
+def _fingerprint(t: Trainer) -> tuple:
+    opt = t.optimizer.state_dict()
+    hist_meta, hist_arrays = t.history.state_dict()
+    return (
+        t.model.params.tobytes(),
+        tuple(sorted((k, v.tobytes() if isinstance(v, np.ndarray) else v) for k, v in opt.items())),
+        json.dumps(hist_meta, sort_keys=True),
+        tuple(sorted((k, v.tobytes()) for k, v in hist_arrays.items())),
+        t.step_count,
+        t.tokens_seen,
+        t.batches_drawn,
+        json.dumps(t.run.to_dict(), sort_keys=True),
+        t.rng_sample.bit_generator.state["state"]["state"],
+    )
+
+
+def test_flipped_bytes_never_escape_as_other_errors(tiny_ckpt: Path) -> None:
+    """Flip one byte at many offsets: either a CheckpointError or exactly the saved run."""
+    data = tiny_ckpt.read_bytes()
+    reference = _fingerprint(Trainer.load(tiny_ckpt))
+    offsets = sorted(set(range(0, len(data), max(1, len(data) // 800))) | {len(data) - 1})
+    loaded = 0
+    for off in offsets:
+        raw = bytearray(data)
+        raw[off] ^= 0xFF
+        tiny_ckpt.write_bytes(bytes(raw))
+        try:
+            t = Trainer.load(tiny_ckpt)
+        except CheckpointError as exc:
+            assert "\n" not in str(exc) and str(tiny_ckpt) in str(exc)
+            continue
+        assert _fingerprint(t) == reference, f"byte {off} changed the loaded run silently"
+        loaded += 1
+    assert loaded < len(offsets)  # most flips are detected

@@ -176,3 +176,62 @@ def test_stop_before_run_returns_at_once(run: RunConfig) -> None:
     got: list[Snapshot] = []
     ctl.run(got.append)
     assert [s.state for s in got] == ["stopped"]
+
+
+def test_nothing_is_left_behind_when_pausing(make_run: Callable[..., RunConfig]) -> None:
+    """With a snapshot interval far longer than the test, only owed snapshots are emitted.
+
+    Every state change, single step and command must still deliver all losses trained so far,
+    so the losses of the snapshots together cover every step exactly once.
+    """
+    t = Trainer(make_run(sample_every=10**6, eval_every=10**6))
+    ctl = RunController(t, max_snapshots_per_s=0.001)
+    original = t.step
+
+    def step_then_pause() -> StepResult:
+        r = original()
+        if r.step == 9:
+            ctl.pause()  # from inside the loop: the step itself is not followed by an emit
+        return r
+
+    t.step = step_then_pause  # type: ignore[method-assign]
+    h = Harness(ctl)
+    seen: list[int] = []
+    first = h.next()
+    seen += list(first.loss_steps)
+    paused = h.until(lambda s: seen.extend(s.loss_steps) or s.state == "paused")
+    assert paused.step == t.step_count >= 9
+    h.ctl.step_once()
+    one = h.next()
+    seen += list(one.loss_steps)
+    assert one.state == "paused" and one.step == paused.step + 1
+    assert h.ctl.call(lambda tr: tr.step_count).result(TIMEOUT) == one.step
+    after_call = h.next()
+    seen += list(after_call.loss_steps)
+    assert after_call.step == one.step and h.snaps.empty()
+    assert seen == list(range(1, one.step + 1))
+    assert h.finish().state == "stopped"
+
+
+def test_step_once_while_running_is_not_kept_for_later(
+    make_run: Callable[..., RunConfig],
+) -> None:
+    """A single-step request made while running must not train an extra step after a pause."""
+    t = Trainer(make_run(sample_every=10**6, eval_every=10**6))
+    ctl = RunController(t, max_snapshots_per_s=0.001)
+    original = t.step
+
+    def step() -> StepResult:
+        r = original()
+        if r.step == 3:
+            ctl.step_once()  # asked while running
+        if r.step == 6:
+            ctl.pause()
+        return r
+
+    t.step = step  # type: ignore[method-assign]
+    h = Harness(ctl)
+    paused = h.until(lambda s: s.state == "paused")
+    assert h.ctl.call(lambda tr: tr.step_count).result(TIMEOUT) == paused.step == 6
+    assert h.next().step == 6
+    assert h.finish().step == 6

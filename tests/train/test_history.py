@@ -93,3 +93,72 @@ def test_inconsistent_state_is_rejected() -> None:
         History.from_state_dict(meta, arrays)
     with pytest.raises(ValueError, match="history"):
         History.from_state_dict({}, arrays)
+
+
+def _ema(losses: list[float], beta: float = 0.98) -> float:
+    """Reference: s_n = β s_{n-1} + (1 - β) l_n from s_0 = 0, shown as s_n / (1 - β^n)."""
+    s = 0.0
+    for x in losses:
+        s = beta * s + (1.0 - beta) * x
+    return s / (1.0 - beta ** len(losses))
+
+
+def test_avg_loss_is_the_bias_corrected_moving_average() -> None:
+    h = History(window=4, max_buckets=4)
+    assert np.isnan(h.avg_loss)
+    h.append(1, 2.7, 1.0)
+    assert h.avg_loss == pytest.approx(2.7)  # bias-corrected: starts on the data
+    losses = [2.7] + [0.42] * 59
+    for i, x in enumerate(losses[1:], start=2):
+        h.append(i, x, 1.0)
+    assert h.avg_loss == pytest.approx(_ema(losses))
+    assert h.avg_loss < 0.9  # follows the recent losses after 60 steps ...
+    assert h.smoothed > 2.5  # ... where min-char-rnn's average still lags
+    h.clear()
+    assert np.isnan(h.avg_loss)
+
+
+def test_avg_loss_continues_exactly_after_a_round_trip() -> None:
+    a = History(window=4, max_buckets=4)
+    _fill(a, 30)
+    b = History.from_state_dict(*a.state_dict())
+    for s in range(30, 60):
+        a.append(s, 1.0 + s * 0.01, 1.0)
+        b.append(s, 1.0 + s * 0.01, 1.0)
+    assert a.avg_loss == b.avg_loss and a.smoothed == b.smoothed
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "pattern"),
+    [
+        ("window", 10**12, "window"),
+        ("max_buckets", 10**12, "max_buckets"),
+        ("max_buckets", 5, "max_buckets"),
+        ("width", 3, "width"),
+        ("width", 2**70, "width"),
+        ("count", 10**12, "count"),
+        ("count", -1, "count"),
+        ("window", 4.0, "malformed"),
+        ("ema", float("nan"), "finite"),
+        ("ema_n", 10**6, "count"),
+    ],
+)
+def test_absurd_metadata_is_rejected_before_allocating(
+    field: str, value: object, pattern: str
+) -> None:
+    h = History(window=4, max_buckets=4)
+    _fill(h, 30)
+    meta, arrays = h.state_dict()
+    meta[field] = value
+    with pytest.raises(ValueError, match=pattern):
+        History.from_state_dict(meta, arrays)
+
+
+def test_nonfinite_history_values_are_rejected() -> None:
+    h = History(window=4, max_buckets=4)
+    _fill(h, 30)
+    meta, arrays = h.state_dict()
+    arrays["b_max"] = arrays["b_max"].copy()
+    arrays["b_max"][0, 0] = np.inf
+    with pytest.raises(ValueError, match="NaN/Inf"):
+        History.from_state_dict(meta, arrays)

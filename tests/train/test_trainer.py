@@ -224,3 +224,13 @@ def test_a_task_that_cannot_feed_the_batches_fails_at_construction(
 ) -> None:
     with pytest.raises(TaskInputError, match="sequence"):
         Trainer(make_run(seq_len=5000))
+
+
+def test_throughput_is_reported_before_a_full_rate_window(run: RunConfig) -> None:
+    t = Trainer(run)
+    assert t.tokens_per_s == 0.0
+    t.step()
+    assert t.tokens_per_s > 0.0  # a short run shows its running total, not 0
+    assert t.snapshot().tokens_per_s > 0.0
+    t.reset()
+    assert t.tokens_per_s == 0.0
