@@ -264,6 +264,12 @@ class TextTask(Task):
         """Validation loss, bits per character, perplexity, and a generated sample.
 
         Without a corpus (a checkpoint whose file is gone) only the sample is produced.
+
+        Metrics: ``val_loss`` (nats/char), ``bpc``, ``perplexity``, ``val_chars`` (characters
+        scored, a count) and ``held_out`` (a flag): 1.0 when they were scored on the held-out
+        tail, 0.0 when the tail is shorter than 2 characters and :meth:`val_loss` fell back to
+        the start of the training text. Views should then say that the "validation" loss is a
+        training loss.
         """
         metrics: dict[str, float] = {}
         if self.data_error is None:

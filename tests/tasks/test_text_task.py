@@ -185,3 +185,24 @@ def test_long_texts_are_encoded_in_chunks_compactly() -> None:
     assert v.decode(ids[-6:]) == "ab\nab\n"
     with pytest.raises(TaskInputError, match="outside"):
         v.encode(text + "c")  # the stranger sits in the last chunk
+
+
+def test_validation_without_a_held_out_tail_is_flagged() -> None:
+    from rnnviz.config import ModelConfig
+    from rnnviz.core.model import Model
+
+    with_tail, without = _tiny(), _tiny(val_fraction=0.0)
+    rng = np.random.default_rng(0)
+    cfg = ModelConfig(
+        cell="rnn",
+        hidden=4,
+        input_kind=without.input_kind,
+        input_size=without.input_size,
+        output_size=without.output_size,
+        head=without.head,
+    )
+    model = Model(cfg, rng)
+    assert with_tail.evaluate(model, rng, length=5).metrics["held_out"] == 1.0
+    ev = without.evaluate(model, rng, length=5)
+    assert ev.metrics["held_out"] == 0.0  # the loss below is on training text
+    assert ev.metrics["val_loss"] == without.val_loss(model)[0]
