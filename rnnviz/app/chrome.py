@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QMouseEvent, QPainter, QPen
+from PyQt6.QtGui import QPaintEvent as PaintEvent
 from PyQt6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSlider,
     QStatusBar,
     QStyle,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -26,6 +31,152 @@ VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
 def visible_token(label: str) -> str:
     """A token label with whitespace made visible (``" "`` -> ``"␣"``)."""
     return "".join(VISIBLE.get(ch, ch) for ch in label) if label.strip() == "" else label
+
+
+class ProbeStrip(QWidget):
+    """The probe's input tokens in a row of equal monospace cells, the selected step highlighted.
+
+    Legible from the back of a classroom where the heatmaps' token axes can only label every
+    few steps: every step gets its cell, with the step number under every fifth. When the
+    probe does not fit, the strip shows a window of steps that follows the selection. Painting
+    happens only when the probe or the selected step changes.
+
+    Signals
+    -------
+    frameClicked(int)
+        The user clicked the cell of step t.
+    """
+
+    frameClicked = pyqtSignal(int)
+    CURSOR_BG = QColor("#fff3c4")
+    CELL_BG = (QColor("#ffffff"), QColor("#eef1f5"))
+    WHITESPACE_FG = QColor("#90a4ae")
+    TEXT_FG = QColor("#263238")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._labels: tuple[str, ...] = ()
+        self._shown: tuple[str, ...] = ()
+        self._frame = 0
+        app = QApplication.instance()
+        self._base = app.font().pointSizeF() if isinstance(app, QApplication) else 10.0
+        self.token_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.index_font = QFont()
+        self.index_font.setPointSizeF(round(self._base * 0.75, 1))
+        self._cell = 10.0
+        self._fit(self.MAX_SCALE)
+        self._row = QFontMetrics(self.token_font).height() + 6  # kept when the font shrinks
+        index = QFontMetrics(self.index_font)
+        self.setFixedHeight(self._row + index.height() + 2)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setToolTip("The probe's input at every time step; click one to select it")
+
+    #: Token font size relative to the window's font: as large as fits, within these bounds.
+    MAX_SCALE, MIN_SCALE = 1.3, 0.9
+
+    def _fit(self, scale: float) -> None:
+        """Use the token font at ``scale`` × the window font; recompute the cell width."""
+        self.token_font.setPointSizeF(round(self._base * scale, 1))
+        metrics = QFontMetrics(self.token_font)
+        widest = max((metrics.horizontalAdvance(s) for s in self._shown), default=0)
+        self._cell = float(max(widest, metrics.horizontalAdvance("M")) + 4)
+
+    def _refit(self) -> None:
+        """The largest token font at which every step fits (else the smallest, windowed)."""
+        n = max(len(self._labels), 1)
+        scale = self.MAX_SCALE
+        self._fit(scale)
+        while n * self._cell > self.width() and scale > self.MIN_SCALE:
+            scale = max(self.MIN_SCALE, scale - 0.1)
+            self._fit(scale)
+
+    def resizeEvent(self, event: object) -> None:
+        """Refit the font to the new width."""
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._refit()
+
+    def sizeHint(self) -> QSize:
+        """Room for about 40 cells."""
+        return QSize(int(40 * self._cell), self.height())
+
+    def minimumSizeHint(self) -> QSize:
+        """A few cells at least."""
+        return QSize(int(8 * self._cell), self.height())
+
+    def set_labels(self, labels: Sequence[str]) -> None:
+        """One cell per label (whitespace shown by a visible stand-in)."""
+        self._labels = tuple(labels)
+        self._shown = tuple(visible_token(s) for s in self._labels)
+        self._refit()
+        self._frame = min(self._frame, max(len(self._labels) - 1, 0))
+        self.update()
+
+    def set_frame(self, t: int) -> None:
+        """Highlight step ``t``."""
+        if t != self._frame:
+            self._frame = int(t)
+            self.update()
+
+    def cell_width(self) -> float:
+        """Pixels per step: widened (up to 2.5×) to spread a short probe over the strip."""
+        n = len(self._labels)
+        if 0 < n <= self.width() // self._cell:
+            return min(self.width() / n, 2.5 * self._cell)
+        return self._cell
+
+    def cells(self) -> int:
+        """How many cells fit in the current width."""
+        return max(1, int(self.width() // self._cell))
+
+    def visible_range(self) -> range:
+        """The steps drawn: all of them, or a window that keeps the selection in view."""
+        n, k = len(self._labels), self.cells()
+        if n <= k:
+            return range(n)
+        first = min(max(self._frame - k // 2, 0), n - k)
+        return range(first, first + k)
+
+    def paintEvent(self, event: PaintEvent | None) -> None:
+        """Draw the cells, the highlight and every fifth step number."""
+        painter = QPainter(self)
+        try:
+            steps = self.visible_range()
+            w, row = self.cell_width(), self._row
+            for k, t in enumerate(steps):
+                cell = QRectF(k * w, 0.0, w, float(row))
+                current = t == self._frame
+                painter.fillRect(cell, self.CURSOR_BG if current else self.CELL_BG[t % 2])
+                token, shown = self._labels[t], self._shown[t]
+                space = token.strip() == ""
+                painter.setPen(self.WHITESPACE_FG if space and not current else self.TEXT_FG)
+                font = QFont(self.token_font)
+                font.setBold(current)
+                painter.setFont(font)
+                painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, shown)
+                if current:
+                    painter.setPen(QPen(QColor("#000000"), 2.0))
+                    painter.drawRect(cell.adjusted(1, 1, -1, -1))
+                if current or (t % 5 == 0 and abs(t - self._frame) > 1):
+                    painter.setPen(QColor("#000000" if current else "#607080"))
+                    painter.setFont(self.index_font)
+                    below = QRectF(k * w - w, float(row), 3 * w, float(self.height() - row))
+                    painter.drawText(below, Qt.AlignmentFlag.AlignHCenter, str(t))
+        finally:
+            painter.end()
+
+    def step_at(self, x: float) -> int | None:
+        """The step whose cell is at ``x`` pixels, or None."""
+        steps = self.visible_range()
+        t = steps.start + int(x // self.cell_width())
+        return t if x >= 0 and t in steps else None
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:
+        """Select the clicked step."""
+        if event is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        t = self.step_at(event.position().x())
+        if t is not None:
+            self.frameClicked.emit(t)
 
 
 class FrameBar(QWidget):
@@ -42,9 +193,14 @@ class FrameBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._labels: tuple[str, ...] = ()
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(6, 2, 6, 2)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 2, 6, 2)
+        outer.setSpacing(2)
+        self.strip = ProbeStrip()
+        outer.addWidget(self.strip)
+        lay = QHBoxLayout()
         lay.setSpacing(4)
+        outer.addLayout(lay)
         pix = QStyle.StandardPixmap
         self.prev = QToolButton(icon=self.style().standardIcon(pix.SP_MediaSeekBackward))
         self.next = QToolButton(icon=self.style().standardIcon(pix.SP_MediaSeekForward))
@@ -68,6 +224,7 @@ class FrameBar(QWidget):
         self.prev.clicked.connect(lambda: self.move(-1))
         self.next.clicked.connect(lambda: self.move(+1))
         self.slider.valueChanged.connect(self._on_value)
+        self.strip.frameClicked.connect(self.set_frame)
         self._show(0)
 
     def frame(self) -> int:
@@ -80,6 +237,7 @@ class FrameBar(QWidget):
         if labels == self._labels:
             return False
         self._labels = labels
+        self.strip.set_labels(labels)
         self.slider.setRange(0, max(len(labels) - 1, 0))
         self._show(self.frame())
         return True
@@ -97,6 +255,7 @@ class FrameBar(QWidget):
         self.frameChanged.emit(int(t))
 
     def _show(self, t: int) -> None:
+        self.strip.set_frame(t)
         n = len(self._labels)
         if n == 0:
             self.readout.setText("no probe yet")
@@ -171,11 +330,13 @@ class StatusPanel:
         self.step = QLabel()
         self.speed = QLabel()
         self.loss = QLabel()
+        self.metric = QLabel()
         for w in (self.step, self.speed, self.loss):
             w.setMinimumWidth(110)
         bar.addPermanentWidget(self.step)
         bar.addPermanentWidget(self.speed)
         bar.addPermanentWidget(self.loss)
+        bar.addPermanentWidget(self.metric)
         bar.addPermanentWidget(self.state)
         self.set_state("ready")
         self.set_numbers(0, 0, 0.0, None, None)
@@ -195,12 +356,23 @@ class StatusPanel:
         tokens_per_s: float,
         loss: float | None,
         val_loss: float | None,
+        val_name: str = "val",
     ) -> None:
-        """Update the step, throughput and loss read-outs (losses in nats per step)."""
+        """Update the step, throughput and loss read-outs.
+
+        ``val_name`` names the evaluation loss ("train text" when a corpus had no held-out
+        part, so the figure is measured on text the network trains on).
+        """
         self.step.setText(f"step <b>{step:,}</b>")
         self.step.setToolTip(f"{tokens:,} tokens seen")
         self.speed.setText(f"<b>{tokens_per_s:,.0f}</b> tok/s")
         text = "loss —" if loss is None else f"loss <b>{loss:.3f}</b>"
         if val_loss is not None:
-            text += f" · val {val_loss:.3f}"
+            text += f" · {val_name} {val_loss:.3f}"
         self.loss.setText(text)
+
+    def set_metric(self, html: str, tooltip: str = "") -> None:
+        """Show the run's headline task metric (hidden when ``html`` is empty)."""
+        self.metric.setText(html)
+        self.metric.setToolTip(tooltip)
+        self.metric.setVisible(bool(html))

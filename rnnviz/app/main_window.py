@@ -6,6 +6,10 @@ per second (fewer when drawing is slow, see :attr:`MainWindow.DRAW_BUDGET`). The
 newest probe trace; the curves get the merge of everything that arrived since they were last drawn,
 so they keep every step's loss and gradient norm.
 
+A new run (Apply, a preset, a corpus file, a checkpoint) is built by a
+:class:`~rnnviz.app.loader.TrainerLoader` thread: a large corpus takes a second or two to read,
+and the window keeps drawing (and the old run keeps training) until the new one is ready.
+
 User mistakes (a bad probe, an unreadable corpus or checkpoint, an impossible setting) appear in a
 banner above the views; the run on screen keeps going.
 """
@@ -20,13 +24,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pyqtgraph as pg
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QGraphicsItem,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -37,6 +39,8 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
 from rnnviz.app.controls import ControlPanel
+from rnnviz.app.loader import TrainerLoader
+from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
 from rnnviz.app.style import icon
 from rnnviz.app.worker import SnapshotBuffer, TrainingWorker, user_errors
 from rnnviz.config import RunConfig
@@ -186,6 +190,10 @@ class MainWindow(QMainWindow):
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.timeout.connect(self._tick)
+        self._loader = TrainerLoader()
+        self._loader.ready.connect(self._on_loaded)
+        self._loader.failed.connect(self._on_load_failed)
+        self._load_preset: dict[int, str | None] = {}  # request -> preset name to show
 
         presets, tasks, corpora = _catalogue()
         self._build_views()
@@ -399,7 +407,10 @@ class MainWindow(QMainWindow):
         self._trainer = trainer
         self._forget_pending()
         self._probe_text = trainer.task.probe().text  # read before the thread owns the trainer
-        self.controls.set_config(_run_of(trainer), preset)
+        run = _run_of(trainer)
+        self.controls.set_config(run, preset)
+        self.loss.set_loss_label(*loss_label(run.task.name, trainer.task.head))
+        self.gradients.set_clipping(run.optim.clip_value, run.optim.clip_norm)
         self._set_run_checked(False)
         self._show_run_state("paused")
         if not self._start_worker:
@@ -506,6 +517,7 @@ class MainWindow(QMainWindow):
             self.controller.set_optim(optim)
         else:
             self._trainer.set_optim(optim)
+        self.gradients.set_clipping(optim.clip_value, optim.clip_norm)
 
     def set_lr(self, lr: float) -> None:
         """Change the learning rate live (as if typed in the controls)."""
@@ -527,20 +539,47 @@ class MainWindow(QMainWindow):
         self._worker.call(lambda t: t.set_probe(text), done=text, kind="probe")
 
     def apply_config(self, run: RunConfig) -> bool:
-        """Rebuild the model from ``run`` after asking; errors leave the current run untouched."""
+        """Rebuild the model from ``run`` after asking; errors leave the current run untouched.
+
+        Returns True when the new run is being built (in the background: the current run stays
+        on screen until it is ready, see :meth:`loading`), False when the user declined.
+        """
         if self._last_step() > 0 and not self.confirm(
             "Discard the current weights?",
             "These settings need a new network: training restarts from random weights.",
         ):
             return False
         try:
-            trainer = self._new_trainer(run)
+            run = run.validate()
         except user_errors() as exc:
             self.show_message(str(exc))
             return False
-        self._install(trainer)
-        self.banner.dismiss()
+        self._build(lambda: _make_trainer(run), None, _loading_text(run))
         return True
+
+    def loading(self) -> bool:
+        """Whether a new run is being built in the background."""
+        return self._loader.busy()
+
+    def _build(self, factory: Callable[[], Any], preset: str | None, message: str) -> None:
+        """Build a trainer with ``factory`` off the UI thread; install it when it is ready."""
+        request = self._loader.load(factory)
+        self._load_preset = {request: preset}
+        self.show_message(message, "info")
+
+    def _on_loaded(self, request: int, trainer: Any) -> None:
+        if request != self._loader.request or self._closing:
+            return
+        preset = self._load_preset.pop(request, None)
+        self._install(trainer, preset=preset)
+        self.banner.dismiss()
+        self.statusBar().showMessage("New run ready", 3000)
+
+    def _on_load_failed(self, request: int, message: str) -> None:
+        if request != self._loader.request or self._closing:
+            return
+        self._load_preset.pop(request, None)
+        self.show_message(message)
 
     def load_preset(self, name: str) -> bool:
         """Switch to preset ``name`` after asking."""
@@ -557,13 +596,7 @@ class MainWindow(QMainWindow):
         ):
             self.controls.set_config(self.controls.applied(), preset=self._preset_name())
             return False
-        try:
-            trainer = self._new_trainer(run)
-        except user_errors() as exc:
-            self.show_message(str(exc))
-            return False
-        self._install(trainer, preset=name)
-        self.banner.dismiss()
+        self._build(lambda: _make_trainer(run), name, _loading_text(run))
         return True
 
     def _preset_name(self) -> str | None:
@@ -603,7 +636,11 @@ class MainWindow(QMainWindow):
             self._on_call_done("", f"Saved checkpoint {target}")
 
     def load_checkpoint(self, path: str | None = None) -> bool:
-        """Continue a saved run (asks before discarding the current weights)."""
+        """Continue a saved run (asks before discarding the current weights).
+
+        The checkpoint (and the corpus it names) is read in the background; True means
+        loading started, and errors arrive in the banner.
+        """
         from rnnviz.train.trainer import Trainer
 
         if not path:
@@ -612,17 +649,12 @@ class MainWindow(QMainWindow):
             )
             if not path:
                 return False
-        try:
-            trainer = Trainer.load(str(path))
-        except user_errors() as exc:
-            self.show_message(str(exc))
-            return False
         if self._last_step() > 0 and not self.confirm(
             "Load this checkpoint?", "The current weights are discarded."
         ):
             return False
-        self._install(trainer)
-        self.statusBar().showMessage(f"Loaded {path}", 5000)
+        target = str(path)
+        self._build(lambda: Trainer.load(target), None, f"Loading checkpoint {target}…")
         return True
 
     def save_screenshot(self, path: str) -> bool:
@@ -767,7 +799,6 @@ class MainWindow(QMainWindow):
         if snap is None:
             return
         self.heatmaps.update_snapshot(snap)
-        _cache_axes(self.heatmaps)
         if self.frame_bar.set_labels(snap.probe_labels):
             self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
         self.controls.set_probe_text(self._probe_text)
@@ -781,7 +812,6 @@ class MainWindow(QMainWindow):
             return
         self._curves = taken
         self.gradients.update_snapshot(taken[0])
-        _cache_axes(self.gradients)
 
     def _draw_curves(self) -> None:
         """Loss, samples and status for what :meth:`_draw_gradients` took; ends a frame."""
@@ -793,13 +823,18 @@ class MainWindow(QMainWindow):
             self.samples.update_snapshot(early)
         self.loss.update_snapshot(snap)
         self.samples.update_snapshot(snap)
-        _cache_axes(self.loss)
         self._last_snapshot = snap
         if len(snap.losses):
             self._last_loss = float(snap.losses[-1])
         self.status.set_numbers(
-            snap.step, snap.tokens_seen, snap.tokens_per_s, self._last_loss, snap.val_loss
+            snap.step,
+            snap.tokens_seen,
+            snap.tokens_per_s,
+            self._last_loss,
+            snap.val_loss,
+            val_name="train text" if held_out_missing(snap.metrics) else "val",
         )
+        self.status.set_metric(headline(snap.metrics), metrics_line(snap.metrics))
         if snap.state == "diverged":
             self.pause()
             self._show_run_state("diverged", snap.message)
@@ -814,6 +849,7 @@ class MainWindow(QMainWindow):
         for view in (self.heatmaps, self.gradients, self.loss, self.samples):
             view.clear()
         self.status.set_numbers(0, 0, 0.0, None, None)
+        self.status.set_metric("")
 
     def _on_frame(self, t: int) -> None:
         for view in (self.heatmaps, self.gradients):
@@ -834,29 +870,24 @@ class MainWindow(QMainWindow):
         """Stop and join the training thread (within a second) before the window goes."""
         self._closing = True
         self._redraw.stop()
+        self._loader.close()
         self._stop_worker()
         set_thread_budget(None)
         super().closeEvent(event)
 
 
-def _cache_axes(view: QWidget) -> None:
-    """Let Qt keep each pyqtgraph axis of ``view`` as a pixmap until the axis itself changes.
+def _make_trainer(run: RunConfig) -> Any:
+    """A Trainer for ``run`` (any thread: touches no widget)."""
+    from rnnviz.train.trainer import Trainer
 
-    Axes are most of the painting work of a frame (every axis of a plot repaints when its data
-    changes), yet the heatmaps' axes never change and the curves' only when their range grows.
-    Items are rescanned only when the number of items in a scene changed (a view rebuilt).
-    """
-    for gv in view.findChildren(pg.GraphicsView):
-        scene = gv.scene()
-        if scene is None:
-            continue
-        items = scene.items()
-        if scene.property("rnnviz_items") == len(items):
-            continue
-        for item in items:
-            if isinstance(item, pg.AxisItem):
-                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        scene.setProperty("rnnviz_items", len(items))
+    return Trainer(run)
+
+
+def _loading_text(run: RunConfig) -> str:
+    """What the banner says while a run is built."""
+    if run.task.name == "text":
+        return "Loading corpus… (the current run stays on screen until the new one is ready)"
+    return "Building the new network…"
 
 
 def _run_of(trainer: Any) -> RunConfig:

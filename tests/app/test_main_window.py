@@ -177,7 +177,9 @@ def test_structural_change_asks_before_discarding_weights(
     window.controls.cell.setCurrentIndex(window.controls.cell.findData("gru"))
     window.controls.apply_button.click()
     assert len(confirm.asked) == 2
-    assert window.trainer is not old_trainer and not old_worker.is_alive()
+    assert window.trainer is old_trainer  # built in the background: the old run stays on
+    qtbot.waitUntil(lambda: window.trainer is not old_trainer, timeout=WAIT_MS)
+    assert not old_worker.is_alive()
     qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
     assert set(window.heatmaps.panels) == {"h", "r", "z", "n"}
     assert window.heatmaps.panels["h"].image.image.shape[0] == 12
@@ -189,8 +191,9 @@ def test_unreadable_corpus_is_a_message_and_the_run_survives(
 ) -> None:
     window.run()
     old = window.trainer
-    assert window.open_corpus(str(tmp_path / "missing.txt")) is False
-    assert "missing.txt" in window.banner.text()
+    window.open_corpus(str(tmp_path / "missing.txt"))
+    qtbot.waitUntil(lambda: "missing.txt" in window.banner.text(), timeout=WAIT_MS)
+    assert window.banner.level == "error" and not window.loading()
     assert window.trainer is old and window.worker.is_alive() and window.is_running()
     reached = step_of(window)
     qtbot.waitUntil(lambda: step_of(window) > reached, timeout=WAIT_MS)
@@ -204,11 +207,13 @@ def test_checkpoint_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> Non
     path = tmp_path / "run.npz"
     window.save_checkpoint(str(path))
     qtbot.waitUntil(path.exists, timeout=WAIT_MS)
+    old = window.trainer
     assert window.load_checkpoint(str(path))
+    qtbot.waitUntil(lambda: window.trainer is not old, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
     assert window.trainer.step_count == 3
-    assert window.load_checkpoint(str(tmp_path / "nothing.npz")) is False
-    assert "nothing.npz" in window.banner.text()
+    window.load_checkpoint(str(tmp_path / "nothing.npz"))
+    qtbot.waitUntil(lambda: "nothing.npz" in window.banner.text(), timeout=WAIT_MS)
 
 
 def test_a_crash_in_the_worker_reaches_the_user(qtbot, window: MainWindow) -> None:
@@ -286,3 +291,77 @@ def test_run_after_a_crash_starts_a_fresh_thread(qtbot, window: MainWindow) -> N
     assert window.is_running() and window.worker.is_alive()
     qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
     assert window.status.state_name == "running"
+
+
+def test_a_big_corpus_loads_while_the_window_keeps_working(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """The trainer is built off the UI thread: the event loop keeps running, the old run stays."""
+    import numpy as np
+    from PyQt6.QtCore import QTimer
+
+    words = np.array(
+        [
+            "the",
+            "quick",
+            "brown",
+            "fox",
+            "jumps",
+            "over",
+            "a",
+            "lazy",
+            "dog",
+            "and",
+            "runs",
+            "far",
+            "away",
+        ]
+    )
+    rng = np.random.default_rng(0)
+    path = tmp_path / "big.txt"
+    path.write_text(" ".join(rng.choice(words, size=1_200_000).tolist()), encoding="utf-8")
+    assert path.stat().st_size > 4_000_000
+    old = window.trainer
+    ticks: list[bool] = []  # one entry per event-loop turn, True while the old run was on
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(window.trainer is old))
+    timer.start(0)
+    assert window.open_corpus(str(path))
+    assert window.trainer is old and window.loading()
+    assert "Loading corpus" in window.banner.text()
+    qtbot.waitUntil(lambda: window.trainer is not old, timeout=30_000)
+    timer.stop()
+    assert ticks.count(True) >= 3  # the UI thread kept processing events while it loaded
+    assert window.banner.text() == "" and not window.loading()
+    assert window.controls.applied().task.options["corpus"] == str(path)
+    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
+
+
+def test_a_bad_setting_is_reported_by_the_loader(qtbot, window: MainWindow) -> None:
+    run = window.controls.applied()
+    bad = run.replace(task=TaskConfig(name="text", options={"corpus": "no-such-corpus"}))
+    old = window.trainer
+    assert window.apply_config(bad)
+    qtbot.waitUntil(lambda: window.banner.level == "error", timeout=WAIT_MS)
+    assert "no-such-corpus" in window.banner.text()
+    assert window.trainer is old and window.worker.is_alive()
+
+
+def test_loss_axis_and_metrics_follow_the_task(qtbot, confirm: Confirm) -> None:
+    run = RunConfig(
+        task=TaskConfig(name="binary-addition"),
+        model=ModelConfig(cell="rnn", hidden=8),
+        optim=OptimConfig(lr=0.05),
+        train=TrainConfig(seq_len=8, batch=2, sample_every=2, eval_every=2),
+    )
+    w = MainWindow(run, confirm=confirm)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    assert w.loss.loss_label() == "loss (BCE nats/bit)"
+    assert "value clipping" in w.gradients.legend_text() or w.gradients.clip_rule() != "value"
+    w.run()
+    qtbot.waitUntil(lambda: "sum accuracy" in w.status.metric.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "sum accuracy" in w.samples.plain_text(), timeout=WAIT_MS)
+    header = w.samples.plain_text().splitlines()[0]
+    assert header.startswith("── step ") and "%" in header and "bit" in header

@@ -12,12 +12,15 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont, QFontMetrics
-from PyQt6.QtWidgets import QLabel, QSizePolicy
+from PyQt6.QtWidgets import QApplication, QGraphicsItem, QLabel, QSizePolicy
+
+from rnnviz.app.style import BASE_POINT_SIZE
 
 #: Visible stand-ins for characters that would otherwise be invisible as tick labels.
 VISIBLE_CHARS = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
 
-#: Point size used for axis tick labels and titles (readable on a 1280×800 screen).
+#: Point size used for axis tick labels and titles (readable on a 1280×800 screen), before
+#: the presentation scale (see :func:`ui_scale`).
 TICK_PT = 9
 LABEL_PT = 10
 
@@ -29,17 +32,54 @@ def visible_token(label: str) -> str:
     return "".join(VISIBLE_CHARS.get(ch, ch) for ch in label)
 
 
-def tick_font() -> QFont:
-    """Font for axis tick labels."""
+def ui_scale() -> float:
+    """Font scale of the running application relative to the normal size (1.3 with ``--big``).
+
+    Views read it when they are built, so a presentation-mode window enlarges the plots' tick
+    labels, titles and sample text along with the window's own chrome.
+    """
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return 1.0
+    size = app.font().pointSizeF()
+    return max(1.0, size / BASE_POINT_SIZE) if size > 0 else 1.0
+
+
+def points(size: float) -> float:
+    """``size`` points at the application's font scale."""
+    return round(size * ui_scale(), 1)
+
+
+def tick_font(size: float = TICK_PT) -> QFont:
+    """Font for axis tick labels (``size`` points before scaling)."""
     font = QFont()
-    font.setPointSize(TICK_PT)
+    font.setPointSizeF(points(size))
     return font
 
 
 def style_axis(axis: pg.AxisItem, label: str, units: str | None = None) -> None:
     """Give ``axis`` a readable tick font and a label (with optional units)."""
-    axis.setStyle(tickFont=tick_font())
-    axis.setLabel(label, units=units, **{"font-size": f"{LABEL_PT}pt", "color": FOREGROUND})
+    size = TokenAxis.TOKEN_PT if isinstance(axis, TokenAxis) else TICK_PT
+    axis.setStyle(tickFont=tick_font(size))
+    if isinstance(axis, TokenAxis):
+        label = axis.title()
+    axis.setLabel(label, units=units, **{"font-size": f"{points(LABEL_PT)}pt", "color": FOREGROUND})
+
+
+def cache_axes(*axes: pg.AxisItem) -> None:
+    """Let Qt keep each axis as a pixmap until the axis itself changes.
+
+    Axes are most of the painting work of a frame (every axis of a plot repaints when its data
+    changes), yet heatmap axes never change and curve axes only when their range grows. An
+    axis that changes (new ticks, label, range) calls ``update()``, which drops its pixmap.
+    """
+    for axis in axes:
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def plot_axes(plot: pg.PlotItem) -> list[pg.AxisItem]:
+    """The four axes of ``plot``."""
+    return [plot.getAxis(name) for name in ("left", "bottom", "right", "top")]
 
 
 def positive_or_nan(values: np.ndarray) -> np.ndarray:
@@ -106,15 +146,27 @@ class GrowingBuffer:
 class TokenAxis(pg.AxisItem):
     """A bottom axis for integer time steps labelled with the probe's input tokens.
 
-    Ticks sit on integer steps. When the labels would collide, only every k-th step gets a
-    tick, with k chosen from the current axis length in pixels and the widest label.
+    Ticks sit on integer steps. When every step's token fits, each step is labelled with its
+    token. When they would collide, only every k-th step gets a tick (k from the axis length
+    in pixels and the widest label) and the ticks show *step numbers*: every k-th token alone
+    reads like a pattern that is not there, and the probe strip under the heatmaps names every
+    token with the same step numbers. The axis title follows (``TOKEN_TITLE`` / ``STEP_TITLE``).
     """
+
+    #: Point size of the token labels (smaller than other ticks: there are many of them).
+    TOKEN_PT = 8.0
+    #: Pixels of free space wanted between two neighbouring token labels.
+    GAP_PX = 3
+    TOKEN_TITLE = "input at step t"
+    STEP_TITLE = "step t"
 
     def __init__(self, orientation: str = "bottom", **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
         self._labels: tuple[str, ...] = ()
         self._label_px = 10.0
-        self.setStyle(tickFont=tick_font())
+        self._number_px = 16.0
+        self._thinned = False
+        self.setStyle(tickFont=tick_font(self.TOKEN_PT))
 
     def set_labels(self, labels: Sequence[str]) -> None:
         """Set the raw token labels, one per time step (whitespace is made visible)."""
@@ -122,28 +174,66 @@ class TokenAxis(pg.AxisItem):
         if visible == self._labels:
             return
         self._labels = visible
-        metrics = QFontMetrics(self.style["tickFont"] or tick_font())
+        metrics = QFontMetrics(self.style["tickFont"] or tick_font(self.TOKEN_PT))
         widest = max((metrics.horizontalAdvance(s) for s in visible), default=8)
-        self._label_px = float(max(widest, metrics.horizontalAdvance("00")) + 6)
+        self._label_px = float(max(widest, metrics.horizontalAdvance("0")) + self.GAP_PX)
+        longest = str(max(len(visible) - 1, 0))
+        self._number_px = float(metrics.horizontalAdvance(longest) + 3 * self.GAP_PX)
         self.picture = None
+        self._update_mode()
         self.update()
 
     def labels(self) -> tuple[str, ...]:
         """The visible labels currently shown (one per step)."""
         return self._labels
 
+    def thinned(self) -> bool:
+        """Whether only every k-th step is labelled (with its number, not its token)."""
+        return self._thinned
+
+    def title(self) -> str:
+        """The axis title that matches the tick labels."""
+        return self.STEP_TITLE if self._thinned else self.TOKEN_TITLE
+
+    def _update_mode(self) -> None:
+        """Recompute whether the labels are thinned; retitle the axis when that changes."""
+        if not hasattr(self, "_thinned"):  # called by AxisItem.__init__ before ours ran
+            return
+        lo, hi = (float(v) for v in self.range)
+        thinned = bool(self._labels) and self.tick_stride(lo, hi, self.geometry().width()) > 1
+        if thinned == self._thinned:
+            return
+        self._thinned = thinned
+        if self.label.isVisible():
+            opts = self.labelStyle
+            self.setLabel(self.title(), **opts)
+
+    def resizeEvent(self, ev: object = None) -> None:
+        """Keep the title in step with the tick labels."""
+        super().resizeEvent(ev)
+        self._update_mode()
+
+    def linkedViewChanged(self, view: object = None, newRange: object = None) -> None:
+        """Keep the title in step with the tick labels when the shown steps change."""
+        super().linkedViewChanged(view, newRange)
+        self._update_mode()
+
     def tick_stride(self, minVal: float, maxVal: float, size: float) -> int:
-        """Steps between labelled ticks so that labels do not overlap on ``size`` pixels."""
+        """Steps between labelled ticks so that labels do not overlap on ``size`` pixels.
+
+        1 when every token fits; otherwise the stride that fits the step *numbers* (which
+        then replace the tokens), rounded up to 2, 5, 10, 20, 50, ...
+        """
         span = max(maxVal - minVal, 1.0)
         px_per_step = max(size, 1.0) / span
-        stride = max(1, math.ceil(self._label_px / px_per_step))
-        if stride > 1:  # round up to 2, 5, 10, 20, 50, ... so the ticks read as a pattern
-            mag = 10 ** math.floor(math.log10(stride))
-            for m in (1, 2, 5, 10):
-                if m * mag >= stride:
-                    stride = int(m * mag)
-                    break
-        return stride
+        if self._label_px <= px_per_step:
+            return 1
+        stride = max(2, math.ceil(self._number_px / px_per_step))
+        mag = 10 ** math.floor(math.log10(stride))
+        for m in (1, 2, 5, 10):
+            if m * mag >= stride:
+                return int(m * mag)
+        return stride  # pragma: no cover - the loop always returns
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
         """Integer steps within the view, thinned to avoid overlapping labels."""
@@ -157,13 +247,17 @@ class TokenAxis(pg.AxisItem):
         return [(float(stride), [float(v) for v in range(lo, hi + 1, stride)])]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        """The token at each tick step (falls back to the step number outside the labels)."""
+        """The token at each tick step, or its number when the ticks are thinned."""
         if not self._labels:
             return super().tickStrings(values, scale, spacing)
         out = []
+        thinned = spacing > 1.0
         for v in values:
             i = round(v)
-            out.append(self._labels[i] if 0 <= i < len(self._labels) else "")
+            if not 0 <= i < len(self._labels):
+                out.append("")
+            else:
+                out.append(str(i) if thinned else self._labels[i])
         return out
 
 
@@ -189,9 +283,10 @@ def style_plot(plot: pg.PlotItem, title: str | None = None) -> None:
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(FOREGROUND))
         axis.setTextPen(pg.mkPen(FOREGROUND))
-        axis.setStyle(tickFont=tick_font())
+        if not isinstance(axis, TokenAxis):
+            axis.setStyle(tickFont=tick_font())
     if title is not None:
-        plot.setTitle(title, color=FOREGROUND, size=f"{LABEL_PT}pt")
+        plot.setTitle(title, color=FOREGROUND, size=f"{points(LABEL_PT)}pt")
 
 
 def format_log_tick(x: float) -> str:
@@ -241,6 +336,8 @@ def legend_html(title: str, entries: Sequence[tuple[str, str, str]]) -> str:
         f"<span style='color:{colour}; font-weight:bold'>{glyph}</span>&nbsp;{text}"
         for colour, glyph, text in entries
     )
+    if not title:
+        return items
     return f"<b>{title}</b> &nbsp; {items}" if items else f"<b>{title}</b>"
 
 

@@ -7,8 +7,11 @@ Top plot (latest snapshot, probe sequence, log scale over time step t):
 * ||dL_T/dh_t|| — the *last-step signal*: the loss of only the final step, traced back to step t.
   If it falls by orders of magnitude going left, the gradient vanishes; if it grows, it explodes.
 
-Bottom plot (over training, log scale): the global gradient norm before clipping per step, the
-clipping threshold as a horizontal line and the steps where clipping fired as markers.
+Bottom plot (over training, log scale): the global gradient norm before clipping per step and
+the steps where clipping fired as markers. With global-norm clipping the threshold is a line and
+a marker means ‖g‖ was above it. With element-wise (value) clipping there is no norm threshold:
+a marker means at least one gradient entry |g_i| exceeded the clip value (and was cut to it),
+which can happen at any ‖g‖ — the legend says which rule the markers follow.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from rnnviz.app.widgets._common import (
     GrowingBuffer,
     LogAxis,
     TokenAxis,
+    cache_axes,
     header_label,
     legend_html,
+    plot_axes,
     plot_widget,
     positive_or_nan,
     style_axis,
@@ -43,7 +48,10 @@ FLOW_TIP = (
 )
 NORM_TIP = (
     "Global gradient norm ||g|| before clipping, one point per training step (log scale).\n"
-    "Dashed line: the clipping threshold; red dots: steps where clipping shrank the gradient."
+    "Global-norm clipping: the dashed line is the threshold; a red dot marks a step whose\n"
+    "||g|| was above it (the whole gradient was scaled down to the threshold).\n"
+    "Value clipping: each entry g_i is cut to [-v, v]; a red dot marks a step where at least\n"
+    "one |g_i| was above v. That can happen at any ||g||, so there is no line to compare with."
 )
 
 
@@ -62,12 +70,14 @@ class GradientPanel(QWidget):
         self._clips = GrowingBuffer(2)  # step, norm at clip events
         self._last_step = -1
         self._clip_norm: float | None = None
+        self._clip_value: float | None = None
+        self._fired_under: set[str] = set()  # clipping rules in force when markers were added
         # (a) flow over time steps of the probe
         self._flow_axis = TokenAxis("bottom")
         self.flow_widget = plot_widget(bottom=self._flow_axis, left=LogAxis("left"))
         self.flow_plot: pg.PlotItem = self.flow_widget.getPlotItem()
         self.flow_header = header_label("", FLOW_TIP)
-        style_axis(self.flow_plot.getAxis("left"), "gradient norm")
+        style_axis(self.flow_plot.getAxis("left"), "norm")
         style_axis(self._flow_axis, "input at step t")
         self.flow_plot.setLogMode(x=False, y=True)
         self.flow_plot.showGrid(x=False, y=True, alpha=0.25)
@@ -123,6 +133,8 @@ class GradientPanel(QWidget):
         self.norm_plot.addItem(self.clip_line, ignoreBounds=False)
         self._set_norm_legend()
 
+        cache_axes(*plot_axes(self.flow_plot), *plot_axes(self.norm_plot))
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -138,10 +150,34 @@ class GradientPanel(QWidget):
         self._append_norms(snap)
         self._set_clip_norm(snap.clip_norm)
 
+    def set_clipping(self, clip_value: float | None, clip_norm: float | None) -> None:
+        """The clipping rule in force (from the run's OptimConfig), for the legend and line.
+
+        Snapshots carry the norm threshold but not the value threshold, so the window calls
+        this whenever a run is installed or the optimiser settings change.
+        """
+        ok = clip_value is not None and math.isfinite(clip_value) and clip_value > 0
+        self._clip_value = float(clip_value) if ok else None  # type: ignore[arg-type]
+        self._set_clip_norm(clip_norm)
+        self._set_norm_legend()
+
+    def clip_rule(self) -> str:
+        """ "none", "value", "norm" or "both": the clipping the legend describes."""
+        if self._clip_value is not None and self._clip_norm is not None:
+            return "both"
+        if self._clip_value is not None:
+            return "value"
+        return "norm" if self._clip_norm is not None else "none"
+
+    def legend_text(self) -> str:
+        """The gradient-norm legend as rich text (tests, screenshots)."""
+        return self.norm_header.text()
+
     def clear(self) -> None:
         """Forget the history and blank both plots."""
         self._norms.clear()
         self._clips.clear()
+        self._fired_under.clear()
         self._last_step = -1
         for curve in (self.dh_curve, self.dc_curve, self.last_curve):
             curve.setData([], [])
@@ -201,12 +237,16 @@ class GradientPanel(QWidget):
         if steps[0] <= self._last_step:  # the run was reset: start a fresh history
             self._norms.clear()
             self._clips.clear()
+            self._fired_under.clear()
         self._last_step = int(steps[-1])
         norms = positive_or_nan(snap.grad_norms)  # (n,)
         self._norms.append(steps, norms)
         clipped = np.asarray(snap.clipped, dtype=bool)
         if clipped.any():
             self._clips.append(steps[clipped], norms[clipped])
+            if self.clip_rule() not in self._fired_under:
+                self._fired_under.add(self.clip_rule())
+                self._set_norm_legend()
         self.norm_curve.setData(self._norms.column(0), self._norms.column(1))
         self.clip_points.setData(self._clips.column(0), self._clips.column(1))
 
@@ -224,9 +264,21 @@ class GradientPanel(QWidget):
     def _set_norm_legend(self) -> None:
         entries = [(COLOURS["blue"], "━━", "‖g‖ before clipping")]
         if self._clip_norm is not None:
-            entries.append((COLOURS["red"], "╍╍", f"clip threshold {self._clip_norm:g}"))
-            entries.append((COLOURS["red"], "●", "clipped"))
+            entries.append((COLOURS["red"], "╍╍", f"norm threshold {self._clip_norm:g}"))
+        marker = self._marker_text()
+        if marker:
+            entries.append((COLOURS["red"], "●", marker))
         self.norm_header.setText(legend_html("Gradient norm over training", entries))
+
+    def _marker_text(self) -> str:
+        """What a red dot means under the rule(s) in force when dots were added."""
+        rules = self._fired_under | ({self.clip_rule()} - {"none"})
+        if len(rules) != 1 or "both" in rules:
+            return "clipping fired" if rules else ""
+        if "norm" in rules:
+            return "clipped (‖g‖ &gt; threshold)"
+        v = f"{self._clip_value:g}" if self._clip_value is not None else "the clip value"
+        return f"value clipping fired (some |g<sub>i</sub>| &gt; {v})"
 
     def _place_frame(self) -> None:
         t = self._frame

@@ -23,8 +23,11 @@ from rnnviz.app.widgets._common import (
     BACKGROUND,
     FOREGROUND,
     TokenAxis,
+    cache_axes,
+    plot_axes,
     style_axis,
     style_plot,
+    tick_font,
     visible_token,
 )
 from rnnviz.core.types import StateSpec
@@ -256,7 +259,8 @@ class StateHeatmaps(QWidget):
         bar_axis = bar.axis
         bar_axis.setPen(pg.mkPen(FOREGROUND))
         bar_axis.setTextPen(pg.mkPen(FOREGROUND))
-        bar_axis.setStyle(tickFont=axis.style["tickFont"])
+        bar_axis.setStyle(tickFont=tick_font())
+        cache_axes(*plot_axes(plot), bar_axis)  # they change only when the layout does
 
         # Two-tone outline (white under black) so the cursor shows on every colour map.
         markers = []

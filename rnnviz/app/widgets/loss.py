@@ -26,18 +26,26 @@ from rnnviz.app.widgets._common import (
     COLOURS,
     GrowingBuffer,
     LogAxis,
+    cache_axes,
     header_label,
     legend_html,
+    plot_axes,
     plot_widget,
     style_axis,
 )
 from rnnviz.train.snapshot import Snapshot
 
 TIP = (
-    "Training loss per step in nats (mean cross-entropy per predicted token; bits per character\n"
-    "= nats / ln 2). Light line: every step's batch loss; dark line: its exponential moving\n"
-    "average; dots: loss on held-out validation data. Validation above training = overfitting."
+    "Light line: every step's batch loss; dark line: its exponential moving average;\n"
+    "dots: the same loss on held-out validation data. Validation above training = overfitting."
 )
+#: Legend names of the evaluation loss: held-out text, or (a corpus too short to hold part of
+#: it out) the training text itself, which says much less about generalisation.
+VALIDATION = "validation"
+TRAIN_TEXT = "train-text loss (file too short for a held-out part)"
+
+#: Until the window names the run's loss (see :meth:`LossPanel.set_loss_label`).
+DEFAULT_LABEL = ("loss", "Training loss per step (the output head's loss).")
 
 X_LABELS = {"steps": "training step", "tokens": "tokens seen"}
 
@@ -73,21 +81,13 @@ class LossPanel(QWidget):
         self.log_box.setToolTip("Logarithmic loss axis: late, small improvements become visible.")
         self.steps_button.toggled.connect(lambda on: self.set_x_axis("steps" if on else "tokens"))
         self.log_box.toggled.connect(self.set_log_y)
-        header = header_label(
-            legend_html(
-                "Loss",
-                [
-                    (COLOURS["blue"] + "88", "━━", "per step"),
-                    (COLOURS["blue"], "━━", "smoothed"),
-                    (COLOURS["orange"], "●", "validation"),
-                ],
-            ),
-            TIP + f"\nSmoothing: exponential moving average with weight {smoothing:g}.",
-        )
+        self.header = header_label("", "")
+        self._val_name = ""
+        self._set_legend(VALIDATION)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 6, 0)
         bar.setSpacing(4)
-        bar.addWidget(header, 1)
+        bar.addWidget(header_label("<b>Loss</b>"), 1)
         bar.addWidget(QLabel("x:"))
         bar.addWidget(self.steps_button)
         bar.addWidget(self.tokens_button)
@@ -97,8 +97,11 @@ class LossPanel(QWidget):
         # plot
         self.plot_widget = plot_widget(left=LogAxis("left"))
         self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
-        style_axis(self.plot.getAxis("left"), "loss (nats)")
+        self._loss_label = ("", "")
         style_axis(self.plot.getAxis("bottom"), X_LABELS["steps"])
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on small MSE values
+        self.set_loss_label(*DEFAULT_LABEL)
+        cache_axes(*plot_axes(self.plot))
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setClipToView(True)
@@ -117,6 +120,7 @@ class LossPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        layout.addWidget(self.header)  # the legend: its own row, so it can wrap at any width
         layout.addWidget(self.plot_widget, 1)
 
         self._train = GrowingBuffer(4)  # step, tokens, raw loss, smoothed loss
@@ -128,6 +132,29 @@ class LossPanel(QWidget):
         self._last_val: float | None = None
 
     # ------------------------------------------------------------------ public API
+    def set_loss_label(self, text: str, tooltip: str) -> None:
+        """Name the loss on the y axis (e.g. "loss (MSE)") and explain it in the tooltips.
+
+        Parameters
+        ----------
+        text : str
+            Axis label, with the unit of the run's loss ("loss (nats/char)", ...).
+        tooltip : str
+            What that loss is; the panel adds how the curves are drawn.
+        """
+        if (text, tooltip) == self._loss_label:
+            return
+        self._loss_label = (text, tooltip)
+        axis = self.plot.getAxis("left")
+        style_axis(axis, text)
+        tip = f"{tooltip}\n{TIP}\nSmoothing: exponential moving average, weight {self.smoothing:g}."
+        self.header.setToolTip(tip)
+        self.plot_widget.setToolTip(tip)
+
+    def loss_label(self) -> str:
+        """The y-axis label in force."""
+        return self._loss_label[0]
+
     def update_snapshot(self, snap: Snapshot) -> None:
         """Append the losses of ``snap`` (and its validation loss if new) and redraw."""
         steps = np.asarray(snap.loss_steps, dtype=np.float64)  # (n,)
@@ -140,6 +167,8 @@ class LossPanel(QWidget):
             self._last_step = int(steps[-1])
         self._last_tokens = int(snap.tokens_seen)
         self._last_step = max(self._last_step, int(snap.step))
+        if "held_out" in snap.metrics:
+            self._set_legend(TRAIN_TEXT if snap.metrics["held_out"] == 0 else VALIDATION)
         val = snap.val_loss
         if val is not None and val != self._last_val:
             self._last_val = val
@@ -147,6 +176,10 @@ class LossPanel(QWidget):
             self._draw_val()
         if steps.size:
             self._draw_train()
+
+    def validation_name(self) -> str:
+        """What the dots are called in the legend."""
+        return self._val_name
 
     def clear(self) -> None:
         """Forget every point."""
@@ -203,6 +236,21 @@ class LossPanel(QWidget):
         return self._train.column(3)
 
     # ------------------------------------------------------------------ internals
+    def _set_legend(self, val_name: str) -> None:
+        if val_name == self._val_name:
+            return
+        self._val_name = val_name
+        self.header.setText(
+            legend_html(
+                "",
+                [
+                    (COLOURS["blue"] + "88", "━━", "per step"),
+                    (COLOURS["blue"], "━━", "smoothed"),
+                    (COLOURS["orange"], "●", val_name),
+                ],
+            )
+        )
+
     def _tokens_at(self, steps: np.ndarray, snap: Snapshot) -> np.ndarray:
         """Tokens seen after each step, interpolated at the snapshot's tokens per step."""
         prev_step = max(self._last_step, 0)

@@ -88,3 +88,39 @@ def test_reset_run_restarts_history_and_clear(panel):
         == 0
     )
     assert not panel._frame_line.isVisible()
+
+
+def test_value_clipping_markers_are_explained(panel):
+    """Value clipping has no norm threshold: the legend must say what a red dot means."""
+    panel.set_clipping(5.0, None)
+    stream = SnapshotStream("lstm", clip_norm=None)
+    snap = stream.next()
+    snap = replace(snap, clipped=np.ones_like(snap.clipped))  # every step fired
+    panel.update_snapshot(snap)
+    assert not panel.clip_line.isVisible()
+    assert len(panel.clip_points.getOriginalDataset()[0]) == len(snap.loss_steps)
+    legend = panel.legend_text()
+    assert "value clipping fired" in legend and "&gt; 5)" in legend
+    assert "threshold" not in legend
+
+
+def test_norm_clipping_markers_and_threshold_line(panel):
+    panel.set_clipping(None, 5.0)
+    panel.update_snapshot(SnapshotStream("lstm", clip_norm=5.0).next(clipped=np.ones(10, bool)))
+    assert panel.clip_line.isVisible()
+    legend = panel.legend_text()
+    assert "norm threshold 5" in legend and "clipped (‖g‖ &gt; threshold)" in legend
+    panel.set_clipping(None, None)  # switched off live: dots stay explained, no line
+    assert not panel.clip_line.isVisible()
+    assert "clipped (‖g‖ &gt; threshold)" in panel.legend_text()
+
+
+def test_markers_under_two_rules_get_a_neutral_name(panel):
+    stream = SnapshotStream("lstm", clip_norm=None)
+    fired = {"clipped": np.ones(10, dtype=bool)}
+    panel.set_clipping(5.0, None)
+    panel.update_snapshot(stream.next(**fired))
+    panel.set_clipping(None, 1.0)
+    panel.update_snapshot(stream.next(**fired))
+    assert "clipping fired" in panel.legend_text()
+    assert "value clipping" not in panel.legend_text()

@@ -129,3 +129,50 @@ class _FakeClick:
 
     def scenePos(self) -> QPointF:
         return self._pos
+
+
+def test_token_axis_labels_every_step_or_numbers_when_thinned(qtbot):
+    from rnnviz.app.widgets._common import TokenAxis
+
+    axis = TokenAxis("bottom")
+    axis.set_labels(tuple("ABCDABCDAB"))
+    ticks = axis.tickValues(-0.5, 9.5, 400)  # 40 px per step: every token fits
+    assert ticks[0][0] == 1.0 and len(ticks[0][1]) == 10
+    assert axis.tickStrings(ticks[0][1], 1.0, ticks[0][0]) == list("ABCDABCDAB")
+    axis.set_labels(tuple("ABCD" * 12))  # 48 steps on 150 px: thinned, numbers not tokens
+    ((stride, values),) = axis.tickValues(-0.5, 47.5, 150)
+    assert stride > 1 and len(values) >= 4
+    strings = axis.tickStrings(values, 1.0, stride)
+    assert strings == [str(int(v)) for v in values]  # every k-th token would be misleading
+
+
+def test_heatmap_axes_are_cached_and_titled_for_their_ticks(view):
+    from PyQt6.QtWidgets import QGraphicsItem
+
+    view.update_snapshot(make_snapshot("lstm", T=48, H=16))
+    panel = view.panels["h"]
+    cache = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert panel.axis.cacheMode() == cache and panel.bar.axis.cacheMode() == cache
+    assert panel.plot.getAxis("left").cacheMode() == cache
+
+
+def test_big_mode_enlarges_view_fonts(qtbot):
+    from PyQt6.QtGui import QFont
+    from PyQt6.QtWidgets import QApplication
+
+    from rnnviz.app.widgets._common import TICK_PT, ui_scale
+
+    app = QApplication.instance()
+    normal = QFont(app.font())
+    try:
+        big = QFont(normal)
+        big.setPointSizeF(13.0)  # what make_app(scale=1.3) sets
+        app.setFont(big)
+        assert ui_scale() == pytest.approx(1.3)
+        w = StateHeatmaps()
+        qtbot.addWidget(w)
+        w.update_snapshot(make_snapshot("rnn", T=8, H=4))
+        left = w.panels["h"].plot.getAxis("left")
+        assert left.style["tickFont"].pointSizeF() == pytest.approx(TICK_PT * 1.3, abs=0.1)
+    finally:
+        app.setFont(normal)

@@ -114,3 +114,20 @@ def test_reset_and_clear(panel):
     assert panel.history_length() == 0
     x, _ = panel.val_curve.getData()
     assert x is None or len(x) == 0
+
+
+def test_loss_label_is_set_per_run(panel):
+    panel.set_loss_label("loss (MSE)", "mean squared error")
+    axis = panel.plot.getAxis("left")
+    assert panel.loss_label() == "loss (MSE)"
+    assert "loss (MSE)" in axis.labelText and "nats" not in axis.labelText
+    assert "mean squared error" in panel.header.toolTip()
+    assert axis.autoSIPrefix is False  # small MSE values must not get a "(x0.001)" suffix
+
+
+def test_validation_named_train_text_when_nothing_was_held_out(panel):
+    stream = SnapshotStream("lstm")
+    panel.update_snapshot(stream.next(metrics={"val_loss": 1.2, "held_out": 1.0}))
+    assert panel.validation_name() == "validation"
+    panel.update_snapshot(stream.next(metrics={"val_loss": 1.2, "held_out": 0.0}))
+    assert "train-text loss (file too short" in panel.header.text()

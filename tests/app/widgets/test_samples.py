@@ -60,3 +60,15 @@ def test_copy_all_and_clear(panel):
     assert "hello world" in QGuiApplication.clipboard().text()
     panel.clear()
     assert panel.plain_text() == "" and panel.entries() == []
+
+
+def test_entry_header_carries_the_task_metrics(panel):
+    metrics = {"val_loss": 1.6234, "bpc": 2.3421, "val_chars": 500.0, "held_out": 1.0}
+    panel.update_snapshot(make_snapshot("rnn", step=1500, sample="abc", metrics=metrics))
+    first = panel.plain_text().splitlines()[0]
+    assert first == "── step 1,500 · val 1.62 nats · 2.34 bpc ──"
+    add = {"sum_accuracy": 1.0, "bit_accuracy": 1.0, "sum_accuracy_12bits": 1.0}
+    panel.add_sample(1600, "1 + 1 = 10", (), add)
+    assert "sum accuracy 100 % · bit 100 % · 12-bit 100 %" in panel.plain_text().splitlines()[0]
+    panel.add_sample(1700, "no metrics")
+    assert panel.plain_text().splitlines()[0] == "── step 1,700 ──"

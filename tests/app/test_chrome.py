@@ -1,0 +1,49 @@
+"""Window furniture: the probe strip in the frame bar and the status read-outs."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtWidgets import QStatusBar
+
+from rnnviz.app.chrome import FrameBar, StatusPanel
+
+
+def test_probe_strip_names_every_step_and_follows_the_frame(qtbot):
+    bar = FrameBar()
+    qtbot.addWidget(bar)
+    bar.resize(900, 80)
+    bar.show()
+    labels = tuple("hello world")
+    bar.set_labels(labels)
+    strip = bar.strip
+    assert strip.visible_range() == range(len(labels))  # 11 steps fit: one cell each
+    bar.set_frame(4)
+    assert strip._frame == 4
+    w = strip.cell_width()
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(6.5 * w), 5))
+    assert bar.frame() == 6  # a click on a cell selects that step everywhere
+
+
+def test_probe_strip_windows_a_long_probe_around_the_frame(qtbot):
+    bar = FrameBar()
+    qtbot.addWidget(bar)
+    bar.resize(300, 80)
+    bar.show()
+    bar.set_labels(tuple("x" * 400))
+    bar.set_frame(200)
+    shown = bar.strip.visible_range()
+    assert 200 in shown and len(shown) < 400
+    grab = bar.strip.grab()  # paints without error
+    assert not grab.isNull()
+
+
+def test_status_headline_metric(qtbot):
+    status_bar = QStatusBar()
+    qtbot.addWidget(status_bar)
+    status = StatusPanel(status_bar)
+    status.set_metric("sum accuracy <b>100 %</b>", "sum accuracy 100 % · bit 100 %")
+    assert "100 %" in status.metric.text() and not status.metric.isHidden()
+    status.set_numbers(5, 50, 1.0, 1.0, 1.2, val_name="train text")
+    assert "train text 1.200" in status.loss.text()
+    status.set_metric("")
+    assert status.metric.isHidden()
