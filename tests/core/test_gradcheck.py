@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.core.gradcheck import TOLERANCE, check_configs, cli, gradcheck_model
+from rnnviz.core.gradcheck import (
+    TOLERANCE,
+    check_configs,
+    cli,
+    gradcheck_model,
+    random_problem,
+)
 from rnnviz.core.model import Model
 from rnnviz.core.types import Intervention
 
@@ -16,33 +22,54 @@ def _label(cfg) -> str:
     return f"{cfg.cell}-{cfg.nonlinearity}-{cfg.head}"
 
 
+LENGTHS = range(1, 13)
+SEEDS = (0, 1)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("T", LENGTHS)
 @pytest.mark.parametrize("cfg", CONFIGS, ids=[_label(c) for c in CONFIGS])
-def test_gradients_match_central_differences(cfg) -> None:
-    worst = 0.0
-    names = set()
-    for seed, T in [(0, 1), (1, 2), (2, 5), (3, 12)]:
-        rng = np.random.default_rng(seed)
-        model = Model(cfg, rng)
-        rows = gradcheck_model(model, rng, batch=2, length=T)
-        names |= {r.param for r in rows}
-        worst = max(worst, *(r.rel_err for r in rows))
-    assert worst < TOLERANCE
+def test_gradients_match_central_differences(cfg, T: int, seed: int) -> None:
+    rng = np.random.default_rng([seed, T])
+    rows = gradcheck_model(Model(cfg, rng), rng, batch=2, length=T)
+    bad = {r.param: r.rel_err for r in rows if not r.rel_err < TOLERANCE}
+    assert not bad, bad
     # every parameter and the initial state (h0, and c0 for the LSTM) were checked
+    names = {r.param for r in rows}
     assert {"W_x", "W_h", "b", "W_y", "b_y", "h0"} <= names
     assert ("c0" in names) == (cfg.cell == "lstm")
     assert ("b_hn" in names) == (cfg.cell == "gru")
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_gradients_with_interventions(cell: str) -> None:
-    cfg = next(c for c in CONFIGS if c.cell == cell and c.head == "softmax")
-    rng = np.random.default_rng(7)
-    model = Model(cfg, rng)
-    clamps = [Intervention("h", 2, 1, 0.3), Intervention("h", 4, 0, -0.2)]
+def _clamps(cell: str, T: int) -> list[Intervention]:
+    """h clamps at the first, a middle and the last step (c clamps too for the LSTM)."""
+    out = [Intervention("h", 0, 1, 0.3), Intervention("h", T // 2, 0, -0.2)]
+    out.append(Intervention("h", T - 1, 2, 0.6))
     if cell == "lstm":
-        clamps.append(Intervention("c", 3, 2, 1.5))
-    rows = gradcheck_model(model, rng, batch=2, length=6, intervention=clamps)
-    assert max(r.rel_err for r in rows) < TOLERANCE
+        out += [Intervention("c", 0, 0, 1.5), Intervention("c", T // 2, 0, -0.7)]
+        out.append(Intervention("c", T - 1, 1, 0.4))
+    return out
+
+
+INTERVENTION_CFGS = [c for c in CONFIGS if c.head in ("softmax", "sigmoid")]
+
+
+@pytest.mark.parametrize("T", [1, 2, 5, 9])
+@pytest.mark.parametrize("cfg", INTERVENTION_CFGS, ids=[_label(c) for c in INTERVENTION_CFGS])
+def test_gradients_with_interventions(cfg, T: int) -> None:
+    rng = np.random.default_rng([7, T])
+    model = Model(cfg, rng)
+    clamps = _clamps(cfg.cell, T)
+    rows = gradcheck_model(model, rng, batch=2, length=T, intervention=clamps)
+    bad = {r.param: r.rel_err for r in rows if not r.rel_err < TOLERANCE}
+    assert not bad, bad
+    # the clamps act: the clamped units of h_t carry the clamp value and the gradients change
+    prob = random_problem(cfg, np.random.default_rng(1), 2, T)
+    args = (prob["x"], prob["y"], prob["mask"])
+    tr = model.forward(*args, state0=prob["state0"], intervention=clamps)
+    plain = model.forward(*args, state0=prob["state0"])
+    assert tr.states["h"][:, T - 1, 2] == pytest.approx(0.6)
+    assert not np.allclose(model.backward(tr)[0], model.backward(plain)[0])
 
 
 def test_float32_model_is_checked_in_float64() -> None:
@@ -64,11 +91,21 @@ def test_cli_prints_table_and_max_error(capsys) -> None:
     assert cells == {"rnn-tanh", "rnn-sigmoid", "lstm", "gru"}
 
 
-def test_cli_rejects_bad_lengths(capsys) -> None:
-    with pytest.raises(SystemExit) as e:
-        cli(["--lengths", "a,b"])
-    assert e.value.code == 2
-    assert "--lengths" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--lengths", "a,b"], "--lengths 'a,b'"),
+        (["--seeds", "0"], "at least 1"),
+        (["--hidden", "x"], "--hidden"),
+        (["--nope"], "unrecognized arguments: --nope"),
+    ],
+)
+def test_cli_argument_errors_are_one_line(capsys, argv: list[str], words: str) -> None:
+    assert cli(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("rnnviz: error: gradcheck: ")
+    assert words in err and "usage:" not in err
 
 
 @pytest.mark.parametrize("chunk_steps", [1, 3])
