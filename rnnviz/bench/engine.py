@@ -10,7 +10,6 @@ is installed, with the same thread count).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -139,8 +138,24 @@ def run(
 
 
 def cli(argv: list[str]) -> int:
-    """``rnnviz bench``: print a throughput table (or JSON lines with --json); returns 0."""
-    ap = argparse.ArgumentParser(prog="rnnviz bench", description=__doc__.splitlines()[0])
+    """``rnnviz bench``: print a throughput table (or JSON lines with --json).
+
+    Returns 0, or 2 after printing the one line ``rnnviz: error: <message>`` for a bad command
+    line.
+    """
+    from rnnviz.cli import UsageError  # imported lazily: rnnviz.cli loads this module on demand
+
+    try:
+        return _run(argv)
+    except UsageError as e:
+        print(f"rnnviz: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(argv: list[str]) -> int:
+    from rnnviz.cli import _Parser  # raises UsageError instead of printing usage and exiting
+
+    ap = _Parser(prog="rnnviz bench", description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="one JSON object per line")
     ap.add_argument("--quick", action="store_true", help="LSTM at 100x1x25 and 128x32x64 only")
     ap.add_argument("--cells", default=",".join(CELLS), help="comma-separated: rnn,lstm,gru")

@@ -39,11 +39,24 @@ def test_table_output(capsys) -> None:
     assert [ln.split()[:6] for ln in lines[2:]] == [["lstm", "3", "1", "2", "float32", "numpy"]]
 
 
-def test_bad_sizes_are_reported(capsys) -> None:
-    with pytest.raises(SystemExit) as e:
-        engine.cli(["--sizes", "12x3"])
-    assert e.value.code == 2
-    assert "HIDDENxBATCHxLENGTH" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--sizes", "12x3"], "HIDDENxBATCHxLENGTH"),
+        (["--sizes", "0x1x1"], "at least 1"),
+        (["--cells", "lstm,tree"], "--cells 'tree'"),
+        (["--dtypes", "float16"], "--dtypes 'float16'"),
+        (["--threads", "0"], "--threads"),
+        (["--budget", "soon"], "--budget"),
+        (["--nope"], "unrecognized arguments: --nope"),
+    ],
+)
+def test_argument_errors_are_one_line(capsys, argv: list[str], words: str) -> None:
+    assert engine.cli(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("rnnviz: error: bench: ")
+    assert words in err and "usage:" not in err
 
 
 def test_tutorial_baseline_learns() -> None:
