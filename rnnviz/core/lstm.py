@@ -30,10 +30,15 @@ Backward, for one step, with dh_t = dL/dh_t (from the head and from step t+1)::
     da_t = d_t * s_t                           s_t = σ (1 - σ) for o, i, f;  1 - g_t^2 for g
     dh_next = da_t W_h^T                       (to step t-1)
 
-Everything that does not depend on the incoming gradient (k_t, s_t and the stacked factors
-e_t = [g_t, c_{t-1}, i_t, f_t]) is computed for a block of steps at once (all of them for small
-batches), so each step costs seven array operations: di, df, dg and dc_next are one broadcast
-product dc_t * e_t.
+Everything that does not depend on the incoming gradient is computed for a block of steps at
+once (all of them for small batches): k_t, s_t, q_t = tanh(c_t) s_t[o] and the stacked factors
+e_t = [g_t s_t[i], c_{t-1} s_t[f], i_t s_t[g], f_t]. Each step then costs six array operations::
+
+    dh_t = dhy_t + dh_next
+    da_t[o] = dh_t * q_t                        = do_t * s_t[o]
+    dc_t = dc_next + dh_t * k_t
+    [da_t[i], da_t[f], da_t[g], dc_next] = dc_t * e_t      (one broadcast product)
+    dh_next = da_t W_h^T
 """
 
 from __future__ import annotations
@@ -68,7 +73,8 @@ class LSTMCell:
     )
 
     GATES = ("o", "i", "f", "g")  # block order along the 4H axis
-    CHUNK_BYTES = 1 << 17  # backward factors are prepared for this many bytes of gates at once
+    ax_layout = "tgb"  # the model hands forward the input part as (T, 4H, B)
+    CHUNK_BYTES = 1 << 19  # backward factors are prepared for this many bytes of gates at once
 
     def __init__(self, hidden: int, nonlinearity: str = "tanh") -> None:
         self.H = hidden
@@ -99,7 +105,8 @@ class LSTMCell:
         p : dict
             Parameter views ("W_h" (H, 4H)).
         ax : ndarray
-            (4H, T, B) input projections x_t W_x + b for every step, as columns.
+            (T, 4H, B) input projections x_t W_x + b for every step, as columns. It becomes the
+            "acts" array of the cache (overwritten in place).
         state0 : dict
             "h", "c" -> (H, B) feature-major initial state.
         clamps : dict
@@ -114,7 +121,7 @@ class LSTMCell:
         -----
         ``ax`` arrives multiplied by ``input_scale`` (the sigmoid blocks halved).
         """
-        GH, T, B = ax.shape
+        T, GH, B = ax.shape
         H = self.H
         dt = ax.dtype
         hs = ws.empty((T + 1, H, B), dt)  # h_0..h_T
@@ -122,10 +129,11 @@ class LSTMCell:
         tcs = ws.empty((T, H, B), dt)  # tanh(c_t)
         hs[0] = state0["h"]
         cs[0] = state0["c"]
-        acts = ws.empty((T, GH, B), dt)  # (T, 4H, B): pre-activations, then gate values in place
+        acts = ax  # (T, 4H, B): input part, pre-activations, then gate values, all in place
         H3 = 3 * H
         W_hT = (p["W_h"] * self.input_scale(dt)).T  # (4H, H), sigmoid blocks halved
         ig = np.empty((H, B), dt)  # (H, B)
+        ah = np.empty((GH, B), dt)  # (4H, B) recurrent part h_{t-1} W_h
         matmul, tanh, multiply = np.matmul, np.tanh, np.multiply
         # Per-step views come from iterating the arrays (cheaper than indexing at batch 1).
         steps = zip(  # noqa: B905 - all have T rows
@@ -135,16 +143,15 @@ class LSTMCell:
             acts[:, H : 2 * H],  # i_t
             acts[:, 2 * H : H3],  # f_t
             acts[:, H3:],  # g_t
-            ax.transpose(1, 0, 2),  # x_t W_x + b, (4H, B)
             hs[:-1],  # h_{t-1}
             hs[1:],  # h_t
             cs[:-1],  # c_{t-1}
             cs[1:],  # c_t
             tcs,  # tanh(c_t)
         )
-        for t, (a, s, o_t, i_t, f_t, g_t, ax_t, h_prev, h_t, c_prev, c_t, tc) in enumerate(steps):
-            matmul(W_hT, h_prev, out=a)
-            a += ax_t  # a_t' = (x_t W_x + b + h_{t-1} W_h) * input_scale
+        for t, (a, s, o_t, i_t, f_t, g_t, h_prev, h_t, c_prev, c_t, tc) in enumerate(steps):
+            matmul(W_hT, h_prev, out=ah)
+            a += ah  # a_t' = (x_t W_x + b + h_{t-1} W_h) * input_scale
             tanh(a, out=a)  # u_t = tanh(a_t'): g_t, and 2σ - 1 for o, i, f
             s *= 0.5
             s += 0.5  # o_t, i_t, f_t = (1 + u_t) / 2
@@ -218,7 +225,8 @@ class LSTMCell:
         n = max(1, min(T, self.CHUNK_BYTES // (GH * B * dt.itemsize)))
         s_c = np.empty((n, GH, B), dt)  # s_t: σ(1-σ) for o, i, f; 1 - g^2 for g
         k_c = np.empty((n, H, B), dt)  # k_t = o_t - h_t tanh(c_t)
-        e_c = np.empty((n, 4, H, B), dt)  # e_t = [g_t, c_{t-1}, i_t, f_t]
+        q_c = np.empty((n, H, B), dt)  # q_t = tanh(c_t) s_o
+        e_c = np.empty((n, 4, H, B), dt)  # e_t = [g_t s_i, c_{t-1} s_f, i_t s_g, f_t]
         # work[t] = [da_t (o, i, f, g), dc_next]: di, df, dg and dc_next come from one product.
         work = ws.empty((T, 5 * H, B), dt)
         dhs = ws.empty((T, H, B), dt)
@@ -232,27 +240,29 @@ class LSTMCell:
             dhy[rev],  # dL/dh_t from the head (H, B)
             dhs[rev],  # dh_t
             dcs[rev],  # dc_t
-            tcs[rev],  # tanh(c_t)
-            work[rev, :H],  # do_t
-            work[:, H:].reshape(T, 4, H, B)[rev],  # [di_t, df_t, dg_t, dc_next] (a view)
+            work[rev, :H],  # da_t[o]
+            work[:, H:].reshape(T, 4, H, B)[rev],  # [da_t[i], da_t[f], da_t[g], dc_next] (a view)
             work[rev, :GH],  # da_t (4H, B)
             work[rev, GH:],  # dc_next
         )
         lo = T
-        for t, dhy_t, dh, dc, tc, do_t, d4, da, dc_prev in steps:
+        for t, dhy_t, dh, dc, da_o, d4, da, dc_prev in steps:
             if t < lo:  # factors for steps lo..t
                 lo = max(0, t + 1 - n)
                 m = t + 1 - lo
                 a_c = acts[lo : t + 1]  # (m, 4H, B)
-                s, k, e = s_c[:m], k_c[:m], e_c[:m]
+                s, k, q, e = s_c[:m], k_c[:m], q_c[:m], e_c[:m]
+                tc = tcs[lo : t + 1]  # (m, H, B) tanh(c_t)
                 np.multiply(a_c, a_c, out=s)
                 np.subtract(a_c[:, :H3], s[:, :H3], out=s[:, :H3])
-                np.subtract(1.0, s[:, H3:], out=s[:, H3:])
-                np.multiply(hs[lo + 1 : t + 2], tcs[lo : t + 1], out=k)
-                np.subtract(a_c[:, :H], k, out=k)
-                e[:, 0] = a_c[:, H3:]
-                e[:, 1] = cs[lo : t + 1]
-                e[:, 2:] = a_c[:, H:H3].reshape(m, 2, H, B)
+                np.subtract(1.0, s[:, H3:], out=s[:, H3:])  # s_t
+                np.multiply(hs[lo + 1 : t + 2], tc, out=k)
+                np.subtract(a_c[:, :H], k, out=k)  # k_t = o_t - h_t tanh(c_t)
+                np.multiply(tc, s[:, :H], out=q)  # q_t = tanh(c_t) s_o
+                np.multiply(a_c[:, H3:], s[:, H : 2 * H], out=e[:, 0])  # g_t s_i
+                np.multiply(cs[lo : t + 1], s[:, 2 * H : H3], out=e[:, 1])  # c_{t-1} s_f
+                np.multiply(a_c[:, H : 2 * H], s[:, H3:], out=e[:, 2])  # i_t s_g
+                e[:, 3] = a_c[:, 2 * H : H3]  # f_t
             j = t - lo
             if not last_only or t == T - 1:
                 np.add(dhy_t, dh_next, out=dh)
@@ -262,15 +272,14 @@ class LSTMCell:
                 for state, unit, _ in clamps[t]:
                     if state == "h":
                         dh[unit] = 0.0
-            multiply(dh, tc, out=do_t)  # do_t = dh_t * tanh(c_t)
+            multiply(dh, q[j], out=da_o)  # da_t[o] = dh_t * q_t
             multiply(dh, k[j], out=dc)
             dc += dc_next  # dc_t = dc_next + dh_t * k_t
             if t in clamps:
                 for state, unit, _ in clamps[t]:
                     if state == "c":
                         dc[unit] = 0.0
-            multiply(dc, e[j], out=d4)  # [di_t, df_t, dg_t, dc_next] = dc_t * [g, c_{t-1}, i, f]
-            da *= s[j]  # da_t = d_t * s_t
+            multiply(dc, e[j], out=d4)  # [da_t[i], da_t[f], da_t[g], dc_next] = dc_t * e_t
             dc_next = dc_prev  # (H, B), to step t-1
             matmul(W_h, da, out=dh_next)  # dh_next = da_t W_h^T, (H, B)
         out = {"dhs": dhs, "dcs": dcs, "dstate0": {"h": dh_next, "c": np.array(dc_next)}}

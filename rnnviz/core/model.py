@@ -248,25 +248,51 @@ class Model:
         use_blas_threads(self._work(B))
         ws = self._ws
         scale = self.cell.input_scale(dt) if hasattr(self.cell, "input_scale") else None
+        # Cells with ax_layout "tgb" take the input part step-major, (T, G*H, B), so that each
+        # step's block is contiguous (the LSTM then adds h_{t-1} W_h to it in place); the others
+        # take it as (G*H, T, B).
+        step_major = getattr(self.cell, "ax_layout", "gtb") == "tgb"
         if self.cfg.input_kind == "tokens":
             idx = np.ascontiguousarray(x.T)  # (T, B)
-            # Row gather of W_x, done on the transposed (G*H, V) table so that every step's
-            # input part ax[:, t] is a (G*H, B) block of contiguous runs of B values.
-            W_xbT = p["W_x"].T + p["b"][:, None]  # (G*H, V): column v = W_x[v] + b
-            if scale is not None:
-                W_xbT *= scale[:, None]
             # mode="wrap" skips the bounds check (ids were validated) and the buffered copy
-            ax = np.take(
-                W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt), mode="wrap"
-            )  # (G*H, T, B)
+            if step_major and B == 1:
+                # (T, 1, G*H) rows of W_x + b are already laid out as (T, G*H, 1)
+                W_xb = p["W_x"] + p["b"]  # (V, G*H): row v = W_x[v] + b
+                if scale is not None:
+                    W_xb *= scale
+                ax = np.take(W_xb, idx, axis=0, out=ws.empty((T, 1, GH), dt), mode="wrap")
+                ax = ax.reshape(T, GH, 1)  # (T, G*H, B)
+            else:
+                # Row gather of W_x, done on the transposed (G*H, V) table so that every step's
+                # input part is a (G*H, B) block of contiguous runs of B values. C order, or
+                # np.take would copy the table on every call. Column v = W_x[v] + b.
+                W_xbT = np.add(p["W_x"].T, p["b"][:, None], order="C")  # (G*H, V)
+                if scale is not None:
+                    W_xbT *= scale[:, None]
+                if step_major:
+                    ax = ws.empty((T, GH, B), dt)  # (T, G*H, B)
+                    take = np.take
+                    for ax_t, idx_t in zip(ax, idx):  # noqa: B905 - both have T rows
+                        take(W_xbT, idx_t, axis=1, out=ax_t, mode="wrap")  # (G*H, B)
+                else:
+                    ax = np.take(
+                        W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt), mode="wrap"
+                    )  # (G*H, T, B)
             x_rows = idx.reshape(T * B)  # (T*B,)
         else:
             x_cols = np.ascontiguousarray(x.transpose(2, 1, 0), dtype=dt).reshape(-1, T * B)
-            ax = np.matmul(p["W_x"].T, x_cols, out=ws.empty((GH, T * B), dt))  # (G*H, T*B)
-            ax += p["b"][:, None]
-            if scale is not None:
-                ax *= scale[:, None]
-            ax = ax.reshape(GH, T, B)  # (G*H, T, B)
+            if step_major:
+                x3 = x_cols.reshape(-1, T, B).transpose(1, 0, 2)  # (T, D, B)
+                ax = np.matmul(p["W_x"].T, x3, out=ws.empty((T, GH, B), dt))  # (T, G*H, B)
+                ax += p["b"][:, None]
+                if scale is not None:
+                    ax *= scale[:, None]
+            else:
+                ax = np.matmul(p["W_x"].T, x_cols, out=ws.empty((GH, T * B), dt))  # (G*H, T*B)
+                ax += p["b"][:, None]
+                if scale is not None:
+                    ax *= scale[:, None]
+                ax = ax.reshape(GH, T, B)  # (G*H, T, B)
             x_rows = x_cols.T  # (T*B, D)
         cache = self.cell.forward(p, ax, s0, clamps, ws)
         H_all = ws.empty((T + 1, B, H), dt)  # (T+1, B, H) row-major copy of h_0..h_T
