@@ -299,16 +299,15 @@ class Model:
         np.copyto(H_all, cache["hs"].transpose(0, 2, 1))
         z = np.matmul(H_all[1:].reshape(T * B, H), p["W_y"], out=ws.empty((T * B, O), dt))
         z += p["b_y"]  # (T*B, O)
-        out = self.head.outputs(z)  # (T*B, O)
         m_rows = np.ascontiguousarray(mask_bt.T).reshape(T * B)  # (T*B,)
-        if y is not None:
-            y_rows = self._targets(y, B, T)
-            l_rows = self.head.loss(out, y_rows) * m_rows  # (T*B,)
+        y_rows = self._targets(y, B, T) if y is not None else None
+        out, l_rows = self.head.forward(z, y_rows)  # (T*B, O), (T*B,) or None
+        if y_rows is not None:
+            l_rows *= m_rows  # (T*B,)
             loss_t = np.ascontiguousarray(l_rows.reshape(T, B).T)  # (B, T)
             total = float(m_rows.sum())
             loss = float(l_rows.sum()) / total if total > 0 else float("nan")
         else:
-            y_rows = None
             loss_t = np.zeros((B, T), dt)  # (B, T)
             loss = float("nan")
         states = self.cell.states(cache)

@@ -33,8 +33,7 @@ def test_softmax_loss_is_exact_for_confidently_wrong_rows_in_float32() -> None:
     y = np.array([0, 0, 3, 1, 2, 4])
     want = _softmax_ce64(z, y)  # (N,)
     head = SoftmaxCE()
-    p = head.outputs(z.copy())  # (N, O)
-    got = head.loss(p, y)  # (N,)
+    p, got = head.forward(z.copy(), y)  # (N, O), (N,)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
     assert got[0] > 119.0
@@ -49,7 +48,7 @@ def test_sigmoid_loss_from_the_logit_in_float32(logit: float, target: float, wan
     head = SigmoidBCE()
     z = np.array([[logit]], np.float32)  # (1, 1)
     y = np.array([[target]], np.float32)  # (1, 1)
-    got = head.loss(head.outputs(z.copy()), y)  # (1,)
+    got = head.forward(z.copy(), y)[1]  # (1,)
     np.testing.assert_allclose(got, _bce64(z, y), rtol=1e-6)
     assert got[0] == pytest.approx(want, rel=1e-4)
 
@@ -59,30 +58,30 @@ def test_sigmoid_loss_matches_reference_on_random_rows() -> None:
     z = (rng.normal(size=(50, 3)) * 15).astype(np.float32)  # (N, O)
     y = rng.uniform(size=(50, 3)).astype(np.float32)  # (N, O)
     head = SigmoidBCE()
-    np.testing.assert_allclose(head.loss(head.outputs(z.copy()), y), _bce64(z, y), rtol=2e-6)
+    np.testing.assert_allclose(head.forward(z.copy(), y)[1], _bce64(z, y), rtol=2e-6)
 
 
 def test_gradients_are_still_p_minus_y() -> None:
     z = np.array([[30.0, -5.0, 0.0]], np.float32)  # (1, O)
     w = np.array([0.5], np.float32)  # (1,)
     sm = SoftmaxCE()
-    p = sm.outputs(z.copy())
+    p, _ = sm.forward(z.copy(), None)
     np.testing.assert_allclose(sm.grad(p, np.array([1]), w), 0.5 * (p - [[0, 1, 0]]))
     sg = SigmoidBCE()
-    p = sg.outputs(z.copy())
     y = np.array([[0.0, 1.0, 0.5]], np.float32)
+    p, _ = sg.forward(z.copy(), y)
     np.testing.assert_allclose(sg.grad(p, y, w), 0.5 * (p - y))
 
 
-def test_probabilities_from_elsewhere_fall_back_to_log_p() -> None:
+def test_without_targets_only_outputs_are_computed() -> None:
     rng = np.random.default_rng(2)
     z = rng.normal(size=(4, 3))  # (N, O)
     y = np.array([0, 2, 1, 1])
-    head = SoftmaxCE()
-    p = head.outputs(z.copy())
-    other = p.copy()  # not the array outputs() returned: no logits remembered for it
-    np.testing.assert_allclose(head.loss(other, y), _softmax_ce64(z, y), rtol=1e-12)
-    np.testing.assert_allclose(head.loss(p, y), _softmax_ce64(z, y), rtol=1e-12)
+    p, l = SoftmaxCE().forward(z.copy(), None)
+    assert l is None
+    p2, l2 = SoftmaxCE().forward(z.copy(), y)
+    np.testing.assert_array_equal(p, p2)
+    np.testing.assert_allclose(l2, _softmax_ce64(z, y), rtol=1e-12)
 
 
 def _float32_model(head: str, output_size: int) -> Model:
