@@ -82,8 +82,8 @@ class LossPanel(QWidget):
         self.steps_button.toggled.connect(lambda on: self.set_x_axis("steps" if on else "tokens"))
         self.log_box.toggled.connect(self.set_log_y)
         self.header = header_label("", "")
-        self._val_name = ""
-        self._set_legend(VALIDATION)
+        self._val_name = None
+        self._set_legend("")  # the validation entry appears with the first validation point
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 6, 0)
         bar.setSpacing(4)
@@ -167,9 +167,11 @@ class LossPanel(QWidget):
             self._last_step = int(steps[-1])
         self._last_tokens = int(snap.tokens_seen)
         self._last_step = max(self._last_step, int(snap.step))
+        val = snap.val_loss
         if "held_out" in snap.metrics:
             self._set_legend(TRAIN_TEXT if snap.metrics["held_out"] == 0 else VALIDATION)
-        val = snap.val_loss
+        elif val is not None and not self._val_name:
+            self._set_legend(VALIDATION)
         if val is not None and val != self._last_val:
             self._last_val = val
             self._val.append(float(snap.step), float(snap.tokens_seen), float(val))
@@ -178,8 +180,8 @@ class LossPanel(QWidget):
             self._draw_train()
 
     def validation_name(self) -> str:
-        """What the dots are called in the legend."""
-        return self._val_name
+        """What the dots are called in the legend ("" before the first validation point)."""
+        return self._val_name or ""
 
     def clear(self) -> None:
         """Forget every point."""
@@ -190,6 +192,7 @@ class LossPanel(QWidget):
         self._last_step = -1
         self._last_tokens = 0
         self._last_val = None
+        self._set_legend("")
         for curve in (self.raw_curve, self.smooth_curve, self.val_curve):
             curve.setData([], [])
 
@@ -237,19 +240,17 @@ class LossPanel(QWidget):
 
     # ------------------------------------------------------------------ internals
     def _set_legend(self, val_name: str) -> None:
+        """Legend entries; the validation dots are listed only once there are some (val_name)."""
         if val_name == self._val_name:
             return
         self._val_name = val_name
-        self.header.setText(
-            legend_html(
-                "",
-                [
-                    (COLOURS["blue"] + "88", "━━", "per step"),
-                    (COLOURS["blue"], "━━", "smoothed"),
-                    (COLOURS["orange"], "●", val_name),
-                ],
-            )
-        )
+        items = [
+            (COLOURS["blue"] + "88", "━━", "per step"),
+            (COLOURS["blue"], "━━", "smoothed"),
+        ]
+        if val_name:
+            items.append((COLOURS["orange"], "●", val_name))
+        self.header.setText(legend_html("", items))
 
     def _tokens_at(self, steps: np.ndarray, snap: Snapshot) -> np.ndarray:
         """Tokens seen after each step, interpolated at the snapshot's tokens per step."""

@@ -131,3 +131,15 @@ def test_validation_named_train_text_when_nothing_was_held_out(panel):
     assert panel.validation_name() == "validation"
     panel.update_snapshot(stream.next(metrics={"val_loss": 1.2, "held_out": 0.0}))
     assert "train-text loss (file too short" in panel.header.text()
+
+
+def test_validation_legend_appears_with_the_first_validation_point(panel):
+    stream = SnapshotStream("lstm", val_every=10**9)  # no validation loss in these snapshots
+    panel.update_snapshot(replace(stream.next(), val_loss=None))
+    assert panel.validation_name() == ""
+    assert "validation" not in panel.header.text()
+    panel.update_snapshot(replace(stream.next(), val_loss=1.5))
+    assert panel.validation_name() == "validation"
+    assert "validation" in panel.header.text()
+    panel.clear()
+    assert "validation" not in panel.header.text()
