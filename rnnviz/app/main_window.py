@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -308,7 +309,14 @@ class MainWindow(QMainWindow):
         return act
 
     def _build_actions(self) -> None:
-        self.act_run = self._action("▶  Run", self._on_run_toggled, ("Space",), "Run / pause", True)
+        self.act_run = self._action("Run", self._on_run_toggled, ("Space",), "Run / pause", True)
+        # Standard media icons: a glyph like "⏸" is missing from many systems' fonts.
+        style = self.style()
+        self._run_icons = {
+            True: style.standardIcon(QStyle.StandardPixmap.SP_MediaPause),
+            False: style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
+        }
+        self.act_run.setIcon(self._run_icons[False])
         self.act_step = self._action(
             "Step", self.step_once, ("S", "Ctrl+Right"), "Train on one batch, then pause"
         )
@@ -858,7 +866,9 @@ class MainWindow(QMainWindow):
 
     def _show_run_state(self, state: str, reason: str = "") -> None:
         self.status.set_state(state, reason)
-        self.act_run.setText("⏸  Pause" if state == "running" else "▶  Run")
+        running = state == "running"
+        self.act_run.setText("Pause" if running else "Run")
+        self.act_run.setIcon(self._run_icons[running])
         self.runStateChanged.emit(state)
 
     def _last_step(self) -> int:
@@ -920,7 +930,12 @@ def launch(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     from rnnviz.app.application import make_app
+    from rnnviz.app.display import display_problem
 
+    problem = display_problem()
+    if problem is not None:
+        print(f"rnnviz: error: {problem}", file=sys.stderr)
+        return 2
     app = make_app(scale=1.3 if args.big else 1.0, quiet=False)
     try:
         if args.checkpoint:

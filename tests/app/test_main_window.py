@@ -365,3 +365,18 @@ def test_loss_axis_and_metrics_follow_the_task(qtbot, confirm: Confirm) -> None:
     qtbot.waitUntil(lambda: "sum accuracy" in w.samples.plain_text(), timeout=WAIT_MS)
     header = w.samples.plain_text().splitlines()[0]
     assert header.startswith("── step ") and "%" in header and "bit" in header
+
+
+def test_run_action_shows_pause_while_running(qtbot) -> None:
+    """The run button reads Run/Pause with a standard media icon (no font-dependent glyph)."""
+    from rnnviz.app.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.act_run.text() == "Run"
+    assert not window.act_run.icon().isNull()
+    window._show_run_state("running")
+    assert window.act_run.text() == "Pause"
+    assert window.act_run.icon().cacheKey() == window._run_icons[True].cacheKey()
+    window._show_run_state("paused")
+    assert window.act_run.text() == "Run"
