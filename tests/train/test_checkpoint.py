@@ -95,6 +95,15 @@ def test_write_is_atomic_and_leaves_no_temporary_file(
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
 
 
+def test_checkpoint_gets_the_mode_of_an_ordinary_file(run: RunConfig, tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        path = Trainer(run).save(tmp_path / "shared.npz")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+
+
 def test_saving_onto_a_directory_is_refused(run: RunConfig, tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="is a directory"):
         Trainer(run).save(tmp_path)
