@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-PROG = "rnnviz"
+from rnnviz.cliargs import PROG, UsageError
+from rnnviz.cliargs import ArgParser as _Parser
+
 EXIT_USAGE = 2
 EXIT_DIVERGED = 1
 EXIT_INTERRUPTED = 130
@@ -40,18 +42,6 @@ DELEGATED = {
     "screenshot": ("rnnviz.app.screenshot", "cli"),
 }
 TASK_NAMES = ("text", "binary-addition", "echo", "brackets", "sine")
-
-
-class UsageError(Exception):
-    """A bad command line; printed as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of printing usage and exiting."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sub = self.prog.removeprefix(PROG).strip()
-        raise UsageError(f"{sub}: {message}" if sub else message)
 
 
 # ---------------------------------------------------------------------- value parsers

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rnnviz.cliargs import ArgParser, run_command
 from rnnviz.config import ModelConfig, OptimConfig
 from rnnviz.core._ops import set_thread_budget
 from rnnviz.core.model import Model
@@ -143,19 +144,11 @@ def cli(argv: list[str]) -> int:
     Returns 0, or 2 after printing the one line ``rnnviz: error: <message>`` for a bad command
     line.
     """
-    from rnnviz.cli import UsageError  # imported lazily: rnnviz.cli loads this module on demand
-
-    try:
-        return _run(argv)
-    except UsageError as e:
-        print(f"rnnviz: error: {e}", file=sys.stderr)
-        return 2
+    return run_command(_run, argv)
 
 
 def _run(argv: list[str]) -> int:
-    from rnnviz.cli import _Parser  # raises UsageError instead of printing usage and exiting
-
-    ap = _Parser(prog="rnnviz bench", description=__doc__.splitlines()[0])
+    ap = ArgParser(prog="rnnviz bench", description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="one JSON object per line")
     ap.add_argument("--quick", action="store_true", help="LSTM at 100x1x25 and 128x32x64 only")
     ap.add_argument("--cells", default=",".join(CELLS), help="comma-separated: rnn,lstm,gru")

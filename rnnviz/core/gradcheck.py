@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.cliargs import ArgParser, run_command
 from rnnviz.config import ModelConfig
 from rnnviz.core.model import Model
 from rnnviz.core.types import Intervention
@@ -177,19 +178,11 @@ def cli(argv: list[str]) -> int:
     Returns 0 only if every check passes, 1 if one fails, and 2 after printing the one line
     ``rnnviz: error: <message>`` for a bad command line.
     """
-    from rnnviz.cli import UsageError  # imported lazily: rnnviz.cli loads this module on demand
-
-    try:
-        return _run(argv)
-    except UsageError as e:
-        print(f"rnnviz: error: {e}", file=sys.stderr)
-        return 2
+    return run_command(_run, argv)
 
 
 def _run(argv: list[str]) -> int:
-    from rnnviz.cli import _Parser  # raises UsageError instead of printing usage and exiting
-
-    ap = _Parser(prog="rnnviz gradcheck", description=__doc__.splitlines()[0])
+    ap = ArgParser(prog="rnnviz gradcheck", description=__doc__.splitlines()[0])
     ap.add_argument(
         "--seeds", type=int, default=3, help="random problems per cell and head (default 3)"
     )
