@@ -75,7 +75,7 @@ class SamplesPanel(QWidget):
         self.count_label.setStyleSheet(f"color: {FOREGROUND};")
         top = QHBoxLayout()
         top.setContentsMargins(6, 0, 6, 0)
-        title = QLabel("<b>Samples</b> (newest on top)")
+        title = QLabel("<b>Samples</b> · newest first")
         title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top.addWidget(title, 1)
         top.addWidget(self.count_label)
