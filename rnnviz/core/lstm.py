@@ -131,7 +131,9 @@ class LSTMCell:
         cs[0] = state0["c"]
         acts = ax  # (T, 4H, B): input part, pre-activations, then gate values, all in place
         H3 = 3 * H
-        W_hT = (p["W_h"] * self.input_scale(dt)).T  # (4H, H), sigmoid blocks halved
+        # C order: the per-step product is faster with a row-major (4H, H) matrix than with the
+        # transposed view of W_h.
+        W_hT = np.multiply(p["W_h"].T, self.input_scale(dt)[:, None], order="C")  # (4H, H)
         ig = np.empty((H, B), dt)  # (H, B)
         ah = np.empty((GH, B), dt)  # (4H, B) recurrent part h_{t-1} W_h
         matmul, tanh, multiply = np.matmul, np.tanh, np.multiply

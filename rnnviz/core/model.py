@@ -24,6 +24,7 @@ thread its own ``copy()``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -271,9 +272,9 @@ class Model:
                     W_xbT *= scale[:, None]
                 if step_major:
                     ax = ws.empty((T, GH, B), dt)  # (T, G*H, B)
-                    take = np.take
+                    take = W_xbT.take  # the method: np.take's Python wrapper costs per step
                     for ax_t, idx_t in zip(ax, idx):  # noqa: B905 - both have T rows
-                        take(W_xbT, idx_t, axis=1, out=ax_t, mode="wrap")  # (G*H, B)
+                        take(idx_t, 1, ax_t, "wrap")  # (G*H, B) = W_xbT[:, idx_t]
                 else:
                     ax = np.take(
                         W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt), mode="wrap"
@@ -366,9 +367,15 @@ class Model:
         H_rows = H_all[1:].reshape(T * B, H)  # (T*B, H)
         np.matmul(H_rows.T, dz, out=g["W_y"])
         dz.sum(axis=0, out=g["b_y"])
-        dH_rows = np.matmul(dz, p["W_y"].T, out=ws.empty((T * B, H), dt))  # (T*B, H)
-        dhy = ws.empty((T, H, B), dt)  # (T, H, B)
-        np.copyto(dhy, dH_rows.reshape(T, B, H).transpose(0, 2, 1))
+        if getattr(self.cell, "ax_layout", "gtb") == "tgb":
+            # dH^T = W_y dz^T straight into feature-major (H, T, B); the cell reads each step's
+            # (H, B) block through a (T, H, B) view, which saves a transposing copy.
+            dH_cols = np.matmul(p["W_y"], dz.T, out=ws.empty((H, T * B), dt))  # (H, T*B)
+            dhy = dH_cols.reshape(H, T, B).transpose(1, 0, 2)  # (T, H, B) view
+        else:
+            dH_rows = np.matmul(dz, p["W_y"].T, out=ws.empty((T * B, H), dt))  # (T*B, H)
+            dhy = ws.empty((T, H, B), dt)  # (T, H, B)
+            np.copyto(dhy, dH_rows.reshape(T, B, H).transpose(0, 2, 1))
         dfin = {}
         for k in self.carried:
             if dfinal is not None and k in dfinal:
@@ -413,9 +420,8 @@ class Model:
         flat = next(iter(g.values())).base  # the (P,) array the views share
         if flat is None or flat.shape != self.params.shape:
             return {n: float(np.linalg.norm(v)) for n, v in g.items()}
-        starts = [s.start for s in self._slices.values()]
-        sums = np.add.reduceat(np.square(flat), starts)  # (n_params,)
-        return dict(zip(self._slices, np.sqrt(sums).tolist(), strict=True))
+        # ||g||^2 = g . g, one BLAS dot per parameter block (no squared temporary)
+        return {n: math.sqrt(float(np.dot(flat[s], flat[s]))) for n, s in self._slices.items()}
 
     def _flow(self, g: dict, back: dict, c: dict, dhy: np.ndarray, last: bool) -> GradFlow:
         """The gradient-flow record; with ``last``, one more recurrent-only backward pass."""
@@ -454,5 +460,7 @@ def _columns(a_fm: np.ndarray, ws: Workspace) -> np.ndarray:
 
 
 def _step_norms(d: np.ndarray) -> np.ndarray:
-    """(T, H, B) -> (T,) Frobenius norm per step."""
-    return np.sqrt(np.einsum("thb,thb->t", d, d))
+    """(T, H, B) -> (T,) Frobenius norm per step: sqrt(d_t . d_t), as T BLAS dot products."""
+    r = d.reshape(d.shape[0], -1)  # (T, H*B)
+    sq = np.matmul(r[:, None, :], r[:, :, None])  # (T, 1, 1) = d_t . d_t
+    return np.sqrt(sq.reshape(-1))
