@@ -47,6 +47,8 @@ _blas_libs: list | None = None
 _max_threads: int | None = None
 # Per-step multiply-adds (G*H * H * B) below which one thread is faster.
 SINGLE_THREAD_WORK = 1 << 20
+# os.cpu_count() costs tens of microseconds in some containers; read it once.
+_CPUS = os.cpu_count() or 1
 
 
 def set_thread_budget(n: int | None) -> None:
@@ -70,7 +72,7 @@ def _libs() -> list:
 
 def use_blas_threads(work: int) -> int:
     """Set the BLAS thread count suited to ``work`` multiply-adds per step; returns it."""
-    budget = _max_threads or os.cpu_count() or 1
+    budget = _max_threads or _CPUS
     n = 1 if work < SINGLE_THREAD_WORK else budget
     for lib in _libs():
         if lib.get_num_threads() != n:

@@ -296,7 +296,15 @@ class Model:
                 ax = ax.reshape(GH, T, B)  # (G*H, T, B)
             x_rows = x_cols.T  # (T*B, D)
         cache = self.cell.forward(p, ax, s0, clamps, ws)
-        H_all = ws.empty((T + 1, B, H), dt)  # (T+1, B, H) row-major copy of h_0..h_T
+        V = self.cfg.input_size
+        if self.cfg.input_kind == "tokens" and V <= ONEHOT_MAX_VOCAB:
+            # h_0..h_T go straight into the middle columns of the rows [onehot(x_t), h_{t-1}, 1]
+            # that backward multiplies with da (it fills the other columns): no second copy.
+            X_all = ws.empty((T + 1, B, V + H + 1), dt)  # (T+1, B, V+H+1)
+            H_all = X_all[:, :, V : V + H]  # (T+1, B, H) view
+        else:
+            X_all = None
+            H_all = ws.empty((T + 1, B, H), dt)  # (T+1, B, H) row-major copy of h_0..h_T
         np.copyto(H_all, cache["hs"].transpose(0, 2, 1))
         z = np.matmul(H_all[1:].reshape(T * B, H), p["W_y"], out=ws.empty((T * B, O), dt))
         z += p["b_y"]  # (T*B, O)
@@ -316,6 +324,7 @@ class Model:
         final = {k: np.ascontiguousarray(v.T) for k, v in self.cell.final(cache).items()}  # (B, H)
         cache.update(
             H_all=H_all,
+            X_all=X_all,
             x_rows=x_rows,
             y_rows=y_rows,
             m_rows=m_rows,
@@ -391,10 +400,9 @@ class Model:
         if self.cfg.input_kind == "tokens" and V <= ONEHOT_MAX_VOCAB and dAh is dAx:
             # W_x, W_h and b are adjacent in params: [dW_x; dW_h; db] = [onehot(x), h_prev, 1]^T da
             # in one GEMM.
-            X = ws.empty((T * B, V + H + 1), dt)  # (T*B, V+H+1)
+            X = c["X_all"][:T].reshape(T * B, V + H + 1)  # (T*B, V+H+1), h_{t-1} already in
             X[:, :V] = 0.0
             X[np.arange(T * B), c["x_rows"]] = 1.0
-            X[:, V:-1] = H_prev
             X[:, -1] = 1.0
             block = grads[self._slices["W_x"].start : self._slices["b"].stop]
             np.matmul(X.T, dAx.T, out=block.reshape(V + H + 1, -1))
