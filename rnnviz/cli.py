@@ -483,7 +483,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _postfix(trainer: Any) -> str:
     """Progress-bar text: the bias-corrected moving average of the loss and the throughput."""
-    return f"loss (avg) {trainer.history.avg_loss:.3f}, {trainer.tokens_per_s:,.0f} tok/s"
+    return f"loss (avg) {_num(trainer.history.avg_loss, 3)}, {trainer.tokens_per_s:,.0f} tok/s"
 
 
 def _format_sample(trainer: Any, text: str) -> str:
@@ -510,14 +510,22 @@ def _summary(trainer: Any, done: int, elapsed: float, tokens: int) -> str:
     parts = [f"step {trainer.step_count} ({done} this run, {elapsed:.1f} s)"]
     if h.count:
         avg = h.avg_loss
-        parts.append(f"loss (avg) {avg:.4f} nats ({avg / math.log(2):.3f} bits)")
-        parts.append(f"min-char-rnn smoothed loss {h.smoothed:.4f}")
+        if trainer.task.head == "linear":  # squared error: no nats, no bits
+            parts.append(f"loss (avg) {_num(avg)} (MSE)")
+        else:
+            parts.append(f"loss (avg) {_num(avg)} nats ({_num(avg / math.log(2), 3)} bits)")
+        parts.append(f"min-char-rnn smoothed loss {_num(h.smoothed)}")
     if trainer.val_loss is not None:
         held_out = trainer.metrics.get("held_out", 1.0)
         parts.append(f"val loss {trainer.val_loss:.4f}" + ("" if held_out else NO_HELD_OUT))
     if elapsed > 0 and tokens > 0:
         parts.append(f"{tokens / elapsed:,.0f} tok/s")
     return ", ".join(parts)
+
+
+def _num(value: float, digits: int = 4) -> str:
+    """Fixed-point for ordinary losses, scientific for the huge ones of a diverging run."""
+    return f"{value:.{digits}f}" if abs(value) < 1e6 else f"{value:.3e}"
 
 
 # Shown next to a text task's validation loss when the corpus had no held-out tail.

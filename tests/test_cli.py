@@ -311,3 +311,16 @@ def test_a_corpus_without_held_out_text_says_so(
     assert json.loads(capsys.readouterr().out)["metrics"]["held_out"] is False
     assert main(["eval", str(ckpt)]) == 0
     assert "no (scored on training text)" in capsys.readouterr().out
+
+
+def test_summary_names_mse_and_keeps_huge_losses_readable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = "train --task sine --cell rnn --hidden 8 --optimizer sgd --lr 10 --clip-value none"
+    code = main([*args.split(), "--init", "random", "--steps", "50", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err  # diverged
+    assert "training diverged" in captured.err
+    summary = next(line for line in captured.out.splitlines() if line.startswith("step "))
+    assert "(MSE)" in summary and "nats" not in summary
+    assert "e+" in summary  # 1e25-sized losses in scientific notation, not 26 digits
