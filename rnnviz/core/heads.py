@@ -34,13 +34,14 @@ class SoftmaxCE:
 
     def forward(self, z: np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """p = softmax(z) in place of z (N, O), and l = log(s) - zs[y] (N,) if y (N,) is given."""
-        zs = z - z.max(axis=1, keepdims=True)  # (N, O)
+        zs = np.subtract(z, z.max(axis=1, keepdims=True), out=z)  # (N, O) shifted, in place
+        zs_y = None if y is None else zs[np.arange(len(y)), y]  # (N,) read before exp overwrites
         p = np.exp(zs, out=z)  # (N, O) unnormalised
         s = p.sum(axis=1, keepdims=True)  # (N, 1)
         p /= s  # (N, O)
-        if y is None:
+        if zs_y is None:
             return p, None
-        l = np.log(s[:, 0]) - zs[np.arange(len(y)), y]  # (N,)
+        l = np.log(s[:, 0]) - zs_y  # (N,)
         return p, l
 
     def grad(self, p: np.ndarray, y: np.ndarray, w: np.ndarray, out=None) -> np.ndarray:
