@@ -86,6 +86,16 @@ class Trace:
     final: dict[str, np.ndarray]
     cache: object = field(default=None, repr=False, compare=False)  # engine-private, for backward
 
+    @property
+    def seq_loss(self) -> np.ndarray:
+        """(B,) loss per sequence in nats: the masked per-step losses summed over time."""
+        return self.loss_t.sum(axis=1)
+
+    @property
+    def bits_per_step(self) -> float:
+        """``loss`` in bits (bits per character for text): nats / ln 2."""
+        return self.loss / float(np.log(2.0))
+
 
 @dataclass(frozen=True)
 class GradFlow:
