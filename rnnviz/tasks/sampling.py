@@ -73,13 +73,14 @@ def reshape_distribution(
     return q / q.sum()
 
 
-def _first_input(vocab: Vocab, prime: str) -> tuple[np.ndarray, str]:
+def _first_input(vocab: Vocab, prime: str) -> np.ndarray:
+    """(P,) ids the model reads before generating: the prime, else a newline or space."""
     if prime:
-        return vocab.encode(prime), prime
+        return vocab.encode(prime)
     for seed in ("\n", " "):
         if seed in vocab:
-            return vocab.encode(seed), ""
-    return np.array([0], np.int64), ""
+            return vocab.encode(seed)
+    return np.array([0], np.int64)
 
 
 def sample_steps(
@@ -126,7 +127,7 @@ def sample_steps(
     """
     if length < 0:
         raise TaskInputError(f"sample length = {length}: must be 0 or more")
-    ids, _ = _first_input(vocab, prime)  # (P,)
+    ids = _first_input(vocab, prime)  # (P,)
     state = model.zero_state(1)
     out = None
     for i in ids:
@@ -142,7 +143,7 @@ def sample_steps(
             q = reshape_distribution(p, temperature, top_k)  # (V,)
             shown = q
         choice = int(np.argmax(q)) if greedy else int(rng.choice(q.size, p=q))
-        order = np.argsort(-shown, kind="stable")[:show_k]  # (k,)
+        order = np.argsort(-shown, kind="stable")[:show_k] if show_k else ()  # (k,)
         steps.append(
             SampleStep(
                 char=vocab.chars[choice],
