@@ -7,12 +7,15 @@ evaluates a model with metrics that mean something to a student.
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from rnnviz.config import ModelConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -101,6 +104,16 @@ class Task(ABC):
     @abstractmethod
     def output_size(self) -> int:
         """Number of output units."""
+
+    def model_config(self, base: ModelConfig) -> ModelConfig:
+        """``base`` with the input, output sizes and head this task needs filled in."""
+        return dataclasses.replace(
+            base,
+            input_kind=self.input_kind,
+            input_size=int(self.input_size),
+            output_size=int(self.output_size),
+            head=self.head,
+        )
 
     @abstractmethod
     def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:

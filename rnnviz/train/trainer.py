@@ -99,14 +99,7 @@ class Trainer:
     def __init__(self, run: RunConfig, task: Task | None = None) -> None:
         run.validate()
         self.task = task if task is not None else make_task(run.task)
-        model_cfg = dataclasses.replace(
-            run.model,
-            input_kind=self.task.input_kind,
-            input_size=int(self.task.input_size),
-            output_size=int(self.task.output_size),
-            head=self.task.head,
-        )
-        self.run = run.replace(model=model_cfg).validate()
+        self.run = run.replace(model=self.task.model_config(run.model)).validate()
         self.history = History()
         self.auto_evaluate = True  # evaluate/sample on the sample_every / eval_every schedule
         self._build(self.run.train.seed)

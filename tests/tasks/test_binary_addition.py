@@ -110,3 +110,18 @@ def test_meta_round_trip() -> None:
     task.set_probe("60 + 7")
     again = task_from_meta(task.meta())
     assert again.meta() == task.meta()
+
+
+def test_model_config_takes_sizes_and_head_from_the_task() -> None:
+    from rnnviz.config import ModelConfig, TaskConfig
+    from rnnviz.tasks import make_task
+
+    task = make_task(TaskConfig("binary-addition", {}))
+    cfg = task.model_config(ModelConfig(cell="rnn", hidden=16, nonlinearity="sigmoid"))
+    assert (cfg.input_kind, cfg.input_size, cfg.output_size, cfg.head) == (
+        "vectors",
+        2,
+        1,
+        "sigmoid",
+    )
+    assert (cfg.cell, cfg.hidden, cfg.nonlinearity) == ("rnn", 16, "sigmoid")

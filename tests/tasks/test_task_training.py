@@ -24,14 +24,7 @@ from rnnviz.tasks.text import TextTask
 
 
 def _build(run: RunConfig, task: Task) -> Model:
-    model_cfg = dataclasses.replace(
-        run.model,
-        input_kind=task.input_kind,
-        input_size=task.input_size,
-        output_size=task.output_size,
-        head=task.head,
-    )
-    return Model(model_cfg, np.random.default_rng(run.train.seed))
+    return Model(task.model_config(run.model), np.random.default_rng(run.train.seed))
 
 
 def _train_until(

@@ -193,15 +193,7 @@ def test_validation_without_a_held_out_tail_is_flagged() -> None:
 
     with_tail, without = _tiny(), _tiny(val_fraction=0.0)
     rng = np.random.default_rng(0)
-    cfg = ModelConfig(
-        cell="rnn",
-        hidden=4,
-        input_kind=without.input_kind,
-        input_size=without.input_size,
-        output_size=without.output_size,
-        head=without.head,
-    )
-    model = Model(cfg, rng)
+    model = Model(without.model_config(ModelConfig(cell="rnn", hidden=4)), rng)
     assert with_tail.evaluate(model, rng, length=5).metrics["held_out"] == 1.0
     ev = without.evaluate(model, rng, length=5)
     assert ev.metrics["held_out"] == 0.0  # the loss below is on training text
