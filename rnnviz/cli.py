@@ -45,41 +45,37 @@ TASK_NAMES = ("text", "binary-addition", "echo", "brackets", "sine")
 
 
 # ---------------------------------------------------------------------- value parsers
-def _positive_int(text: str) -> int:
+def _convert(text: str, kind: type, noun: str) -> Any:
+    """``kind(text)``, or an argparse error saying the text is not a ``noun``."""
     try:
-        value = int(text)
+        return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {noun}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _convert(text, int, "whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
 
 
 def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _convert(text, int, "whole number")
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
     return value
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value = _convert(text, float, "number")
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
     return value
 
 
 def _float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value = _convert(text, float, "number")
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text!r} must be finite")
     return value
