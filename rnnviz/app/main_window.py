@@ -418,7 +418,6 @@ class MainWindow(QMainWindow):
         run = _run_of(trainer)
         self.controls.set_config(run, preset)
         self.loss.set_loss_label(*loss_label(run.task.name, trainer.task.head))
-        self.gradients.set_clipping(run.optim.clip_value, run.optim.clip_norm)
         self._set_run_checked(False)
         self._show_run_state("paused")
         if not self._start_worker:

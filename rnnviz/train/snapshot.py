@@ -37,6 +37,8 @@ class Snapshot:
         (n,) bool: whether clipping changed the gradient at those steps.
     clip_norm : float or None
         The global-norm clipping threshold in force (drawn on the gradient-norm plot).
+    clip_value : float or None
+        The element-wise clipping threshold in force (named in the plot's legend).
     specs : tuple[StateSpec, ...]
         The arrays the cell declares, in display order.
     probe_labels : tuple[str, ...]
@@ -97,6 +99,7 @@ class Snapshot:
     state: str = "running"
     message: str = ""
     lr: float = 0.0
+    clip_value: float | None = None
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:

@@ -407,6 +407,7 @@ class Trainer:
             state=state,
             message=message,
             lr=oc.lr,
+            clip_value=oc.clip_value,
         )
 
     # ------------------------------------------------------------------ checkpoints

@@ -92,6 +92,8 @@ class SnapshotStream:
         batch * seq_len.
     clip_norm : float or None
         Global-norm threshold; grad norms above it count as clipped.
+    clip_value : float or None
+        Element-wise clipping threshold the snapshots report.
     val_every : int
         A new validation loss every this many snapshots.
     sample_every : int
@@ -107,6 +109,7 @@ class SnapshotStream:
         steps_per_snapshot: int = 10,
         tokens_per_step: int = 32 * 25,
         clip_norm: float | None = 5.0,
+        clip_value: float | None = None,
         val_every: int = 5,
         sample_every: int = 3,
     ) -> None:
@@ -117,6 +120,7 @@ class SnapshotStream:
         self.steps_per_snapshot = steps_per_snapshot
         self.tokens_per_step = tokens_per_step
         self.clip_norm = clip_norm
+        self.clip_value = clip_value
         self.val_every = val_every
         self.sample_every = sample_every
         self.step = 0
@@ -162,6 +166,7 @@ class SnapshotStream:
             "grad_norms": grad_norms,
             "clipped": clipped,
             "clip_norm": self.clip_norm,
+            "clip_value": self.clip_value,
             "specs": specs,
             "probe_labels": probe_labels(T),
             "probe_states": probe_states(specs, T, H, rng),

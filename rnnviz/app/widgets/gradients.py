@@ -146,20 +146,22 @@ class GradientPanel(QWidget):
     # ------------------------------------------------------------------ public API
     def update_snapshot(self, snap: Snapshot) -> None:
         """Show the flow of ``snap`` and append its gradient norms to the training history."""
+        self.set_clipping(snap.clip_value, snap.clip_norm)  # the rule its clip events fired under
         self._update_flow(snap)
         self._append_norms(snap)
-        self._set_clip_norm(snap.clip_norm)
 
     def set_clipping(self, clip_value: float | None, clip_norm: float | None) -> None:
-        """The clipping rule in force (from the run's OptimConfig), for the legend and line.
+        """The clipping rule in force, for the legend and the threshold line.
 
-        Snapshots carry the norm threshold but not the value threshold, so the window calls
-        this whenever a run is installed or the optimiser settings change.
+        Every snapshot carries it; the window also calls this when the user changes clipping
+        while paused, so the legend follows before the next snapshot.
         """
         ok = clip_value is not None and math.isfinite(clip_value) and clip_value > 0
-        self._clip_value = float(clip_value) if ok else None  # type: ignore[arg-type]
+        value = float(clip_value) if ok else None  # type: ignore[arg-type]
+        if value != self._clip_value:
+            self._clip_value = value
+            self._set_norm_legend()
         self._set_clip_norm(clip_norm)
-        self._set_norm_legend()
 
     def clip_rule(self) -> str:
         """ "none", "value", "norm" or "both": the clipping the legend describes."""

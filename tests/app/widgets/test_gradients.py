@@ -92,8 +92,7 @@ def test_reset_run_restarts_history_and_clear(panel):
 
 def test_value_clipping_markers_are_explained(panel):
     """Value clipping has no norm threshold: the legend must say what a red dot means."""
-    panel.set_clipping(5.0, None)
-    stream = SnapshotStream("lstm", clip_norm=None)
+    stream = SnapshotStream("lstm", clip_norm=None, clip_value=5.0)
     snap = stream.next()
     snap = replace(snap, clipped=np.ones_like(snap.clipped))  # every step fired
     panel.update_snapshot(snap)
@@ -116,11 +115,11 @@ def test_norm_clipping_markers_and_threshold_line(panel):
 
 
 def test_markers_under_two_rules_get_a_neutral_name(panel):
-    stream = SnapshotStream("lstm", clip_norm=None)
+    stream = SnapshotStream("lstm", clip_norm=None, clip_value=5.0)
     fired = {"clipped": np.ones(10, dtype=bool)}
-    panel.set_clipping(5.0, None)
     panel.update_snapshot(stream.next(**fired))
-    panel.set_clipping(None, 1.0)
-    panel.update_snapshot(stream.next(**fired))
+    panel.set_clipping(None, 1.0)  # changed live while paused
+    assert panel.clip_rule() == "norm"
+    panel.update_snapshot(stream.next(**fired, clip_value=None, clip_norm=1.0))
     assert "clipping fired" in panel.legend_text()
     assert "value clipping" not in panel.legend_text()
