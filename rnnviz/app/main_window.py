@@ -43,6 +43,10 @@ from rnnviz.app.controls import ControlPanel
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
 from rnnviz.app.style import icon
+from rnnviz.app.widgets.gradients import GradientPanel
+from rnnviz.app.widgets.heatmaps import StateHeatmaps
+from rnnviz.app.widgets.loss import LossPanel
+from rnnviz.app.widgets.samples import SamplesPanel
 from rnnviz.app.worker import SnapshotBuffer, TrainingWorker, user_errors
 from rnnviz.config import RunConfig
 from rnnviz.core._ops import set_thread_budget
@@ -90,15 +94,6 @@ def _ask(parent: QWidget) -> ConfirmFn:
         return answer == QMessageBox.StandardButton.Yes
 
     return confirm
-
-
-def _views() -> tuple[type[QWidget], type[QWidget], type[QWidget], type[QWidget]]:
-    from rnnviz.app.widgets.gradients import GradientPanel
-    from rnnviz.app.widgets.heatmaps import StateHeatmaps
-    from rnnviz.app.widgets.loss import LossPanel
-    from rnnviz.app.widgets.samples import SamplesPanel
-
-    return StateHeatmaps, GradientPanel, LossPanel, SamplesPanel
 
 
 def _catalogue() -> tuple[list[tuple[str, str]], list[str], list[str]]:
@@ -214,11 +209,10 @@ class MainWindow(QMainWindow):
 
     # ================================================================= construction
     def _build_views(self) -> None:
-        heatmaps_cls, gradients_cls, loss_cls, samples_cls = _views()
-        self.heatmaps = heatmaps_cls()
-        self.gradients = gradients_cls()
-        self.loss = loss_cls()
-        self.samples = samples_cls()
+        self.heatmaps = StateHeatmaps()
+        self.gradients = GradientPanel()
+        self.loss = LossPanel()
+        self.samples = SamplesPanel()
         self.frame_bar = FrameBar()
         self.banner = MessageBanner()
 
@@ -257,8 +251,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.frame_bar.frameChanged.connect(self._on_frame)
-        if hasattr(self.heatmaps, "frameClicked"):
-            self.heatmaps.frameClicked.connect(self.frame_bar.set_frame)
+        self.heatmaps.frameClicked.connect(self.frame_bar.set_frame)
 
     def _build_controls(
         self, presets: list[tuple[str, str]], tasks: list[str], corpora: list[str]
@@ -859,9 +852,8 @@ class MainWindow(QMainWindow):
         self.status.set_metric("")
 
     def _on_frame(self, t: int) -> None:
-        for view in (self.heatmaps, self.gradients):
-            if hasattr(view, "set_frame"):
-                view.set_frame(t)
+        self.heatmaps.set_frame(t)
+        self.gradients.set_frame(t)
 
     def _show_run_state(self, state: str, reason: str = "") -> None:
         self.status.set_state(state, reason)

@@ -23,6 +23,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from rnnviz.config import ConfigError
 from rnnviz.tasks.base import TaskInputError
+from rnnviz.train.checkpoint import CheckpointError
 from rnnviz.train.snapshot import Snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,14 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def user_errors() -> tuple[type[Exception], ...]:
     """Exception types that are the user's mistake: shown as a message, never a traceback."""
-    errors: list[type[Exception]] = [ConfigError, TaskInputError]
-    try:
-        from rnnviz.train.checkpoint import CheckpointError
-    except ImportError:  # pragma: no cover - the trainer module is not there yet
-        pass
-    else:
-        errors.append(CheckpointError)
-    return tuple(errors)
+    return (ConfigError, TaskInputError, CheckpointError)
 
 
 def merge_snapshots(snaps: list[Snapshot]) -> tuple[Snapshot, list[Snapshot]]:
