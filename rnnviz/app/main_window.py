@@ -467,10 +467,7 @@ class MainWindow(QMainWindow):
             self._show_run_state("running")
         else:
             if self.controller is not None:
-                self.controller.pause()
-                # A no-op command makes the loop send a snapshot of where it stopped, so the
-                # views and the status bar show the last steps trained before the pause.
-                self.controller.call(lambda _trainer: None)
+                self.controller.pause()  # the loop then reports every step trained so far
             self._show_run_state("paused")
 
     def _set_run_checked(self, checked: bool) -> None:
