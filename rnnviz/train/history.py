@@ -29,12 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from rnnviz.train.smoothing import EMA_BETA, RunningAverage
+
 SERIES = ("loss", "grad_norm")
 
 # Exponential smoothing of the training loss, as min-char-rnn does (0.999 old + 0.001 new).
 SMOOTHING = 0.001
-# Weight of the old value in the displayed, bias-corrected moving average (as the loss panel).
-EMA_BETA = 0.98
 # Largest capacities a saved history may declare (a corrupt file must not allocate gigabytes).
 MAX_WINDOW = 1 << 16
 MAX_BUCKETS = 1 << 16
@@ -70,8 +70,7 @@ class History:
         self.width = 1  # steps per full bucket (a power of two)
         self.count = 0  # steps recorded in total
         self.smoothed = float("nan")  # min-char-rnn's average of the loss, nan before any step
-        self._ema = 0.0  # s_n of the bias-corrected average (avg_loss)
-        self._ema_n = 0  # n: losses folded into _ema
+        self._avg = RunningAverage(EMA_BETA)  # the bias-corrected average (avg_loss)
 
     # ------------------------------------------------------------------ recording
     def append(self, step: int, loss: float, grad_norm: float) -> None:
@@ -86,8 +85,7 @@ class History:
         self.count += 1
         s = self.smoothed
         self.smoothed = loss if s != s else (1.0 - SMOOTHING) * s + SMOOTHING * loss
-        self._ema = EMA_BETA * self._ema + (1.0 - EMA_BETA) * loss
-        self._ema_n += 1
+        self._avg.add(loss)
 
     def clear(self) -> None:
         """Forget everything (a reset run starts a new history)."""
@@ -96,14 +94,12 @@ class History:
         self.width = 1
         self.count = 0
         self.smoothed = float("nan")
-        self._ema = 0.0
-        self._ema_n = 0
+        self._avg.reset()
 
     @property
     def avg_loss(self) -> float:
         """Bias-corrected moving average of the loss, ``s_n / (1 - β^n)``; nan before any step."""
-        n = self._ema_n
-        return self._ema / (1.0 - EMA_BETA**n) if n else float("nan")
+        return self._avg.value
 
     def _fold(self) -> None:
         """Move the oldest ``window`` exact steps into buckets."""
@@ -232,8 +228,8 @@ class History:
             "width": self.width,
             "count": self.count,
             "smoothed": None if self.smoothed != self.smoothed else float(self.smoothed),
-            "ema": float(self._ema),
-            "ema_n": self._ema_n,
+            "ema": float(self._avg.s),
+            "ema_n": self._avg.n,
         }
         nb, n = self._nb, self._n
         arrays = {
@@ -311,7 +307,7 @@ class History:
         h.width = width
         h.count = count
         h.smoothed = float("nan") if smoothed is None else float(smoothed)
-        h._ema, h._ema_n = float(ema), ema_n
+        h._avg.s, h._avg.n = float(ema), ema_n
         return h
 
 

@@ -8,8 +8,6 @@ Long runs stay smooth: growing buffers, peak downsampling and clip-to-view.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtWidgets import (
@@ -33,6 +31,7 @@ from rnnviz.app.widgets._common import (
     plot_widget,
     style_axis,
 )
+from rnnviz.train.smoothing import EMA_BETA, RunningAverage
 from rnnviz.train.snapshot import Snapshot
 
 TIP = (
@@ -62,10 +61,9 @@ class LossPanel(QWidget):
         as s_k / (1 - a^k) so the curve starts on the data rather than at zero.
     """
 
-    def __init__(self, parent: QWidget | None = None, smoothing: float = 0.98) -> None:
+    def __init__(self, parent: QWidget | None = None, smoothing: float = EMA_BETA) -> None:
         super().__init__(parent)
-        if not 0.0 <= smoothing < 1.0:
-            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+        self._avg = RunningAverage(smoothing)  # raises ValueError outside [0, 1)
         self.smoothing = smoothing
         self._x_mode = "steps"
         self._log_y = False
@@ -125,8 +123,6 @@ class LossPanel(QWidget):
 
         self._train = GrowingBuffer(4)  # step, tokens, raw loss, smoothed loss
         self._val = GrowingBuffer(3)  # step, tokens, val loss
-        self._ema = 0.0
-        self._ema_count = 0
         self._last_step = -1
         self._last_tokens = 0
         self._last_val: float | None = None
@@ -163,7 +159,7 @@ class LossPanel(QWidget):
         if steps.size:
             losses = np.asarray(snap.losses, dtype=np.float64)  # (n,)
             tokens = self._tokens_at(steps, snap)  # (n,)
-            self._train.append(steps, tokens, losses, self._smooth(losses))
+            self._train.append(steps, tokens, losses, self._avg.add_many(losses))
             self._last_step = int(steps[-1])
         self._last_tokens = int(snap.tokens_seen)
         self._last_step = max(self._last_step, int(snap.step))
@@ -187,8 +183,7 @@ class LossPanel(QWidget):
         """Forget every point."""
         self._train.clear()
         self._val.clear()
-        self._ema = 0.0
-        self._ema_count = 0
+        self._avg.reset()
         self._last_step = -1
         self._last_tokens = 0
         self._last_val = None
@@ -260,19 +255,6 @@ class LossPanel(QWidget):
         if rate <= 0 and snap.step > 0:
             rate = snap.tokens_seen / snap.step
         return snap.tokens_seen - (snap.step - steps) * rate  # (n,)
-
-    def _smooth(self, losses: np.ndarray) -> np.ndarray:
-        """Bias-corrected EMA continuing from the previous snapshot's state; skips non-finite."""
-        a = self.smoothing
-        out = np.empty_like(losses)  # (n,)
-        ema, k = self._ema, self._ema_count
-        for j, x in enumerate(losses.tolist()):
-            if math.isfinite(x):
-                ema = a * ema + (1.0 - a) * x
-                k += 1
-            out[j] = ema / (1.0 - a**k) if k else math.nan
-        self._ema, self._ema_count = ema, k
-        return out
 
     def _draw_train(self) -> None:
         x = self._train.column(0 if self._x_mode == "steps" else 1)

@@ -1,0 +1,56 @@
+"""The bias-corrected moving average of the training loss, shared by the CLI and the window.
+
+Equations, for losses l_1, l_2, ... (non-finite values are skipped)::
+
+    s_n = β s_{n-1} + (1 - β) l_n,   s_0 = 0
+    avg_n = s_n / (1 - β^n)
+
+Dividing by 1 - β^n removes the pull towards s_0 = 0, so the average follows the losses from
+the first step on; with β = 0.98 it spans roughly the last 50 steps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# Weight of the old value: about the last 50 steps, smooth enough to read a noisy batch-1 curve.
+EMA_BETA = 0.98
+
+
+class RunningAverage:
+    """Bias-corrected exponential moving average (see the module docstring).
+
+    Parameters
+    ----------
+    beta : float
+        β in [0, 1): the weight of the old value.
+    """
+
+    def __init__(self, beta: float = EMA_BETA) -> None:
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {beta}")
+        self.beta = float(beta)
+        self.s = 0.0  # s_n
+        self.n = 0  # finite losses folded in
+
+    @property
+    def value(self) -> float:
+        """avg_n = s_n / (1 - β^n); nan before the first finite loss."""
+        return self.s / (1.0 - self.beta**self.n) if self.n else math.nan
+
+    def add(self, loss: float) -> float:
+        """Fold in one loss (skipped if not finite); returns avg_n."""
+        if math.isfinite(loss):
+            self.s = self.beta * self.s + (1.0 - self.beta) * loss
+            self.n += 1
+        return self.value
+
+    def add_many(self, losses: np.ndarray) -> np.ndarray:
+        """Fold in (n,) losses in order; returns (n,) avg after each one."""
+        return np.array([self.add(x) for x in np.asarray(losses, np.float64).tolist()])
+
+    def reset(self) -> None:
+        """Forget every loss."""
+        self.s, self.n = 0.0, 0
