@@ -17,6 +17,8 @@ L = Σ_rows w_row * l_row. Heads keep no state between calls.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from rnnviz.core._ops import sigmoid_
@@ -25,17 +27,33 @@ from rnnviz.core._ops import sigmoid_
 class SoftmaxCE:
     """Softmax over the vocabulary with cross-entropy against an integer target.
 
-    Per row: zs = z - max(z); s = Σ_o exp(zs); p = exp(zs) / s;
+    Per row, for any shift m: zs = z - m; s = Σ_o exp(zs); p = exp(zs) / s;
     l = log(s) - zs[y] (= logsumexp(z) - z[y]); dl/dz = p - onehot(y).
+
+    The shift m is the largest logit of the whole batch (one fast reduction) rather than that of
+    each row (a slow reduction per row). Both are exact while no row lies far below the batch's
+    maximum; if one does (its s < exp(-SHIFT_SPAN), e.g. while training diverges), the rows are
+    shifted by their own maxima instead.
     """
 
     name = "softmax"
     target_kind = "index"
+    SHIFT_SPAN = 20.0
 
     def forward(self, z: np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """p = softmax(z) in place of z (N, O), and l = log(s) - zs[y] (N,) if y (N,) is given."""
-        zs = np.subtract(z, z.max(axis=1, keepdims=True), out=z)  # (N, O) shifted, in place
-        zs_y = None if y is None else zs[np.arange(len(y)), y]  # (N,) read before exp overwrites
+        N, O = z.shape
+        rows = None if y is None else np.arange(N)
+        if N:
+            zs = np.subtract(z, z.max())  # (N, O) shifted by the batch maximum; z kept
+            zs_y = None if y is None else zs[rows, y]  # (N,) read before exp overwrites
+            e = np.exp(zs, out=zs)  # (N, O) unnormalised
+            s = np.matmul(e, np.ones(O, z.dtype))  # (N,) row sums
+            if s.min() > math.exp(-self.SHIFT_SPAN):  # False for NaN too
+                p = np.multiply(e, (1.0 / s)[:, None], out=z)  # (N, O)
+                return p, None if zs_y is None else np.log(s) - zs_y
+        zs = np.subtract(z, z.max(axis=1, keepdims=True), out=z)  # (N, O) per-row shift
+        zs_y = None if y is None else zs[rows, y]  # (N,) read before exp overwrites
         p = np.exp(zs, out=z)  # (N, O) unnormalised
         s = p.sum(axis=1, keepdims=True)  # (N, 1)
         p /= s  # (N, O)

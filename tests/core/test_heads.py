@@ -40,6 +40,36 @@ def test_softmax_loss_is_exact_for_confidently_wrong_rows_in_float32() -> None:
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("row_offset", [0.0, -15.0, -60.0, -500.0])
+def test_softmax_batch_shift_and_per_row_fallback_agree_with_reference(
+    dtype: type, row_offset: float
+) -> None:
+    # One row far below the others: within SHIFT_SPAN the batch-wide shift is used, beyond it the
+    # per-row one; both must give the reference loss and probabilities.
+    rng = np.random.default_rng(1)
+    z = (rng.normal(size=(8, 7)) * 3.0).astype(dtype)  # (N, O)
+    z[3] += dtype(row_offset)
+    y = rng.integers(0, 7, 8)
+    z64 = z.astype(np.float64)
+    p_want = np.exp(z64 - z64.max(axis=1, keepdims=True))  # (N, O)
+    p_want /= p_want.sum(axis=1, keepdims=True)
+    p, got = SoftmaxCE().forward(z.copy(), y)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, _softmax_ce64(z, y), rtol=tol, atol=tol)
+    np.testing.assert_allclose(p, p_want, rtol=tol, atol=tol)
+    p_only, none = SoftmaxCE().forward(z.copy(), None)
+    assert none is None
+    np.testing.assert_allclose(p_only, p_want, rtol=tol, atol=tol)
+
+
+def test_softmax_nan_logits_stay_in_their_row() -> None:
+    z = np.array([[np.nan, 1.0, 0.0], [0.0, 1.0, 2.0]])  # (N, O)
+    p, l = SoftmaxCE().forward(z, np.array([0, 2]))
+    assert np.isnan(l[0]) and np.isnan(p[0]).all()
+    np.testing.assert_allclose(l[1], _softmax_ce64(np.array([[0.0, 1.0, 2.0]]), np.array([2]))[0])
+
+
 @pytest.mark.parametrize(
     ("logit", "target", "want"),
     [(17.0, 0.0, 17.0), (20.0, 0.0, 20.0), (-40.0, 1.0, 40.0), (17.0, 1.0, 4.1399e-8)],
