@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         right.addWidget(self.gradients)
         right.addWidget(self.samples)
         right.setChildrenCollapsible(False)
-        right.setSizes([300, 400, 300])
+        right.setSizes([280, 500, 220])  # the gradient panel holds two plots and two legends
         self.right_splitter = right
 
         split = QSplitter(Qt.Orientation.Horizontal)

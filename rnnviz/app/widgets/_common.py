@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import QApplication, QGraphicsItem, QLabel, QSizePolicy
 
@@ -341,9 +341,35 @@ def legend_html(title: str, entries: Sequence[tuple[str, str, str]]) -> str:
     return f"<b>{title}</b> &nbsp; {items}" if items else f"<b>{title}</b>"
 
 
+class HeaderLabel(QLabel):
+    """A word-wrapping label whose minimum height is that of its text wrapped at its width.
+
+    Qt's layouts take a wrapping label's minimum to be one line, so a panel squeezed by a
+    splitter would lay its plot over the second and third lines of a wrapped legend. Reporting
+    the wrapped height as the minimum makes the splitter (or the window) keep room for it.
+    """
+
+    def __init__(self, html: str) -> None:
+        super().__init__(html)
+        self._wrapped = 0  # height of the text at the current width, as last reported
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.width() > 0:
+            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        wrapped = self.heightForWidth(self.width())
+        if wrapped != self._wrapped:  # the text now takes more or fewer lines
+            self._wrapped = wrapped
+            self.updateGeometry()
+
+
 def header_label(html: str, tooltip: str = "") -> QLabel:
     """A word-wrapping label that never forces its parent wider (titles and legends)."""
-    label = QLabel(html)
+    label = HeaderLabel(html)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -356,6 +382,6 @@ def header_label(html: str, tooltip: str = "") -> QLabel:
 def plot_widget(**axis_items: pg.AxisItem) -> pg.PlotWidget:
     """A light PlotWidget with readable axes that may shrink small."""
     widget = pg.PlotWidget(background=BACKGROUND, axisItems=axis_items or None)
-    widget.setMinimumSize(160, 110)
+    widget.setMinimumSize(160, 70)  # squeezed this small only when the window is
     style_plot(widget.getPlotItem())
     return widget

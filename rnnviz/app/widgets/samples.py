@@ -19,13 +19,12 @@ from PyQt6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from rnnviz.app.metrics import metrics_line
-from rnnviz.app.widgets._common import FOREGROUND, points
+from rnnviz.app.widgets._common import FOREGROUND, header_label, points
 from rnnviz.train.snapshot import Snapshot
 
 MARK_COLOUR = "#c62828"
@@ -74,10 +73,8 @@ class SamplesPanel(QWidget):
         self.count_label = QLabel("")
         self.count_label.setStyleSheet(f"color: {FOREGROUND};")
         top = QHBoxLayout()
-        top.setContentsMargins(6, 0, 6, 0)
-        title = QLabel("<b>Samples</b> · newest first")
-        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        top.addWidget(title, 1)
+        top.setContentsMargins(0, 0, 6, 0)
+        top.addWidget(header_label("<b>Samples</b> · newest first"), 1)  # wraps when narrow
         top.addWidget(self.count_label)
         top.addWidget(copy_button)
 

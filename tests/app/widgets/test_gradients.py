@@ -123,3 +123,30 @@ def test_markers_under_two_rules_get_a_neutral_name(panel):
     panel.update_snapshot(stream.next(**fired, clip_value=None, clip_norm=1.0))
     assert "clipping fired" in panel.legend_text()
     assert "value clipping" not in panel.legend_text()
+
+
+def test_squeezed_panel_keeps_wrapped_legends_clear_of_the_plots(qtbot):
+    # A narrow column squeezed by a splitter: the legends wrap to several lines and must get
+    # that height; the plots below them may shrink but never cover them.
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QApplication, QSplitter, QWidget
+
+    split = QSplitter(Qt.Orientation.Vertical)
+    panel = GradientPanel()
+    split.addWidget(QWidget())
+    split.addWidget(panel)
+    split.setChildrenCollapsible(False)
+    qtbot.addWidget(split)
+    panel.update_snapshot(make_snapshot("lstm", T=12, H=4))
+    split.resize(230, 420)
+    split.show()
+    split.setSizes([400, 20])  # ask for far less than the panel needs
+    for _ in range(3):
+        QApplication.processEvents()
+    wrapped = panel.norm_header.heightForWidth(panel.norm_header.width())
+    assert wrapped > panel.norm_header.fontMetrics().lineSpacing() * 1.5  # really wrapped
+    assert panel.flow_header.height() >= panel.flow_header.heightForWidth(panel.width())
+    assert panel.norm_header.height() >= wrapped
+    assert panel.flow_widget.geometry().top() >= panel.flow_header.geometry().bottom()
+    assert panel.norm_header.geometry().top() >= panel.flow_widget.geometry().bottom()
+    assert panel.norm_widget.geometry().top() >= panel.norm_header.geometry().bottom()
