@@ -186,6 +186,12 @@ class MainWindow(QMainWindow):
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.timeout.connect(self._tick)
+        # After a part is drawn, a zero-delay timer runs once the repaints queued by it are done.
+        self._after_paint = QTimer(self)
+        self._after_paint.setSingleShot(True)
+        self._after_paint.setInterval(0)
+        self._after_paint.timeout.connect(self._drawn)
+        self._part_start = (0.0, 0.0)  # perf_counter() and thread_time() when the part began
         self._loader = TrainerLoader()
         self._loader.ready.connect(self._on_loaded)
         self._loader.failed.connect(self._on_load_failed)
@@ -771,15 +777,17 @@ class MainWindow(QMainWindow):
                 break
         # Views repaint in the events that follow; a zero-delay timer runs after them.
         self._measuring = True
-        QTimer.singleShot(0, lambda: self._drawn(start))
+        self._part_start = start
+        self._after_paint.start()
 
-    def _drawn(self, start: tuple[float, float]) -> None:
+    def _drawn(self) -> None:
         """Pace the next part so drawing takes at most DRAW_BUDGET of the time.
 
         The cost is the CPU time this thread spent updating and painting (waiting for the GIL
         while the trainer holds it costs the trainer nothing, so it does not count).
         """
         self._measuring = False
+        start = self._part_start
         cost = time.thread_time() - start[1]
         self.draw_seconds.append(cost)
         del self.draw_seconds[:-100]
@@ -868,6 +876,7 @@ class MainWindow(QMainWindow):
         """Stop and join the training thread (within a second) before the window goes."""
         self._closing = True
         self._redraw.stop()
+        self._after_paint.stop()
         self._loader.close()
         self._stop_worker()
         set_thread_budget(None)

@@ -94,6 +94,7 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
 
     from rnnviz.app.application import make_app
     from rnnviz.app.main_window import MainWindow
+    from rnnviz.app.timers import single_shot
     from rnnviz.core._ops import set_thread_budget
     from rnnviz.train.trainer import Trainer
 
@@ -139,7 +140,7 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
         headless.step()
 
     ticks: list[float] = []
-    timer = QTimer()
+    timer = QTimer(window)
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     intervals: list[float] = []
@@ -155,7 +156,7 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
         ticks.clear()
         timer.start(TICK_MS)
         loop = QEventLoop()
-        QTimer.singleShot(round(chunk * 1000), loop.quit)
+        single_shot(loop, round(chunk * 1000), loop.quit)
         loop.exec()
         timer.stop()
         gui[0] += trainer.tokens_seen - tokens0
