@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from PyQt6.QtCore import QRectF, QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QMouseEvent, QPainter, QPen
+from PyQt6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QTextDocumentFragment,
+)
 from PyQt6.QtGui import QPaintEvent as PaintEvent
 from PyQt6.QtWidgets import (
     QApplication,
@@ -23,6 +32,9 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.style import STATE_COLOURS
+
+# Colour of a read-out that holds no current value (e.g. the throughput while paused).
+IDLE_GREY = "#90a4ae"
 
 # Characters that would be invisible as a tick label are shown by a visible stand-in.
 VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
@@ -338,6 +350,8 @@ class StatusPanel:
         bar.addPermanentWidget(self.loss)
         bar.addPermanentWidget(self.metric)
         bar.addPermanentWidget(self.state)
+        self.state_name = "ready"
+        self._rate = 0.0  # the throughput of the last snapshot (tokens per second)
         self.set_state("ready")
         self.set_numbers(0, 0, 0.0, None, None)
 
@@ -348,6 +362,7 @@ class StatusPanel:
         self.state.setText(state.capitalize())
         self.state.setToolTip(reason)
         self.state_name = state
+        self._show_rate()
 
     def set_numbers(
         self,
@@ -365,11 +380,26 @@ class StatusPanel:
         """
         self.step.setText(f"step <b>{step:,}</b>")
         self.step.setToolTip(f"{tokens:,} tokens seen")
-        self.speed.setText(f"<b>{tokens_per_s:,.0f}</b> tok/s")
+        self._rate = float(tokens_per_s)
+        self._show_rate()
         text = "loss —" if loss is None else f"loss <b>{loss:.3f}</b>"
         if val_loss is not None:
             text += f" · {val_name} {val_loss:.3f}"
         self.loss.setText(text)
+
+    def _show_rate(self) -> None:
+        """Throughput while running; a grey dash otherwise (nothing trains, so no rate)."""
+        if self.state_name == "running":
+            self.speed.setText(f"<b>{self._rate:,.0f}</b> tok/s")
+            self.speed.setToolTip("Training throughput: tokens per second spent training")
+            return
+        self.speed.setText(f"<span style='color:{IDLE_GREY}'>— tok/s</span>")
+        last = f"; {self._rate:,.0f} tok/s when it last ran" if self._rate > 0 else ""
+        self.speed.setToolTip(f"Not training ({self.state_name}){last}")
+
+    def rate_text(self) -> str:
+        """The throughput read-out as plain text (tests, screenshots)."""
+        return QTextDocumentFragment.fromHtml(self.speed.text()).toPlainText()
 
     def set_metric(self, html: str, tooltip: str = "") -> None:
         """Show the run's headline task metric (hidden when ``html`` is empty)."""

@@ -47,3 +47,19 @@ def test_status_headline_metric(qtbot):
     assert "train text 1.200" in status.loss.text()
     status.set_metric("")
     assert status.metric.isHidden()
+
+
+def test_throughput_reads_as_paused_when_nothing_trains(qtbot):
+    status_bar = QStatusBar()
+    qtbot.addWidget(status_bar)
+    status = StatusPanel(status_bar)
+    status.set_state("running")
+    status.set_numbers(10, 6400, 12345.0, 2.0, None)
+    assert status.rate_text() == "12,345 tok/s"
+    status.set_state("paused")
+    assert "12,345" not in status.rate_text() and "—" in status.rate_text()
+    assert "12,345 tok/s when it last ran" in status.speed.toolTip()
+    status.set_numbers(11, 7040, 12000.0, 2.0, None)  # a single step while paused
+    assert "—" in status.rate_text()
+    status.set_state("running")
+    assert status.rate_text() == "12,000 tok/s"
