@@ -16,6 +16,7 @@ needs them, so ``rnnviz train`` never imports Qt.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import importlib
 import json
@@ -511,12 +512,24 @@ def _summary(trainer: Any, done: int, elapsed: float, tokens: int) -> str:
         else:
             parts.append(f"loss (avg) {_num(avg)} nats ({_num(avg / math.log(2), 3)} bits)")
         parts.append(f"min-char-rnn smoothed loss {_num(h.smoothed)}")
-    if trainer.val_loss is not None:
-        held_out = trainer.metrics.get("held_out", 1.0)
-        parts.append(f"val loss {trainer.val_loss:.4f}" + ("" if held_out else NO_HELD_OUT))
+    final = _final_metrics(trainer)
+    if "val_loss" in final:
+        held_out = final.get("held_out", 1.0)
+        parts.append(f"val loss {_num(final['val_loss'])}" + ("" if held_out else NO_HELD_OUT))
     if elapsed > 0 and tokens > 0:
         parts.append(f"{tokens / elapsed:,.0f} tok/s")
     return ", ".join(parts)
+
+
+def _final_metrics(trainer: Any) -> dict[str, float]:
+    """The task's metrics for the weights training ended with (those just saved).
+
+    The same evaluation ``rnnviz eval`` runs on the checkpoint, with a copy of the sampling
+    generator as saved, so the two agree; the value printed with the last sample belongs to an
+    earlier step. No sample is drawn.
+    """
+    rng = copy.deepcopy(trainer.rng_sample)
+    return dict(trainer.evaluation(rng, length=0).metrics)
 
 
 def _num(value: float, digits: int = 4) -> str:
@@ -581,6 +594,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         args.top_k,
         prime,
         args.greedy,
+        state0=trainer.carry,  # reads on from the state training carried, as evaluation does
     )
     print(prime + text)
     return 0
@@ -591,7 +605,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rnnviz.train.trainer import Trainer
 
     trainer = Trainer.load(args.checkpoint)
-    ev = trainer.task.evaluate(trainer.model, _sampling_rng(trainer, args.seed))
+    ev = trainer.evaluation(_sampling_rng(trainer, args.seed))
     metrics = {k: _json_metric(k, v) for k, v in ev.metrics.items()}
     if args.json:
         record = {

@@ -204,6 +204,34 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_summary_after_ctrl_c_reports_the_val_loss_eval_gives_for_the_checkpoint(
+    corpus: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rnnviz.train.trainer import Trainer
+
+    original = Trainer.step
+
+    def step_then_ctrl_c_at_7(self: Trainer) -> object:
+        result = original(self)
+        if self.step_count == 7:  # two steps after the last scheduled evaluation (step 5)
+            os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(Trainer, "step", step_then_ctrl_c_at_7)
+    ckpt = tmp_path / "c.npz"
+    args = tiny(corpus, "--eval-every", "5", "--sample-every", "1000", "--save", str(ckpt))
+    assert main([*args, "--quiet"]) == 130
+    summary = next(line for line in capsys.readouterr().out.splitlines() if "val loss" in line)
+    shown = float(summary.split("val loss ")[1].split(",")[0])
+    assert main(["eval", str(ckpt), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["step"] == 7
+    assert f"{record['metrics']['val_loss']:.4f}" == f"{shown:.4f}"
+
+
 def test_delegated_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, list[str]]] = []
 

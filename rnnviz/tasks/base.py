@@ -129,7 +129,12 @@ class Task(ABC):
 
     @abstractmethod
     def evaluate(self, model: Model, rng: np.random.Generator, **options: Any) -> Evaluation:
-        """Task metrics and display text for ``model`` (sample text for the text task)."""
+        """Task metrics and display text for ``model`` (sample text for the text task).
+
+        ``options`` may hold ``state0``, the (B, H) state training carries: a task whose
+        batches continue one another (text) reads on from it; tasks of independent sequences
+        ignore it.
+        """
 
     @abstractmethod
     def meta(self) -> dict[str, Any]:

@@ -8,6 +8,9 @@ drawing the next character:
     c = argmax_i p_i                         greedy (ignores τ and k)
 
 Every draw uses the generator passed in, so a seed fixes the sample.
+
+Generation starts from a given state (``state0``), e.g. the state training carried along the text
+(min-char-rnn samples from its running ``hprev``); without one, from zeros.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ def sample_steps(
     prime: str = "",
     greedy: bool = False,
     show_k: int = 5,
+    state0: dict[str, np.ndarray] | None = None,
 ) -> list[SampleStep]:
     """Generate ``length`` characters and keep the top-``show_k`` distribution of every step.
 
@@ -109,11 +113,13 @@ def sample_steps(
     temperature, top_k : float, int or None
         See :func:`reshape_distribution`.
     prime : str
-        Text fed to the model first; empty starts from a newline (or space) and a zero state.
+        Text fed to the model first; empty starts from a newline (or space).
     greedy : bool
         Always take the most likely character.
     show_k : int
         How many candidates to keep per step for display.
+    state0 : dict of name -> ndarray, optional
+        (B, H) state to start from; row 0 is used. None starts from zeros.
 
     Returns
     -------
@@ -128,7 +134,10 @@ def sample_steps(
     if length < 0:
         raise TaskInputError(f"sample length = {length}: must be 0 or more")
     ids = _first_input(vocab, prime)  # (P,)
-    state = model.zero_state(1)
+    if state0 is None:
+        state = model.zero_state(1)
+    else:
+        state = {k: np.array(v[:1], dtype=model.dtype) for k, v in state0.items()}  # (1, H)
     out = None
     for i in ids:
         out, state = model.step(np.array([i], np.int64), state)  # (1, V)
@@ -164,10 +173,13 @@ def sample_text(
     top_k: int | None = None,
     prime: str = "",
     greedy: bool = False,
+    state0: dict[str, np.ndarray] | None = None,
 ) -> str:
     """Generate ``length`` characters (the prime is not repeated in the result).
 
     See :func:`sample_steps` for the parameters.
     """
-    steps = sample_steps(model, vocab, rng, length, temperature, top_k, prime, greedy, show_k=0)
+    steps = sample_steps(
+        model, vocab, rng, length, temperature, top_k, prime, greedy, show_k=0, state0=state0
+    )
     return "".join(s.char for s in steps)

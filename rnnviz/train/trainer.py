@@ -36,7 +36,7 @@ from rnnviz.config import ConfigError, OptimConfig, RunConfig, TrainConfig
 from rnnviz.core.model import Model
 from rnnviz.core.optim import clip_gradients, make_optimizer
 from rnnviz.tasks import make_task
-from rnnviz.tasks.base import Batch, Task
+from rnnviz.tasks.base import Batch, Evaluation, Task
 from rnnviz.train.history import History
 from rnnviz.train.snapshot import Snapshot
 
@@ -264,12 +264,30 @@ class Trainer:
             step=self.step_count, loss=loss, grad_norm=norm, clipped=False, diverged=True
         )
 
+    def evaluation(self, rng: np.random.Generator | None = None, **options: Any) -> Evaluation:
+        """The task's evaluation of the current weights, without changing the run.
+
+        The one definition of the metrics (validation loss, accuracy, ...) that training, the
+        closing summary of ``rnnviz train`` and ``rnnviz eval`` report: the task reads on from
+        the state training carries (``state0=self.carry``; zeros for a fresh or stateless run,
+        and tasks of independent sequences ignore it).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator, optional
+            Draws of the evaluation (fresh test sequences, the sample); the run's sampling
+            generator if None.
+        **options
+            Passed to the task's ``evaluate`` (``length``, ``temperature``, ...).
+        """
+        rng = self.rng_sample if rng is None else rng
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self.task.evaluate(self.model, rng, state0=self.carry, **options)
+
     def evaluate(self) -> None:
         """Run the task's evaluation now (sample / metrics) with the sampling generator."""
         tc = self.run.train
-        ev = self.task.evaluate(
-            self.model, self.rng_sample, length=tc.sample_length, temperature=tc.temperature
-        )
+        ev = self.evaluation(length=tc.sample_length, temperature=tc.temperature)
         self.metrics = {k: float(v) for k, v in ev.metrics.items()}
         if "val_loss" in self.metrics:
             self.val_loss = self.metrics["val_loss"]
