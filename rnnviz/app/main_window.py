@@ -40,6 +40,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
 from rnnviz.app.controls import ControlPanel
+from rnnviz.app.keys import RunKeys
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
 from rnnviz.app.style import icon
@@ -79,6 +80,8 @@ SHORTCUTS = (
     "<tr><td><b>Ctrl+D</b></td><td>show / hide the controls</td></tr>"
     "<tr><td><b>F11</b></td><td>full screen</td></tr>"
     "</table>"
+    "<p>The run keys work wherever the keyboard is, except while you type into a field; "
+    "<b>Enter</b> in a field applies it and hands the keys back to the run.</p>"
 )
 
 
@@ -202,6 +205,12 @@ class MainWindow(QMainWindow):
         self._build_controls(presets, tasks, corpora)
         self._build_actions()
         self._build_menus()
+        run_keys = (self.act_run, self.act_step, self.act_prev, self.act_next)
+        self.keys = RunKeys(
+            self,
+            self.centralWidget(),
+            [k for act in (*run_keys, self.act_first, self.act_last) for k in act.shortcuts()],
+        )
         self.status = StatusPanel(self.statusBar())
         self._fit_to_screen()
 
@@ -249,6 +258,7 @@ class MainWindow(QMainWindow):
         self.main_splitter = split
 
         central = QWidget()
+        central.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click on the views leaves a field
         lay = QVBoxLayout(central)
         lay.setContentsMargins(6, 6, 6, 0)
         lay.setSpacing(4)

@@ -1,0 +1,87 @@
+"""The run's keys act on the run unless a text is being edited; Enter hands focus back."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication
+from test_main_window import WAIT_MS, tiny_run
+
+from rnnviz.app.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:
+    w = MainWindow(tiny_run(), confirm=lambda *_: True)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    return w
+
+
+def focused():
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    return widget
+
+
+def test_space_after_editing_the_learning_rate_runs_and_keeps_the_rate(qtbot, window) -> None:
+    spin = window.controls.lr.spin
+    spin.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is spin, timeout=WAIT_MS)
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, "0.02")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == pytest.approx(0.02)
+    assert not window.controls.isAncestorOf(focused())  # the keyboard is back on the view
+    qtbot.keyClick(focused(), Qt.Key.Key_Space)
+    assert window.is_running()
+    assert spin.value() == pytest.approx(0.02) and spin.text() == "0.020000"
+    qtbot.waitUntil(lambda: window.trainer.run.optim.lr == pytest.approx(0.02), timeout=WAIT_MS)
+    qtbot.keyClick(focused(), Qt.Key.Key_Space)
+    assert not window.is_running()
+
+
+def test_run_keys_act_from_a_spin_box_that_is_not_being_edited(qtbot, window) -> None:
+    hidden = window.controls.hidden
+    hidden.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is hidden, timeout=WAIT_MS)
+    before = hidden.text()
+    qtbot.keyClick(hidden, Qt.Key.Key_Space)
+    assert window.is_running() and hidden.text() == before
+    qtbot.keyClick(hidden, Qt.Key.Key_Space)
+    assert not window.is_running()
+    window.frame_bar.set_frame(3)
+    qtbot.keyClick(hidden, Qt.Key.Key_Right)
+    assert window.frame_bar.frame() == 4
+    qtbot.keyClick(hidden, Qt.Key.Key_Home)
+    assert window.frame_bar.frame() == 0
+    qtbot.keyClick(hidden, Qt.Key.Key_End)
+    assert window.frame_bar.frame() == window.frame_bar.slider.maximum()
+
+
+def test_a_field_being_edited_keeps_its_keys(qtbot, window) -> None:
+    probe = window.controls.probe
+    probe.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is probe, timeout=WAIT_MS)
+    probe.clear()
+    qtbot.keyClicks(probe, "a S b")  # a space and an S typed into the probe
+    assert probe.text() == "a S b" and not window.is_running()
+    assert window.trainer.step_count == 0  # S typed a letter, it did not train a step
+    qtbot.keyClick(probe, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is not probe
+    qtbot.keyClick(focused(), Qt.Key.Key_Space)
+    assert window.is_running()
+
+    window.pause()
+    seq = window.controls.seq_len
+    seq.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is seq, timeout=WAIT_MS)
+    seq.lineEdit().selectAll()
+    qtbot.keyClicks(seq, "1")
+    qtbot.keyClick(seq, Qt.Key.Key_Left)  # editing: the cursor moves, the probe step does not
+    frame = window.frame_bar.frame()
+    qtbot.keyClick(seq, Qt.Key.Key_Space)
+    assert not window.is_running() and window.frame_bar.frame() == frame
