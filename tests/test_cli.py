@@ -175,6 +175,26 @@ def test_user_errors_are_one_line(
     assert needle in one_error_line(capsys)
 
 
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_fifo_or_device_corpus_is_one_line_not_a_hang(tmp_path: Path, kind: str) -> None:
+    if kind == "fifo":
+        path = tmp_path / "pipe.txt"
+        os.mkfifo(path)
+    elif not os.path.exists(kind):
+        pytest.skip(f"no {kind} here")
+    else:
+        path = Path(kind)
+    argv = [sys.executable, "-m", "rnnviz", "train", "--corpus", str(path), "--steps", "1"]
+    try:  # a blocked open or an endless read would never return
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"rnnviz train --corpus {kind} hung")
+    assert done.returncode == 2
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"rnnviz: error: corpus {path}: is a ")
+    assert "not a regular file" in err[0]
+
+
 def test_bad_checkpoint_and_resume_conflicts(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -139,3 +139,7 @@ class Task(ABC):
     @abstractmethod
     def meta(self) -> dict[str, Any]:
         """JSON-safe description (options, vocabulary) saved with checkpoints."""
+
+    def source_files(self) -> tuple[str, ...]:
+        """The user's files this task reads its data from (a save must never replace them)."""
+        return ()

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnviz.tasks.base import Batch, Evaluation, Probe, Task, TaskInputError
-from rnnviz.tasks.corpus import load_corpus
+from rnnviz.tasks.corpus import corpus_names, load_corpus_codes
 from rnnviz.tasks.sampling import sample_text
 from rnnviz.tasks.vocab import Vocab
 
@@ -105,32 +105,43 @@ class TextTask(Task):
         self.eval_chars = int(eval_chars)
         self.dropped = 0  # corpus characters outside a restored vocabulary
         self.data_error = _data_error
-        if _data_error is None:
-            text = load_corpus(corpus, lower=self.lower)
-            strangers = set(text) - set(vocab) if vocab is not None else set()
-            if strangers:  # the corpus changed since the checkpoint: drop what the model lacks
-                kept = text.translate({ord(c): None for c in strangers})
-                self.dropped = len(text) - len(kept)
-                text = kept
+        text = load_corpus_codes(corpus, lower=self.lower) if _data_error is None else None
+        if vocab is not None:
+            self.vocab = Vocab(vocab)
         else:
-            text = ""
-        self.vocab = Vocab(vocab) if vocab is not None else Vocab.from_text(text)
-        n_val = int(len(text) * self.val_fraction)
-        if n_val < 2:
-            n_val = 0
-        self.train_text = text[: len(text) - n_val]
-        self.val_text = text[len(text) - n_val :]
+            self.vocab = Vocab.from_codes(np.empty(0, np.uint32) if text is None else text.alphabet)
         # Stored compactly (a 50 MB corpus takes 50 MB); batches are widened to int64 when cut.
         store = np.uint8 if len(self.vocab) <= 256 else np.int32
-        self._train_ids = self.vocab.encode(self.train_text, store)  # (N,)
-        self._val_ids = self.vocab.encode(self.val_text, store)  # (N_val,)
+        ids = np.empty(0, store)  # (N,)
+        if text is not None:
+            # A restored vocabulary may lack characters of a corpus that changed since the
+            # checkpoint: those are dropped.
+            ids = self.vocab.encode_codes(text.codes, store, drop_unknown=True)  # (N,)
+            self.dropped = len(text) - ids.size
+            del text
+        n_val = int(ids.size * self.val_fraction)
+        if n_val < 2:
+            n_val = 0
+        self._train_ids = ids[: ids.size - n_val]  # (N - N_val,) view
+        self._val_ids = ids[ids.size - n_val :]  # (N_val,) view
         self._probe_text = ""
         if probe is not None:
             self.set_probe(probe)
-        elif text:
-            self._probe_text = self._default_probe(self.val_text or self.train_text)
+        elif ids.size:
+            start = self._val_ids if self._val_ids.size else self._train_ids
+            self._probe_text = self._default_probe(self.vocab.decode(start[:50_000]))
         else:
             self._probe_text = self.vocab.to_string()[: PROBE_STEPS + 1]
+
+    @property
+    def train_text(self) -> str:
+        """The training text (decoded from its ids on each access: meant for small texts)."""
+        return self.vocab.decode(self._train_ids)
+
+    @property
+    def val_text(self) -> str:
+        """The held-out text (decoded from its ids on each access)."""
+        return self.vocab.decode(self._val_ids)
 
     # ------------------------------------------------------------------ sizes and data
     @property
@@ -329,13 +340,17 @@ class TextTask(Task):
             "probe": self._probe_text,
         }
 
+    def source_files(self) -> tuple[str, ...]:
+        """The corpus file, unless the corpus is a bundled one."""
+        return () if self.corpus in corpus_names() else (self.corpus,)
+
     def meta(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "options": self.options(),
             "vocab": self.vocab.to_string(),
-            "train_chars": len(self.train_text),
-            "val_chars": len(self.val_text),
+            "train_chars": int(self._train_ids.size),
+            "val_chars": int(self._val_ids.size),
         }
 
     @classmethod

@@ -13,8 +13,9 @@ from numpy.typing import DTypeLike
 
 from rnnviz.tasks.base import TaskInputError
 
-# Characters encoded per slice (keeps temporary arrays to a few tens of MB).
-_CHUNK = 1 << 22
+# Characters encoded per slice: temporary arrays stay small and no single step holds the
+# interpreter's lock for more than a few milliseconds (a window loads corpora in the background).
+_CHUNK = 1 << 20
 
 # How invisible characters are drawn on a heatmap axis or in a probe label.
 _DISPLAY = {"\n": "⏎", " ": "␣", "\t": "⇥", "\r": "␍"}
@@ -46,15 +47,20 @@ class Vocab:
         if len(set(self.chars)) != len(self.chars):
             raise TaskInputError("vocabulary: characters must be distinct")
         self.stoi: dict[str, int] = {c: i for i, c in enumerate(self.chars)}
-        # Lookup table for fast encoding of ordinary (code point < 2^16) text.
-        self._table = np.full(max((ord(c) for c in self.chars), default=0) + 1, -1, np.int32)
-        for i, c in enumerate(self.chars):
-            self._table[ord(c)] = i
+        self._codes = np.array([ord(c) for c in self.chars], np.uint32)  # (V,) id -> code point
+        # Lookup table code point -> id (-1: not in the vocabulary), up to the largest one.
+        self._table = np.full(int(self._codes.max(initial=0)) + 1, -1, np.int32)
+        self._table[self._codes] = np.arange(len(self.chars), dtype=np.int32)
 
     @classmethod
     def from_text(cls, text: str) -> Vocab:
         """The vocabulary of ``text``: its distinct characters in code-point order."""
         return cls(sorted(set(text)))
+
+    @classmethod
+    def from_codes(cls, alphabet: np.ndarray) -> Vocab:
+        """The vocabulary of distinct code points ``alphabet`` ((V,) ints, any order)."""
+        return cls(sorted(chr(int(c)) for c in alphabet))
 
     def __len__(self) -> int:
         return len(self.chars)
@@ -94,24 +100,64 @@ class Vocab:
             If ``text`` contains characters outside the vocabulary.
         """
         out = np.empty(len(text), dtype)  # (N,)
-        last = len(self._table) - 1
         for start in range(0, len(text), _CHUNK):  # in chunks: a 50 MB text stays cheap
-            piece = text[start : start + _CHUNK]
-            codes = np.frombuffer(piece.encode("utf-32-le"), dtype=np.uint32)  # (n,)
-            ids = self._table[np.minimum(codes, last)]  # (n,) int32, -1 where unknown
-            ids[codes > last] = -1
-            if ids.min() < 0:
-                missing = "".join(display_char(c) for c in self.unknown(text)[:10])
-                raise TaskInputError(
-                    f"text contains characters outside the model's vocabulary ({missing}); "
-                    "use only characters the model was trained on"
-                )
-            out[start : start + ids.size] = ids
+            codes = np.frombuffer(text[start : start + _CHUNK].encode("utf-32-le"), "<u4")  # (n,)
+            out[start : start + codes.size] = self._lookup(codes, strict=True)
         return out
+
+    def encode_codes(
+        self, codes: np.ndarray, dtype: DTypeLike = np.int64, drop_unknown: bool = False
+    ) -> np.ndarray:
+        """Token ids of code points, in chunks (a corpus never becomes one Python string).
+
+        Parameters
+        ----------
+        codes : ndarray
+            (N,) unsigned Unicode code points.
+        dtype : dtype
+            Integer type of the result.
+        drop_unknown : bool
+            Leave out code points outside the vocabulary (a corpus that changed since a
+            checkpoint was saved) instead of raising.
+
+        Returns
+        -------
+        ids : ndarray
+            (N',) ``dtype``; N' = N less the dropped code points.
+
+        Raises
+        ------
+        TaskInputError
+            If a code point is outside the vocabulary and ``drop_unknown`` is False.
+        """
+        out = np.empty(codes.size, dtype)  # (N,)
+        n = 0
+        for start in range(0, codes.size, _CHUNK):
+            ids = self._lookup(codes[start : start + _CHUNK], strict=not drop_unknown)  # (n,)
+            if drop_unknown:
+                ids = ids[ids >= 0]
+            out[n : n + ids.size] = ids
+            n += ids.size
+        return out if n == out.size else out[:n].copy()
+
+    def _lookup(self, codes: np.ndarray, strict: bool) -> np.ndarray:
+        """(n,) code points -> (n,) int32 ids, -1 for unknown ones (an error when ``strict``)."""
+        last = self._table.size - 1
+        ids = self._table[np.minimum(codes, last)]  # (n,) int32
+        ids[codes > last] = -1
+        if strict and ids.size and ids.min() < 0:
+            strangers = np.unique(codes[ids < 0])[:10]  # (<=10,) code points
+            missing = "".join(display_char(chr(int(c))) for c in strangers)
+            raise TaskInputError(
+                f"text contains characters outside the model's vocabulary ({missing}); "
+                "use only characters the model was trained on"
+            )
+        return ids
 
     def decode(self, ids: Iterable[int] | np.ndarray) -> str:
         """The text of token ids ``ids`` ((N,) ints)."""
-        return "".join(self.chars[int(i)] for i in ids)
+        idx = np.fromiter(ids, np.int64) if not isinstance(ids, np.ndarray) else ids
+        return self._codes[idx].astype("<u4").tobytes().decode("utf-32-le")
 
     def labels(self, text: str) -> tuple[str, ...]:
         """One visible display label per character of ``text``."""

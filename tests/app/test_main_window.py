@@ -294,47 +294,72 @@ def test_run_after_a_crash_starts_a_fresh_thread(qtbot, window: MainWindow) -> N
 
 
 def test_a_big_corpus_loads_while_the_window_keeps_working(
-    qtbot, window: MainWindow, tmp_path: Path
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The trainer is built off the UI thread: the event loop keeps running, the old run stays."""
+    """The trainer is built off the UI thread: the event loop keeps running, the old run stays.
+
+    Deterministic whatever the machine's load: the corpus reader waits (in the loader thread)
+    until the UI thread has handled an event posted after loading began. A window that loaded
+    on its UI thread would never handle it, and the reader would report that it was not let go.
+    """
+    import threading
+
     import numpy as np
     from PyQt6.QtCore import QTimer
 
-    words = np.array(
-        [
-            "the",
-            "quick",
-            "brown",
-            "fox",
-            "jumps",
-            "over",
-            "a",
-            "lazy",
-            "dog",
-            "and",
-            "runs",
-            "far",
-            "away",
-        ]
-    )
+    import rnnviz.tasks.text as text_module
+
+    words = np.array(["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog"])
     rng = np.random.default_rng(0)
     path = tmp_path / "big.txt"
     path.write_text(" ".join(rng.choice(words, size=1_200_000).tolist()), encoding="utf-8")
     assert path.stat().st_size > 4_000_000
+    gate = threading.Event()
+    waited: list[tuple[bool, bool]] = []  # (let go by the UI thread, read off the UI thread)
+    real = text_module.load_corpus_codes
+
+    def gated(source: str, lower: bool = False):
+        waited.append((gate.wait(60), threading.current_thread() is not threading.main_thread()))
+        return real(source, lower)
+
+    monkeypatch.setattr(text_module, "load_corpus_codes", gated)
     old = window.trainer
-    ticks: list[bool] = []  # one entry per event-loop turn, True while the old run was on
-    timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(window.trainer is old))
-    timer.start(0)
+    ticks: list[bool] = []  # UI-thread events handled while the old run was on screen
     assert window.open_corpus(str(path))
     assert window.trainer is old and window.loading()
     assert "Loading corpus" in window.banner.text()
-    qtbot.waitUntil(lambda: window.trainer is not old, timeout=30_000)
-    timer.stop()
-    assert ticks.count(True) >= 3  # the UI thread kept processing events while it loaded
+    timer = QTimer(window)  # an event posted now, handled by the UI thread's event loop
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: (ticks.append(window.trainer is old), gate.set()))
+    timer.start(0)
+    qtbot.waitUntil(lambda: window.trainer is not old, timeout=60_000)
+    assert waited == [(True, True)]  # the UI thread ran while the loader was reading
+    assert ticks == [True]
     assert window.banner.text() == "" and not window.loading()
     assert window.controls.applied().task.options["corpus"] == str(path)
     qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_device_corpus_is_refused_not_loaded_forever(
+    qtbot, window: MainWindow, tmp_path: Path, kind: str
+) -> None:
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "pipe.txt"
+        os.mkfifo(path)
+        what = "FIFO (named pipe)"
+    else:
+        path = Path("/dev/zero")
+        if not path.exists():
+            pytest.skip("no /dev/zero here")
+        what = "character device"
+    old = window.trainer
+    assert window.open_corpus(str(path))
+    qtbot.waitUntil(lambda: window.banner.level == "error", timeout=30_000)
+    assert f"is a {what}, not a regular file" in window.banner.text()
+    assert window.trainer is old and not window.loading()
 
 
 def test_a_bad_setting_is_reported_by_the_loader(qtbot, window: MainWindow) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +30,13 @@ def _write(tmp_path: Path, data: bytes, name: str = "corpus.txt") -> Path:
 
 
 def _error(path: Path, **options: object) -> str:
+    """The one-line message, with the path (which may contain any word) replaced by <path>."""
     with pytest.raises(TaskInputError) as info:
         make_task(TaskConfig(name="text", options={"corpus": str(path), **options}))
     message = str(info.value)
     assert "\n" not in message
-    assert path.name in message
-    return message
+    assert str(path) in message
+    return message.replace(str(path), "<path>")
 
 
 def test_pydoc_corpus_is_the_documentation_in_sorted_topic_order() -> None:
@@ -80,9 +83,51 @@ def test_folder_instead_of_file(tmp_path: Path) -> None:
     assert "folder" in _error(folder)
 
 
-@pytest.mark.parametrize("data", [b"", b"  \n\n\t "], ids=["zero-bytes", "whitespace"])
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf"], ids=["zero-bytes", "only-a-bom"])
 def test_empty_file(tmp_path: Path, data: bytes) -> None:
-    assert "empty" in _error(_write(tmp_path, data))
+    assert "file is empty" in _error(_write(tmp_path, data))
+
+
+@pytest.mark.parametrize("data", [b"  \n\n\t ", b"\r\n" * 3, "\u3000\u00a0".encode()])
+def test_whitespace_only_file_is_not_called_empty(tmp_path: Path, data: bytes) -> None:
+    message = _error(_write(tmp_path, data))
+    assert "only whitespace" in message and "empty" not in message
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(_error(fifo)), daemon=True)
+    thread.start()
+    thread.join(60)  # a blocked open would never return
+    assert not thread.is_alive() and result
+    assert "is a FIFO (named pipe), not a regular file" in result[0]
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_device_is_refused_without_reading_it(device: str) -> None:
+    if not os.path.exists(device):
+        pytest.skip(f"{device} does not exist here")
+    assert "is a character device, not a regular file" in _error(Path(device))
+
+
+def test_a_long_text_is_read_in_pieces_like_in_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces end at newlines; a CRLF, a multi-byte character or a BOM at a cut stays intact."""
+    from rnnviz.tasks import corpus as corpus_module
+
+    line = "Ünïcode \U0001f600 line\r\n"
+    data = ("\ufeff" + line * 40).encode() + "ÄÖÜ no newline at the end".encode()
+    expected = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    path = _write(tmp_path, data)
+    bad = _write(tmp_path, data[:200] + b"\xff" + data[200:], "bad.txt")
+    for chunk in (7, 8, 13, 64, 1 << 20):  # cuts inside characters, CRLFs and lines
+        monkeypatch.setattr(corpus_module, "CHUNK_BYTES", chunk)
+        assert read_text_file(path) == expected
+        assert load_corpus(str(path), lower=True) == expected.lower()
+        assert "invalid UTF-8 at byte offset 200;" in _error(bad)
 
 
 def test_binary_file(tmp_path: Path) -> None:
@@ -162,3 +207,14 @@ def test_text_too_short_for_the_batch_suggests_a_smaller_batch(tmp_path: Path) -
 def test_corpus_option_must_be_a_name_or_path(corpus: object) -> None:
     with pytest.raises(TaskInputError, match="corpus"):
         make_task(TaskConfig(name="text", options={"corpus": corpus}))
+
+
+def test_a_text_is_decoded_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No piece exceeds CHUNK_BYTES characters: no step of a background load is long."""
+    from rnnviz.tasks import corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 100)
+    data = ("a line of text\n" * 50 + "x" * 450).encode()
+    pieces = list(corpus_module._utf8_pieces(data, "t"))
+    assert "".join(pieces) == data.decode()
+    assert len(pieces) > 5 and max(len(p) for p in pieces) <= 100

@@ -337,3 +337,28 @@ def test_flipped_bytes_never_escape_as_other_errors(tiny_ckpt: Path) -> None:
         assert _fingerprint(t) == reference, f"byte {off} changed the loaded run silently"
         loaded += 1
     assert loaded < len(offsets)  # most flips are detected
+
+
+def test_a_checkpoint_whose_corpus_became_a_fifo_is_not_read(
+    run: RunConfig, corpus: Path, tmp_path: Path
+) -> None:
+    import os
+    import threading
+
+    path = tmp_path / "run.npz"
+    Trainer(run).save(path)
+    corpus.unlink()
+    os.mkfifo(corpus)  # the record names it; opening it for reading would wait for a writer
+    said: list[str] = []
+
+    def load() -> None:
+        try:
+            said.append(Trainer.load(path).task.data_error or "")
+        except CheckpointError as exc:
+            said.append(str(exc))
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive() and said
+    assert "is a FIFO (named pipe), not a regular file" in said[0]
