@@ -24,6 +24,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from rnnviz.config import ConfigError
 from rnnviz.tasks.base import TaskInputError
 from rnnviz.train.checkpoint import CheckpointError
+from rnnviz.train.safe_write import SaveError
 from rnnviz.train.snapshot import Snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def user_errors() -> tuple[type[Exception], ...]:
     """Exception types that are the user's mistake: shown as a message, never a traceback."""
-    return (ConfigError, TaskInputError, CheckpointError)
+    return (ConfigError, TaskInputError, CheckpointError, SaveError)
 
 
 def merge_snapshots(snaps: list[Snapshot]) -> tuple[Snapshot, list[Snapshot]]:

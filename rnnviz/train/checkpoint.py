@@ -10,22 +10,26 @@ Layout of a checkpoint (format version 1)::
 
 Writes are atomic: the file is written next to its destination under a temporary name, flushed to
 disk, then renamed over the destination, so a crash mid-save leaves the previous checkpoint intact.
+A save replaces only an rnnviz checkpoint (or an empty file), keeping its mode, and never a
+device, a folder, a text or the corpus being trained on (see :mod:`rnnviz.train.safe_write`).
 Reads never unpickle (``allow_pickle=False``) and validate everything; any problem becomes a
 :class:`CheckpointError` whose one-line message names the file and says what is wrong.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from rnnviz.tasks.files import open_regular
+from rnnviz.train.safe_write import Target, check_target, write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.train.trainer import Trainer
@@ -81,25 +85,39 @@ def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def write_checkpoint(
-    path: str | os.PathLike[str], meta: dict[str, Any], arrays: dict[str, np.ndarray]
+    path: str | os.PathLike[str],
+    meta: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    protect: Iterable[str | os.PathLike[str]] = (),
+    exclusive: bool = False,
 ) -> Path:
-    """Write ``arrays`` and ``meta`` to ``path`` atomically.
+    """Write ``arrays`` and ``meta`` to ``path`` atomically, never over anything but a checkpoint.
 
     Parameters
     ----------
     path : path-like
-        Destination; its directory must exist. The name is used as given (no ".npz" added).
+        Destination; its folder must exist. The name is used as given (no ".npz" added). It may
+        be new, an rnnviz checkpoint (replaced, its mode kept) or an empty file; a symbolic link
+        is written through. Anything else is refused (see :mod:`rnnviz.train.safe_write`).
     meta : dict
         JSON-safe metadata; "format" and "version" are added.
     arrays : dict[str, ndarray]
         Arrays to store, keyed "group/name" (numeric or bool dtypes only).
+    protect : iterable of path-like
+        Files never to replace (the corpus being trained on).
+    exclusive : bool
+        Refuse (FileExistsError) if ``path`` exists.
 
     Returns
     -------
     Path
-        The destination path.
+        The destination path as given.
+
+    Raises
+    ------
+    SaveError
+        Refused or failed; one line naming ``path``. The previous file is untouched.
     """
-    dest = Path(path)
     if META_KEY in arrays:
         raise ValueError(f"array name {META_KEY!r} is reserved")
     for name, a in arrays.items():
@@ -108,31 +126,35 @@ def write_checkpoint(
     record = {"format": FORMAT, "version": VERSION, **meta}
     blob = json.dumps(record, allow_nan=False, sort_keys=True).encode("utf-8")
     payload = {META_KEY: np.frombuffer(blob, dtype=np.uint8), **arrays}
-    directory = dest.parent
-    if dest.is_dir():
-        raise CheckpointError(f"{dest}: is a directory; give a file name such as run.npz")
-    if not directory.is_dir():
-        raise CheckpointError(f"{dest}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=directory)
+    write_atomic(
+        path,
+        lambda f: np.savez(f, **payload),
+        is_checkpoint_file,
+        protect,
+        what="checkpoint",
+        exclusive=exclusive,
+    )
+    return Path(path)
+
+
+def check_save_target(
+    path: str | os.PathLike[str], protect: Iterable[str | os.PathLike[str]] = ()
+) -> Target:
+    """Whether a checkpoint may be saved at ``path`` (the rules of :func:`write_checkpoint`).
+
+    Also creates and removes a temporary file beside it, so that a folder that cannot be written
+    is reported before a run starts rather than after it. Raises SaveError naming ``path``.
+    """
+    return check_target(path, is_checkpoint_file, protect, what="checkpoint", probe=True)
+
+
+def is_checkpoint_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a regular file with an rnnviz metadata record (reads the zip index)."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _default_file_mode())  # mkstemp makes 0600; a checkpoint is a normal file
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return dest
-
-
-def _default_file_mode() -> int:
-    """The mode a plain ``open(path, "w")`` would give: 0o666 less the process umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+        with open_regular(path) as (f, _), zipfile.ZipFile(f) as z:
+            return f"{META_KEY}.npy" in z.namelist()
+    except Exception:  # not a zip, damaged, unreadable: not a checkpoint we may replace
+        return False
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
@@ -224,14 +246,17 @@ def _finite_or_none(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def save_trainer(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
+def save_trainer(trainer: Trainer, path: str | os.PathLike[str], exclusive: bool = False) -> Path:
     """Save everything that continues ``trainer`` bit-identically to ``path`` (atomic).
 
     Parameters
     ----------
     trainer : Trainer
     path : path-like
-        Destination file (conventionally ``*.npz``).
+        Destination file (conventionally ``*.npz``); see :func:`write_checkpoint` for what it
+        may replace (never the corpus the trainer reads).
+    exclusive : bool
+        Refuse (FileExistsError) if ``path`` exists.
     """
     t = trainer
     arrays: dict[str, np.ndarray] = {}
@@ -274,7 +299,7 @@ def save_trainer(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
         "val_loss": _finite_or_none(t.val_loss),
         "metrics": {k: v for k, v in t.metrics.items() if np.isfinite(v)},
     }
-    return write_checkpoint(path, meta, arrays)
+    return write_checkpoint(path, meta, arrays, t.task.source_files(), exclusive)
 
 
 def load_trainer(path: str | os.PathLike[str]) -> Trainer:

@@ -429,11 +429,15 @@ class Trainer:
         )
 
     # ------------------------------------------------------------------ checkpoints
-    def save(self, path: str | Path) -> Path:
-        """Write a checkpoint atomically (see :mod:`rnnviz.train.checkpoint`)."""
+    def save(self, path: str | Path, exclusive: bool = False) -> Path:
+        """Write a checkpoint atomically (see :mod:`rnnviz.train.checkpoint`).
+
+        ``exclusive``: refuse (FileExistsError) if ``path`` exists. Other refusals (a device, a
+        text file, the corpus, a read-only checkpoint, ...) raise SaveError naming ``path``.
+        """
         from rnnviz.train.checkpoint import save_trainer
 
-        return save_trainer(self, path)
+        return save_trainer(self, path, exclusive)
 
     @classmethod
     def load(cls, path: str | Path) -> Trainer:

@@ -15,6 +15,7 @@ import pytest
 from rnnviz.config import RunConfig
 from rnnviz.train import checkpoint
 from rnnviz.train.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
+from rnnviz.train.safe_write import SaveError
 from rnnviz.train.trainer import Trainer
 
 
@@ -89,7 +90,7 @@ def test_write_is_atomic_and_leaves_no_temporary_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SaveError, match=f"cannot save checkpoint {path}: disk full"):
         t.save(path)
     assert path.read_bytes() == good
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
@@ -105,7 +106,7 @@ def test_checkpoint_gets_the_mode_of_an_ordinary_file(run: RunConfig, tmp_path: 
 
 
 def test_saving_onto_a_directory_is_refused(run: RunConfig, tmp_path: Path) -> None:
-    with pytest.raises(CheckpointError, match="is a directory"):
+    with pytest.raises(SaveError, match="it is a folder, not a regular file"):
         Trainer(run).save(tmp_path)
 
 
