@@ -343,12 +343,16 @@ class StatusPanel:
         self.speed = QLabel()
         self.loss = QLabel()
         self.metric = QLabel()
+        self.limit = QLabel()
+        self.limit.setToolTip("Training is slowed to this many steps per second (Run ▸ Speed)")
+        self.limit.setVisible(False)
         for w in (self.step, self.speed, self.loss):
             w.setMinimumWidth(110)
         bar.addPermanentWidget(self.step)
         bar.addPermanentWidget(self.speed)
         bar.addPermanentWidget(self.loss)
         bar.addPermanentWidget(self.metric)
+        bar.addPermanentWidget(self.limit)
         bar.addPermanentWidget(self.state)
         self.state_name = "ready"
         self._rate = 0.0  # the throughput of the last snapshot (tokens per second)
@@ -396,6 +400,11 @@ class StatusPanel:
         self.speed.setText(f"<span style='color:{IDLE_GREY}'>— tok/s</span>")
         last = f"; {self._rate:,.0f} tok/s when it last ran" if self._rate > 0 else ""
         self.speed.setToolTip(f"Not training ({self.state_name}){last}")
+
+    def set_speed_limit(self, text: str | None) -> None:
+        """Show the speed limit (e.g. "1 step/s"), or hide it with None (unlimited)."""
+        self.limit.setText(f"⏱ {text}" if text else "")
+        self.limit.setVisible(bool(text))
 
     def rate_text(self) -> str:
         """The throughput read-out as plain text (tests, screenshots)."""

@@ -37,6 +37,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.speed import SpeedPanel
 from rnnviz.config import (
     INITS,
     MAX_BATCH,
@@ -193,6 +194,12 @@ class ControlPanel(QWidget):
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             run_row.addWidget(b)
         root.addLayout(run_row)
+
+        # --- how fast (live): steps per second and a step to pause at
+        box = QGroupBox("Speed — live")
+        self.speed = SpeedPanel()
+        QVBoxLayout(box).addWidget(self.speed)
+        root.addWidget(box)
 
         # --- what to learn
         box = QGroupBox("Experiment")

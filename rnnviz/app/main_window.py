@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PyQt6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -43,6 +43,8 @@ from rnnviz.app.controls import ControlPanel
 from rnnviz.app.keys import RunKeys
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
+from rnnviz.app.speed import PRESETS as SPEED_PRESETS
+from rnnviz.app.speed import SPEEDS, nearest_position, speed_text
 from rnnviz.app.style import icon
 from rnnviz.app.widgets.gradients import GradientPanel
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
@@ -73,6 +75,7 @@ SHORTCUTS = (
     "<tr><td><b>S</b> or <b>Ctrl+→</b></td><td>train one batch</td></tr>"
     "<tr><td><b>← / →</b></td><td>previous / next probe step</td></tr>"
     "<tr><td><b>Home / End</b></td><td>first / last probe step</td></tr>"
+    "<tr><td><b>- / +</b></td><td>slower / faster training (Run ▸ Speed)</td></tr>"
     "<tr><td><b>Ctrl+R</b></td><td>reset the weights</td></tr>"
     "<tr><td><b>Ctrl+O</b></td><td>open a text file to train on</td></tr>"
     "<tr><td><b>Ctrl+S / Ctrl+L</b></td><td>save / load a checkpoint</td></tr>"
@@ -183,6 +186,8 @@ class MainWindow(QMainWindow):
         self._measuring = False  # a part of a frame is being painted
         self.draw_seconds: list[float] = []  # recent CPU costs of a part, update + paint
         self._probe_text = ""
+        self._speed: float | None = None  # steps per second asked for (None: unlimited)
+        self._pause_at: int | None = None  # the step to pause at, until the run reaches it
         self._last_snapshot: Snapshot | None = None
         self._last_loss: float | None = None
         self._closing = False
@@ -212,6 +217,7 @@ class MainWindow(QMainWindow):
             [k for act in (*run_keys, self.act_first, self.act_last) for k in act.shortcuts()],
         )
         self.status = StatusPanel(self.statusBar())
+        self._show_speed()
         self._fit_to_screen()
 
         if trainer is None:
@@ -296,6 +302,8 @@ class MainWindow(QMainWindow):
         self.controls.presetChosen.connect(self.load_preset)
         self.controls.probeSubmitted.connect(self.set_probe)
         self.controls.openCorpusRequested.connect(self.open_corpus)
+        self.controls.speed.speedChanged.connect(self.set_speed)
+        self.controls.speed.pauseAtChanged.connect(self.set_pause_at)
 
     def _action(
         self,
@@ -349,6 +357,14 @@ class MainWindow(QMainWindow):
         self.act_about = self._action("About rnnviz", self._about)
         self.act_keys = self._action("Keyboard shortcuts", self._shortcuts, ("F1",))
         self.controls.set_actions(self.act_run, self.act_step, self.act_reset)
+        self.speed_actions = QActionGroup(self)
+        self.speed_actions.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        for text, rate in SPEED_PRESETS:
+            act = QAction(text, self.speed_actions, checkable=True)  # triggered: by the user only
+            act.triggered.connect(lambda _on=False, r=rate: self.set_speed(r))
+            act.setData(rate)
+        self.act_slower = self._action("Slower", lambda: self._nudge_speed(-1), ("-",))
+        self.act_faster = self._action("Faster", lambda: self._nudge_speed(+1), ("+", "="))
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -364,6 +380,13 @@ class MainWindow(QMainWindow):
         m = bar.addMenu("&Run")
         for act in (self.act_run, self.act_step, self.act_reset):
             m.addAction(act)
+        m.addSeparator()
+        speed = m.addMenu("Speed")
+        for act in self.speed_actions.actions():
+            speed.addAction(act)
+        speed.addSeparator()
+        speed.addAction(self.act_slower)
+        speed.addAction(self.act_faster)
         m.addSeparator()
         for act in (self.act_prev, self.act_next, self.act_first, self.act_last):
             m.addAction(act)
@@ -433,8 +456,13 @@ class MainWindow(QMainWindow):
             self.present(trainer.snapshot(state="paused"))
         else:  # the paused loop sends the first snapshot at once
             set_thread_budget(self.BLAS_THREADS)
+            pause_at = self._pause_at if (self._pause_at or 0) > trainer.step_count else None
             controller = RunController(
-                trainer, max_snapshots_per_s=self.SNAPSHOTS_PER_S, paused=True
+                trainer,
+                max_snapshots_per_s=self.SNAPSHOTS_PER_S,
+                paused=True,
+                max_steps=pause_at,
+                steps_per_s=self._speed,
             )
             worker = TrainingWorker(controller, trainer, self._generation)
             worker.snapshotReady.connect(self._on_snapshot)
@@ -531,6 +559,63 @@ class MainWindow(QMainWindow):
         else:
             self._trainer.set_optim(optim)
         self.gradients.set_clipping(optim.clip_value, optim.clip_norm)
+
+    def set_speed(self, steps_per_s: float | None) -> None:
+        """Train at most ``steps_per_s`` steps per second (None: as fast as it goes)."""
+        from rnnviz.train.pacing import check_speed
+
+        try:
+            rate = check_speed(steps_per_s)
+        except ValueError as exc:
+            self.show_message(str(exc))
+            self._show_speed()
+            return
+        self._speed = rate
+        if self.controller is not None:
+            self.controller.set_speed(rate)
+        self._show_speed()
+        self.statusBar().showMessage(f"Speed: {speed_text(rate)}", 3000)
+
+    def speed(self) -> float | None:
+        """The speed limit in force (steps per second; None: unlimited)."""
+        return self._speed
+
+    def _nudge_speed(self, direction: int) -> None:
+        k = nearest_position(self._speed) + direction
+        self.set_speed(SPEEDS[max(0, min(k, len(SPEEDS) - 1))])
+
+    def _show_speed(self) -> None:
+        """The speed in the controls, the Run menu and the status bar."""
+        self.controls.speed.set_speed(self._speed)
+        for act in self.speed_actions.actions():
+            act.setChecked(act.data() == self._speed)
+        self.status.set_speed_limit(None if self._speed is None else speed_text(self._speed))
+
+    def set_pause_at(self, step: int | None) -> bool:
+        """Pause when training reaches ``step`` (None: do not); a step already past is refused."""
+        now = self._trainer_step()
+        if step is not None and step <= now:
+            self.controls.speed.show_pause_error(
+                f"Step {step:,} is already done (the run is at step {now:,}): choose a later step."
+            )
+            self.controls.speed.set_pause_at(self._pause_at)  # the field shows what is in force
+            return False
+        self.controls.speed.show_pause_error("")
+        self._pause_at = step
+        if self.controller is not None:
+            self.controller.set_pause_at(step)
+        self.controls.speed.set_pause_at(step)
+        return True
+
+    def pause_at(self) -> int | None:
+        """The step the run will pause at, or None."""
+        return self._pause_at
+
+    def _trainer_step(self) -> int:
+        """The newest step known on this thread (the trainer's own while nothing trains)."""
+        if self._worker is None or not self._worker.is_alive() or not self.is_running():
+            return int(self._trainer.step_count) if self._trainer is not None else 0
+        return self._last_step()
 
     def set_lr(self, lr: float) -> None:
         """Change the learning rate live (as if typed in the controls)."""
@@ -732,9 +817,23 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, generation: int, snap: Snapshot) -> None:
         if generation != self._generation or self._closing:
             return
+        if snap.state == "paused" and self.is_running() and self._reached_pause_step():
+            self._set_run_checked(False)
+            reason = f"Paused at step {snap.step:,}, as asked"
+            self._show_run_state("paused", reason)
+            self.statusBar().showMessage(reason, 8000)
         self._buffer.push(snap)
         self._newest = snap
         self._schedule()
+
+    def _reached_pause_step(self) -> bool:
+        """Whether the controller has just paused itself at the "pause at" step."""
+        ctl = self.controller
+        if self._pause_at is None or ctl is None or ctl.state != "paused" or ctl.pause_at:
+            return False
+        self._pause_at = None
+        self.controls.speed.set_pause_at(None)
+        return True
 
     def _due(self) -> list[bool]:
         """Which of the three parts of a frame have something to draw."""

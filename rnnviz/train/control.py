@@ -7,6 +7,11 @@ step, stop, reset, change the learning rate or optimiser, or any ``call(fn)`` â€
 and executed *between* training steps in the worker thread, so the trainer is only ever touched
 by one thread. While paused, the loop sleeps on a Condition (no busy waiting).
 
+Speed: :meth:`RunController.set_speed` limits training to N steps per second (slow motion for a
+class; see :mod:`rnnviz.train.pacing`); the loop waits out the rest of each period on the same
+Condition, so commands still act at once. :meth:`RunController.set_pause_at` pauses the run when
+it reaches a given step (once; :attr:`RunController.pause_at` is None again afterwards).
+
 Whatever happens, the loop ends by emitting a final Snapshot: state "stopped" after
 :meth:`stop`, or state "error" with the exception as message if something raised. Divergence is
 not an error: the trainer restores its last good weights, the controller pauses with state
@@ -19,7 +24,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnviz.config import OptimConfig
+from rnnviz.train.pacing import Clock, Pacer, SystemClock
 from rnnviz.train.snapshot import Snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,7 +54,11 @@ class RunController:
     paused : bool
         Start paused (the loop emits one snapshot, then waits for resume or step_once).
     max_steps : int or None
-        Pause automatically when the trainer reaches this step (e.g. a screenshot after N steps).
+        Pause automatically when the trainer reaches this step (once, see :meth:`set_pause_at`).
+    steps_per_s : float or None
+        Speed limit (see :meth:`set_speed`); None trains as fast as the machine goes.
+    clock : Clock, optional
+        Time source and waiting (tests pass a fake one); the system clock by default.
     """
 
     def __init__(
@@ -59,12 +68,16 @@ class RunController:
         *,
         paused: bool = False,
         max_steps: int | None = None,
+        steps_per_s: float | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if not max_snapshots_per_s > 0:
             raise ValueError("max_snapshots_per_s must be positive")
         self.trainer = trainer
         self.max_snapshots_per_s = float(max_snapshots_per_s)
-        self.max_steps = max_steps
+        self._pause_at = _check_step(max_steps)
+        self._pacer = Pacer(steps_per_s)
+        self._clock: Clock = clock or SystemClock()
         self._cond = threading.Condition()
         self._commands: deque[tuple[Callable[[Trainer], Any], Future[Any]]] = deque()
         self._paused = paused
@@ -119,6 +132,43 @@ class RunController:
             self._cond.notify_all()
         return fut
 
+    def set_speed(self, steps_per_s: float | None) -> None:
+        """Train at most ``steps_per_s`` steps per second (None: unlimited), from the next step.
+
+        Raises ValueError outside 0.1 â€¦ 1000 steps per second; the speed in force is unchanged.
+        """
+        with self._cond:
+            self._pacer.set_speed(steps_per_s)
+            self._cond.notify_all()  # a wait for the old, slower period ends now
+
+    @property
+    def steps_per_s(self) -> float | None:
+        """The speed limit in force (None: unlimited)."""
+        with self._cond:
+            return self._pacer.steps_per_s
+
+    def set_pause_at(self, step: int | None) -> None:
+        """Pause when the run reaches training step ``step`` (None: do not).
+
+        It fires once: afterwards :attr:`pause_at` is None and Run trains on. A step the run
+        has already reached pauses after the next step. Raises ValueError for a negative or
+        non-integer step.
+        """
+        step = _check_step(step)
+        with self._cond:
+            self._pause_at = step
+
+    @property
+    def pause_at(self) -> int | None:
+        """The step the run will pause at, or None."""
+        with self._cond:
+            return self._pause_at
+
+    @property
+    def max_steps(self) -> int | None:
+        """Old name of :attr:`pause_at`."""
+        return self.pause_at
+
     def set_lr(self, lr: float) -> Future[Any]:
         """Change the learning rate between steps."""
         return self.call(lambda t: t.set_lr(lr))
@@ -152,6 +202,7 @@ class RunController:
             any other error.
         """
         t = self.trainer
+        clock = self._clock
         interval = 1.0 / self.max_snapshots_per_s
         last_emit = -math.inf
         with self._cond:
@@ -179,6 +230,11 @@ class RunController:
                     train = not (self._paused or self._diverged)
                     if train:
                         self._steps_pending = 0  # a running loop trains anyway
+                        wait = self._pacer.delay(clock.now())
+                        if wait > 0 and not commands and not fresh:
+                            clock.wait(self._cond, wait)  # a command or pause ends it early
+                            continue
+                        train = wait <= 0  # else: commands and their snapshot first
                     elif self._steps_pending > 0:
                         self._steps_pending -= 1
                         single = train = True
@@ -194,6 +250,7 @@ class RunController:
                     fresh = True
                 # After commands, show their effect before training on (a single step still runs).
                 if train and (single or not commands):
+                    self._pacer.started(clock.now())
                     result = t.step()
                     if result.diverged:
                         with self._cond:
@@ -201,20 +258,20 @@ class RunController:
                             self._paused = True
                         shown = "diverged"
                         emit(t.snapshot(state=shown, message=t.diverged or ""))
-                        last_emit = time.perf_counter()
+                        last_emit = clock.now()
                         fresh = False
                         continue
-                    if self.max_steps is not None and result.step >= self.max_steps:
-                        self.max_steps = None  # one-shot: a resume trains on
-                        with self._cond:
+                    with self._cond:
+                        if self._pause_at is not None and result.step >= self._pause_at:
+                            self._pause_at = None  # one-shot: a resume trains on
                             self._paused = True
-                        fresh = True
+                            fresh = True
                     # A new sample is shown at the step that produced it.
                     fresh = fresh or single or getattr(t, "has_sample", False)
                 # Before the loop idles (paused or diverged) everything trained so far is
                 # delivered, whatever the throttle says: no loss is left in the trainer. (A stop
                 # ends with its own final snapshot.)
-                now = time.perf_counter()
+                now = clock.now()
                 idle = self._public_state() != "running"
                 if fresh or idle or now - last_emit >= interval:
                     shown = self._public_state()
@@ -252,6 +309,15 @@ class RunController:
         except Exception:
             if self.error is None:
                 self.error = "the emit callback raised while reporting the final snapshot"
+
+
+def _check_step(step: int | None) -> int | None:
+    """A training step number (>= 0) or None; ValueError otherwise."""
+    if step is None:
+        return None
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+        raise ValueError(f"pause at step {step!r}: give a whole number of steps, 0 or more")
+    return int(step)
 
 
 def bare_snapshot(state: str, message: str, step: int = 0) -> Snapshot:
