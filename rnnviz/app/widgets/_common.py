@@ -57,6 +57,22 @@ def tick_font(size: float = TICK_PT) -> QFont:
     return font
 
 
+def show_true_values(axis: pg.AxisItem) -> None:
+    """Make every tick of ``axis`` read its true value, with no factor in the label, for good.
+
+    pyqtgraph's automatic SI prefix rescales the tick values of an axis whose label has no
+    units (e.g. a range 1e-13..0.1 is labelled as if it were 1e-10..100) and notes the factor
+    only beside the label ("norm (x0.001)"), where nobody reads it. Switching it off makes
+    pyqtgraph compute the factor once more from the current range and then keep it, so it is
+    switched off while the label is hidden, which leaves the factor at 1.
+    """
+    shown = axis.label.isVisible()
+    axis.label.setVisible(False)
+    axis.enableAutoSIPrefix(False)
+    axis.label.setVisible(shown)
+    axis.picture = None  # tick labels are drawn anew, at the true values
+
+
 def style_axis(axis: pg.AxisItem, label: str, units: str | None = None) -> None:
     """Give ``axis`` a readable tick font and a label (with optional units)."""
     size = TokenAxis.TOKEN_PT if isinstance(axis, TokenAxis) else TICK_PT
@@ -167,6 +183,7 @@ class TokenAxis(pg.AxisItem):
         self._number_px = 16.0
         self._thinned = False
         self.setStyle(tickFont=tick_font(self.TOKEN_PT))
+        show_true_values(self)
 
     def set_labels(self, labels: Sequence[str]) -> None:
         """Set the raw token labels, one per time step (whitespace is made visible)."""
@@ -281,6 +298,7 @@ def style_plot(plot: pg.PlotItem, title: str | None = None) -> None:
     """Dark text on light background for every axis of ``plot``, plus an optional title."""
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
+        show_true_values(axis)
         axis.setPen(pg.mkPen(FOREGROUND))
         axis.setTextPen(pg.mkPen(FOREGROUND))
         if not isinstance(axis, TokenAxis):
@@ -308,6 +326,7 @@ class LogAxis(pg.AxisItem):
     def __init__(self, orientation: str = "left", **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
         self.setStyle(tickFont=tick_font())
+        show_true_values(self)
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         """Labels for 1/2/5 × 10^k ticks (all ticks when fewer than three would show)."""

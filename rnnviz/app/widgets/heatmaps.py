@@ -25,6 +25,7 @@ from rnnviz.app.widgets._common import (
     TokenAxis,
     cache_axes,
     plot_axes,
+    show_true_values,
     style_axis,
     style_plot,
     tick_font,
@@ -257,6 +258,7 @@ class StateHeatmaps(QWidget):
         bar.setImageItem(image, insert_in=plot)
         bar.setLevels((lo, hi))
         bar_axis = bar.axis
+        show_true_values(bar_axis)
         bar_axis.setPen(pg.mkPen(FOREGROUND))
         bar_axis.setTextPen(pg.mkPen(FOREGROUND))
         bar_axis.setStyle(tickFont=tick_font())

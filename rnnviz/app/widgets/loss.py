@@ -97,7 +97,6 @@ class LossPanel(QWidget):
         self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
         self._loss_label = ("", "")
         style_axis(self.plot.getAxis("bottom"), X_LABELS["steps"])
-        self.plot.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on small MSE values
         self.set_loss_label(*DEFAULT_LABEL)
         cache_axes(*plot_axes(self.plot))
         self.plot.showGrid(x=False, y=True, alpha=0.25)

@@ -1,0 +1,168 @@
+"""Every axis of every view labels its ticks with true values: no SI prefix, no hidden factor.
+
+pyqtgraph used to rescale an axis without units and note the factor only beside its label: the
+gradient plots read ``norm (x0.001)`` with a tick "1e-10" standing for 1e-13, and ``‖g‖
+(x1e+18)`` with "100" standing for 1e20. The tests below read the tick strings an axis would
+draw and check each lies inside the axis' range in true units.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PyQt6.QtGui import QImage, QPainter
+from snapshots import SnapshotStream, make_snapshot, replace
+
+from rnnviz.app.widgets._common import TokenAxis
+from rnnviz.app.widgets.gradients import GradientPanel
+from rnnviz.app.widgets.heatmaps import StateHeatmaps
+from rnnviz.app.widgets.loss import LossPanel
+
+
+def drawn_tick_strings(axis: pg.AxisItem) -> list[str]:
+    """The tick labels ``axis`` draws at its current size and range (non-empty ones)."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert specs is not None
+    return [text for _rect, _flags, text in specs[2] if text]
+
+
+def true_range(axis: pg.AxisItem) -> tuple[float, float]:
+    """The axis' range in data units (log axes hold log10 of the values)."""
+    lo, hi = sorted(float(v) for v in axis.range)
+    return (10.0**lo, 10.0**hi) if axis.logMode else (lo, hi)
+
+
+def assert_true_ticks(axis: pg.AxisItem, at_least: int = 2) -> list[float]:
+    """Every tick string of ``axis`` is a number within its range; the label has no factor."""
+    assert "(x" not in axis.labelString(), axis.labelString()
+    assert axis.autoSIPrefixScale == 1.0 and axis.labelUnitPrefix == ""
+    strings = drawn_tick_strings(axis)
+    values = [float(s.replace("−", "-")) for s in strings]
+    lo, hi = true_range(axis)
+    slack = 1e-9 * max(abs(lo), abs(hi), 1e-300)
+    outside = [v for v in values if not lo - slack <= v <= hi + slack]
+    assert not outside, (strings, (lo, hi))
+    assert len(values) >= at_least, (strings, (lo, hi))
+    return values
+
+
+def all_axes(scene_owner: object) -> list[pg.AxisItem]:
+    """Every AxisItem drawn in a view's scene that shows values (not token axes)."""
+    widgets = [w for w in vars(scene_owner).values() if isinstance(w, pg.GraphicsView)]
+    axes = []
+    for w in widgets:
+        for item in w.scene().items():
+            numeric = isinstance(item, pg.AxisItem) and not isinstance(item, TokenAxis)
+            if numeric and item.isVisible() and item.style["showValues"]:
+                axes.append(item)
+    return axes
+
+
+@pytest.fixture
+def gradients(qtbot) -> GradientPanel:
+    w = GradientPanel()
+    qtbot.addWidget(w)
+    w.resize(640, 560)
+    return w
+
+
+def test_gradient_axes_show_huge_and_tiny_norms_at_their_true_values(gradients, qtbot) -> None:
+    T = 40
+    snap = make_snapshot("lstm", T=T, H=4)
+    t = np.arange(T, dtype=np.float64)
+    huge = 10.0 ** (3.0 + 17.0 * t / (T - 1))  # (T,) 1e3 .. 1e20
+    tiny = 10.0 ** (-30.0 + 20.0 * t / (T - 1))  # (T,) 1e-30 .. 1e-10
+    steps = np.arange(1, 41, dtype=np.int64)
+    snap = replace(
+        snap,
+        flow_dh=huge,
+        flow_dc=huge / 10.0,
+        flow_last=tiny,
+        loss_steps=steps,
+        losses=np.full(40, 2.0),
+        grad_norms=huge,
+        clipped=np.zeros(40, dtype=bool),
+    )
+    gradients.update_snapshot(snap)
+    gradients.grab()  # lay out and paint: ranges and ticks as a user sees them
+    flow = assert_true_ticks(gradients.flow_plot.getAxis("left"))
+    assert min(flow) <= 1e-25 and max(flow) >= 1e15  # both ends of the data are labelled
+    norm = assert_true_ticks(gradients.norm_plot.getAxis("left"))
+    assert min(norm) <= 1e5 and max(norm) >= 1e18
+    for axis in all_axes(gradients):
+        assert_true_ticks(axis, at_least=1)
+
+
+def test_small_gradient_norms_are_not_rescaled(gradients) -> None:
+    """A flow between 1e-13 and 0.1 used to read 1e-10 .. 100 with "(x0.001)" beside it."""
+    snap = make_snapshot("rnn", T=30, H=4)
+    t = np.arange(30, dtype=np.float64)
+    snap = replace(snap, flow_dh=10.0 ** (-13.0 + 12.0 * t / 29), flow_last=None)
+    gradients.update_snapshot(snap)
+    gradients.grab()
+    values = assert_true_ticks(gradients.flow_plot.getAxis("left"))
+    assert max(values) <= 0.1 * (1 + 1e-9)
+
+
+def test_an_empty_gradient_norm_plot_has_no_factor(gradients) -> None:
+    gradients.update_snapshot(make_snapshot("rnn", T=10, H=4, grad_norms=np.full(10, 1e20)))
+    gradients.clear()
+    gradients.grab()
+    for axis in all_axes(gradients):
+        assert "(x" not in axis.labelString()
+        assert_true_ticks(axis, at_least=1)
+
+
+@pytest.mark.parametrize("log_y", [False, True])
+def test_loss_axes_show_true_values(qtbot, log_y: bool) -> None:
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(640, 320)
+    panel.set_log_y(log_y)
+    steps = np.arange(1, 201, dtype=np.int64)
+    mse = 1e-5 * (1.0 + np.linspace(3.0, 0.0, 200))  # (200,) a small squared error
+    panel.update_snapshot(make_snapshot("rnn", T=6, H=4, loss_steps=steps, losses=mse, step=200))
+    panel.set_x_axis("tokens")  # tokens seen reach billions
+    panel.update_snapshot(
+        make_snapshot(
+            "rnn",
+            T=6,
+            H=4,
+            loss_steps=steps + 200,
+            losses=mse,
+            step=400,
+            tokens_seen=4_000_000_000,
+        )
+    )
+    panel.grab()
+    assert_true_ticks(panel.plot.getAxis("left"))
+    assert max(assert_true_ticks(panel.plot.getAxis("bottom"))) >= 1e9
+    for axis in all_axes(panel):
+        assert_true_ticks(axis, at_least=1)
+
+
+def test_heatmap_colour_bars_and_unit_axes_show_true_values(qtbot) -> None:
+    view = StateHeatmaps()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    stream = SnapshotStream("lstm", T=20, H=8)
+    snap = stream.next()
+    small = {k: (v * 0.002 if k == "c" else v) for k, v in snap.probe_states.items()}
+    for _ in range(120):  # the colour range shrinks towards ±max|c| by 10 % of the gap per update
+        view.update_snapshot(replace(snap, probe_states=small))  # c within ±0.002
+    view.grab()
+    c_bar = view.panels["c"].bar.axis
+    values = assert_true_ticks(c_bar)
+    assert 0 < max(abs(v) for v in values) < 0.01  # thousandths, not "(x0.001)" units
+    for panel in view.panels.values():
+        assert_true_ticks(panel.bar.axis)
+        assert_true_ticks(panel.plot.getAxis("left"))
+    assert math.isclose(max(true_range(c_bar)), max(view.panels["c"].levels()))
