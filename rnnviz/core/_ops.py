@@ -26,6 +26,41 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     return sigmoid_(np.array(a, copy=True))
 
 
+def sum_sq_in_range(sq: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Whether each sum of squares ``sq`` (computed in ``dtype``) gives an exact norm.
+
+    A sum of squares in float32 overflows to inf once the norm passes ~1.8e19, and loses its
+    terms to underflow once they fall below ~1e-45 (norms below ~1e-19 degrade, below ~3e-23
+    read 0), although the vector itself holds those values. Sums from tiny/eps upwards lose
+    only terms too small to matter at the dtype's precision.
+    """
+    info = np.finfo(dtype)
+    return np.isfinite(sq) & (sq >= info.tiny / info.eps)
+
+
+def scaled_norm(v: np.ndarray) -> float:
+    """‖v‖ = m · ‖v / m‖ with m = max|v|, in float64: no square under- or overflows.
+
+    NaN or inf entries give NaN or inf; all zeros give 0.
+    """
+    w = np.asarray(v, dtype=np.float64).reshape(-1)  # (n,)
+    m = float(np.max(np.abs(w), initial=0.0))
+    if m == 0.0 or not math.isfinite(m):
+        return float("nan") if np.isnan(w).any() else m
+    w = w / m  # (n,) entries in [-1, 1]
+    return m * math.sqrt(float(np.dot(w, w)))
+
+
+def norm(v: np.ndarray) -> float:
+    """‖v‖ (L2 over every entry): one BLAS dot, rescaled only when its square leaves range."""
+    flat = v.reshape(-1)  # (n,)
+    with np.errstate(over="ignore"):  # an overflowing square is caught below
+        sq = np.dot(flat, flat)
+    if flat.dtype.kind == "f" and not sum_sq_in_range(np.asarray(sq), flat.dtype):
+        return scaled_norm(flat)
+    return math.sqrt(float(sq))
+
+
 def rows(a_fm: np.ndarray) -> np.ndarray:
     """Feature-major (T, F, B) -> row-major (T*B, F), rows ordered (t, b)."""
     T, F, B = a_fm.shape

@@ -24,13 +24,12 @@ thread its own ``copy()``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from rnnviz.config import ConfigError, ModelConfig
-from rnnviz.core._ops import Workspace, use_blas_threads
+from rnnviz.core._ops import Workspace, norm, scaled_norm, sum_sq_in_range, use_blas_threads
 from rnnviz.core.gru import GRUCell
 from rnnviz.core.heads import make_head
 from rnnviz.core.init import init_weights
@@ -427,9 +426,9 @@ class Model:
         """name -> ||dL/dW||, from one squaring pass over the flat gradient."""
         flat = next(iter(g.values())).base  # the (P,) array the views share
         if flat is None or flat.shape != self.params.shape:
-            return {n: float(np.linalg.norm(v)) for n, v in g.items()}
+            return {n: norm(v) for n, v in g.items()}
         # ||g||^2 = g . g, one BLAS dot per parameter block (no squared temporary)
-        return {n: math.sqrt(float(np.dot(flat[s], flat[s]))) for n, s in self._slices.items()}
+        return {n: norm(flat[s]) for n, s in self._slices.items()}
 
     def _flow(self, g: dict, back: dict, c: dict, dhy: np.ndarray, last: bool) -> GradFlow:
         """The gradient-flow record; with ``last``, one more recurrent-only backward pass."""
@@ -468,7 +467,17 @@ def _columns(a_fm: np.ndarray, ws: Workspace) -> np.ndarray:
 
 
 def _step_norms(d: np.ndarray) -> np.ndarray:
-    """(T, H, B) -> (T,) Frobenius norm per step: sqrt(d_t . d_t), as T BLAS dot products."""
+    """(T, H, B) -> (T,) float64 Frobenius norm per step: sqrt(d_t . d_t).
+
+    T BLAS dot products in d's dtype; a step whose sum of squares left that dtype's range (a
+    vanishing signal below ~1e-19 or an exploding one above ~1e19 in float32, where the line
+    used to end or jump to inf) is recomputed rescaled, so every norm is that of the vector the
+    engine holds.
+    """
     r = d.reshape(d.shape[0], -1)  # (T, H*B)
-    sq = np.matmul(r[:, None, :], r[:, :, None])  # (T, 1, 1) = d_t . d_t
-    return np.sqrt(sq.reshape(-1))
+    with np.errstate(over="ignore"):  # an overflowing square is recomputed below
+        sq = np.matmul(r[:, None, :], r[:, :, None]).reshape(-1)  # (T,) d_t . d_t
+    out = np.sqrt(sq.astype(np.float64))  # (T,)
+    for t in np.flatnonzero(~sum_sq_in_range(sq, d.dtype)):
+        out[t] = scaled_norm(r[t])
+    return out

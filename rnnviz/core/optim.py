@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from rnnviz.config import OptimConfig
+from rnnviz.core._ops import norm as l2_norm
 
 # State buffer names: "v" SGD velocity, "G" Adagrad sum, "E" RMSprop average, "m"/"v2" Adam moments
 # (stored divided by 1 - β1 and 1 - β2, see Optimizer.update).
@@ -147,15 +148,15 @@ def clip_gradients(
         Whether either clipping changed anything.
     """
     flat = grads.reshape(-1)
-    norm_before = float(math.sqrt(float(np.dot(flat, flat))))
+    norm_before = l2_norm(flat)  # exact even where its square leaves float32's range
     fired = False
     norm = norm_before
     if clip_value is not None and float(np.abs(flat).max(initial=0.0)) > clip_value:
         np.clip(flat, -clip_value, clip_value, out=flat)
         fired = True
-        norm = float(math.sqrt(float(np.dot(flat, flat))))
+        norm = l2_norm(flat)
     if clip_norm is not None and norm > clip_norm:
         flat *= clip_norm / norm
         fired = True
-        norm = float(math.sqrt(float(np.dot(flat, flat))))
+        norm = l2_norm(flat)
     return norm_before, norm, fired

@@ -114,3 +114,45 @@ def test_flow_norms_match_central_differences(cell: str, nl: str, seed: int) -> 
             assert flow.dc[t] == pytest.approx(np.linalg.norm(num_c), rel=1e-6), t
     # sequence 1's last step is masked out of L_T; the signal is still non-trivial
     assert flow.last[0] > 0 and flow.dh[0] > flow.last[0]
+
+
+def _vanishing_rnn(dtype: str, T: int = 50) -> tuple[Model, np.ndarray, np.ndarray]:
+    """A tanh RNN whose last-step signal shrinks at least ~7x per step back in time."""
+    cfg = ModelConfig(
+        cell="rnn", input_size=V, hidden=8, output_size=V, init="xavier", dtype="float64"
+    )
+    rng = np.random.default_rng(3)
+    m = Model(cfg, rng)
+    m.p["W_h"][...] *= 0.15 / np.linalg.norm(m.p["W_h"], 2)  # factor <= 0.15 per step
+    x = rng.integers(0, V, size=(1, T))  # (1, T)
+    y = rng.integers(0, V, size=(1, T))  # (1, T)
+    return m.astype(dtype), x, y
+
+
+def test_flow_norms_are_exact_where_their_squares_leave_float32_range() -> None:
+    """‖dL_T/dh_t‖ of a float32 model follows the float64 one down to float32's subnormals.
+
+    The norms used to be sqrt of a float32 sum of squares: below ~1e-19 the squares underflow,
+    and the plotted line ended (in echo-rnn at t ≈ 29) although the gradient was representable.
+    """
+    m64, x, y = _vanishing_rnn("float64")
+    m32 = m64.astype("float32")
+    _, f64 = m64.backward(m64.forward(x, y), last=True)
+    _, f32 = m32.backward(m32.forward(x, y), last=True)
+    assert f64.last.min() < 1e-30  # the signal does leave the range of float32 squares
+    normal = f64.last > 1e-36  # float32 holds these with full precision
+    assert normal.sum() >= 20
+    np.testing.assert_allclose(f32.last[normal], f64.last[normal], rtol=1e-3)
+    np.testing.assert_allclose(f32.dh, f64.dh, rtol=1e-3)
+    assert f32.last.dtype == np.float64  # a norm below float32's range can still be reported
+
+
+def test_gradient_norm_beyond_float32_squares_is_finite() -> None:
+    from rnnviz.core.optim import clip_gradients
+
+    g = np.full(1000, 1e18, dtype=np.float32)  # (1000,) finite entries, ‖g‖ ≈ 3.2e19
+    before, after, fired = clip_gradients(g, None, 5.0)
+    assert before == pytest.approx(np.sqrt(1000) * 1e18, rel=1e-6)
+    assert after == pytest.approx(5.0, rel=1e-5) and fired
+    tiny = np.full(1000, 1e-30, dtype=np.float32)  # squares below float32's range
+    assert clip_gradients(tiny, None, None)[0] == pytest.approx(np.sqrt(1000) * 1e-30, rel=1e-5)
