@@ -16,6 +16,7 @@ needs them, so ``rnnviz train`` never imports Qt.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import dataclasses
 import importlib
@@ -23,13 +24,13 @@ import json
 import math
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from rnnviz.cliargs import PROG, UsageError
 from rnnviz.cliargs import ArgParser as _Parser
+from rnnviz.stopping import StopSignals, exit_status, signal_name
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 1
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------- entry point
 def main(argv: list[str] | None = None) -> int:
     """Run the ``rnnviz`` command with ``argv`` (default: sys.argv[1:]); returns the exit code."""
+    process_entry = argv is None  # the process ends when this returns
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
@@ -220,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                 return _delegate("bench", argv[1:], ("rnnviz.bench.gui", "cli"))
             return _delegate(name, argv[1:])
         args = build_parser().parse_args(argv)
+        args.process_entry = process_entry
         if not getattr(args, "func", None):
             raise UsageError("choose a command (see `rnnviz --help`)")
         return int(args.func(args))
@@ -367,44 +370,21 @@ def _resume(args: argparse.Namespace) -> Any:
     return trainer
 
 
-class _Interrupt:
-    """Ctrl-C sets a flag read between steps; a second Ctrl-C interrupts at once."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._old: Any = None
-
-    def __enter__(self) -> _Interrupt:
-        if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        self.requested = True
-        signal.signal(signal.SIGINT, self._old or signal.default_int_handler)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     """``rnnviz train``: train headless, print samples, save checkpoints."""
     from tqdm import tqdm
 
+    from rnnviz.train.checkpoint import check_save_target
     from rnnviz.train.trainer import Trainer
 
     if args.save_every and not (args.save or args.resume):
         raise UsageError("--save-every needs --save PATH")
-    if args.save is not None:
-        if args.save.is_dir():
-            raise UsageError(
-                f"--save {args.save}: is a directory; give a file name such as run.npz"
-            )
-        if not args.save.parent.is_dir():
-            raise UsageError(f"--save {args.save}: directory {args.save.parent} does not exist")
+    if args.save is not None:  # before a corpus is read; again with the task's files below
+        check_save_target(args.save, [args.corpus] if args.corpus else [])
     trainer = _resume(args) if args.resume else Trainer(build_run(args))
     save_path: Path | None = args.save or args.resume
+    if save_path is not None:  # before the first step, not after the whole run
+        check_save_target(save_path, trainer.task.source_files())
     run = trainer.run
     out = sys.stdout
     if not args.quiet:
@@ -429,15 +409,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     done = 0
     last_post = 0.0
     code = 0
-    with _Interrupt() as interrupt:
+    saved: Path | None = None
+    with StopSignals(exiting=getattr(args, "process_entry", False)) as stop:
         try:
             while True:
                 if args.steps is not None and done >= args.steps:
                     break
                 if args.time is not None and time.perf_counter() - start >= args.time:
                     break
-                if interrupt.requested:
-                    code = EXIT_INTERRUPTED
+                if stop.signum is not None:
+                    code = exit_status(stop.signum)
                     break
                 result = trainer.step()
                 if result.diverged:
@@ -456,26 +437,58 @@ def cmd_train(args: argparse.Namespace) -> int:
                 if now - last_post >= 0.5:
                     bar.set_postfix_str(_postfix(trainer), refresh=False)
                     last_post = now
-        except KeyboardInterrupt:  # a second Ctrl-C: the step may be half done, do not save it
+            if done:
+                bar.set_postfix_str(_postfix(trainer), refresh=False)  # the last line is current
             bar.close()
-            print(f"{PROG}: interrupted twice; not saving", file=sys.stderr)
-            return EXIT_INTERRUPTED
-    if done:
-        bar.set_postfix_str(_postfix(trainer), refresh=False)  # the bar's last line is current
-    bar.close()
-    elapsed = time.perf_counter() - start
-    if save_path is not None:
-        trainer.save(save_path)
-    elif code == EXIT_INTERRUPTED:
-        save_path = Path("rnnviz-interrupted.npz")
-        trainer.save(save_path)
-    if not args.quiet or code:
-        print(_summary(trainer, done, elapsed, trainer.tokens_seen - start_tokens), file=out)
-        if save_path is not None:
-            print(f"checkpoint: {save_path} (continue with --resume {save_path})", file=out)
-    if code == EXIT_INTERRUPTED:
-        print(f"{PROG}: interrupted at step {trainer.step_count}", file=sys.stderr)
+            elapsed = time.perf_counter() - start
+            if save_path is not None:
+                saved = trainer.save(save_path)
+            elif stop.signum is not None:
+                saved = save_path = _save_interrupted(trainer)
+            if not args.quiet or code:
+                summary = _summary(trainer, done, elapsed, trainer.tokens_seen - start_tokens)
+                _say(summary, out)
+                if save_path is not None:
+                    _say(f"checkpoint: {save_path} (continue with --resume {save_path})", out)
+            if stop.signum is not None:
+                how = "interrupted" if stop.signum == signal.SIGINT else "stopped"
+                by = "" if stop.signum == signal.SIGINT else f" by {signal_name(stop.signum)}"
+                _say(f"{PROG}: {how}{by} at step {trainer.step_count}", sys.stderr)
+        except KeyboardInterrupt:  # a second stop signal: quit now; no file is half written
+            with contextlib.suppress(Exception):
+                bar.close()
+            if saved is not None:
+                what = f"the checkpoint {saved} was saved at step {trainer.step_count}"
+            else:
+                what = "not saving" + (f"; {save_path} is as it was" if save_path else "")
+            _say(f"{PROG}: interrupted twice; {what}", sys.stderr)
+            return exit_status(stop.signum or signal.SIGINT)
     return code
+
+
+# Checkpoints of interrupted runs that had no --save: rnnviz-interrupted.npz, then -2, -3, ...
+INTERRUPTED_STEM = "rnnviz-interrupted"
+_MAX_INTERRUPTED = 10_000
+
+
+def _save_interrupted(trainer: Any) -> Path:
+    """Save to the first free rnnviz-interrupted[-N].npz in the current folder (never replacing
+    an earlier one)."""
+    for n in range(1, _MAX_INTERRUPTED + 1):
+        path = Path(f"{INTERRUPTED_STEM}.npz" if n == 1 else f"{INTERRUPTED_STEM}-{n}.npz")
+        try:
+            return trainer.save(path, exclusive=True)
+        except FileExistsError:
+            continue
+    raise UsageError(
+        f"{_MAX_INTERRUPTED} {INTERRUPTED_STEM}*.npz files exist here; remove some or use --save"
+    )
+
+
+def _say(text: str, stream: Any) -> None:
+    """Print, ignoring a terminal that is gone (after SIGHUP the run is saved all the same)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=stream, flush=True)
 
 
 def _postfix(trainer: Any) -> str:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import types
 from pathlib import Path
 
@@ -158,7 +157,7 @@ def test_sample_and_eval(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFix
         (["train", "--task", "sine", "--corpus", "pydoc"], "--corpus"),
         (["train", "--save-every", "5"], "--save"),
         (["train", "--save", "/no/such/dir/x.npz"], "does not exist"),
-        (["train", "--save", "/", "--steps", "1"], "is a directory"),
+        (["train", "--save", "/", "--steps", "1"], "cannot save checkpoint /: it is a folder"),
         (["train", "--resume", "/no/such/run.npz"], "run.npz"),
         (["train", "--task-option", "bits"], "KEY=VALUE"),
         (["train", "--task", "binary-addition", "--task-option", "bitz=3"], "bitz"),
@@ -206,22 +205,6 @@ def test_bad_checkpoint_and_resume_conflicts(
     assert main(tiny(corpus, "--steps", "1", "--save", str(ckpt), "--quiet")) == 0
     assert main(["train", "--resume", str(ckpt), "--hidden", "20"]) == 2
     assert "--hidden cannot change" in one_error_line(capsys)
-
-
-def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(
-    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    ckpt = tmp_path / "int.npz"
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        code = main(tiny(corpus, "--save", str(ckpt), "--quiet"))  # no step limit
-    finally:
-        timer.cancel()
-    assert code == 130
-    assert "interrupted at step" in capsys.readouterr().err
-    assert read_checkpoint(ckpt).meta["step"] > 0
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_summary_after_ctrl_c_reports_the_val_loss_eval_gives_for_the_checkpoint(

@@ -216,6 +216,20 @@ def test_checkpoint_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> Non
     qtbot.waitUntil(lambda: "nothing.npz" in window.banner.text(), timeout=WAIT_MS)
 
 
+def test_save_checkpoint_never_replaces_a_file_that_is_not_one(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a lesson plan")
+    window.save_checkpoint(str(notes))
+    qtbot.waitUntil(lambda: window.banner.level == "error", timeout=WAIT_MS)
+    assert f"cannot save checkpoint {notes}: the file exists and is not an rnnviz checkpoint" in (
+        window.banner.text()
+    )
+    assert notes.read_text() == "a lesson plan"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]  # no temporary file left
+
+
 def test_a_crash_in_the_worker_reaches_the_user(qtbot, window: MainWindow) -> None:
     def broken_step() -> None:
         raise RuntimeError("simulated engine failure")

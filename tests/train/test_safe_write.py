@@ -144,24 +144,8 @@ def test_a_missing_folder_is_named(trainer: Trainer, tmp_path: Path) -> None:
     _refused(trainer, tmp_path / "no" / "run.npz", f"folder {tmp_path / 'no'} does not exist")
 
 
-def _unwritable_folder(tmp_path: Path) -> Path:
-    """A folder this process cannot create files in (root ignores permission bits)."""
-    if os.geteuid() != 0:
-        folder = tmp_path / "ro"
-        folder.mkdir(mode=0o555)
-        return folder
-    sys_folder = Path("/sys")
-    try:
-        os.close(os.open(sys_folder / "rnnviz-probe.npz", os.O_WRONLY | os.O_CREAT, 0o600))
-    except OSError:
-        return sys_folder
-    os.unlink(sys_folder / "rnnviz-probe.npz")  # pragma: no cover - an odd system
-    pytest.skip("no folder that root cannot write to")
-
-
-def test_an_unwritable_folder_is_reported_by_the_check(tmp_path: Path) -> None:
-    folder = _unwritable_folder(tmp_path)
-    target = folder / "run.npz"
+def test_an_unwritable_folder_is_reported_by_the_check(unwritable_folder: Path) -> None:
+    target = unwritable_folder / "run.npz"
     with pytest.raises(SaveError) as info:
         check_save_target(target)
     message = str(info.value)
