@@ -423,7 +423,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                 result = trainer.step()
                 if result.diverged:
                     bar.close()
-                    print(f"{PROG}: training diverged: {trainer.diverged}", file=sys.stderr)
+                    print(
+                        f"{PROG}: {trainer.diverged}", file=sys.stderr
+                    )  # "training diverged at ..."
                     code = EXIT_DIVERGED
                     break
                 done += 1
@@ -518,7 +520,7 @@ def _summary(trainer: Any, done: int, elapsed: float, tokens: int) -> str:
     """
     h = trainer.history
     parts = [f"step {trainer.step_count} ({done} this run, {elapsed:.1f} s)"]
-    if h.count:
+    if h.count and math.isfinite(h.avg_loss):  # nan: a divergence went back to the first step
         avg = h.avg_loss
         if trainer.task.head == "linear":  # squared error: no nats, no bits
             parts.append(f"loss (avg) {_num(avg)} (MSE)")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.cli import main
+from rnnviz.cli import _num, main
 from rnnviz.train.checkpoint import read_checkpoint
 
 TEXT = "the cat sat on the mat. the dog sat on the log. " * 40
@@ -347,11 +347,21 @@ def test_a_corpus_without_held_out_text_says_so(
 def test_summary_names_mse_and_keeps_huge_losses_readable(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    assert main(["train", "--task", "sine", "--cell", "rnn", "--hidden", "8", "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    summary = next(line for line in out.splitlines() if line.startswith("step "))
+    assert "(MSE)" in summary and "nats" not in summary
+    assert _num(1.234e25) == "1.234e+25"  # huge losses in scientific notation, not 26 digits
+    assert _num(2.5) == "2.5000"
+
+
+def test_a_run_that_diverges_at_once_says_so_without_a_nan_summary(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     args = "train --task sine --cell rnn --hidden 8 --optimizer sgd --lr 10 --clip-value none"
     code = main([*args.split(), "--init", "random", "--steps", "50", "--quiet"])
     captured = capsys.readouterr()
     assert code == 1, captured.err  # diverged
-    assert "training diverged" in captured.err
+    assert "training diverged" in captured.err and "state of step 0" in captured.err
     summary = next(line for line in captured.out.splitlines() if line.startswith("step "))
-    assert "(MSE)" in summary and "nats" not in summary
-    assert "e+" in summary  # 1e25-sized losses in scientific notation, not 26 digits
+    assert "nan" not in summary

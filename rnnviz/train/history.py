@@ -20,7 +20,10 @@ Two running averages of the loss are kept:
   loss. It lags by about a thousand steps, which is how the README's reference figures are
   defined, so it is kept for that comparison only.
 
-Both are saved with the history, so a resumed run continues them exactly.
+Both are saved with the history, so a resumed run continues them exactly. When a run blows up,
+the trainer rolls both back with the weights (:meth:`History.averages` /
+:meth:`History.set_averages`): they then describe the weights kept, while the recorded points
+keep the losses of the blow-up, as they happened.
 """
 
 from __future__ import annotations
@@ -100,6 +103,26 @@ class History:
     def avg_loss(self) -> float:
         """Bias-corrected moving average of the loss, ``s_n / (1 - β^n)``; nan before any step."""
         return self._avg.value
+
+    def avg_after(self, loss: float) -> float:
+        """:attr:`avg_loss` as it would be after recording ``loss`` (nothing is recorded)."""
+        return self._avg.peek(loss)
+
+    def averages(self) -> tuple[float, int, float]:
+        """The running averages (s_n, n, min-char-rnn's smoothed), for :meth:`set_averages`."""
+        return self._avg.s, self._avg.n, self.smoothed
+
+    def set_averages(self, state: tuple[float, int, float]) -> None:
+        """Put back running averages saved by :meth:`averages`; the recorded points stay."""
+        self._avg.s, self._avg.n, self.smoothed = float(state[0]), int(state[1]), float(state[2])
+
+    @property
+    def first_loss(self) -> float:
+        """The loss of the first recorded step; once it is folded into a bucket, the mean of the
+        first bucket (its first ``width`` steps). nan before any step."""
+        if self._nb:
+            return float(self._b_sum[0, 0] / self._b_count[0])
+        return float(self._values[0, 0]) if self._n else float("nan")
 
     def _fold(self) -> None:
         """Move the oldest ``window`` exact steps into buckets."""

@@ -47,6 +47,13 @@ class RunningAverage:
             self.n += 1
         return self.value
 
+    def peek(self, loss: float) -> float:
+        """avg_{n+1} if ``loss`` were folded in next (nothing changes); avg_n if not finite."""
+        if not math.isfinite(loss):
+            return self.value
+        s = self.beta * self.s + (1.0 - self.beta) * loss
+        return s / (1.0 - self.beta ** (self.n + 1))
+
     def add_many(self, losses: np.ndarray) -> np.ndarray:
         """Fold in (n,) losses in order; returns (n,) avg after each one."""
         return np.array([self.add(x) for x in np.asarray(losses, np.float64).tolist()])

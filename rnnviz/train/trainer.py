@@ -14,10 +14,25 @@ Random streams. ``np.random.SeedSequence(seed).spawn(3)`` gives three independen
 initial weights, batches, and sampling/evaluation. Drawing a sample therefore never changes the
 training stream, and the same seed gives bit-identical losses and weights.
 
-Divergence. Loss and gradients are checked before the update is applied, the weights after it;
-a non-finite value ends the step without changing the weights (or, for weights, restores the
-periodic backup), sets :attr:`Trainer.diverged` to an explanation and returns a StepResult with
-``diverged=True``. Nothing is raised.
+Divergence. A step diverges when its loss, its gradient or the weights after its update are not
+finite, or when the loss blows up while still finite. The blow-up rule (thresholds and why in
+:mod:`rnnviz.train.divergence`): with avg_n the smoothed loss (β = 0.98, the loss panel's
+smoothed curve), best_n its lowest value so far and l_0 the untrained loss (the first step's),
+step n has blown up when::
+
+    avg_n > max(1.5 · l_0, 3 · best_n)
+
+i.e. the smoothed loss is half as large again as knowing nothing, and three times its best (which
+spares the first steps, when the loss may rise before it falls). Every preset stays below 0.64 of
+that limit; a step that wrecks the weights costs hundreds of nats and trips it at once.
+
+A diverged step is neither applied nor recorded nor counted. The trainer then puts back the newest
+good state from a small ring (:mod:`rnnviz.train.goodstates`: weights, optimiser buffers and the
+loss averages, taken every 25 calm steps and trusted once 10 more steps went well), drops the
+carried state, sets :attr:`Trainer.diverged` to an explanation naming the step whose weights were
+restored, and returns a StepResult with ``diverged=True``. Nothing is raised. The step counter and
+the batch stream go on from where they were: the next step trains the restored weights, with
+whatever settings were changed meanwhile, on the next batch.
 """
 
 from __future__ import annotations
@@ -37,12 +52,11 @@ from rnnviz.core.model import Model
 from rnnviz.core.optim import clip_gradients, make_optimizer
 from rnnviz.tasks import make_task
 from rnnviz.tasks.base import Batch, Evaluation, Task
+from rnnviz.train.divergence import BlowUpRule
+from rnnviz.train.goodstates import GoodStates
 from rnnviz.train.history import History
 from rnnviz.train.snapshot import Snapshot
 
-# Copy weights and optimiser state every this many steps, for the rare case where the update
-# itself (not the loss or gradient) produces a non-finite weight.
-BACKUP_EVERY = 100
 # Throughput is measured over windows of at least this much training time (seconds).
 RATE_WINDOW = 0.25
 # Fields of TrainConfig that may change during a run (the others shape the batch stream).
@@ -134,7 +148,8 @@ class Trainer:
         self._rate = 0.0
         self._rate_tokens = 0
         self._rate_time = 0.0
-        self._backup: tuple[int, np.ndarray, dict[str, Any]] | None = None
+        self.rule = BlowUpRule()  # when a finite loss counts as a blow-up
+        self.good_states = GoodStates()  # where a blow-up goes back to
 
     @property
     def step_number(self) -> int:
@@ -192,11 +207,20 @@ class Trainer:
         self.batches_drawn += 1
         tc, oc, m = self.run.train, self.run.optim, self.model
         n = self.step_count + 1
+        if self.good_states.newest() is None:  # what the user started from is good by definition
+            self.good_states.take(
+                self.step_count, m.params, self.optimizer, self.history, confirmed=True
+            )
         use_carry = tc.stateful and not batch.reset and self.carry is not None
         trace = m.forward(batch.x, batch.y, batch.mask, state0=self.carry if use_carry else None)
         loss = float(trace.loss)
         if not math.isfinite(loss):
             return self._diverge(n, f"the training loss became {loss}", loss, math.nan)
+        self.rule.start(self.history, loss)
+        avg = self.history.avg_after(loss)  # avg_n
+        blown = self.rule.check(avg)
+        if blown:
+            return self._diverge(n, f"{blown}; this step's loss was {loss:.4g}", loss, math.nan)
         grads, flow = m.backward(trace)  # (P,)
         norm, norm_after, fired = clip_gradients(grads, oc.clip_value, oc.clip_norm)
         norm, norm_after = float(norm), float(norm_after)
@@ -204,33 +228,18 @@ class Trainer:
             bad = self._nonfinite(m.grad_views(grads))
             what = f"the gradient of {bad}" if bad else "the gradient norm"
             return self._diverge(n, f"{what} became non-finite (norm {norm})", loss, norm)
-        if self._backup is None or n - self._backup[0] > BACKUP_EVERY:
-            opt_state = {
-                k: np.copy(v) if isinstance(v, np.ndarray) else v
-                for k, v in self.optimizer.state_dict().items()
-            }
-            self._backup = (self.step_count, m.params.copy(), opt_state)
         self.optimizer.update(m.params, grads)
         if not np.isfinite(m.params).all():
             bad = self._nonfinite(m.p)
-            good, params, opt_state = self._backup
-            m.params[...] = params
-            self.optimizer.load_state_dict(opt_state)
-            self._version += 1
-            return self._diverge(
-                n,
-                f"the weights {bad} became non-finite after the update; restored the weights "
-                f"of step {good}",
-                loss,
-                norm,
-                restored=False,
-            )
+            return self._diverge(n, f"the weights {bad} became non-finite", loss, norm)
         if tc.stateful:
             self.carry = {k: v.copy() for k, v in trace.final.items()}
         self.step_count = n
         B, T = batch.x.shape[:2]
         self.tokens_seen += B * T
         self.history.append(n, loss, norm)
+        calm = self.rule.observe(avg)
+        self.good_states.after_step(n, calm, m.params, self.optimizer, self.history)
         self._pending.append((n, loss, norm, bool(fired)))
         self._last_param_norms = dict(flow.params)
         self._last_norms = (norm, norm_after)
@@ -250,16 +259,22 @@ class Trainer:
     def _nonfinite(views: dict[str, np.ndarray]) -> str:
         return ", ".join(k for k, v in views.items() if not np.isfinite(v).all())
 
-    def _diverge(
-        self, n: int, what: str, loss: float, norm: float, restored: bool = True
-    ) -> StepResult:
+    def _diverge(self, n: int, what: str, loss: float, norm: float) -> StepResult:
+        """Put back the newest good state and explain; the step is not applied or counted."""
         oc = self.run.optim
-        kept = "the weights from before this step are kept" if restored else "training stopped"
+        good = self.good_states.restore(self.model.params, self.optimizer, self.history)
+        self._version += 1  # the weights changed: the probe views must be recomputed
+        self.carry = None  # the carried state of a diverging run is not trustworthy
+        if good is None:
+            kept = "the weights could not be restored"
+        else:
+            kept = f"restored the weights and optimiser state of step {good:,}"
         tips = [f"lower the learning rate (now {oc.lr:g})"]
         if oc.clip_norm is None:
             tips.append("enable gradient-norm clipping (e.g. 5)")
-        self.diverged = f"diverged at step {n}: {what}; {kept}. Try to {' or '.join(tips)}."
-        self.carry = None  # the carried state of a diverging batch is not trustworthy
+        self.diverged = (
+            f"training diverged at step {n:,}: {what}; {kept}. Try to {' or '.join(tips)}."
+        )
         return StepResult(
             step=self.step_count, loss=loss, grad_norm=norm, clipped=False, diverged=True
         )
