@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
         self._pause_at: int | None = None  # the step to pause at, until the run reaches it
         self._last_snapshot: Snapshot | None = None
         self._last_loss: float | None = None
+        self._divergence_shown = False  # the banner, status message and pill say "diverged"
         self._closing = False
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
@@ -452,6 +453,7 @@ class MainWindow(QMainWindow):
         self.loss.set_loss_label(*loss_label(run.task.name, trainer.task.head))
         self._set_run_checked(False)
         self._show_run_state("paused")
+        self._clear_divergence()
         if not self._start_worker:
             self.present(trainer.snapshot(state="paused"))
         else:  # the paused loop sends the first snapshot at once
@@ -509,6 +511,7 @@ class MainWindow(QMainWindow):
                 self.banner.dismiss()
             self.controller.resume()
             self._show_run_state("running")
+            self._clear_divergence()
         else:
             if self.controller is not None:
                 self.controller.pause()  # the loop then reports every step trained so far
@@ -535,6 +538,7 @@ class MainWindow(QMainWindow):
         """Pause, then train exactly one batch."""
         self.pause()
         if self._ensure_worker() and self.controller is not None:
+            self._clear_divergence()
             self.controller.step_once()
 
     def reset(self) -> None:
@@ -853,6 +857,7 @@ class MainWindow(QMainWindow):
         if generation != self._generation:
             return
         self._forget_pending()
+        self._clear_divergence()
 
     def _forget_pending(self) -> None:
         """Drop undrawn snapshots and clear the views (new weights: nothing old may show)."""
@@ -950,14 +955,39 @@ class MainWindow(QMainWindow):
         )
         self.status.set_metric(headline(snap.metrics), metrics_line(snap.metrics))
         if snap.state == "diverged":
-            self.pause()
-            self._show_run_state("diverged", snap.message)
-            self.show_message(f"Training diverged. {snap.message}", "warning")
+            self._on_diverged(snap.message)
         elif snap.state == "error":  # the controller caught an exception and ended the loop
             self._on_failed(snap.message or "unknown error", "")
         elif snap.message and snap.state != "stopped":
             self.show_message(snap.message, "warning")
         self.frameDrawn.emit(snap)
+
+    def _on_diverged(self, message: str) -> None:
+        """Pause and explain, once per divergence.
+
+        A snapshot may be drawn after the user already acted on the divergence (Run, Step,
+        Reset): the controller, not the snapshot, says whether the run is still diverged.
+        """
+        if self.controller is not None and self.controller.state != "diverged":
+            return
+        if self.status.state_name == "diverged":
+            return  # already shown (e.g. a snapshot after a settings change)
+        self.pause()
+        self._show_run_state("diverged", message)
+        advice = " Then press Run or Step to continue from the restored weights."
+        self.show_message(message[:1].upper() + message[1:] + advice, "warning")
+        self._divergence_shown = True
+
+    def _clear_divergence(self) -> None:
+        """Take down the banner, the status message and the red pill of a divergence."""
+        if not self._divergence_shown:
+            return
+        self._divergence_shown = False
+        if self.banner.level == "warning":
+            self.banner.dismiss()
+        self.statusBar().clearMessage()
+        if self.status.state_name == "diverged":
+            self._show_run_state("running" if self.is_running() else "paused")
 
     def _clear_views(self) -> None:
         for view in (self.heatmaps, self.gradients, self.loss, self.samples):

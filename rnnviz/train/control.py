@@ -15,7 +15,9 @@ it reaches a given step (once; :attr:`RunController.pause_at` is None again afte
 Whatever happens, the loop ends by emitting a final Snapshot: state "stopped" after
 :meth:`stop`, or state "error" with the exception as message if something raised. Divergence is
 not an error: the trainer restores its last good weights, the controller pauses with state
-"diverged" and the trainer's explanation, and the user may change settings and resume.
+"diverged" and the trainer's explanation, and the user may change settings and resume. The
+"diverged" state lasts until the run moves on: a resume, a single step that trains, or a command
+that clears the trainer's divergence (a reset) ends it.
 
 No Qt here: ``emit`` is any callable (the GUI's emits a signal).
 """
@@ -248,6 +250,8 @@ class RunController:
                         fut.set_exception(exc)
                         message = f"command failed: {exc}"
                     fresh = True
+                if commands and self._diverged and getattr(t, "diverged", None) is None:
+                    self._moved_on()  # e.g. reset: new weights, nothing diverged any more
                 # After commands, show their effect before training on (a single step still runs).
                 if train and (single or not commands):
                     self._pacer.started(clock.now())
@@ -261,6 +265,8 @@ class RunController:
                         last_emit = clock.now()
                         fresh = False
                         continue
+                    if self._diverged:
+                        self._moved_on()
                     with self._cond:
                         if self._pause_at is not None and result.step >= self._pause_at:
                             self._pause_at = None  # one-shot: a resume trains on
@@ -287,6 +293,11 @@ class RunController:
                 self._running = False
                 self._stop = False
         self._emit_safely(emit, "stopped", "")
+
+    def _moved_on(self) -> None:
+        """Leave the "diverged" state (paused stays paused)."""
+        with self._cond:
+            self._diverged = False
 
     def _public_state(self) -> str:
         with self._cond:

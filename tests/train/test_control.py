@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rnnviz.config import RunConfig
+from rnnviz.config import OptimConfig, RunConfig
 from rnnviz.train.control import RunController, bare_snapshot
 from rnnviz.train.snapshot import Snapshot
 from rnnviz.train.trainer import StepResult, Trainer
@@ -167,6 +167,26 @@ def test_divergence_pauses_and_resume_continues() -> None:
     assert h.ctl.state == "diverged"
     h.ctl.resume()
     h.until(lambda s: s.step >= 5 and s.state == "running")
+    assert h.finish().state == "stopped"
+
+
+def test_a_single_step_after_a_divergence_trains_and_leaves_the_state() -> None:
+    t = DivergingTrainer()
+    h = Harness(RunController(t, max_snapshots_per_s=1000))  # type: ignore[arg-type]
+    h.until(lambda s: s.state == "diverged")
+    h.ctl.step_once()
+    s = h.until(lambda s: s.step == 3)
+    assert s.state == "paused" and h.ctl.state == "paused"
+    assert h.finish().state == "stopped"
+
+
+def test_a_reset_after_a_divergence_leaves_the_state(run: RunConfig) -> None:
+    wrecking = OptimConfig(name="sgd", lr=10.0, clip_value=None)
+    h = Harness(RunController(Trainer(run.replace(optim=wrecking)), max_snapshots_per_s=1000))
+    h.until(lambda s: s.state == "diverged")
+    h.ctl.reset()
+    s = h.until(lambda s: s.state != "diverged")
+    assert s.state == "paused" and s.step == 0 and h.ctl.state == "paused"
     assert h.finish().state == "stopped"
 
 

@@ -1,0 +1,114 @@
+"""A divergence in the window: good weights come back, the run goes on with new settings, and
+Run, Step, Reset and Apply take every divergence indicator down."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from test_main_window import WAIT_MS, Confirm, step_of, tiny_run, wait_paused_and_settled
+
+from rnnviz.app.main_window import MainWindow
+from rnnviz.config import OptimConfig
+
+WRECKING = OptimConfig(name="sgd", lr=10.0, clip_value=None, clip_norm=None)
+
+
+def _window(qtbot) -> MainWindow:
+    w = MainWindow(tiny_run(), confirm=Confirm())
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    return w
+
+
+def _diverge(qtbot, w: MainWindow) -> None:
+    """Run with a learning rate that wrecks the weights until the window says "diverged"."""
+    w.set_optim(WRECKING)
+    w.run()
+    qtbot.waitUntil(lambda: w.status.state_name == "diverged", timeout=WAIT_MS)
+
+
+def _indicators(w: MainWindow) -> list[str]:
+    """Every place that still says the run diverged."""
+    shown = []
+    if "diverged" in w.banner.text().lower():
+        shown.append("banner")
+    if "diverged" in w.statusBar().currentMessage().lower():
+        shown.append("status message")
+    if w.status.state_name == "diverged" or w.status.state.text() == "Diverged":
+        shown.append("pill")
+    if w.controller is not None and w.controller.state == "diverged":
+        shown.append("controller")
+    return shown
+
+
+def test_after_a_divergence_run_continues_from_the_good_weights_with_the_new_rate(
+    qtbot,
+) -> None:
+    w = _window(qtbot)
+    w.run()
+    qtbot.waitUntil(lambda: step_of(w) >= 60, timeout=WAIT_MS)
+    wait_paused_and_settled(qtbot, w)
+    _diverge(qtbot, w)
+    assert not w.is_running() and _indicators(w) == [
+        "banner",
+        "status message",
+        "pill",
+        "controller",
+    ]
+    t = w.trainer  # its thread waits while the run is diverged
+    good = t.good_states.newest()
+    assert good is not None and 0 < good.step <= step_of(w)
+    np.testing.assert_array_equal(t.model.params, good.params)
+    text = w.banner.text()
+    assert text.startswith("Training diverged at step ") and "diverged. diverged" not in text
+    assert f"restored the weights and optimiser state of step {good.step}" in text
+
+    # The banner's advice: lower the rate, enable norm clipping, press Run.
+    w.set_optim(dataclasses.replace(WRECKING, lr=0.01, clip_norm=5.0))
+    start = t.step_count
+    w.run()
+    qtbot.waitUntil(lambda: step_of(w) >= start + 10, timeout=WAIT_MS)
+    assert w.is_running() and _indicators(w) == [] and w.status.state_name == "running"
+    snap = w.last_snapshot
+    assert snap is not None and np.isfinite(snap.losses).all() and snap.lr == 0.01
+    assert math.isfinite(w.trainer.history.avg_loss)
+    assert w.trainer.history.avg_loss < 1.5 * w.trainer.rule.untrained
+
+    # A snapshot from before Run (drawn late) must not pause the run again.
+    stale = dataclasses.replace(snap, state="diverged", message="training diverged at step 1: x")
+    w._on_snapshot(w._generation, stale)
+    qtbot.waitUntil(lambda: w.last_snapshot is not snap, timeout=WAIT_MS)
+    assert w.is_running() and _indicators(w) == []
+
+
+def test_step_and_reset_take_the_divergence_down(qtbot) -> None:
+    w = _window(qtbot)
+    _diverge(qtbot, w)
+    w.set_optim(dataclasses.replace(WRECKING, lr=0.01))
+    before = step_of(w)
+    w.step_once()
+    qtbot.waitUntil(lambda: step_of(w) == before + 1, timeout=WAIT_MS)
+    assert _indicators(w) == [] and w.status.state_name == "paused" and not w.is_running()
+
+    _diverge(qtbot, w)
+    w.reset()
+    qtbot.waitUntil(lambda: step_of(w) == 0 and w.status.state_name == "paused", timeout=WAIT_MS)
+    assert _indicators(w) == [] and not w.is_running()
+    w.set_optim(dataclasses.replace(WRECKING, lr=0.01))
+    w.run()  # and the reset run trains
+    qtbot.waitUntil(lambda: step_of(w) >= 5, timeout=WAIT_MS)
+    assert _indicators(w) == []
+
+
+def test_apply_takes_the_divergence_down(qtbot) -> None:
+    w = _window(qtbot)
+    _diverge(qtbot, w)
+    run = w.controls.config()
+    assert w.apply_config(run.replace(model=dataclasses.replace(run.model, hidden=6)))
+    qtbot.waitUntil(lambda: w.trainer.run.model.hidden == 6, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    assert _indicators(w) == [] and w.status.state_name == "paused"
