@@ -98,6 +98,31 @@ def plot_axes(plot: pg.PlotItem) -> list[pg.AxisItem]:
     return [plot.getAxis(name) for name in ("left", "bottom", "right", "top")]
 
 
+#: Narrowest x span, in training steps (or tokens), of a plot over training: integer steps, and an
+#: empty plot reads 0 .. 10 rather than fractions of a step.
+MIN_STEPS_SPAN = 10.0
+
+
+def over_training(plot: pg.PlotItem) -> None:
+    """Set up ``plot`` for curves over training steps: x never narrower than MIN_STEPS_SPAN."""
+    plot.getViewBox().setLimits(xMin=-1.0, minXRange=MIN_STEPS_SPAN)
+    fresh_view(plot)
+
+
+def fresh_view(plot: pg.PlotItem) -> None:
+    """Forget the ranges of an earlier run: x 0 .. MIN_STEPS_SPAN, y 0 .. 1, autorange on again.
+
+    An empty plot has no data to autorange to, so it would keep the old run's view (x up to
+    30,000 on a fresh run) until new points arrive, and a user's zoom would stay switched off.
+    (On a log axis y 0 .. 1 is 1 .. 10.)
+    """
+    vb = plot.getViewBox()
+    vb.enableAutoRange()
+    vb.setRange(
+        xRange=(0.0, MIN_STEPS_SPAN), yRange=(0.0, 1.0), padding=0.0, disableAutoRange=False
+    )
+
+
 def positive_or_nan(values: np.ndarray) -> np.ndarray:
     """Copy of ``values`` as float64 with non-positive and non-finite entries replaced by NaN.
 
@@ -316,29 +341,71 @@ def format_log_tick(x: float) -> str:
     return f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e")
 
 
-class LogAxis(pg.AxisItem):
-    """A left axis for log-mapped plots that labels only 1, 2 and 5 times a power of ten.
+#: Mantissas of log-axis ticks in the order they get a label: powers of ten first, then 5, 2, ...
+LOG_LABEL_PRIORITY = (1, 5, 2, 3, 4, 6, 7, 8, 9)
 
-    pyqtgraph labels every minor tick of a log axis (0.3, 0.4, ... 0.9), which collides on
-    small plots; tick marks stay, only the labels are thinned.
+
+def _mantissa_rank(x: float) -> int:
+    """Position of x's mantissa (x = m·10^k) in LOG_LABEL_PRIORITY; len() if not a whole m."""
+    if not (math.isfinite(x) and x > 0):
+        return len(LOG_LABEL_PRIORITY)
+    m = x / 10.0 ** math.floor(math.log10(x) + 1e-9)
+    for rank, want in enumerate(LOG_LABEL_PRIORITY):
+        if abs(m - want) < 1e-6 * want:
+            return rank
+    return len(LOG_LABEL_PRIORITY)
+
+
+class LogAxis(pg.AxisItem):
+    """An axis for log-mapped plots whose labels never overlap.
+
+    pyqtgraph labels every minor tick of a log axis (2, 3, ... 9 × 10^k), which collides on a
+    short plot (an empty gradient-norm plot at launch showed "2 3 4 5 6 7" on top of each
+    other). Here every tick keeps its mark, and labels go to ticks in the order 1, 5, 2, 3, ...
+    × 10^k, each only where it keeps clear of the labels already placed in this drawing pass.
+    Every label is the tick's true value.
     """
+
+    #: Pixels kept free between two labels.
+    GAP_PX = 2.0
 
     def __init__(self, orientation: str = "left", **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
-        self.setStyle(tickFont=tick_font())
+        self._placed: list[tuple[float, float]] = []  # (centre px, half extent px) this pass
+        self._px_per_unit = 0.0
+        # labels never overlap here, so pyqtgraph need not drop a whole level of them (its
+        # default keeps no minor labels once they fill 40 % of the axis)
+        self.setStyle(tickFont=tick_font(), textFillLimits=[(0, 1.01)])
         show_true_values(self)
 
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        """pyqtgraph's ticks; starts a drawing pass (labels are placed level by level)."""
+        self._placed = []
+        span = abs(maxVal - minVal)
+        self._px_per_unit = size / span if span > 0 else 0.0
+        return super().tickValues(minVal, maxVal, size)
+
+    def _half_extent(self, text: str) -> float:
+        metrics = QFontMetrics(self.style["tickFont"] or tick_font())
+        if self.orientation in ("left", "right"):
+            return metrics.height() / 2.0 + self.GAP_PX
+        return metrics.horizontalAdvance(text) / 2.0 + 2.0 * self.GAP_PX
+
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        """Labels for 1/2/5 × 10^k ticks (all ticks when fewer than three would show)."""
+        """True values at as many ticks as fit without overlapping, most wanted first."""
         xs = [10.0 ** float(v) * scale for v in values]
-        keep = []
-        for x in xs:
-            ok = math.isfinite(x) and x > 0
-            mantissa = x / 10.0 ** math.floor(math.log10(x) + 1e-9) if ok else 0.0
-            keep.append(ok and any(abs(mantissa - m) < 1e-6 * m for m in (1.0, 2.0, 5.0)))
-        if sum(keep) < 3:  # a narrow range (e.g. loss 1.2 .. 4.5): label every tick
-            keep = [True] * len(xs)
-        return [format_log_tick(x) if k else "" for x, k in zip(xs, keep, strict=True)]
+        out = [""] * len(xs)
+        # over a decade or more, 1, 2 and 5 × 10^k are enough; 3, 4, 6 ... only within one
+        wide = abs(float(self.range[1]) - float(self.range[0])) >= 1.0
+        for i in sorted(range(len(xs)), key=lambda k: _mantissa_rank(xs[k])):
+            text = format_log_tick(xs[i])
+            if not text or (wide and _mantissa_rank(xs[i]) >= 3):
+                continue
+            centre, half = float(values[i]) * self._px_per_unit, self._half_extent(text)
+            if all(abs(centre - c) >= half + h for c, h in self._placed):
+                out[i] = text
+                self._placed.append((centre, half))
+        return out
 
 
 def legend_html(title: str, entries: Sequence[tuple[str, str, str]]) -> str:

@@ -7,11 +7,21 @@ Top plot (latest snapshot, probe sequence, log scale over time step t):
 * ||dL_T/dh_t|| — the *last-step signal*: the loss of only the final step, traced back to step t.
   If it falls by orders of magnitude going left, the gradient vanishes; if it grows, it explodes.
 
+When the loss counts only at the last step (echo), ||dL/dh_t|| and the last-step signal are the
+same numbers: the total curve is then drawn dashed on top and the legend says so. A norm that is
+exactly 0 (the engine's gradient underflowed: every entry below the dtype's smallest number, or
+saturated units passed nothing back) cannot sit on a log axis: it gets a ▼ marker a decade below
+the lowest drawn point, and the legend says where and why ("▼ t ≤ 5: 0 in float32, below
+1e-45").
+
 Bottom plot (over training, log scale): the global gradient norm before clipping per step and
-the steps where clipping fired as markers. With global-norm clipping the threshold is a line and
-a marker means ‖g‖ was above it. With element-wise (value) clipping there is no norm threshold:
-a marker means at least one gradient entry |g_i| exceeded the clip value (and was cut to it),
-which can happen at any ‖g‖ — the legend says which rule the markers follow.
+the steps where clipping fired. With global-norm clipping the threshold is a line and an event
+means ‖g‖ was above it. With element-wise (value) clipping there is no norm threshold: an event
+means at least one gradient entry |g_i| exceeded the clip value (and was cut to it), which can
+happen at any ‖g‖ — the legend says which rule the events follow. Rare events are red dots;
+once they are dense (value clipping often fires at nearly every step, and dots would cover the
+curve) they are summarised as the percentage of steps clipped per window of steps, a shaded step
+curve on the right-hand axis (0-100 %).
 """
 
 from __future__ import annotations
@@ -25,15 +35,19 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.app.widgets._common import (
     COLOURS,
+    FOREGROUND,
     GrowingBuffer,
     LogAxis,
     TokenAxis,
     cache_axes,
+    fresh_view,
     header_label,
     legend_html,
+    over_training,
     plot_axes,
     plot_widget,
     positive_or_nan,
+    show_true_values,
     style_axis,
 )
 from rnnviz.train.snapshot import Snapshot
@@ -46,13 +60,27 @@ FLOW_TIP = (
     "Falling by orders of magnitude to the left = vanishing gradient (long-range\n"
     "dependencies cannot be learned); growing = exploding gradient (clipping helps)."
 )
+ZERO_TIP = (
+    "\n▼ marks steps where a norm is exactly 0 in the engine's arithmetic: every entry of the\n"
+    "gradient fell below the smallest number the dtype holds (underflow), or saturated units\n"
+    "passed nothing back. A log axis has no 0, so the marker sits below the lowest point."
+)
 NORM_TIP = (
     "Global gradient norm ||g|| before clipping, one point per training step (log scale).\n"
     "Global-norm clipping: the dashed line is the threshold; a red dot marks a step whose\n"
     "||g|| was above it (the whole gradient was scaled down to the threshold).\n"
     "Value clipping: each entry g_i is cut to [-v, v]; a red dot marks a step where at least\n"
-    "one |g_i| was above v. That can happen at any ||g||, so there is no line to compare with."
+    "one |g_i| was above v. That can happen at any ||g||, so there is no line to compare with.\n"
+    "When clipping fires often, the dots give way to the percentage of steps clipped in each\n"
+    "window of steps: the shaded curve, read on the right-hand axis."
 )
+#: Clip events are drawn as dots while at most this fraction of the steps held clipped ...
+DOTS_MAX_FRACTION = 0.1
+#: ... or while there are at most this many of them.
+DOTS_MAX_COUNT = 20
+#: Windows the history is cut into for the percentage of clipped steps (window = a round number
+#: of steps: 1, 2 or 5 × 10^k).
+CLIP_WINDOWS = 60
 
 
 class GradientPanel(QWidget):
@@ -66,7 +94,7 @@ class GradientPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._norms = GrowingBuffer(2)  # step, norm before clipping
+        self._norms = GrowingBuffer(3)  # step, norm before clipping, clipped (0 or 1)
         self._clips = GrowingBuffer(2)  # step, norm at clip events
         self._last_step = -1
         self._clip_norm: float | None = None
@@ -94,7 +122,20 @@ class GradientPanel(QWidget):
         self.last_curve = self.flow_plot.plot(
             pen=pg.mkPen(COLOURS["orange"], width=2), name="last", connect="finite"
         )
-        self._has_dc: bool | None = None
+        self.dh_curve.setZValue(2)  # on top: drawn dashed when it equals the last-step signal
+        self.zero_marks = {  # ▼ where a norm is exactly 0 (no place on a log axis)
+            name: self.flow_plot.plot(
+                pen=None, symbol="t", symbolSize=10, symbolPen=None, symbolBrush=colour
+            )
+            for name, colour in (
+                ("dh", COLOURS["blue"]),
+                ("dc", COLOURS["green"]),
+                ("last", COLOURS["orange"]),
+            )
+        }
+        self._legend_key: tuple | None = None
+        self._coincide = False
+        self._zero_text = ""
         self._set_flow_legend(True)
         self._frame_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#000", width=1))
         self._frame_line.setVisible(False)
@@ -113,6 +154,7 @@ class GradientPanel(QWidget):
         self.norm_plot.showGrid(x=False, y=True, alpha=0.25)
         self.norm_plot.setDownsampling(auto=True, mode="peak")
         self.norm_plot.setClipToView(True)
+        over_training(self.norm_plot)
         self.norm_curve = self.norm_plot.plot(
             pen=pg.mkPen(COLOURS["blue"], width=1), name="‖g‖", connect="finite"
         )
@@ -131,6 +173,27 @@ class GradientPanel(QWidget):
         )
         self.clip_line.setVisible(False)
         self.norm_plot.addItem(self.clip_line, ignoreBounds=False)
+        # percentage of clipped steps per window, on its own 0-100 % scale (right-hand axis)
+        self.clip_view = pg.ViewBox(enableMouse=False, enableMenu=False)
+        self.clip_view.setYRange(0.0, 100.0, padding=0.0)
+        self.clip_view.setXLink(self.norm_plot.getViewBox())
+        self.norm_plot.scene().addItem(self.clip_view)
+        self.clip_view.setZValue(self.norm_plot.getViewBox().zValue() - 1)  # under ‖g‖
+        right = self.norm_plot.getAxis("right")
+        right.setLogMode(False)  # the plot's log mode reached this axis too; percent is linear
+        right.linkToView(self.clip_view)
+        show_true_values(right)
+        style_axis(right, "clipped %")
+        self.norm_plot.showAxis("right", False)
+        self.clip_rate = pg.PlotDataItem(
+            stepMode="center",
+            fillLevel=0.0,
+            pen=pg.mkPen(COLOURS["red"], width=1),
+            brush=pg.mkBrush(COLOURS["red"] + "33"),
+        )
+        self.clip_view.addItem(self.clip_rate)
+        self._clip_window = 0  # steps per window of the percentage curve (0: not drawn)
+        self.norm_plot.getViewBox().sigResized.connect(self._fit_clip_view)
         self._set_norm_legend()
 
         cache_axes(*plot_axes(self.flow_plot), *plot_axes(self.norm_plot))
@@ -176,20 +239,34 @@ class GradientPanel(QWidget):
         return self.norm_header.text()
 
     def clear(self) -> None:
-        """Forget the history and blank both plots."""
+        """Forget the history and blank both plots (their ranges start afresh too)."""
         self._norms.clear()
         self._clips.clear()
         self._fired_under.clear()
         self._last_step = -1
         for curve in (self.dh_curve, self.dc_curve, self.last_curve):
             curve.setData([], [])
+        self._mark_zeros({}, np.float32)
         self.norm_curve.setData([], [])
-        self.clip_points.setData([], [])
+        self._draw_clip_events()
         self._set_clip_norm(None)
         self._labels = ()
         self._flow_axis.set_labels(())
         self._T = 0
         self._place_frame()
+        fresh_view(self.norm_plot)
+
+    def clip_window(self) -> int:
+        """Steps per window of the clipped-percentage curve; 0 while events are drawn as dots."""
+        return self._clip_window
+
+    def flow_legend_text(self) -> str:
+        """The gradient-flow legend as rich text (tests, screenshots)."""
+        return self.flow_header.text()
+
+    def zero_note_text(self) -> str:
+        """The legend's note on the ▼ markers of exact zeros ("" when there are none)."""
+        return self._zero_text
 
     def set_frame(self, t: int | None) -> None:
         """Mark time step ``t`` on the flow plot (None hides the line)."""
@@ -205,12 +282,19 @@ class GradientPanel(QWidget):
         if snap.probe_labels != self._labels:
             self._labels = tuple(snap.probe_labels)
             self._flow_axis.set_labels(self._labels)
-        series = ((self.dh_curve, snap.flow_dh), (self.dc_curve, snap.flow_dc))
-        for curve, values in (*series, (self.last_curve, snap.flow_last)):
+        series = {"dh": snap.flow_dh, "dc": snap.flow_dc, "last": snap.flow_last}
+        curves = {"dh": self.dh_curve, "dc": self.dc_curve, "last": self.last_curve}
+        for name, values in series.items():
             if values is None:
-                curve.setData([], [])
+                curves[name].setData([], [])
             else:
-                curve.setData(np.arange(values.shape[0]), positive_or_nan(values))
+                curves[name].setData(np.arange(values.shape[0]), positive_or_nan(values))
+        self._coincide = _same(snap.flow_dh, snap.flow_last)
+        style = Qt.PenStyle.DashLine if self._coincide else Qt.PenStyle.SolidLine
+        self.dh_curve.setPen(pg.mkPen(COLOURS["blue"], width=2, style=style))
+        if self._coincide:  # one set of markers for the two equal curves
+            series["dh"] = None
+        self._mark_zeros(series, _engine_dtype(snap))
         self._set_flow_legend(snap.flow_dc is not None)
         T = snap.flow_dh.shape[0] if snap.flow_dh is not None else len(snap.probe_labels)
         if T != self._T:
@@ -218,19 +302,44 @@ class GradientPanel(QWidget):
             self.flow_plot.setXRange(-0.5, max(T, 1) - 0.5, padding=0.0)
             self._place_frame()
 
+    def _mark_zeros(self, series: dict[str, np.ndarray | None], dtype: np.dtype) -> None:
+        """▼ at every step where a curve is exactly 0, a decade below the lowest drawn point."""
+        lows = [float(v[v > 0].min()) for v in series.values() if v is not None and (v > 0).any()]
+        floor = min(lows) / 10.0 if lows else 1.0
+        notes: list[str] = []
+        for name, marks in self.zero_marks.items():
+            values = series.get(name)
+            zeros = np.flatnonzero(values == 0) if values is not None else np.array([], int)
+            marks.setData(zeros, np.full(zeros.size, floor))
+            if zeros.size:
+                notes.append(_zero_note(values, zeros, dtype))  # type: ignore[arg-type]
+        self._zero_text = "; ".join(dict.fromkeys(notes))  # the legend entry of the ▼
+
     def _set_flow_legend(self, has_dc: bool) -> None:
         """Legend text for the flow plot; the cell-state entry only for cells that have c."""
-        if has_dc == self._has_dc:
+        key = (has_dc, self._coincide, self._zero_text)
+        if key == self._legend_key:
             return
-        self._has_dc = has_dc
+        self._legend_key = key
         self.dc_curve.setVisible(has_dc)
-        entries = [(COLOURS["blue"], "━━", "‖dL/dh<sub>t</sub>‖")]
+        if self._coincide:
+            dh = (
+                COLOURS["blue"],
+                "╍╍",
+                "‖dL/dh<sub>t</sub>‖ = last-step signal here (only the last step is scored)",
+            )
+        else:
+            dh = (COLOURS["blue"], "━━", "‖dL/dh<sub>t</sub>‖")
+        entries = [dh]
         if has_dc:
             entries.append((COLOURS["green"], "╍╍", "‖dL/dc<sub>t</sub>‖"))
         entries.append(
             (COLOURS["orange"], "━━", "last-step signal ‖dL<sub>T</sub>/dh<sub>t</sub>‖")
         )
+        if self._zero_text:
+            entries.append((FOREGROUND, "▼", self._zero_text))
         self.flow_header.setText(legend_html("Gradient flow back through time", entries))
+        self.flow_header.setToolTip(FLOW_TIP + (ZERO_TIP if self._zero_text else ""))
 
     def _append_norms(self, snap: Snapshot) -> None:
         steps = np.asarray(snap.loss_steps)
@@ -242,15 +351,45 @@ class GradientPanel(QWidget):
             self._fired_under.clear()
         self._last_step = int(steps[-1])
         norms = positive_or_nan(snap.grad_norms)  # (n,)
-        self._norms.append(steps, norms)
-        clipped = np.asarray(snap.clipped, dtype=bool)
+        clipped = np.asarray(snap.clipped, dtype=bool)  # (n,)
+        self._norms.append(steps, norms, clipped)
         if clipped.any():
             self._clips.append(steps[clipped], norms[clipped])
             if self.clip_rule() not in self._fired_under:
                 self._fired_under.add(self.clip_rule())
                 self._set_norm_legend()
         self.norm_curve.setData(self._norms.column(0), self._norms.column(1))
-        self.clip_points.setData(self._clips.column(0), self._clips.column(1))
+        self._draw_clip_events()
+
+    def _draw_clip_events(self) -> None:
+        """Dots while clip events are rare; the percentage of clipped steps once they are dense."""
+        n, k = len(self._norms), len(self._clips)
+        dense = k > DOTS_MAX_COUNT and k > DOTS_MAX_FRACTION * n
+        if dense:
+            self.clip_points.setData([], [])
+            window = _round_window(math.ceil(n / CLIP_WINDOWS))
+            steps, flags = self._norms.column(0), self._norms.column(2)  # (n,), (n,)
+            first = steps[0]
+            slot = ((steps - first) // window).astype(np.int64)  # (n,) window of each step
+            held = np.bincount(slot)  # (W,) steps recorded per window
+            fired = np.bincount(slot, weights=flags)  # (W,) clipped steps per window
+            rate = 100.0 * fired / np.maximum(held, 1)  # (W,)
+            edges = first - 0.5 + window * np.arange(rate.size + 1, dtype=np.float64)  # (W+1,)
+            edges[-1] = min(edges[-1], steps[-1] + 0.5)
+            self.clip_rate.setData(edges, rate)
+        else:
+            self.clip_points.setData(self._clips.column(0), self._clips.column(1))
+            self.clip_rate.setData([], [])
+            window = 0
+        if window != self._clip_window:
+            self._clip_window = window
+            self.norm_plot.showAxis("right", bool(window))
+            self._fit_clip_view()
+            self._set_norm_legend()
+
+    def _fit_clip_view(self) -> None:
+        """Keep the percentage view over the norm plot's data area."""
+        self.clip_view.setGeometry(self.norm_plot.getViewBox().sceneBoundingRect())
 
     def _set_clip_norm(self, clip_norm: float | None) -> None:
         ok = clip_norm is not None and math.isfinite(clip_norm) and clip_norm > 0
@@ -268,9 +407,23 @@ class GradientPanel(QWidget):
         if self._clip_norm is not None:
             entries.append((COLOURS["red"], "╍╍", f"norm threshold {self._clip_norm:g}"))
         marker = self._marker_text()
-        if marker:
+        if marker and self._clip_window:
+            entries.append((COLOURS["red"], "▆", self._rate_text()))
+        elif marker:
             entries.append((COLOURS["red"], "●", marker))
         self.norm_header.setText(legend_html("Gradient norm over training", entries))
+
+    def _rate_text(self) -> str:
+        """What the shaded percentage curve counts, under the rule(s) its events fired under."""
+        rules = self._fired_under | ({self.clip_rule()} - {"none"})
+        if rules == {"norm"}:
+            what = "steps with ‖g‖ &gt; threshold"
+        elif rules == {"value"}:
+            v = f"{self._clip_value:g}" if self._clip_value is not None else "the clip value"
+            what = f"steps where value clipping fired (some |g<sub>i</sub>| &gt; {v})"
+        else:
+            what = "steps where clipping fired"
+        return f"% of {what}, per {self._clip_window:,}-step window (right axis)"
 
     def _marker_text(self) -> str:
         """What a red dot means under the rule(s) in force when dots were added."""
@@ -292,3 +445,43 @@ class GradientPanel(QWidget):
     def clip_norm(self) -> float | None:
         """The clipping threshold drawn, or None."""
         return self._clip_norm
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Whether two flow curves hold the same numbers (to rounding): then one hides the other."""
+    if a is None or b is None or a.shape != b.shape or a.size == 0:
+        return False
+    return bool(np.allclose(a, b, rtol=1e-6, atol=0.0, equal_nan=True))
+
+
+def _engine_dtype(snap: Snapshot) -> np.dtype:
+    """The dtype the model computed in (its probe outputs are its own arrays)."""
+    dtype = np.asarray(snap.probe_outputs).dtype
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _zero_note(values: np.ndarray, zeros: np.ndarray, dtype: np.dtype) -> str:
+    """ "t ≤ 5: 0 in float32, below 1e-45" for the steps ``zeros`` where ``values`` is 0."""
+    if zeros.size == zeros.max() + 1:
+        where = f"t ≤ {int(zeros.max())}"
+    elif zeros.size == zeros.max() - zeros.min() + 1:
+        where = f"t = {int(zeros.min())}–{int(zeros.max())}"
+    else:
+        where = f"{zeros.size} steps"
+    info = np.finfo(dtype)
+    positive = values[values > 0]
+    # a curve that was falling towards the dtype's smallest numbers underflowed; otherwise
+    # the zero came from saturated units, and no bound can be given
+    fell = positive.size and float(positive.min()) < float(info.tiny) * 1e9
+    bound = f", below {float(info.smallest_subnormal):.0e}" if fell else ""
+    return f"{where}: 0 in {dtype.name}{bound}"
+
+
+def _round_window(steps: int) -> int:
+    """The smallest 1, 2 or 5 × 10^k at least ``steps`` (at least 1)."""
+    steps = max(1, int(steps))
+    mag = 10 ** math.floor(math.log10(steps))
+    for m in (1, 2, 5, 10):
+        if m * mag >= steps:
+            return int(m * mag)
+    return steps  # pragma: no cover - the loop always returns

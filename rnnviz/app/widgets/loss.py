@@ -25,8 +25,10 @@ from rnnviz.app.widgets._common import (
     GrowingBuffer,
     LogAxis,
     cache_axes,
+    fresh_view,
     header_label,
     legend_html,
+    over_training,
     plot_axes,
     plot_widget,
     style_axis,
@@ -102,7 +104,7 @@ class LossPanel(QWidget):
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setClipToView(True)
-        self.plot.enableAutoRange()
+        over_training(self.plot)
         self.raw_curve = self.plot.plot(pen=pg.mkPen(COLOURS["blue"] + "55", width=1))
         self.smooth_curve = self.plot.plot(pen=pg.mkPen(COLOURS["blue"], width=2.5))
         self.val_curve = self.plot.plot(
@@ -189,6 +191,7 @@ class LossPanel(QWidget):
         self._set_legend("")
         for curve in (self.raw_curve, self.smooth_curve, self.val_curve):
             curve.setData([], [])
+        fresh_view(self.plot)
 
     def set_x_axis(self, mode: str) -> None:
         """Plot against "steps" (training steps) or "tokens" (tokens seen)."""

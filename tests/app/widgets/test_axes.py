@@ -166,3 +166,35 @@ def test_heatmap_colour_bars_and_unit_axes_show_true_values(qtbot) -> None:
         assert_true_ticks(panel.bar.axis)
         assert_true_ticks(panel.plot.getAxis("left"))
     assert math.isclose(max(true_range(c_bar)), max(view.panels["c"].levels()))
+
+
+def drawn_label_rects(axis: pg.AxisItem) -> list:
+    """(rect, text) of every tick label ``axis`` draws."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(rect, text) for rect, _flags, text in specs[2] if text]
+
+
+@pytest.mark.parametrize("height", [260, 340, 600])
+@pytest.mark.parametrize("span", [(1.0, 10.0), (2.0, 8.0), (1.2, 4.5), (0.05, 20.0), (1e-30, 1e20)])
+def test_log_axis_labels_never_overlap(qtbot, height: int, span: tuple[float, float]) -> None:
+    """An empty gradient-norm plot at launch labelled 2, 3, ... 7 on top of one another."""
+    panel = GradientPanel()
+    qtbot.addWidget(panel)
+    panel.resize(380, height)  # each plot gets a fraction of this: down to ~70 px
+    panel.grab()
+    for plot in (panel.norm_plot, panel.flow_plot):
+        plot.setYRange(math.log10(span[0]), math.log10(span[1]), padding=0.0)
+    panel.grab()
+    for plot in (panel.norm_plot, panel.flow_plot):
+        axis = plot.getAxis("left")
+        labels = drawn_label_rects(axis)
+        assert labels, (height, span)
+        for i, (a, ta) in enumerate(labels):
+            for b, tb in labels[i + 1 :]:
+                assert not a.intersects(b), (ta, tb, height, span)
+        assert_true_ticks(axis, at_least=1)

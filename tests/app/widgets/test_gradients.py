@@ -150,3 +150,96 @@ def test_squeezed_panel_keeps_wrapped_legends_clear_of_the_plots(qtbot):
     assert panel.flow_widget.geometry().top() >= panel.flow_header.geometry().bottom()
     assert panel.norm_header.geometry().top() >= panel.flow_widget.geometry().bottom()
     assert panel.norm_widget.geometry().top() >= panel.norm_header.geometry().bottom()
+
+
+def test_a_total_flow_equal_to_the_last_step_signal_is_said_and_stays_visible(panel):
+    """echo scores only the last step: ‖dL/dh_t‖ is the last-step signal, drawn on top, dashed."""
+    from PyQt6.QtCore import Qt
+
+    snap = make_snapshot("rnn", T=20, H=4)
+    last = 0.5 ** np.arange(20.0)[::-1]  # (T,)
+    panel.update_snapshot(replace(snap, flow_dh=last.copy(), flow_last=last))
+    assert panel.dh_curve.opts["pen"].style() == Qt.PenStyle.DashLine
+    assert panel.dh_curve.zValue() > panel.last_curve.zValue()
+    assert "= last-step signal here (only the last step is scored)" in panel.flow_legend_text()
+    panel.update_snapshot(replace(snap, flow_dh=2.0 * last, flow_last=last))  # text: differ
+    assert panel.dh_curve.opts["pen"].style() == Qt.PenStyle.SolidLine
+    assert "last-step signal here" not in panel.flow_legend_text()
+
+
+def test_exact_zeros_get_markers_and_a_note_instead_of_a_silent_end(panel):
+    """Where a norm is 0 in float32 the line cannot go on: ▼ at those steps, and the legend says."""
+    snap = make_snapshot("rnn", T=30, H=4)
+    last = 10.0 ** np.linspace(-44.0, 0.0, 30)  # (T,) vanishing into float32's subnormals
+    last[:6] = 0.0  # underflowed: every entry of the float32 gradient is 0
+    panel.update_snapshot(replace(snap, flow_dh=3.0 + 0 * last, flow_last=last))
+    x, y = panel.zero_marks["last"].getOriginalDataset()
+    np.testing.assert_array_equal(x, np.arange(6))
+    assert np.all(y < last[6]) and np.all(y > 0)  # below the line's end, on the log axis
+    note = panel.zero_note_text()
+    assert note == "t ≤ 5: 0 in float32, below 1e-45"
+    assert note in panel.flow_legend_text() and "▼" in panel.flow_legend_text()
+    x, _ = panel.zero_marks["dh"].getOriginalDataset()
+    assert x is None or len(x) == 0  # the total flow has no zeros
+    # zeros not preceded by a vanishing signal (saturated units) get no bound
+    flat = np.ones(30)
+    flat[10:12] = 0.0
+    panel.update_snapshot(replace(snap, flow_dh=flat, flow_last=flat.copy()))
+    assert panel.zero_note_text() == "t = 10–11: 0 in float32"
+    panel.update_snapshot(snap)  # no zeros: no marker, no note
+    assert panel.zero_note_text() == "" and "▼" not in panel.flow_legend_text()
+    x, _ = panel.zero_marks["last"].getOriginalDataset()
+    assert x is None or len(x) == 0
+
+
+def _clipped_stream(panel, fraction: float, steps: int = 1000) -> SnapshotStream:
+    stream = SnapshotStream("lstm", clip_norm=None, clip_value=5.0, steps_per_snapshot=100)
+    rng = np.random.default_rng(0)
+    for _ in range(steps // 100):
+        panel.update_snapshot(stream.next(clipped=rng.random(100) < fraction))
+    return stream
+
+
+def test_dense_clip_events_become_the_percentage_of_clipped_steps(panel):
+    """Value clipping firing at ~every step used to put a dot on every point of the curve."""
+    _clipped_stream(panel, 0.95)
+    x, _ = panel.clip_points.getOriginalDataset()
+    assert x is None or len(x) == 0  # no dots
+    window = panel.clip_window()
+    assert window == 20  # 1000 steps in at most 60 windows: a round 20 steps each
+    edges, rate = panel.clip_rate.getOriginalDataset()
+    assert len(edges) == len(rate) + 1 == 1000 // window + 1
+    assert np.all((rate >= 60) & (rate <= 100)) and abs(rate.mean() - 95) < 3
+    assert panel.norm_plot.getAxis("right").isVisible()
+    legend = panel.legend_text()
+    assert "% of steps where value clipping fired" in legend and "per 20-step window" in legend
+    assert "right axis" in legend
+    assert panel.clip_view.viewRange()[1] == [0.0, 100.0]
+
+
+def test_rare_clip_events_stay_dots(panel):
+    _clipped_stream(panel, 0.01)
+    assert panel.clip_window() == 0
+    x, _ = panel.clip_points.getOriginalDataset()
+    assert 0 < len(x) <= 20
+    rate_x, _ = panel.clip_rate.getOriginalDataset()
+    assert rate_x is None or len(rate_x) == 0
+    assert not panel.norm_plot.getAxis("right").isVisible()
+    assert "●" in panel.legend_text()
+
+
+def test_a_fresh_run_starts_with_fresh_ranges(panel):
+    """After Reset or a preset switch the norm plot kept x 0-30,000 on a fresh run."""
+    stream = SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=3000)
+    for _ in range(10):
+        panel.update_snapshot(stream.next())
+    panel.grab()
+    assert panel.norm_plot.viewRange()[0][1] > 29_000
+    panel.clear()  # what the window does on Reset, Apply and a preset switch
+    panel.grab()
+    lo, hi = panel.norm_plot.viewRange()[0]
+    assert lo >= -1.0 and hi <= 11.0
+    panel.update_snapshot(SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=12).next())
+    panel.grab()
+    lo, hi = panel.norm_plot.viewRange()[0]
+    assert lo >= -1.0 and hi <= 14.0

@@ -143,3 +143,27 @@ def test_validation_legend_appears_with_the_first_validation_point(panel):
     assert "validation" in panel.header.text()
     panel.clear()
     assert "validation" not in panel.header.text()
+
+
+def test_a_fresh_run_starts_with_fresh_ranges(qtbot):
+    """After Reset or a preset switch the loss plot kept x 0-30,000 on a fresh run."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 300)
+    stream = SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=3000)
+    for _ in range(10):
+        panel.update_snapshot(stream.next())
+    panel.grab()
+    assert panel.plot.viewRange()[0][1] > 29_000
+    panel.plot.getViewBox().scaleBy(x=0.5)  # the user zoomed in: autorange is off
+    panel.clear()
+    panel.grab()
+    lo, hi = panel.plot.viewRange()[0]
+    assert lo >= -1.0 and hi <= 11.0
+    fresh = SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=12, val_every=1)
+    panel.update_snapshot(fresh.next())
+    panel.grab()
+    lo, hi = panel.plot.viewRange()[0]
+    assert lo >= -1.0 and hi <= 14.0
+    y_lo, y_hi = panel.plot.viewRange()[1]
+    assert y_lo > 0.5 and y_hi < 10  # around the new losses, not the old view
