@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from PyQt6.QtCore import QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import (
     QColor,
     QFont,
@@ -282,7 +282,16 @@ class FrameBar(QWidget):
 
 
 class MessageBanner(QFrame):
-    """A dismissible one-line message above the views (user errors, divergence, crashes)."""
+    """A dismissible message above the views (user errors, divergence, crashes, loading).
+
+    After :meth:`float_over` it floats over the top edge of a host widget instead of taking
+    room in a layout: a banner that pushed the views down made every plot lay itself out and
+    repaint twice (when it came and when it went), a freeze of a few hundred milliseconds on
+    every Apply.
+    """
+
+    #: Pixels between the floating banner and the host's edges.
+    MARGIN = 6
 
     COLOURS: ClassVar[dict[str, tuple[str, str]]] = {
         "info": ("#e3f2fd", "#0d47a1"),
@@ -304,18 +313,45 @@ class MessageBanner(QFrame):
         lay.addWidget(self.close_button)
         self.close_button.clicked.connect(self.dismiss)
         self.level = ""
+        self._styled = ""
+        self._host: QWidget | None = None
         self.setVisible(False)
+
+    def float_over(self, host: QWidget) -> None:
+        """Float at the top of ``host`` (above its children), following its width."""
+        self._host = host
+        self.setParent(host)
+        host.installEventFilter(self)
+        self._place()
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        """Follow the host's size."""
+        if obj is self._host and event is not None and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        host = self._host
+        if host is None:
+            return
+        width = max(host.width() - 2 * self.MARGIN, 1)
+        height = self.heightForWidth(width)
+        self.setGeometry(self.MARGIN, self.MARGIN, width, max(height, self.sizeHint().height()))
+        self.raise_()
 
     def show_message(self, text: str, level: str = "error") -> None:
         """Show ``text`` styled for ``level`` ("info", "warning" or "error")."""
-        bg, fg = self.COLOURS.get(level, self.COLOURS["error"])
-        self.setStyleSheet(
-            f"QFrame#banner {{ background: {bg}; border: 1px solid {fg}; }}"
-            f"QFrame#banner QLabel {{ color: {fg}; }}"
-        )
+        if level != self._styled:  # restyling re-polishes the frame: only when it changes
+            self._styled = level
+            bg, fg = self.COLOURS.get(level, self.COLOURS["error"])
+            self.setStyleSheet(
+                f"QFrame#banner {{ background: {bg}; border: 1px solid {fg}; }}"
+                f"QFrame#banner QLabel {{ color: {fg}; }}"
+            )
         self.level = level
         self.label.setText(text)
         self.setVisible(True)
+        self._place()
 
     def text(self) -> str:
         """The message shown ("" when hidden)."""

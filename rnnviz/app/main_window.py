@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
         self._start_worker = start_worker
         self._generation = 0
         self._worker: TrainingWorker | None = None
+        self._retiring: list[TrainingWorker] = []  # stopped, finishing their last step
         self._trainer: Any = None
         self._buffer = SnapshotBuffer()  # every snapshot since the series views were drawn
         self._newest: Snapshot | None = None  # newest snapshot not yet shown by the heatmaps
@@ -269,9 +270,9 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(central)
         lay.setContentsMargins(6, 6, 6, 0)
         lay.setSpacing(4)
-        lay.addWidget(self.banner)
         lay.addWidget(split, 1)
         self.setCentralWidget(central)
+        self.banner.float_over(central)  # over the views' top edge: the views never move
 
         self.frame_bar.frameChanged.connect(self._on_frame)
         self.heatmaps.frameClicked.connect(self.frame_bar.set_frame)
@@ -443,7 +444,7 @@ class MainWindow(QMainWindow):
         """Show ``trainer``: stop the old thread, clear the views, start a paused worker."""
         from rnnviz.train.control import RunController
 
-        self._stop_worker()
+        self._stop_worker(wait=False)
         self._generation += 1
         self._trainer = trainer
         self._forget_pending()
@@ -475,10 +476,30 @@ class MainWindow(QMainWindow):
             self._worker = worker
             worker.start()
 
-    def _stop_worker(self) -> bool:
+    def _stop_worker(self, wait: bool = True) -> bool:
+        """Stop the training thread; with ``wait`` False it ends on its own after its step.
+
+        A new run does not wait for the old thread's current step (a long one would freeze the
+        window); closing the window waits for every thread, old ones included.
+        """
         worker, self._worker = self._worker, None
-        if worker is None:
+        self._retiring = [w for w in self._retiring if w.is_alive()]
+        if not wait:
+            if worker is not None:
+                self._disconnect(worker)
+                worker.stop(timeout=0.0)
+                self._retiring.append(worker)
             return True
+        done = all([w.stop(timeout=1.0) for w in self._retiring])
+        self._retiring = []
+        if worker is None:
+            return done
+        self._disconnect(worker)
+        return worker.stop(timeout=1.0) and done
+
+    @staticmethod
+    def _disconnect(worker: TrainingWorker) -> None:
+        """Nothing a stopping worker still emits reaches the window."""
         for signal in (
             worker.snapshotReady,
             worker.failed,
@@ -488,7 +509,6 @@ class MainWindow(QMainWindow):
         ):
             with contextlib.suppress(TypeError):  # nothing connected
                 signal.disconnect()
-        return worker.stop(timeout=1.0)
 
     def _ensure_worker(self) -> bool:
         """Restart a thread for the current trainer after a crash; False in screenshot mode."""
@@ -917,7 +937,9 @@ class MainWindow(QMainWindow):
         snap, self._newest = self._newest, None
         if snap is None:
             return
-        self.heatmaps.update_snapshot(snap)
+        # A new grid is built a few panels per frame part, so no part holds the loop long.
+        if not self.heatmaps.update_snapshot(snap, build_budget=2) and self._newest is None:
+            self._newest = snap  # the rest of the panels on the next turn
         if self.frame_bar.set_labels(snap.probe_labels):
             self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
         self.controls.set_probe_text(self._probe_text)

@@ -50,6 +50,11 @@ def points(size: float) -> float:
     return round(size * ui_scale(), 1)
 
 
+def line_width(width: float) -> float:
+    """``width`` pixels at the application's scale: lines thicken with the fonts (``--big``)."""
+    return round(width * ui_scale(), 1)
+
+
 def tick_font(size: float = TICK_PT) -> QFont:
     """Font for axis tick labels (``size`` points before scaling)."""
     font = QFont()
@@ -339,6 +344,56 @@ def format_log_tick(x: float) -> str:
     if 1e-3 <= x < 1e4:
         return f"{x:g}"
     return f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def _coarser(spacing: float) -> float:
+    """The next larger of 1, 2, 5 x 10^k after ``spacing``."""
+    exponent = math.floor(math.log10(spacing) + 1e-9)
+    mantissa = spacing / 10.0**exponent
+    for m in (2.0, 5.0, 10.0):
+        if m > mantissa + 1e-9:
+            return m * 10.0**exponent
+    return 10.0 ** (exponent + 1)  # pragma: no cover - mantissa is below 10
+
+
+class LegibleAxis(pg.AxisItem):
+    """An axis whose labelled ticks never crowd, whatever its font size and length.
+
+    pyqtgraph picks the tick spacing from the axis length alone, so large presentation fonts
+    on a short axis print labels over each other. Here the major spacing grows (1, 2, 5 x 10^k)
+    until every label has its own room plus a gap of ``GAP`` times its extent.
+    """
+
+    #: Free space between two neighbouring labels, as a fraction of a label's extent.
+    GAP = 0.5
+
+    def __init__(self, orientation: str = "left", **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+        self.setStyle(tickFont=tick_font())
+        show_true_values(self)
+
+    def label_extent(self, minVal: float, maxVal: float) -> float:
+        """Pixels one tick label takes along the axis (height, or the widest end's width)."""
+        metrics = QFontMetrics(self.style["tickFont"] or tick_font())
+        if self.orientation in ("left", "right"):
+            return float(metrics.height())
+        ends = self.tickStrings([minVal, maxVal], self.autoSIPrefixScale * self.scale, 1.0)
+        return float(max((metrics.horizontalAdvance(s) for s in ends), default=10))
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
+        """pyqtgraph's spacing, coarsened until the major labels fit on ``size`` pixels."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        if not levels or span == 0 or not math.isfinite(span) or size <= 0:
+            return levels
+        room = self.label_extent(minVal, maxVal) * (1.0 + self.GAP)
+        fits = max(2, int(size // max(room, 1.0)))
+        major = float(levels[0][0])
+        if span / major + 1 <= fits:
+            return levels
+        while span / major + 1 > fits:
+            major = _coarser(major)
+        return [(major, 0.0), *((s, o) for s, o in levels[1:] if s < major)]
 
 
 #: Mantissas of log-axis ticks in the order they get a label: powers of ten first, then 5, 2, ...

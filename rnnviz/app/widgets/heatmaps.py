@@ -7,6 +7,16 @@ meaning), so a new cell needs no code here. Colour ranges are fixed and meaningf
 * sequential map over (0, 1) for sigmoid gates,
 * diverging map over ±max|x| for unbounded arrays (the LSTM cell state), updated smoothly:
   it grows at once when values leave the range and shrinks slowly, so colours do not flicker.
+
+Panels are built once and *reused*: a new run that declares other arrays (Apply an LSTM → GRU)
+re-labels and recolours the existing panels instead of building new plot items, which took long
+enough to leave the view blank. Building them is also cheap (no context menus, a light colour
+bar), and the window builds missing ones a few per frame (:meth:`StateHeatmaps.update_snapshot`
+with ``build_budget``), so the UI thread never waits for a whole grid.
+
+When the view has no room for every array at a legible size (a projector at 1024×768, large
+fonts), it shows the hidden state h and one array of the user's choice (a chooser appears above
+the grid); panels not shown are not drawn at all.
 """
 
 from __future__ import annotations
@@ -16,21 +26,34 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PyQt6.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QFontMetrics
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from rnnviz.app.widgets._common import (
     BACKGROUND,
     FOREGROUND,
+    LABEL_PT,
+    LegibleAxis,
     TokenAxis,
     cache_axes,
+    line_width,
     plot_axes,
-    show_true_values,
+    points,
     style_axis,
     style_plot,
     tick_font,
     visible_token,
 )
+from rnnviz.app.widgets.colourbar import STRIP_PX, ColourBar, axis_width
 from rnnviz.core.types import StateSpec
 from rnnviz.train.snapshot import Snapshot
 
@@ -40,7 +63,14 @@ COLORMAPS = {"diverging": "CET-D1", "symmetric": "CET-D1", "sequential": "viridi
 #: Fraction of the gap closed per update when the symmetric range shrinks.
 SHRINK_RATE = 0.1
 
-HINT = (
+#: Smallest image area (pixels) a heatmap is shown at: smaller is not legible.
+MIN_IMAGE_W, MIN_IMAGE_H = 120, 80
+
+#: Pixels between panels of the grid.
+SPACING = 6
+
+HINT = "Hover for a value; click a column to select that time step."
+HINT_TIP = (
     "Rows are hidden units, columns are the time steps of the probe sequence. "
     "Hover for a value; click a column to select that step."
 )
@@ -53,15 +83,14 @@ class HeatmapPanel:
     spec: StateSpec
     plot: pg.PlotItem
     image: pg.ImageItem
-    bar: pg.ColorBarItem
+    bar: ColourBar
     axis: TokenAxis
     markers: tuple[QGraphicsRectItem, ...]  # frame cursor outline (drawn twice, two tones)
     level: float  # current symmetric half-range (only used for unbounded specs)
 
     def levels(self) -> tuple[float, float]:
         """The colour range in force, (low, high)."""
-        lo, hi = self.bar.levels()
-        return float(lo), float(hi)
+        return self.bar.levels()
 
 
 #: Narrowest width in pixels a heatmap panel (axis, image, colour bar) is given.
@@ -87,6 +116,40 @@ def display_order(specs: tuple[StateSpec, ...]) -> tuple[StateSpec, ...]:
     return tuple(sorted(specs, key=lambda s: s.name != "h"))
 
 
+@dataclass(frozen=True)
+class PanelMetrics:
+    """Pixels a panel needs around its image (fonts at the application's scale)."""
+
+    title_h: int  # the title row
+    bottom_h: int  # tick labels and the axis title under the bottom row of panels
+    side_w: int  # left axis (unit numbers and title) plus the colour bar and its labels
+
+    @classmethod
+    def current(cls) -> PanelMetrics:
+        """From the fonts in use (tick labels, titles)."""
+        token = QFontMetrics(tick_font(TokenAxis.TOKEN_PT)).height()
+        title = QFontMetrics(tick_font(LABEL_PT)).height()
+        left = title + QFontMetrics(tick_font()).horizontalAdvance("000") + 20
+        right = 6 + round(STRIP_PX * line_width(1.0)) + axis_width() + 4
+        return cls(title_h=title + 10, bottom_h=token + title + 18, side_w=left + right)
+
+    def image_size(self, n: int, cols: int, width: float, height: float) -> tuple[float, float]:
+        """Image (w, h) each of ``n`` panels gets on ``cols`` columns of a width×height grid."""
+        rows = math.ceil(n / cols)
+        w = (width - (cols - 1) * SPACING) / cols - self.side_w
+        h = (height - (rows - 1) * SPACING - self.bottom_h) / rows - self.title_h
+        return w, h
+
+    def best_columns(self, n: int, width: float, height: float) -> int | None:
+        """The column count giving the largest legible images for ``n`` panels, or None."""
+        best, best_side = None, 0.0
+        for cols in range(1, min(n, 3) + 1):
+            w, h = self.image_size(n, cols, width, height)
+            if w >= MIN_IMAGE_W and h >= MIN_IMAGE_H and min(w, 1.5 * h) > best_side:
+                best, best_side = cols, min(w, 1.5 * h)
+        return best
+
+
 class StateHeatmaps(QWidget):
     """Heatmaps of every declared state array on the probe sequence, with a frame cursor.
 
@@ -95,7 +158,7 @@ class StateHeatmaps(QWidget):
     parent : QWidget, optional
         Qt parent.
     columns : int, optional
-        Fixed number of grid columns; default picks from the number of arrays.
+        Fixed number of grid columns; default picks from the number of arrays and the room.
 
     Signals
     -------
@@ -109,25 +172,51 @@ class StateHeatmaps(QWidget):
         super().__init__(parent)
         self._columns = columns
         self._key: tuple | None = None
-        self._panels: dict[str, HeatmapPanel] = {}
+        self._pool: list[HeatmapPanel] = []  # every panel built so far, reused for new runs
+        self._panels: dict[str, HeatmapPanel] = {}  # the current arrays, display order
+        self._specs: tuple[StateSpec, ...] = ()  # the arrays the current run declares
+        self._shown: tuple[str, ...] = ()  # names on the grid
+        self._grid: tuple[tuple[str, ...], int] = ((), 0)  # what the grid holds: names, columns
+        self._choice: str | None = None  # the array shown beside h when not all fit
         self._states: dict[str, np.ndarray] = {}
         self._labels: tuple[str, ...] = ()
         self._frame: int | None = None
         self._T = 0
         self._H = 0
-        self._grid_cols = 0
+        self._metrics = PanelMetrics.current()
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(BACKGROUND)
-        self.graphics.ci.setSpacing(6)
+        self.graphics.ci.setSpacing(SPACING)
+        self.graphics.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.readout = QLabel(HINT)
+        self.readout.setToolTip(HINT_TIP)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setStyleSheet(f"color: {FOREGROUND}; padding: 2px 6px;")
         self.readout.setWordWrap(True)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        # Shown only when not every array fits: which one to show beside h.
+        self.chooser = QComboBox()
+        self.chooser.setToolTip(
+            "No room for every heatmap at a legible size: choose which one to show. "
+            "A larger window (or hiding the controls with Ctrl+D) shows them all."
+        )
+        self.chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.chooser_label = QLabel()
+        self.chooser_bar = QWidget()
+        bar = QHBoxLayout(self.chooser_bar)
+        bar.setContentsMargins(6, 2, 6, 0)
+        bar.addWidget(self.chooser_label)
+        bar.addWidget(self.chooser)
+        bar.addStretch(1)
+        self.chooser_bar.setVisible(False)
+        self.chooser.activated.connect(self._on_choice)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        layout.addWidget(self.chooser_bar)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.readout)
 
@@ -138,44 +227,67 @@ class StateHeatmaps(QWidget):
     # ------------------------------------------------------------------ public API
     @property
     def panels(self) -> dict[str, HeatmapPanel]:
-        """name -> panel, in display order (read-only use: tests, screenshots)."""
+        """name -> panel of every array of the current run, in display order (read-only use)."""
         return self._panels
+
+    def shown(self) -> tuple[str, ...]:
+        """Names of the arrays on screen (all of them when there is room)."""
+        return self._shown
+
+    def complete(self) -> bool:
+        """Whether every declared array has its panel (they are built a few per frame)."""
+        return len(self._panels) == len(self._specs)
 
     def frame(self) -> int | None:
         """The time step the cursor marks, or None."""
         return self._frame
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        """Show the probe trace of ``snap``; rebuilds items only if specs, T or H changed."""
+    def update_snapshot(self, snap: Snapshot, build_budget: int | None = None) -> bool:
+        """Show the probe trace of ``snap``; re-labels panels only if specs, T or H changed.
+
+        Parameters
+        ----------
+        snap : Snapshot
+            The newest probe trace.
+        build_budget : int, optional
+            Build at most this many new panels now (the window passes 1 per frame part, so a
+            first LSTM grid never holds the UI thread for long); None builds all.
+
+        Returns
+        -------
+        bool
+            True when every declared array is on its panel; False when panels are still to
+            be built (call again, e.g. on the next frame).
+        """
         specs = display_order(snap.specs)
         first = snap.probe_states.get(specs[0].name) if specs else None
         T, H = (first.shape[0], first.shape[1]) if first is not None else (0, 0)
         key = (specs, T, H)
         if key != self._key:
-            self._rebuild(specs, T, H)
+            self._assign(specs, T, H)
             self._key = key
+        if not self.complete():
+            self._build_missing(build_budget)
         if snap.probe_labels != self._labels:
             self._labels = tuple(snap.probe_labels)
             for panel in self._panels.values():
                 panel.axis.set_labels(self._labels)
         self._states = snap.probe_states
-        for name, panel in self._panels.items():
-            a = snap.probe_states.get(name)
-            if a is None:
-                continue
-            # (H, T) row-major: units down, steps across
-            panel.image.setImage(np.ascontiguousarray(a.T), autoLevels=False)
-            if panel.spec.scale == "symmetric":
-                self._update_symmetric(panel, a)
+        for name in self._shown:
+            self._fill(self._panels[name])
+        return self.complete()
 
     def clear(self) -> None:
-        """Remove every panel and forget the last snapshot."""
-        self.graphics.clear()
+        """Take every panel off the grid and forget the last snapshot (panels are kept)."""
+        self._set_grid((), 0)
         self._panels = {}
+        self._specs = ()
+        self._shown = ()
         self._states = {}
         self._labels = ()
         self._key = None
         self._T = self._H = 0
+        self.chooser_bar.setVisible(False)
         self.readout.setText(HINT)
 
     def set_frame(self, t: int | None) -> None:
@@ -183,99 +295,187 @@ class StateHeatmaps(QWidget):
         self._frame = None if t is None else int(t)
         self._place_markers()
 
+    def choose(self, name: str) -> None:
+        """Show array ``name`` (beside h) when there is no room for all of them."""
+        self._choice = name
+        self._arrange()
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for one legible panel, the chooser and the read-out."""
+        m = self._metrics
+        w = m.side_w + MIN_IMAGE_W
+        h = m.title_h + MIN_IMAGE_H + m.bottom_h + self._extras_height(chooser=True)
+        return QSize(w, h)
+
+    def sizeHint(self) -> QSize:
+        """A comfortable grid of six panels."""
+        return QSize(600, 520)
+
     # ------------------------------------------------------------------ building
-    def _rebuild(self, specs: tuple[StateSpec, ...], T: int, H: int) -> None:
-        self.graphics.clear()
-        self._panels = {}
-        self._labels = ()
+    def _assign(self, specs: tuple[StateSpec, ...], T: int, H: int) -> None:
+        """Give the pool's panels to ``specs`` (re-labelled and recoloured, not rebuilt)."""
+        self._specs = specs
         self._T, self._H = T, H
-        for spec in specs:
-            self._panels[spec.name] = self._make_panel(spec)
-        self._grid_cols = 0
-        self._layout_grid()
-        self._place_markers()
+        self._labels = ()
+        self._states = {}  # the old run's arrays do not fit the new panels
+        self._panels = {}
+        self._set_grid((), 0)
+        for spec, panel in zip(specs, self._pool, strict=False):
+            self._configure(panel, spec)
+            self._panels[spec.name] = panel
+        self._arrange()
 
-    def _wanted_columns(self) -> int:
-        return self._columns or grid_columns(len(self._panels), self.graphics.width())
-
-    def _layout_grid(self) -> None:
-        """Place the panels on the grid (only when the number of columns changes)."""
-        cols = self._wanted_columns()
-        if cols == self._grid_cols or not self._panels:
-            return
-        self._grid_cols = cols
-        ci = self.graphics.ci
-        for panel in self._panels.values():
-            if panel.plot in ci.items:
-                ci.removeItem(panel.plot)
-        rows = math.ceil(len(self._panels) / cols)
-        for k, panel in enumerate(self._panels.values()):
-            row, col = divmod(k, cols)
-            ci.addItem(panel.plot, row=row, col=col)
-            if row == rows - 1:
-                style_axis(panel.axis, "input at step t")
-            else:
-                panel.axis.showLabel(False)
-
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
-        self._layout_grid()
+    def _build_missing(self, budget: int | None) -> None:
+        missing = self._specs[len(self._panels) :]
+        for spec in missing[: len(missing) if budget is None else max(budget, 0)]:
+            panel = self._make_panel(spec)
+            self._pool.append(panel)
+            self._configure(panel, spec)
+            if self._labels:
+                panel.axis.set_labels(self._labels)
+            self._panels[spec.name] = panel
+        self._arrange()
 
     def _make_panel(self, spec: StateSpec) -> HeatmapPanel:
+        """Plot items for one array (configured for ``spec`` by :meth:`_configure`)."""
         axis = TokenAxis("bottom")
-        plot = pg.PlotItem(axisItems={"bottom": axis})
-        style_plot(plot, f"{spec.label}")
-        plot.titleLabel.setToolTip(f"{spec.label} ({spec.name}): {spec.meaning}")
+        plot = pg.PlotItem(
+            axisItems={"bottom": axis, "left": LegibleAxis("left")}, enableMenu=False
+        )
+        style_plot(plot)
         style_axis(plot.getAxis("left"), "unit")
         plot.setMouseEnabled(x=False, y=False)
-        plot.setMenuEnabled(False)
         plot.hideButtons()
         vb = plot.getViewBox()
         vb.invertY(True)  # unit 0 at the top, like a table
         vb.setDefaultPadding(0.0)
-        T, H = max(self._T, 1), max(self._H, 1)
-        vb.setRange(xRange=(-0.5, T - 0.5), yRange=(-0.5, H - 0.5), padding=0.0)
         vb.disableAutoRange()
-
         image = pg.ImageItem(axisOrder="row-major")
-        image.setImage(np.zeros((H, T), dtype=np.float32), autoLevels=False)  # (H, T)
-        image.setRect(QRectF(-0.5, -0.5, T, H))  # pixel (unit, t) centred on (t, unit)
         plot.addItem(image)
-
-        if spec.scale == "symmetric":
-            level = 1.0  # until the first snapshot sets ±max|x|
-            lo, hi = -level, level
-        else:
-            level = 0.0
-            lo, hi = float(spec.lo), float(spec.hi)  # type: ignore[arg-type]
-        bar = pg.ColorBarItem(
-            values=(lo, hi),
-            colorMap=COLORMAPS[spec.scale],
-            interactive=False,
-            width=12,
-            colorMapMenu=False,
-        )
-        bar.setImageItem(image, insert_in=plot)
-        bar.setLevels((lo, hi))
-        bar_axis = bar.axis
-        show_true_values(bar_axis)
-        bar_axis.setPen(pg.mkPen(FOREGROUND))
-        bar_axis.setTextPen(pg.mkPen(FOREGROUND))
-        bar_axis.setStyle(tickFont=tick_font())
-        cache_axes(*plot_axes(plot), bar_axis)  # they change only when the layout does
+        bar = ColourBar(plot, image, width=STRIP_PX * line_width(1.0))
+        cache_axes(*plot_axes(plot), bar.axis)  # they change only when the layout does
 
         # Two-tone outline (white under black) so the cursor shows on every colour map.
         markers = []
         for colour, width, z in (("#ffffff", 3.0, 10), ("#000000", 1.0, 11)):
-            rect = QGraphicsRectItem(QRectF(-0.5, -0.5, 1.0, H))
-            pen = pg.mkPen(colour, width=width)
+            rect = QGraphicsRectItem(QRectF(-0.5, -0.5, 1.0, 1.0))
+            pen = pg.mkPen(colour, width=line_width(width))
             pen.setCosmetic(True)
             rect.setPen(pen)
             rect.setZValue(z)
             rect.setVisible(False)
             plot.addItem(rect, ignoreBounds=True)
             markers.append(rect)
-        return HeatmapPanel(spec, plot, image, bar, axis, tuple(markers), level)
+        return HeatmapPanel(spec, plot, image, bar, axis, tuple(markers), 0.0)
+
+    def _configure(self, panel: HeatmapPanel, spec: StateSpec) -> None:
+        """Label, colour and size ``panel`` for ``spec`` at the current T and H."""
+        panel.spec = spec
+        plot = panel.plot
+        plot.setTitle(spec.label, color=FOREGROUND, size=f"{points(LABEL_PT)}pt")
+        plot.titleLabel.setToolTip(f"{spec.label} ({spec.name}): {spec.meaning}")
+        T, H = max(self._T, 1), max(self._H, 1)
+        panel.image.setImage(np.zeros((H, T), dtype=np.float32), autoLevels=False)  # (H, T)
+        panel.image.setRect(QRectF(-0.5, -0.5, T, H))  # pixel (unit, t) centred on (t, unit)
+        plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(-0.5, H - 0.5), padding=0.0)
+        panel.axis.set_labels(())
+        panel.bar.set_colormap(COLORMAPS[spec.scale])
+        if spec.scale == "symmetric":
+            panel.level = 1.0  # until the first snapshot sets ±max|x|
+            panel.bar.set_levels((-1.0, 1.0))
+        else:
+            panel.level = 0.0
+            panel.bar.set_levels((float(spec.lo), float(spec.hi)))  # type: ignore[arg-type]
+
+    def _fill(self, panel: HeatmapPanel) -> None:
+        """Put the newest trace of ``panel``'s array on it."""
+        a = self._states.get(panel.spec.name)
+        if a is None:
+            return
+        # (H, T) row-major: units down, steps across
+        panel.image.setImage(np.ascontiguousarray(a.T), autoLevels=False)
+        if panel.spec.scale == "symmetric":
+            self._update_symmetric(panel, a)
+
+    # ------------------------------------------------------------------ arranging
+    def _extras_height(self, chooser: bool) -> int:
+        """Height of what surrounds the grid: the read-out, and the chooser if shown."""
+        extra = max(self.readout.sizeHint().height(), self.readout.heightForWidth(self.width()))
+        if chooser:
+            extra += self.chooser_bar.sizeHint().height() + 2
+        return extra + 2
+
+    def _arrange(self) -> None:
+        """Decide which arrays fit (all, or h and the chosen one) and lay out the grid."""
+        names = list(self._panels)
+        declared = [s.name for s in self._specs]
+        width = float(self.width())
+        full = float(self.height()) - self._extras_height(chooser=False)
+        cols = self._columns or self._metrics.best_columns(len(declared), width, full)
+        if cols is not None or len(declared) <= 1:
+            shown, choices = declared, []
+        else:
+            room = float(self.height()) - self._extras_height(chooser=True)
+            two = self._metrics.best_columns(2, width, room) is not None
+            others = [n for n in declared if n != "h"] if two else declared
+            choice = self._choice if self._choice in others else others[0]
+            shown = ["h", choice] if two and choice != "h" else [choice]
+            choices = others
+            cols = self._metrics.best_columns(len(shown), width, room) or 1
+        shown = [n for n in shown if n in names]  # panels still being built come later
+        self._show_chooser(choices, shown, len(declared))
+        self._shown = tuple(shown)
+        for name in self._shown:
+            self._fill(self._panels[name])
+        self._set_grid(self._shown, cols or 1)
+
+    def _show_chooser(self, choices: list[str], shown: list[str], total: int) -> None:
+        self.chooser_bar.setVisible(bool(choices))
+        if not choices:
+            return
+        specs = {s.name: s for s in self._specs}
+        items = [(specs[n].label, n) for n in choices]
+        if [self.chooser.itemData(k) for k in range(self.chooser.count())] != choices:
+            self.chooser.blockSignals(True)
+            self.chooser.clear()
+            for label, name in items:
+                self.chooser.addItem(label, name)
+            self.chooser.blockSignals(False)
+        current = shown[-1] if shown else choices[0]
+        self.chooser.setCurrentIndex(max(0, self.chooser.findData(current)))
+        lead = "h and" if len(shown) == 2 else "showing"
+        self.chooser_label.setText(f"{len(shown)} of {total} arrays fit: {lead}")
+
+    def _on_choice(self, index: int) -> None:
+        name = self.chooser.itemData(index)
+        if name:
+            self.choose(name)
+
+    def _set_grid(self, names: tuple[str, ...], cols: int) -> None:
+        """Put the panels of ``names`` on a grid of ``cols`` columns (if that changed)."""
+        if (names, cols) == self._grid:
+            return
+        ci = self.graphics.ci
+        for panel in self._pool:
+            if panel.plot in ci.items:
+                ci.removeItem(panel.plot)
+        self._grid = (names, cols)
+        if not names:
+            return
+        rows = math.ceil(len(names) / cols)
+        for k, name in enumerate(names):
+            panel = self._panels[name]
+            row, col = divmod(k, cols)
+            ci.addItem(panel.plot, row=row, col=col)
+            if row == rows - 1:
+                style_axis(panel.axis, "input at step t")
+            else:
+                panel.axis.showLabel(False)
+        self._place_markers()
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._arrange()
 
     def _place_markers(self) -> None:
         t = self._frame
@@ -295,12 +495,12 @@ class StateHeatmaps(QWidget):
         level = m if m > panel.level else panel.level + SHRINK_RATE * (m - panel.level)
         if level != panel.level:
             panel.level = level
-            panel.bar.setLevels((-level, level))
+            panel.bar.set_levels((-level, level))
 
     # ------------------------------------------------------------------ mouse
     def _hit(self, scene_pos: QPointF) -> tuple[HeatmapPanel, int, int] | None:
         """(panel, t, unit) under a scene position, or None."""
-        for panel in self._panels.values():
+        for panel in (self._panels[name] for name in self._shown):
             vb = panel.plot.getViewBox()
             if not vb.sceneBoundingRect().contains(scene_pos):
                 continue

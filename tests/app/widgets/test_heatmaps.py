@@ -46,17 +46,31 @@ def test_one_image_per_spec_with_declared_levels(view, cell, names):
         assert panel.axis.labels()[:5] == tuple(visible_token(c) for c in snap.probe_labels[:5])
 
 
-def test_updates_reuse_items_and_spec_change_rebuilds(view):
+def test_a_new_cell_reuses_the_panels_relabelled_and_recoloured(view):
+    """Apply LSTM -> GRU: the same plot items show the new arrays (building new ones took
+    long enough to leave the view blank)."""
     stream = SnapshotStream("lstm", T=12, H=8)
     view.update_snapshot(stream.next())
     image = view.panels["h"].image
+    plots = [panel.plot for panel in view.panels.values()]
     view.update_snapshot(stream.next())
     assert view.panels["h"].image is image  # same item, new data
-    view.update_snapshot(make_snapshot("gru", T=12, H=8))
+    gru = make_snapshot("gru", T=12, H=8)
+    view.update_snapshot(gru)
     assert list(view.panels) == ["h", "r", "z", "n"]
-    assert view.panels["h"].image is not image
+    assert [panel.plot for panel in view.panels.values()] == plots[:4]  # nothing rebuilt
+    z = view.panels["z"]
+    assert z.plot.titleLabel.text == "update gate z"
+    assert z.bar.colormap() == "viridis" and z.levels() == (0.0, 1.0)
+    np.testing.assert_allclose(z.image.image, gru.probe_states["z"].T)
+    assert view.panels["n"].bar.colormap() == "CET-D1" and view.panels["n"].levels() == (-1, 1)
+    assert view.shown() == ("h", "r", "z", "n")
+    in_grid = [item for item in view.graphics.ci.items if isinstance(item, type(plots[0]))]
+    assert len(in_grid) == 4  # the LSTM's two extra panels left the grid
     view.update_snapshot(make_snapshot("gru", T=30, H=5))
     assert view.panels["z"].image.image.shape == (5, 30)
+    view.update_snapshot(make_snapshot("lstm", T=30, H=5))
+    assert [panel.plot for panel in view.panels.values()] == plots
 
 
 def test_symmetric_range_grows_at_once_and_shrinks_smoothly(view):
