@@ -7,26 +7,42 @@ Offscreen, on a preset (the default one unless ``--preset``), it measures
 2. *frame interval*: a 16 ms precise QTimer on the UI thread timestamps every tick while the
    model trains; the intervals between ticks (median, 95th percentile) show how long the event
    loop was held up (by drawing, or by the training thread holding the GIL);
-3. *throughput*: tokens per second trained inside the window, as a fraction of the same preset
+3. *longest stall*: the longest of those intervals: the longest time the UI thread could not
+   react to anything;
+4. *throughput*: tokens per second trained inside the window, as a fraction of the same preset
    trained headless (plain ``Trainer.step`` loop) for the same duration. The two take turns in
-   one-second rounds so that other load on the machine affects both alike.
+   one-second rounds so that other load on the machine affects both alike;
+5. *switching cells*: while training, Apply the same preset with another cell (GRU, or LSTM for
+   a GRU preset): the time until the new run's heatmaps are painted, and the longest stall of
+   the UI thread from Apply until a second after that.
 
-Targets: first heatmap < 2 s, frame interval p95 < 50 ms, GUI throughput >= 70 % of headless.
+Targets: first heatmap < 2 s, frame interval p95 < 50 ms, no stall > 100 ms, GUI throughput
+>= 70 % of headless.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PyQt6.QtCore import QTimer
+
+    from rnnviz.app.main_window import MainWindow
+    from rnnviz.config import RunConfig
 
 TARGET_FIRST_HEATMAP_S = 2.0
 TARGET_FRAME_P95_MS = 50.0
 TARGET_THROUGHPUT = 0.70
+TARGET_STALL_MS = 100.0
 TICK_MS = 16
 
 
@@ -37,10 +53,14 @@ class GuiBench:
     first_heatmap_s: float
     frame_median_ms: float
     frame_p95_ms: float
+    max_stall_ms: float
     frames_drawn_per_s: float
     gui_tokens_per_s: float
     headless_tokens_per_s: float
     close_s: float
+    switch_cell: str = ""
+    switch_s: float = math.nan
+    switch_stall_ms: float = math.nan
 
     @property
     def throughput_ratio(self) -> float:
@@ -63,12 +83,18 @@ class GuiBench:
                 f"frame interval p95   {self.frame_p95_ms:7.1f} ms   "
                 f"target < {TARGET_FRAME_P95_MS:g} ms    "
                 f"{ok(self.frame_p95_ms < TARGET_FRAME_P95_MS)}",
+                f"longest stall        {self.max_stall_ms:7.1f} ms   "
+                f"target < {TARGET_STALL_MS:g} ms   {ok(self.max_stall_ms < TARGET_STALL_MS)}",
                 f"views redrawn        {self.frames_drawn_per_s:7.1f} /s",
                 f"headless throughput  {self.headless_tokens_per_s:9,.0f} tok/s",
                 f"GUI throughput       {self.gui_tokens_per_s:9,.0f} tok/s "
                 f"= {100 * self.throughput_ratio:5.1f} % of headless   "
                 f"target >= {100 * TARGET_THROUGHPUT:g} %   "
                 f"{ok(self.throughput_ratio >= TARGET_THROUGHPUT)}",
+                f"Apply {self.switch_cell:<4s} -> drawn {self.switch_s:7.2f} s",
+                f"  longest stall      {self.switch_stall_ms:7.1f} ms   "
+                f"target < {TARGET_STALL_MS:g} ms   "
+                f"{ok(self.switch_stall_ms < TARGET_STALL_MS)}",
                 f"close (stop + join)  {1000 * self.close_s:7.1f} ms",
             ]
         )
@@ -78,11 +104,13 @@ class GuiBench:
         return (
             self.first_heatmap_s < TARGET_FIRST_HEATMAP_S
             and self.frame_p95_ms < TARGET_FRAME_P95_MS
+            and self.max_stall_ms < TARGET_STALL_MS
+            and self.switch_stall_ms < TARGET_STALL_MS
             and self.throughput_ratio >= TARGET_THROUGHPUT
         )
 
 
-def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
+def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBench:
     """Launch the window offscreen and measure it against a headless trainer.
 
     The GUI and the headless loop take turns (``rounds`` times each, ``seconds / rounds`` per
@@ -104,20 +132,22 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
     window.resize(1400, 900)
 
     drawn: list[float] = []  # frames whose curves were drawn
-    given: list[float] = []  # snapshots handed to the heatmaps
-    painted: list[float] = []  # first paint of the heatmaps after they had a snapshot
+    given: list[tuple[float, tuple[str, ...]]] = []  # complete grids: (time, arrays)
+    painted: list[float] = []  # paints of the heatmaps once they had a snapshot
     window.frameDrawn.connect(lambda _snap: drawn.append(time.perf_counter()))
     update_heatmaps = window.heatmaps.update_snapshot
 
-    def spy_update(snap: object) -> None:
-        update_heatmaps(snap)
-        given.append(time.perf_counter())
+    def spy_update(snap: object, **kwargs: object) -> bool:
+        complete = update_heatmaps(snap, **kwargs)
+        if complete:
+            given.append((time.perf_counter(), tuple(window.heatmaps.panels)))
+        return complete
 
     window.heatmaps.update_snapshot = spy_update  # type: ignore[method-assign]
 
     class PaintSpy(QObject):
         def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
-            if event is not None and event.type() == QEvent.Type.Paint and given and not painted:
+            if event is not None and event.type() == QEvent.Type.Paint and given:
                 painted.append(time.perf_counter())
             return False
 
@@ -127,9 +157,9 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
     window.heatmaps.installEventFilter(spy)
     window.show()
 
-    def wait(predicate: object, timeout_s: float = 30.0) -> None:
+    def wait(predicate: Callable[[], bool], timeout_s: float = 30.0) -> None:
         end = time.perf_counter() + timeout_s
-        while not predicate() and time.perf_counter() < end:  # type: ignore[operator]
+        while not predicate() and time.perf_counter() < end:
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
 
     wait(lambda: bool(painted))
@@ -174,6 +204,10 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
         head[0] += headless.tokens_seen - tokens0
         head[1] += time.perf_counter() - t0
 
+    switch_cell, switch_s, switch_stall = _switch_cell(
+        window, run, wait, given, painted, ticks, timer
+    )
+
     t_close = time.perf_counter()
     window.close()
     close_s = time.perf_counter() - t_close
@@ -184,11 +218,53 @@ def measure(run: object, preset: str, seconds: float, rounds: int) -> GuiBench:
         first_heatmap_s=first,
         frame_median_ms=float(np.median(iv)),
         frame_p95_ms=float(np.percentile(iv, 95)),
+        max_stall_ms=float(np.max(iv)),
         frames_drawn_per_s=gui[2] / max(gui[1], 1e-9),
         gui_tokens_per_s=gui[0] / max(gui[1], 1e-9),
         headless_tokens_per_s=head[0] / max(head[1], 1e-9),
         close_s=close_s,
+        switch_cell=switch_cell,
+        switch_s=switch_s,
+        switch_stall_ms=switch_stall,
     )
+
+
+def _switch_cell(
+    window: MainWindow,
+    run: RunConfig,
+    wait: Callable[[Callable[[], bool]], None],
+    given: list[tuple[float, tuple[str, ...]]],
+    painted: list[float],
+    ticks: list[float],
+    timer: QTimer,
+) -> tuple[str, float, float]:
+    """While training, Apply another cell; (cell, seconds until drawn, longest stall in ms)."""
+    cell = "lstm" if run.model.cell == "gru" else "gru"
+    new_run = run.replace(model=dataclasses.replace(run.model, cell=cell))
+    window.run()
+    old = window.trainer
+    wait(lambda: old.step_count > 2)
+    ticks.clear()
+    timer.start(TICK_MS)
+    t_apply = time.perf_counter()
+    window.apply_config(new_run)
+
+    def drawn_at() -> float | None:
+        if window.trainer is old:
+            return None
+        ready = [t for t, _names in given if t > t_apply]
+        shown = [t for t in painted if ready and t >= ready[0]]
+        return shown[0] if shown else None
+
+    wait(lambda: drawn_at() is not None)
+    t_drawn = drawn_at()
+    end = time.perf_counter() + 1.0
+    wait(lambda: time.perf_counter() > end)
+    timer.stop()
+    gaps = np.diff(np.asarray([t_apply, *ticks])) * 1000.0
+    stall = float(np.max(gaps)) if gaps.size else math.nan
+    window.pause()
+    return cell, (t_drawn - t_apply) if t_drawn is not None else math.nan, stall
 
 
 def cli(argv: list[str]) -> int:
