@@ -26,11 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QFontMetrics
+from PyQt6.QtCore import QPointF, QRect, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QFontMetrics, QPainter, QTransform
 from PyQt6.QtWidgets import (
     QComboBox,
-    QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -85,12 +84,83 @@ class HeatmapPanel:
     image: pg.ImageItem
     bar: ColourBar
     axis: TokenAxis
-    markers: tuple[QGraphicsRectItem, ...]  # frame cursor outline (drawn twice, two tones)
+    marker: ColumnOutline  # the selected time step, outlined from outside its column
     level: float  # current symmetric half-range (only used for unbounded specs)
 
     def levels(self) -> tuple[float, float]:
         """The colour range in force, (low, high)."""
         return self.bar.levels()
+
+
+class ColumnOutline(pg.GraphicsObject):
+    """Marks one column of an image by bands just outside it, never over its cells.
+
+    The cursor used to be a rectangle on the column's edges, and its 3-pixel pen covered
+    ~1.5 px on each side of a column that is 4-9 px wide at the default probe length: the
+    selected step's values were hidden. Here the column's extent is rounded outwards to whole
+    device pixels and the outline is filled around it: a dark band against the column and a
+    light one beyond, so it shows on every colour map (both thicken with ``--big``).
+    """
+
+    INNER_PX = 2.0
+    OUTER_PX = 1.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rect = QRectF()
+        self._inner = max(1, round(line_width(self.INNER_PX)))
+        self._outer = max(1, round(line_width(self.OUTER_PX)))
+        self.setZValue(10)
+
+    def set_column(self, t: int, rows: int) -> None:
+        """Outline column ``t`` of an image whose pixel (row, t) is centred on (t, row)."""
+        self.prepareGeometryChange()
+        self._rect = QRectF(t - 0.5, -0.5, 1.0, float(max(rows, 1)))
+        self.update()
+
+    def column(self) -> QRectF:
+        """The outlined column in view coordinates."""
+        return QRectF(self._rect)
+
+    def boundingRect(self) -> QRectF:
+        """The column grown by the outline's width in device pixels (in view units)."""
+        pad = self._inner + self._outer + 1
+        px, py = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
+        return self._rect.adjusted(-pad * px, -pad * py, pad * px, pad * py)
+
+    def viewTransformChanged(self) -> None:
+        """The view zoomed or resized: the outline's extent in view units changed."""
+        self.prepareGeometryChange()
+
+    def device_column(self, transform: QTransform) -> QRect:
+        """The column in device pixels, rounded outwards: every pixel it touches."""
+        dev = transform.mapRect(self._rect)
+        left, top = math.floor(dev.left() + 1e-6), math.floor(dev.top() + 1e-6)
+        right, bottom = math.ceil(dev.right() - 1e-6), math.ceil(dev.bottom() - 1e-6)
+        return QRect(left, top, right - left, bottom - top)
+
+    def paint(self, painter: QPainter, *args: object) -> None:
+        """Fill bands around the column in device pixels (no pen straddles its edge)."""
+        if self._rect.isEmpty():
+            return
+        col = self.device_column(painter.transform())
+        painter.save()
+        painter.resetTransform()
+        inner, outer = self._inner, self._outer
+        for colour, grow, width in (
+            (QColor("#ffffff"), inner + outer, outer),
+            (QColor("#000000"), inner, inner),
+        ):
+            ring = col.adjusted(-grow, -grow, grow, grow)
+            painter.fillRect(QRect(ring.left(), ring.top(), width, ring.height()), colour)
+            painter.fillRect(
+                QRect(ring.right() + 1 - width, ring.top(), width, ring.height()), colour
+            )
+            painter.fillRect(QRect(ring.left(), ring.top(), ring.width(), width), colour)
+            painter.fillRect(
+                QRect(ring.left(), ring.bottom() + 1 - width, ring.width(), width), colour
+            )
+        painter.restore()
 
 
 #: Narrowest width in pixels a heatmap panel (axis, image, colour bar) is given.
@@ -355,18 +425,10 @@ class StateHeatmaps(QWidget):
         bar = ColourBar(plot, image, width=STRIP_PX * line_width(1.0))
         cache_axes(*plot_axes(plot), bar.axis)  # they change only when the layout does
 
-        # Two-tone outline (white under black) so the cursor shows on every colour map.
-        markers = []
-        for colour, width, z in (("#ffffff", 3.0, 10), ("#000000", 1.0, 11)):
-            rect = QGraphicsRectItem(QRectF(-0.5, -0.5, 1.0, 1.0))
-            pen = pg.mkPen(colour, width=line_width(width))
-            pen.setCosmetic(True)
-            rect.setPen(pen)
-            rect.setZValue(z)
-            rect.setVisible(False)
-            plot.addItem(rect, ignoreBounds=True)
-            markers.append(rect)
-        return HeatmapPanel(spec, plot, image, bar, axis, tuple(markers), 0.0)
+        marker = ColumnOutline()
+        marker.setVisible(False)
+        plot.addItem(marker, ignoreBounds=True)
+        return HeatmapPanel(spec, plot, image, bar, axis, marker, 0.0)
 
     def _configure(self, panel: HeatmapPanel, spec: StateSpec) -> None:
         """Label, colour and size ``panel`` for ``spec`` at the current T and H."""
@@ -481,10 +543,9 @@ class StateHeatmaps(QWidget):
         t = self._frame
         visible = t is not None and 0 <= t < self._T
         for panel in self._panels.values():
-            for marker in panel.markers:
-                if visible:
-                    marker.setRect(QRectF(t - 0.5, -0.5, 1.0, max(self._H, 1)))
-                marker.setVisible(visible)
+            if visible:
+                panel.marker.set_column(t, self._H)  # type: ignore[arg-type]
+            panel.marker.setVisible(visible)
 
     def _update_symmetric(self, panel: HeatmapPanel, a: np.ndarray) -> None:
         """Follow ±max|a|: grow at once, shrink by SHRINK_RATE of the gap per update."""

@@ -100,10 +100,10 @@ def test_set_frame_and_click(view, qtbot):
     view.update_snapshot(make_snapshot("gru", T=20, H=8))
     view.set_frame(5)
     for panel in view.panels.values():
-        assert all(m.isVisible() for m in panel.markers)
-        assert panel.markers[0].rect().center().x() == pytest.approx(5.0)
+        assert panel.marker.isVisible()
+        assert panel.marker.column().center().x() == pytest.approx(5.0)
     view.set_frame(None)
-    assert not any(m.isVisible() for p in view.panels.values() for m in p.markers)
+    assert not any(p.marker.isVisible() for p in view.panels.values())
     # a click on the column of step 7 of the "z" heatmap
     vb = view.panels["z"].plot.getViewBox()
     scene_pos = vb.mapViewToScene(QPointF(7.0, 3.0))
@@ -190,3 +190,31 @@ def test_big_mode_enlarges_view_fonts(qtbot):
         assert left.style["tickFont"].pointSizeF() == pytest.approx(TICK_PT * 1.3, abs=0.1)
     finally:
         app.setFont(normal)
+
+
+@pytest.mark.parametrize(
+    ("size", "cell"), [((900, 560), "lstm"), ((420, 900), "lstm"), ((700, 500), "rnn")]
+)
+def test_the_selected_column_keeps_every_value_visible(view, size, cell):
+    """The cursor covered the selected column at the default probe length (48 steps)."""
+    import math
+
+    view.resize(*size)
+    view.update_snapshot(make_snapshot(cell, T=48, H=32))
+    view.set_frame(None)
+    bare = view.graphics.grab().toImage()
+    t = 20
+    view.set_frame(t)
+    marked = view.graphics.grab().toImage()
+    for panel in view.panels.values():
+        vb = panel.plot.getViewBox()
+        top_left = view.graphics.mapFromScene(vb.mapViewToScene(QPointF(t - 0.5, -0.5)))
+        bottom_right = view.graphics.mapFromScene(vb.mapViewToScene(QPointF(t + 0.5, 31.5)))
+        x0, x1 = math.ceil(top_left.x()), math.floor(bottom_right.x())  # pixels inside
+        y0, y1 = math.ceil(top_left.y()), math.floor(bottom_right.y())
+        assert x1 - x0 >= 2, (size, x0, x1)  # a narrow column: 4-9 px wide
+        inside = [(x, y) for x in range(x0, x1) for y in range(y0, y1)]
+        covered = [p for p in inside if bare.pixel(*p) != marked.pixel(*p)]
+        assert not covered, (panel.spec.name, size, covered[:5], (x0, x1))
+        beside = [(x, (y0 + y1) // 2) for x in (*range(x0 - 3, x0), *range(x1, x1 + 3))]
+        assert any(bare.pixel(*p) != marked.pixel(*p) for p in beside)  # the outline shows
