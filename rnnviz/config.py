@@ -25,10 +25,87 @@ DTYPES = ("float32", "float64")
 MAX_HIDDEN = 4096
 MAX_SEQ_LEN = 10_000
 MAX_BATCH = 4096
+# The largest learning rate that is not a typo. Adagrad, RMSprop and Adam move every weight by
+# about lr on each step (Adagrad's first step is exactly lr·sign(g)), while weights start near
+# 1/sqrt(H) ≈ 0.1: above 1 the first step replaces every weight with noise. Plain SGD moves by
+# lr·g with the loss summed over the sequence (min-char-rnn's convention), so its rates are
+# smaller than a per-token average would need; above 10 nothing in this program learns.
+MAX_LR_ADAPTIVE = 1.0
+MAX_LR_SGD = 10.0
+# Below this a float32 weight no longer changes (lr·g is lost in rounding).
+MIN_LR = 1e-8
 
 
 class ConfigError(ValueError):
     """A user-facing configuration mistake; the message is one line naming the field and the fix."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The allowed range of one numeric setting: the one place the CLI, the window and
+    ``validate()`` take it from.
+
+    Attributes
+    ----------
+    lo, hi : float
+        Smallest and largest allowed value (both allowed).
+    integer : bool
+        Whole numbers only.
+    why : str
+        Why the bound exists, shown with a refusal ("" for none).
+    """
+
+    lo: float
+    hi: float
+    integer: bool = False
+    why: str = ""
+
+    def problem(self, value: object) -> str:
+        """Why ``value`` is refused ("" when it is allowed)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{value!r} is not a number"
+        if self.integer and not isinstance(value, int):
+            return f"{value!r} is not a whole number"
+        if not math.isfinite(value):
+            return f"{value!r} is not a finite number"
+        if self.lo <= value <= self.hi:
+            return ""
+        why = f" ({self.why})" if self.why else ""
+        return f"must be between {self.text(self.lo)} and {self.text(self.hi)}{why}"
+
+    def text(self, value: float) -> str:
+        """``value`` as a person reads it: whole numbers exactly, others in at most 6 digits."""
+        return str(int(value)) if self.integer else f"{value:g}"
+
+
+# Every numeric setting the window or the command line can set, by "section.field".
+LIMITS: dict[str, Limit] = {
+    "model.hidden": Limit(1, MAX_HIDDEN, True, "more would not fit in memory"),
+    "model.forget_bias": Limit(-100.0, 100.0),
+    "optim.momentum": Limit(0.0, 0.999, why="momentum 1 never forgets a gradient"),
+    "optim.clip_value": Limit(1e-6, 1e6),
+    "optim.clip_norm": Limit(1e-6, 1e6),
+    "train.seq_len": Limit(1, MAX_SEQ_LEN, True),
+    "train.batch": Limit(1, MAX_BATCH, True),
+    "train.seed": Limit(0, 2**63 - 1, True),
+    "train.sample_every": Limit(1, 10**9, True),
+    "train.eval_every": Limit(1, 10**9, True),
+    "train.sample_length": Limit(1, 100_000, True),
+    "train.temperature": Limit(1e-3, 100.0),
+}
+
+
+def lr_limit(optimizer: str) -> Limit:
+    """The learning-rate range for ``optimizer`` (see MAX_LR_ADAPTIVE / MAX_LR_SGD)."""
+    if optimizer == "sgd":
+        return Limit(MIN_LR, MAX_LR_SGD, why="for SGD; a larger step throws the weights away")
+    name = {"adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}.get(optimizer, optimizer)
+    return Limit(MIN_LR, MAX_LR_ADAPTIVE, why=f"{name} moves each weight by about lr per step")
+
+
+def limit(key: str, optimizer: str = "adam") -> Limit:
+    """The Limit of setting ``key`` ("optim.lr" depends on ``optimizer``)."""
+    return lr_limit(optimizer) if key == "optim.lr" else LIMITS[key]
 
 
 T = TypeVar("T")
@@ -48,8 +125,14 @@ def _check_choice(owner: str, name: str, value: str, choices: tuple[str, ...]) -
 
 
 def _check_range(owner: str, name: str, value: float, lo: float, hi: float) -> None:
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or not lo <= value <= hi:
-        raise ConfigError(f"{owner}.{name} = {value!r}: must be between {lo:g} and {hi:g}")
+    _check_limit(owner, name, value, Limit(lo, hi))
+
+
+def _check_limit(owner: str, name: str, value: float, lim: Limit | None = None) -> None:
+    lim = lim or LIMITS[f"{owner}.{name}"]
+    problem = lim.problem(value)
+    if problem:
+        raise ConfigError(f"{owner}.{name} = {value!r}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -85,10 +168,10 @@ class ModelConfig:
         _check_choice(o, "head", self.head, HEADS)
         _check_choice(o, "init", self.init, INITS)
         _check_choice(o, "dtype", self.dtype, DTYPES)
-        _check_range(o, "hidden", self.hidden, 1, MAX_HIDDEN)
+        _check_limit(o, "hidden", self.hidden)
         _check_range(o, "input_size", self.input_size, 1, 1_000_000)
         _check_range(o, "output_size", self.output_size, 1, 1_000_000)
-        _check_range(o, "forget_bias", self.forget_bias, -100.0, 100.0)
+        _check_limit(o, "forget_bias", self.forget_bias)
         if self.nonlinearity != "tanh" and self.cell != "rnn":
             raise ConfigError(
                 f"model.nonlinearity = {self.nonlinearity!r} applies to the rnn cell only"
@@ -128,16 +211,16 @@ class OptimConfig:
     def validate(self) -> OptimConfig:
         o = "optim"
         _check_choice(o, "name", self.name, OPTIMIZERS)
-        _check_range(o, "lr", self.lr, 1e-8, 10.0)
-        _check_range(o, "momentum", self.momentum, 0.0, 0.999)
+        _check_limit(o, "lr", self.lr, lr_limit(self.name))
+        _check_limit(o, "momentum", self.momentum)
         _check_range(o, "beta1", self.beta1, 0.0, 0.9999)
         _check_range(o, "beta2", self.beta2, 0.0, 0.99999)
         _check_range(o, "rho", self.rho, 0.0, 0.99999)
         _check_range(o, "eps", self.eps, 1e-12, 1.0)
         if self.clip_value is not None:
-            _check_range(o, "clip_value", self.clip_value, 1e-6, 1e6)
+            _check_limit(o, "clip_value", self.clip_value)
         if self.clip_norm is not None:
-            _check_range(o, "clip_norm", self.clip_norm, 1e-6, 1e6)
+            _check_limit(o, "clip_norm", self.clip_norm)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -171,13 +254,13 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         o = "train"
-        _check_range(o, "seq_len", self.seq_len, 1, MAX_SEQ_LEN)
-        _check_range(o, "batch", self.batch, 1, MAX_BATCH)
-        _check_range(o, "seed", self.seed, 0, 2**63 - 1)
-        _check_range(o, "sample_every", self.sample_every, 1, 10**9)
-        _check_range(o, "eval_every", self.eval_every, 1, 10**9)
-        _check_range(o, "sample_length", self.sample_length, 1, 100_000)
-        _check_range(o, "temperature", self.temperature, 1e-3, 100.0)
+        _check_limit(o, "seq_len", self.seq_len)
+        _check_limit(o, "batch", self.batch)
+        _check_limit(o, "seed", self.seed)
+        _check_limit(o, "sample_every", self.sample_every)
+        _check_limit(o, "eval_every", self.eval_every)
+        _check_limit(o, "sample_length", self.sample_length)
+        _check_limit(o, "temperature", self.temperature)
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -31,21 +30,20 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from rnnviz.app.fields import NumberEdit
 from rnnviz.app.speed import SpeedPanel
 from rnnviz.config import (
     INITS,
-    MAX_BATCH,
-    MAX_HIDDEN,
-    MAX_SEQ_LEN,
+    LIMITS,
     OPTIMIZERS,
     OptimConfig,
     RunConfig,
+    lr_limit,
 )
 
 CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -61,8 +59,9 @@ CORPUS_FILE_PREFIX = "file: "
 # The text task's corpus when its options name none (the contract's default).
 DEFAULT_CORPUS = "pydoc"
 
-# The learning-rate slider works in log10(lr) at LR_TICKS ticks per decade.
-LR_MIN_EXP, LR_MAX_EXP, LR_TICKS = -5.0, 0.0, 20
+# The learning-rate slider works in log10(lr) at LR_TICKS ticks per decade, from 1e-5 up to the
+# optimiser's largest rate (smaller rates are typed).
+LR_MIN_EXP, LR_TICKS = -5.0, 20
 
 
 def _hint(text: str) -> QLabel:
@@ -72,45 +71,73 @@ def _hint(text: str) -> QLabel:
     return label
 
 
+def _field_row(form: QFormLayout, label: str, field: NumberEdit | LearningRateEdit) -> None:
+    """A labelled row for a number field, and under it the row that says why a value is refused."""
+    form.addRow(label, field)
+    form.addRow(field.error)
+
+
 class LearningRateEdit(QWidget):
-    """A log-scale slider and a spin box showing the same learning rate.
+    """A log-scale slider and a number field showing the same learning rate.
+
+    The field takes any rate typed and refuses one outside the optimiser's range visibly
+    (:attr:`error` says why; place it under the row). The slider spans 1e-5 to the optimiser's
+    largest rate, so it can only offer allowed rates.
 
     Signals
     -------
     valueChanged(float)
-        The new learning rate, once per user change.
+        The new (accepted) learning rate, once per user change.
     """
 
     valueChanged = pyqtSignal(float)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, optimizer: str = "adam", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(int(LR_MIN_EXP * LR_TICKS), int(LR_MAX_EXP * LR_TICKS))
-        self.slider.setToolTip("Learning rate on a log scale (1e-5 … 1)")
         self.slider.setMinimumWidth(40)
-        self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(6)
-        self.spin.setRange(1e-6, 10.0)
-        self.spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.spin.setKeyboardTracking(False)
+        self.field = NumberEdit(lr_limit(optimizer), 0.01)
+        self.field.setToolTip("Learning rate η: type any value, e.g. 0.003 or 3e-4")
+        self.field.setMinimumWidth(self.field.fontMetrics().horizontalAdvance("0.00001__"))
+        self.error = self.field.error
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.slider, 1)
-        lay.addWidget(self.spin)
-        self.slider.valueChanged.connect(self._from_slider)
-        self.spin.valueChanged.connect(self._from_spin)
+        lay.addWidget(self.field)
         self._syncing = False
+        self.set_optimizer(optimizer)
+        self.slider.valueChanged.connect(self._from_slider)
+        self.field.committed.connect(self._from_field)
 
     def value(self) -> float:
-        """The learning rate shown."""
-        return float(self.spin.value())
+        """The accepted learning rate."""
+        return float(self.field.value())
+
+    def problem(self) -> str:
+        """Why the typed rate is refused ("" when it is accepted)."""
+        return self.field.problem()
 
     def setValue(self, lr: float) -> None:
         """Show ``lr`` without emitting ``valueChanged``."""
+        self.field.setValue(lr)
+        self._move_slider(lr)
+
+    def set_optimizer(self, name: str) -> None:
+        """Check the rate against ``name``'s range; the slider ends at its largest rate."""
+        lim = lr_limit(name)
+        self.field.setLimit(lim)
+        top = round(math.log10(lim.hi) * LR_TICKS)
+        self._syncing = True
+        try:  # a shorter slider must not move the rate
+            self.slider.setRange(int(LR_MIN_EXP * LR_TICKS), top)
+            self.slider.setToolTip(f"Learning rate on a log scale (1e-5 … {lim.hi:g})")
+        finally:
+            self._syncing = False
+        self._move_slider(self.value())
+
+    def _move_slider(self, lr: float) -> None:
         self._syncing = True
         try:
-            self.spin.setValue(lr)
             self.slider.setValue(round(math.log10(max(lr, 1e-12)) * LR_TICKS))
         finally:
             self._syncing = False
@@ -119,21 +146,11 @@ class LearningRateEdit(QWidget):
         if self._syncing:
             return
         lr = float(f"{10 ** (tick / LR_TICKS):.2g}")
-        self._syncing = True
-        try:
-            self.spin.setValue(lr)
-        finally:
-            self._syncing = False
+        self.field.setValue(lr)
         self.valueChanged.emit(lr)
 
-    def _from_spin(self, lr: float) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            self.slider.setValue(round(math.log10(max(lr, 1e-12)) * LR_TICKS))
-        finally:
-            self._syncing = False
+    def _from_field(self, lr: float) -> None:
+        self._move_slider(lr)
         self.valueChanged.emit(float(lr))
 
 
@@ -233,23 +250,23 @@ class ControlPanel(QWidget):
         self.cell = QComboBox()
         for name, label in CELL_LABELS.items():
             self.cell.addItem(label, name)
-        self.hidden = QSpinBox(minimum=1, maximum=MAX_HIDDEN)
+        self.hidden = NumberEdit(LIMITS["model.hidden"], 100)
         self.hidden.setToolTip("Hidden units H (rows of each heatmap)")
         self.init = QComboBox()
         for name in INITS:
             self.init.addItem(name, name)
-        self.seq_len = QSpinBox(minimum=1, maximum=MAX_SEQ_LEN)
+        self.seq_len = NumberEdit(LIMITS["train.seq_len"], 25)
         self.seq_len.setToolTip("Steps of backpropagation through time per batch")
-        self.batch = QSpinBox(minimum=1, maximum=MAX_BATCH)
+        self.batch = NumberEdit(LIMITS["train.batch"], 1)
         self.batch.setToolTip("Sequences per batch")
-        self.seed = QSpinBox(minimum=0, maximum=999_999)
+        self.seed = NumberEdit(LIMITS["train.seed"], 0)
         self.seed.setToolTip("Same seed, same weights, same batches, same numbers")
         form.addRow("Cell", self.cell)
-        form.addRow("Hidden units", self.hidden)
-        form.addRow("Seq. length", self.seq_len)
-        form.addRow("Batch size", self.batch)
+        _field_row(form, "Hidden units", self.hidden)
+        _field_row(form, "Seq. length", self.seq_len)
+        _field_row(form, "Batch size", self.batch)
         form.addRow("Init", self.init)
-        form.addRow("Seed", self.seed)
+        _field_row(form, "Seed", self.seed)
         self.apply_button = QPushButton("Apply — new weights", objectName="applyButton")
         self.apply_button.setToolTip("Rebuild the model with these settings (discards the weights)")
         self.apply_button.setEnabled(False)
@@ -266,21 +283,21 @@ class ControlPanel(QWidget):
         for name in OPTIMIZERS:
             self.optimizer.addItem(OPTIMIZER_LABELS.get(name, name), name)
         self.lr = LearningRateEdit()
+        self.momentum = NumberEdit(LIMITS["optim.momentum"], 0.0)
+        self.momentum.setToolTip("SGD momentum μ: v = μ v + g; 0 is plain SGD")
         self.clip_mode = QComboBox()
         for name in CLIP_MODES:
             self.clip_mode.addItem(CLIP_LABELS[name], name)
         self.clip_mode.setToolTip(
             "Gradient clipping: each value to ±threshold, or the global norm to the threshold"
         )
-        self.clip = QDoubleSpinBox()
-        self.clip.setDecimals(3)
-        self.clip.setRange(1e-3, 1e4)
-        self.clip.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.clip.setKeyboardTracking(False)
+        self.clip = NumberEdit(LIMITS["optim.clip_norm"], 5.0)
+        self.clip.setToolTip("Clipping threshold: ±threshold per value, or the largest global norm")
         form.addRow("Optimiser", self.optimizer)
-        form.addRow("Learn. rate", self.lr)
+        _field_row(form, "Learn. rate", self.lr)
+        _field_row(form, "Momentum", self.momentum)
         form.addRow("Clipping", self.clip_mode)
-        form.addRow("Threshold", self.clip)
+        _field_row(form, "Threshold", self.clip)
         root.addWidget(box)
 
         # --- probe
@@ -329,11 +346,14 @@ class ControlPanel(QWidget):
         self.apply_button.clicked.connect(self._on_apply)
         for combo in (self.task, self.corpus, self.cell, self.init):
             combo.currentIndexChanged.connect(self._on_structural_edit)
-        for spin in (self.hidden, self.seq_len, self.batch, self.seed):
-            spin.valueChanged.connect(self._on_structural_edit)
+        for field in self.structural_fields():
+            field.edited.connect(self._on_structural_edit)
         self.optimizer.currentIndexChanged.connect(self._on_optim_edit)
         self.clip_mode.currentIndexChanged.connect(self._on_optim_edit)
-        self.clip.valueChanged.connect(self._on_optim_edit)
+        for field in (self.clip, self.momentum):
+            field.committed.connect(self._on_optim_edit)
+        for field in (self.clip, self.momentum, self.lr.field):
+            field.edited.connect(self._refresh_pending)
         self.lr.valueChanged.connect(self._on_optim_edit)
         self.probe.returnPressed.connect(self._on_probe)
         self.probe_apply.clicked.connect(self._on_probe)
@@ -364,7 +384,7 @@ class ControlPanel(QWidget):
             self._select(self.init, run.model.init)
             self.seq_len.setValue(run.train.seq_len)
             self.batch.setValue(run.train.batch)
-            self.seed.setValue(min(run.train.seed, self.seed.maximum()))
+            self.seed.setValue(run.train.seed)
             self.set_optim(run.optim)
         finally:
             self._loading = False
@@ -375,7 +395,10 @@ class ControlPanel(QWidget):
         was, self._loading = self._loading, True
         try:
             self._select(self.optimizer, optim.name)
+            self.lr.set_optimizer(optim.name)
             self.lr.setValue(optim.lr)
+            self.momentum.setValue(optim.momentum)
+            self.momentum.setEnabled(optim.name == "sgd")
             mode = "none"
             if optim.clip_norm is not None:
                 mode = "norm"
@@ -424,9 +447,21 @@ class ControlPanel(QWidget):
             self._applied.optim,
             name=self.optimizer.currentData(),
             lr=self.lr.value(),
+            momentum=float(self.momentum.value() or 0.0),
             clip_value=thr if mode == "value" else None,
             clip_norm=thr if mode == "norm" else None,
         )
+
+    def structural_fields(self) -> tuple[NumberEdit, ...]:
+        """The number fields that need a new network (Apply)."""
+        return (self.hidden, self.seq_len, self.batch, self.seed)
+
+    def problems(self) -> list[str]:
+        """Why values typed in the panel are refused, one line per field ([] when none is)."""
+        fields = {"Hidden units": self.hidden, "Seq. length": self.seq_len}
+        fields.update({"Batch size": self.batch, "Seed": self.seed, "Learning rate": self.lr})
+        fields.update({"Momentum": self.momentum, "Clipping threshold": self.clip})
+        return [f"{name}: {f.problem()}" for name, f in fields.items() if f.problem()]
 
     def pending(self) -> bool:
         """Whether structural edits wait for Apply."""
@@ -473,9 +508,14 @@ class ControlPanel(QWidget):
             combo.setCurrentIndex(idx)
 
     def _refresh_pending(self) -> None:
-        pending = self.pending()
-        self.apply_button.setEnabled(pending)
-        self.pending_hint.setVisible(pending)
+        pending, refused = self.pending(), bool(self.problems())
+        self.apply_button.setEnabled(pending and not refused)
+        self.pending_hint.setText(
+            "A value is refused (marked in red): correct it to apply."
+            if refused
+            else "These settings need a new network: press Apply."
+        )
+        self.pending_hint.setVisible(pending or refused)
 
     def _on_structural_edit(self, *_args: object) -> None:
         if self._loading:
@@ -486,9 +526,14 @@ class ControlPanel(QWidget):
         self._refresh_pending()
 
     def _on_optim_edit(self, *_args: object) -> None:
+        name = self.optimizer.currentData()
+        self.lr.set_optimizer(name)  # each optimiser has its own largest rate
+        self.momentum.setEnabled(name == "sgd")
         self.clip.setEnabled(self.clip_mode.currentData() != "none")
-        if not self._loading:
-            self.optimChanged.emit(self.optim())
+        self._refresh_pending()
+        live = (self.lr, self.momentum, self.clip)
+        if not self._loading and not any(f.problem() for f in live):
+            self.optimChanged.emit(self.optim())  # a refused value is never sent
 
     def _on_apply(self) -> None:
         self.applyRequested.emit(self.config())

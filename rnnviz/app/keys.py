@@ -5,9 +5,10 @@ it (the ShortcutOverride event): after a click into the learning rate, Space typ
 the number (emptying it) instead of resuming the run. :class:`RunKeys` decides per key press:
 
 * a line edit (the probe) with focus is a text being edited: every key is its own;
-* a spin box is being edited once the user has typed into it (its line edit is modified) and
-  until the value is committed; before that, and after Enter, the run keys act on the run (Up
-  and Down still change the number, digits start editing it);
+* a number field (a spin box, or a :class:`~rnnviz.app.fields.NumberEdit`) is being edited once
+  the user has typed into it (its text is modified) and until the value is committed; before
+  that, and after Enter, the run keys act on the run (Up and Down still change the number,
+  digits start editing it);
 * anything else (buttons, lists, read-only text) never claims the run keys.
 
 Enter in any field commits it and hands the keyboard back to the view, so the next Space runs.
@@ -20,6 +21,8 @@ from collections.abc import Iterable
 from PyQt6.QtCore import QEvent, QKeyCombination, QObject, Qt
 from PyQt6.QtGui import QKeyEvent, QKeySequence
 from PyQt6.QtWidgets import QAbstractSpinBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+
+from rnnviz.app.fields import NUMBER_FIELD
 
 # Widgets that may claim keys; RunKeys watches these.
 EDITORS = (QAbstractSpinBox, QLineEdit, QPlainTextEdit, QTextEdit)
@@ -39,7 +42,8 @@ def is_editing(widget: QObject | None) -> bool:
         edit = widget.lineEdit()
         return widget.isEnabled() and not widget.isReadOnly() and bool(edit and edit.isModified())
     if isinstance(widget, QLineEdit):
-        return widget.isEnabled() and not widget.isReadOnly()
+        typed = widget.isModified() or not widget.property(NUMBER_FIELD)
+        return widget.isEnabled() and not widget.isReadOnly() and typed
     if isinstance(widget, (QPlainTextEdit, QTextEdit)):
         return not widget.isReadOnly()
     return False

@@ -16,9 +16,11 @@ from PyQt6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QWidget,
 )
+
+from rnnviz.app.fields import NumberEdit
+from rnnviz.config import Limit
 
 #: The slider's positions, slowest first (steps per second; None: unlimited).
 SPEEDS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, None)
@@ -33,6 +35,8 @@ PRESETS: tuple[tuple[str, float | None], ...] = (
 
 #: The largest step a user may ask to pause at.
 MAX_PAUSE_STEP = 1_000_000_000
+#: The steps a user may ask to pause at (an empty field is "off").
+PAUSE_LIMIT = Limit(1, MAX_PAUSE_STEP, integer=True, why="empty means off")
 
 
 def speed_text(rate: float | None) -> str:
@@ -79,10 +83,7 @@ class SpeedPanel(QWidget):
         )
         self.label = QLabel()
         self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("unlimited__"))
-        self.pause_at = QSpinBox(minimum=0, maximum=MAX_PAUSE_STEP)
-        self.pause_at.setSpecialValueText("off")
-        self.pause_at.setGroupSeparatorShown(True)
-        self.pause_at.setKeyboardTracking(False)
+        self.pause_at = NumberEdit(PAUSE_LIMIT, None, optional=True, placeholder="off")
         self.pause_at.setToolTip(
             "Pause when training reaches this step (once; back to 'off' afterwards)"
         )
@@ -99,13 +100,14 @@ class SpeedPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Speed", row)
         form.addRow("Pause at step", self.pause_at)
-        form.addRow(self.pause_error)
+        form.addRow(self.pause_at.error)  # a step out of range
+        form.addRow(self.pause_error)  # a step already done
         self.pause_at.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         self._rate: float | None = None
         self._show(None)
         self.slider.valueChanged.connect(self._on_slider)
-        self.pause_at.valueChanged.connect(self._on_pause_at)
+        self.pause_at.committed.connect(self._on_pause_at)
 
     def speed(self) -> float | None:
         """The speed shown (steps per second, None: unlimited)."""
@@ -118,11 +120,7 @@ class SpeedPanel(QWidget):
 
     def set_pause_at(self, step: int | None) -> None:
         """Show ``step`` (None: "off") without emitting ``pauseAtChanged``."""
-        self.pause_at.blockSignals(True)
-        try:
-            self.pause_at.setValue(0 if step is None else int(step))
-        finally:
-            self.pause_at.blockSignals(False)
+        self.pause_at.setValue(None if step is None else int(step))
 
     def show_pause_error(self, message: str) -> None:
         """Say why the step was refused (or hide the message with "")."""
@@ -142,6 +140,6 @@ class SpeedPanel(QWidget):
         self.label.setText(speed_text(self._rate))
         self.speedChanged.emit(self._rate)
 
-    def _on_pause_at(self, value: int) -> None:
+    def _on_pause_at(self, value: int | None) -> None:
         self.show_pause_error("")
-        self.pauseAtChanged.emit(value if value > 0 else None)
+        self.pauseAtChanged.emit(value)

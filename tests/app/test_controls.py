@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from PyQt6.QtCore import Qt
 
 from rnnviz.app.controls import ControlPanel
-from rnnviz.config import OptimConfig, RunConfig, TaskConfig
+from rnnviz.config import LIMITS, OptimConfig, RunConfig, TaskConfig, lr_limit
 
 
 @pytest.fixture
@@ -44,7 +45,8 @@ def test_live_settings_emit_an_optim_config(qtbot, panel: ControlPanel) -> None:
 
 
 def test_structural_edits_wait_for_apply(qtbot, panel: ControlPanel) -> None:
-    panel.hidden.setValue(64)
+    panel.hidden.selectAll()
+    qtbot.keyClicks(panel.hidden, "64")
     panel.corpus.setCurrentIndex(panel.corpus.findData("pydoc"))
     assert panel.pending() and panel.apply_button.isEnabled()
     with qtbot.waitSignal(panel.applyRequested) as sig:
@@ -83,3 +85,100 @@ def test_preset_and_probe_signals(qtbot, panel: ControlPanel) -> None:
     assert panel.probe_error.text() == "probe: bad"
     panel.show_probe_error("")
     assert panel.probe_error.isHidden()
+
+
+def _type(qtbot, field, text: str) -> None:
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def test_a_learning_rate_of_1000_is_refused_visibly_and_never_sent(
+    qtbot, panel: ControlPanel
+) -> None:
+    sent: list[OptimConfig] = []
+    panel.optimChanged.connect(sent.append)
+    _type(qtbot, panel.lr.field, "1000")
+    assert sent == [] and panel.lr.value() == 0.01 and panel.optim().lr == 0.01
+    assert panel.lr.field.text() == "1000"  # not capped at some maximum
+    assert "between 1e-08 and 1 " in panel.lr.error.text() and panel.lr.error.isVisibleTo(panel)
+    assert panel.problems() == [f"Learning rate: {panel.lr.problem()}"]
+    assert not panel.apply_button.isEnabled()
+    _type(qtbot, panel.lr.field, "0.003")
+    assert [c.lr for c in sent] == [0.003] and panel.problems() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("hidden", "5000", "between 1 and 4096"),
+        ("seq_len", "0", "between 1 and 10000"),
+        ("batch", "99999", "between 1 and 4096"),
+        ("seed", "-1", "between 0 and"),
+        ("clip", "0", "between 1e-06 and 1e+06"),
+    ],
+)
+def test_every_number_field_refuses_out_of_range_values(
+    qtbot, panel: ControlPanel, name: str, text: str, reason: str
+) -> None:
+    panel.clip_mode.setCurrentIndex(panel.clip_mode.findData("norm"))
+    before, field = panel.config(), getattr(panel, name)
+    sent: list[object] = []
+    panel.optimChanged.connect(sent.append)
+    panel.applyRequested.connect(sent.append)
+    _type(qtbot, field, text)
+    panel.apply_button.click()
+    assert field.text() == text and reason in field.problem()
+    assert field.error.isVisibleTo(panel) and "Refused" in field.toolTip()
+    assert sent == [] and panel.config() == before and not panel.apply_button.isEnabled()
+    assert "refused" in panel.pending_hint.text()
+
+
+def test_momentum_is_an_sgd_setting_with_its_own_limit(qtbot, panel: ControlPanel) -> None:
+    assert not panel.momentum.isEnabled()
+    panel.optimizer.setCurrentIndex(panel.optimizer.findData("sgd"))
+    assert panel.momentum.isEnabled()
+    sent: list[OptimConfig] = []
+    panel.optimChanged.connect(sent.append)
+    _type(qtbot, panel.momentum, "1.5")
+    assert sent == [] and "between 0 and 0.999" in panel.momentum.problem()
+    _type(qtbot, panel.momentum, "0.9")
+    assert sent[-1].name == "sgd" and sent[-1].momentum == 0.9
+
+
+def test_switching_optimiser_rechecks_the_learning_rate(qtbot, panel: ControlPanel) -> None:
+    panel.optimizer.setCurrentIndex(panel.optimizer.findData("sgd"))
+    sent: list[OptimConfig] = []
+    panel.optimChanged.connect(sent.append)
+    _type(qtbot, panel.lr.field, "5")
+    assert sent[-1].name == "sgd" and sent[-1].lr == 5.0  # allowed for SGD
+    panel.optimizer.setCurrentIndex(panel.optimizer.findData("adam"))
+    assert sent[-1].name == "sgd"  # Adam with 5 is never sent
+    assert panel.lr.field.text() == "5" and "and 1 (Adam" in panel.lr.problem()
+    assert panel.lr.slider.maximum() == 0  # the slider offers Adam's rates only: up to 1
+    _type(qtbot, panel.lr.field, "0.002")
+    assert sent[-1].name == "adam" and sent[-1].lr == 0.002
+
+
+def test_limits_come_from_the_configuration(panel: ControlPanel) -> None:
+    assert panel.hidden.limit() is LIMITS["model.hidden"]
+    assert panel.seq_len.limit() is LIMITS["train.seq_len"]
+    assert panel.batch.limit() is LIMITS["train.batch"]
+    assert panel.seed.limit() is LIMITS["train.seed"]
+    assert panel.momentum.limit() is LIMITS["optim.momentum"]
+    assert panel.clip.limit() == LIMITS["optim.clip_norm"] == LIMITS["optim.clip_value"]
+    assert panel.lr.field.limit() == lr_limit("adam")
+
+
+def test_a_checkpoints_large_seed_and_small_rate_are_shown_as_they_are(
+    panel: ControlPanel,
+) -> None:
+    base = panel.applied()
+    run = base.replace(
+        train=dataclasses.replace(base.train, seed=5_000_000_000),
+        optim=dataclasses.replace(base.optim, lr=2e-7),
+    )
+    panel.set_config(run)
+    assert panel.seed.text() == "5000000000" and panel.lr.field.text() == "2e-07"
+    assert panel.config() == run and not panel.pending()

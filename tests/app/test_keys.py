@@ -28,17 +28,17 @@ def focused():
 
 
 def test_space_after_editing_the_learning_rate_runs_and_keeps_the_rate(qtbot, window) -> None:
-    spin = window.controls.lr.spin
+    spin = window.controls.lr.field
     spin.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is spin, timeout=WAIT_MS)
-    spin.lineEdit().selectAll()
+    spin.selectAll()
     qtbot.keyClicks(spin, "0.02")
     qtbot.keyClick(spin, Qt.Key.Key_Return)
     assert spin.value() == pytest.approx(0.02)
     assert not window.controls.isAncestorOf(focused())  # the keyboard is back on the view
     qtbot.keyClick(focused(), Qt.Key.Key_Space)
     assert window.is_running()
-    assert spin.value() == pytest.approx(0.02) and spin.text() == "0.020000"
+    assert spin.value() == pytest.approx(0.02) and spin.text() == "0.02"
     qtbot.waitUntil(lambda: window.trainer.run.optim.lr == pytest.approx(0.02), timeout=WAIT_MS)
     qtbot.keyClick(focused(), Qt.Key.Key_Space)
     assert not window.is_running()
@@ -79,7 +79,7 @@ def test_a_field_being_edited_keeps_its_keys(qtbot, window) -> None:
     seq = window.controls.seq_len
     seq.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is seq, timeout=WAIT_MS)
-    seq.lineEdit().selectAll()
+    seq.selectAll()
     qtbot.keyClicks(seq, "1")
     qtbot.keyClick(seq, Qt.Key.Key_Left)  # editing: the cursor moves, the probe step does not
     frame = window.frame_bar.frame()

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PyQt6.QtCore import Qt
 
 from rnnviz.app.main_window import MainWindow
 from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
@@ -108,7 +109,10 @@ def test_pause_then_step_trains_exactly_one_batch(qtbot, window: MainWindow) -> 
 def test_learning_rate_changes_live(qtbot, window: MainWindow) -> None:
     window.run()
     qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
-    window.controls.lr.spin.setValue(0.0025)  # as if typed: emits optimChanged
+    field = window.controls.lr.field
+    field.selectAll()
+    qtbot.keyClicks(field, "0.0025")
+    qtbot.keyClick(field, Qt.Key.Key_Return)  # typed and committed: emits optimChanged
     qtbot.waitUntil(lambda: window.trainer.run.optim.lr == pytest.approx(0.0025), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.last_snapshot.lr == pytest.approx(0.0025), timeout=WAIT_MS)
     assert window.is_running()  # live: no restart, the weights are kept
@@ -169,7 +173,8 @@ def test_structural_change_asks_before_discarding_weights(
     qtbot.waitUntil(lambda: step_of(window) == 1, timeout=WAIT_MS)
     old_trainer, old_worker = window.trainer, window.worker
 
-    window.controls.hidden.setValue(12)
+    window.controls.hidden.selectAll()
+    qtbot.keyClicks(window.controls.hidden, "12")
     assert window.controls.pending() and window.controls.apply_button.isEnabled()
     confirm.answer = False
     window.controls.apply_button.click()

@@ -54,14 +54,14 @@ def test_the_speed_carries_over_to_a_new_run(qtbot, window) -> None:
 
 def test_pause_at_step_pauses_the_run_once_and_says_so(qtbot, window) -> None:
     field = window.controls.speed.pause_at
-    field.setValue(6)  # as typed and committed
+    _type(qtbot, field, "6")
     assert window.controller.pause_at == 6 and window.pause_at() == 6
     window.run()
     qtbot.waitUntil(lambda: not window.is_running(), timeout=WAIT_MS)
     assert window.trainer.step_count == 6 and window.controller.state == "paused"
     assert window.status.state_name == "paused"
     assert "Paused at step 6" in window.status.state.toolTip()
-    assert field.text() == "off" and window.pause_at() is None
+    assert field.text() == "" and field.placeholderText() == "off" and window.pause_at() is None
     qtbot.waitUntil(lambda: window.last_snapshot.step == 6, timeout=WAIT_MS)
     window.run()  # one-shot: Run trains on
     qtbot.waitUntil(lambda: window.trainer.step_count > 8, timeout=WAIT_MS)
@@ -73,12 +73,31 @@ def test_a_pause_step_already_done_is_refused_visibly(qtbot, window) -> None:
         window.step_once()
     qtbot.waitUntil(lambda: window.last_snapshot.step == 3, timeout=WAIT_MS)
     panel = window.controls.speed
-    panel.pause_at.setValue(2)
+    _type(qtbot, panel.pause_at, "2")
     assert window.pause_at() is None and window.controller.pause_at is None
     assert not panel.pause_error.isHidden() and "already done" in panel.pause_error.text()
-    assert panel.pause_at.text() == "off"  # the field shows what is in force
-    panel.pause_at.setValue(10)
+    assert panel.pause_at.text() == ""  # the field shows what is in force: off
+    _type(qtbot, panel.pause_at, "10")
     assert window.pause_at() == 10 and panel.pause_error.isHidden()
+
+
+def test_a_pause_step_out_of_range_is_refused_visibly(qtbot, window) -> None:
+    panel = window.controls.speed
+    _type(qtbot, panel.pause_at, "5000000000")
+    assert (
+        panel.pause_at.text() == "5000000000"
+        and "between 1 and 1000000000" in panel.pause_at.problem()
+    )
+    assert window.pause_at() is None and panel.pause_at.error.isVisibleTo(window)
+    _type(qtbot, panel.pause_at, "")
+    assert panel.pause_at.problem() == "" and window.pause_at() is None
+
+
+def _type(qtbot, field, text: str) -> None:
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
 
 
 def test_speed_panel_positions_and_texts(qtbot) -> None:
