@@ -32,7 +32,9 @@ from rnnviz.cliargs import PROG, UsageError
 from rnnviz.cliargs import ArgParser as _Parser
 from rnnviz.stopping import StopSignals, exit_status, signal_name
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # a mistake in the command or its input: nothing was trained
+# The run diverged: an outcome of training, not a mistake in the command, so not 2; the good
+# weights are saved and a script can tell it from success (0) and from a signal (128 + N).
 EXIT_DIVERGED = 1
 EXIT_INTERRUPTED = 130
 
@@ -421,11 +423,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                     code = exit_status(stop.signum)
                     break
                 result = trainer.step()
-                if result.diverged:
+                if result.diverged:  # the trainer went back to its newest good weights
                     bar.close()
-                    print(
-                        f"{PROG}: {trainer.diverged}", file=sys.stderr
-                    )  # "training diverged at ..."
+                    _say(f"{PROG}: {trainer.diverged}", sys.stderr)  # "training diverged at ..."
                     code = EXIT_DIVERGED
                     break
                 done += 1
@@ -446,11 +446,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             if save_path is not None:
                 saved = trainer.save(save_path)
             elif stop.signum is not None:
-                saved = save_path = _save_interrupted(trainer)
+                saved = save_path = _save_new(trainer, INTERRUPTED_STEM)
+            elif code == EXIT_DIVERGED:
+                saved = save_path = _save_new(trainer, DIVERGED_STEM)
             if not args.quiet or code:
                 summary = _summary(trainer, done, elapsed, trainer.tokens_seen - start_tokens)
                 _say(summary, out)
-                if save_path is not None:
+                if code == EXIT_DIVERGED and save_path is not None:
+                    _say(_diverged_checkpoint(trainer, save_path), out)
+                elif save_path is not None:
                     _say(f"checkpoint: {save_path} (continue with --resume {save_path})", out)
             if stop.signum is not None:
                 how = "interrupted" if stop.signum == signal.SIGINT else "stopped"
@@ -468,22 +472,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     return code
 
 
-# Checkpoints of interrupted runs that had no --save: rnnviz-interrupted.npz, then -2, -3, ...
+# Checkpoints of runs without --save that were interrupted or diverged: STEM.npz, then STEM-2.npz,
+# STEM-3.npz, ... in the current folder.
 INTERRUPTED_STEM = "rnnviz-interrupted"
-_MAX_INTERRUPTED = 10_000
+DIVERGED_STEM = "rnnviz-diverged"
+_MAX_NUMBERED = 10_000
 
 
-def _save_interrupted(trainer: Any) -> Path:
-    """Save to the first free rnnviz-interrupted[-N].npz in the current folder (never replacing
-    an earlier one)."""
-    for n in range(1, _MAX_INTERRUPTED + 1):
-        path = Path(f"{INTERRUPTED_STEM}.npz" if n == 1 else f"{INTERRUPTED_STEM}-{n}.npz")
+def _save_new(trainer: Any, stem: str) -> Path:
+    """Save to the first free STEM[-N].npz in the current folder (never replacing an earlier
+    one)."""
+    for n in range(1, _MAX_NUMBERED + 1):
+        path = Path(f"{stem}.npz" if n == 1 else f"{stem}-{n}.npz")
         try:
             return trainer.save(path, exclusive=True)
         except FileExistsError:
             continue
-    raise UsageError(
-        f"{_MAX_INTERRUPTED} {INTERRUPTED_STEM}*.npz files exist here; remove some or use --save"
+    raise UsageError(f"{_MAX_NUMBERED} {stem}*.npz files exist here; remove some or use --save")
+
+
+def _diverged_checkpoint(trainer: Any, path: Path) -> str:
+    """Where the good weights of a diverged run went and how to go on from them."""
+    good = trainer.restored_step
+    what = "the untrained weights" if good == 0 else f"the weights of step {good:,}"
+    oc = trainer.run.optim
+    clip = "" if oc.clip_norm is not None else " --clip-norm 5"
+    return (
+        f"checkpoint: {path} holds {what}, from before the blow-up "
+        f"(continue with --resume {path} --lr {oc.lr / 10:g}{clip})"
     )
 
 

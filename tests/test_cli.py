@@ -356,8 +356,9 @@ def test_summary_names_mse_and_keeps_huge_losses_readable(
 
 
 def test_a_run_that_diverges_at_once_says_so_without_a_nan_summary(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # its checkpoint goes to rnnviz-diverged.npz here
     args = "train --task sine --cell rnn --hidden 8 --optimizer sgd --lr 10 --clip-value none"
     code = main([*args.split(), "--init", "random", "--steps", "50", "--quiet"])
     captured = capsys.readouterr()
@@ -365,3 +366,84 @@ def test_a_run_that_diverges_at_once_says_so_without_a_nan_summary(
     assert "training diverged" in captured.err and "state of step 0" in captured.err
     summary = next(line for line in captured.out.splitlines() if line.startswith("step "))
     assert "nan" not in summary
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--lr", "1000"],  # the value
+        ["--lr", "10"],  # the default optimiser is Adam: at most 1
+        ["--optimizer", "sgd", "--lr", "20"],  # SGD: at most 10
+        ["--optimizer", "sgd", "--momentum", "1.5"],
+        ["--hidden", "5000"],
+        ["--clip-norm", "1e-9"],
+    ],
+)
+def test_absurd_settings_exit_2_with_one_line_before_training(
+    corpus: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    assert main(tiny(corpus, "--steps", "3", *flags)) == 2
+    line = one_error_line(capsys)
+    assert "must be between" in line
+
+
+def test_resuming_with_an_absurd_rate_exits_2_and_keeps_the_checkpoint(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ckpt = tmp_path / "a.npz"
+    assert main(tiny(corpus, "--steps", "2", "--save", str(ckpt), "--quiet")) == 0
+    before = ckpt.read_bytes()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(ckpt), "--lr", "5", "--steps", "2"]) == 2
+    assert "optim.lr = 5.0: must be between 1e-08 and 1 (Adam" in one_error_line(capsys)
+    assert ckpt.read_bytes() == before
+
+
+def test_a_diverging_run_saves_its_good_weights_and_resume_with_a_lower_rate_recovers(
+    corpus: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rnnviz.train.trainer import Trainer
+
+    monkeypatch.chdir(tmp_path)
+    wreck = tiny(corpus, "--optimizer", "sgd", "--lr", "10", "--steps", "100", "--quiet")
+    assert main(wreck) == 1
+    cap = capsys.readouterr()
+    assert "rnnviz: training diverged at step" in cap.err and "Traceback" not in cap.err
+    assert "checkpoint: rnnviz-diverged.npz holds the untrained weights" in cap.out
+    assert "--resume rnnviz-diverged.npz --lr 1 --clip-norm 5" in cap.out
+    saved = Trainer.load(tmp_path / "rnnviz-diverged.npz")
+    fresh = Trainer(saved.run)  # the same seed: the weights the run started from
+    np.testing.assert_array_equal(saved.model.params, fresh.model.params)
+    first = (tmp_path / "rnnviz-diverged.npz").read_bytes()
+
+    assert main(wreck) == 1  # a second diverged run never replaces the first one's file
+    assert "checkpoint: rnnviz-diverged-2.npz" in capsys.readouterr().out
+    assert (tmp_path / "rnnviz-diverged.npz").read_bytes() == first
+
+    resume = ["train", "--resume", "rnnviz-diverged.npz", "--lr", "0.1", "--steps", "150"]
+    assert main([*resume, "--save", "good.npz", "--quiet"]) == 0
+    trained = Trainer.load(tmp_path / "good.npz")
+    assert trained.step_count == saved.step_count + 150 and trained.diverged is None
+    assert np.isfinite(trained.model.params).all()
+    assert trained.history.avg_loss < 0.8 * trained.history.first_loss  # it learns again
+
+
+def test_a_run_diverging_with_save_writes_the_good_weights_there(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rnnviz.train.trainer import Trainer
+
+    ckpt = tmp_path / "run.npz"
+    assert main(tiny(corpus, "--steps", "60", "--save", str(ckpt), "--quiet")) == 0
+    healthy = Trainer.load(ckpt)
+    capsys.readouterr()
+    args = ["train", "--resume", str(ckpt), "--optimizer", "sgd", "--lr", "10", "--steps", "80"]
+    assert main([*args, "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert f"checkpoint: {ckpt} holds the weights of step 60" in out
+    kept = Trainer.load(ckpt)
+    np.testing.assert_array_equal(kept.model.params, healthy.model.params)
+    assert kept.run.optim.name == "sgd" and kept.step_count > 60

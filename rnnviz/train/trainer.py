@@ -150,6 +150,7 @@ class Trainer:
         self._rate_time = 0.0
         self.rule = BlowUpRule()  # when a finite loss counts as a blow-up
         self.good_states = GoodStates()  # where a blow-up goes back to
+        self.restored_step: int | None = None  # whose weights the last divergence put back
 
     @property
     def step_number(self) -> int:
@@ -263,6 +264,7 @@ class Trainer:
         """Put back the newest good state and explain; the step is not applied or counted."""
         oc = self.run.optim
         good = self.good_states.restore(self.model.params, self.optimizer, self.history)
+        self.restored_step = good
         self._version += 1  # the weights changed: the probe views must be recomputed
         self.carry = None  # the carried state of a diverging run is not trustworthy
         if good is None:
