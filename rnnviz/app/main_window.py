@@ -996,7 +996,7 @@ class MainWindow(QMainWindow):
             return  # already shown (e.g. a snapshot after a settings change)
         self.pause()
         self._show_run_state("diverged", message)
-        advice = " Then press Run or Step to continue from the restored weights."
+        advice = " Then press Run to go on from there."
         self.show_message(message[:1].upper() + message[1:] + advice, "warning")
         self._divergence_shown = True
 

@@ -75,10 +75,10 @@ class BlowUpRule:
         if not avg > limit:
             return ""
         if ABOVE_BEST * self.best >= ABOVE_UNTRAINED * self.untrained:
-            what = f"{ABOVE_BEST:g} × its best {_num(self.best)}"
+            what = f"{ABOVE_BEST:g} × its best ({_num(self.best)})"
         else:
-            what = f"{ABOVE_UNTRAINED:g} × the untrained loss {_num(self.untrained)}"
-        return f"the smoothed loss rose to {_num(avg)}, above {what}"
+            what = f"{ABOVE_UNTRAINED:g} × the untrained loss ({_num(self.untrained)})"
+        return f"the smoothed loss rose to {_num(avg)}, over {what}"
 
     def observe(self, avg: float) -> bool:
         """Record avg_n of a step that passed; returns whether the state is calm."""

@@ -221,7 +221,7 @@ class Trainer:
         avg = self.history.avg_after(loss)  # avg_n
         blown = self.rule.check(avg)
         if blown:
-            return self._diverge(n, f"{blown}; this step's loss was {loss:.4g}", loss, math.nan)
+            return self._diverge(n, blown, loss, math.nan)
         grads, flow = m.backward(trace)  # (P,)
         norm, norm_after, fired = clip_gradients(grads, oc.clip_value, oc.clip_norm)
         norm, norm_after = float(norm), float(norm_after)
@@ -271,12 +271,10 @@ class Trainer:
             kept = "the weights could not be restored"
         else:
             kept = f"restored the weights and optimiser state of step {good:,}"
-        tips = [f"lower the learning rate (now {oc.lr:g})"]
+        tips = [f"a lower learning rate (now {oc.lr:g})"]
         if oc.clip_norm is None:
-            tips.append("enable gradient-norm clipping (e.g. 5)")
-        self.diverged = (
-            f"training diverged at step {n:,}: {what}; {kept}. Try to {' or '.join(tips)}."
-        )
+            tips.append("gradient-norm clipping (e.g. 5)")
+        self.diverged = f"training diverged at step {n:,}: {what}; {kept}. Try {' or '.join(tips)}."
         return StepResult(
             step=self.step_count, loss=loss, grad_norm=norm, clipped=False, diverged=True
         )

@@ -32,7 +32,7 @@ def test_the_limit_is_the_larger_of_the_two_bounds() -> None:
     assert rule.limit() == pytest.approx(ABOVE_UNTRAINED * 4.0)  # later: 1.5 x untrained
     assert rule.check(6.0) == ""
     reason = rule.check(6.01)
-    assert "6.01" in reason and "untrained loss 4" in reason
+    assert "6.01" in reason and "untrained loss (4)" in reason
 
 
 def test_calm_means_keeping_half_of_what_training_gained() -> None:
