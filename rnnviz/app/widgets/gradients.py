@@ -290,8 +290,10 @@ class GradientPanel(QWidget):
             else:
                 curves[name].setData(np.arange(values.shape[0]), positive_or_nan(values))
         self._coincide = _same(snap.flow_dh, snap.flow_last)
+        # equal curves: the total dashed on top of a wide last-step line, both in sight
         style = Qt.PenStyle.DashLine if self._coincide else Qt.PenStyle.SolidLine
         self.dh_curve.setPen(pg.mkPen(COLOURS["blue"], width=2, style=style))
+        self.last_curve.setPen(pg.mkPen(COLOURS["orange"], width=6 if self._coincide else 2))
         if self._coincide:  # one set of markers for the two equal curves
             series["dh"] = None
         self._mark_zeros(series, _engine_dtype(snap))

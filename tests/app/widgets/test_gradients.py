@@ -161,6 +161,7 @@ def test_a_total_flow_equal_to_the_last_step_signal_is_said_and_stays_visible(pa
     panel.update_snapshot(replace(snap, flow_dh=last.copy(), flow_last=last))
     assert panel.dh_curve.opts["pen"].style() == Qt.PenStyle.DashLine
     assert panel.dh_curve.zValue() > panel.last_curve.zValue()
+    assert panel.last_curve.opts["pen"].widthF() > 2 * panel.dh_curve.opts["pen"].widthF()
     assert "= last-step signal here (only the last step is scored)" in panel.flow_legend_text()
     panel.update_snapshot(replace(snap, flow_dh=2.0 * last, flow_last=last))  # text: differ
     assert panel.dh_curve.opts["pen"].style() == Qt.PenStyle.SolidLine
