@@ -53,6 +53,10 @@ class ProbeStrip(QWidget):
     probe does not fit, the strip shows a window of steps that follows the selection. Painting
     happens only when the probe or the selected step changes.
 
+    A next-character probe reads all but its last character, which is only the target of the
+    last step: it gets a last, dashed cell (not a step, so not selectable; the tooltip and the
+    frame bar's "→ target" read-out say what it is) instead of silently disappearing.
+
     Signals
     -------
     frameClicked(int)
@@ -64,11 +68,18 @@ class ProbeStrip(QWidget):
     CELL_BG = (QColor("#ffffff"), QColor("#eef1f5"))
     WHITESPACE_FG = QColor("#90a4ae")
     TEXT_FG = QColor("#263238")
+    TARGET_FG = QColor("#607080")
+    TIP = "The probe's input at every time step; click one to select it"
+    TARGET_TIP = (
+        "\nThe dashed last cell is the probe's final character: the model never reads it, "
+        "it is the target of the last step (each step predicts the next character)."
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._labels: tuple[str, ...] = ()
         self._shown: tuple[str, ...] = ()
+        self._final = ""  # the final target, shown after the last step ("" for none)
         self._frame = 0
         app = QApplication.instance()
         self._base = app.font().pointSizeF() if isinstance(app, QApplication) else 10.0
@@ -81,7 +92,7 @@ class ProbeStrip(QWidget):
         index = QFontMetrics(self.index_font)
         self.setFixedHeight(self._row + index.height() + 2)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setToolTip("The probe's input at every time step; click one to select it")
+        self.setToolTip(self.TIP)
 
     #: Token font size relative to the window's font: as large as fits, within these bounds.
     MAX_SCALE, MIN_SCALE = 1.3, 0.9
@@ -95,7 +106,7 @@ class ProbeStrip(QWidget):
 
     def _refit(self) -> None:
         """The largest token font at which every step fits (else the smallest, windowed)."""
-        n = max(len(self._labels), 1)
+        n = max(self._count(), 1)
         scale = self.MAX_SCALE
         self._fit(scale)
         while n * self._cell > self.width() and scale > self.MIN_SCALE:
@@ -115,10 +126,21 @@ class ProbeStrip(QWidget):
         """A few cells at least."""
         return QSize(int(8 * self._cell), self.height())
 
-    def set_labels(self, labels: Sequence[str]) -> None:
-        """One cell per label (whitespace shown by a visible stand-in)."""
+    def set_labels(self, labels: Sequence[str], final: str = "") -> None:
+        """One cell per label (whitespace shown by a visible stand-in), and the final target.
+
+        Parameters
+        ----------
+        labels : sequence of str
+            (T,) the input at every step.
+        final : str
+            A target the model never reads (the probe's last character), drawn after the last
+            step; "" for none.
+        """
         self._labels = tuple(labels)
-        self._shown = tuple(visible_token(s) for s in self._labels)
+        self._final = final
+        self._shown = tuple(visible_token(s) for s in (*self._labels, *([final] if final else [])))
+        self.setToolTip(self.TIP + (self.TARGET_TIP if final else ""))
         self._refit()
         self._frame = min(self._frame, max(len(self._labels) - 1, 0))
         self.update()
@@ -129,9 +151,17 @@ class ProbeStrip(QWidget):
             self._frame = int(t)
             self.update()
 
+    def final_target(self) -> str:
+        """The target drawn after the last step ("" for none)."""
+        return self._final
+
+    def _count(self) -> int:
+        """Cells drawn for the whole probe: the steps, and the final target if any."""
+        return len(self._labels) + (1 if self._final else 0)
+
     def cell_width(self) -> float:
         """Pixels per step: widened (up to 2.5×) to spread a short probe over the strip."""
-        n = len(self._labels)
+        n = self._count()
         if 0 < n <= self.width() // self._cell:
             return min(self.width() / n, 2.5 * self._cell)
         return self._cell
@@ -141,8 +171,11 @@ class ProbeStrip(QWidget):
         return max(1, int(self.width() // self._cell))
 
     def visible_range(self) -> range:
-        """The steps drawn: all of them, or a window that keeps the selection in view."""
-        n, k = len(self._labels), self.cells()
+        """The cells drawn: all of them, or a window that keeps the selection in view.
+
+        Index T (one past the last step) is the final target's cell, when there is one.
+        """
+        n, k = self._count(), self.cells()
         if n <= k:
             return range(n)
         first = min(max(self._frame - k // 2, 0), n - k)
@@ -156,6 +189,9 @@ class ProbeStrip(QWidget):
             w, row = self.cell_width(), self._row
             for k, t in enumerate(steps):
                 cell = QRectF(k * w, 0.0, w, float(row))
+                if t >= len(self._labels):  # the final target: never read, not a step
+                    self._paint_final(painter, cell, self._shown[t])
+                    continue
                 current = t == self._frame
                 painter.fillRect(cell, self.CURSOR_BG if current else self.CELL_BG[t % 2])
                 token, shown = self._labels[t], self._shown[t]
@@ -176,11 +212,21 @@ class ProbeStrip(QWidget):
         finally:
             painter.end()
 
+    def _paint_final(self, painter: QPainter, cell: QRectF, shown: str) -> None:
+        """The final target: a dashed outline around its token in grey italics."""
+        painter.setPen(QPen(self.TARGET_FG, 1.0, Qt.PenStyle.DashLine))
+        painter.drawRect(cell.adjusted(1, 1, -1, -1))
+        font = QFont(self.token_font)
+        font.setItalic(True)
+        painter.setFont(font)
+        painter.setPen(self.TARGET_FG)
+        painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, shown)
+
     def step_at(self, x: float) -> int | None:
-        """The step whose cell is at ``x`` pixels, or None."""
+        """The step whose cell is at ``x`` pixels, or None (also for the final target)."""
         steps = self.visible_range()
         t = steps.start + int(x // self.cell_width())
-        return t if x >= 0 and t in steps else None
+        return t if x >= 0 and t in steps and t < len(self._labels) else None
 
     def mousePressEvent(self, event: QMouseEvent | None) -> None:
         """Select the clicked step."""
@@ -205,6 +251,7 @@ class FrameBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._labels: tuple[str, ...] = ()
+        self._targets: tuple[str, ...] = ()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 2, 6, 2)
         outer.setSpacing(2)
@@ -243,13 +290,24 @@ class FrameBar(QWidget):
         """The selected time step."""
         return int(self.slider.value())
 
-    def set_labels(self, labels: Sequence[str]) -> bool:
-        """Use a new probe's labels (keeps the frame if it still exists); True if they changed."""
-        labels = tuple(labels)
-        if labels == self._labels:
+    def set_labels(self, labels: Sequence[str], targets: Sequence[str] = ()) -> bool:
+        """Use a new probe's labels (keeps the frame if it still exists); True if they changed.
+
+        Parameters
+        ----------
+        labels : sequence of str
+            (T,) the input at every step.
+        targets : sequence of str
+            (T,) each step's target ("" where not scored), or empty. When every target is the
+            next step's input, the last one is an element the model never reads: the strip
+            shows it after the last step, marked as a target.
+        """
+        labels, targets = tuple(labels), tuple(targets)
+        if (labels, targets) == (self._labels, self._targets):
             return False
-        self._labels = labels
-        self.strip.set_labels(labels)
+        self._labels, self._targets = labels, targets
+        shifted = len(targets) == len(labels) > 0 and targets[:-1] == labels[1:]
+        self.strip.set_labels(labels, targets[-1] if shifted else "")
         self.slider.setRange(0, max(len(labels) - 1, 0))
         self._show(self.frame())
         return True
@@ -273,12 +331,24 @@ class FrameBar(QWidget):
             self.readout.setText("no probe yet")
             return
         token = visible_token(self._labels[t]) if t < n else ""
-        esc = token.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        self.readout.setText(
-            f"t = <b>{t}</b>/{n - 1} &nbsp;input "
-            f"<span style='font-family: monospace; font-size: 120%; background:#fff3c4;'>"
-            f"&nbsp;{esc}&nbsp;</span>"
-        )
+        target = self._targets[t] if t < len(self._targets) else ""
+        text = f"t = <b>{t}</b>/{n - 1} &nbsp;input {_token_html(token, '#fff3c4')}"
+        if target:
+            text += f" → target {_token_html(visible_token(target), '#eef1f5')}"
+        self.readout.setText(text)
+
+    def readout_text(self) -> str:
+        """The read-out as plain text, single-spaced (tests)."""
+        return " ".join(QTextDocumentFragment.fromHtml(self.readout.text()).toPlainText().split())
+
+
+def _token_html(token: str, background: str) -> str:
+    """A token in a monospace box for the frame bar's read-out."""
+    esc = token.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        f"<span style='font-family: monospace; font-size: 120%; background:{background};'>"
+        f"&nbsp;{esc}&nbsp;</span>"
+    )
 
 
 class MessageBanner(QFrame):

@@ -940,7 +940,7 @@ class MainWindow(QMainWindow):
         # A new grid is built a few panels per frame part, so no part holds the loop long.
         if not self.heatmaps.update_snapshot(snap, build_budget=2) and self._newest is None:
             self._newest = snap  # the rest of the panels on the next turn
-        if self.frame_bar.set_labels(snap.probe_labels):
+        if self.frame_bar.set_labels(snap.probe_labels, snap.probe_targets):
             self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
         self.controls.set_probe_text(self._probe_text)
 

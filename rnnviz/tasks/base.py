@@ -59,6 +59,10 @@ class Probe:
         (T,) one short display label per time step: the input character or bits.
     text : str
         The probe as the user would edit it.
+    targets : tuple[str, ...]
+        (T,) display label of each step's target ("" where the step is not scored), or empty
+        when the task gives none. For next-element tasks (text, series) targets[t] is the
+        input at t+1, and the last target is the one element of ``text`` never read.
     """
 
     x: np.ndarray
@@ -66,6 +70,7 @@ class Probe:
     mask: np.ndarray | None
     labels: tuple[str, ...]
     text: str
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,8 @@ class BinaryAdditionTask(Task):
         a, b = self._probe_ab
         x, y = self.encode(np.array([a]), np.array([b]), self.bits)  # (1, T, 2), (1, T, 1)
         labels = tuple(f"{int(x[0, t, 0])}/{int(x[0, t, 1])}" for t in range(x.shape[1]))
-        return Probe(x=x, y=y, mask=None, labels=labels, text=f"{a} + {b}")
+        targets = tuple(str(int(y[0, t, 0])) for t in range(y.shape[1]))  # the sum's bit t
+        return Probe(x=x, y=y, mask=None, labels=labels, text=f"{a} + {b}", targets=targets)
 
     def set_probe(self, text: str) -> None:
         """Parse "a + b" (decimal or 0b-binary operands below the task's limit)."""

@@ -158,7 +158,8 @@ class EchoTask(Task):
         y[0, -1] = x[0, 0]
         mask = np.zeros(x.shape, np.float32)  # (1, T)
         mask[0, -1] = 1.0
-        return Probe(x=x, y=y, mask=mask, labels=tuple(text), text=text)
+        targets = ("",) * (len(text) - 1) + (text[0],)  # only the recall at the cue is scored
+        return Probe(x=x, y=y, mask=mask, labels=tuple(text), text=text, targets=targets)
 
     def set_probe(self, text: str) -> None:
         """Parse a probe like ``BADCA?``: a symbol, distractors, then the cue."""
@@ -295,7 +296,8 @@ class BracketsTask(Task):
         text = self._probe_text
         x = np.array([[self.alphabet.index(c) for c in text]], np.int64)  # (1, T)
         y = np.cumsum(np.where(x == 0, 1, -1), axis=1).astype(np.int64)  # (1, T)
-        return Probe(x=x, y=y, mask=None, labels=tuple(text), text=text)
+        targets = tuple(str(int(d)) for d in y[0])  # the depth after each bracket
+        return Probe(x=x, y=y, mask=None, labels=tuple(text), text=text, targets=targets)
 
     def set_probe(self, text: str) -> None:
         """Use a string of brackets (spaces ignored) that stays within depths 0..D."""

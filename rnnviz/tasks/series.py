@@ -115,8 +115,16 @@ class SineTask(Task):
     def probe(self) -> Probe:
         v = self._probe_values.astype(np.float32)  # (T+1,)
         labels = tuple(f"{u:.2f}" for u in self._probe_values[:-1])
+        targets = tuple(f"{u:.2f}" for u in self._probe_values[1:])  # the last is never read
         text = ", ".join(f"{u:g}" for u in self._probe_values)
-        return Probe(x=v[None, :-1, None], y=v[None, 1:, None], mask=None, labels=labels, text=text)
+        return Probe(
+            x=v[None, :-1, None],
+            y=v[None, 1:, None],
+            mask=None,
+            labels=labels,
+            text=text,
+            targets=targets,
+        )
 
     def set_probe(self, text: str) -> None:
         """Parse numbers separated by commas, semicolons or spaces (at least 2)."""

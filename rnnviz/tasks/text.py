@@ -217,12 +217,14 @@ class TextTask(Task):
             mask=None,
             labels=self.vocab.labels(self._probe_text[:-1]),
             text=self._probe_text,
+            targets=self.vocab.labels(self._probe_text[1:]),  # the last is never read
         )
 
     def set_probe(self, text: str) -> None:
         """Use ``text`` as the probe: 2 to MAX_PROBE_CHARS characters of the vocabulary.
 
-        The model reads characters 0..T-1 and is scored on predicting 1..T.
+        The model reads characters 0..T-1 and is scored on predicting 1..T: the last character
+        is only the target of the last step (the views show it as such).
         """
         if not isinstance(text, str):
             raise TaskInputError("probe: give the probe as text")

@@ -71,6 +71,9 @@ class Snapshot:
         Why (for "diverged": what went non-finite, at which step, and what to try).
     lr : float
         Learning rate in force.
+    probe_targets : tuple[str, ...]
+        (T,) display label of each probe step's target ("" where not scored; empty if the task
+        gives none). For text, the last one is the probe's final character, never read.
     """
 
     step: int
@@ -100,6 +103,7 @@ class Snapshot:
     message: str = ""
     lr: float = 0.0
     clip_value: float | None = None
+    probe_targets: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -132,7 +136,7 @@ class Snapshot:
                 kw[name] = {k: _decode(v) for k, v in value.items()}
             elif name == "sample_marks":
                 kw[name] = tuple((int(a), int(b)) for a, b in value)
-            elif name == "probe_labels":
+            elif name in ("probe_labels", "probe_targets"):
                 kw[name] = tuple(value)
             else:
                 kw[name] = _decode(value)

@@ -382,7 +382,7 @@ class Trainer:
             _, flow = m.backward(tr, last=True)
         states = {s.name: _frozen(tr.states[s.name][0]) for s in m.specs}  # (T, H) each
         arrays = (
-            probe.labels,
+            (tuple(probe.labels), tuple(probe.targets)),
             states,
             _frozen(tr.outputs[0]),  # (T, O)
             _frozen(tr.loss_t[0]),  # (T,)
@@ -403,7 +403,7 @@ class Trainer:
         message : str
             Shown with the state; for "diverged" the trainer's own explanation is used if empty.
         """
-        labels, states, outputs, loss_t, dh, dc, last = self._probe_arrays()
+        (labels, targets), states, outputs, loss_t, dh, dc, last = self._probe_arrays()
         pending, self._pending = self._pending, []
         if pending:
             steps, losses, norms, clipped = zip(*pending, strict=True)
@@ -422,7 +422,8 @@ class Trainer:
             clipped=np.asarray(clipped, dtype=bool),
             clip_norm=oc.clip_norm,
             specs=tuple(self.model.specs),
-            probe_labels=tuple(labels),
+            probe_labels=labels,
+            probe_targets=targets,
             probe_states=dict(states),
             probe_outputs=outputs,
             probe_loss_t=loss_t,

@@ -37,6 +37,33 @@ def test_probe_strip_windows_a_long_probe_around_the_frame(qtbot):
     assert not grab.isNull()
 
 
+def test_the_probe_s_final_character_is_shown_as_the_last_target(qtbot):
+    """A probe "hello" showed only "h e l l": its last character, a target, silently vanished."""
+    bar = FrameBar()
+    qtbot.addWidget(bar)
+    bar.resize(900, 80)
+    bar.show()
+    text = "hello world"
+    bar.set_labels(tuple(text[:-1]), tuple(text[1:]))  # inputs, and each step's next char
+    strip = bar.strip
+    assert strip.final_target() == "d"
+    assert strip.visible_range() == range(len(text))  # one more cell than there are steps
+    assert "final character" in strip.toolTip()
+    bar.set_frame(9)
+    assert bar.readout_text().split() == ["t", "=", "9/9", "input", "l", "→", "target", "d"]
+    w = strip.cell_width()
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(10.5 * w), 5))
+    assert bar.frame() == 9  # the target's cell is not a step
+    assert not strip.grab().isNull()
+    # a task whose targets are not the next inputs (echo: only the cue's answer) gets no cell
+    bar.set_labels(tuple("BCCA?"), ("", "", "", "", "B"))
+    assert bar.strip.final_target() == ""
+    bar.set_frame(4)
+    assert bar.readout_text().endswith("→ target B")
+    bar.set_frame(2)
+    assert "target" not in bar.readout_text()
+
+
 def test_status_headline_metric(qtbot):
     status_bar = QStatusBar()
     qtbot.addWidget(status_bar)

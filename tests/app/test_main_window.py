@@ -78,6 +78,18 @@ def test_first_snapshot_is_drawn_paused_with_every_declared_array(window: MainWi
     assert window.frame_bar.slider.maximum() == T - 1
 
 
+def test_the_frame_bar_shows_the_probe_s_last_character_as_the_final_target(
+    window: MainWindow,
+) -> None:
+    text = window.trainer.task.probe().text
+    snap = window.last_snapshot
+    assert snap is not None and len(snap.probe_labels) == len(text) - 1
+    assert snap.probe_targets[-1] == window.trainer.task.vocab.labels(text[-1])[0]
+    assert window.frame_bar.strip.final_target() == snap.probe_targets[-1]
+    window.frame_bar.set_frame(10**9)  # the last step
+    assert window.frame_bar.readout_text().endswith(f"target {snap.probe_targets[-1]}")
+
+
 def test_training_keeps_every_loss_point_and_fills_each_panel(qtbot, window: MainWindow) -> None:
     window.run()
     assert window.status.state_name == "running"

@@ -112,6 +112,9 @@ def test_probe_defaults_to_prose_from_the_held_out_text() -> None:
     assert probe.text in task.val_text
     assert len(probe.labels) == T
     assert task.vocab.decode(probe.y[0]) == probe.text[1:]
+    # each step's target is the next character; the last one is never read, only predicted
+    assert probe.targets[:-1] == probe.labels[1:]
+    assert probe.targets[-1] == task.vocab.labels(probe.text[-1])[0]
 
 
 def test_set_probe_validates_characters_and_length() -> None:

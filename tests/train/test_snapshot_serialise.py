@@ -30,6 +30,8 @@ def test_snapshot_round_trips_through_json() -> None:
     assert back.step == snap.step == 3
     assert back.specs == snap.specs
     assert back.probe_labels == snap.probe_labels
+    assert back.probe_targets == snap.probe_targets  # the sum's bits
+    assert len(snap.probe_targets) == len(snap.probe_labels) > 0
     assert set(back.probe_states) == {"h", "c", "i", "f", "o", "g"}
     for name, arr in snap.probe_states.items():
         assert back.probe_states[name].dtype == arr.dtype
