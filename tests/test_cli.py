@@ -194,6 +194,19 @@ def test_a_fifo_or_device_corpus_is_one_line_not_a_hang(tmp_path: Path, kind: st
     assert "not a regular file" in err[0]
 
 
+def test_a_configuration_too_big_for_memory_is_refused_before_allocating(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rnnviz.core import memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 16 * 2**30)
+    argv = ["train", "--task", "sine", "--hidden", "4096", "--batch", "4096", "--seq-len", "100"]
+    assert main([*argv, "--steps", "1"]) == 2  # each within its limit; together 100+ GiB
+    line = one_error_line(capsys)
+    assert "lstm with 4096 units on batches of 4096 x 100 steps needs about" in line
+    assert "12.0 GiB it may use here" in line
+
+
 def test_bad_checkpoint_and_resume_conflicts(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -39,6 +39,11 @@ class GRUCell:
 
     name = "gru"
     G = 3
+    # Floats per time step and sequence that a training step keeps, in units of H: forward ax
+    # (3), acts (3), h_t, hn_t and the h copy the head reads; backward dL/dh from the head (rows
+    # and columns), dax and dah (3 each), dh_t, and both as columns (3 each) (see
+    # rnnviz.core.memory).
+    STEP_FLOATS = 24
     carried = ("h",)
     specs = (
         StateSpec(

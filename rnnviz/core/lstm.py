@@ -54,6 +54,10 @@ class LSTMCell:
 
     name = "lstm"
     G = 4  # gate blocks in W_x, W_h, b
+    # Floats per time step and sequence that a training step keeps, in units of H: forward acts
+    # (4), h_t, c_t, tanh(c_t) and the h copy the head reads; backward dL/dh from the head,
+    # work (da_t and dc_next, 5), dh_t, dc_t and da_t as columns (4) (see rnnviz.core.memory).
+    STEP_FLOATS = 20
     carried = ("h", "c")
     specs = (
         StateSpec(

@@ -28,6 +28,10 @@ class RNNCell:
 
     name = "rnn"
     G = 1
+    # Floats per time step and sequence that a training step keeps, in units of H: forward ax,
+    # h_t and the h copy the head reads; backward dL/dh from the head (rows and columns), da_t,
+    # dh_t and da_t as columns (see rnnviz.core.memory).
+    STEP_FLOATS = 8
     carried = ("h",)
 
     def __init__(self, hidden: int, nonlinearity: str = "tanh") -> None:

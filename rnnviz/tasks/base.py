@@ -145,6 +145,11 @@ class Task(ABC):
     def meta(self) -> dict[str, Any]:
         """JSON-safe description (options, vocabulary) saved with checkpoints."""
 
+    def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
+        """Time steps (sequences × length) of one training batch, and of all the passes of one
+        evaluation together (the engine keeps each shape's arrays), for the memory estimate."""
+        return int(batch) * int(seq_len), 0
+
     def source_files(self) -> tuple[str, ...]:
         """The user's files this task reads its data from (a save must never replace them)."""
         return ()

@@ -236,6 +236,10 @@ class BinaryAdditionTask(Task):
         return line, wrong
 
     # ------------------------------------------------------------------ persistence
+    def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
+        # sums have n + 1 bits; evaluation adds n, n + 4 and n + 8 bits
+        return int(batch) * (self.bits + 1), self.eval_count * (3 * self.bits + 15)
+
     def meta(self) -> dict[str, Any]:
         a, b = self._probe_ab
         return {

@@ -197,6 +197,9 @@ class EchoTask(Task):
         metrics = {"recall_accuracy": float(right.mean()), "chance": 1.0 / self.symbols}
         return Evaluation(metrics=metrics, text="\n".join(lines), marks=tuple(marks))
 
+    def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
+        return int(batch) * (self.delay + 1), self.eval_count * (self.delay + 1)
+
     def meta(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -346,6 +349,9 @@ class BracketsTask(Task):
             "depth_accuracy_long": float(np.mean(pred_long == y_long)),
         }
         return Evaluation(metrics=metrics, text="\n".join(lines), marks=tuple(marks))
+
+    def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
+        return int(batch) * int(seq_len), self.eval_count * 5 * self.eval_len  # T and 4T long
 
     def meta(self) -> dict[str, Any]:
         return {

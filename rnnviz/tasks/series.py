@@ -168,6 +168,9 @@ class SineTask(Task):
         }
         return Evaluation(metrics=metrics, text="\n".join(rows))
 
+    def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
+        return int(batch) * int(seq_len), self.eval_count * self.eval_len
+
     def meta(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -273,8 +273,7 @@ class TextTask(Task):
         self._need_data()
         ids = self._val_ids if self._val_ids.size >= 2 else self._train_ids  # (N,)
         ids = ids[: self.eval_chars + 1]
-        S = max(1, min(_EVAL_STREAMS, (ids.size - 1) // 32))  # streams
-        Ls = (ids.size - 1) // S  # targets per stream
+        S, Ls = self._eval_streams()  # streams, targets per stream
         rows = np.arange(S, dtype=np.int64)[:, None] * Ls  # (S, 1)
         state = None
         if state0 is not None:
@@ -341,6 +340,17 @@ class TextTask(Task):
             "eval_chars": self.eval_chars,
             "probe": self._probe_text,
         }
+
+    def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
+        S, Ls = self._eval_streams()
+        return int(batch) * int(seq_len), S * min(_EVAL_WINDOW, Ls)
+
+    def _eval_streams(self) -> tuple[int, int]:
+        """Streams S of the validation loss and targets Ls per stream (see :meth:`val_loss`)."""
+        n = self._val_ids.size if self._val_ids.size >= 2 else self._train_ids.size
+        n = min(n, self.eval_chars + 1)
+        S = max(1, min(_EVAL_STREAMS, (n - 1) // 32))  # streams
+        return S, max(0, n - 1) // S
 
     def source_files(self) -> tuple[str, ...]:
         """The corpus file, unless the corpus is a bundled one."""

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from rnnviz.config import ConfigError, OptimConfig, RunConfig, TrainConfig
+from rnnviz.core.memory import MemoryEstimate, check_memory, estimate_training_memory
 from rnnviz.core.model import Model
 from rnnviz.core.optim import clip_gradients, make_optimizer
 from rnnviz.tasks import make_task
@@ -114,11 +115,25 @@ class Trainer:
         run.validate()
         self.task = task if task is not None else make_task(run.task)
         self.run = run.replace(model=self.task.model_config(run.model)).validate()
+        self._check_memory()
         self.history = History()
         self.auto_evaluate = True  # evaluate/sample on the sample_every / eval_every schedule
         self._build(self.run.train.seed)
 
     # ------------------------------------------------------------------ construction
+    def memory_estimate(self) -> MemoryEstimate:
+        """The memory this run needs (see :mod:`rnnviz.core.memory`)."""
+        tc = self.run.train
+        train_steps, eval_steps = self.task.time_steps(tc.batch, tc.seq_len)
+        return estimate_training_memory(self.run.model, self.run.optim, train_steps, eval_steps)
+
+    def _check_memory(self) -> None:
+        """Refuse (ConfigError) a run that would not fit in memory, before allocating it."""
+        tc, m = self.run.train, self.run.model
+        steps = self.task.time_steps(tc.batch, tc.seq_len)[0] // max(1, tc.batch)
+        what = f"{m.cell} with {m.hidden} units on batches of {tc.batch} x {steps} steps"
+        check_memory(self.memory_estimate(), what)
+
     def _build(self, seed: int) -> None:
         """Fresh weights, optimiser, streams and counters from ``seed``."""
         self.rng_init, self.rng_batch, self.rng_sample = _generators(seed)

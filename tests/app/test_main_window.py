@@ -395,6 +395,24 @@ def test_a_fifo_or_device_corpus_is_refused_not_loaded_forever(
     assert window.trainer is old and not window.loading()
 
 
+def test_apply_refuses_a_run_too_big_for_memory_and_keeps_the_current_one(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rnnviz.core import memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 16 * 2**30)
+    run = window.controls.applied()
+    huge = run.replace(
+        model=ModelConfig(cell="lstm", hidden=4096),
+        train=TrainConfig(seq_len=100, batch=4096),
+    )
+    old = window.trainer
+    assert window.apply_config(huge)
+    qtbot.waitUntil(lambda: window.banner.level == "error", timeout=WAIT_MS)
+    assert "GiB of memory to train" in window.banner.text()
+    assert window.trainer is old and window.worker.is_alive() and not window.loading()
+
+
 def test_a_bad_setting_is_reported_by_the_loader(qtbot, window: MainWindow) -> None:
     run = window.controls.applied()
     bad = run.replace(task=TaskConfig(name="text", options={"corpus": "no-such-corpus"}))
