@@ -112,6 +112,8 @@ T = TypeVar("T")
 
 
 def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cls.__name__}: expected a JSON object, got {_show(data)}")
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - names)
     if unknown:
@@ -119,9 +121,45 @@ def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
     return cls(**data)
 
 
+# JSON types each annotation accepts (a bool is not a number here, and a float is not an int).
+_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (int, float),
+    "float | None": (int, float, type(None)),
+    "bool": (bool,),
+    "str": (str,),
+}
+_TYPE_NAMES = {
+    "int": "a whole number",
+    "float": "a number",
+    "float | None": "a number or null",
+    "bool": "true or false",
+    "str": "a string",
+}
+
+
+def _check_types(owner: str, obj: object) -> None:
+    """Every field holds a value of its annotated type (no silent bool/float/str coercion)."""
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        kinds = _TYPES.get(str(f.type))
+        if kinds is None:
+            continue
+        value = getattr(obj, f.name)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise ConfigError(
+                f"{owner}.{f.name} = {_show(value)}: must be {_TYPE_NAMES[str(f.type)]}"
+            )
+
+
+def _show(value: object) -> str:
+    """``repr(value)``, shortened to one readable line."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _check_choice(owner: str, name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ConfigError(f"{owner}.{name} = {value!r}: choose one of {', '.join(choices)}")
+        raise ConfigError(f"{owner}.{name} = {_show(value)}: choose one of {', '.join(choices)}")
 
 
 def _check_range(owner: str, name: str, value: float, lo: float, hi: float) -> None:
@@ -132,7 +170,7 @@ def _check_limit(owner: str, name: str, value: float, lim: Limit | None = None) 
     lim = lim or LIMITS[f"{owner}.{name}"]
     problem = lim.problem(value)
     if problem:
-        raise ConfigError(f"{owner}.{name} = {value!r}: {problem}")
+        raise ConfigError(f"{owner}.{name} = {_show(value)}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -162,6 +200,7 @@ class ModelConfig:
 
     def validate(self) -> ModelConfig:
         o = "model"
+        _check_types(o, self)
         _check_choice(o, "cell", self.cell, CELLS)
         _check_choice(o, "nonlinearity", self.nonlinearity, NONLINEARITIES)
         _check_choice(o, "input_kind", self.input_kind, INPUT_KINDS)
@@ -210,6 +249,7 @@ class OptimConfig:
 
     def validate(self) -> OptimConfig:
         o = "optim"
+        _check_types(o, self)
         _check_choice(o, "name", self.name, OPTIMIZERS)
         _check_limit(o, "lr", self.lr, lr_limit(self.name))
         _check_limit(o, "momentum", self.momentum)
@@ -254,6 +294,7 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         o = "train"
+        _check_types(o, self)
         _check_limit(o, "seq_len", self.seq_len)
         _check_limit(o, "batch", self.batch)
         _check_limit(o, "seed", self.seed)
@@ -280,6 +321,13 @@ class TaskConfig:
     # Task-specific options, JSON-safe (e.g. {"corpus": "pydoc", "lower": True}).
     options: dict[str, Any] = field(default_factory=dict)
 
+    def validate(self) -> TaskConfig:
+        if not isinstance(self.name, str):
+            raise ConfigError(f"task.name = {_show(self.name)}: must be a string")
+        if not isinstance(self.options, dict) or not all(isinstance(k, str) for k in self.options):
+            raise ConfigError(f"task.options = {_show(self.options)}: must be a JSON object")
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "options": dict(self.options)}
 
@@ -298,6 +346,7 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def validate(self) -> RunConfig:
+        self.task.validate()
         self.model.validate()
         self.optim.validate()
         self.train.validate()
@@ -316,6 +365,8 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        if not isinstance(data, dict):
+            raise ConfigError(f"run config: expected a JSON object, got {_show(data)}")
         unknown = sorted(set(data) - {"task", "model", "optim", "train"})
         if unknown:
             raise ConfigError(f"run config: unknown section(s) {', '.join(unknown)}")
