@@ -70,14 +70,10 @@ class Model:
         self.cell = CELL_CLASSES[cfg.cell](H, cfg.nonlinearity)
         self.head = make_head(cfg.head)
         G = self.cell.G
-        # W_x, W_h, b stay adjacent in this order: backward fills their gradients with one GEMM.
-        shapes = [("W_x", (I, G * H)), ("W_h", (H, G * H)), ("b", (G * H,))]
-        shapes += self.cell.extra_params()
-        shapes += [("W_y", (H, O)), ("b_y", (O,))]
-        self._shapes = dict(shapes)
+        self._shapes = _param_shapes(self.cell, I, O)
         self._slices: dict[str, slice] = {}
         offset = 0
-        for name, shape in shapes:
+        for name, shape in self._shapes.items():
             n = int(np.prod(shape))
             self._slices[name] = slice(offset, offset + n)
             offset += n
@@ -456,6 +452,31 @@ class Model:
         x_t = np.asarray(x_t)
         tr = self.forward(x_t[:, None], state0=state)
         return np.ascontiguousarray(tr.outputs[:, 0]), tr.final
+
+
+def _param_shapes(cell: RNNCell | LSTMCell | GRUCell, I: int, O: int) -> dict[str, tuple[int, ...]]:
+    """Name -> shape of every parameter block, in the order of the flat parameter array."""
+    H, G = cell.H, cell.G
+    # W_x, W_h, b stay adjacent in this order: backward fills their gradients with one GEMM.
+    shapes = [("W_x", (I, G * H)), ("W_h", (H, G * H)), ("b", (G * H,))]
+    shapes += cell.extra_params()
+    shapes += [("W_y", (H, O)), ("b_y", (O,))]
+    return dict(shapes)
+
+
+def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The parameter blocks of a model with ``cfg`` (name -> shape), without allocating them.
+
+    Used to check a checkpoint's arrays before reading them.
+    """
+    cfg.validate()
+    cell = CELL_CLASSES[cfg.cell](cfg.hidden, cfg.nonlinearity)
+    return _param_shapes(cell, cfg.input_size, cfg.output_size)
+
+
+def carried_states(cfg: ModelConfig) -> tuple[str, ...]:
+    """Names of the states a model with ``cfg`` carries from one batch to the next."""
+    return CELL_CLASSES[cfg.cell].carried
 
 
 def _columns(a_fm: np.ndarray, ws: Workspace) -> np.ndarray:

@@ -24,6 +24,9 @@ from rnnviz.core._ops import norm as l2_norm
 # State buffer names: "v" SGD velocity, "G" Adagrad sum, "E" RMSprop average, "m"/"v2" Adam moments
 # (stored divided by 1 - β1 and 1 - β2, see Optimizer.update).
 _BUFFERS = {"sgd": ("v",), "adagrad": ("G",), "rmsprop": ("E",), "adam": ("m", "v2")}
+BUFFER_NAMES = ("v", "G", "E", "m", "v2")
+# Buffers that accumulate squares (never negative).
+SQUARE_BUFFERS = ("G", "E", "v2")
 
 
 class Optimizer:
@@ -120,7 +123,7 @@ class Optimizer:
         for k, v in d.items():
             if k == "t":
                 continue
-            if k not in ("v", "G", "E", "m", "v2"):
+            if k not in BUFFER_NAMES:
                 raise ValueError(f"optimizer state: unknown buffer {k!r}")
             a = np.asarray(v)
             if a.shape != (self.n,):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnviz.config import ConfigError, ModelConfig
-from rnnviz.core.model import Model
+from rnnviz.core.model import Model, carried_states, param_shapes
 from rnnviz.core.types import Intervention
 
 CELLS = ["rnn", "lstm", "gru"]
@@ -245,3 +245,12 @@ def test_same_seed_same_numbers_bit_for_bit() -> None:
     (l1, p1), (l2, p2) = run(), run()
     assert l1 == l2
     np.testing.assert_array_equal(p1, p2)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_param_shapes_and_carried_states_describe_the_model(cell: str) -> None:
+    m = _model(cell, hidden=7)
+    shapes = param_shapes(m.cfg)
+    assert list(shapes) == list(m.p) and shapes == {k: v.shape for k, v in m.p.items()}
+    assert sum(int(np.prod(s)) for s in shapes.values()) == m.params.size
+    assert carried_states(m.cfg) == m.carried
