@@ -136,7 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     g = t.add_argument_group("run")
     g.add_argument("--preset", help="start from a bundled preset (see `rnnviz presets`)")
     g.add_argument("--task", choices=TASK_NAMES, help="task (default: the preset's, or text)")
-    g.add_argument("--corpus", help="text task: bundled corpus name (pydoc, stdlib, ...) or a file")
+    g.add_argument(
+        "--corpus",
+        help="text task: bundled corpus name (pydoc, stdlib, ...) or a file; with --resume, "
+        "the checkpoint's corpus file (moved, or named by an older checkpoint)",
+    )
     g.add_argument(
         "--lower", action=argparse.BooleanOptionalAction, default=None, help="lower-case the text"
     )
@@ -194,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="task metrics of a checkpoint")
     e.add_argument("checkpoint", type=Path)
     e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.add_argument("--corpus", help="the checkpoint's corpus file, if moved or not fingerprinted")
     e.add_argument("--seed", type=_nonneg_int, help="sampling seed (default: the run's stream)")
     e.set_defaults(func=cmd_eval)
 
@@ -347,11 +352,14 @@ def build_run(args: argparse.Namespace) -> Any:
 def _resume(args: argparse.Namespace) -> Any:
     from rnnviz.train.trainer import Trainer
 
-    fixed = [k for k in _STRUCTURAL if getattr(args, k) not in (None, [])]
+    fixed = [k for k in _STRUCTURAL if k != "corpus" and getattr(args, k) not in (None, [])]
     if fixed:
         flag = "--" + fixed[0].replace("_", "-")
         raise UsageError(f"{flag} cannot change when resuming; the checkpoint fixes it")
-    trainer = Trainer.load(args.resume)
+    trainer = Trainer.load(args.resume, corpus=args.corpus)
+    unusable = getattr(trainer.task, "data_error", None)
+    if unusable:  # the checkpoint loads (it still samples), but cannot train
+        raise UsageError(unusable)
     optim = trainer.run.optim
     changes = {k: v for k, v in (("name", args.optimizer), ("lr", args.lr)) if v is not None}
     if args.momentum is not None:
@@ -635,7 +643,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``rnnviz eval``: the task's metrics for a checkpoint (``--json``: one JSON object)."""
     from rnnviz.train.trainer import Trainer
 
-    trainer = Trainer.load(args.checkpoint)
+    trainer = Trainer.load(args.checkpoint, corpus=args.corpus)
+    unusable = getattr(trainer.task, "data_error", None)
+    if unusable:
+        print(f"{PROG}: note: no validation loss: {unusable}", file=sys.stderr)
     ev = trainer.evaluation(_sampling_rng(trainer, args.seed))
     metrics = {k: _json_metric(k, v) for k, v in ev.metrics.items()}
     if args.json:

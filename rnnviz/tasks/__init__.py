@@ -69,13 +69,16 @@ def make_task(cfg: TaskConfig) -> Task:
     return cls(**options)
 
 
-def task_from_meta(meta: dict[str, Any]) -> Task:
+def task_from_meta(meta: dict[str, Any], corpus: str | None = None) -> Task:
     """Rebuild a task from :meth:`Task.meta` (as saved in a checkpoint).
+
+    ``corpus`` names the text task's corpus anew (see :meth:`TextTask.from_meta` for what a
+    saved text task may read).
 
     Raises
     ------
     ConfigError
-        Unknown task name or option in ``meta``.
+        Unknown task name or option in ``meta``, or ``corpus`` for another task.
     TaskInputError
         A bad option value, or (text task) a missing vocabulary.
     """
@@ -87,5 +90,7 @@ def task_from_meta(meta: dict[str, Any]) -> Task:
         raise ConfigError("task meta: options must be a JSON object")
     _check_options(cls, options)
     if cls is TextTask:
-        return TextTask.from_meta(meta)
+        return TextTask.from_meta(meta, corpus)
+    if corpus is not None:
+        raise ConfigError(f"a corpus applies to the text task, not {cls.name}")
     return cls(**options)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,76 @@ class Batch:
     y: np.ndarray
     mask: np.ndarray | None = None
     reset: bool = True
+
+
+class BatchStream(ABC):
+    """An endless stream of batches drawn with the run's batch generator, resumable in O(1).
+
+    ``position()`` is everything besides that generator's state needed to continue the stream
+    exactly: a small JSON-safe dict of ints. A stream that ``Task.batches`` builds with the
+    generator in a saved state and the position saved with it yields the very batches the
+    original stream would have, however many were drawn before.
+    """
+
+    def __iter__(self) -> BatchStream:
+        return self
+
+    @abstractmethod
+    def __next__(self) -> Batch:
+        """The next batch."""
+
+    def position(self) -> dict[str, int]:
+        """Where the stream is, apart from its generator's state (empty: nowhere else)."""
+        return {}
+
+    def advance(self, n: int) -> None:
+        """Move past ``n`` batches as if they had been drawn.
+
+        Only needed for checkpoints of format 1, which stored a count instead of a position;
+        streams with a position override it with something cheaper than drawing.
+        """
+        for _ in range(n):
+            next(self)
+
+
+class DrawnBatches(BatchStream):
+    """A stream of independently drawn batches: the generator's state is its whole position.
+
+    Parameters
+    ----------
+    draw : callable
+        Returns the next batch, drawing from the run's generator.
+    position : mapping or None
+        A saved position; such a stream has none, so it must be empty.
+    """
+
+    def __init__(self, draw: Callable[[], Batch], position: Mapping[str, int] | None = None):
+        if position:
+            raise TaskInputError(
+                f"stream position {dict(position)!r}: this task's batches have no position"
+            )
+        self._draw = draw
+
+    def __next__(self) -> Batch:
+        return self._draw()
+
+
+class UnavailableBatches(BatchStream):
+    """The stream of a task whose data is unavailable (a checkpoint whose corpus is gone).
+
+    It keeps the saved position, so saving the run again loses nothing, and drawing a batch
+    raises ``reason`` as a TaskInputError.
+    """
+
+    def __init__(self, reason: str, position: Mapping[str, int] | None = None) -> None:
+        self.reason = reason
+        self._position = None if position is None else dict(position)
+
+    def __next__(self) -> Batch:
+        raise TaskInputError(self.reason)
+
+    def position(self) -> dict[str, int] | None:  # type: ignore[override]
+        return None if self._position is None else dict(self._position)
 
 
 @dataclass(frozen=True)
@@ -120,9 +190,27 @@ class Task(ABC):
             head=self.head,
         )
 
-    @abstractmethod
-    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
-        """An endless stream of batches drawn with ``rng``."""
+    def batches(
+        self,
+        batch: int,
+        seq_len: int,
+        rng: np.random.Generator,
+        position: Mapping[str, int] | None = None,
+    ) -> BatchStream:
+        """An endless stream of batches drawn with ``rng``.
+
+        ``position`` continues a stream saved with :meth:`BatchStream.position` (``rng`` then
+        in the state saved with it); None starts a new one. A position that does not fit this
+        task's data raises TaskInputError. By default every batch is drawn afresh by
+        :meth:`fresh_batch`, so the generator's state is the whole position; a task whose
+        batches follow one another (the text task) overrides this.
+        """
+        B, T = int(batch), int(seq_len)
+        return DrawnBatches(lambda: self.fresh_batch(B, T, rng), position)
+
+    def fresh_batch(self, batch: int, seq_len: int, rng: np.random.Generator) -> Batch:
+        """One batch drawn independently of those before it (see :meth:`batches`)."""
+        raise NotImplementedError(f"task {self.name} draws no independent batches")
 
     @abstractmethod
     def probe(self) -> Probe:

@@ -27,7 +27,6 @@ rule is the same at every position, so a network that learnt it generalises.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -150,15 +149,14 @@ class BinaryAdditionTask(Task):
         ab = rng.integers(0, self.limit(n), size=(2, count), dtype=np.int64)  # (2, count)
         return ab[0], ab[1]
 
-    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
-        """Endless batches of fresh additions; the length is the task's (``seq_len`` is unused).
+    def fresh_batch(self, batch: int, seq_len: int, rng: np.random.Generator) -> Batch:
+        """Fresh additions; the length is the task's (``seq_len`` is unused).
 
-        Yields x (B, T, 2), y (B, T, 1) with T = bits (+1 in full range), reset every batch.
+        x (B, T, 2), y (B, T, 1) with T = bits (+1 in full range), reset every batch.
         """
-        while True:
-            a, b = self.draw(int(batch), self.bits, rng)
-            x, y = self.encode(a, b, self.bits)
-            yield Batch(x=x, y=y, mask=None, reset=True)
+        a, b = self.draw(int(batch), self.bits, rng)
+        x, y = self.encode(a, b, self.bits)
+        return Batch(x=x, y=y, mask=None, reset=True)
 
     # ------------------------------------------------------------------ probe
     def probe(self) -> Probe:

@@ -145,11 +145,10 @@ class EchoTask(Task):
         mask[:, k] = 1.0
         return x, y, mask
 
-    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
-        """Endless batches of fresh sequences of k + 1 steps (``seq_len`` is unused)."""
-        while True:
-            x, y, mask = self.draw(int(batch), rng)
-            yield Batch(x=x, y=y, mask=mask, reset=True)
+    def fresh_batch(self, batch: int, seq_len: int, rng: np.random.Generator) -> Batch:
+        """Fresh sequences of k + 1 steps (``seq_len`` is unused)."""
+        x, y, mask = self.draw(int(batch), rng)
+        return Batch(x=x, y=y, mask=mask, reset=True)
 
     def probe(self) -> Probe:
         text = self._probe_text
@@ -289,11 +288,10 @@ class BracketsTask(Task):
             y[:, t] = depth
         return x, y
 
-    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
-        """Endless batches of fresh strings: x, y (B, T) int64, reset every batch."""
-        while True:
-            x, y = self.draw(int(batch), int(seq_len), rng)
-            yield Batch(x=x, y=y, mask=None, reset=True)
+    def fresh_batch(self, batch: int, seq_len: int, rng: np.random.Generator) -> Batch:
+        """Fresh strings: x, y (B, T) int64, reset every batch."""
+        x, y = self.draw(int(batch), int(seq_len), rng)
+        return Batch(x=x, y=y, mask=None, reset=True)
 
     def probe(self) -> Probe:
         text = self._probe_text

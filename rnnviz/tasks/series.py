@@ -15,7 +15,6 @@ units, mean over steps), ``naive_mse`` of the repeat-last-value baseline, ``nois
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -106,11 +105,10 @@ class SineTask(Task):
         s = (self.amplitudes * np.sin(2 * np.pi * t / self.periods + phase)).sum(axis=2)  # (N, T+1)
         return s + self.noise * rng.standard_normal(s.shape)  # (N, T+1)
 
-    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
-        """Endless batches: x (B, T, 1) observations, y (B, T, 1) the next observation."""
-        while True:
-            v = self.draw(int(batch), int(seq_len), rng).astype(np.float32)  # (B, T+1)
-            yield Batch(x=v[:, :-1, None], y=v[:, 1:, None], mask=None, reset=True)
+    def fresh_batch(self, batch: int, seq_len: int, rng: np.random.Generator) -> Batch:
+        """x (B, T, 1) observations, y (B, T, 1) the next observation."""
+        v = self.draw(int(batch), int(seq_len), rng).astype(np.float32)  # (B, T+1)
+        return Batch(x=v[:, :-1, None], y=v[:, 1:, None], mask=None, reset=True)
 
     def probe(self) -> Probe:
         v = self._probe_values.astype(np.float32)  # (T+1,)

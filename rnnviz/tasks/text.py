@@ -35,14 +35,23 @@ samples from its running ``hprev``).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
-from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnviz.tasks.base import Batch, Evaluation, Probe, Task, TaskInputError
-from rnnviz.tasks.corpus import corpus_names, load_corpus_codes
+from rnnviz.tasks.base import (
+    Batch,
+    BatchStream,
+    Evaluation,
+    Probe,
+    Task,
+    TaskInputError,
+    UnavailableBatches,
+)
+from rnnviz.tasks.corpus import codes_to_text, corpus_names, load_corpus_codes
 from rnnviz.tasks.sampling import sample_text
 from rnnviz.tasks.vocab import Vocab
 
@@ -56,6 +65,116 @@ MAX_PROBE_CHARS = 400
 # Parallel streams and window length used to compute the validation loss.
 _EVAL_STREAMS = 16
 _EVAL_WINDOW = 256
+
+
+# Characters hashed per slice (keeps the encoded copy small and the GIL free most of the time).
+_HASH_CHUNK = 1 << 22
+# Passes over the text that TextStream.advance walks at most (a few seconds; see its docstring).
+MAX_ADVANCE_PASSES = 1_000_000
+
+
+def text_sha256(codes: np.ndarray) -> str:
+    """SHA-256 (hex) of the UTF-8 encoding of the text whose (N,) code points are ``codes``.
+
+    Hashed in slices, so no step holds the interpreter's lock for long.
+    """
+    h = hashlib.sha256()
+    for start in range(0, codes.size, _HASH_CHUNK):
+        h.update(codes_to_text(codes[start : start + _HASH_CHUNK]).encode("utf-8"))
+    return h.hexdigest()
+
+
+class TextStream(BatchStream):
+    """char-rnn batches along B parallel streams of the text (see the module docstring).
+
+    Stream b covers targets ``[b L, (b + 1) L)``. A pass over the text starts at a random shift
+    in [0, T) (0 when L < 2 T) and has ``(L - shift) // T`` windows; batch j of a pass holds
+    window j of every stream. The position is ``{"shift": shift, "window": windows drawn in
+    this pass}``; a new stream stands at the end of an empty pass, so its first batch starts one.
+
+    Parameters
+    ----------
+    ids : ndarray
+        (N,) token ids of the training text.
+    B, T : int
+        Streams and window length; L = (N - 1) // B must be at least T.
+    rng : numpy.random.Generator
+        The run's batch generator (draws one shift per pass).
+    position : mapping or None
+        A saved position, or None for a new stream.
+    """
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        B: int,
+        T: int,
+        rng: np.random.Generator,
+        position: Mapping[str, int] | None = None,
+    ) -> None:
+        self._ids, self._T, self._rng = ids, T, rng
+        self._L = (ids.size - 1) // B  # targets per stream
+        self._random_shift = self._L >= 2 * T
+        self._starts = np.arange(B, dtype=np.int64) * self._L  # (B,)
+        self._window = np.arange(T + 1, dtype=np.int64)  # (T+1,)
+        self._shift, self._w = 0, self._L // T
+        if position is not None:
+            self._shift, self._w = self._check(position)
+
+    def _windows(self, shift: int) -> int:
+        return (self._L - shift) // self._T
+
+    def _check(self, position: Mapping[str, int]) -> tuple[int, int]:
+        shift, w = position.get("shift"), position.get("window")
+        top = self._T - 1 if self._random_shift else 0
+        if (
+            set(position) == {"shift", "window"}
+            and type(shift) is int
+            and type(w) is int
+            and 0 <= shift <= top
+            and 0 <= w <= self._windows(shift)
+        ):
+            return shift, w
+        raise TaskInputError(
+            f"stream position {dict(position)!r} does not fit this text: the shift must be "
+            f"0..{top} and the window 0..{self._windows(0)} (the corpus may have changed)"
+        )
+
+    def _new_pass(self) -> None:
+        self._shift = int(self._rng.integers(0, self._T)) if self._random_shift else 0
+        self._w = 0
+
+    def __next__(self) -> Batch:
+        if self._w >= self._windows(self._shift):
+            self._new_pass()
+        idx = (self._starts + self._shift + self._w * self._T)[:, None] + self._window  # (B, T+1)
+        chunk = self._ids[idx].astype(np.int64)  # (B, T+1)
+        batch = Batch(x=chunk[:, :-1], y=chunk[:, 1:], mask=None, reset=self._w == 0)
+        self._w += 1
+        return batch
+
+    def position(self) -> dict[str, int]:
+        return {"shift": self._shift, "window": self._w}
+
+    def advance(self, n: int) -> None:
+        """Move past ``n`` batches, drawing only each new pass's shift (O(passes)).
+
+        Raises
+        ------
+        TaskInputError
+            If that takes more than ``MAX_ADVANCE_PASSES`` passes (about a microsecond each).
+        """
+        passes = 0
+        while n > self._windows(self._shift) - self._w:
+            n -= self._windows(self._shift) - self._w
+            passes += 1
+            if passes > MAX_ADVANCE_PASSES:
+                raise TaskInputError(
+                    f"finding the stream position takes more than {MAX_ADVANCE_PASSES:,} "
+                    "passes over the text"
+                )
+            self._new_pass()
+        self._w += n
 
 
 class TextTask(Task):
@@ -74,8 +193,8 @@ class TextTask(Task):
     probe : str or None
         Probe text; None picks the first prose-like line of the held-out text.
     vocab : str or None
-        Restore this exact vocabulary (from a checkpoint); characters of the corpus outside it
-        are dropped. None builds the vocabulary from the corpus.
+        Restore this exact vocabulary (from a checkpoint); the corpus must not contain other
+        characters. None builds the vocabulary from the corpus.
     """
 
     name = "text"
@@ -92,6 +211,7 @@ class TextTask(Task):
         probe: str | None = None,
         vocab: str | None = None,
         _data_error: str | None = None,
+        _expect: Mapping[str, Any] | None = None,
     ) -> None:
         if not 0.0 <= float(val_fraction) < 0.5:
             raise TaskInputError(
@@ -103,9 +223,13 @@ class TextTask(Task):
         self.lower = bool(lower)
         self.val_fraction = float(val_fraction)
         self.eval_chars = int(eval_chars)
-        self.dropped = 0  # corpus characters outside a restored vocabulary
         self.data_error = _data_error
+        expect = dict(_expect or {})
         text = load_corpus_codes(corpus, lower=self.lower) if _data_error is None else None
+        self.corpus_sha256: str | None = expect.get("corpus_sha256")
+        if text is not None:
+            self.corpus_sha256 = text_sha256(text.codes)
+            self._check_fingerprint(expect, {"corpus_sha256": self.corpus_sha256})
         if vocab is not None:
             self.vocab = Vocab(vocab)
         else:
@@ -113,17 +237,20 @@ class TextTask(Task):
         # Stored compactly (a 50 MB corpus takes 50 MB); batches are widened to int64 when cut.
         store = np.uint8 if len(self.vocab) <= 256 else np.int32
         ids = np.empty(0, store)  # (N,)
-        if text is not None:
-            # A restored vocabulary may lack characters of a corpus that changed since the
-            # checkpoint: those are dropped.
-            ids = self.vocab.encode_codes(text.codes, store, drop_unknown=True)  # (N,)
-            self.dropped = len(text) - ids.size
+        if text is not None:  # a restored vocabulary must cover the corpus (else: data_error)
+            ids = self.vocab.encode_codes(text.codes, store)  # (N,)
             del text
         n_val = int(ids.size * self.val_fraction)
         if n_val < 2:
             n_val = 0
         self._train_ids = ids[: ids.size - n_val]  # (N - N_val,) view
         self._val_ids = ids[ids.size - n_val :]  # (N_val,) view
+        self._counts = (int(self._train_ids.size), int(self._val_ids.size))
+        if _data_error is None:
+            sizes = {"train_chars": self._counts[0], "val_chars": self._counts[1]}
+            self._check_fingerprint(expect, sizes)
+        else:  # keep the saved sizes for the next save
+            self._counts = (expect.get("train_chars") or 0, expect.get("val_chars") or 0)
         self._probe_text = ""
         if probe is not None:
             self.set_probe(probe)
@@ -165,20 +292,40 @@ class TextTask(Task):
         probe = text[start : start + n]
         return probe if len(probe) >= 2 else text[:n]
 
+    def _check_fingerprint(self, expect: Mapping[str, Any], now: Mapping[str, Any]) -> None:
+        """The text is the one a checkpoint was trained on: each of its SHA-256 and sizes in
+        ``now`` equals the saved one in ``expect`` (where saved)."""
+        changed = [k for k, v in expect.items() if k in now and v is not None and v != now[k]]
+        if changed:
+            raise TaskInputError(
+                f"corpus {self.corpus}: the text differs from the one this run was trained on "
+                f"({', '.join(changed)} changed); train on that text or start a new run"
+            )
+
     def _need_data(self) -> None:
         if self.data_error is not None:
             raise TaskInputError(self.data_error)
 
-    def batches(self, batch: int, seq_len: int, rng: np.random.Generator) -> Iterator[Batch]:
+    def batches(
+        self,
+        batch: int,
+        seq_len: int,
+        rng: np.random.Generator,
+        position: Mapping[str, int] | None = None,
+    ) -> BatchStream:
         """Endless stateful batches: x, y (B, T) int64 ids, y shifted by one character.
+
+        Without the text (a checkpoint whose corpus is unavailable) the stream keeps the saved
+        position and raises the reason when a batch is drawn.
 
         Raises
         ------
         TaskInputError
-            If the training text is shorter than ``seq_len + 1`` characters, or too short for
-            ``batch`` parallel streams of that length.
+            If the training text is shorter than ``seq_len + 1`` characters, too short for
+            ``batch`` parallel streams of that length, or ``position`` does not fit it.
         """
-        self._need_data()
+        if self.data_error is not None:  # a checkpoint whose text is unavailable
+            return UnavailableBatches(self.data_error, position)
         B, T = int(batch), int(seq_len)
         ids = self._train_ids  # (N,)
         N = ids.size
@@ -193,20 +340,7 @@ class TextTask(Task):
                 f"corpus {self.corpus}: {N} characters for training cannot feed {B} parallel "
                 f"streams of {T + 1}; use a batch of at most {(N - 1) // T} or a shorter sequence"
             )
-        return self._stream(ids, B, T, L, rng)
-
-    @staticmethod
-    def _stream(
-        ids: np.ndarray, B: int, T: int, L: int, rng: np.random.Generator
-    ) -> Iterator[Batch]:
-        starts = np.arange(B, dtype=np.int64) * L  # (B,)
-        window = np.arange(T + 1, dtype=np.int64)  # (T+1,)
-        while True:
-            shift = int(rng.integers(0, T)) if L >= 2 * T else 0
-            for w in range((L - shift) // T):
-                idx = (starts + shift + w * T)[:, None] + window  # (B, T+1)
-                chunk = ids[idx].astype(np.int64)  # (B, T+1)
-                yield Batch(x=chunk[:, :-1], y=chunk[:, 1:], mask=None, reset=w == 0)
+        return TextStream(ids, B, T, rng, position)
 
     # ------------------------------------------------------------------ probe
     def probe(self) -> Probe:
@@ -357,32 +491,53 @@ class TextTask(Task):
         return () if self.corpus in corpus_names() else (self.corpus,)
 
     def meta(self) -> dict[str, Any]:
+        """Options, vocabulary and the text's fingerprint: SHA-256 and sizes (see from_meta)."""
         return {
             "name": self.name,
             "options": self.options(),
             "vocab": self.vocab.to_string(),
-            "train_chars": int(self._train_ids.size),
-            "val_chars": int(self._val_ids.size),
+            "train_chars": self._counts[0],
+            "val_chars": self._counts[1],
+            "corpus_sha256": self.corpus_sha256,
         }
 
     @classmethod
-    def from_meta(cls, meta: dict[str, Any]) -> TextTask:
-        """Rebuild from :meth:`meta` with the identical vocabulary.
+    def from_meta(cls, meta: dict[str, Any], corpus: str | None = None) -> TextTask:
+        """Rebuild from :meth:`meta` with the identical vocabulary, on the identical text.
 
-        If the corpus cannot be loaded any more (a moved file), the task still samples and
-        probes; batches and the validation loss then raise the loading error.
+        What a saved run may read: a bundled corpus by name; a user file only if it is a
+        readable text file whose text has the saved SHA-256 (and sizes). A meta without a
+        SHA-256 (written by rnnviz before it stored one) names no user file that will be read,
+        unless the user names it again as ``corpus``. ``corpus`` replaces the saved source
+        (a moved file); the fingerprint must still match.
+
+        If the text cannot be used (missing, changed, or not confirmed), the task still samples
+        and probes; its batches and validation loss raise the reason.
         """
         options = dict(meta.get("options", {}))
         vocab = meta.get("vocab")
         if not isinstance(vocab, str) or not vocab:
             raise TaskInputError("task meta: the text task needs its vocabulary string")
-        try:
-            return cls(**options, vocab=vocab)
-        except TaskInputError as exc:
-            probe = options.pop("probe", None)
-            task = cls(**options, vocab=vocab, _data_error=str(exc))
-            if probe is not None:
-                # An unusable probe keeps the default; the data error says what went wrong.
-                with contextlib.suppress(TaskInputError):
-                    task.set_probe(probe)
-            return task
+        expect = {k: meta.get(k) for k in ("corpus_sha256", "train_chars", "val_chars")}
+        if corpus is not None:
+            options["corpus"] = corpus
+        source = options.get("corpus", "pydoc")
+        unconfirmed = corpus is None and expect["corpus_sha256"] is None
+        if unconfirmed and isinstance(source, str) and source not in corpus_names():
+            error = (
+                f"corpus {source}: the checkpoint holds no fingerprint of this file (it was "
+                "written by an older rnnviz), so it is not read; to train on it, name it "
+                f"again: rnnviz train --resume CHECKPOINT --corpus {source}"
+            )
+        else:
+            try:
+                return cls(**options, vocab=vocab, _expect=expect)
+            except TaskInputError as exc:
+                error = str(exc)
+        probe = options.pop("probe", None)
+        task = cls(**options, vocab=vocab, _data_error=error, _expect=expect)
+        if probe is not None:
+            # An unusable probe keeps the default; the data error says what went wrong.
+            with contextlib.suppress(TaskInputError):
+                task.set_probe(probe)
+        return task

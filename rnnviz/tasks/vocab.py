@@ -105,9 +105,7 @@ class Vocab:
             out[start : start + codes.size] = self._lookup(codes, strict=True)
         return out
 
-    def encode_codes(
-        self, codes: np.ndarray, dtype: DTypeLike = np.int64, drop_unknown: bool = False
-    ) -> np.ndarray:
+    def encode_codes(self, codes: np.ndarray, dtype: DTypeLike = np.int64) -> np.ndarray:
         """Token ids of code points, in chunks (a corpus never becomes one Python string).
 
         Parameters
@@ -116,29 +114,22 @@ class Vocab:
             (N,) unsigned Unicode code points.
         dtype : dtype
             Integer type of the result.
-        drop_unknown : bool
-            Leave out code points outside the vocabulary (a corpus that changed since a
-            checkpoint was saved) instead of raising.
 
         Returns
         -------
         ids : ndarray
-            (N',) ``dtype``; N' = N less the dropped code points.
+            (N,) ``dtype``.
 
         Raises
         ------
         TaskInputError
-            If a code point is outside the vocabulary and ``drop_unknown`` is False.
+            If a code point is outside the vocabulary.
         """
         out = np.empty(codes.size, dtype)  # (N,)
-        n = 0
         for start in range(0, codes.size, _CHUNK):
-            ids = self._lookup(codes[start : start + _CHUNK], strict=not drop_unknown)  # (n,)
-            if drop_unknown:
-                ids = ids[ids >= 0]
-            out[n : n + ids.size] = ids
-            n += ids.size
-        return out if n == out.size else out[:n].copy()
+            ids = self._lookup(codes[start : start + _CHUNK], strict=True)  # (n,)
+            out[start : start + ids.size] = ids
+        return out
 
     def _lookup(self, codes: np.ndarray, strict: bool) -> np.ndarray:
         """(n,) code points -> (n,) int32 ids, -1 for unknown ones (an error when ``strict``)."""

@@ -317,6 +317,10 @@ class History:
             raise ValueError(f"history: step count {count} does not match the steps held")
         if not all(np.isfinite(x).all() for x in (values, *b[2:])):
             raise ValueError("history: values contain NaN/Inf")
+        if any((x < 0).any() for x in (values, *b[2:])) or (b[2] > b[4]).any():
+            raise ValueError("history: losses and gradient norms must be >= 0, minima <= maxima")
+        if not _in_order(steps, b[0], b[1]):
+            raise ValueError("history: steps are not in increasing order")
         floats = [smoothed, ema]
         if not all(x is None or (_is_number(x) and np.isfinite(x)) for x in floats) or ema is None:
             raise ValueError("history: the running averages are not finite numbers")
@@ -332,6 +336,14 @@ class History:
         h.smoothed = float("nan") if smoothed is None else float(smoothed)
         h._avg.s, h._avg.n = float(ema), ema_n
         return h
+
+
+def _in_order(steps: np.ndarray, start: np.ndarray, count: np.ndarray) -> bool:
+    """Buckets and exact steps cover increasing, disjoint ranges of non-negative steps."""
+    ends = start + count  # (nb,) first step after each bucket
+    firsts = np.concatenate([start, steps])  # (nb + n,)
+    lasts = np.concatenate([ends - 1, steps])  # (nb + n,)
+    return bool(firsts.size == 0 or (firsts[0] >= 0 and (firsts[1:] > lasts[:-1]).all()))
 
 
 def _is_number(x: object) -> bool:

@@ -37,10 +37,10 @@ whatever settings were changed meanwhile, on the next batch.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,11 +52,13 @@ from rnnviz.core.memory import MemoryEstimate, check_memory, estimate_training_m
 from rnnviz.core.model import Model
 from rnnviz.core.optim import clip_gradients, make_optimizer
 from rnnviz.tasks import make_task
-from rnnviz.tasks.base import Batch, Evaluation, Task
+from rnnviz.tasks.base import BatchStream, Evaluation, Task
+from rnnviz.train.checkpoint import load_state, save_state
 from rnnviz.train.divergence import BlowUpRule
 from rnnviz.train.goodstates import GoodStates
 from rnnviz.train.history import History
 from rnnviz.train.snapshot import Snapshot
+from rnnviz.train.state import TrainerState, seed_generators
 
 # Throughput is measured over windows of at least this much training time (seconds).
 RATE_WINDOW = 0.25
@@ -87,12 +89,6 @@ class StepResult:
     grad_norm: float
     clipped: bool
     diverged: bool
-
-
-def _generators(seed: int) -> tuple[np.random.Generator, ...]:
-    """Independent generators for (init, batches, sampling) from one seed."""
-    children = np.random.SeedSequence(int(seed)).spawn(3)
-    return tuple(np.random.Generator(np.random.PCG64(c)) for c in children)
 
 
 class Trainer:
@@ -136,17 +132,13 @@ class Trainer:
 
     def _build(self, seed: int) -> None:
         """Fresh weights, optimiser, streams and counters from ``seed``."""
-        self.rng_init, self.rng_batch, self.rng_sample = _generators(seed)
+        self.rng_init, self.rng_batch, self.rng_sample = seed_generators(seed)
         self.model = Model(self.run.model, self.rng_init)
         self.optimizer = make_optimizer(self.run.optim, self.model.params.size, self.model.dtype)
         self.batches_drawn = 0
-        self._replay = 0  # batches to skip when the stream is recreated (resume)
-        self._replay_state: dict[str, Any] | None = None  # expected batch-rng state afterwards
         # Created now so that a task that cannot feed these batches says so at once.
         tc = self.run.train
-        self._batches: Iterator[Batch] | None = self.task.batches(
-            tc.batch, tc.seq_len, self.rng_batch
-        )
+        self._batches: BatchStream = self.task.batches(tc.batch, tc.seq_len, self.rng_batch)
         self.carry: dict[str, np.ndarray] | None = None
         self.step_count = 0
         self.tokens_seen = 0
@@ -173,35 +165,6 @@ class Trainer:
         return self.step_count
 
     # ------------------------------------------------------------------ training
-    def _resume_stream(self, drawn: int, expected_state: dict[str, Any]) -> None:
-        """Arrange for the batch stream to be replayed up to ``drawn`` batches on first use.
-
-        The replay starts from the seed's initial batch generator and must end in
-        ``expected_state`` (checked when it happens).
-        """
-        self.rng_batch = _generators(self.run.train.seed)[1]
-        self._batches = None
-        self.batches_drawn = drawn
-        self._replay, self._replay_state = drawn, expected_state
-
-    def _stream(self) -> Iterator[Batch]:
-        if self._batches is None:
-            tc = self.run.train
-            self._batches = self.task.batches(tc.batch, tc.seq_len, self.rng_batch)
-            for _ in range(self._replay):  # resume: replay the batches already trained on
-                next(self._batches)
-            if self._replay_state is not None and self.rng_batch.bit_generator.state != (
-                self._replay_state
-            ):
-                from rnnviz.train.checkpoint import CheckpointError
-
-                raise CheckpointError(
-                    "the resumed batch stream differs from the saved one (the task's data or "
-                    "code changed since the checkpoint); start a new run"
-                )
-            self._replay, self._replay_state = 0, None
-        return self._batches
-
     def step(self) -> StepResult:
         """Train on one batch: forward, loss, backward, clip, update.
 
@@ -218,8 +181,7 @@ class Trainer:
 
     def _step(self) -> StepResult:
         t0 = time.perf_counter()
-        stream = self._stream()
-        batch = next(stream)
+        batch = next(self._batches)
         self.batches_drawn += 1
         tc, oc, m = self.run.train, self.run.optim, self.model
         n = self.step_count + 1
@@ -459,23 +421,81 @@ class Trainer:
             clip_value=oc.clip_value,
         )
 
-    # ------------------------------------------------------------------ checkpoints
+    # ------------------------------------------------------------------ state and checkpoints
+    def state(self) -> TrainerState:
+        """Everything that continues this run bit-identically, copied (see TrainerState)."""
+        carry = None if self.carry is None else {k: v.copy() for k, v in self.carry.items()}
+        return TrainerState(
+            run=self.run,
+            task=self.task,
+            params=self.model.state_dict(),
+            optimizer=self.optimizer.state_dict(),
+            carry=carry,
+            history=copy.deepcopy(self.history),
+            step=self.step_count,
+            tokens_seen=self.tokens_seen,
+            batches_drawn=self.batches_drawn,
+            rng={
+                "init": self.rng_init.bit_generator.state,
+                "sample": self.rng_sample.bit_generator.state,
+                "batch": self.rng_batch.bit_generator.state,
+            },
+            stream=self._batches.position(),
+            val_loss=self.val_loss,
+            metrics=dict(self.metrics),
+        )
+
+    @classmethod
+    def from_state(cls, state: TrainerState) -> Trainer:
+        """A trainer that continues ``state`` bit-identically.
+
+        Raises
+        ------
+        ConfigError, TaskInputError
+            Invalid run, or a stream position that does not fit the task's data.
+        ValueError
+            Arrays that do not fit the run (a checkpoint checks them before).
+        """
+        t = cls(state.run, state.task)
+        if t.run.model != state.run.model:
+            raise ValueError("the model's sizes do not match the task")
+        t.model.load_state_dict(state.params)
+        t.optimizer.load_state_dict(state.optimizer)
+        t.rng_init.bit_generator.state = state.rng["init"]
+        t.rng_sample.bit_generator.state = state.rng["sample"]
+        t.rng_batch.bit_generator.state = state.rng["batch"]
+        tc = t.run.train
+        t._batches = t.task.batches(tc.batch, tc.seq_len, t.rng_batch, state.stream)
+        if state.carry is not None:
+            t.carry = {k: state.carry[k].astype(t.model.dtype, copy=True) for k in t.model.carried}
+        t.history = copy.deepcopy(state.history)
+        t.step_count, t.tokens_seen = state.step, state.tokens_seen
+        t.batches_drawn = state.batches_drawn
+        t.val_loss, t.metrics = state.val_loss, dict(state.metrics)
+        t._version += 1
+        return t
+
     def save(self, path: str | Path, exclusive: bool = False) -> Path:
         """Write a checkpoint atomically (see :mod:`rnnviz.train.checkpoint`).
 
         ``exclusive``: refuse (FileExistsError) if ``path`` exists. Other refusals (a device, a
         text file, the corpus, a read-only checkpoint, ...) raise SaveError naming ``path``.
         """
-        from rnnviz.train.checkpoint import save_trainer
-
-        return save_trainer(self, path, exclusive)
+        return save_state(self.state(), path, exclusive)
 
     @classmethod
-    def load(cls, path: str | Path) -> Trainer:
-        """A trainer that continues the saved run bit-identically (CheckpointError if invalid)."""
-        from rnnviz.train.checkpoint import load_trainer
+    def load(cls, path: str | Path, corpus: str | None = None) -> Trainer:
+        """A trainer that continues the saved run bit-identically.
 
-        return load_trainer(path)
+        ``corpus`` names the text task's corpus anew (a moved file, or a file that a checkpoint
+        of an older rnnviz names without a fingerprint); see :func:`load_state`.
+
+        Raises
+        ------
+        CheckpointError
+            An unreadable, damaged, hostile or incompatible file (one line).
+        """
+        return cls.from_state(load_state(path, corpus))
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

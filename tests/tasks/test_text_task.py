@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -142,16 +143,19 @@ def test_meta_restores_the_identical_vocabulary_and_probe() -> None:
     assert restored.meta() == task.meta()
 
 
-def test_meta_vocabulary_wins_over_a_changed_corpus(tmp_path: Path) -> None:
+@pytest.mark.parametrize("changed", ["abcxabcx" * 10, "abcabcabc" * 10 + "cab"])
+def test_meta_refuses_a_changed_corpus_but_still_samples(tmp_path: Path, changed: str) -> None:
     path = tmp_path / "a.txt"
     path.write_text("abcabcabc" * 10, encoding="utf-8")
     task = make_task(TaskConfig(name="text", options={"corpus": str(path)}))
     meta = task.meta()
-    path.write_text("abcxabcx" * 10, encoding="utf-8")  # a character the model never saw
+    assert meta["corpus_sha256"] == hashlib.sha256(b"abcabcabc" * 10).hexdigest()
+    path.write_text(changed, encoding="utf-8")
     restored = task_from_meta(meta)
     assert isinstance(restored, TextTask)
-    assert restored.vocab.chars == ("a", "b", "c")
-    assert restored.dropped == 20
+    assert restored.vocab.chars == ("a", "b", "c") and restored.meta() == meta
+    with pytest.raises(TaskInputError, match="differs from the one this run was trained on"):
+        next(restored.batches(1, 5, np.random.default_rng(0)))
 
 
 def test_meta_without_the_corpus_file_still_probes_but_cannot_train(tmp_path: Path) -> None:
@@ -163,8 +167,11 @@ def test_meta_without_the_corpus_file_still_probes_but_cannot_train(tmp_path: Pa
     assert isinstance(restored, TextTask)
     assert restored.input_size == len(set("hello world, "))
     assert restored.probe().text == meta["options"]["probe"]
+    stream = restored.batches(1, 5, np.random.default_rng(0), {"shift": 1, "window": 2})
+    assert stream.position() == {"shift": 1, "window": 2}  # kept for the next save
     with pytest.raises(TaskInputError, match="no such file"):
-        restored.batches(1, 5, np.random.default_rng(0))
+        next(stream)
+    assert restored.meta() == meta
 
 
 def test_unknown_options_and_tasks_are_config_errors() -> None:

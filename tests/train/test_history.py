@@ -162,3 +162,24 @@ def test_nonfinite_history_values_are_rejected() -> None:
     arrays["b_max"][0, 0] = np.inf
     with pytest.raises(ValueError, match="NaN/Inf"):
         History.from_state_dict(meta, arrays)
+
+
+@pytest.mark.parametrize(
+    ("name", "edit"),
+    [
+        ("steps", lambda a: a[::-1]),
+        ("steps", lambda a: a * 0),
+        ("steps", lambda a: a - 1000),
+        ("b_start", lambda a: a[::-1]),
+        ("b_start", lambda a: a + 1000),
+        ("values", lambda a: -a),
+        ("b_min", lambda a: a + 1e6),
+    ],
+)
+def test_disordered_or_negative_history_is_rejected(name: str, edit: object) -> None:
+    h = History(window=4, max_buckets=4)
+    _fill(h, 30)
+    meta, arrays = h.state_dict()
+    arrays[name] = edit(arrays[name])  # type: ignore[operator]
+    with pytest.raises(ValueError, match=r"order|>= 0"):
+        History.from_state_dict(meta, arrays)
