@@ -460,3 +460,21 @@ def test_a_run_diverging_with_save_writes_the_good_weights_there(
     kept = Trainer.load(ckpt)
     np.testing.assert_array_equal(kept.model.params, healthy.model.params)
     assert kept.run.optim.name == "sgd" and kept.step_count > 60
+
+
+def test_a_moved_corpus_is_named_again_with_corpus(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ckpt = tmp_path / "m.npz"
+    assert main(tiny(corpus, "--steps", "2", "--save", str(ckpt), "--quiet")) == 0
+    moved = corpus.rename(tmp_path / "moved.txt")
+    assert main(["train", "--resume", str(ckpt), "--steps", "1", "--quiet"]) == 2
+    assert "corpus.txt: no such file" in one_error_line(capsys)
+    assert main(["eval", str(ckpt)]) == 0  # still samples; says why there is no loss
+    assert "note: no validation loss" in capsys.readouterr().err
+    args = ["train", "--resume", str(ckpt), "--corpus", str(moved), "--steps", "1", "--quiet"]
+    assert main(args) == 0
+    assert read_checkpoint(ckpt).meta["task"]["options"]["corpus"] == str(moved)
+    moved.write_text(TEXT.upper(), encoding="utf-8")  # another text under the same name
+    assert main(["train", "--resume", str(ckpt), "--steps", "1", "--quiet"]) == 2
+    assert "differs from the one this run was trained on" in one_error_line(capsys)
