@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import json
 import math
+import os
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ from hostile import (
 )
 
 from rnnviz.config import RunConfig
+from rnnviz.tasks.base import TaskInputError
 from rnnviz.train.checkpoint import CheckpointError, read_checkpoint, state_record
 from rnnviz.train.trainer import Trainer
 
@@ -408,3 +410,65 @@ def test_format_1_checkpoints_of_fresh_draw_tasks_resume_at_once(
     path = t.save(tmp_path / "a.npz")
     _format_1(path, batches_drawn=10**15)
     assert _losses(Trainer.load(path), 4) == expected[2:]
+
+
+# ---------------------------------------------------------------------- what a checkpoint may read
+
+
+def _pointing_at(path: Path, corpus: str, version: int = 2) -> None:
+    """Make the checkpoint at ``path`` name ``corpus`` as its text (a stranger's edit)."""
+    record = read_record(path)
+    record["task"]["options"]["corpus"] = corpus
+    record["run"]["task"]["options"]["corpus"] = corpus
+    replace_members(path, record_member(record))
+    if version == 1:
+        _format_1(path)
+
+
+@pytest.mark.parametrize("target", ["fifo", "/dev/zero", "folder"])
+def test_a_record_naming_a_fifo_device_or_folder_never_reads_it(
+    ckpt: Path, tmp_path: Path, target: str
+) -> None:
+    if target == "fifo":
+        target = str(tmp_path / "pipe")
+        os.mkfifo(target)  # reading it would block until someone writes
+    elif target == "folder":
+        target = str(tmp_path)
+    _pointing_at(ckpt, target)
+    t = Trainer.load(ckpt)  # loads (samples, probes) without reading it
+    assert t.task.data_error is not None and "not a regular file" in t.task.data_error
+    with pytest.raises(TaskInputError, match="not a regular file"):
+        t.step()
+
+
+def test_a_record_naming_another_file_does_not_use_its_text(ckpt: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a private note that the checkpoint's author wants to learn about\n" * 30)
+    _pointing_at(ckpt, str(secret))
+    t = Trainer.load(ckpt)
+    assert "differs from the one this run was trained on" in (t.task.data_error or "")
+    assert "val_loss" not in t.evaluation().metrics  # no figure computed on that text
+    with pytest.raises(TaskInputError, match="differs"):
+        t.step()
+
+
+def test_a_format_1_record_never_reads_a_user_file_unless_named_again(
+    ckpt: Path, small_run: RunConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rnnviz.tasks.corpus as corpus_module
+
+    user_file = small_run.task.options["corpus"]
+    _format_1(ckpt)
+    opened: list[str] = []
+    real = corpus_module.read_regular
+
+    def spy(path: Any, limit: int) -> bytes:
+        opened.append(str(path))
+        return real(path, limit)
+
+    monkeypatch.setattr(corpus_module, "read_regular", spy)
+    t = Trainer.load(ckpt)
+    assert opened == [] and "--corpus" in (t.task.data_error or "")
+    assert t.evaluation().text  # it still samples
+    t = Trainer.load(ckpt, corpus=user_file)
+    assert opened == [user_file] and t.task.data_error is None
