@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from rnnviz.config import ConfigError
+from rnnviz.core.memory import check_memory, estimate_training_memory
 from rnnviz.tasks import task_from_meta
 from rnnviz.tasks.base import TaskInputError
 from rnnviz.tasks.files import RefusedFileError, open_regular
@@ -243,6 +244,12 @@ def _read(p: Path, archive: Archive) -> CheckpointData:
     raw = archive.read_array(META_KEY, ArraySpec("uint8", ((1, MAX_RECORD_BYTES),)))
     meta = _parse_record(p, raw.tobytes())
     rec = check_record(meta)
+    run = rec["run"]
+    try:  # the weights alone must fit before any array is read (the Trainer checks the rest)
+        weights = estimate_training_memory(run.model, run.optim, train_steps=0)
+        check_memory(weights, f"the saved {run.model.cell} with {run.model.hidden} units")
+    except ConfigError as exc:
+        raise _error(p, str(exc)) from None
     optim_present = {n[len("optim/") :] for n in names if n.startswith("optim/")}
     specs = array_specs(rec, optim_present)
     missing = sorted(set(specs) - names)

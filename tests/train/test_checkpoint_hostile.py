@@ -309,6 +309,18 @@ def test_zip_bombs_are_refused_within_a_few_megabytes(
     assert peak < 16 * MB, f"{peak / MB:.0f} MiB"
 
 
+def test_a_record_claiming_a_huge_model_is_refused_before_its_arrays(ckpt: Path) -> None:
+    """Within every limit (a million inputs, 4096 units), W_x alone would be 65 GiB."""
+    record = read_record(ckpt)
+    model = record["run"]["model"]
+    model.update(input_kind="vectors", input_size=1_000_000, hidden=4096, cell="lstm")
+    head = npy_header("float32", (1_000_000, 4 * 4096))
+    replace_members(ckpt, record_member(record), zero_bomb("model/W_x.npy", head, BOMB))
+    peak, error = _peak_load(ckpt)
+    assert error is not None and "GiB of memory" in str(error), error
+    assert peak < 16 * MB, f"{peak / MB:.0f} MiB"
+
+
 def test_a_member_inflating_beyond_its_declared_size_is_read_only_that_far(ckpt: Path) -> None:
     """The directory claims the true size of W_h; the deflate stream goes on for 256 MiB."""
     w_h = np.load(ckpt)["model/W_h"]
