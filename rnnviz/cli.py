@@ -30,6 +30,7 @@ from typing import Any
 
 from rnnviz.cliargs import PROG, UsageError
 from rnnviz.cliargs import ArgParser as _Parser
+from rnnviz.config import shown
 from rnnviz.stopping import StopSignals, exit_status, signal_name
 
 EXIT_USAGE = 2  # a mistake in the command or its input: nothing was trained
@@ -54,34 +55,36 @@ def _convert(text: str, kind: type, noun: str) -> Any:
     try:
         return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a {noun}") from None
+        if text.strip().lstrip("+-").isdigit():  # Python converts at most 4,300 digits
+            raise argparse.ArgumentTypeError(f"{shown(text)} is too large") from None
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a {noun}") from None
 
 
 def _positive_int(text: str) -> int:
     value = _convert(text, int, "whole number")
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+        raise argparse.ArgumentTypeError(f"{shown(text)} must be at least 1")
     return value
 
 
 def _nonneg_int(text: str) -> int:
     value = _convert(text, int, "whole number")
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+        raise argparse.ArgumentTypeError(f"{shown(text)} must not be negative")
     return value
 
 
 def _positive_float(text: str) -> float:
     value = _convert(text, float, "number")
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+        raise argparse.ArgumentTypeError(f"{shown(text)} must be a positive number")
     return value
 
 
 def _float(text: str) -> float:
     value = _convert(text, float, "number")
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} must be finite")
+        raise argparse.ArgumentTypeError(f"{shown(text)} must be finite")
     return value
 
 
@@ -101,10 +104,10 @@ def _duration(text: str) -> float:
         value = float(t[:-1] if scale else t) * (scale or 1.0)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration (e.g. 90, 90s, 5m, 1h)"
+            f"{shown(text)} is not a duration (e.g. 90, 90s, 5m, 1h)"
         ) from None
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive duration")
+        raise argparse.ArgumentTypeError(f"{shown(text)} must be a positive duration")
     return value
 
 
@@ -112,10 +115,10 @@ def _key_value(text: str) -> tuple[str, Any]:
     """KEY=VALUE with VALUE parsed as JSON when it is JSON (numbers, true/false), else a string."""
     key, sep, raw = text.partition("=")
     if not sep or not key:
-        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not KEY=VALUE")
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (or absurdly nested): the text itself
         value = raw
     return key.strip(), value
 
@@ -188,7 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="generate text from a text-task checkpoint")
     s.add_argument("checkpoint", type=Path)
     s.add_argument("--length", type=_positive_int, default=500)
-    s.add_argument("--temperature", type=_positive_float, default=1.0)
+    s.add_argument(
+        "--temperature",
+        type=_positive_float,
+        default=1.0,
+        help="below 1 sharper, above 1 more random; below 0.0001 the same as --greedy",
+    )
     s.add_argument("--top-k", type=_positive_int, default=None)
     s.add_argument("--prime", default="", help="text the model reads before generating")
     s.add_argument("--greedy", action="store_true", help="always take the most likely character")

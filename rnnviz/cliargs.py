@@ -8,6 +8,7 @@ bad command line raises :class:`UsageError`, and :func:`run_command` prints it a
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 
@@ -18,8 +19,37 @@ class UsageError(Exception):
     """A bad command line; printed as one line."""
 
 
+# A value that starts like a negative number: -5, -.5, -5m, -1e3 (argparse itself only accepts
+# plain -5 and -5.0 as values and takes anything else after a dash for an option).
+_NEGATIVE = re.compile(r"-\.?\d")
+
+
 class ArgParser(argparse.ArgumentParser):
-    """argparse that raises :class:`UsageError` instead of printing usage and exiting."""
+    """argparse that raises :class:`UsageError` instead of printing usage and exiting.
+
+    An option that takes a value also takes a negative-looking one (``--time -5m``), so that the
+    value's own check can say what is wrong ("must be a positive duration") instead of argparse's
+    "expected one argument".
+    """
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if args is not None:
+            args = self._attach_negative_values(list(args))
+        return super().parse_known_args(args, namespace)
+
+    def _attach_negative_values(self, args: list[str]) -> list[str]:
+        """``["--time", "-5m"]`` -> ``["--time=-5m"]`` for options of this parser with one value."""
+        out: list[str] = []
+        for arg in args:
+            action = self._option_string_actions.get(out[-1]) if out else None
+            takes_one = action is not None and action.nargs is None and action.option_strings
+            if takes_one and out[-1].startswith("--") and _NEGATIVE.match(arg):
+                out[-1] = f"{out[-1]}={arg}"
+            else:
+                out.append(arg)
+        return out
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sub = self.prog.removeprefix(PROG).strip()

@@ -40,6 +40,23 @@ class ConfigError(ValueError):
     """A user-facing configuration mistake; the message is one line naming the field and the fix."""
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` for a message, shortened in the middle beyond ``limit`` characters (a
+    5,000-digit number is not echoed in full)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"a deeply nested {type(value).__name__}"
+    except ValueError:  # an int beyond Python's 4,300-digit conversion limit
+        digits = int(value.bit_length() * math.log10(2)) + 1 if isinstance(value, int) else 0
+        return f"a number of about {digits} digits"
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    size = len(value) if isinstance(value, str) else len(text)
+    return f"{text[:half]}...{text[-half:]} ({size} characters)"
+
+
 @dataclass(frozen=True)
 class Limit:
     """The allowed range of one numeric setting: the one place the CLI, the window and
@@ -63,11 +80,11 @@ class Limit:
     def problem(self, value: object) -> str:
         """Why ``value`` is refused ("" when it is allowed)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"{value!r} is not a number"
+            return f"{shown(value)} is not a number"
         if self.integer and not isinstance(value, int):
-            return f"{value!r} is not a whole number"
-        if not math.isfinite(value):
-            return f"{value!r} is not a finite number"
+            return f"{shown(value)} is not a whole number"
+        if isinstance(value, float) and not math.isfinite(value):  # an int always is (any size)
+            return f"{shown(value)} is not a finite number"
         if self.lo <= value <= self.hi:
             return ""
         why = f" ({self.why})" if self.why else ""
@@ -113,7 +130,7 @@ T = TypeVar("T")
 
 def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
     if not isinstance(data, dict):
-        raise ConfigError(f"{cls.__name__}: expected a JSON object, got {_show(data)}")
+        raise ConfigError(f"{cls.__name__}: expected a JSON object, got {shown(data)}")
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - names)
     if unknown:
@@ -147,19 +164,13 @@ def _check_types(owner: str, obj: object) -> None:
         value = getattr(obj, f.name)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise ConfigError(
-                f"{owner}.{f.name} = {_show(value)}: must be {_TYPE_NAMES[str(f.type)]}"
+                f"{owner}.{f.name} = {shown(value)}: must be {_TYPE_NAMES[str(f.type)]}"
             )
-
-
-def _show(value: object) -> str:
-    """``repr(value)``, shortened to one readable line."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _check_choice(owner: str, name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ConfigError(f"{owner}.{name} = {_show(value)}: choose one of {', '.join(choices)}")
+        raise ConfigError(f"{owner}.{name} = {shown(value)}: choose one of {', '.join(choices)}")
 
 
 def _check_range(owner: str, name: str, value: float, lo: float, hi: float) -> None:
@@ -170,7 +181,7 @@ def _check_limit(owner: str, name: str, value: float, lim: Limit | None = None) 
     lim = lim or LIMITS[f"{owner}.{name}"]
     problem = lim.problem(value)
     if problem:
-        raise ConfigError(f"{owner}.{name} = {_show(value)}: {problem}")
+        raise ConfigError(f"{owner}.{name} = {shown(value)}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -323,9 +334,9 @@ class TaskConfig:
 
     def validate(self) -> TaskConfig:
         if not isinstance(self.name, str):
-            raise ConfigError(f"task.name = {_show(self.name)}: must be a string")
+            raise ConfigError(f"task.name = {shown(self.name)}: must be a string")
         if not isinstance(self.options, dict) or not all(isinstance(k, str) for k in self.options):
-            raise ConfigError(f"task.options = {_show(self.options)}: must be a JSON object")
+            raise ConfigError(f"task.options = {shown(self.options)}: must be a JSON object")
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -366,7 +377,7 @@ class RunConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         if not isinstance(data, dict):
-            raise ConfigError(f"run config: expected a JSON object, got {_show(data)}")
+            raise ConfigError(f"run config: expected a JSON object, got {shown(data)}")
         unknown = sorted(set(data) - {"task", "model", "optim", "train"})
         if unknown:
             raise ConfigError(f"run config: unknown section(s) {', '.join(unknown)}")

@@ -148,6 +148,28 @@ def test_sample_and_eval(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFix
 
 
 @pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--time", "-5m"], "argument --time: '-5m' must be a positive duration"),
+        (["--lr", "-1e3"], "argument --lr: '-1e3' must be a positive number"),
+        (["--task-option", "eval_chars=Infinity"], "eval_chars = inf: give a whole number"),
+        (["--task-option", "eval_chars=NaN"], "eval_chars = nan: give a whole number"),
+        (["--task-option", "val_fraction=abc"], "val_fraction = 'abc': give a number from 0"),
+        (["--task-option", 'lower="no"'], "task option lower = 'no': give true or false"),
+        (["--seed", "9" * 5000], "--seed: '9999999999999999...9999999999999999' (5000 char"),
+        (["--seed", "9" * 400], "train.seed = 99999999999999999...99999999999999999 (400 "),
+    ],
+    ids=["negative-time", "negative-lr", "inf", "nan", "abc", "no", "5000-digits", "400-digits"],
+)
+def test_bad_values_are_one_short_line(
+    argv: list[str], expected: str, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(tiny(corpus, *argv, "--steps", "1")) == 2
+    line = one_error_line(capsys)
+    assert expected in line and len(line) < 200
+
+
+@pytest.mark.parametrize(
     ("argv", "needle"),
     [
         (["train", "--hidden", "0"], "--hidden"),

@@ -8,6 +8,7 @@ evaluates a model with metrics that mean something to a student.
 from __future__ import annotations
 
 import dataclasses
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnviz.config import ModelConfig
+from rnnviz.config import ModelConfig, shown
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -23,6 +24,41 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class TaskInputError(ValueError):
     """Bad user input to a task (file, probe text, option); the message is one line with the fix."""
+
+
+# Sequences an evaluation may draw at most (a task option): evaluations stay short.
+MAX_EVAL_COUNT = 100_000
+
+
+def int_option(name: str, value: object, lo: int, hi: int) -> int:
+    """A whole-number task option in [lo, hi] (a JSON number; true/false and 2.5 are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise TaskInputError(
+            f"task option {name} = {shown(value)}: give a whole number from {lo} to {hi}"
+        )
+    return value
+
+
+def float_option(name: str, value: object, lo: float, hi: float, below_hi: bool = False) -> float:
+    """A finite number task option in [lo, hi] (or [lo, hi) with ``below_hi``)."""
+    number = (
+        float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    )
+    inside = number is not None and math.isfinite(number) and lo <= number
+    inside = inside and (number < hi if below_hi else number <= hi)
+    if not inside:
+        upper = f"below {hi:g}" if below_hi else f"{hi:g}"
+        raise TaskInputError(
+            f"task option {name} = {shown(value)}: give a number from {lo:g} to {upper}"
+        )
+    return float(number)
+
+
+def bool_option(name: str, value: object) -> bool:
+    """A yes/no task option: JSON true or false (a string such as "no" is refused, not true)."""
+    if not isinstance(value, bool):
+        raise TaskInputError(f"task option {name} = {shown(value)}: give true or false")
+    return value
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnviz.tasks.base import Batch, Evaluation, Probe, Task, TaskInputError
+from rnnviz.tasks.base import (
+    MAX_EVAL_COUNT,
+    Batch,
+    Evaluation,
+    Probe,
+    Task,
+    TaskInputError,
+    bool_option,
+    int_option,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -93,15 +102,9 @@ class BinaryAdditionTask(Task):
         eval_count: int = 512,
         probe: str | None = None,
     ) -> None:
-        if not isinstance(bits, int) or not MIN_BITS <= bits <= MAX_BITS:
-            raise TaskInputError(
-                f"task option bits = {bits!r}: choose a whole number from {MIN_BITS} to {MAX_BITS}"
-            )
-        if not isinstance(eval_count, int) or eval_count < 1:
-            raise TaskInputError(f"task option eval_count = {eval_count!r}: must be at least 1")
-        self.bits = bits
-        self.full_range = bool(full_range)
-        self.eval_count = eval_count
+        self.bits = int_option("bits", bits, MIN_BITS, MAX_BITS)
+        self.full_range = bool_option("full_range", full_range)
+        self.eval_count = int_option("eval_count", eval_count, 1, MAX_EVAL_COUNT)
         self._probe_ab = (0, 0)
         limit = self.limit(bits)
         self.set_probe(probe if probe is not None else f"{45 % limit} + {27 % limit}")

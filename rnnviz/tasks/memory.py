@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnviz.tasks.base import Batch, Evaluation, Probe, Task, TaskInputError
+from rnnviz.tasks.base import (
+    MAX_EVAL_COUNT,
+    Batch,
+    Evaluation,
+    Probe,
+    Task,
+    TaskInputError,
+    int_option,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -82,21 +90,11 @@ class EchoTask(Task):
         eval_count: int = 512,
         probe: str | None = None,
     ) -> None:
-        if not isinstance(delay, int) or not 1 <= delay <= MAX_DELAY:
-            raise TaskInputError(f"task option delay = {delay!r}: choose 1 to {MAX_DELAY} steps")
-        if not isinstance(symbols, int) or not 2 <= symbols <= len(SYMBOLS):
-            raise TaskInputError(f"task option symbols = {symbols!r}: choose 2 to {len(SYMBOLS)}")
-        if not isinstance(distractors, int) or not 0 <= distractors <= len(DISTRACTORS):
-            raise TaskInputError(
-                f"task option distractors = {distractors!r}: choose 0 (symbols) to "
-                f"{len(DISTRACTORS)} (digits)"
-            )
-        if not isinstance(eval_count, int) or eval_count < 1:
-            raise TaskInputError(f"task option eval_count = {eval_count!r}: must be at least 1")
-        self.delay = delay
-        self.symbols = symbols
-        self.distractors = distractors
-        self.eval_count = eval_count
+        self.delay = int_option("delay", delay, 1, MAX_DELAY)
+        self.symbols = int_option("symbols", symbols, 2, len(SYMBOLS))
+        # 0: distractors are symbols; up to len(DISTRACTORS) digits otherwise
+        self.distractors = int_option("distractors", distractors, 0, len(DISTRACTORS))
+        self.eval_count = int_option("eval_count", eval_count, 1, MAX_EVAL_COUNT)
         # Token ids: symbols 0..S-1, distractor digits S..S+D-1 (if any), cue S+D.
         self.alphabet = SYMBOLS[:symbols] + DISTRACTORS[:distractors] + CUE
         # The characters that may appear between the symbol and the cue.
@@ -240,15 +238,9 @@ class BracketsTask(Task):
         eval_count: int = 256,
         probe: str | None = None,
     ) -> None:
-        if not isinstance(max_depth, int) or not 1 <= max_depth <= 20:
-            raise TaskInputError(f"task option max_depth = {max_depth!r}: choose 1 to 20")
-        if not isinstance(eval_len, int) or not 1 <= eval_len <= 10_000:
-            raise TaskInputError(f"task option eval_len = {eval_len!r}: choose 1 to 10000")
-        if not isinstance(eval_count, int) or eval_count < 1:
-            raise TaskInputError(f"task option eval_count = {eval_count!r}: must be at least 1")
-        self.max_depth = max_depth
-        self.eval_len = eval_len
-        self.eval_count = eval_count
+        self.max_depth = int_option("max_depth", max_depth, 1, 20)
+        self.eval_len = int_option("eval_len", eval_len, 1, 10_000)
+        self.eval_count = int_option("eval_count", eval_count, 1, MAX_EVAL_COUNT)
         self._probe_text = ""
         if probe is None:
             probe = "(()(()))" + "(" * max_depth + ")" * max_depth + "()((())())"

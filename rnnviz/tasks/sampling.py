@@ -7,6 +7,12 @@ drawing the next character:
     q_i = 0 unless i is among the k largest  top-k (the rest renormalised)
     c = argmax_i p_i                         greedy (ignores τ and k)
 
+q is computed as exp((log p_i - max_j log p_j) / τ), normalised: the exponent is never positive,
+so no temperature overflows it (1e-320 used to give "Probabilities contain NaN"). As τ -> 0, q
+tends to the greedy choice, and below ``GREEDY_TEMPERATURE`` (1e-4) sampling *is* greedy: there a
+character even 0.1 % less likely than the best would be drawn e^-10 (5e-5) times as often, so the
+draw is the greedy one in all but ties, and the greedy rule says so plainly.
+
 Every draw uses the generator passed in, so a seed fixes the sample.
 
 Generation starts from a given state (``state0``), e.g. the state training carried along the text
@@ -25,6 +31,9 @@ from rnnviz.tasks.vocab import Vocab
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
+
+# Temperatures below this sample greedily (see the module docstring).
+GREEDY_TEMPERATURE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -68,11 +77,12 @@ def reshape_distribution(
     """
     if not temperature > 0:
         raise TaskInputError(f"temperature = {temperature!r}: must be greater than 0")
-    logp = np.log(np.maximum(np.asarray(p, np.float64), 1e-300)) / temperature  # (V,)
+    logp = np.log(np.maximum(np.asarray(p, np.float64), 1e-300))  # (V,)
     if top_k is not None and 0 < top_k < logp.size:
         cut = np.argsort(-logp, kind="stable")[top_k:]  # (V - k,)
         logp[cut] = -np.inf
-    q = np.exp(logp - logp.max())  # (V,)
+    with np.errstate(over="ignore", under="ignore"):
+        q = np.exp((logp - logp.max()) / temperature)  # (V,) exponents <= 0: never overflows
     return q / q.sum()
 
 
@@ -115,7 +125,8 @@ def sample_steps(
     prime : str
         Text fed to the model first; empty starts from a newline (or space).
     greedy : bool
-        Always take the most likely character.
+        Always take the most likely character (also when ``temperature`` is below
+        ``GREEDY_TEMPERATURE``).
     show_k : int
         How many candidates to keep per step for display.
     state0 : dict of name -> ndarray, optional
@@ -133,6 +144,9 @@ def sample_steps(
     """
     if length < 0:
         raise TaskInputError(f"sample length = {length}: must be 0 or more")
+    if not temperature > 0:
+        raise TaskInputError(f"temperature = {temperature!r}: must be greater than 0")
+    greedy = greedy or temperature < GREEDY_TEMPERATURE
     ids = _first_input(vocab, prime)  # (P,)
     if state0 is None:
         state = model.zero_state(1)

@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnviz.tasks.base import Batch, Evaluation, Probe, Task, TaskInputError
+from rnnviz.tasks.base import (
+    MAX_EVAL_COUNT,
+    Batch,
+    Evaluation,
+    Probe,
+    Task,
+    TaskInputError,
+    float_option,
+    int_option,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -74,15 +83,9 @@ class SineTask(Task):
             raise TaskInputError("task option periods: every period must be at least 2 steps")
         if not np.all(np.isfinite(self.amplitudes)):
             raise TaskInputError("task option amplitudes: must be finite numbers")
-        if not isinstance(noise, (int, float)) or not 0 <= noise <= 10:
-            raise TaskInputError(f"task option noise = {noise!r}: choose 0 to 10")
-        if not isinstance(eval_len, int) or not 2 <= eval_len <= 10_000:
-            raise TaskInputError(f"task option eval_len = {eval_len!r}: choose 2 to 10000")
-        if not isinstance(eval_count, int) or eval_count < 1:
-            raise TaskInputError(f"task option eval_count = {eval_count!r}: must be at least 1")
-        self.noise = float(noise)
-        self.eval_len = eval_len
-        self.eval_count = eval_count
+        self.noise = float_option("noise", noise, 0.0, 10.0)
+        self.eval_len = int_option("eval_len", eval_len, 2, 10_000)
+        self.eval_count = int_option("eval_count", eval_count, 1, MAX_EVAL_COUNT)
         self._probe_values = np.zeros(0)
         if probe is None:
             t = np.arange(61, dtype=np.float64)  # (61,)

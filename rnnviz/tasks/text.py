@@ -50,6 +50,9 @@ from rnnviz.tasks.base import (
     Task,
     TaskInputError,
     UnavailableBatches,
+    bool_option,
+    float_option,
+    int_option,
 )
 from rnnviz.tasks.corpus import codes_to_text, corpus_names, load_corpus_codes
 from rnnviz.tasks.sampling import sample_text
@@ -62,6 +65,8 @@ if TYPE_CHECKING:  # pragma: no cover
 PROBE_STEPS = 48
 # Longest probe a user may type (the heatmaps get one column per character).
 MAX_PROBE_CHARS = 400
+# Held-out characters a validation may score at most (the option eval_chars): a 50 MB corpus.
+MAX_EVAL_CHARS = 50_000_000
 # Parallel streams and window length used to compute the validation loss.
 _EVAL_STREAMS = 16
 _EVAL_WINDOW = 256
@@ -213,16 +218,10 @@ class TextTask(Task):
         _data_error: str | None = None,
         _expect: Mapping[str, Any] | None = None,
     ) -> None:
-        if not 0.0 <= float(val_fraction) < 0.5:
-            raise TaskInputError(
-                f"task option val_fraction = {val_fraction!r}: must be at least 0 and below 0.5"
-            )
-        if int(eval_chars) < 2:
-            raise TaskInputError(f"task option eval_chars = {eval_chars!r}: must be at least 2")
+        self.val_fraction = float_option("val_fraction", val_fraction, 0.0, 0.5, below_hi=True)
+        self.eval_chars = int_option("eval_chars", eval_chars, 2, MAX_EVAL_CHARS)
+        self.lower = bool_option("lower", lower)
         self.corpus = corpus
-        self.lower = bool(lower)
-        self.val_fraction = float(val_fraction)
-        self.eval_chars = int(eval_chars)
         self.data_error = _data_error
         expect = dict(_expect or {})
         text = load_corpus_codes(corpus, lower=self.lower) if _data_error is None else None

@@ -413,6 +413,16 @@ def test_apply_refuses_a_run_too_big_for_memory_and_keeps_the_current_one(
     assert window.trainer is old and window.worker.is_alive() and not window.loading()
 
 
+def test_a_bad_task_option_is_reported_not_coerced(qtbot, window: MainWindow) -> None:
+    run = window.controls.applied()
+    bad = run.replace(task=TaskConfig(name="text", options={"corpus": "tiny", "lower": "no"}))
+    old = window.trainer
+    assert window.apply_config(bad)
+    qtbot.waitUntil(lambda: window.banner.level == "error", timeout=WAIT_MS)
+    assert "task option lower = 'no': give true or false" in window.banner.text()
+    assert window.trainer is old
+
+
 def test_a_bad_setting_is_reported_by_the_loader(qtbot, window: MainWindow) -> None:
     run = window.controls.applied()
     bad = run.replace(task=TaskConfig(name="text", options={"corpus": "no-such-corpus"}))

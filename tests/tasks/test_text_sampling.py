@@ -43,6 +43,16 @@ def test_reshape_distribution() -> None:
         reshape_distribution(p, temperature=0.0)
 
 
+@pytest.mark.parametrize("temperature", [1e-320, 5e-324, 1e-200, 1e-5])
+def test_tiny_temperatures_sample_greedily_without_nan(temperature: float) -> None:
+    p = np.array([0.2, 0.5, 0.3])
+    q = reshape_distribution(p, temperature)  # used to be nan ("Probabilities contain NaN")
+    assert np.all(np.isfinite(q)) and q.tolist() == [0.0, 1.0, 0.0]
+    model = BigramModel()
+    greedy = sample_text(model, VOCAB, np.random.default_rng(0), 20, greedy=True)
+    assert sample_text(model, VOCAB, np.random.default_rng(1), 20, temperature) == greedy
+
+
 def test_samples_are_reproducible_from_the_seed() -> None:
     model = BigramModel()
     a = sample_text(model, VOCAB, np.random.default_rng(3), length=50)

@@ -378,3 +378,14 @@ def test_a_checkpoint_whose_corpus_became_a_fifo_is_not_read(
     thread.join(60)
     assert not thread.is_alive() and said
     assert "is a FIFO (named pipe), not a regular file" in said[0]
+
+
+def test_a_missing_history_names_the_file_once(run: RunConfig, tmp_path: Path) -> None:
+    path = Trainer(run).save(tmp_path / "run.npz")
+    data = read_checkpoint(path)
+    meta = {k: v for k, v in data.meta.items() if k not in ("format", "version", "history")}
+    write_checkpoint(path, meta, data.arrays)
+    with pytest.raises(CheckpointError) as info:
+        Trainer.load(path)
+    message = str(info.value)
+    assert message.count(str(path)) == 1 and "history is missing" in message
