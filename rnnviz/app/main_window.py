@@ -1087,7 +1087,7 @@ def launch(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv if argv is not None else [])
     except SystemExit as exc:
         return int(exc.code or 0)
-    from rnnviz.app.application import make_app
+    from rnnviz.app.application import make_app, release_windows
     from rnnviz.app.display import display_problem
 
     problem = display_problem()
@@ -1112,4 +1112,7 @@ def launch(argv: list[str] | None = None) -> int:
     window.show()
     if args.run:
         window.run()
-    return int(app.exec())
+    code = int(app.exec())
+    del window
+    release_windows()  # now, not in PyQt's exit clean-up
+    return code

@@ -63,7 +63,7 @@ def cli(argv: list[str]) -> int:
         print(f"rnnviz: error: --out {out}: folder {out.parent} does not exist", file=sys.stderr)
         return 2
 
-    from rnnviz.app.application import make_app, use_offscreen
+    from rnnviz.app.application import make_app, release_windows, use_offscreen
 
     use_offscreen()
     try:
@@ -91,8 +91,8 @@ def cli(argv: list[str]) -> int:
     pixmap = window.grab()
     ok = pixmap.save(str(out), "PNG")
     window.close()
-    window.deleteLater()
-    app.processEvents()
+    del window
+    release_windows()  # now rather than in PyQt's exit clean-up
     if not ok:
         print(f"rnnviz: error: could not write {out}", file=sys.stderr)
         return 2

@@ -211,8 +211,6 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
     t_close = time.perf_counter()
     window.close()
     close_s = time.perf_counter() - t_close
-    window.deleteLater()
-    app.processEvents()
     iv = np.asarray(intervals) if intervals else np.asarray([math.nan])
     return GuiBench(
         first_heatmap_s=first,
@@ -284,7 +282,7 @@ def cli(argv: list[str]) -> int:
         print("rnnviz: error: --seconds must be between 0.2 and 600", file=sys.stderr)
         return 2
 
-    from rnnviz.app.application import use_offscreen
+    from rnnviz.app.application import release_windows, use_offscreen
     from rnnviz.app.worker import user_errors
 
     use_offscreen()
@@ -302,5 +300,6 @@ def cli(argv: list[str]) -> int:
         f"{args.seconds:g} s headless, alternating in {rounds} round(s)"
     )
     result = measure(run, args.preset, args.seconds, rounds)
+    release_windows()  # the closed window, now rather than in PyQt's exit clean-up
     print(result.report())
     return 1 if args.strict and not result.all_met() else 0

@@ -1,0 +1,139 @@
+"""The window's exit: closing it at any early moment ends the process with status 0.
+
+Closing ``rnnviz gui --run`` within a second of opening it used to segfault in PyQt's exit
+clean-up (about 1 close in 6): the window, unreachable once ``launch`` returned but held in
+reference cycles, was still alive at interpreter exit, together with its loader and pyqtgraph's
+parentless menus, and PyQt deleted them while walking sip's table of wrappers
+(see :func:`rnnviz.app.application.release_windows`).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PyQt6 import sip
+from PyQt6.QtCore import QCoreApplication, QObject
+
+import rnnviz.app.main_window as main_window
+from rnnviz.app.timers import single_shot
+
+# A child process: `rnnviz gui --run`, closed after each delay given (seconds). Where fork() is
+# safe (Linux), each close is a forked copy of one process that has imported everything, so a
+# close costs the window's life and exit only; the child prints every exit status as JSON.
+CHILD = r"""
+import faulthandler, json, os, sys
+faulthandler.enable()
+import rnnviz.app.main_window as mw
+from rnnviz.app.timers import single_shot
+from rnnviz.cli import main
+
+delays = [float(d) for d in sys.argv[1:]]
+show = mw.MainWindow.show
+
+def show_then_close(self):
+    show(self)
+    single_shot(self, round(1000 * delays[0]), self.close)
+
+mw.MainWindow.show = show_then_close
+if len(delays) == 1:
+    sys.exit(main(["gui", "--run"]))
+codes = []
+while delays:
+    pid = os.fork()
+    if pid == 0:
+        sys.exit(main(["gui", "--run"]))  # a normal exit: atexit handlers, PyQt's clean-up
+    codes.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+    delays.pop(0)
+print(json.dumps(codes))
+"""
+
+CLOSES = 20  # early closes in all
+EARLIEST_S, LATEST_S = 0.0, 0.8  # before, during and after the first frame
+FORK = sys.platform.startswith("linux")
+
+
+def _top_level_qobjects() -> set[int]:
+    """ids of the QObjects PyQt's exit clean-up would delete (application aside).
+
+    Python-owned, parentless and not deleted; no collection is run first, so objects held only
+    by reference cycles count too.
+    """
+    return {
+        id(o)
+        for o in gc.get_objects()
+        if isinstance(o, QObject)
+        and not isinstance(o, QCoreApplication)
+        and not sip.isdeleted(o)
+        and sip.ispyowned(o)
+        and o.parent() is None
+    }
+
+
+def test_launch_leaves_nothing_for_the_exit_clean_up(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
+    gc.collect()
+    before = _top_level_qobjects()
+    show = main_window.MainWindow.show
+    shown: list[str] = []
+
+    def show_then_close(self: main_window.MainWindow) -> None:
+        show(self)
+        shown.append(type(self).__name__)
+        single_shot(self, 300, self.close)
+
+    monkeypatch.setattr(main_window.MainWindow, "show", show_then_close)
+    assert main_window.launch(["--run", "--preset", "echo"]) == 0
+    assert shown == ["MainWindow"]
+    left = _top_level_qobjects() - before
+    assert [type(o).__name__ for o in gc.get_objects() if id(o) in left] == []
+
+
+def _children(delays: list[float], env: dict[str, str]) -> list[subprocess.Popen[str]]:
+    """Start the child processes: two forking ones, or one per close without fork()."""
+    groups = (
+        [delays[: len(delays) // 2], delays[len(delays) // 2 :]] if FORK else [[d] for d in delays]
+    )
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, *(f"{d:.3f}" for d in group)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for group in groups
+    ]
+
+
+def test_closing_the_window_early_exits_cleanly(tmp_path: Path) -> None:
+    rng = random.Random(10)
+    delays = [rng.uniform(EARLIEST_S, LATEST_S) for _ in range(CLOSES)]
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path),  # the user's settings stay untouched
+        "OPENBLAS_NUM_THREADS": "1",  # no BLAS threads in a process that forks
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    codes: list[int] = []
+    errors: list[str] = []
+    for proc in _children(delays, env):
+        out, err = proc.communicate(timeout=600)
+        if FORK and proc.returncode == 0:
+            codes.extend(json.loads(out))
+        else:
+            codes.append(proc.returncode)
+        if proc.returncode != 0 or any(codes):
+            errors.append(err[-500:])
+    assert len(codes) == CLOSES
+    crashed = [(round(d, 3), c) for d, c in zip(delays, codes, strict=True) if c != 0]
+    assert not crashed, (
+        f"{len(crashed)}/{CLOSES} early closes failed (delay s, status): {crashed}\n{errors}"
+    )
