@@ -417,7 +417,8 @@ class LogAxis(pg.AxisItem):
     pyqtgraph labels every minor tick of a log axis (2, 3, ... 9 × 10^k), which collides on a
     short plot (an empty gradient-norm plot at launch showed "2 3 4 5 6 7" on top of each
     other). Here every tick keeps its mark, and labels go to ticks in the order 1, 5, 2, 3, ...
-    × 10^k, each only where it keeps clear of the labels already placed in this drawing pass.
+    × 10^k, each only where it fits on the axis and keeps clear of the labels already placed in
+    this drawing pass (a label cut at an end would be dropped and hold the room of another).
     Every label is the tick's true value.
     """
 
@@ -428,6 +429,7 @@ class LogAxis(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         self._placed: list[tuple[float, float]] = []  # (centre px, half extent px) this pass
         self._px_per_unit = 0.0
+        self._ends = (0.0, 0.0)  # the axis' low end (log10 units) and its length in px
         # labels never overlap here, so pyqtgraph need not drop a whole level of them (its
         # default keeps no minor labels once they fill 40 % of the axis)
         self.setStyle(tickFont=tick_font(), textFillLimits=[(0, 1.01)])
@@ -438,6 +440,7 @@ class LogAxis(pg.AxisItem):
         self._placed = []
         span = abs(maxVal - minVal)
         self._px_per_unit = size / span if span > 0 else 0.0
+        self._ends = (min(minVal, maxVal), size)
         return super().tickValues(minVal, maxVal, size)
 
     def _half_extent(self, text: str) -> float:
@@ -456,8 +459,11 @@ class LogAxis(pg.AxisItem):
             text = format_log_tick(xs[i])
             if not text or (wide and _mantissa_rank(xs[i]) >= 3):
                 continue
-            centre, half = float(values[i]) * self._px_per_unit, self._half_extent(text)
-            if all(abs(centre - c) >= half + h for c, h in self._placed):
+            low, length = self._ends
+            centre = (float(values[i]) - low) * self._px_per_unit  # px from the axis' start
+            half = self._half_extent(text)
+            inside = half - self.GAP_PX <= centre <= length - half + self.GAP_PX
+            if inside and all(abs(centre - c) >= half + h for c, h in self._placed):
                 out[i] = text
                 self._placed.append((centre, half))
         return out

@@ -75,7 +75,7 @@ NORM_TIP = (
     "window of steps: the shaded curve, read on the right-hand axis."
 )
 #: Clip events are drawn as dots while at most this fraction of the steps held clipped ...
-DOTS_MAX_FRACTION = 0.1
+DOTS_MAX_FRACTION = 0.03
 #: ... or while there are at most this many of them.
 DOTS_MAX_COUNT = 20
 #: Windows the history is cut into for the percentage of clipped steps (window = a round number
@@ -94,7 +94,7 @@ class GradientPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._norms = GrowingBuffer(3)  # step, norm before clipping, clipped (0 or 1)
+        self._norms = GrowingBuffer(3)  # step, norm before clipping, clipped steps so far
         self._clips = GrowingBuffer(2)  # step, norm at clip events
         self._last_step = -1
         self._clip_norm: float | None = None
@@ -354,7 +354,8 @@ class GradientPanel(QWidget):
         self._last_step = int(steps[-1])
         norms = positive_or_nan(snap.grad_norms)  # (n,)
         clipped = np.asarray(snap.clipped, dtype=bool)  # (n,)
-        self._norms.append(steps, norms, clipped)
+        so_far = self._norms.column(2)[-1] if len(self._norms) else 0.0
+        self._norms.append(steps, norms, so_far + np.cumsum(clipped))  # running count
         if clipped.any():
             self._clips.append(steps[clipped], norms[clipped])
             if self.clip_rule() not in self._fired_under:
@@ -369,14 +370,15 @@ class GradientPanel(QWidget):
         dense = k > DOTS_MAX_COUNT and k > DOTS_MAX_FRACTION * n
         if dense:
             self.clip_points.setData([], [])
-            window = _round_window(math.ceil(n / CLIP_WINDOWS))
-            steps, flags = self._norms.column(0), self._norms.column(2)  # (n,), (n,)
-            first = steps[0]
-            slot = ((steps - first) // window).astype(np.int64)  # (n,) window of each step
-            held = np.bincount(slot)  # (W,) steps recorded per window
-            fired = np.bincount(slot, weights=flags)  # (W,) clipped steps per window
-            rate = 100.0 * fired / np.maximum(held, 1)  # (W,)
-            edges = first - 0.5 + window * np.arange(rate.size + 1, dtype=np.float64)  # (W+1,)
+            steps, count = self._norms.column(0), self._norms.column(2)  # (n,), (n,)
+            window = _round_window(math.ceil((steps[-1] - steps[0] + 1) / CLIP_WINDOWS))
+            W = int((steps[-1] - steps[0]) // window) + 1  # windows
+            edges = steps[0] - 0.5 + window * np.arange(W + 1, dtype=np.float64)  # (W+1,)
+            # running counts read at the window edges: O(W log n) however long the run
+            idx = np.searchsorted(steps, edges)  # (W+1,) first step held past each edge
+            before = np.where(idx > 0, count[np.maximum(idx, 1) - 1], 0.0)  # (W+1,)
+            held = np.diff(idx)  # (W,) steps recorded per window
+            rate = 100.0 * np.diff(before) / np.maximum(held, 1)  # (W,)
             edges[-1] = min(edges[-1], steps[-1] + 0.5)
             self.clip_rate.setData(edges, rate)
         else:

@@ -22,8 +22,8 @@ from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.app.widgets.loss import LossPanel
 
 
-def drawn_tick_strings(axis: pg.AxisItem) -> list[str]:
-    """The tick labels ``axis`` draws at its current size and range (non-empty ones)."""
+def drawn_label_rects(axis: pg.AxisItem) -> list:
+    """(rect, text) of every tick label ``axis`` draws at its current size and range."""
     image = QImage(8, 8, QImage.Format.Format_ARGB32)
     painter = QPainter(image)
     try:
@@ -31,7 +31,12 @@ def drawn_tick_strings(axis: pg.AxisItem) -> list[str]:
     finally:
         painter.end()
     assert specs is not None
-    return [text for _rect, _flags, text in specs[2] if text]
+    return [(rect, text) for rect, _flags, text in specs[2] if text]
+
+
+def drawn_tick_strings(axis: pg.AxisItem) -> list[str]:
+    """The tick labels ``axis`` draws at its current size and range (non-empty ones)."""
+    return [text for _rect, text in drawn_label_rects(axis)]
 
 
 def true_range(axis: pg.AxisItem) -> tuple[float, float]:
@@ -166,17 +171,6 @@ def test_heatmap_colour_bars_and_unit_axes_show_true_values(qtbot) -> None:
         assert_true_ticks(panel.bar.axis)
         assert_true_ticks(panel.plot.getAxis("left"))
     assert math.isclose(max(true_range(c_bar)), max(view.panels["c"].levels()))
-
-
-def drawn_label_rects(axis: pg.AxisItem) -> list:
-    """(rect, text) of every tick label ``axis`` draws."""
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [(rect, text) for rect, _flags, text in specs[2] if text]
 
 
 @pytest.mark.parametrize("height", [260, 340, 600])
