@@ -4,12 +4,13 @@ Each limit (hidden size, batch, sequence length) can be within range while their
 ``--hidden 4096 --batch 4096 --seq-len 100`` asks for a 25 GiB array in the first forward pass.
 The estimate, in bytes of the model's float type (e = 4 or 8)::
 
-    weights   = (6 + 3 k) · P · e            parameters, gradients, two optimiser scratch arrays,
+    weights   = (4 + k + n (1 + k)) · P · e  parameters, gradients, two optimiser scratch arrays,
                                               k optimiser buffers (Adam 2; RMSprop, Adagrad and
-                                              SGD with momentum 1), the periodic backup of the
-                                              parameters and buffers, and a copy of them while
-                                              the backup is taken; plus the per-pass copies of
-                                              W_x and W_h: G·H·(I + H) · e
+                                              SGD with momentum 1), and the n good states kept to
+                                              go back to after a divergence (parameters and
+                                              buffers each; n from :func:`good_states_held`);
+                                              plus the per-pass copies of W_x and W_h:
+                                              G·H·(I + H) · e
     per step  = c·H + input + 3·O + 8         floats kept per time step and sequence: the cell's
                                               forward cache and backward buffers (c = STEP_FLOATS
                                               of the cell: RNN 8, LSTM 20, GRU 24), the input rows
@@ -43,6 +44,15 @@ MEMORY_FRACTION = 0.75
 # Assumed available memory where the system does not say (a small laptop's worth).
 FALLBACK_BYTES = 4 * 2**30
 GIB = 2**30
+# The ring of good states (rnnviz.train.goodstates): this many at most, together at most this
+# many bytes, but two at least whatever their size (one trusted, one being checked).
+GOOD_STATES = 4
+GOOD_STATES_BYTES = 256 * 2**20
+
+
+def good_states_held(state_bytes: int) -> int:
+    """How many good states of ``state_bytes`` bytes each the ring holds (2 to GOOD_STATES)."""
+    return max(2, min(GOOD_STATES, GOOD_STATES_BYTES // max(int(state_bytes), 1)))
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,8 @@ def estimate_training_memory(
     H, I, O, G = model.hidden, model.input_size, model.output_size, cell.G
     P = I * G * H + H * G * H + G * H + H * O + O + G * H  # (+ G·H covers a cell's extra bias)
     k = _optimizer_buffers(optim)
-    weights = ((6 + 3 * k) * P + G * H * (I + H)) * e
+    n = good_states_held((1 + k) * P * e)
+    weights = ((4 + k + n * (1 + k)) * P + G * H * (I + H)) * e
     tokens = model.input_kind == "tokens" and I <= ONEHOT_MAX_VOCAB
     per_step = cell.STEP_FLOATS * H + (I + 1 if tokens else I) + 3 * O + 8
     activations = (int(train_steps) + int(eval_steps) // 2) * per_step * e

@@ -12,9 +12,10 @@ scalars, and the running averages of the loss. It is taken
   steps after it went well.
 
 On a divergence the pending state is dropped and the newest confirmed one is put back. At most
-``SIZE`` states are held (the oldest goes first), fewer when one state is large: together they
-stay under ``MAX_BYTES``, with room for two at least. Arrays are copied into buffers that are
-reused, so taking a state allocates nothing after the first round.
+four states are held (the oldest goes first), fewer when one state is large: together they stay
+under 256 MB, with room for two at least (:func:`rnnviz.core.memory.good_states_held`, which the
+memory estimate counts too). Arrays are copied into buffers that are reused, so taking a state
+allocates nothing after the first round.
 """
 
 from __future__ import annotations
@@ -25,15 +26,14 @@ from typing import Any
 import numpy as np
 
 from rnnviz.config import OptimConfig
+from rnnviz.core.memory import GOOD_STATES, good_states_held
 from rnnviz.core.optim import Optimizer
 from rnnviz.train.history import History
 
 # Four states, 25 steps apart: the newest confirmed one is 10-35 steps old, the oldest ~100.
-SIZE = 4
+SIZE = GOOD_STATES
 EVERY = 25
 CONFIRM = 10
-# Memory for all held states together (bytes); at least two are kept whatever their size.
-MAX_BYTES = 256 * 2**20
 
 
 @dataclass
@@ -98,7 +98,7 @@ class GoodStates:
         """Copy the current state into the ring (reusing the oldest or pending slot's memory)."""
         buffers = optimizer.buffers
         size = params.nbytes + sum(v.nbytes for v in buffers.values())
-        capacity = max(2, min(SIZE, MAX_BYTES // max(size, 1)))
+        capacity = good_states_held(size)
         slot: GoodState | None = None
         if self.states and not self.states[-1].confirmed:
             slot = self.states.pop()  # a newer state replaces a pending one

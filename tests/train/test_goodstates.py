@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from rnnviz.config import OptimConfig
+from rnnviz.core import memory
 from rnnviz.core.optim import Optimizer
-from rnnviz.train import goodstates
 from rnnviz.train.goodstates import CONFIRM, EVERY, SIZE, GoodStates
 from rnnviz.train.history import History
 
@@ -71,7 +71,7 @@ def test_at_most_size_states_are_held_and_their_memory_is_reused() -> None:
 
 
 def test_large_states_are_held_two_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(goodstates, "MAX_BYTES", 10)
+    monkeypatch.setattr(memory, "GOOD_STATES_BYTES", 10)
     r, ring = Run(), GoodStates()
     for _ in range(5):
         r.train()
@@ -105,3 +105,9 @@ def test_restore_with_nothing_held_changes_nothing() -> None:
     before = r.params.copy()
     assert GoodStates().restore(r.params, r.opt, r.history) is None
     np.testing.assert_array_equal(r.params, before)
+
+
+def test_the_ring_holds_what_the_memory_estimate_counts() -> None:
+    assert memory.good_states_held(1_000) == SIZE == memory.GOOD_STATES
+    assert memory.good_states_held(memory.GOOD_STATES_BYTES // 3) == 3
+    assert memory.good_states_held(10**12) == 2  # two at least: one trusted, one being checked
