@@ -99,8 +99,12 @@ class BatchStream(ABC):
     def __next__(self) -> Batch:
         """The next batch."""
 
-    def position(self) -> dict[str, int]:
-        """Where the stream is, apart from its generator's state (empty: nowhere else)."""
+    def position(self) -> dict[str, int] | None:
+        """Where the stream is, apart from its generator's state.
+
+        Empty when the generator's state says it all; None when it is not known (a checkpoint
+        of format 1 whose task data is unavailable).
+        """
         return {}
 
     def advance(self, n: int) -> None:
@@ -149,7 +153,7 @@ class UnavailableBatches(BatchStream):
     def __next__(self) -> Batch:
         raise TaskInputError(self.reason)
 
-    def position(self) -> dict[str, int] | None:  # type: ignore[override]
+    def position(self) -> dict[str, int] | None:
         return None if self._position is None else dict(self._position)
 
 

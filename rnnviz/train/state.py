@@ -45,8 +45,9 @@ class TrainerState:
         Training steps done, time steps trained on, batches drawn (diverged steps draw one too).
     rng : dict[str, dict]
         ``bit_generator.state`` of the "init", "sample" and "batch" generators.
-    stream : dict[str, int]
-        The batch stream's position (``BatchStream.position()``), with ``rng["batch"]``.
+    stream : dict[str, int] or None
+        The batch stream's position (``BatchStream.position()``), with ``rng["batch"]``; None
+        when unknown (only for a task whose data is unavailable).
     val_loss : float or None
         The latest validation loss.
     metrics : dict[str, float]
@@ -63,6 +64,6 @@ class TrainerState:
     tokens_seen: int
     batches_drawn: int
     rng: dict[str, dict[str, Any]]
-    stream: dict[str, int]
+    stream: dict[str, int] | None
     val_loss: float | None
     metrics: dict[str, float]
