@@ -7,6 +7,7 @@ import dataclasses
 import math
 
 import numpy as np
+from PyQt6.QtCore import Qt
 from test_main_window import WAIT_MS, Confirm, step_of, tiny_run, wait_paused_and_settled
 
 from rnnviz.app.main_window import MainWindow
@@ -24,9 +25,25 @@ def _window(qtbot) -> MainWindow:
     return w
 
 
+def _type(qtbot, field, text: str) -> None:
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def _choose(combo, data: str) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
 def _diverge(qtbot, w: MainWindow) -> None:
-    """Run with a learning rate that wrecks the weights until the window says "diverged"."""
-    w.set_optim(WRECKING)
+    """Choose SGD with a rate that wrecks the weights (allowed: at most 10 for SGD) in the
+    controls, and run until the window says "diverged"."""
+    c = w.controls
+    _choose(c.clip_mode, "none")
+    _choose(c.optimizer, "sgd")
+    _type(qtbot, c.lr.field, "10")
+    assert c.problems() == []
+    qtbot.waitUntil(lambda: w.trainer.run.optim == WRECKING, timeout=WAIT_MS)
     w.run()
     qtbot.waitUntil(lambda: w.status.state_name == "diverged", timeout=WAIT_MS)
 
@@ -67,8 +84,13 @@ def test_after_a_divergence_run_continues_from_the_good_weights_with_the_new_rat
     assert text.startswith("Training diverged at step ") and "diverged. diverged" not in text
     assert f"restored the weights and optimiser state of step {good.step}" in text
 
-    # The banner's advice: lower the rate, enable norm clipping, press Run.
-    w.set_optim(dataclasses.replace(WRECKING, lr=0.01, clip_norm=5.0))
+    # The banner's advice, in the controls: lower the rate, enable norm clipping, press Run.
+    _type(qtbot, w.controls.lr.field, "0.01")
+    _choose(w.controls.clip_mode, "norm")
+    _type(qtbot, w.controls.clip, "5")
+    lowered = dataclasses.replace(WRECKING, lr=0.01, clip_norm=5.0)
+    qtbot.waitUntil(lambda: t.run.optim == lowered, timeout=WAIT_MS)
+    assert _indicators(w) == ["banner", "status message", "pill", "controller"]  # until Run
     start = t.step_count
     w.run()
     qtbot.waitUntil(lambda: step_of(w) >= start + 10, timeout=WAIT_MS)
@@ -88,7 +110,7 @@ def test_after_a_divergence_run_continues_from_the_good_weights_with_the_new_rat
 def test_step_and_reset_take_the_divergence_down(qtbot) -> None:
     w = _window(qtbot)
     _diverge(qtbot, w)
-    w.set_optim(dataclasses.replace(WRECKING, lr=0.01))
+    _type(qtbot, w.controls.lr.field, "0.01")
     before = step_of(w)
     w.step_once()
     qtbot.waitUntil(lambda: step_of(w) == before + 1, timeout=WAIT_MS)
@@ -98,7 +120,7 @@ def test_step_and_reset_take_the_divergence_down(qtbot) -> None:
     w.reset()
     qtbot.waitUntil(lambda: step_of(w) == 0 and w.status.state_name == "paused", timeout=WAIT_MS)
     assert _indicators(w) == [] and not w.is_running()
-    w.set_optim(dataclasses.replace(WRECKING, lr=0.01))
+    _type(qtbot, w.controls.lr.field, "0.01")
     w.run()  # and the reset run trains
     qtbot.waitUntil(lambda: step_of(w) >= 5, timeout=WAIT_MS)
     assert _indicators(w) == []
