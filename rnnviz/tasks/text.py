@@ -74,8 +74,10 @@ _EVAL_WINDOW = 256
 
 # Characters hashed per slice (keeps the encoded copy small and the GIL free most of the time).
 _HASH_CHUNK = 1 << 22
-# Passes over the text that TextStream.advance walks at most (a few seconds; see its docstring).
-MAX_ADVANCE_PASSES = 1_000_000
+# Passes over the text that TextStream.advance walks at most: a few microseconds each, so a
+# format-1 checkpoint claiming an absurd count is refused within about a second, while a real
+# one (e.g. the default preset's 215 windows a pass: 43 million steps) is still found.
+MAX_ADVANCE_PASSES = 200_000
 
 
 def text_sha256(codes: np.ndarray) -> str:
@@ -167,7 +169,7 @@ class TextStream(BatchStream):
         Raises
         ------
         TaskInputError
-            If that takes more than ``MAX_ADVANCE_PASSES`` passes (about a microsecond each).
+            If that takes more than ``MAX_ADVANCE_PASSES`` passes (a few microseconds each).
         """
         passes = 0
         while n > self._windows(self._shift) - self._w:
