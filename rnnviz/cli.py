@@ -22,6 +22,7 @@ import dataclasses
 import importlib
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -38,6 +39,7 @@ EXIT_USAGE = 2  # a mistake in the command or its input: nothing was trained
 # weights are saved and a script can tell it from success (0) and from a signal (128 + N).
 EXIT_DIVERGED = 1
 EXIT_INTERRUPTED = 130
+EXIT_OUTPUT_CLOSED = 141  # 128 + SIGPIPE: the reader of our output went away
 
 # Subcommands owned by other modules: name -> (module, function); each takes argv, returns int.
 DELEGATED = {
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
         description="Watch recurrent neural networks learn. Without a command, starts the window.",
+        epilog="`rnnviz COMMAND --help` lists the options of a command.",
     )
     from rnnviz import __version__
 
@@ -185,7 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--save", type=Path, help="checkpoint file to write (at the end, on Ctrl-C)")
     g.add_argument("--save-every", type=_positive_int, help="also save every K steps")
     g.add_argument("--resume", type=Path, help="continue a saved run (saves back to it by default)")
-    g.add_argument("--quiet", action="store_true", help="no progress bar and no samples")
+    g.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar, samples or summary: only where the checkpoint went, and errors",
+    )
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="generate text from a text-task checkpoint")
@@ -214,7 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_presets)
 
     for name, help_text in (
-        ("gui", "start the window (same as no subcommand)"),
+        (
+            "gui",
+            "the window, as with no command: [--preset NAME | --checkpoint PATH] [--run] [--big]",
+        ),
         ("gradcheck", "check every analytic gradient against finite differences"),
         ("bench", "training throughput (--gui: the window's frame rate)"),
         ("screenshot", "render the window after N steps to a PNG"),
@@ -229,29 +239,52 @@ def main(argv: list[str] | None = None) -> int:
     process_entry = argv is None  # the process ends when this returns
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
-            return _delegate("gui", argv)
-        if argv[0] in DELEGATED:
-            name = argv[0]
-            if name == "bench" and "--gui" in argv[1:]:
-                return _delegate("bench", argv[1:], ("rnnviz.bench.gui", "cli"))
-            return _delegate(name, argv[1:])
-        args = build_parser().parse_args(argv)
-        args.process_entry = process_entry
-        if not getattr(args, "func", None):
-            raise UsageError("choose a command (see `rnnviz --help`)")
-        return int(args.func(args))
+        code = _dispatch(argv, process_entry)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:  # Ctrl-C outside the training loop (loading, sampling)
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `rnnviz eval x.npz | head`: the reader has what it wanted
+        return output_closed()
     except Exception as exc:
         message = _user_error(exc)
         if message is None:
             raise
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _dispatch(argv: list[str], process_entry: bool) -> int:
+    """Run the subcommand ``argv`` names; returns its exit code."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        return _delegate("gui", argv)
+    if argv[0] in DELEGATED:
+        name = argv[0]
+        if name == "bench" and "--gui" in argv[1:]:
+            return _delegate("bench", argv[1:], ("rnnviz.bench.gui", "cli"))
+        return _delegate(name, argv[1:])
+    args = build_parser().parse_args(argv)
+    args.process_entry = process_entry
+    if not getattr(args, "func", None):
+        raise UsageError("choose a command (see `rnnviz --help`)")
+    return int(args.func(args))
+
+
+def output_closed() -> int:
+    """The reader of standard output went away: stop quietly, as Unix tools do.
+
+    Standard output is pointed at the null device, so that nothing (the interpreter's final
+    flush included) writes to the closed pipe again and reports it. Returns 141, the status of a
+    process ended by SIGPIPE (128 + 13), which is what a shell shows for ``cat file | head``.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return EXIT_OUTPUT_CLOSED
 
 
 def _user_error(exc: BaseException) -> str | None:
@@ -448,7 +481,11 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.update(1)
                 sample = trainer.pop_sample()
                 if sample is not None and not args.quiet:
-                    bar.write(_format_sample(trainer, sample[0]), file=out)
+                    try:
+                        bar.write(_format_sample(trainer, sample[0]), file=out)
+                    except BrokenPipeError:  # nobody reads on (`| head`): stop and save
+                        code = output_closed()
+                        break
                 if args.save_every and save_path and trainer.step_count % args.save_every == 0:
                     trainer.save(save_path)
                 now = time.perf_counter()
@@ -461,17 +498,21 @@ def cmd_train(args: argparse.Namespace) -> int:
             elapsed = time.perf_counter() - start
             if save_path is not None:
                 saved = trainer.save(save_path)
-            elif stop.signum is not None:
+            elif stop.signum is not None or code == EXIT_OUTPUT_CLOSED:
                 saved = save_path = _save_new(trainer, INTERRUPTED_STEM)
             elif code == EXIT_DIVERGED:
                 saved = save_path = _save_new(trainer, DIVERGED_STEM)
             if not args.quiet or code:
                 summary = _summary(trainer, done, elapsed, trainer.tokens_seen - start_tokens)
                 _say(summary, out)
-                if code == EXIT_DIVERGED and save_path is not None:
-                    _say(_diverged_checkpoint(trainer, save_path), out)
-                elif save_path is not None:
-                    _say(f"checkpoint: {save_path} (continue with --resume {save_path})", out)
+            if code == EXIT_DIVERGED and save_path is not None:
+                _say(_diverged_checkpoint(trainer, save_path), out)
+            elif save_path is not None:  # said even with --quiet: where the run went
+                _say(f"checkpoint: {save_path} (continue with --resume {save_path})", out)
+            if code == EXIT_OUTPUT_CLOSED:
+                _say(
+                    f"{PROG}: output closed at step {trainer.step_count}; saved {saved}", sys.stderr
+                )
             if stop.signum is not None:
                 how = "interrupted" if stop.signum == signal.SIGINT else "stopped"
                 by = "" if stop.signum == signal.SIGINT else f" by {signal_name(stop.signum)}"

@@ -1065,12 +1065,20 @@ def _run_of(trainer: Any) -> RunConfig:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rnnviz", description="Watch a recurrent network learn.")
-    p.add_argument("--preset", help="preset to start with (see `rnnviz presets`)")
-    p.add_argument("--checkpoint", help="continue a saved run (.npz)")
+    from rnnviz.cliargs import ArgParser
+
+    p = ArgParser(
+        prog="rnnviz gui",
+        description="Open the rnnviz window (`rnnviz` alone does the same).",
+    )
+    start = p.add_mutually_exclusive_group()
+    start.add_argument(
+        "--preset", metavar="NAME", help="preset to start with (see `rnnviz presets`)"
+    )
+    start.add_argument("--checkpoint", metavar="PATH", help="continue a saved run (.npz)")
     p.add_argument("--run", action="store_true", help="start training at once")
     p.add_argument(
-        "--big", action="store_true", help="larger fonts for a projector (presentation mode)"
+        "--big", action="store_true", help="presentation size: larger text for a projector"
     )
     return p
 
@@ -1083,10 +1091,15 @@ def launch(argv: list[str] | None = None) -> int:
     argv : list of str
         Arguments after the program name: ``[--preset NAME | --checkpoint PATH] [--run] [--big]``.
     """
+    from rnnviz.cliargs import UsageError
+
     try:
         args = _parser().parse_args(argv if argv is not None else [])
-    except SystemExit as exc:
+    except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    except UsageError as exc:
+        print(f"rnnviz: error: {exc}", file=sys.stderr)
+        return 2
     from rnnviz.app.application import make_app, release_windows
     from rnnviz.app.display import display_problem
 

@@ -9,20 +9,12 @@ parentless menus, and PyQt deleted them while walking sip's table of wrappers
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import random
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
-from PyQt6 import sip
-from PyQt6.QtCore import QCoreApplication, QObject
-
-import rnnviz.app.main_window as main_window
-from rnnviz.app.timers import single_shot
 
 # A child process: `rnnviz gui --run`, closed after each delay given (seconds). Where fork() is
 # safe (Linux), each close is a forked copy of one process that has imported everything, so a
@@ -59,39 +51,58 @@ EARLIEST_S, LATEST_S = 0.0, 0.8  # before, during and after the first frame
 FORK = sys.platform.startswith("linux")
 
 
-def _top_level_qobjects() -> set[int]:
-    """ids of the QObjects PyQt's exit clean-up would delete (application aside).
+# A child process: open the window through launch(), close it after 0.3 s, then print what
+# PyQt's exit clean-up would have to delete (application aside): Python-owned, parentless,
+# undeleted QObjects, with no collection run first, so those held by reference cycles count.
+LEFT_OVER = r"""
+import gc, json
+from PyQt6 import sip
+from PyQt6.QtCore import QCoreApplication, QObject
+import rnnviz.app.main_window as mw
+from rnnviz.app.timers import single_shot
 
-    Python-owned, parentless and not deleted; no collection is run first, so objects held only
-    by reference cycles count too.
-    """
+show = mw.MainWindow.show
+
+def show_then_close(self):
+    show(self)
+    single_shot(self, 300, self.close)
+
+mw.MainWindow.show = show_then_close
+assert mw.launch(["--run", "--preset", "echo"]) == 0
+left = [
+    type(o).__name__
+    for o in gc.get_objects()
+    if isinstance(o, QObject)
+    and not isinstance(o, QCoreApplication)
+    and not sip.isdeleted(o)
+    and sip.ispyowned(o)
+    and o.parent() is None
+]
+print(json.dumps(left))
+"""
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
     return {
-        id(o)
-        for o in gc.get_objects()
-        if isinstance(o, QObject)
-        and not isinstance(o, QCoreApplication)
-        and not sip.isdeleted(o)
-        and sip.ispyowned(o)
-        and o.parent() is None
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path),  # the user's settings stay untouched
+        "OPENBLAS_NUM_THREADS": "1",  # no BLAS threads in a process that forks
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
     }
 
 
-def test_launch_leaves_nothing_for_the_exit_clean_up(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
-    gc.collect()
-    before = _top_level_qobjects()
-    show = main_window.MainWindow.show
-    shown: list[str] = []
-
-    def show_then_close(self: main_window.MainWindow) -> None:
-        show(self)
-        shown.append(type(self).__name__)
-        single_shot(self, 300, self.close)
-
-    monkeypatch.setattr(main_window.MainWindow, "show", show_then_close)
-    assert main_window.launch(["--run", "--preset", "echo"]) == 0
-    assert shown == ["MainWindow"]
-    left = _top_level_qobjects() - before
-    assert [type(o).__name__ for o in gc.get_objects() if id(o) in left] == []
+def test_launch_leaves_nothing_for_the_exit_clean_up(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LEFT_OVER],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == []
 
 
 def _children(delays: list[float], env: dict[str, str]) -> list[subprocess.Popen[str]]:
@@ -114,14 +125,7 @@ def _children(delays: list[float], env: dict[str, str]) -> list[subprocess.Popen
 def test_closing_the_window_early_exits_cleanly(tmp_path: Path) -> None:
     rng = random.Random(10)
     delays = [rng.uniform(EARLIEST_S, LATEST_S) for _ in range(CLOSES)]
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "XDG_CONFIG_HOME": str(tmp_path),  # the user's settings stay untouched
-        "OPENBLAS_NUM_THREADS": "1",  # no BLAS threads in a process that forks
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
+    env = _env(tmp_path)
     codes: list[int] = []
     errors: list[str] = []
     for proc in _children(delays, env):
