@@ -265,6 +265,8 @@ def _dispatch(argv: list[str], process_entry: bool) -> int:
         name = argv[0]
         if name == "bench" and "--gui" in argv[1:]:
             return _delegate("bench", argv[1:], ("rnnviz.bench.gui", "cli"))
+        if name == "bench" and any(a.split("=")[0] == "--load" for a in argv[1:]):
+            return _delegate("bench", argv[1:], ("rnnviz.bench.load", "cli"))
         return _delegate(name, argv[1:])
     args = build_parser().parse_args(argv)
     args.process_entry = process_entry

@@ -73,7 +73,7 @@ _EVAL_WINDOW = 256
 
 
 # Characters hashed per slice (keeps the encoded copy small and the GIL free most of the time).
-_HASH_CHUNK = 1 << 22
+_HASH_CHUNK = 1 << 20
 # Passes over the text that TextStream.advance walks at most: a few microseconds each, so a
 # format-1 checkpoint claiming an absurd count is refused within about a second, while a real
 # one (e.g. the default preset's 215 windows a pass: 43 million steps) is still found.
