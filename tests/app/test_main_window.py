@@ -142,6 +142,22 @@ def test_reset_asks_then_clears_the_views(qtbot, window: MainWindow, confirm: Co
     assert window.loss.history_length() == 0
 
 
+def test_reset_starts_the_curves_on_fresh_axes(qtbot, window: MainWindow) -> None:
+    """After Reset the loss and gradient-norm plots kept the old run's x range."""
+    window.run()
+    qtbot.waitUntil(lambda: step_of(window) >= 40, timeout=WAIT_MS)
+    wait_paused_and_settled(qtbot, window)
+    window.grab()
+    plots = (window.loss.plot, window.gradients.norm_plot)
+    assert all(plot.viewRange()[0][1] > 30 for plot in plots)
+    window.act_reset.trigger()
+    qtbot.waitUntil(lambda: step_of(window) == 0, timeout=WAIT_MS)
+    window.grab()
+    for plot in plots:
+        lo, hi = plot.viewRange()[0]
+        assert lo >= -1.0 and hi <= 11.0, (lo, hi)
+
+
 def test_bad_probe_is_explained_and_training_goes_on(qtbot, window: MainWindow) -> None:
     window.run()
     window.set_probe("☃☃☃")
