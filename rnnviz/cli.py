@@ -510,7 +510,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             if code == EXIT_DIVERGED and save_path is not None:
                 _say(_diverged_checkpoint(trainer, save_path), out)
             elif save_path is not None:  # said even with --quiet: where the run went
-                _say(f"checkpoint: {save_path} (continue with --resume {save_path})", out)
+                link = (
+                    f" (a link: written to {save_path.resolve()})" if save_path.is_symlink() else ""
+                )
+                _say(f"checkpoint: {save_path}{link} (continue with --resume {save_path})", out)
             if code == EXIT_OUTPUT_CLOSED:
                 _say(
                     f"{PROG}: output closed at step {trainer.step_count}; saved {saved}", sys.stderr

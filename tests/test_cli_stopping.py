@@ -95,15 +95,21 @@ def test_without_save_interrupted_runs_are_numbered_not_overwritten(
     assert read_checkpoint(tmp_path / "rnnviz-interrupted-2.npz").meta["step"] == 4
 
 
+@pytest.fixture
+def saved_run(corpus: Path, tmp_path: Path) -> tuple[Path, bytes]:
+    """A checkpoint of two steps, and its bytes."""
+    ckpt = tmp_path / "run.npz"
+    assert main(tiny(corpus, "--steps", "2", "--save", str(ckpt), "--quiet")) == 0
+    return ckpt, ckpt.read_bytes()
+
+
 def test_a_second_ctrl_c_quits_at_once_without_saving(
-    corpus: Path,
+    saved_run: tuple[Path, bytes],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ckpt = tmp_path / "run.npz"
-    assert main(tiny(corpus, "--steps", "2", "--save", str(ckpt), "--quiet")) == 0
-    saved = ckpt.read_bytes()
+    ckpt, saved = saved_run
     _signal_at(monkeypatch, 3, signal.SIGINT, signal.SIGINT)
     assert main(["train", "--resume", str(ckpt), "--quiet"]) == 130
     err = capsys.readouterr().err
@@ -113,14 +119,12 @@ def test_a_second_ctrl_c_quits_at_once_without_saving(
 
 
 def test_a_second_ctrl_c_during_the_save_leaves_the_old_checkpoint_whole(
-    corpus: Path,
+    saved_run: tuple[Path, bytes],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ckpt = tmp_path / "run.npz"
-    assert main(tiny(corpus, "--steps", "2", "--save", str(ckpt), "--quiet")) == 0
-    saved = ckpt.read_bytes()
+    ckpt, saved = saved_run
     _signal_at(monkeypatch, 3, signal.SIGINT)  # the first: stop after step 3 and save
     real_savez: Callable[..., None] = np.savez
 
@@ -210,3 +214,15 @@ def test_two_quick_ctrl_c_exit_cleanly(corpus: Path, tmp_path: Path) -> None:
     assert _temps(tmp_path) == []
     if save.exists():  # saved before the second arrived: then whole
         assert read_checkpoint(save).meta["step"] >= 1
+
+
+def test_saving_through_a_link_says_so(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = tmp_path / "runs" / "run-1.npz"
+    real.parent.mkdir()
+    link = tmp_path / "latest.npz"
+    link.symlink_to(real)
+    assert main(tiny(corpus, "--steps", "2", "--save", str(link), "--quiet")) == 0
+    assert f"checkpoint: {link} (a link: written to {real})" in capsys.readouterr().out
+    assert link.is_symlink() and read_checkpoint(real).meta["step"] == 2
