@@ -271,7 +271,7 @@ class FrameBar(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setPageStep(5)
-        self.slider.setMinimumWidth(80)
+        self.slider.setMinimumWidth(40)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.setToolTip("Time step of the probe shown by the cursor in every view")
         self.readout = QLabel()

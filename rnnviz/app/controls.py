@@ -64,6 +64,13 @@ DEFAULT_CORPUS = "pydoc"
 LR_MIN_EXP, LR_TICKS = -5.0, 20
 
 
+def _form(box: QWidget) -> QFormLayout:
+    """A form whose fields go under their labels when the panel is narrow (large fonts)."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
 def _hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setProperty("role", "hint")
@@ -220,7 +227,7 @@ class ControlPanel(QWidget):
 
         # --- what to learn
         box = QGroupBox("Experiment")
-        form = QFormLayout(box)
+        form = _form(box)
         self.preset = QComboBox()
         for name, description in presets:
             self.preset.addItem(name, name)
@@ -246,7 +253,7 @@ class ControlPanel(QWidget):
 
         # --- the network (structural)
         box = QGroupBox("Network")
-        form = QFormLayout(box)
+        form = _form(box)
         self.cell = QComboBox()
         for name, label in CELL_LABELS.items():
             self.cell.addItem(label, name)
@@ -267,8 +274,10 @@ class ControlPanel(QWidget):
         _field_row(form, "Batch size", self.batch)
         form.addRow("Init", self.init)
         _field_row(form, "Seed", self.seed)
-        self.apply_button = QPushButton("Apply — new weights", objectName="applyButton")
-        self.apply_button.setToolTip("Rebuild the model with these settings (discards the weights)")
+        self.apply_button = QPushButton("Apply", objectName="applyButton")
+        self.apply_button.setToolTip(
+            "Rebuild the model with these settings: new random weights (asks first)"
+        )
         self.apply_button.setEnabled(False)
         self.pending_hint = _hint("These settings need a new network: press Apply.")
         self.pending_hint.setVisible(False)
@@ -278,7 +287,7 @@ class ControlPanel(QWidget):
 
         # --- optimiser (live)
         box = QGroupBox("Optimiser — live")
-        form = QFormLayout(box)
+        form = _form(box)
         self.optimizer = QComboBox()
         for name in OPTIMIZERS:
             self.optimizer.addItem(OPTIMIZER_LABELS.get(name, name), name)
@@ -338,7 +347,7 @@ class ControlPanel(QWidget):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(8)
+            combo.setMinimumContentsLength(6)  # narrow enough for a 1024-wide projector
 
         # --- wiring
         self.preset.activated.connect(self._on_preset)

@@ -24,8 +24,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -41,11 +48,19 @@ from PyQt6.QtWidgets import (
 from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
 from rnnviz.app.controls import ControlPanel
 from rnnviz.app.keys import RunKeys
+from rnnviz.app.layout import (
+    COMFORT_SIZE,
+    VIEWS_COMFORT_WIDTH,
+    AdaptiveColumn,
+    controls_fit,
+    initial_size,
+)
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
 from rnnviz.app.speed import PRESETS as SPEED_PRESETS
 from rnnviz.app.speed import SPEEDS, nearest_position, speed_text
-from rnnviz.app.style import icon
+from rnnviz.app.style import BIG_SCALE, icon
+from rnnviz.app.widgets._common import ui_scale
 from rnnviz.app.widgets.gradients import GradientPanel
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.app.widgets.loss import LossPanel
@@ -193,6 +208,7 @@ class MainWindow(QMainWindow):
         self._last_loss: float | None = None
         self._divergence_shown = False  # the banner, status message and pill say "diverged"
         self._closing = False
+        self._shown_once = False
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.timeout.connect(self._tick)
@@ -239,8 +255,6 @@ class MainWindow(QMainWindow):
         self.frame_bar = FrameBar()
         self.banner = MessageBanner()
 
-        # The views size themselves for comfort; the window lets them shrink to fit 1280×800.
-        self.heatmaps.setMinimumWidth(360)
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -248,13 +262,13 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.heatmaps, 1)
         lay.addWidget(self.frame_bar)
 
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.loss)
-        right.addWidget(self.gradients)
-        right.addWidget(self.samples)
-        right.setChildrenCollapsible(False)
-        right.setSizes([280, 500, 220])  # the gradient panel holds two plots and two legends
-        self.right_splitter = right
+        # Stacked when every view has its legible height, else tabs (a projector, --big).
+        right = AdaptiveColumn(
+            (self.loss, self.gradients, self.samples),
+            (("Loss", (self.loss, self.samples)), ("Gradients", (self.gradients,))),
+            stretch=(28, 50, 22),  # the gradient panel holds two plots and two legends
+        )
+        self.right_column = right
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -297,7 +311,9 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [scroll.minimumWidth()], Qt.Orientation.Horizontal)
+        # As wide as the controls like to be; their fields go under their labels if narrower.
+        self._dock_width = self.controls.sizeHint().width() + bar.sizeHint().width()
+        self.resizeDocks([dock], [self._dock_width], Qt.Orientation.Horizontal)
         self.controls_dock = dock
         self.controls.applyRequested.connect(self.apply_config)
         self.controls.optimChanged.connect(self.set_optim)
@@ -403,12 +419,25 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_about)
 
     def _fit_to_screen(self) -> None:
+        """A comfortable size, or maximised on a smaller screen (see :func:`initial_size`)."""
         screen = QGuiApplication.primaryScreen()
-        w, h = 1400, 900
+        size, self.start_maximized = QSize(COMFORT_SIZE), False
         if screen is not None:
-            avail = screen.availableGeometry()
-            w, h = min(w, avail.width()), min(h, avail.height())
-        self.resize(w, h)
+            size, self.start_maximized = initial_size(screen.availableGeometry().size())
+        self.arrange_for(size.width(), size.height())
+
+    def arrange_for(self, width: int, height: int) -> None:
+        """Resize to ``width`` × ``height`` and show the controls only if the views keep room.
+
+        The controls dock starts hidden when it would leave the views less than their
+        comfortable width (a 1024-wide projector, or ``--big`` below 1920); Ctrl+D shows it.
+        """
+        self.resize(width, height)
+        comfort = round(VIEWS_COMFORT_WIDTH * ui_scale())
+        shown = controls_fit(width, self._dock_width, comfort)
+        self.controls_dock.setVisible(shown)
+        if shown:
+            self.resizeDocks([self.controls_dock], [self._dock_width], Qt.Orientation.Horizontal)
 
     # ================================================================= run lifecycle
     @property
@@ -894,7 +923,7 @@ class MainWindow(QMainWindow):
         self._buffer.push(snap)
         self._newest = snap
         self._redraw.stop()
-        self._draw_state()
+        self._draw_state(build_budget=None)
         self._draw_curves()  # what an earlier tick took, if anything
         self._draw_gradients()
         self._draw_curves()
@@ -932,13 +961,17 @@ class MainWindow(QMainWindow):
         self._next_tick = start[0] + pause
         self._schedule()
 
-    def _draw_state(self) -> None:
-        """The newest probe trace: heatmaps and frame bar (older traces are skipped)."""
+    def _draw_state(self, build_budget: int | None = 2) -> None:
+        """The newest probe trace: heatmaps and frame bar (older traces are skipped).
+
+        A new grid gets ``build_budget`` panels per call (None: all at once), so no frame part
+        holds the event loop long; the rest follow on the next turns.
+        """
         snap, self._newest = self._newest, None
         if snap is None:
             return
-        # A new grid is built a few panels per frame part, so no part holds the loop long.
-        if not self.heatmaps.update_snapshot(snap, build_budget=2) and self._newest is None:
+        complete = self.heatmaps.update_snapshot(snap, build_budget=build_budget)
+        if not complete and self._newest is None:
             self._newest = snap  # the rest of the panels on the next turn
         if self.frame_bar.set_labels(snap.probe_labels, snap.probe_targets):
             self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
@@ -1032,6 +1065,16 @@ class MainWindow(QMainWindow):
         snap = self._last_snapshot
         return 0 if snap is None else int(snap.step)
 
+    def showEvent(self, event: QShowEvent | None) -> None:
+        """On the first show, give the controls their preferred width (not possible before)."""
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if self.controls_dock.isVisible():
+                self.resizeDocks(
+                    [self.controls_dock], [self._dock_width], Qt.Orientation.Horizontal
+                )
+
     # ================================================================= closing
     def closeEvent(self, event: QCloseEvent | None) -> None:
         """Stop and join the training thread (within a second) before the window goes."""
@@ -1107,7 +1150,7 @@ def launch(argv: list[str] | None = None) -> int:
     if problem is not None:
         print(f"rnnviz: error: {problem}", file=sys.stderr)
         return 2
-    app = make_app(scale=1.3 if args.big else 1.0, quiet=False)
+    app = make_app(scale=BIG_SCALE if args.big else 1.0, quiet=False)
     try:
         if args.checkpoint:
             from rnnviz.train.trainer import Trainer
@@ -1122,7 +1165,10 @@ def launch(argv: list[str] | None = None) -> int:
     except (*user_errors(), KeyError, FileNotFoundError) as exc:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
-    window.show()
+    if window.start_maximized:  # the window manager fits the title bar on a small screen
+        window.showMaximized()
+    else:
+        window.show()
     if args.run:
         window.run()
     code = int(app.exec())

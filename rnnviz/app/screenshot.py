@@ -7,6 +7,7 @@ trained model, shown on the offscreen platform, given the run's snapshot and gra
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -43,6 +44,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_size, default=(1400, 900), help="window size (1400x900)")
     p.add_argument("--frame", type=int, default=None, help="probe step to select (default: middle)")
     p.add_argument("--big", action="store_true", help="presentation font size")
+    p.add_argument("--cell", choices=("rnn", "lstm", "gru"), help="the preset with another cell")
+    p.add_argument(
+        "--controls",
+        choices=("auto", "show", "hide"),
+        default="auto",
+        help="the controls panel: as the window starts at this size (auto), or shown / hidden",
+    )
+    p.add_argument(
+        "--tab",
+        type=int,
+        default=0,
+        help="when the views on the right are tabs (little room): which one, 1 or 2 (default 1)",
+    )
     return p
 
 
@@ -69,7 +83,12 @@ def cli(argv: list[str]) -> int:
     try:
         from rnnviz.train.trainer import Trainer
 
-        trainer = Trainer(load_run(args.preset))
+        run = load_run(args.preset)
+        if args.cell:
+            nonlinearity = run.model.nonlinearity if args.cell == "rnn" else "tanh"
+            model = dataclasses.replace(run.model, cell=args.cell, nonlinearity=nonlinearity)
+            run = run.replace(model=model)
+        trainer = Trainer(run)
     except (*user_errors(), KeyError, FileNotFoundError) as exc:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
@@ -79,14 +98,19 @@ def cli(argv: list[str]) -> int:
     trainer.evaluate()  # a fresh sample and validation loss for the picture
 
     from rnnviz.app.main_window import MainWindow
+    from rnnviz.app.style import BIG_SCALE
 
-    app = make_app(scale=1.3 if args.big else 1.0)
+    app = make_app(scale=BIG_SCALE if args.big else 1.0)
     window = MainWindow(trainer=trainer, preset=args.preset, start_worker=False)
-    window.resize(*args.size)
+    window.arrange_for(*args.size)  # the controls start hidden if the views need the room
+    if args.controls != "auto":
+        window.controls_dock.setVisible(args.controls == "show")
     window.show()
     app.processEvents()
     T = window.frame_bar.slider.maximum() + 1
     window.frame_bar.set_frame(T // 2 if args.frame is None else args.frame)
+    tabs = window.right_column.tabs
+    tabs.setCurrentIndex(max(0, min(args.tab - 1, tabs.count() - 1)))
     app.processEvents()
     pixmap = window.grab()
     ok = pixmap.save(str(out), "PNG")

@@ -97,6 +97,7 @@ class SpeedPanel(QWidget):
         row.addWidget(self.slider, 1)
         row.addWidget(self.label)
         form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Speed", row)
         form.addRow("Pause at step", self.pause_at)

@@ -39,7 +39,7 @@ def test_a_new_run_does_not_wait_for_the_old_runs_step(qtbot) -> None:
 def test_a_message_floats_over_the_views_without_moving_them(qtbot) -> None:
     w = MainWindow(tiny_run(), confirm=lambda *_: True, start_worker=False)
     qtbot.addWidget(w)
-    w.resize(1280, 800)
+    w.arrange_for(1280, 800)  # a laptop screen: the controls are shown
     w.show()
     qtbot.waitExposed(w)
     before = (w.heatmaps.geometry(), w.loss.geometry(), w.main_splitter.geometry())

@@ -14,7 +14,7 @@ from rnnviz.app.main_window import MainWindow
 def window(qtbot) -> MainWindow:
     w = MainWindow(tiny_run(), confirm=lambda *_: True)
     qtbot.addWidget(w)
-    w.resize(1280, 800)
+    w.arrange_for(1280, 800)  # a laptop screen: the controls are shown
     w.show()
     w.activateWindow()
     qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)

@@ -45,7 +45,7 @@ def confirm() -> Confirm:
 def window(qtbot, confirm: Confirm) -> MainWindow:
     w = MainWindow(tiny_run(), confirm=confirm)
     qtbot.addWidget(w)
-    w.resize(1280, 800)
+    w.arrange_for(1280, 800)  # a laptop screen: the controls are shown
     w.show()
     # The heatmap panels of a new grid are built over the first few frames.
     qtbot.waitUntil(lambda: w.last_snapshot is not None and w.heatmaps.complete(), timeout=WAIT_MS)

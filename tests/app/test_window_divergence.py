@@ -19,7 +19,7 @@ WRECKING = OptimConfig(name="sgd", lr=10.0, clip_value=None, clip_norm=None)
 def _window(qtbot) -> MainWindow:
     w = MainWindow(tiny_run(), confirm=Confirm())
     qtbot.addWidget(w)
-    w.resize(1280, 800)
+    w.arrange_for(1280, 800)  # a laptop screen: the controls are shown
     w.show()
     qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
     return w

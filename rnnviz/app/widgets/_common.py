@@ -6,6 +6,7 @@ Nothing here knows about a particular cell or task; the views stay generic.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,7 +34,7 @@ def visible_token(label: str) -> str:
 
 
 def ui_scale() -> float:
-    """Font scale of the running application relative to the normal size (1.3 with ``--big``).
+    """Font scale of the running application relative to the normal size (1.6 with ``--big``).
 
     Views read it when they are built, so a presentation-mode window enlarges the plots' tick
     labels, titles and sample text along with the window's own chrome.
@@ -356,6 +357,22 @@ def _coarser(spacing: float) -> float:
     return 10.0 ** (exponent + 1)  # pragma: no cover - mantissa is below 10
 
 
+def _shorter(spacing: float) -> float:
+    """The next smaller of 1, 2, 5 x 10^k before ``spacing``."""
+    exponent = math.floor(math.log10(spacing) + 1e-9)
+    mantissa = spacing / 10.0**exponent
+    for m in (5.0, 2.0, 1.0):
+        if m < mantissa - 1e-9:
+            return m * 10.0**exponent
+    return 0.5 * 10.0**exponent
+
+
+def _ticks_within(spacing: float, lo: float, hi: float) -> int:
+    """How many multiples of ``spacing`` lie in [lo, hi]."""
+    lo, hi = min(lo, hi), max(lo, hi)
+    return max(0, math.floor(hi / spacing + 1e-9) - math.ceil(lo / spacing - 1e-9) + 1)
+
+
 class LegibleAxis(pg.AxisItem):
     """An axis whose labelled ticks never crowd, whatever its font size and length.
 
@@ -365,7 +382,7 @@ class LegibleAxis(pg.AxisItem):
     """
 
     #: Free space between two neighbouring labels, as a fraction of a label's extent.
-    GAP = 0.5
+    GAP = 0.3
 
     def __init__(self, orientation: str = "left", **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
@@ -381,19 +398,30 @@ class LegibleAxis(pg.AxisItem):
         return float(max((metrics.horizontalAdvance(s) for s in ends), default=10))
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
-        """pyqtgraph's spacing, coarsened until the major labels fit on ``size`` pixels."""
+        """pyqtgraph's spacing, coarsened until neighbouring labels keep clear of each other.
+
+        Two labelled ticks are kept where two fit without touching (a colour bar's range is
+        worth more than a gap between its labels).
+        """
         levels = super().tickSpacing(minVal, maxVal, size)
         span = abs(maxVal - minVal)
         if not levels or span == 0 or not math.isfinite(span) or size <= 0:
             return levels
-        room = self.label_extent(minVal, maxVal) * (1.0 + self.GAP)
-        fits = max(2, int(size // max(room, 1.0)))
+        extent = self.label_extent(minVal, maxVal)
+        px_per_unit = size / span
         major = float(levels[0][0])
-        if span / major + 1 <= fits:
+        if major * px_per_unit >= extent * (1.0 + self.GAP):
             return levels
-        while span / major + 1 > fits:
-            major = _coarser(major)
-        return [(major, 0.0), *((s, o) for s, o in levels[1:] if s < major)]
+        best = major
+        while best * px_per_unit < extent * (1.0 + self.GAP):
+            best = _coarser(best)
+        if _ticks_within(best, minVal, maxVal) < 2:  # keep two labels if they do not touch
+            two = best
+            while _ticks_within(two, minVal, maxVal) < 2 and two > major:
+                two = _shorter(two)
+            if _ticks_within(two, minVal, maxVal) >= 2 and two * px_per_unit >= extent:
+                best = two
+        return [(best, 0.0), *((s, o) for s, o in levels[1:] if s < best)]
 
 
 #: Mantissas of log-axis ticks in the order they get a label: powers of ten first, then 5, 2, ...
@@ -469,6 +497,10 @@ class LogAxis(pg.AxisItem):
         return out
 
 
+#: Keeps a line from breaking inside "‖dL/dh‖" (after the slash) when a legend wraps.
+WORD_JOINER = "\u2060"
+
+
 def legend_html(title: str, entries: Sequence[tuple[str, str, str]]) -> str:
     """Rich text "<b>title</b>  ━ name  ╌ name ..." for a compact, wrapping legend label.
 
@@ -480,7 +512,8 @@ def legend_html(title: str, entries: Sequence[tuple[str, str, str]]) -> str:
         glyph e.g. "━━" (line), "╍╍" (dashed), "●" (markers); text may contain HTML.
     """
     items = " &nbsp; ".join(
-        f"<span style='color:{colour}; font-weight:bold'>{glyph}</span>&nbsp;{text}"
+        f"<span style='color:{colour}; font-weight:bold'>{glyph}</span>&nbsp;"
+        f"{re.sub(r'(?<!<)/', '/' + WORD_JOINER, text)}"  # slashes outside tags
         for colour, glyph, text in entries
     )
     if not title:
@@ -526,9 +559,29 @@ def header_label(html: str, tooltip: str = "") -> QLabel:
     return label
 
 
+#: Height in pixels of a plot's data area below which a curve is not legible.
+MIN_PLOT_PX = 80
+
+
+def legible_height(left_label: str = "") -> int:
+    """The smallest height of a plot widget that stays legible at the application's fonts.
+
+    :data:`MIN_PLOT_PX` of data above the bottom axis (tick labels and title), and at least
+    the length of the rotated left-axis title ``left_label``, which would be cut otherwise.
+    """
+    title = QFontMetrics(tick_font(LABEL_PT))
+    bottom = QFontMetrics(tick_font()).height() + title.height() + 16
+    need = MIN_PLOT_PX + bottom + 12
+    if left_label:
+        need = max(need, title.horizontalAdvance(left_label) + bottom + 24)
+    return need
+
+
 def plot_widget(**axis_items: pg.AxisItem) -> pg.PlotWidget:
-    """A light PlotWidget with readable axes that may shrink small."""
-    widget = pg.PlotWidget(background=BACKGROUND, axisItems=axis_items or None)
-    widget.setMinimumSize(160, 70)  # squeezed this small only when the window is
+    """A light PlotWidget with axes whose labels never crowd, and a legible minimum height."""
+    for side in ("left", "bottom"):
+        axis_items.setdefault(side, LegibleAxis(side))
+    widget = pg.PlotWidget(background=BACKGROUND, axisItems=axis_items)
+    widget.setMinimumSize(160, legible_height())  # the window tabs views rather than go below
     style_plot(widget.getPlotItem())
     return widget

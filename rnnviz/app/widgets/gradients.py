@@ -43,6 +43,7 @@ from rnnviz.app.widgets._common import (
     fresh_view,
     header_label,
     legend_html,
+    line_width,
     over_training,
     plot_axes,
     plot_widget,
@@ -112,20 +113,20 @@ class GradientPanel(QWidget):
         self.flow_plot.setMouseEnabled(x=False, y=True)
         self.flow_plot.hideButtons()
         self.dh_curve = self.flow_plot.plot(
-            pen=pg.mkPen(COLOURS["blue"], width=2), name="dh", connect="finite"
+            pen=pg.mkPen(COLOURS["blue"], width=line_width(2)), name="dh", connect="finite"
         )
         self.dc_curve = self.flow_plot.plot(
-            pen=pg.mkPen(COLOURS["green"], width=2, style=Qt.PenStyle.DashLine),
+            pen=pg.mkPen(COLOURS["green"], width=line_width(2), style=Qt.PenStyle.DashLine),
             name="dc",
             connect="finite",
         )
         self.last_curve = self.flow_plot.plot(
-            pen=pg.mkPen(COLOURS["orange"], width=2), name="last", connect="finite"
+            pen=pg.mkPen(COLOURS["orange"], width=line_width(2)), name="last", connect="finite"
         )
         self.dh_curve.setZValue(2)  # on top: drawn dashed when it equals the last-step signal
         self.zero_marks = {  # ▼ where a norm is exactly 0 (no place on a log axis)
             name: self.flow_plot.plot(
-                pen=None, symbol="t", symbolSize=10, symbolPen=None, symbolBrush=colour
+                pen=None, symbol="t", symbolSize=line_width(10), symbolPen=None, symbolBrush=colour
             )
             for name, colour in (
                 ("dh", COLOURS["blue"]),
@@ -137,7 +138,9 @@ class GradientPanel(QWidget):
         self._coincide = False
         self._zero_text = ""
         self._set_flow_legend(True)
-        self._frame_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#000", width=1))
+        self._frame_line = pg.InfiniteLine(
+            angle=90, movable=False, pen=pg.mkPen("#000", width=line_width(1))
+        )
         self._frame_line.setVisible(False)
         self.flow_plot.addItem(self._frame_line, ignoreBounds=True)
         self._labels: tuple[str, ...] = ()
@@ -156,12 +159,12 @@ class GradientPanel(QWidget):
         self.norm_plot.setClipToView(True)
         over_training(self.norm_plot)
         self.norm_curve = self.norm_plot.plot(
-            pen=pg.mkPen(COLOURS["blue"], width=1), name="‖g‖", connect="finite"
+            pen=pg.mkPen(COLOURS["blue"], width=line_width(1)), name="‖g‖", connect="finite"
         )
         self.clip_points = self.norm_plot.plot(
             pen=None,
             symbol="o",
-            symbolSize=5,
+            symbolSize=line_width(5),
             symbolPen=None,
             symbolBrush=pg.mkBrush(COLOURS["red"]),
             name="clipping fired",
@@ -169,7 +172,7 @@ class GradientPanel(QWidget):
         self.clip_line = pg.InfiniteLine(
             angle=0,
             movable=False,
-            pen=pg.mkPen(COLOURS["red"], width=1.5, style=Qt.PenStyle.DashLine),
+            pen=pg.mkPen(COLOURS["red"], width=line_width(1.5), style=Qt.PenStyle.DashLine),
         )
         self.clip_line.setVisible(False)
         self.norm_plot.addItem(self.clip_line, ignoreBounds=False)
@@ -188,7 +191,7 @@ class GradientPanel(QWidget):
         self.clip_rate = pg.PlotDataItem(
             stepMode="center",
             fillLevel=0.0,
-            pen=pg.mkPen(COLOURS["red"], width=1),
+            pen=pg.mkPen(COLOURS["red"], width=line_width(1)),
             brush=pg.mkBrush(COLOURS["red"] + "33"),
         )
         self.clip_view.addItem(self.clip_rate)
@@ -292,8 +295,9 @@ class GradientPanel(QWidget):
         self._coincide = _same(snap.flow_dh, snap.flow_last)
         # equal curves: the total dashed on top of a wide last-step line, both in sight
         style = Qt.PenStyle.DashLine if self._coincide else Qt.PenStyle.SolidLine
-        self.dh_curve.setPen(pg.mkPen(COLOURS["blue"], width=2, style=style))
-        self.last_curve.setPen(pg.mkPen(COLOURS["orange"], width=6 if self._coincide else 2))
+        self.dh_curve.setPen(pg.mkPen(COLOURS["blue"], width=line_width(2), style=style))
+        wide = line_width(6 if self._coincide else 2)
+        self.last_curve.setPen(pg.mkPen(COLOURS["orange"], width=wide))
         if self._coincide:  # one set of markers for the two equal curves
             series["dh"] = None
         self._mark_zeros(series, _engine_dtype(snap))

@@ -190,24 +190,24 @@ def display_order(specs: tuple[StateSpec, ...]) -> tuple[StateSpec, ...]:
 class PanelMetrics:
     """Pixels a panel needs around its image (fonts at the application's scale)."""
 
-    title_h: int  # the title row
-    bottom_h: int  # tick labels and the axis title under the bottom row of panels
+    row_h: int  # above and below each image: the title row and the token tick labels
+    bottom_h: int  # the axis title under the bottom row of panels
     side_w: int  # left axis (unit numbers and title) plus the colour bar and its labels
 
     @classmethod
     def current(cls) -> PanelMetrics:
-        """From the fonts in use (tick labels, titles)."""
+        """From the fonts in use (an upper bound: pyqtgraph's title row is 30 px at least)."""
         token = QFontMetrics(tick_font(TokenAxis.TOKEN_PT)).height()
         title = QFontMetrics(tick_font(LABEL_PT)).height()
         left = title + QFontMetrics(tick_font()).horizontalAdvance("000") + 20
         right = 6 + round(STRIP_PX * line_width(1.0)) + axis_width() + 4
-        return cls(title_h=title + 10, bottom_h=token + title + 18, side_w=left + right)
+        return cls(row_h=max(30, title + 4) + token + 9, bottom_h=title + 8, side_w=left + right)
 
     def image_size(self, n: int, cols: int, width: float, height: float) -> tuple[float, float]:
         """Image (w, h) each of ``n`` panels gets on ``cols`` columns of a width×height grid."""
         rows = math.ceil(n / cols)
         w = (width - (cols - 1) * SPACING) / cols - self.side_w
-        h = (height - (rows - 1) * SPACING - self.bottom_h) / rows - self.title_h
+        h = (height - (rows - 1) * SPACING - self.bottom_h) / rows - self.row_h
         return w, h
 
     def best_columns(self, n: int, width: float, height: float) -> int | None:
@@ -273,6 +273,7 @@ class StateHeatmaps(QWidget):
             "A larger window (or hiding the controls with Ctrl+D) shows them all."
         )
         self.chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.chooser.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.chooser_label = QLabel()
         self.chooser_bar = QWidget()
         bar = QHBoxLayout(self.chooser_bar)
@@ -374,7 +375,7 @@ class StateHeatmaps(QWidget):
         """Room for one legible panel, the chooser and the read-out."""
         m = self._metrics
         w = m.side_w + MIN_IMAGE_W
-        h = m.title_h + MIN_IMAGE_H + m.bottom_h + self._extras_height(chooser=True)
+        h = m.row_h + MIN_IMAGE_H + m.bottom_h + self._extras_height(chooser=True)
         return QSize(w, h)
 
     def sizeHint(self) -> QSize:
@@ -506,7 +507,13 @@ class StateHeatmaps(QWidget):
         current = shown[-1] if shown else choices[0]
         self.chooser.setCurrentIndex(max(0, self.chooser.findData(current)))
         lead = "h and" if len(shown) == 2 else "showing"
-        self.chooser_label.setText(f"{len(shown)} of {total} arrays fit: {lead}")
+        full = f"{len(shown)} of {total} arrays fit: {lead}"
+        room = self.width() - self.chooser.sizeHint().width() - 40
+        fits = self.chooser_label.fontMetrics().horizontalAdvance(full) <= room
+        self.chooser_label.setText(full if fits else lead)  # the tooltip says why
+        self.chooser_label.setToolTip(
+            f"Room for {len(shown)} of the {total} arrays at a legible size in this window."
+        )
 
     def _on_choice(self, index: int) -> None:
         name = self.chooser.itemData(index)

@@ -28,6 +28,8 @@ from rnnviz.app.widgets._common import (
     fresh_view,
     header_label,
     legend_html,
+    legible_height,
+    line_width,
     over_training,
     plot_axes,
     plot_widget,
@@ -35,6 +37,11 @@ from rnnviz.app.widgets._common import (
 )
 from rnnviz.train.smoothing import EMA_BETA, RunningAverage
 from rnnviz.train.snapshot import Snapshot
+
+#: The raw curve's colour as it shows (blue at 1/3 opacity on white), for the legend: rich text
+#: ignores an alpha byte, which left the legend's "per step" entry without its line.
+RAW_ALPHA = "55"
+RAW_LEGEND = "#aad0e5"
 
 TIP = (
     "Light line: every step's batch loss; dark line: its exponential moving average;\n"
@@ -87,7 +94,7 @@ class LossPanel(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 6, 0)
         bar.setSpacing(4)
-        bar.addWidget(header_label("<b>Loss</b>"), 1)
+        bar.addStretch(1)  # the title leads the legend row, which wraps; these stay in one row
         bar.addWidget(QLabel("x:"))
         bar.addWidget(self.steps_button)
         bar.addWidget(self.tokens_button)
@@ -105,12 +112,14 @@ class LossPanel(QWidget):
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setClipToView(True)
         over_training(self.plot)
-        self.raw_curve = self.plot.plot(pen=pg.mkPen(COLOURS["blue"] + "55", width=1))
-        self.smooth_curve = self.plot.plot(pen=pg.mkPen(COLOURS["blue"], width=2.5))
+        self.raw_curve = self.plot.plot(
+            pen=pg.mkPen(COLOURS["blue"] + RAW_ALPHA, width=line_width(1))
+        )
+        self.smooth_curve = self.plot.plot(pen=pg.mkPen(COLOURS["blue"], width=line_width(2.5)))
         self.val_curve = self.plot.plot(
-            pen=pg.mkPen(COLOURS["orange"], width=1.5),
+            pen=pg.mkPen(COLOURS["orange"], width=line_width(1.5)),
             symbol="o",
-            symbolSize=7,
+            symbolSize=line_width(7),
             symbolPen=pg.mkPen("#ffffff"),
             symbolBrush=pg.mkBrush(COLOURS["orange"]),
         )
@@ -118,8 +127,8 @@ class LossPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.header)  # title and legend: their own row, wrapping at any width
         layout.addLayout(bar)
-        layout.addWidget(self.header)  # the legend: its own row, so it can wrap at any width
         layout.addWidget(self.plot_widget, 1)
 
         self._train = GrowingBuffer(4)  # step, tokens, raw loss, smoothed loss
@@ -144,6 +153,7 @@ class LossPanel(QWidget):
         self._loss_label = (text, tooltip)
         axis = self.plot.getAxis("left")
         style_axis(axis, text)
+        self.plot_widget.setMinimumHeight(legible_height(text))  # the whole label shows
         tip = f"{tooltip}\n{TIP}\nSmoothing: exponential moving average, weight {self.smoothing:g}."
         self.header.setToolTip(tip)
         self.plot_widget.setToolTip(tip)
@@ -242,12 +252,12 @@ class LossPanel(QWidget):
             return
         self._val_name = val_name
         items = [
-            (COLOURS["blue"] + "88", "━━", "per step"),
+            (RAW_LEGEND, "━━", "per step"),
             (COLOURS["blue"], "━━", "smoothed"),
         ]
         if val_name:
             items.append((COLOURS["orange"], "●", val_name))
-        self.header.setText(legend_html("", items))
+        self.header.setText(legend_html("Loss", items))
 
     def _tokens_at(self, steps: np.ndarray, snap: Snapshot) -> np.ndarray:
         """Tokens seen after each step, interpolated at the snapshot's tokens per step."""

@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections import deque
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QAction, QColor, QFont, QFontDatabase, QGuiApplication, QTextCharFormat
+from PyQt6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QGuiApplication,
+    QTextCharFormat,
+)
 from PyQt6.QtGui import QTextCursor as Cursor
 from PyQt6.QtWidgets import (
     QHBoxLayout,
@@ -74,7 +82,11 @@ class SamplesPanel(QWidget):
         self.count_label.setStyleSheet(f"color: {FOREGROUND};")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 6, 0)
-        top.addWidget(header_label("<b>Samples</b> · newest first"), 1)  # wraps when narrow
+        title = header_label("<b>Samples</b> · newest first")  # wraps when narrow
+        bold = title.font()
+        bold.setBold(True)
+        title.setMinimumWidth(QFontMetrics(bold).horizontalAdvance("Samples") + 16)  # no "Sampl"
+        top.addWidget(title, 1)
         top.addWidget(self.count_label)
         top.addWidget(copy_button)
 

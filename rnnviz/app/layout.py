@@ -1,0 +1,147 @@
+"""Fitting the window to the screen: legible from a 1024×768 projector to a 1920×1080 monitor.
+
+Two rules keep every view legible when room is short (a small screen, or ``--big`` fonts):
+
+* the right-hand column (:class:`AdaptiveColumn`) stacks its views while each gets its legible
+  minimum height, and otherwise shows them as tabs (loss and samples on one, gradients on the
+  other), instead of squeezing plots to slivers;
+* the controls dock starts hidden when the views would otherwise get less than their comfortable
+  width (:func:`controls_fit`); Ctrl+D shows it, and the views then shrink to their minimum,
+  which still fits a 1024×768 screen.
+
+The heatmap view itself shows fewer arrays when not all fit (see
+:class:`~rnnviz.app.widgets.heatmaps.StateHeatmaps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtWidgets import QSplitter, QTabWidget, QWidget
+
+#: Window size the views are designed for; smaller screens get the window maximised.
+COMFORT_SIZE = QSize(1400, 900)
+
+#: Width the views (heatmaps, curves) want beside the controls at normal fonts; ``--big``
+#: scales it. A window narrower than this plus the controls starts with the controls hidden.
+VIEWS_COMFORT_WIDTH = 900
+
+#: Room a desktop takes from a screen's height for the window's title bar, beyond the
+#: screen's available area (which already excludes panels and docks).
+TITLE_BAR_PX = 40
+
+
+def initial_size(available: QSize) -> tuple[QSize, bool]:
+    """The window's first size on a screen with ``available`` room, and whether to maximise.
+
+    A screen smaller than :data:`COMFORT_SIZE` plus a title bar gets a maximised window: the
+    window manager then fits the frame and the title bar on the screen (a plain resize to the
+    available size pushed the status bar off a 1024×768 screen by the height of the title).
+    """
+    need = QSize(COMFORT_SIZE.width(), COMFORT_SIZE.height() + TITLE_BAR_PX)
+    if available.width() >= need.width() and available.height() >= need.height():
+        return QSize(COMFORT_SIZE), False
+    width = min(COMFORT_SIZE.width(), available.width())
+    height = min(COMFORT_SIZE.height(), available.height() - TITLE_BAR_PX)
+    return QSize(width, max(height, 1)), True
+
+
+def controls_fit(window_width: int, dock_width: int, views_width: int) -> bool:
+    """Whether the controls dock leaves the views their comfortable width ``views_width``."""
+    return window_width - dock_width >= views_width
+
+
+class AdaptiveColumn(QWidget):
+    """Views stacked in a vertical splitter when they all fit at their minimum, else tabs.
+
+    Each view's ``minimumSizeHint`` is its legible minimum (the plots set theirs from the
+    fonts). The column's own minimum is that of the tabs, so a window may shrink to it; it
+    stacks the views again as soon as their minimums add up to no more than its height.
+
+    Parameters
+    ----------
+    views : sequence of QWidget
+        The views, top to bottom when stacked.
+    groups : sequence of (title, sequence of QWidget)
+        The tabs, each holding one or more of ``views`` (stacked within the tab).
+    stretch : sequence of int, optional
+        Initial share of each view's height when stacked (one per view).
+    parent : QWidget, optional
+        Qt parent.
+    """
+
+    def __init__(
+        self,
+        views: Sequence[QWidget],
+        groups: Sequence[tuple[str, Sequence[QWidget]]],
+        stretch: Sequence[int] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._views = list(views)
+        self._groups = [(title, list(members)) for title, members in groups]
+        if sorted(map(id, self._views)) != sorted(id(v) for _t, g in self._groups for v in g):
+            raise ValueError("every view must be in exactly one group")
+        self._stretch = list(stretch) or [1] * len(self._views)
+        self.stack = QSplitter(Qt.Orientation.Vertical, self)
+        self.stack.setChildrenCollapsible(False)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self._pages: list[QSplitter] = []
+        for title, _views in self._groups:
+            page = QSplitter(Qt.Orientation.Vertical)
+            page.setChildrenCollapsible(False)
+            self._pages.append(page)
+            self.tabs.addTab(page, title)
+        self._mode = ""
+        self._set_mode("stacked")
+
+    def mode(self) -> str:
+        """ "stacked" or "tabs"."""
+        return self._mode
+
+    def stacked_height(self) -> int:
+        """Height the views need stacked, each at its minimum."""
+        handles = self.stack.handleWidth() * (len(self._views) - 1)
+        return sum(v.minimumSizeHint().height() for v in self._views) + handles
+
+    def minimumSizeHint(self) -> QSize:
+        """The tabs' minimum: a tab bar over the tallest group at its minimum."""
+        bar = self.tabs.tabBar().sizeHint().height() if self.tabs.tabBar() else 0
+        tallest = max(
+            sum(v.minimumSizeHint().height() for v in views) for _t, views in self._groups
+        )
+        width = max(v.minimumSizeHint().width() for v in self._views)
+        return QSize(width, bar + tallest + 4)
+
+    def sizeHint(self) -> QSize:
+        """Room for every view stacked at its preferred size."""
+        hints = [v.sizeHint() for v in self._views]
+        return QSize(max(h.width() for h in hints), sum(h.height() for h in hints))
+
+    def resizeEvent(self, event: object) -> None:
+        """Stack or tab the views for the new height; the shown container fills the column."""
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._set_mode("stacked" if self.height() >= self.stacked_height() else "tabs")
+        for container in (self.stack, self.tabs):
+            container.setGeometry(self.rect())
+
+    def _set_mode(self, mode: str) -> None:
+        if mode == self._mode:
+            return
+        self._mode = mode
+        if mode == "stacked":
+            for view in self._views:
+                self.stack.addWidget(view)  # reparents out of the tab pages
+                view.show()
+            total = sum(self._stretch)
+            height = max(self.height(), self.stacked_height())
+            self.stack.setSizes([height * s // total for s in self._stretch])
+        else:
+            for page, (_title, views) in zip(self._pages, self._groups, strict=True):
+                for view in views:
+                    page.addWidget(view)
+                    view.show()
+        self.stack.setVisible(mode == "stacked")
+        self.tabs.setVisible(mode == "tabs")
