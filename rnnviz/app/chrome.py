@@ -276,6 +276,7 @@ class FrameBar(QWidget):
         self.slider.setToolTip("Time step of the probe shown by the cursor in every view")
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)  # the target goes under the input when room is short
         lay.addWidget(self.prev)
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.next)
@@ -332,9 +333,9 @@ class FrameBar(QWidget):
             return
         token = visible_token(self._labels[t]) if t < n else ""
         target = self._targets[t] if t < len(self._targets) else ""
-        text = f"t = <b>{t}</b>/{n - 1} &nbsp;input {_token_html(token, '#fff3c4')}"
-        if target:
-            text += f" → target {_token_html(visible_token(target), '#eef1f5')}"
+        text = f"t&nbsp;=&nbsp;<b>{t}</b>/{n - 1} &nbsp;input&nbsp;{_token_html(token, '#fff3c4')}"
+        if target:  # a line may break before the arrow only
+            text += f" →&nbsp;target&nbsp;{_token_html(visible_token(target), '#eef1f5')}"
         self.readout.setText(text)
 
     def readout_text(self) -> str:

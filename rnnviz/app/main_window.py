@@ -1166,9 +1166,8 @@ def launch(argv: list[str] | None = None) -> int:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
     if window.start_maximized:  # the window manager fits the title bar on a small screen
-        window.showMaximized()
-    else:
-        window.show()
+        window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+    window.show()
     if args.run:
         window.run()
     code = int(app.exec())

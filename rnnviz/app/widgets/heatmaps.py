@@ -199,9 +199,9 @@ class PanelMetrics:
         """From the fonts in use (an upper bound: pyqtgraph's title row is 30 px at least)."""
         token = QFontMetrics(tick_font(TokenAxis.TOKEN_PT)).height()
         title = QFontMetrics(tick_font(LABEL_PT)).height()
-        left = title + QFontMetrics(tick_font()).horizontalAdvance("000") + 20
-        right = 6 + round(STRIP_PX * line_width(1.0)) + axis_width() + 4
-        return cls(row_h=max(30, title + 4) + token + 9, bottom_h=title + 8, side_w=left + right)
+        left = title + QFontMetrics(tick_font()).horizontalAdvance("000") + 24
+        right = 6 + round(STRIP_PX * line_width(1.0)) + axis_width() + 12
+        return cls(row_h=max(30, title + 4) + token + 12, bottom_h=title + 8, side_w=left + right)
 
     def image_size(self, n: int, cols: int, width: float, height: float) -> tuple[float, float]:
         """Image (w, h) each of ``n`` panels gets on ``cols`` columns of a width×height grid."""
@@ -525,9 +525,15 @@ class StateHeatmaps(QWidget):
         if (names, cols) == self._grid:
             return
         ci = self.graphics.ci
+        scene = self.graphics.scene()
         for panel in self._pool:
             if panel.plot in ci.items:
                 ci.removeItem(panel.plot)
+            if panel.plot.scene() is None:
+                # Kept in the scene, hidden: the scene owns it and deletes it with the view
+                # (an item left to Python's garbage collector outlived its scene: a crash).
+                scene.addItem(panel.plot)
+            panel.plot.setVisible(False)
         self._grid = (names, cols)
         if not names:
             return
@@ -535,6 +541,7 @@ class StateHeatmaps(QWidget):
         for k, name in enumerate(names):
             panel = self._panels[name]
             row, col = divmod(k, cols)
+            panel.plot.setVisible(True)
             ci.addItem(panel.plot, row=row, col=col)
             if row == rows - 1:
                 style_axis(panel.axis, "input at step t")

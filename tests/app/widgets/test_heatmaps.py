@@ -206,7 +206,7 @@ def test_the_selected_column_keeps_every_value_visible(view, size, cell):
     t = 20
     view.set_frame(t)
     marked = view.graphics.grab().toImage()
-    for panel in view.panels.values():
+    for panel in (view.panels[name] for name in view.shown()):  # those with room on screen
         vb = panel.plot.getViewBox()
         top_left = view.graphics.mapFromScene(vb.mapViewToScene(QPointF(t - 0.5, -0.5)))
         bottom_right = view.graphics.mapFromScene(vb.mapViewToScene(QPointF(t + 0.5, 31.5)))
