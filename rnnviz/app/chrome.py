@@ -276,7 +276,7 @@ class FrameBar(QWidget):
         self.slider.setToolTip("Time step of the probe shown by the cursor in every view")
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setWordWrap(True)  # the target goes under the input when room is short
+        self._readout = ("", "")  # the read-out on one line, and on two (the target below)
         lay.addWidget(self.prev)
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.next)
@@ -333,10 +333,28 @@ class FrameBar(QWidget):
             return
         token = visible_token(self._labels[t]) if t < n else ""
         target = self._targets[t] if t < len(self._targets) else ""
-        text = f"t&nbsp;=&nbsp;<b>{t}</b>/{n - 1} &nbsp;input&nbsp;{_token_html(token, '#fff3c4')}"
-        if target:  # a line may break before the arrow only
-            text += f" →&nbsp;target&nbsp;{_token_html(visible_token(target), '#eef1f5')}"
-        self.readout.setText(text)
+        text = f"t = <b>{t}</b>/{n - 1} &nbsp;input {_token_html(token, '#fff3c4')}"
+        after = f"→ target {_token_html(visible_token(target), '#eef1f5')}" if target else ""
+        self._readout = (f"{text} {after}", f"{text}<br>{after}" if after else text)
+        self._fit_readout()
+
+    def _fit_readout(self) -> None:
+        """One line when it fits beside the slider, else the target on a second line."""
+        one, two = self._readout
+        metrics = self.readout.fontMetrics()
+
+        def width(html: str) -> int:
+            lines = QTextDocumentFragment.fromHtml(html).toPlainText().splitlines() or [""]
+            return round(1.1 * max(metrics.horizontalAdvance(line) for line in lines)) + 8
+
+        room = self.width() - 2 * self.prev.sizeHint().width() - self.slider.minimumWidth() - 40
+        self.readout.setMinimumWidth(width(two))  # never wider than the two-line form needs
+        self.readout.setText(one if width(one) <= room else two)
+
+    def resizeEvent(self, event: object) -> None:
+        """Re-fit the read-out to the new width."""
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit_readout()
 
     def readout_text(self) -> str:
         """The read-out as plain text, single-spaced (tests)."""
