@@ -196,7 +196,7 @@ class GRUCell:
             np.matmul(W_h, dhh, out=tmp)
             np.multiply(dh, z_t, out=dh_next)
             dh_next += tmp  # dh_next = dh_t * z_t + dah_t W_h^T
-        out = {"dhs": dhs, "dcs": None, "dstate0": {"h": dh_next}}
+        out = {"dstates": {"h": dhs}, "dstate0": {"h": dh_next}}
         if not last_only:
             out["dax"] = dax
             out["dah"] = dah

@@ -217,8 +217,8 @@ class LSTMCell:
         Returns
         -------
         dict
-            "dax" = "dah" (T, 4H, B) pre-activation gradients, "dhs" (T, H, B), "dcs" (T, H, B),
-            "dstate0" {"h", "c"} -> (H, B).
+            "dax" = "dah" (T, 4H, B) pre-activation gradients, "dstates" {"h", "c"} -> (T, H, B)
+            dL/dh_t and dL/dc_t for every step, "dstate0" {"h", "c"} -> (H, B).
         """
         hs, cs, acts, tcs = cache["hs"], cache["cs"], cache["acts"], cache["tcs"]
         T, GH, B = acts.shape
@@ -288,7 +288,10 @@ class LSTMCell:
             multiply(dc, e[j], out=d4)  # [da_t[i], da_t[f], da_t[g], dc_next] = dc_t * e_t
             dc_next = dc_prev  # (H, B), to step t-1
             matmul(W_h, da, out=dh_next)  # dh_next = da_t W_h^T, (H, B)
-        out = {"dhs": dhs, "dcs": dcs, "dstate0": {"h": dh_next, "c": np.array(dc_next)}}
+        out = {
+            "dstates": {"h": dhs, "c": dcs},
+            "dstate0": {"h": dh_next, "c": np.array(dc_next)},
+        }
         if not last_only:
             das = work[:, :GH]  # (T, 4H, B)
             out["dax"] = das

@@ -35,7 +35,7 @@ from rnnviz.core.heads import make_head
 from rnnviz.core.init import init_weights
 from rnnviz.core.lstm import LSTMCell
 from rnnviz.core.rnn import RNNCell
-from rnnviz.core.types import GradFlow, Intervention, StateSpec, Trace
+from rnnviz.core.types import OUTPUT_STATE, GradFlow, Intervention, StateSpec, Trace
 
 CELL_CLASSES = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
 # Above this vocabulary size the token-weight gradient uses a scatter-add instead of a one-hot GEMM.
@@ -347,7 +347,8 @@ class Model:
         grads : ndarray
             (P,) flat gradient aligned with ``params`` (see ``grad_views``).
         flow : GradFlow
-            ||dL/dh_t||, ||dL/dc_t|| (LSTM), ||dL_T/dh_t|| when ``last``, parameter norms, dstate0.
+            ||dL/ds_t|| for every carried state s, ||dL_T/dh_t|| when ``last``, parameter norms,
+            dstate0.
         """
         c = tr.cache
         if not isinstance(c, dict) or "H_all" not in c:
@@ -435,10 +436,9 @@ class Model:
         if last:
             zero = {k: np.zeros((H, B), dt) for k in self.carried}
             lb = self.cell.backward(self.p, c, dhy, zero, c["clamps"], self._ws, last_only=True)
-            last_norms = _step_norms(lb["dhs"])
+            last_norms = _step_norms(lb["dstates"][OUTPUT_STATE])
         return GradFlow(
-            dh=_step_norms(back["dhs"]),
-            dc=None if back["dcs"] is None else _step_norms(back["dcs"]),
+            flows={k: _step_norms(back["dstates"][k]) for k in self.carried},  # (T,) each
             last=last_norms,
             params=self._param_norms(g),
             dstate0={k: np.ascontiguousarray(v.T) for k, v in back["dstate0"].items()},  # (B, H)

@@ -119,7 +119,7 @@ class RNNCell:
                 np.subtract(h_t, tmp, out=tmp)  # h_t (1 - h_t)
             np.multiply(dh, tmp, out=da)
             np.matmul(W_h, da, out=dh_next)  # dh_next = da_t W_h^T, (H, B)
-        out = {"dhs": dhs, "dcs": None, "dstate0": {"h": dh_next}}
+        out = {"dstates": {"h": dhs}, "dstate0": {"h": dh_next}}
         if not last_only:
             out["dax"] = das
             out["dah"] = das

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: The state every cell carries first and the output layer reads: the hidden state h. The
+#: last-step signal ||dL_T/dh_t|| is traced back along it.
+OUTPUT_STATE = "h"
+
 
 @dataclass(frozen=True)
 class StateSpec:
@@ -102,14 +106,13 @@ class GradFlow:
     """How the gradient travels back through time for one backward pass.
 
     L is the training objective: the masked per-step loss summed over time and averaged over
-    the batch. Norms are Frobenius norms over (batch, units).
+    the batch. Norms are Frobenius norms over (batch, units), in float64.
 
     Attributes
     ----------
-    dh : ndarray
-        (T,) ||dL/dh_t||.
-    dc : ndarray or None
-        (T,) ||dL/dc_t|| for the LSTM, else None.
+    flows : dict[str, ndarray]
+        One curve per carried state s, in the cell's declared order (``cell.carried``):
+        s -> (T,) ||dL/ds_t||, e.g. "h" -> ||dL/dh_t|| and, for the LSTM, "c" -> ||dL/dc_t||.
     last : ndarray or None
         (T,) ||dL_T/dh_t|| where L_T is the loss at the last step only: the textbook picture
         of vanishing or exploding gradients. None unless requested.
@@ -119,8 +122,7 @@ class GradFlow:
         Gradient with respect to the initial carried state, name -> (B, H).
     """
 
-    dh: np.ndarray
-    dc: np.ndarray | None
+    flows: dict[str, np.ndarray]
     last: np.ndarray | None
     params: dict[str, float]
     dstate0: dict[str, np.ndarray]

@@ -49,8 +49,11 @@ class Snapshot:
         (T, O) the model's outputs on the probe.
     probe_loss_t : ndarray
         (T,) per-step probe loss in nats.
-    flow_dh, flow_dc, flow_last : ndarray or None
-        (T,) gradient flow on the probe: ||dL/dh_t||, ||dL/dc_t|| (LSTM), ||dL_T/dh_t||.
+    flows : dict[str, ndarray]
+        Gradient flow on the probe, one curve per carried state s in the cell's order:
+        s -> (T,) ||dL/ds_t|| (e.g. "h", and "c" for the LSTM); empty when there is no probe.
+    flow_last : ndarray or None
+        (T,) the last-step signal on the probe, ||dL_T/dh_t||.
     param_norms : dict[str, float]
         Per-parameter gradient norms of the latest training step.
     grad_norm, grad_norm_clipped : float
@@ -88,8 +91,7 @@ class Snapshot:
     probe_states: dict[str, np.ndarray]
     probe_outputs: np.ndarray
     probe_loss_t: np.ndarray
-    flow_dh: np.ndarray | None
-    flow_dc: np.ndarray | None
+    flows: dict[str, np.ndarray]
     flow_last: np.ndarray | None
     param_norms: dict[str, float]
     grad_norm: float
@@ -113,7 +115,7 @@ class Snapshot:
             value = getattr(self, f.name)
             if f.name == "specs":
                 out[f.name] = [dataclasses.asdict(s) for s in value]
-            elif f.name == "probe_states":
+            elif f.name in ("probe_states", "flows"):
                 out[f.name] = {k: _encode(v) for k, v in value.items()}
             elif f.name == "sample_marks":
                 out[f.name] = [list(m) for m in value]
@@ -132,7 +134,7 @@ class Snapshot:
         for name, value in data.items():
             if name == "specs":
                 kw[name] = tuple(StateSpec(**s) for s in value)
-            elif name == "probe_states":
+            elif name in ("probe_states", "flows"):
                 kw[name] = {k: _decode(v) for k, v in value.items()}
             elif name == "sample_marks":
                 kw[name] = tuple((int(a), int(b)) for a, b in value)

@@ -363,8 +363,7 @@ class Trainer:
             states,
             _frozen(tr.outputs[0]),  # (T, O)
             _frozen(tr.loss_t[0]),  # (T,)
-            _frozen(flow.dh),  # (T,)
-            None if flow.dc is None else _frozen(flow.dc),
+            {k: _frozen(v) for k, v in flow.flows.items()},  # name -> (T,)
             None if flow.last is None else _frozen(flow.last),
         )
         self._probe_cache = (key, arrays)
@@ -380,7 +379,7 @@ class Trainer:
         message : str
             Shown with the state; for "diverged" the trainer's own explanation is used if empty.
         """
-        (labels, targets), states, outputs, loss_t, dh, dc, last = self._probe_arrays()
+        (labels, targets), states, outputs, loss_t, flows, last = self._probe_arrays()
         pending, self._pending = self._pending, []
         if pending:
             steps, losses, norms, clipped = zip(*pending, strict=True)
@@ -404,8 +403,7 @@ class Trainer:
             probe_states=dict(states),
             probe_outputs=outputs,
             probe_loss_t=loss_t,
-            flow_dh=dh,
-            flow_dc=dc,
+            flows=dict(flows),
             flow_last=last,
             param_norms=dict(self._last_param_norms),
             grad_norm=self._last_norms[0],

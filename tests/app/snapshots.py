@@ -151,7 +151,7 @@ class SnapshotStream:
         flow_dh = 0.05 * (1.0 + 0.3 * rng.random(T)) * (1.0 + 0.02 * (T - 1 - t))  # (T,)
         flow_last = 0.4 * 0.75 ** (T - 1 - t)  # (T,) vanishing towards early steps
         flow_last[flow_last < 1e-9] = 0.0  # underflow to exact zero, like float32 does
-        flow_dc = 0.8 * flow_dh if self.cell == "lstm" else None
+        flows = {"h": flow_dh, "c": 0.8 * flow_dh} if self.cell == "lstm" else {"h": flow_dh}
         sample, marks = None, ()
         if self.count % self.sample_every == 0:
             sample = f"step {self.step}: the quick brown fox\njumps over the lazy dog"
@@ -172,8 +172,7 @@ class SnapshotStream:
             "probe_states": probe_states(specs, T, H, rng),
             "probe_outputs": rng.random((T, 5)).astype(np.float32),
             "probe_loss_t": rng.random(T) * 3.0,
-            "flow_dh": flow_dh,
-            "flow_dc": flow_dc,
+            "flows": flows,
             "flow_last": flow_last,
             "param_norms": {"W_x": 0.5, "W_h": 1.0, "b": 0.1},
             "grad_norm": grad_norm,

@@ -101,8 +101,8 @@ def test_training_keeps_every_loss_point_and_fills_each_panel(qtbot, window: Mai
     assert window.gradients.history_length() == n
     assert len(window.samples.entries()) >= 1  # sample_every=5
     snap = window.last_snapshot
-    assert snap is not None and snap.flow_dh is not None
-    assert snap.flow_dh.shape == (len(snap.probe_labels),)
+    assert snap is not None and "h" in snap.flows
+    assert snap.flows["h"].shape == (len(snap.probe_labels),)
     assert f"{n:,}" in window.status.step.text()
 
 

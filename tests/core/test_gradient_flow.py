@@ -3,8 +3,8 @@
 For each step t the objective is split at h_t (and c_t): the loss at step t read from h_t, plus
 the loss of a suffix forward pass started from the perturbed state via ``state0``. Then
 
-    ||dL/dh_t||   = flow.dh[t]      (c_t held fixed)
-    ||dL/dc_t||   = flow.dc[t]      (h_t = o_t tanh(c_t) follows c_t)
+    ||dL/dh_t||   = flow.flows["h"][t]      (c_t held fixed)
+    ||dL/dc_t||   = flow.flows["c"][t]      (h_t = o_t tanh(c_t) follows c_t)
     ||dL_T/dh_t|| = flow.last[t]    (L_T: the loss at the last step only)
 
 with L = (1/B) Σ_b Σ_t mask_bt l_bt and L_T = (1/B) Σ_b mask_bT l_bT.
@@ -99,21 +99,22 @@ def test_flow_norms_match_central_differences(cell: str, nl: str, seed: int) -> 
     m, x, y, mask = _problem(cell, nl, seed)
     tr = m.forward(x, y, mask)
     _, flow = m.backward(tr, last=True)
-    assert (flow.dc is None) == (cell != "lstm")
+    assert list(flow.flows) == list(m.carried)
+    assert ("c" in flow.flows) == (cell == "lstm")
     for t in range(T):
         state = {k: np.ascontiguousarray(tr.states[k][:, t]) for k in m.carried}  # (B, H)
         full = _split_objective(m, x, y, mask, t, last=False)
         only_last = _split_objective(m, x, y, mask, t, last=True)
         num_h = _numerical_gradient(full, state, "h")  # (B, H) dL/dh_t
         num_last = _numerical_gradient(only_last, state, "h")  # (B, H) dL_T/dh_t
-        assert flow.dh[t] == pytest.approx(np.linalg.norm(num_h), rel=1e-6), t
+        assert flow.flows["h"][t] == pytest.approx(np.linalg.norm(num_h), rel=1e-6), t
         assert flow.last[t] == pytest.approx(np.linalg.norm(num_last), rel=1e-6), t
         if cell == "lstm":
             o_t = tr.states["o"][:, t]  # (B, H)
             num_c = _numerical_gradient(full, state, "c", o_t)  # (B, H) dL/dc_t
-            assert flow.dc[t] == pytest.approx(np.linalg.norm(num_c), rel=1e-6), t
+            assert flow.flows["c"][t] == pytest.approx(np.linalg.norm(num_c), rel=1e-6), t
     # sequence 1's last step is masked out of L_T; the signal is still non-trivial
-    assert flow.last[0] > 0 and flow.dh[0] > flow.last[0]
+    assert flow.last[0] > 0 and flow.flows["h"][0] > flow.last[0]
 
 
 def _vanishing_rnn(dtype: str, T: int = 50) -> tuple[Model, np.ndarray, np.ndarray]:
@@ -143,7 +144,9 @@ def test_flow_norms_are_exact_where_their_squares_leave_float32_range() -> None:
     normal = f64.last > 1e-36  # float32 holds these with full precision
     assert normal.sum() >= 20
     np.testing.assert_allclose(f32.last[normal], f64.last[normal], rtol=1e-3)
-    np.testing.assert_allclose(f32.dh, f64.dh, rtol=1e-3)
+    for name in m64.carried:
+        np.testing.assert_allclose(f32.flows[name], f64.flows[name], rtol=1e-3)
+        assert f32.flows[name].dtype == np.float64
     assert f32.last.dtype == np.float64  # a norm below float32's range can still be reported
 
 

@@ -54,8 +54,10 @@ def test_backward_returns_flat_grads_and_flow(cell: str) -> None:
     for name, v in views.items():
         assert v.shape == m.p[name].shape
         assert np.isclose(flow.params[name], np.linalg.norm(v), rtol=1e-4)
-    assert flow.dh.shape == (7,) and flow.last.shape == (7,)
-    assert (flow.dc is not None) == (cell == "lstm")
+    assert list(flow.flows) == list(m.carried)  # one curve per carried state, in order
+    assert all(f.shape == (7,) and f.dtype == np.float64 for f in flow.flows.values())
+    assert flow.last.shape == (7,)
+    assert ("c" in flow.flows) == (cell == "lstm")
     assert set(flow.dstate0) == set(m.carried)
     assert flow.dstate0["h"].shape == (3, 6)
 
@@ -67,11 +69,11 @@ def test_last_step_flow_equals_total_flow_when_only_last_step_counts(cell: str) 
     mask = np.zeros((3, 7))
     mask[:, -1] = 1.0
     _, flow = m.backward(m.forward(x, y, mask), last=True)
-    np.testing.assert_allclose(flow.last, flow.dh, rtol=1e-12)
+    np.testing.assert_allclose(flow.last, flow.flows["h"], rtol=1e-12)
     # with every step counting, the total signal at t < T is larger than the last step's alone
     _, flow_all = m.backward(m.forward(x, y), last=True)
-    assert flow_all.last[-1] == pytest.approx(flow_all.dh[-1])
-    assert flow_all.dh[0] > 0 and flow_all.last[0] > 0
+    assert flow_all.last[-1] == pytest.approx(flow_all.flows["h"][-1])
+    assert flow_all.flows["h"][0] > 0 and flow_all.last[0] > 0
 
 
 def test_without_targets_loss_is_nan_and_backward_refuses() -> None:

@@ -40,6 +40,10 @@ def test_snapshot_round_trips_through_json() -> None:
     np.testing.assert_array_equal(back.clipped, snap.clipped)
     assert back.clipped.dtype == np.bool_
     np.testing.assert_array_equal(back.flow_last, snap.flow_last)
+    assert list(back.flows) == list(snap.flows) == ["h", "c"]
+    for name, arr in snap.flows.items():
+        assert back.flows[name].dtype == arr.dtype
+        np.testing.assert_array_equal(back.flows[name], arr)
     assert back.param_norms == snap.param_norms
     assert back.sample_marks == snap.sample_marks
 

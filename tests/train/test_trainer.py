@@ -59,7 +59,8 @@ def test_snapshot_carries_probe_trace_flow_and_drained_losses(run: RunConfig) ->
     assert all(a.shape == (T, 12) for a in s.probe_states.values())
     assert s.probe_outputs.shape == (T, t.task.output_size)
     assert s.probe_loss_t.shape == (T,) and len(s.probe_labels) == T
-    for flow in (s.flow_dh, s.flow_dc, s.flow_last):
+    assert list(s.flows) == ["h", "c"]  # one curve per carried state, in the cell's order
+    for flow in (*s.flows.values(), s.flow_last):
         assert flow is not None and flow.shape == (T,) and np.all(np.isfinite(flow))
     np.testing.assert_array_equal(s.loss_steps, np.arange(1, 6))
     assert s.losses.shape == s.grad_norms.shape == s.clipped.shape == (5,)

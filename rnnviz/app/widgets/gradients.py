@@ -2,13 +2,15 @@
 
 Top plot (latest snapshot, probe sequence, log scale over time step t):
 
-* ||dL/dh_t|| — how much the whole loss depends on the hidden state at step t;
-* ||dL/dc_t|| — the same for the LSTM cell state (the "gradient highway");
+* ||dL/ds_t|| for every state s the cell carries from step to step: ||dL/dh_t||, how much the
+  whole loss depends on the hidden state at step t, and for the LSTM ||dL/dc_t||, the same for
+  the cell state (the "gradient highway"); one curve each, in the cell's order;
 * ||dL_T/dh_t|| — the *last-step signal*: the loss of only the final step, traced back to step t.
   If it falls by orders of magnitude going left, the gradient vanishes; if it grows, it explodes.
 
-When the loss counts only at the last step (echo), ||dL/dh_t|| and the last-step signal are the
-same numbers: the total curve is then drawn dashed on top and the legend says so. A norm that is
+When the loss counts only at the last step (echo), ||dL/dh_t|| (the first carried state's curve,
+the state the output layer reads) and the last-step signal are the same numbers: the total curve
+is then drawn dashed on top and the legend says so. A norm that is
 exactly 0 (the engine's gradient underflowed: every entry below the dtype's smallest number, or
 saturated units passed nothing back) cannot sit on a log axis: it gets a ▼ marker a decade below
 the lowest drawn point, and the legend says where and why ("▼ t ≤ 5: 0 in float32, below
@@ -51,14 +53,15 @@ from rnnviz.app.widgets._common import (
     show_true_values,
     style_axis,
 )
+from rnnviz.core.types import OUTPUT_STATE
 from rnnviz.train.snapshot import Snapshot
 
-FLOW_TIP = (
-    "Gradient norms on the probe sequence, per time step t (log scale).\n"
-    "||dL/dh_t||: how much the total loss depends on the hidden state at step t.\n"
-    "||dL/dc_t||: the same for the LSTM cell state.\n"
-    "Last-step signal ||dL_T/dh_t||: only the loss at the final step T, traced back to step t.\n"
-    "Falling by orders of magnitude to the left = vanishing gradient (long-range\n"
+FLOW_TIP = "Gradient norms on the probe sequence, per time step t (log scale).\n"
+#: One tooltip line per carried state s, with the label the cell gives it.
+FLOW_TIP_STATE = "||dL/d{name}_t||: how much the total loss depends on the {label} at step t.\n"
+FLOW_TIP_LAST = (
+    "Last-step signal ||dL_T/d{name}_t||: only the loss at the final step T, traced back to\n"
+    "step t. Falling by orders of magnitude to the left = vanishing gradient (long-range\n"
     "dependencies cannot be learned); growing = exploding gradient (clipping helps)."
 )
 ZERO_TIP = (
@@ -75,6 +78,16 @@ NORM_TIP = (
     "When clipping fires often, the dots give way to the percentage of steps clipped in each\n"
     "window of steps: the shaded curve, read on the right-hand axis."
 )
+#: Colour and line style of the flow curve of the first, second, ... carried state (the first is
+#: h, the state the output layer reads and the last-step signal is traced from).
+FLOW_STYLES = (
+    ("blue", Qt.PenStyle.SolidLine, "━━"),
+    ("green", Qt.PenStyle.DashLine, "╍╍"),
+    ("purple", Qt.PenStyle.DotLine, "┅┅"),
+    ("grey", Qt.PenStyle.DashDotLine, "╍┅"),
+)
+#: Key of the last-step signal among ``GradientPanel.zero_marks`` (the others are state names).
+LAST = "last"
 #: Clip events are drawn as dots while at most this fraction of the steps held clipped ...
 DOTS_MAX_FRACTION = 0.03
 #: ... or while there are at most this many of them.
@@ -106,38 +119,26 @@ class GradientPanel(QWidget):
         self.flow_widget = plot_widget(bottom=self._flow_axis, left=LogAxis("left"))
         self.flow_plot: pg.PlotItem = self.flow_widget.getPlotItem()
         self.flow_header = header_label("", FLOW_TIP)
+        self._flow_labels: dict[str, str] = {}  # carried state -> the label its cell gives it
         style_axis(self.flow_plot.getAxis("left"), "norm")
         style_axis(self._flow_axis, "input at step t")
         self.flow_plot.setLogMode(x=False, y=True)
         self.flow_plot.showGrid(x=False, y=True, alpha=0.25)
         self.flow_plot.setMouseEnabled(x=False, y=True)
         self.flow_plot.hideButtons()
-        self.dh_curve = self.flow_plot.plot(
-            pen=pg.mkPen(COLOURS["blue"], width=line_width(2)), name="dh", connect="finite"
-        )
-        self.dc_curve = self.flow_plot.plot(
-            pen=pg.mkPen(COLOURS["green"], width=line_width(2), style=Qt.PenStyle.DashLine),
-            name="dc",
-            connect="finite",
-        )
+        # one curve per carried state, made when a cell first declares it, in the cell's order
+        self.flow_curves: dict[str, pg.PlotDataItem] = {}
         self.last_curve = self.flow_plot.plot(
-            pen=pg.mkPen(COLOURS["orange"], width=line_width(2)), name="last", connect="finite"
+            pen=pg.mkPen(COLOURS["orange"], width=line_width(2)), name=LAST, connect="finite"
         )
-        self.dh_curve.setZValue(2)  # on top: drawn dashed when it equals the last-step signal
-        self.zero_marks = {  # ▼ where a norm is exactly 0 (no place on a log axis)
-            name: self.flow_plot.plot(
-                pen=None, symbol="t", symbolSize=line_width(10), symbolPen=None, symbolBrush=colour
-            )
-            for name, colour in (
-                ("dh", COLOURS["blue"]),
-                ("dc", COLOURS["green"]),
-                ("last", COLOURS["orange"]),
-            )
-        }
+        # ▼ where a norm is exactly 0 (no place on a log axis): state name or LAST -> markers
+        self.zero_marks: dict[str, pg.PlotDataItem] = {LAST: self._zero_marker("orange")}
+        self._flow_names: tuple[str, ...] = ()  # the carried states of the latest snapshot
         self._legend_key: tuple | None = None
         self._coincide = False
         self._zero_text = ""
-        self._set_flow_legend(True)
+        self._show_flow_names((OUTPUT_STATE,))  # before a snapshot: the state every cell carries
+        self._set_flow_legend()
         self._frame_line = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen("#000", width=line_width(1))
         )
@@ -247,7 +248,7 @@ class GradientPanel(QWidget):
         self._clips.clear()
         self._fired_under.clear()
         self._last_step = -1
-        for curve in (self.dh_curve, self.dc_curve, self.last_curve):
+        for curve in (*self.flow_curves.values(), self.last_curve):
             curve.setData([], [])
         self._mark_zeros({}, np.float32)
         self.norm_curve.setData([], [])
@@ -280,29 +281,76 @@ class GradientPanel(QWidget):
         """Number of training steps whose gradient norm is held."""
         return len(self._norms)
 
+    def flow_curve(self, state: str) -> pg.PlotDataItem | None:
+        """The curve of ||dL/ds_t|| for carried state ``state`` (None if never shown)."""
+        return self.flow_curves.get(state)
+
     # ------------------------------------------------------------------ internals
+    def _zero_marker(self, colour: str) -> pg.PlotDataItem:
+        return self.flow_plot.plot(
+            pen=None,
+            symbol="t",
+            symbolSize=line_width(10),
+            symbolPen=None,
+            symbolBrush=COLOURS[colour],
+        )
+
+    def _flow_pen(self, k: int, dashed: bool = False) -> pg.QtGui.QPen:
+        colour, style, _ = FLOW_STYLES[k % len(FLOW_STYLES)]
+        return pg.mkPen(
+            COLOURS[colour],
+            width=line_width(2),
+            style=Qt.PenStyle.DashLine if dashed else style,
+        )
+
+    def _show_flow_names(self, names: tuple[str, ...]) -> None:
+        """One visible curve (and ▼ markers) per carried state in ``names``, in that order."""
+        if names == self._flow_names:
+            return
+        self._flow_names = names
+        for k, name in enumerate(names):
+            colour = FLOW_STYLES[k % len(FLOW_STYLES)][0]
+            if name not in self.flow_curves:
+                self.flow_curves[name] = self.flow_plot.plot(name=name, connect="finite")
+                self.zero_marks[name] = self._zero_marker(colour)
+            self.zero_marks[name].setSymbolBrush(COLOURS[colour])
+            self.flow_curves[name].setPen(self._flow_pen(k))
+            # the first (h) on top: drawn dashed when it equals the last-step signal
+            self.flow_curves[name].setZValue(2 if k == 0 else 1)
+        for name, curve in self.flow_curves.items():
+            curve.setVisible(name in names)
+            if name not in names:
+                curve.setData([], [])
+
     def _update_flow(self, snap: Snapshot) -> None:
         if snap.probe_labels != self._labels:
             self._labels = tuple(snap.probe_labels)
             self._flow_axis.set_labels(self._labels)
-        series = {"dh": snap.flow_dh, "dc": snap.flow_dc, "last": snap.flow_last}
-        curves = {"dh": self.dh_curve, "dc": self.dc_curve, "last": self.last_curve}
+        if snap.flows:  # a snapshot without a probe keeps the curves (emptied) and legend
+            self._flow_labels = {s.name: s.label for s in snap.specs}
+            self._show_flow_names(tuple(snap.flows))
+        names = self._flow_names
+        series: dict[str, np.ndarray | None] = {n: snap.flows.get(n) for n in names}
+        series[LAST] = snap.flow_last
+        curves = {**self.flow_curves, LAST: self.last_curve}
         for name, values in series.items():
             if values is None:
                 curves[name].setData([], [])
             else:
                 curves[name].setData(np.arange(values.shape[0]), positive_or_nan(values))
-        self._coincide = _same(snap.flow_dh, snap.flow_last)
-        # equal curves: the total dashed on top of a wide last-step line, both in sight
-        style = Qt.PenStyle.DashLine if self._coincide else Qt.PenStyle.SolidLine
-        self.dh_curve.setPen(pg.mkPen(COLOURS["blue"], width=line_width(2), style=style))
+        first = names[0] if names else None
+        self._coincide = first is not None and _same(series[first], snap.flow_last)
+        if first is not None:
+            # equal curves: the total dashed on top of a wide last-step line, both in sight
+            self.flow_curves[first].setPen(self._flow_pen(0, dashed=self._coincide))
         wide = line_width(6 if self._coincide else 2)
         self.last_curve.setPen(pg.mkPen(COLOURS["orange"], width=wide))
         if self._coincide:  # one set of markers for the two equal curves
-            series["dh"] = None
+            series[first] = None  # type: ignore[index]
         self._mark_zeros(series, _engine_dtype(snap))
-        self._set_flow_legend(snap.flow_dc is not None)
-        T = snap.flow_dh.shape[0] if snap.flow_dh is not None else len(snap.probe_labels)
+        self._set_flow_legend()
+        lengths = [v.shape[0] for v in snap.flows.values()]
+        T = lengths[0] if lengths else len(snap.probe_labels)
         if T != self._T:
             self._T = T
             self.flow_plot.setXRange(-0.5, max(T, 1) - 0.5, padding=0.0)
@@ -321,31 +369,31 @@ class GradientPanel(QWidget):
                 notes.append(_zero_note(values, zeros, dtype))  # type: ignore[arg-type]
         self._zero_text = "; ".join(dict.fromkeys(notes))  # the legend entry of the ▼
 
-    def _set_flow_legend(self, has_dc: bool) -> None:
-        """Legend text for the flow plot; the cell-state entry only for cells that have c."""
-        key = (has_dc, self._coincide, self._zero_text)
+    def _set_flow_legend(self) -> None:
+        """Legend text for the flow plot: one entry per carried state, then the last step."""
+        key = (self._flow_names, self._coincide, self._zero_text, str(self._flow_labels))
         if key == self._legend_key:
             return
         self._legend_key = key
-        self.dc_curve.setVisible(has_dc)
-        if self._coincide:
-            dh = (
-                COLOURS["blue"],
-                "╍╍",
-                "‖dL/dh<sub>t</sub>‖ = last-step signal here (only the last step is scored)",
-            )
-        else:
-            dh = (COLOURS["blue"], "━━", "‖dL/dh<sub>t</sub>‖")
-        entries = [dh]
-        if has_dc:
-            entries.append((COLOURS["green"], "╍╍", "‖dL/dc<sub>t</sub>‖"))
-        entries.append(
-            (COLOURS["orange"], "━━", "last-step signal ‖dL<sub>T</sub>/dh<sub>t</sub>‖")
-        )
+        entries = []
+        for k, name in enumerate(self._flow_names):
+            colour, _, glyph = FLOW_STYLES[k % len(FLOW_STYLES)]
+            text = f"‖dL/d{name}<sub>t</sub>‖"
+            if k == 0 and self._coincide:
+                glyph = "╍╍"
+                text += " = last-step signal here (only the last step is scored)"
+            entries.append((COLOURS[colour], glyph, text))
+        last = f"last-step signal ‖dL<sub>T</sub>/d{OUTPUT_STATE}<sub>t</sub>‖"
+        entries.append((COLOURS["orange"], "━━", last))
         if self._zero_text:
             entries.append((FOREGROUND, "▼", self._zero_text))
         self.flow_header.setText(legend_html("Gradient flow back through time", entries))
-        self.flow_header.setToolTip(FLOW_TIP + (ZERO_TIP if self._zero_text else ""))
+        tip = FLOW_TIP + "".join(
+            FLOW_TIP_STATE.format(name=name, label=self._flow_labels.get(name, f"state {name}"))
+            for name in self._flow_names
+        )
+        tip += FLOW_TIP_LAST.format(name=OUTPUT_STATE)
+        self.flow_header.setToolTip(tip + (ZERO_TIP if self._zero_text else ""))
 
     def _append_norms(self, snap: Snapshot) -> None:
         steps = np.asarray(snap.loss_steps)

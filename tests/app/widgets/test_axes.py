@@ -88,8 +88,7 @@ def test_gradient_axes_show_huge_and_tiny_norms_at_their_true_values(gradients, 
     steps = np.arange(1, 41, dtype=np.int64)
     snap = replace(
         snap,
-        flow_dh=huge,
-        flow_dc=huge / 10.0,
+        flows={"h": huge, "c": huge / 10.0},
         flow_last=tiny,
         loss_steps=steps,
         losses=np.full(40, 2.0),
@@ -110,7 +109,7 @@ def test_small_gradient_norms_are_not_rescaled(gradients) -> None:
     """A flow between 1e-13 and 0.1 used to read 1e-10 .. 100 with "(x0.001)" beside it."""
     snap = make_snapshot("rnn", T=30, H=4)
     t = np.arange(30, dtype=np.float64)
-    snap = replace(snap, flow_dh=10.0 ** (-13.0 + 12.0 * t / 29), flow_last=None)
+    snap = replace(snap, flows={"h": 10.0 ** (-13.0 + 12.0 * t / 29)}, flow_last=None)
     gradients.update_snapshot(snap)
     gradients.grab()
     values = assert_true_ticks(gradients.flow_plot.getAxis("left"))

@@ -23,23 +23,27 @@ def panel(qtbot):
 def test_flow_curves_per_time_step(panel, cell):
     snap = make_snapshot(cell, T=31, H=8)
     panel.update_snapshot(snap)
-    x, y = panel.dh_curve.getOriginalDataset()
+    x, y = panel.flow_curve("h").getOriginalDataset()
     assert len(x) == 31
-    np.testing.assert_allclose(y, snap.flow_dh)
+    np.testing.assert_allclose(y, snap.flows["h"])
     assert len(panel.last_curve.getOriginalDataset()[0]) == 31
-    dc_x, _ = panel.dc_curve.getOriginalDataset()
+    dc = panel.flow_curve("c")
+    dc_x = None if dc is None else dc.getOriginalDataset()[0]
     assert (dc_x is not None and len(dc_x) == 31) == (cell == "lstm")
-    assert panel.dc_curve.isVisible() == (cell == "lstm")
+    assert (dc is not None and dc.isVisible()) == (cell == "lstm")
+    legend = panel.flow_legend_text().replace("\u2060", "")  # without the word joiners
+    assert ("‖dL/dc<sub>t</sub>‖" in legend) == (cell == "lstm")
+    assert "‖dL/dh<sub>t</sub>‖" in legend
     assert panel.flow_plot.getAxis("left").logMode
 
 
 def test_zeros_and_nan_are_safe_on_log_axes(panel, qtbot):
     snap = make_snapshot("rnn", T=6, H=4)
     flow = np.array([0.0, np.nan, np.inf, -1.0, 1e-3, 1.0])
-    snap = replace(snap, flow_dh=flow, flow_last=np.zeros(6), grad_norms=np.array([0.0] * 10))
+    snap = replace(snap, flows={"h": flow}, flow_last=np.zeros(6), grad_norms=np.array([0.0] * 10))
     panel.update_snapshot(snap)
     panel.grab()  # draws without warnings (filterwarnings=error)
-    _, y = panel.dh_curve.getOriginalDataset()
+    _, y = panel.flow_curve("h").getOriginalDataset()
     assert np.isnan(y[:4]).all() and y[5] == 1.0
 
 
@@ -158,13 +162,14 @@ def test_a_total_flow_equal_to_the_last_step_signal_is_said_and_stays_visible(pa
 
     snap = make_snapshot("rnn", T=20, H=4)
     last = 0.5 ** np.arange(20.0)[::-1]  # (T,)
-    panel.update_snapshot(replace(snap, flow_dh=last.copy(), flow_last=last))
-    assert panel.dh_curve.opts["pen"].style() == Qt.PenStyle.DashLine
-    assert panel.dh_curve.zValue() > panel.last_curve.zValue()
-    assert panel.last_curve.opts["pen"].widthF() > 2 * panel.dh_curve.opts["pen"].widthF()
+    panel.update_snapshot(replace(snap, flows={"h": last.copy()}, flow_last=last))
+    dh_curve = panel.flow_curve("h")
+    assert dh_curve.opts["pen"].style() == Qt.PenStyle.DashLine
+    assert dh_curve.zValue() > panel.last_curve.zValue()
+    assert panel.last_curve.opts["pen"].widthF() > 2 * dh_curve.opts["pen"].widthF()
     assert "= last-step signal here (only the last step is scored)" in panel.flow_legend_text()
-    panel.update_snapshot(replace(snap, flow_dh=2.0 * last, flow_last=last))  # text: differ
-    assert panel.dh_curve.opts["pen"].style() == Qt.PenStyle.SolidLine
+    panel.update_snapshot(replace(snap, flows={"h": 2.0 * last}, flow_last=last))  # differ
+    assert dh_curve.opts["pen"].style() == Qt.PenStyle.SolidLine
     assert "last-step signal here" not in panel.flow_legend_text()
 
 
@@ -173,19 +178,19 @@ def test_exact_zeros_get_markers_and_a_note_instead_of_a_silent_end(panel):
     snap = make_snapshot("rnn", T=30, H=4)
     last = 10.0 ** np.linspace(-44.0, 0.0, 30)  # (T,) vanishing into float32's subnormals
     last[:6] = 0.0  # underflowed: every entry of the float32 gradient is 0
-    panel.update_snapshot(replace(snap, flow_dh=3.0 + 0 * last, flow_last=last))
+    panel.update_snapshot(replace(snap, flows={"h": 3.0 + 0 * last}, flow_last=last))
     x, y = panel.zero_marks["last"].getOriginalDataset()
     np.testing.assert_array_equal(x, np.arange(6))
     assert np.all(y < last[6]) and np.all(y > 0)  # below the line's end, on the log axis
     note = panel.zero_note_text()
     assert note == "t ≤ 5: 0 in float32, below 1e-45"
     assert note in panel.flow_legend_text() and "▼" in panel.flow_legend_text()
-    x, _ = panel.zero_marks["dh"].getOriginalDataset()
+    x, _ = panel.zero_marks["h"].getOriginalDataset()
     assert x is None or len(x) == 0  # the total flow has no zeros
     # zeros not preceded by a vanishing signal (saturated units) get no bound
     flat = np.ones(30)
     flat[10:12] = 0.0
-    panel.update_snapshot(replace(snap, flow_dh=flat, flow_last=flat.copy()))
+    panel.update_snapshot(replace(snap, flows={"h": flat}, flow_last=flat.copy()))
     assert panel.zero_note_text() == "t = 10–11: 0 in float32"
     panel.update_snapshot(snap)  # no zeros: no marker, no note
     assert panel.zero_note_text() == "" and "▼" not in panel.flow_legend_text()
