@@ -279,7 +279,7 @@ def test_delegated_commands(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(sys.modules, module, mod)
 
     fake("rnnviz.app.main_window", "launch", 0)
-    fake("rnnviz.core.gradcheck", "cli", 1)
+    fake("rnnviz.gradcheck_cli", "cli", 1)
     fake("rnnviz.bench.engine", "cli", 0)
     fake("rnnviz.bench.gui", "cli", 0)
     fake("rnnviz.app.screenshot", "cli", 0)
@@ -292,7 +292,7 @@ def test_delegated_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls == [
         ("rnnviz.app.main_window", []),
         ("rnnviz.app.main_window", ["--preset", "default"]),
-        ("rnnviz.core.gradcheck", ["--cell", "lstm"]),
+        ("rnnviz.gradcheck_cli", ["--cell", "lstm"]),
         ("rnnviz.bench.engine", ["--quick"]),
         ("rnnviz.bench.gui", ["--gui"]),
         ("rnnviz.app.screenshot", ["--out", "x.png"]),
