@@ -129,6 +129,132 @@ def fresh_view(plot: pg.PlotItem) -> None:
     )
 
 
+#: Mantissas of the round numbers a growing axis range ends on (x 10^k).
+ROUND_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0)
+#: Mantissas of the round numbers a log axis range ends on: decades, like its ticks.
+LOG_STEPS = (1.0, 10.0)
+
+
+def round_up(x: float, steps: Sequence[float] = ROUND_STEPS) -> float:
+    """The smallest m x 10^k >= ``x`` (> 0) with m in ``steps``."""
+    if not (math.isfinite(x) and x > 0):
+        return 0.0
+    k = math.floor(math.log10(x))
+    for m in steps:
+        if m * 10.0**k >= x * (1 - 1e-12):
+            return m * 10.0**k
+    return 10.0 ** (k + 1)  # pragma: no cover - steps end at 10
+
+
+def round_down(x: float, steps: Sequence[float] = ROUND_STEPS) -> float:
+    """The largest m x 10^k <= ``x`` (> 0) with m in ``steps``."""
+    if not (math.isfinite(x) and x > 0):
+        return 0.0
+    k = math.floor(math.log10(x))
+    for m in reversed(steps):
+        if m * 10.0**k <= x * (1 + 1e-12):
+            return m * 10.0**k
+    return 10.0**k  # pragma: no cover - steps start at 1
+
+
+def round_bounds(values: np.ndarray, log: bool, exact: bool = False) -> tuple[float, float] | None:
+    """Round numbers just outside the finite (and, for a log axis, positive) ``values``.
+
+    Log: 1, 2, 5 x 10^k. Linear: multiples of a 1, 2, 5 x 10^k step about a fifth of the span.
+    ``exact``: the values' own (min, max) instead. None when there is nothing to bound.
+    """
+    v = np.asarray(values, dtype=np.float64)  # (n,)
+    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    if exact:
+        return lo, hi
+    if log:
+        return round_down(lo, LOG_STEPS), round_up(hi, LOG_STEPS)
+    step = round_up(max(hi - lo, abs(hi), 1e-12) / 5.0, LOG_STEPS)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+
+class RangeAnchor:
+    """An invisible item that makes a live plot's autorange end on round numbers.
+
+    A curve that grows every frame moves an autoranged axis every frame, and each move makes
+    pyqtgraph lay out and render the axis again (ticks and text: several milliseconds, most of
+    a frame's drawing while training). With two invisible points at round numbers just
+    beyond the data (x up to the next 1, 1.5, 2, 3, 5, 7 x 10^k ahead; y out to round
+    bounds), the autorange, and so the axes, change only when the data passes one of them.
+
+    Parameters
+    ----------
+    plot : pg.PlotItem
+        The plot whose autorange is anchored (the item is added to it).
+    """
+
+    #: A y bound is kept while the data stays inside it and no further inside than this
+    #: (a factor on a log axis, a fraction of the data's span on a linear one).
+    LOOSE_LOG, LOOSE_LINEAR = 1000.0, 0.5
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.item = pg.PlotDataItem(pen=pg.mkPen((0, 0, 0, 0)))  # drawn, but transparent
+        plot.addItem(self.item)
+        self._points: tuple[tuple[float, float], tuple[float, float]] | None = None
+        self._log = False  # the axis the anchors were placed for
+
+    def update(self, x_hi: float | None, y: np.ndarray, log_y: bool = False) -> None:
+        """Anchor x at 0 and a round number beyond ``x_hi`` (None: 0), y at round bounds of ``y``.
+
+        The y bounds in force are kept while they hold the data and are not too loose, so a
+        curve that wobbles (the last-step signal early in training) does not move the axis.
+        """
+        bounds = round_bounds(y, log_y)
+        if bounds is None:
+            self.clear()
+            return
+        if self._points is not None and self._log == log_y:
+            bounds = self._sticky(bounds, round_bounds(y, log_y, exact=True), log_y)
+        self._log = log_y
+        # strictly beyond the last point: a marker there would widen the range by its size
+        right = round_up(x_hi * 1.05) if x_hi is not None and x_hi > 0 else 0.0
+        points = ((0.0, bounds[0]), (right, bounds[1]))
+        if points != self._points:  # set only when an anchor moves: nothing to redo otherwise
+            self._points = points
+            self.item.setData([points[0][0], points[1][0]], [points[0][1], points[1][1]])
+
+    def _sticky(
+        self, new: tuple[float, float], data: tuple[float, float] | None, log_y: bool
+    ) -> tuple[float, float]:
+        """The bounds in force if they still suit ``data`` (min, max), else the bounds in force
+        widened to ``new`` if that is not too loose, else ``new``."""
+        assert self._points is not None and data is not None
+        old = (self._points[0][1], self._points[1][1])
+        if log_y and old[0] <= 0:
+            return new
+
+        def suits(bounds: tuple[float, float]) -> bool:
+            if not bounds[0] <= data[0] <= data[1] <= bounds[1]:
+                return False
+            if log_y:
+                return max(data[0] / bounds[0], bounds[1] / data[1]) <= self.LOOSE_LOG
+            span = max(data[1] - data[0], 1e-12)
+            return max(data[0] - bounds[0], bounds[1] - data[1]) <= self.LOOSE_LINEAR * span
+
+        for bounds in (old, (min(old[0], new[0]), max(old[1], new[1]))):
+            if suits(bounds):
+                return bounds
+        return new
+
+    def points(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """The two anchor points (x, y), or None."""
+        return self._points
+
+    def clear(self) -> None:
+        """No anchor (an empty plot)."""
+        if self._points is not None:
+            self._points = None
+            self.item.setData([], [])
+
+
 def positive_or_nan(values: np.ndarray) -> np.ndarray:
     """Copy of ``values`` as float64 with non-positive and non-finite entries replaced by NaN.
 

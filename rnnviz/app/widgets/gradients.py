@@ -40,6 +40,7 @@ from rnnviz.app.widgets._common import (
     FOREGROUND,
     GrowingBuffer,
     LogAxis,
+    RangeAnchor,
     TokenAxis,
     cache_axes,
     fresh_view,
@@ -134,6 +135,7 @@ class GradientPanel(QWidget):
         # ▼ where a norm is exactly 0 (no place on a log axis): state name or LAST -> markers
         self.zero_marks: dict[str, pg.PlotDataItem] = {LAST: self._zero_marker("orange")}
         self._flow_names: tuple[str, ...] = ()  # the carried states of the latest snapshot
+        self.flow_anchor = RangeAnchor(self.flow_plot)  # the y axis moves only by decades
         self._legend_key: tuple | None = None
         self._coincide = False
         self._zero_text = ""
@@ -159,6 +161,7 @@ class GradientPanel(QWidget):
         self.norm_plot.setDownsampling(auto=True, mode="peak")
         self.norm_plot.setClipToView(True)
         over_training(self.norm_plot)
+        self.norm_anchor = RangeAnchor(self.norm_plot)  # axes move only at round numbers
         self.norm_curve = self.norm_plot.plot(
             pen=pg.mkPen(COLOURS["blue"], width=line_width(1)), name="‖g‖", connect="finite"
         )
@@ -252,6 +255,8 @@ class GradientPanel(QWidget):
             curve.setData([], [])
         self._mark_zeros({}, np.float32)
         self.norm_curve.setData([], [])
+        self.norm_anchor.clear()
+        self.flow_anchor.clear()
         self._draw_clip_events()
         self._set_clip_norm(None)
         self._labels = ()
@@ -338,6 +343,9 @@ class GradientPanel(QWidget):
                 curves[name].setData([], [])
             else:
                 curves[name].setData(np.arange(values.shape[0]), positive_or_nan(values))
+        drawn = [v for v in series.values() if v is not None]
+        ys = np.concatenate(drawn) if drawn else np.zeros(0)  # (sum of T,)
+        self.flow_anchor.update(None, ys, log_y=True)  # decades: the axis moves rarely
         first = names[0] if names else None
         self._coincide = first is not None and _same(series[first], snap.flow_last)
         if first is not None:
@@ -414,6 +422,7 @@ class GradientPanel(QWidget):
                 self._fired_under.add(self.clip_rule())
                 self._set_norm_legend()
         self.norm_curve.setData(self._norms.column(0), self._norms.column(1))
+        self.norm_anchor.update(float(steps[-1]), self._norms.column(1), log_y=True)
         self._draw_clip_events()
 
     def _draw_clip_events(self) -> None:

@@ -5,8 +5,9 @@ meaning), so a new cell needs no code here. Colour ranges are fixed and meaningf
 
 * diverging map over (-1, 1) for tanh-range arrays (h, candidates),
 * sequential map over (0, 1) for sigmoid gates,
-* diverging map over ±max|x| for unbounded arrays (the LSTM cell state), updated smoothly:
-  it grows at once when values leave the range and shrinks slowly, so colours do not flicker.
+* diverging map over ±max|x| for unbounded arrays (the LSTM cell state), rounded up to a round
+  number and updated smoothly: it grows at once when values leave the range and shrinks
+  slowly, so colours do not flicker.
 
 Panels are built once and *reused*: a new run that declares other arrays (Apply an LSTM → GRU)
 re-labels and recolours the existing panels instead of building new plot items, which took long
@@ -47,6 +48,7 @@ from rnnviz.app.widgets._common import (
     line_width,
     plot_axes,
     points,
+    round_up,
     style_axis,
     style_plot,
     tick_font,
@@ -61,6 +63,9 @@ COLORMAPS = {"diverging": "CET-D1", "symmetric": "CET-D1", "sequential": "viridi
 
 #: Fraction of the gap closed per update when the symmetric range shrinks.
 SHRINK_RATE = 0.1
+
+#: Round numbers (x 10^k) an unbounded array's colour range ends on.
+LEVEL_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 #: Smallest image area (pixels) a heatmap is shown at: smaller is not legible.
 MIN_IMAGE_W, MIN_IMAGE_H = 120, 80
@@ -562,15 +567,20 @@ class StateHeatmaps(QWidget):
             panel.marker.setVisible(visible)
 
     def _update_symmetric(self, panel: HeatmapPanel, a: np.ndarray) -> None:
-        """Follow ±max|a|: grow at once, shrink by SHRINK_RATE of the gap per update."""
+        """Follow ±max|a|: grow at once, shrink by SHRINK_RATE of the gap per update.
+
+        The colour range is that level rounded up to a round number (:data:`LEVEL_STEPS`),
+        so it, and the colour bar's axis with it, changes only now and then instead of on
+        every frame (re-rendering the axis was a good part of a frame's drawing).
+        """
         m = float(np.max(np.abs(a))) if a.size else 0.0
         if not math.isfinite(m):
             return
         m = max(m, 1e-6)
-        level = m if m > panel.level else panel.level + SHRINK_RATE * (m - panel.level)
-        if level != panel.level:
-            panel.level = level
-            panel.bar.set_levels((-level, level))
+        panel.level = m if m > panel.level else panel.level + SHRINK_RATE * (m - panel.level)
+        shown = round_up(panel.level, LEVEL_STEPS)
+        if (-shown, shown) != panel.bar.levels():
+            panel.bar.set_levels((-shown, shown))
 
     # ------------------------------------------------------------------ mouse
     def _hit(self, scene_pos: QPointF) -> tuple[HeatmapPanel, int, int] | None:

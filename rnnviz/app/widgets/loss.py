@@ -24,6 +24,7 @@ from rnnviz.app.widgets._common import (
     COLOURS,
     GrowingBuffer,
     LogAxis,
+    RangeAnchor,
     cache_axes,
     fresh_view,
     header_label,
@@ -112,6 +113,9 @@ class LossPanel(QWidget):
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setClipToView(True)
         over_training(self.plot)
+        self.anchor = RangeAnchor(
+            self.plot
+        )  # the axes move only when the curves pass round numbers
         self.raw_curve = self.plot.plot(
             pen=pg.mkPen(COLOURS["blue"] + RAW_ALPHA, width=line_width(1))
         )
@@ -185,6 +189,7 @@ class LossPanel(QWidget):
             self._draw_val()
         if steps.size:
             self._draw_train()
+        self._anchor()
 
     def validation_name(self) -> str:
         """What the dots are called in the legend ("" before the first validation point)."""
@@ -201,6 +206,7 @@ class LossPanel(QWidget):
         self._set_legend("")
         for curve in (self.raw_curve, self.smooth_curve, self.val_curve):
             curve.setData([], [])
+        self.anchor.clear()
         fresh_view(self.plot)
 
     def set_x_axis(self, mode: str) -> None:
@@ -216,6 +222,7 @@ class LossPanel(QWidget):
         style_axis(self.plot.getAxis("bottom"), X_LABELS[mode])
         self._draw_train()
         self._draw_val()
+        self._anchor()
         self.plot.enableAutoRange()
 
     def x_axis(self) -> str:
@@ -231,6 +238,7 @@ class LossPanel(QWidget):
         if self.log_box.isChecked() != on:
             self.log_box.setChecked(on)
         self.plot.setLogMode(x=False, y=on)
+        self._anchor()
         self.plot.enableAutoRange()
 
     def log_y(self) -> bool:
@@ -276,6 +284,13 @@ class LossPanel(QWidget):
     def _draw_val(self) -> None:
         x = self._val.column(0 if self._x_mode == "steps" else 1)
         self.val_curve.setData(x, self._val.column(2))
+
+    def _anchor(self) -> None:
+        """Round-number ends for the axes, beyond every point drawn."""
+        column = 0 if self._x_mode == "steps" else 1
+        xs = [b.column(column)[-1] for b in (self._train, self._val) if len(b)]
+        ys = np.concatenate([self._train.column(2), self._val.column(2)])  # (n + m,)
+        self.anchor.update(max(xs) if xs else None, ys, log_y=self._log_y)
 
 
 __all__ = ["LossPanel"]

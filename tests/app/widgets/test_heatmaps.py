@@ -7,8 +7,13 @@ import pytest
 from PyQt6.QtCore import QPointF
 from snapshots import SnapshotStream, make_snapshot, make_specs, replace
 
-from rnnviz.app.widgets._common import visible_token
-from rnnviz.app.widgets.heatmaps import StateHeatmaps, display_order, grid_columns
+from rnnviz.app.widgets._common import round_up, visible_token
+from rnnviz.app.widgets.heatmaps import (
+    LEVEL_STEPS,
+    StateHeatmaps,
+    display_order,
+    grid_columns,
+)
 from rnnviz.core.types import StateSpec
 
 
@@ -37,10 +42,10 @@ def test_one_image_per_spec_with_declared_levels(view, cell, names):
         panel = view.panels[spec.name]
         assert panel.image.image.shape == (17, 23)  # (H, T) row-major
         np.testing.assert_allclose(panel.image.image, snap.probe_states[spec.name].T)
-        if spec.scale == "symmetric":
+        if spec.scale == "symmetric":  # ±max|x| rounded up to a round number
             lo, hi = panel.levels()
             m = float(np.abs(snap.probe_states[spec.name]).max())
-            assert lo == pytest.approx(-m) and hi == pytest.approx(m)
+            assert lo == -hi and hi == round_up(m, LEVEL_STEPS) and m <= hi < 1.25 * m
         else:
             assert panel.levels() == (spec.lo, spec.hi)
         assert panel.axis.labels()[:5] == tuple(visible_token(c) for c in snap.probe_labels[:5])
@@ -79,9 +84,12 @@ def test_symmetric_range_grows_at_once_and_shrinks_smoothly(view):
     small = {**snap.probe_states, "c": np.full((10, 4), 1.0, dtype=np.float32)}
     view.update_snapshot(replace(snap, probe_states=big))
     assert view.panels["c"].levels() == pytest.approx((-8.0, 8.0))
-    view.update_snapshot(replace(snap, probe_states=small))
-    hi = view.panels["c"].levels()[1]
-    assert 1.0 < hi < 8.0  # moving towards 1, not jumping
+    his = []
+    for _ in range(6):  # shrinking by a tenth of the gap per update, shown at round numbers
+        view.update_snapshot(replace(snap, probe_states=small))
+        his.append(view.panels["c"].levels()[1])
+    assert his == sorted(his, reverse=True) and 1.0 < his[-1] < 8.0  # towards 1, no jump
+    hi = his[-1]
     nan = {**snap.probe_states, "c": np.full((10, 4), np.nan, dtype=np.float32)}
     view.update_snapshot(replace(snap, probe_states=nan))  # non-finite: keep the range
     assert view.panels["c"].levels()[1] == pytest.approx(hi)

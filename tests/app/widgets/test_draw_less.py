@@ -1,0 +1,106 @@
+"""Drawing less while training: axes that move only at round numbers, hidden heatmaps not drawn.
+
+Every change of an axis' range makes pyqtgraph lay out and render that axis again, which was
+most of a frame's drawing while training (a curve that grows every frame moved its axes every
+frame). These tests count range changes over a long run of snapshots; the time it saves is
+measured by ``rnnviz bench --gui`` (frame interval p95), never here.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from snapshots import SnapshotStream, make_snapshot, replace
+
+from rnnviz.app.widgets._common import RangeAnchor, round_up
+from rnnviz.app.widgets.gradients import GradientPanel
+from rnnviz.app.widgets.heatmaps import StateHeatmaps
+from rnnviz.app.widgets.loss import LossPanel
+
+
+def ranges_over_a_run(panel, plot, snapshots: int) -> list[tuple]:
+    """The plot's view range after each of ``snapshots`` snapshots (10 steps each)."""
+    stream = SnapshotStream("lstm", T=12, H=4, steps_per_snapshot=10, val_every=5)
+    seen = []
+    for _ in range(snapshots):
+        panel.update_snapshot(stream.next())
+        plot.getViewBox().updateAutoRange()
+        (_x0, x1), (y0, y1) = plot.viewRange()
+        seen.append((round(x1, 6), round(y0, 6), round(y1, 6)))
+    return seen
+
+
+def changes(values: list) -> int:
+    return sum(1 for a, b in itertools.pairwise(values) if a != b)
+
+
+def test_the_loss_axes_move_only_at_round_numbers(qtbot) -> None:
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 300)
+    seen = ranges_over_a_run(panel, panel.plot, 100)  # 1,000 steps
+    x_ends = [s[0] for s in seen]
+    assert changes(x_ends) <= 15  # was every snapshot: 99
+    assert changes([s[1:] for s in seen]) <= 15
+    last = panel.history_length()
+    assert last <= x_ends[-1] <= 1.7 * last  # the curve still fills most of the width
+
+
+def test_the_gradient_norm_axes_move_only_at_round_numbers(qtbot) -> None:
+    panel = GradientPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 500)
+    seen = ranges_over_a_run(panel, panel.norm_plot, 100)
+    assert changes([s[0] for s in seen]) <= 15
+    assert changes([s[1:] for s in seen]) <= 15
+
+
+def test_a_wobbling_flow_curve_keeps_its_axis(qtbot) -> None:
+    panel = GradientPanel()
+    qtbot.addWidget(panel)
+    snap = make_snapshot("rnn", T=20, H=4)
+    rng = np.random.default_rng(0)
+    ranges = []
+    for _ in range(50):  # the last-step signal wobbles over two decades from frame to frame
+        last = np.logspace(-6, 0, 20) * 10.0 ** rng.uniform(-1.0, 1.0)
+        panel.update_snapshot(replace(snap, flow_last=last.astype(np.float32)))
+        panel.flow_plot.getViewBox().updateAutoRange()
+        ranges.append(tuple(np.round(panel.flow_plot.viewRange()[1], 6)))
+    assert changes(ranges) <= 5
+
+
+def test_the_anchor_holds_the_data_inside_round_bounds(qtbot) -> None:
+    import pyqtgraph as pg
+
+    plot = pg.PlotItem()
+    anchor = RangeAnchor(plot)
+    anchor.update(137.0, np.array([0.8, 3.4, np.nan]))
+    (x0, y0), (x1, y1) = anchor.points()
+    assert (x0, x1) == (0.0, 150.0) and y0 <= 0.8 and y1 >= 3.4  # 150 > 137 x 1.05
+    anchor.update(142.0, np.array([0.9, 3.3]))  # inside and not too loose: nothing moves
+    assert anchor.points() == ((0.0, y0), (150.0, y1))
+    anchor.update(151.0, np.array([0.9, 3.3]), log_y=True)
+    (_, ly0), (lx1, ly1) = anchor.points()
+    assert lx1 == 200.0 and (ly0, ly1) == (0.1, 10.0)  # decades, like the log ticks
+    anchor.clear()
+    assert anchor.points() is None
+    assert round_up(0.0) == 0.0 and round_up(7.01) == 10.0
+
+
+def test_heatmaps_not_on_screen_are_not_drawn(qtbot) -> None:
+    view = StateHeatmaps()
+    qtbot.addWidget(view)
+    view.resize(420, 420)  # room for h and one more
+    view.show()
+    stream = SnapshotStream("lstm", T=30, H=16)
+    view.update_snapshot(stream.next())
+    assert view.shown() == ("h", "c")
+    snap = stream.next()
+    view.update_snapshot(snap)
+    for name, panel in view.panels.items():
+        drawn = np.array_equal(panel.image.image, snap.probe_states[name].T)
+        assert drawn == (name in view.shown()), name
+    view.choose("f")  # shown from then on, with the newest trace at once
+    assert view.shown() == ("h", "f")
+    assert np.array_equal(view.panels["f"].image.image, snap.probe_states["f"].T)
