@@ -48,7 +48,6 @@ DELEGATED = {
     "bench": ("rnnviz.bench.engine", "cli"),
     "screenshot": ("rnnviz.app.screenshot", "cli"),
 }
-TASK_NAMES = ("text", "binary-addition", "echo", "brackets", "sine")
 
 
 # ---------------------------------------------------------------------- value parsers
@@ -134,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="`rnnviz COMMAND --help` lists the options of a command.",
     )
     from rnnviz import __version__
+    from rnnviz.core.registry import CELLS, cell_names, nonlinearities
+    from rnnviz.tasks import TASKS
 
     p.add_argument("--version", action="version", version=f"rnnviz {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -141,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train headless, with a progress bar and samples")
     g = t.add_argument_group("run")
     g.add_argument("--preset", help="start from a bundled preset (see `rnnviz presets`)")
-    g.add_argument("--task", choices=TASK_NAMES, help="task (default: the preset's, or text)")
+    g.add_argument("--task", choices=tuple(TASKS), help="task (default: the preset's, or text)")
     g.add_argument(
         "--corpus",
         help="text task: bundled corpus name (pydoc, stdlib, ...) or a file; with --resume, "
@@ -159,8 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="any other task option, e.g. bits=8 or delay=10 (repeatable)",
     )
     g = t.add_argument_group("model")
-    g.add_argument("--cell", choices=("rnn", "lstm", "gru"))
-    g.add_argument("--nonlinearity", choices=("tanh", "sigmoid"), help="rnn cell only")
+    g.add_argument("--cell", choices=cell_names())
+    several = [name for name, cls in CELLS.items() if len(cls.nonlinearities) > 1]
+    g.add_argument(
+        "--nonlinearity", choices=nonlinearities(), help=f"{' and '.join(several)} cell only"
+    )
     g.add_argument("--hidden", type=_positive_int, help="hidden units")
     g.add_argument("--init", choices=("xavier", "uniform", "orthogonal", "random"))
     g.add_argument("--forget-bias", type=_float, help="LSTM forget-gate bias")
@@ -331,6 +335,7 @@ def _none_if_zero(x: float | None) -> float | None:
 def build_run(args: argparse.Namespace) -> Any:
     """The RunConfig described by a preset and command-line overrides."""
     from rnnviz.config import RunConfig, TaskConfig
+    from rnnviz.core.registry import check_cell, fit_nonlinearity
 
     if args.preset:
         from rnnviz.presets import load_preset
@@ -367,8 +372,9 @@ def build_run(args: argparse.Namespace) -> Any:
             dtype=args.dtype,
         ),
     )
-    if args.cell and args.cell != "rnn" and args.nonlinearity is None:
-        model = dataclasses.replace(model, nonlinearity="tanh")  # sigmoid is an rnn-only option
+    if args.cell and args.nonlinearity is None:  # the preset's, if the new cell takes it
+        nonlinearity = fit_nonlinearity(args.cell, model.nonlinearity)
+        model = dataclasses.replace(model, nonlinearity=nonlinearity)
     optim = dataclasses.replace(
         run.optim, **given(name=args.optimizer, lr=args.lr, momentum=args.momentum)
     )
@@ -389,7 +395,9 @@ def build_run(args: argparse.Namespace) -> Any:
             temperature=args.temperature,
         ),
     )
-    return RunConfig(task=task, model=model, optim=optim, train=train).validate()
+    run = RunConfig(task=task, model=model, optim=optim, train=train).validate()
+    check_cell(run.model)  # the cell exists and takes the nonlinearity (config checks the form)
+    return run
 
 
 def _resume(args: argparse.Namespace) -> Any:

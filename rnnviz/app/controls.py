@@ -45,8 +45,8 @@ from rnnviz.config import (
     RunConfig,
     lr_limit,
 )
+from rnnviz.core.registry import CELLS, fit_nonlinearity
 
-CELL_LABELS = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 OPTIMIZER_LABELS = {
     "sgd": "SGD (+momentum)",
     "adagrad": "Adagrad",
@@ -255,8 +255,8 @@ class ControlPanel(QWidget):
         box = QGroupBox("Network")
         form = _form(box)
         self.cell = QComboBox()
-        for name, label in CELL_LABELS.items():
-            self.cell.addItem(label, name)
+        for name, cls in CELLS.items():
+            self.cell.addItem(cls.title, name)
         self.hidden = NumberEdit(LIMITS["model.hidden"], 100)
         self.hidden.setToolTip("Hidden units H (rows of each heatmap)")
         self.init = QComboBox()
@@ -437,7 +437,7 @@ class ControlPanel(QWidget):
             cell=cell,
             hidden=self.hidden.value(),
             init=self.init.currentData(),
-            nonlinearity=base.model.nonlinearity if cell == "rnn" else "tanh",
+            nonlinearity=fit_nonlinearity(cell, base.model.nonlinearity),
         )
         train = dataclasses.replace(
             base.train,

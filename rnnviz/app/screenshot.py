@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rnnviz.app.worker import user_errors
 from rnnviz.config import RunConfig
+from rnnviz.core.registry import cell_names, fit_nonlinearity
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_size, default=(1400, 900), help="window size (1400x900)")
     p.add_argument("--frame", type=int, default=None, help="probe step to select (default: middle)")
     p.add_argument("--big", action="store_true", help="presentation font size")
-    p.add_argument("--cell", choices=("rnn", "lstm", "gru"), help="the preset with another cell")
+    p.add_argument("--cell", choices=cell_names(), help="the preset with another cell")
     p.add_argument(
         "--controls",
         choices=("auto", "show", "hide"),
@@ -85,7 +86,7 @@ def cli(argv: list[str]) -> int:
 
         run = load_run(args.preset)
         if args.cell:
-            nonlinearity = run.model.nonlinearity if args.cell == "rnn" else "tanh"
+            nonlinearity = fit_nonlinearity(args.cell, run.model.nonlinearity)
             model = dataclasses.replace(run.model, cell=args.cell, nonlinearity=nonlinearity)
             run = run.replace(model=model)
         trainer = Trainer(run)

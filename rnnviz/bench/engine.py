@@ -4,8 +4,8 @@ One training step = forward + backward + Adam update on a batch of B random toke
 length T over a 65-symbol vocabulary (softmax head). Reported: tokens/s = B*T*steps / seconds.
 Implementations, measured alternately round by round (best round kept, since the machine may be
 shared): "numpy" (this engine), "tutorial" (rnnviz.bench.tutorial, the one-sequence-at-a-time
-column-vector way) and "torch" (nn.RNN/LSTM/GRU + Linear + cross-entropy + Adam, only if PyTorch
-is installed, with the same thread count).
+textbook way) and "torch" (the cell's torch.nn equivalent, e.g. nn.LSTM, + Linear + cross-entropy
++ Adam, only if PyTorch is installed and the cell names one, with the same thread count).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from rnnviz.config import ModelConfig, OptimConfig
 from rnnviz.core._ops import set_thread_budget
 from rnnviz.core.model import Model
 from rnnviz.core.optim import make_optimizer
+from rnnviz.core.registry import cell_class, cell_names
 
 VOCAB = 65
 SIZES = ((100, 1, 25), (128, 32, 64), (256, 64, 64), (512, 64, 64))
 QUICK_SIZES = ((100, 1, 25), (128, 32, 64))
-CELLS = ("rnn", "lstm", "gru")
 # Seconds of idleness between two implementations when several threads are used: OpenBLAS and
 # OpenMP worker threads busy-wait for a while after each call and would steal the other's cores.
 IDLE_GAP = 0.3
@@ -35,7 +35,14 @@ DTYPES = ("float32", "float64")
 
 
 def engine_step(cell: str, hidden: int, dtype: str, seed: int = 0) -> Callable:
-    cfg = ModelConfig(cell=cell, input_size=VOCAB, hidden=hidden, output_size=VOCAB, dtype=dtype)
+    cfg = ModelConfig(
+        cell=cell,
+        nonlinearity=cell_class(cell).nonlinearities[0],
+        input_size=VOCAB,
+        hidden=hidden,
+        output_size=VOCAB,
+        dtype=dtype,
+    )
     m = Model(cfg, np.random.default_rng(seed))
     opt = make_optimizer(OptimConfig(name="adam", lr=0.01, clip_value=None), m.params.size, m.dtype)
 
@@ -58,7 +65,9 @@ def tutorial_step(cell: str, hidden: int, dtype: str, seed: int = 0) -> Callable
 def torch_step(cell: str, hidden: int, dtype: str, threads: int, seed: int = 0) -> Callable:
     from rnnviz.bench.torch_ref import make_step
 
-    return make_step(cell, VOCAB, hidden, dtype, threads, seed)
+    module = cell_class(cell).TORCH_MODULE
+    assert module is not None, cell  # run() asks only for cells that name one
+    return make_step(module, VOCAB, hidden, dtype, threads, seed)
 
 
 def measure(step: Callable, data: list, budget: float, min_steps: int = 2) -> float:
@@ -106,7 +115,7 @@ def run(
                 steps: dict[str, Callable] = {"numpy": engine_step(cell, H, dtype)}
                 if "tutorial" in impls and dtype == "float64":
                     steps["tutorial"] = tutorial_step(cell, H, dtype)
-                if "torch" in impls:
+                if "torch" in impls and cell_class(cell).TORCH_MODULE is not None:
                     steps["torch"] = torch_step(cell, H, dtype, threads)
                 best = dict.fromkeys(steps, 0.0)
                 for _ in range(rounds):
@@ -150,8 +159,14 @@ def cli(argv: list[str]) -> int:
 def _run(argv: list[str]) -> int:
     ap = ArgParser(prog="rnnviz bench", description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="one JSON object per line")
-    ap.add_argument("--quick", action="store_true", help="LSTM at 100x1x25 and 128x32x64 only")
-    ap.add_argument("--cells", default=",".join(CELLS), help="comma-separated: rnn,lstm,gru")
+    default_cell = ModelConfig().cell
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{cell_class(default_cell).title} at 100x1x25 and 128x32x64 only",
+    )
+    all_cells = ",".join(cell_names())
+    ap.add_argument("--cells", default=all_cells, help=f"comma-separated: {all_cells}")
     ap.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated: float32,float64")
     ap.add_argument("--sizes", default=None, help="HIDDENxBATCHxLENGTH,... (default: the 4 sizes)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="BLAS/torch threads")
@@ -163,8 +178,8 @@ def _run(argv: list[str]) -> int:
     cells = [c.strip() for c in args.cells.split(",") if c.strip()]
     dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
     for c in cells:
-        if c not in CELLS:
-            ap.error(f"--cells {c!r}: choose from {', '.join(CELLS)}")
+        if c not in cell_names():
+            ap.error(f"--cells {c!r}: choose from {', '.join(cell_names())}")
     for d in dtypes:
         if d not in DTYPES:
             ap.error(f"--dtypes {d!r}: choose from {', '.join(DTYPES)}")
@@ -176,7 +191,7 @@ def _run(argv: list[str]) -> int:
         ap.error(str(e))
     budget, rounds = args.budget or 0.4, args.rounds or 4
     if args.quick:
-        cells = ["lstm"] if args.cells == ",".join(CELLS) else cells
+        cells = [default_cell] if args.cells == all_cells else cells
         sizes = sizes if args.sizes else list(QUICK_SIZES)
         budget, rounds = args.budget or 0.3, args.rounds or 2
     impls = {"numpy"}

@@ -12,9 +12,10 @@ Offscreen, on a preset (the default one unless ``--preset``), it measures
 4. *throughput*: tokens per second trained inside the window, as a fraction of the same preset
    trained headless (plain ``Trainer.step`` loop) for the same duration. The two take turns in
    one-second rounds so that other load on the machine affects both alike;
-5. *switching cells*: while training, Apply the same preset with another cell (GRU, or LSTM for
-   a GRU preset): the time until the new run's heatmaps are painted, and the longest stall of
-   the UI thread from Apply until a second after that.
+5. *switching cells*: while training, Apply the same preset with another cell (the next one the
+   cell registry lists: the GRU for the default LSTM preset): the time until the new run's
+   heatmaps are painted, and the longest stall of the UI thread from Apply until a second after
+   that.
 
 Targets: first heatmap < 2 s, frame interval p95 < 50 ms, no stall > 100 ms, GUI throughput
 >= 70 % of headless.
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from rnnviz.core.registry import cell_names, fit_nonlinearity
 
 if TYPE_CHECKING:  # pragma: no cover
     from PyQt6.QtCore import QTimer
@@ -237,8 +240,12 @@ def _switch_cell(
     timer: QTimer,
 ) -> tuple[str, float, float]:
     """While training, Apply another cell; (cell, seconds until drawn, longest stall in ms)."""
-    cell = "lstm" if run.model.cell == "gru" else "gru"
-    new_run = run.replace(model=dataclasses.replace(run.model, cell=cell))
+    names = cell_names()
+    cell = names[(names.index(run.model.cell) + 1) % len(names)]  # the next registered cell
+    nonlinearity = fit_nonlinearity(cell, run.model.nonlinearity)
+    new_run = run.replace(
+        model=dataclasses.replace(run.model, cell=cell, nonlinearity=nonlinearity)
+    )
     window.run()
     old = window.trainer
     wait(lambda: old.step_count > 2)

@@ -1,6 +1,7 @@
 """PyTorch reference for the benchmark (used only if torch happens to be installed).
 
-The same work as one engine training step: nn.RNN/LSTM/GRU over one-hot tokens, nn.Linear,
+The same work as one engine training step: the torch.nn module a cell names as its equivalent
+(``Cell.TORCH_MODULE``: nn.RNN, nn.LSTM, nn.GRU) over one-hot tokens, nn.Linear,
 cross-entropy summed over time and averaged over the batch, Adam. Never imported by rnnviz
 outside the benchmark, never a dependency.
 """
@@ -21,16 +22,19 @@ def available() -> bool:
 
 
 def make_step(
-    cell: str, vocab: int, hidden: int, dtype: str, threads: int, seed: int = 0
+    module: str, vocab: int, hidden: int, dtype: str, threads: int, seed: int = 0
 ) -> Callable[[np.ndarray, np.ndarray], float]:
-    """A closure that runs one training step on (B, T) int arrays x, y and returns the loss."""
+    """A closure that runs one training step on (B, T) int arrays x, y and returns the loss.
+
+    ``module`` names the torch.nn recurrent layer ("LSTM").
+    """
     import torch
     from torch import nn
 
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     tdt = torch.float64 if dtype == "float64" else torch.float32
-    cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+    cls = getattr(nn, module)
     rnn = cls(vocab, hidden, batch_first=True).to(tdt)
     head = nn.Linear(hidden, vocab).to(tdt)
     params = list(rnn.parameters()) + list(head.parameters())

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.config import ModelConfig
+from rnnviz.config import HEADS, ModelConfig
 from rnnviz.core.model import Model
+from rnnviz.core.registry import CELLS, cell_class, make_cell
 from rnnviz.core.types import Intervention
 
 TOLERANCE = 1e-6
@@ -66,9 +67,13 @@ def random_problem(cfg: ModelConfig, rng: np.random.Generator, batch: int, lengt
     else:
         y = rng.normal(size=(B, T, O))
     mask = (rng.uniform(size=(B, T)) > 0.25).astype(np.float64)
-    carried = ("h", "c") if cfg.cell == "lstm" else ("h",)
-    lo = 0.05 if cfg.cell == "rnn" and cfg.nonlinearity == "sigmoid" else -0.5
-    state0 = {k: rng.uniform(lo, 0.5, size=(B, cfg.hidden)) for k in carried}
+    cell = make_cell(cfg)
+    carried = cell.carried
+    # initial states inside each state's declared range: a state that cannot be negative (a
+    # sigmoid RNN's h) starts in (0.05, 0.5), the others in (-0.5, 0.5)
+    ranges = {s.name: s for s in cell.specs}
+    lows = {k: 0.05 if (ranges[k].lo is not None and ranges[k].lo >= 0) else -0.5 for k in carried}
+    state0 = {k: rng.uniform(lows[k], 0.5, size=(B, cfg.hidden)) for k in carried}
     dfinal = {k: rng.normal(size=(B, cfg.hidden)) for k in carried}
     return {"x": x, "y": y, "mask": mask, "state0": state0, "dfinal": dfinal}
 
@@ -140,15 +145,18 @@ def _central_difference(a: np.ndarray, f: Callable[[], float], eps: float) -> np
 
 
 def check_label(cfg: ModelConfig) -> str:
-    """The name of ``cfg``'s cell in the check's table ("rnn-tanh", "lstm", ...)."""
-    return f"rnn-{cfg.nonlinearity}" if cfg.cell == "rnn" else cfg.cell
+    """The name of ``cfg``'s cell in the check's table: "lstm", or "rnn-tanh" for a cell that
+    takes several nonlinearities."""
+    several = len(cell_class(cfg.cell).nonlinearities) > 1
+    return f"{cfg.cell}-{cfg.nonlinearity}" if several else cfg.cell
 
 
 def check_configs(hidden: int = 3, vocab: int = 4) -> list[ModelConfig]:
-    """Every cell (both RNN nonlinearities) x every head, small sizes, float64."""
+    """Every registered cell (with each nonlinearity it takes) x every head, small, float64."""
     cfgs = []
-    for cell, nl in (("rnn", "tanh"), ("rnn", "sigmoid"), ("lstm", "tanh"), ("gru", "tanh")):
-        for head in ("softmax", "sigmoid", "linear"):
+    variants = [(name, nl) for name, cls in CELLS.items() for nl in cls.nonlinearities]
+    for cell, nl in variants:
+        for head in HEADS:
             kind = "tokens" if head == "softmax" else "vectors"
             cfgs.append(
                 ModelConfig(

@@ -1,29 +1,35 @@
 """Gated recurrent unit (Cho et al. 2014) in PyTorch's convention (reset applied after W_hn).
 
-Equations, for one step (row vectors, batch-first as in the public API)::
+One step, the textbook way (``step_reference``; row vectors, batch-first, all (B, H))::
 
-    ax_t = x_t W_x + b                         input side of all three blocks, (B, 3H)
-    ah_t = h_{t-1} W_h                         hidden side of all three blocks, (B, 3H)
-    r_t = σ(ax_t[r] + ah_t[r])                 reset gate
-    z_t = σ(ax_t[z] + ah_t[z])                 update gate
-    hn_t = ah_t[n] + b_hn                      hidden part of the candidate
-    n_t = tanh(ax_t[n] + r_t * hn_t)           candidate
-    h_t = (1 - z_t) * n_t + z_t * h_{t-1}      hidden state
-
-Blocks are stored in the order r, z, n along the 3H axis. Inside the time loop the arrays are
-feature-major, (3H, B) per step, so every block is contiguous. ``ax_t`` for all steps was
-computed before the loop by the model (one GEMM, or a row gather for tokens), with its r, z
-blocks halved (``input_scale``) so that σ costs one tanh: σ(a) = (1 + tanh(a/2)) / 2.
+    a_r = x_t W_xr + b_r + h_{t-1} W_hr;   r_t = σ(a_r)            reset gate
+    a_z = x_t W_xz + b_z + h_{t-1} W_hz;   z_t = σ(a_z)            update gate
+    hn_t = h_{t-1} W_hn + b_hn                                     hidden part of the candidate
+    a_n = x_t W_xn + b_n + r_t * hn_t;     n_t = tanh(a_n)         candidate
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}                          hidden state
 
 Backward, for one step, with dh_t = dL/dh_t (from the head and from step t+1)::
 
     dn_t = dh_t * (1 - z_t);   dz_t = dh_t * (h_{t-1} - n_t)
-    dax_t[n] = dn_t * (1 - n_t^2)
-    dr_t = dax_t[n] * hn_t
-    dax_t[r] = dah_t[r] = dr_t * r_t * (1 - r_t)
-    dax_t[z] = dah_t[z] = dz_t * z_t * (1 - z_t)
-    dah_t[n] = dhn_t = dax_t[n] * r_t           (also the gradient of b_hn)
-    dh_next = dh_t * z_t + dah_t W_h^T         (to step t-1)
+    da_n = dn_t * (1 - n_t^2)
+    dr_t = da_n * hn_t
+    da_r = dr_t * r_t * (1 - r_t);   da_z = dz_t * z_t * (1 - z_t)
+    dhn_t = da_n * r_t                          (the gradient of b_hn too)
+    dh_next = dh_t * z_t + da_r W_hr^T + da_z W_hz^T + dhn_t W_hn^T      (to step t-1)
+    dW_xk += x_t^T da_k, db_k += Σ_batch da_k (k = r, z, n);   dW_hk += h_{t-1}^T da_k (k = r, z);
+    dW_hn += h_{t-1}^T dhn_t;   db_hn += Σ_batch dhn_t
+
+Fused layout: the blocks are stored in the order r, z, n along the 3H axis of W_x (I, 3H), W_h
+(H, 3H) and b (3H,) (``GATES``), plus b_hn (H,). Per step the engine computes
+
+    ax_t = x_t W_x + b = [ax_t[r], ax_t[z], ax_t[n]]       input side of all three blocks, (B, 3H)
+    ah_t = h_{t-1} W_h = [ah_t[r], ah_t[z], ah_t[n]]       hidden side, (B, 3H)
+
+so a_r = ax_t[r] + ah_t[r], a_z = ax_t[z] + ah_t[z], hn_t = ah_t[n] + b_hn, a_n = ax_t[n] + r_t *
+hn_t; its gradients are dax_t = [da_r, da_z, da_n] and dah_t = [da_r, da_z, dhn_t]. Inside the
+time loop the arrays are feature-major, (3H, B) per step, so every block is contiguous. ``ax_t``
+for all steps was computed before the loop by the model (one GEMM, or a row gather for tokens),
+with its r, z blocks halved (``input_scale``) so that σ costs one tanh: σ(a) = (1 + tanh(a/2)) / 2.
 """
 
 from __future__ import annotations
@@ -31,20 +37,24 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.core._ops import Workspace
+from rnnviz.core.cell import Cell, Diagram, DiagramNode, sigma
 from rnnviz.core.types import StateSpec
 
 
-class GRUCell:
+class GRUCell(Cell):
     """The GRU cell; the model owns the parameters and calls ``forward``/``backward``."""
 
     name = "gru"
-    G = 3
+    title = "GRU"
+    GATES = ("r", "z", "n")  # block order along the 3H axis
+    HALVED = ("r", "z")  # the sigmoid gates: σ(a) = (1 + tanh(a/2)) / 2
+    EXTRA_BIASES = (("b_hn", ("n",), "hidden"),)  # hn_t = h_{t-1} W_hn + b_hn
+    TORCH_MODULE = "GRU"
     # Floats per time step and sequence that a training step keeps, in units of H: forward ax
     # (3), acts (3), h_t, hn_t and the h copy the head reads; backward dL/dh from the head (rows
     # and columns), dax and dah (3 each), dh_t, and both as columns (3 each) (see
     # rnnviz.core.memory).
     STEP_FLOATS = 24
-    carried = ("h",)
     specs = (
         StateSpec(
             "h", "hidden state h", -1.0, 1.0, "the memory: a blend of the old h and the candidate n"
@@ -62,25 +72,34 @@ class GRUCell:
         StateSpec("n", "candidate n", -1.0, 1.0, "the new content proposed for h"),
     )
 
-    def __init__(self, hidden: int, nonlinearity: str = "tanh") -> None:
-        self.H = hidden
-        self._scales: dict[np.dtype, np.ndarray] = {}  # input_scale per dtype (read-only)
-
-    def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
-        return [("b_hn", (self.H,))]
-
-    def input_scale(self, dtype: np.dtype) -> np.ndarray:
-        """(3H,) factors the model applies to ax_t: 1/2 on the sigmoid blocks r, z.
-
-        σ(a) = (1 + tanh(a/2)) / 2: with the r, z blocks of ax_t and of W_h halved, the gates
-        cost one tanh and two in-place updates.
-        """
-        key = np.dtype(dtype)
-        s = self._scales.get(key)
-        if s is None:
-            s = self._scales[key] = np.ones(3 * self.H, key)
-            s[: 2 * self.H] = 0.5
-        return s
+    diagram = Diagram(
+        nodes=(
+            DiagramNode("h_prev", "h_{t−1}", "", "input", (0, 0)),
+            DiagramNode("x", "x_t", "", "input", (0, 2)),
+            DiagramNode(
+                "z", "z_t", "z_t = σ(x_t·W_xz + b_z + h_{t−1}·W_hz)", "gate", (1, 0), pre="a_z"
+            ),
+            DiagramNode(
+                "r", "r_t", "r_t = σ(x_t·W_xr + b_r + h_{t−1}·W_hr)", "gate", (1, 1), pre="a_r"
+            ),
+            DiagramNode(
+                "n",
+                "n_t",
+                "n_t = tanh(x_t·W_xn + b_n + r_t ⊙ (h_{t−1}·W_hn + b_hn))",
+                "candidate",
+                (2, 1),
+                pre="a_n",
+            ),
+            DiagramNode("h", "h_t", "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}", "output", (3, 0)),
+        ),
+        edges=(
+            *((src, k) for src in ("x", "h_prev") for k in ("z", "r", "n")),
+            ("r", "n"),
+            ("z", "h"),
+            ("n", "h"),
+            ("h_prev", "h"),
+        ),
+    )
 
     def forward(self, p: dict, ax: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
         """Run the recurrence over ax (3H, T, B) = x_t W_x + b for every step, as columns.
@@ -201,3 +220,58 @@ class GRUCell:
             out["dax"] = dax
             out["dah"] = dah
         return out
+
+    # --- the textbook step ----------------------------------------------------------------------
+    def step_reference(
+        self, q: dict[str, np.ndarray], x_t: np.ndarray, *prev: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """One step as in the module docstring: x_t (B, I), h_{t-1} (B, H), float64."""
+        (h_prev,) = prev
+        a_r = x_t @ q["W_xr"] + q["b_r"] + h_prev @ q["W_hr"]  # (B, H)
+        a_z = x_t @ q["W_xz"] + q["b_z"] + h_prev @ q["W_hz"]  # (B, H)
+        r_t = sigma(a_r)  # (B, H) reset gate
+        z_t = sigma(a_z)  # (B, H) update gate
+        hn_t = h_prev @ q["W_hn"] + q["b_hn"]  # (B, H)
+        a_n = x_t @ q["W_xn"] + q["b_n"] + r_t * hn_t  # (B, H)
+        n_t = np.tanh(a_n)  # (B, H) candidate
+        h_t = (1.0 - z_t) * n_t + z_t * h_prev  # (B, H) hidden state
+        return {
+            "x": x_t,
+            "h_prev": h_prev,
+            "a_r": a_r,
+            "a_z": a_z,
+            "hn": hn_t,
+            "a_n": a_n,
+            "r": r_t,
+            "z": z_t,
+            "n": n_t,
+            "h": h_t,
+        }
+
+    def backward_reference(
+        self, q: dict[str, np.ndarray], step: dict[str, np.ndarray], d: dict[str, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The module docstring's backward for one step, with dh_t = d["h"] (B, H)."""
+        r_t, z_t, n_t, hn_t = step["r"], step["z"], step["n"], step["hn"]  # (B, H) each
+        x_t, h_prev, dh_t = step["x"], step["h_prev"], d["h"]
+        dn_t = dh_t * (1.0 - z_t)  # (B, H)
+        dz_t = dh_t * (h_prev - n_t)  # (B, H)
+        da_n = dn_t * (1.0 - n_t * n_t)  # (B, H)
+        dr_t = da_n * hn_t  # (B, H)
+        da_r = dr_t * r_t * (1.0 - r_t)  # (B, H)
+        da_z = dz_t * z_t * (1.0 - z_t)  # (B, H)
+        dhn_t = da_n * r_t  # (B, H)
+        grads = {
+            "W_xr": x_t.T @ da_r,  # (I, H)
+            "W_xz": x_t.T @ da_z,
+            "W_xn": x_t.T @ da_n,
+            "W_hr": h_prev.T @ da_r,  # (H, H)
+            "W_hz": h_prev.T @ da_z,
+            "W_hn": h_prev.T @ dhn_t,
+            "b_r": da_r.sum(axis=0),  # (H,)
+            "b_z": da_z.sum(axis=0),
+            "b_n": da_n.sum(axis=0),
+            "b_hn": dhn_t.sum(axis=0),
+        }
+        dh_next = dh_t * z_t + da_r @ q["W_hr"].T + da_z @ q["W_hz"].T + dhn_t @ q["W_hn"].T
+        return grads, {"h": dh_next}  # (B, H)

@@ -6,9 +6,12 @@
   W_x and W_y Xavier.
 - "random": U(-1, 1) for every weight, the binary-addition tutorial's start (it often explodes).
 
-Biases start at zero, except the LSTM forget-gate bias (``forget_bias``). Weights are drawn in
-float64 from the caller's Generator in a fixed order (W_x, W_h, W_y), then cast, so the same
-seed gives the same starting point in float32 and float64.
+Weights are drawn per gate block: ``gates`` is the cell's number of blocks G (``Cell.GATES``),
+and "orthogonal" makes each H x H block of W_h orthogonal. Biases start at zero, except the
+forget-gate block of a cell that declares one (``Cell.forget_gate``, set by the model to
+``ModelConfig.forget_bias``). Weights are drawn in float64 from the caller's Generator in a fixed
+order (W_x, W_h, W_y), then cast, so the same seed gives the same starting point in float32 and
+float64.
 """
 
 from __future__ import annotations

@@ -1,18 +1,31 @@
 """Long short-term memory cell (Hochreiter & Schmidhuber 1997, with a forget gate).
 
-Equations, for one step (row vectors, batch-first as in the public API)::
+One step, the textbook way (``step_reference``; row vectors, batch-first, all (B, H))::
 
-    a_t = x_t W_x + h_{t-1} W_h + b            pre-activations of all four gates, (B, 4H)
-    o_t = σ(a_t[o])                            output gate
-    i_t = σ(a_t[i])                            input gate
-    f_t = σ(a_t[f])                            forget gate
-    g_t = tanh(a_t[g])                         candidate
-    c_t = f_t * c_{t-1} + i_t * g_t            cell state
-    h_t = o_t * tanh(c_t)                      hidden state
+    a_i = x_t W_xi + h_{t-1} W_hi + b_i;   i_t = σ(a_i)          input gate
+    a_f = x_t W_xf + h_{t-1} W_hf + b_f;   f_t = σ(a_f)          forget gate
+    a_o = x_t W_xo + h_{t-1} W_ho + b_o;   o_t = σ(a_o)          output gate
+    a_g = x_t W_xg + h_{t-1} W_hg + b_g;   g_t = tanh(a_g)       candidate
+    c_t = f_t * c_{t-1} + i_t * g_t                              cell state
+    h_t = o_t * tanh(c_t)                                        hidden state
 
-Gate blocks are stored in the order o, i, f, g along the 4H axis (``GATES``): the three sigmoid
-gates are one contiguous block, and so are the three blocks that the cell-state gradient feeds.
-Inside the time loop the arrays are feature-major, (4H, B) per step, so every gate block is
+Backward, for one step, with dh_t = dL/dh_t (from the head and from step t+1) and dc_next the
+gradient arriving at c_t from step t+1::
+
+    do_t = dh_t * tanh(c_t)
+    dc_t = dc_next + dh_t * k_t                k_t = o_t (1 - tanh(c_t)^2) = o_t - h_t tanh(c_t)
+    di_t = dc_t * g_t;   df_t = dc_t * c_{t-1};   dg_t = dc_t * i_t
+    dc_next = dc_t * f_t                       (to step t-1)
+    da_o = do_t * s_o;  da_i = di_t * s_i;  da_f = df_t * s_f;  da_g = dg_t * s_g
+                                               s = σ (1 - σ) for o, i, f;  s_g = 1 - g_t^2
+    dh_next = Σ_k da_k W_hk^T                  (to step t-1), k = o, i, f, g
+    dW_xk += x_t^T da_k;   dW_hk += h_{t-1}^T da_k;   db_k += Σ_batch da_k
+
+Fused layout: the four gate blocks are stored side by side in the order o, i, f, g along the 4H
+axis of W_x (I, 4H), W_h (H, 4H) and b (4H,) (``GATES``): W_x = [W_xo W_xi W_xf W_xg], and
+a_t = x_t W_x + h_{t-1} W_h + b = [a_o a_i a_f a_g], one product per step for all gates. The three
+sigmoid gates are one contiguous block, and so are the three blocks that the cell-state gradient
+feeds. Inside the time loop the arrays are feature-major, (4H, B) per step, so every gate block is
 contiguous; the per-step product is a_t^T = W_h^T h_{t-1}^T + (x_t W_x + b)^T, where
 ``x_t W_x + b`` for all steps was computed before the loop by the model.
 
@@ -21,24 +34,16 @@ pre-activation are built halved (``input_scale`` on the input side, a halved cop
 per pass on the recurrent side) and ``u_t = tanh(a_t')`` gives g_t directly and o, i, f as
 (1 + u) / 2.
 
-Backward, for one step, with dh_t = dL/dh_t (from the head and from step t+1)::
-
-    do_t = dh_t * tanh(c_t)
-    dc_t = dc_next + dh_t * k_t                k_t = o_t (1 - tanh(c_t)^2) = o_t - h_t tanh(c_t)
-    di_t = dc_t * g_t;   df_t = dc_t * c_{t-1};   dg_t = dc_t * i_t
-    dc_next = dc_t * f_t                       (to step t-1)
-    da_t = d_t * s_t                           s_t = σ (1 - σ) for o, i, f;  1 - g_t^2 for g
-    dh_next = da_t W_h^T                       (to step t-1)
-
-Everything that does not depend on the incoming gradient is computed for a block of steps at
-once (all of them for small batches): k_t, s_t, q_t = tanh(c_t) s_t[o] and the stacked factors
-e_t = [g_t s_t[i], c_{t-1} s_t[f], i_t s_t[g], f_t]. Each step then costs six array operations::
+Everything in the backward pass that does not depend on the incoming gradient is computed for a
+block of steps at once (all of them for small batches): k_t, s_t = [s_o, s_i, s_f, s_g],
+q_t = tanh(c_t) s_o and the stacked factors e_t = [g_t s_i, c_{t-1} s_f, i_t s_g, f_t]. Each step
+then costs six array operations::
 
     dh_t = dhy_t + dh_next
-    da_t[o] = dh_t * q_t                        = do_t * s_t[o]
+    da_o = dh_t * q_t                           = do_t * s_o
     dc_t = dc_next + dh_t * k_t
-    [da_t[i], da_t[f], da_t[g], dc_next] = dc_t * e_t      (one broadcast product)
-    dh_next = da_t W_h^T
+    [da_i, da_f, da_g, dc_next] = dc_t * e_t    (one broadcast product)
+    dh_next = da_t W_h^T                        da_t = [da_o da_i da_f da_g]
 """
 
 from __future__ import annotations
@@ -46,19 +51,31 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.core._ops import Workspace
+from rnnviz.core.cell import Cell, Diagram, DiagramNode, sigma
 from rnnviz.core.types import StateSpec
 
 
-class LSTMCell:
+def _gate(k: str, f: str) -> str:
+    """Display equation of gate ``k`` with activation ``f``: "f_t = σ(x_t·W_xf + ...)"."""
+    return f"{k}_t = {f}(x_t·W_x{k} + h_{{t−1}}·W_h{k} + b_{k})"
+
+
+class LSTMCell(Cell):
     """The LSTM cell; the model owns the parameters and calls ``forward``/``backward``."""
 
     name = "lstm"
-    G = 4  # gate blocks in W_x, W_h, b
+    title = "LSTM"
+    GATES = ("o", "i", "f", "g")  # block order along the 4H axis
+    HALVED = ("o", "i", "f")  # the sigmoid gates: σ(a) = (1 + tanh(a/2)) / 2
+    carried = ("h", "c")
+    forget_gate = "f"
+    ax_layout = "tgb"  # the model hands forward the input part as (T, 4H, B)
+    TORCH_MODULE = "LSTM"
     # Floats per time step and sequence that a training step keeps, in units of H: forward acts
     # (4), h_t, c_t, tanh(c_t) and the h copy the head reads; backward dL/dh from the head,
     # work (da_t and dc_next, 5), dh_t, dc_t and da_t as columns (4) (see rnnviz.core.memory).
     STEP_FLOATS = 20
-    carried = ("h", "c")
+    CHUNK_BYTES = 1 << 19  # backward factors are prepared for this many bytes of gates at once
     specs = (
         StateSpec(
             "h",
@@ -75,31 +92,28 @@ class LSTMCell:
         StateSpec("o", "output gate o", 0.0, 1.0, "how much of tanh(c) is shown as h"),
         StateSpec("g", "candidate g", -1.0, 1.0, "the new content proposed for the cell state"),
     )
-
-    GATES = ("o", "i", "f", "g")  # block order along the 4H axis
-    ax_layout = "tgb"  # the model hands forward the input part as (T, 4H, B)
-    CHUNK_BYTES = 1 << 19  # backward factors are prepared for this many bytes of gates at once
-
-    def __init__(self, hidden: int, nonlinearity: str = "tanh") -> None:
-        self.H = hidden
-        self._scales: dict[np.dtype, np.ndarray] = {}  # input_scale per dtype (read-only)
-
-    def block(self, gate: str) -> slice:
-        """Columns of W_x, W_h and entries of b that belong to ``gate``."""
-        k = self.GATES.index(gate)
-        return slice(k * self.H, (k + 1) * self.H)
-
-    def extra_params(self) -> list[tuple[str, tuple[int, ...]]]:
-        return []
-
-    def input_scale(self, dtype: np.dtype) -> np.ndarray:
-        """(4H,) factors the model applies to x_t W_x + b: 1/2 on the sigmoid blocks o, i, f."""
-        key = np.dtype(dtype)
-        s = self._scales.get(key)
-        if s is None:
-            s = self._scales[key] = np.ones(4 * self.H, key)
-            s[: 3 * self.H] = 0.5
-        return s
+    diagram = Diagram(
+        nodes=(
+            DiagramNode("c_prev", "c_{t−1}", "", "input", (0, 0)),
+            DiagramNode("h_prev", "h_{t−1}", "", "input", (0, 2)),
+            DiagramNode("x", "x_t", "", "input", (0, 3)),
+            DiagramNode("f", "f_t", _gate("f", "σ"), "gate", (1, 0), pre="a_f"),
+            DiagramNode("i", "i_t", _gate("i", "σ"), "gate", (1, 1), pre="a_i"),
+            DiagramNode("g", "g_t", _gate("g", "tanh"), "candidate", (1, 2), pre="a_g"),
+            DiagramNode("o", "o_t", _gate("o", "σ"), "gate", (1, 3), pre="a_o"),
+            DiagramNode("c", "c_t", "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t", "state", (2, 0)),
+            DiagramNode("h", "h_t", "h_t = o_t ⊙ tanh(c_t)", "output", (3, 3)),
+        ),
+        edges=(
+            *((src, k) for src in ("x", "h_prev") for k in ("f", "i", "g", "o")),
+            ("c_prev", "c"),
+            ("f", "c"),
+            ("i", "c"),
+            ("g", "c"),
+            ("c", "h"),
+            ("o", "h"),
+        ),
+    )
 
     def forward(self, p: dict, ax: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
         """Run the recurrence.
@@ -297,3 +311,59 @@ class LSTMCell:
             out["dax"] = das
             out["dah"] = das
         return out
+
+    # --- the textbook step ----------------------------------------------------------------------
+    def step_reference(
+        self, q: dict[str, np.ndarray], x_t: np.ndarray, *prev: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """One step as in the module docstring: x_t (B, I), h_{t-1} and c_{t-1} (B, H), float64."""
+        h_prev, c_prev = prev
+        a_i = x_t @ q["W_xi"] + h_prev @ q["W_hi"] + q["b_i"]  # (B, H)
+        a_f = x_t @ q["W_xf"] + h_prev @ q["W_hf"] + q["b_f"]  # (B, H)
+        a_o = x_t @ q["W_xo"] + h_prev @ q["W_ho"] + q["b_o"]  # (B, H)
+        a_g = x_t @ q["W_xg"] + h_prev @ q["W_hg"] + q["b_g"]  # (B, H)
+        i_t = sigma(a_i)  # (B, H) input gate
+        f_t = sigma(a_f)  # (B, H) forget gate
+        o_t = sigma(a_o)  # (B, H) output gate
+        g_t = np.tanh(a_g)  # (B, H) candidate
+        c_t = f_t * c_prev + i_t * g_t  # (B, H) cell state
+        h_t = o_t * np.tanh(c_t)  # (B, H) hidden state
+        return {
+            "x": x_t,
+            "h_prev": h_prev,
+            "c_prev": c_prev,
+            "a_i": a_i,
+            "a_f": a_f,
+            "a_o": a_o,
+            "a_g": a_g,
+            "i": i_t,
+            "f": f_t,
+            "o": o_t,
+            "g": g_t,
+            "c": c_t,
+            "h": h_t,
+        }
+
+    def backward_reference(
+        self, q: dict[str, np.ndarray], step: dict[str, np.ndarray], d: dict[str, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The module docstring's backward for one step: dh_t = d["h"], dc_next = d["c"]."""
+        i_t, f_t, o_t, g_t, c_t = (step[k] for k in ("i", "f", "o", "g", "c"))  # (B, H) each
+        dh_t, dc_next = d["h"], d["c"]  # (B, H)
+        tanh_c = np.tanh(c_t)  # (B, H)
+        do_t = dh_t * tanh_c  # (B, H)
+        dc_t = dc_next + dh_t * o_t * (1.0 - tanh_c * tanh_c)  # (B, H)
+        di_t, df_t, dg_t = dc_t * g_t, dc_t * step["c_prev"], dc_t * i_t  # (B, H) each
+        da = {
+            "o": do_t * o_t * (1.0 - o_t),  # da_o (B, H)
+            "i": di_t * i_t * (1.0 - i_t),  # da_i
+            "f": df_t * f_t * (1.0 - f_t),  # da_f
+            "g": dg_t * (1.0 - g_t * g_t),  # da_g
+        }
+        grads: dict[str, np.ndarray] = {}
+        for k, da_k in da.items():
+            grads[f"W_x{k}"] = step["x"].T @ da_k  # (I, H)
+            grads[f"W_h{k}"] = step["h_prev"].T @ da_k  # (H, H)
+            grads[f"b_{k}"] = da_k.sum(axis=0)  # (H,)
+        dh_next = sum(da_k @ q[f"W_h{k}"].T for k, da_k in da.items())  # (B, H)
+        return grads, {"h": dh_next, "c": dc_t * f_t}  # dc_next = dc_t * f_t

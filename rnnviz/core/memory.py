@@ -4,7 +4,7 @@ Each limit (hidden size, batch, sequence length) can be within range while their
 ``--hidden 4096 --batch 4096 --seq-len 100`` asks for a 25 GiB array in the first forward pass.
 The estimate, in bytes of the model's float type (e = 4 or 8)::
 
-    weights   = (4 + k + n (1 + k)) · P · e  parameters, gradients, two optimiser scratch arrays,
+    weights   = (4 + k + n (1 + k)) · P · e  P parameters, gradients, two optimiser scratch arrays,
                                               k optimiser buffers (Adam 2; RMSprop, Adagrad and
                                               SGD with momentum 1), and the n good states kept to
                                               go back to after a divergence (parameters and
@@ -12,8 +12,8 @@ The estimate, in bytes of the model's float type (e = 4 or 8)::
                                               plus the per-pass copies of W_x and W_h:
                                               G·H·(I + H) · e
     per step  = c·H + input + 3·O + 8         floats kept per time step and sequence: the cell's
-                                              forward cache and backward buffers (c = STEP_FLOATS
-                                              of the cell: RNN 8, LSTM 20, GRU 24), the input rows
+                                              forward cache and backward buffers (c = the cell's
+                                              STEP_FLOATS, e.g. 20 for the LSTM), the input rows
                                               (tokens: the one-hot block V + 1 beside h; vectors:
                                               D), the head's logits, outputs and their gradient,
                                               and a few per-step scalars (targets, mask, loss)
@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnnviz.config import ConfigError, ModelConfig, OptimConfig
-from rnnviz.core.model import CELL_CLASSES, ONEHOT_MAX_VOCAB
+from rnnviz.core.model import ONEHOT_MAX_VOCAB
+from rnnviz.core.registry import make_cell
 
 # Share of the available memory one run may plan to use: the window keeps the old run until the
 # new one is ready, and the rest of the machine needs some too.
@@ -100,9 +101,9 @@ def estimate_training_memory(
         Time steps of the passes of one evaluation together (0 if none).
     """
     e = 8 if model.dtype == "float64" else 4
-    cell = CELL_CLASSES[model.cell]
+    cell = make_cell(model)  # ConfigError for a cell the engine does not know
     H, I, O, G = model.hidden, model.input_size, model.output_size, cell.G
-    P = I * G * H + H * G * H + G * H + H * O + O + G * H  # (+ G·H covers a cell's extra bias)
+    P = sum(blk.size for blk in cell.param_blocks(I)) + H * O + O  # parameters
     k = _optimizer_buffers(optim)
     n = good_states_held((1 + k) * P * e)
     weights = ((4 + k + n * (1 + k)) * P + G * H * (I + H)) * e

@@ -30,14 +30,12 @@ import numpy as np
 
 from rnnviz.config import ConfigError, ModelConfig
 from rnnviz.core._ops import Workspace, norm, scaled_norm, sum_sq_in_range, use_blas_threads
-from rnnviz.core.gru import GRUCell
+from rnnviz.core.cell import BIAS, Cell
 from rnnviz.core.heads import make_head
 from rnnviz.core.init import init_weights
-from rnnviz.core.lstm import LSTMCell
-from rnnviz.core.rnn import RNNCell
+from rnnviz.core.registry import check_cell, make_cell
 from rnnviz.core.types import OUTPUT_STATE, GradFlow, Intervention, StateSpec, Trace
 
-CELL_CLASSES = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
 # Above this vocabulary size the token-weight gradient uses a scatter-add instead of a one-hot GEMM.
 ONEHOT_MAX_VOCAB = 4096
 
@@ -54,8 +52,8 @@ class Model:
 
     Notes
     -----
-    Parameter blocks along the G*H axis follow the cell's gate order (LSTM: o, i, f, g;
-    GRU: r, z, n); ``model.cell.block(name)`` gives the LSTM columns of one gate.
+    Parameter blocks along the G*H axis follow the cell's gate order (``cell.GATES``);
+    ``model.cell.block(gate)`` gives the columns of one gate.
     """
 
     def __init__(
@@ -67,10 +65,16 @@ class Model:
         self.cfg = cfg
         self.dtype = np.dtype(cfg.dtype)
         H, I, O = cfg.hidden, cfg.input_size, cfg.output_size
-        self.cell = CELL_CLASSES[cfg.cell](H, cfg.nonlinearity)
+        self.cell: Cell = make_cell(cfg)
         self.head = make_head(cfg.head)
         G = self.cell.G
         self._shapes = _param_shapes(self.cell, I, O)
+        # biases beyond b (e.g. the GRU's b_hn): their gradients sum rows of dax or dah
+        self._extra_biases = [
+            (blk.name, self.cell.rows(blk.gates), blk.side)
+            for blk in self.cell.param_blocks(I)[3:]
+            if blk.role == BIAS
+        ]
         self._slices: dict[str, slice] = {}
         offset = 0
         for name, shape in self._shapes.items():
@@ -91,8 +95,9 @@ class Model:
             w = init_weights(cfg.init, rng, I, H, G, O)
             for name, value in w.items():
                 self.p[name][...] = value
-            if cfg.cell == "lstm":
-                self.p["b"][self.cell.block("f")] = cfg.forget_bias  # forget-gate block
+            gate = self.cell.forget_gate
+            if gate is not None:
+                self.p["b"][self.cell.block(gate)] = cfg.forget_bias  # forget-gate block
 
     # --- description ----------------------------------------------------------------------------
     @property
@@ -243,11 +248,11 @@ class Model:
                 raise ValueError(f"model mask: expected shape ({B}, {T}), got {mask_bt.shape}")
         use_blas_threads(self._work(B))
         ws = self._ws
-        scale = self.cell.input_scale(dt) if hasattr(self.cell, "input_scale") else None
+        scale = self.cell.input_scale(dt)  # (G*H,) or None
         # Cells with ax_layout "tgb" take the input part step-major, (T, G*H, B), so that each
         # step's block is contiguous (the LSTM then adds h_{t-1} W_h to it in place); the others
         # take it as (G*H, T, B).
-        step_major = getattr(self.cell, "ax_layout", "gtb") == "tgb"
+        step_major = self.cell.ax_layout == "tgb"
         if self.cfg.input_kind == "tokens":
             idx = np.ascontiguousarray(x.T)  # (T, B)
             # mode="wrap" skips the bounds check (ids were validated) and the buffered copy
@@ -315,7 +320,7 @@ class Model:
             loss_t = np.zeros((B, T), dt)  # (B, T)
             loss = float("nan")
         states = self.cell.states(cache)
-        states["h"] = H_all[1:].transpose(1, 0, 2)  # (B, T, H)
+        states[OUTPUT_STATE] = H_all[1:].transpose(1, 0, 2)  # (B, T, H)
         final = {k: np.ascontiguousarray(v.T) for k, v in self.cell.final(cache).items()}  # (B, H)
         cache.update(
             H_all=H_all,
@@ -372,7 +377,7 @@ class Model:
         H_rows = H_all[1:].reshape(T * B, H)  # (T*B, H)
         np.matmul(H_rows.T, dz, out=g["W_y"])
         dz.sum(axis=0, out=g["b_y"])
-        if getattr(self.cell, "ax_layout", "gtb") == "tgb":
+        if self.cell.ax_layout == "tgb":
             # dH^T = W_y dz^T straight into feature-major (H, T, B); the cell reads each step's
             # (H, B) block through a (T, H, B) view, which saves a transposing copy.
             dH_cols = np.matmul(p["W_y"], dz.T, out=ws.empty((H, T * B), dt))  # (H, T*B)
@@ -402,10 +407,10 @@ class Model:
             X[:, -1] = 1.0
             block = grads[self._slices["W_x"].start : self._slices["b"].stop]
             np.matmul(X.T, dAx.T, out=block.reshape(V + H + 1, -1))
+            self._extra_bias_grads(g, dAx, dAh)
             return grads, self._flow(g, back, c, dhy, last)
         dAx.sum(axis=1, out=g["b"])
-        if "b_hn" in g:
-            dAh[2 * H :].sum(axis=1, out=g["b_hn"])
+        self._extra_bias_grads(g, dAx, dAh)
         np.matmul(H_prev.T, dAh.T, out=g["W_h"])  # dW_h = Σ_t h_{t-1}^T da_t
         if self.cfg.input_kind == "tokens":
             if V <= ONEHOT_MAX_VOCAB:
@@ -418,6 +423,11 @@ class Model:
         else:
             np.matmul(c["x_rows"].T, dAx.T, out=g["W_x"])  # dW_x = x^T dax
         return grads, self._flow(g, back, c, dhy, last)
+
+    def _extra_bias_grads(self, g: dict, dAx: np.ndarray, dAh: np.ndarray) -> None:
+        """d(extra bias) = its rows of dax or dah summed over (t, b), e.g. db_hn = Σ dah[n]."""
+        for name, rows, side in self._extra_biases:
+            (dAh if side == "hidden" else dAx)[rows].sum(axis=1, out=g[name])
 
     def _param_norms(self, g: dict[str, np.ndarray]) -> dict[str, float]:
         """name -> ||dL/dW||, from one squaring pass over the flat gradient."""
@@ -454,13 +464,11 @@ class Model:
         return np.ascontiguousarray(tr.outputs[:, 0]), tr.final
 
 
-def _param_shapes(cell: RNNCell | LSTMCell | GRUCell, I: int, O: int) -> dict[str, tuple[int, ...]]:
+def _param_shapes(cell: Cell, I: int, O: int) -> dict[str, tuple[int, ...]]:
     """Name -> shape of every parameter block, in the order of the flat parameter array."""
-    H, G = cell.H, cell.G
-    # W_x, W_h, b stay adjacent in this order: backward fills their gradients with one GEMM.
-    shapes = [("W_x", (I, G * H)), ("W_h", (H, G * H)), ("b", (G * H,))]
-    shapes += cell.extra_params()
-    shapes += [("W_y", (H, O)), ("b_y", (O,))]
+    # the cell's W_x, W_h, b come first and adjacent: backward fills their gradients with one GEMM
+    shapes = [(blk.name, blk.shape) for blk in cell.param_blocks(I)]
+    shapes += [("W_y", (cell.H, O)), ("b_y", (O,))]
     return dict(shapes)
 
 
@@ -470,13 +478,12 @@ def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
     Used to check a checkpoint's arrays before reading them.
     """
     cfg.validate()
-    cell = CELL_CLASSES[cfg.cell](cfg.hidden, cfg.nonlinearity)
-    return _param_shapes(cell, cfg.input_size, cfg.output_size)
+    return _param_shapes(make_cell(cfg), cfg.input_size, cfg.output_size)
 
 
 def carried_states(cfg: ModelConfig) -> tuple[str, ...]:
     """Names of the states a model with ``cfg`` carries from one batch to the next."""
-    return CELL_CLASSES[cfg.cell].carried
+    return check_cell(cfg).carried
 
 
 def _columns(a_fm: np.ndarray, ws: Workspace) -> np.ndarray:

@@ -16,12 +16,14 @@ from rnnviz.tasks.memory import BracketsTask, EchoTask
 from rnnviz.tasks.series import SineTask
 from rnnviz.tasks.text import TextTask
 
+#: The tasks rnnviz knows, one line each: name -> class, in the order people see them (the command
+#: line's choices, the window's list, the checkpoint schema read this).
 TASKS: dict[str, type[Task]] = {
-    "text": TextTask,
-    "binary-addition": BinaryAdditionTask,
-    "echo": EchoTask,
-    "brackets": BracketsTask,
-    "sine": SineTask,
+    TextTask.name: TextTask,
+    BinaryAdditionTask.name: BinaryAdditionTask,
+    EchoTask.name: EchoTask,
+    BracketsTask.name: BracketsTask,
+    SineTask.name: SineTask,
 }
 
 __all__ = [
@@ -89,8 +91,4 @@ def task_from_meta(meta: dict[str, Any], corpus: str | None = None) -> Task:
     if not isinstance(options, dict):
         raise ConfigError("task meta: options must be a JSON object")
     _check_options(cls, options)
-    if cls is TextTask:
-        return TextTask.from_meta(meta, corpus)
-    if corpus is not None:
-        raise ConfigError(f"a corpus applies to the text task, not {cls.name}")
-    return cls(**options)
+    return cls.from_meta(meta, corpus)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rnnviz.config import ModelConfig, shown
+from rnnviz.config import ConfigError, ModelConfig, shown
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -272,6 +272,16 @@ class Task(ABC):
     @abstractmethod
     def meta(self) -> dict[str, Any]:
         """JSON-safe description (options, vocabulary) saved with checkpoints."""
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any], corpus: str | None = None) -> Task:
+        """Rebuild from :meth:`meta` (its options were checked by ``task_from_meta``).
+
+        ``corpus`` names a text corpus anew; a task that reads none refuses it.
+        """
+        if corpus is not None:
+            raise ConfigError(f"a corpus applies to the text task, not {cls.name}")
+        return cls(**meta.get("options", {}))
 
     def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
         """Time steps (sequences × length) of one training batch, and of all the passes of one
