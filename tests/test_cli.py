@@ -500,3 +500,15 @@ def test_a_moved_corpus_is_named_again_with_corpus(
     moved.write_text(TEXT.upper(), encoding="utf-8")  # another text under the same name
     assert main(["train", "--resume", str(ckpt), "--steps", "1", "--quiet"]) == 2
     assert "differs from the one this run was trained on" in one_error_line(capsys)
+
+
+def test_cell_and_task_choices_come_from_the_registries() -> None:
+    from rnnviz.cli import build_parser
+    from rnnviz.core.registry import cell_names, nonlinearities
+    from rnnviz.tasks import TASKS
+
+    train = build_parser()._subparsers._group_actions[0].choices["train"]  # type: ignore[union-attr]
+    choices = {a.dest: a.choices for a in train._actions if a.choices}
+    assert tuple(choices["task"]) == tuple(TASKS)
+    assert tuple(choices["cell"]) == cell_names() == ("rnn", "lstm", "gru")
+    assert tuple(choices["nonlinearity"]) == nonlinearities() == ("tanh", "sigmoid")

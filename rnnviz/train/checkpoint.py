@@ -266,7 +266,7 @@ def _read(p: Path, archive: Archive) -> CheckpointData:
     if extra:
         raise _error(p, f"member {extra[0]} does not belong to this run")
     arrays = {name: archive.read_array(name, spec) for name, spec in specs.items()}
-    check_arrays(arrays)
+    check_arrays(arrays, run.model)
     return CheckpointData(path=p, meta=meta, record=rec, arrays=arrays)
 
 

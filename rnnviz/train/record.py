@@ -22,6 +22,7 @@ import numpy as np
 from rnnviz.config import ConfigError, ModelConfig, OptimConfig, RunConfig, TrainConfig
 from rnnviz.core.model import carried_states, param_shapes
 from rnnviz.core.optim import BUFFER_NAMES, SQUARE_BUFFERS
+from rnnviz.core.registry import make_cell
 from rnnviz.tasks import TASKS
 from rnnviz.tasks.corpus import MAX_VOCAB
 from rnnviz.train.archive import ArraySpec
@@ -227,15 +228,17 @@ def array_specs(rec: dict[str, Any], present: set[str]) -> dict[str, ArraySpec]:
     return specs
 
 
-def check_arrays(arrays: dict[str, np.ndarray]) -> None:
+def check_arrays(arrays: dict[str, np.ndarray], model: ModelConfig) -> None:
     """Values that no run can produce: non-finite weights, buffers or carried state, negative
-    sums of squares, a hidden state outside [-1, 1].
+    sums of squares, a carried state outside the range its cell declares (a tanh h outside
+    [-1, 1]).
 
     Raises
     ------
     SchemaError
         Naming the arrays.
     """
+    specs = {s.name: s for s in make_cell(model).specs}
     bad = [k for k, v in arrays.items() if k.startswith("model/") and not np.isfinite(v).all()]
     if bad:
         names = ", ".join(k[len("model/") :] for k in bad)
@@ -248,5 +251,7 @@ def check_arrays(arrays: dict[str, np.ndarray]) -> None:
             raise SchemaError(f"optimiser buffer {name!r} has negative entries (it sums squares)")
         if group == "carry" and not np.isfinite(v).all():
             raise SchemaError("the carried state contains NaN/Inf")
-        if k == "carry/h" and (np.abs(v) > 1).any():
-            raise SchemaError("the carried hidden state lies outside [-1, 1]")
+        spec = specs.get(name) if group == "carry" else None
+        lo, hi = (spec.lo, spec.hi) if spec is not None else (None, None)
+        if lo is not None and hi is not None and ((v < lo) | (v > hi)).any():
+            raise SchemaError(f"the carried {spec.label} lies outside [{lo:g}, {hi:g}]")

@@ -9,6 +9,7 @@ from PyQt6.QtCore import Qt
 
 from rnnviz.app.controls import ControlPanel
 from rnnviz.config import LIMITS, OptimConfig, RunConfig, TaskConfig, lr_limit
+from rnnviz.core.registry import CELLS, check_cell
 
 
 @pytest.fixture
@@ -64,7 +65,23 @@ def test_switching_cell_away_from_rnn_keeps_a_valid_nonlinearity(panel: ControlP
     )
     panel.cell.setCurrentIndex(panel.cell.findData("gru"))
     panel.config().validate()
+    check_cell(panel.config().model)  # the cell takes the nonlinearity (ConfigError if not)
     assert panel.config().model.nonlinearity == "tanh"
+
+
+def test_the_cell_list_is_the_registry(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnnviz.core.lstm import LSTMCell
+
+    class WideLSTM(LSTMCell):  # a cell registered by one line shows up in the window's list
+        name, title = "wide-lstm", "Wide LSTM"
+
+    monkeypatch.setitem(CELLS, WideLSTM.name, WideLSTM)
+    p = ControlPanel(presets=[("default", "")], tasks=["text"], corpora=["tiny"])
+    qtbot.addWidget(p)
+    items = [(p.cell.itemData(i), p.cell.itemText(i)) for i in range(p.cell.count())]
+    assert items == [(name, cls.title) for name, cls in CELLS.items()]
+    assert items[:3] == [("rnn", "Vanilla RNN"), ("lstm", "LSTM"), ("gru", "GRU")]
+    assert items[-1] == ("wide-lstm", "Wide LSTM")
 
 
 def test_a_corpus_file_is_offered_by_name(panel: ControlPanel) -> None:
