@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
@@ -29,13 +30,14 @@ from PyQt6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
     QGuiApplication,
     QKeySequence,
     QShowEvent,
 )
 from PyQt6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -45,6 +47,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app import closing, files
 from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
 from rnnviz.app.controls import ControlPanel
 from rnnviz.app.keys import RunKeys
@@ -57,6 +60,8 @@ from rnnviz.app.layout import (
 )
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
+from rnnviz.app.recent import RecentFiles, RecentMenu
+from rnnviz.app.settings import Settings
 from rnnviz.app.speed import PRESETS as SPEED_PRESETS
 from rnnviz.app.speed import SPEEDS, nearest_position, speed_text
 from rnnviz.app.style import BIG_SCALE, icon
@@ -72,6 +77,8 @@ from rnnviz.train.snapshot import Snapshot
 
 # The longest pause between two parts of a frame, however slow drawing is (seconds).
 MAX_PAUSE_S = 0.4
+# How long closing waits for the training thread to save a checkpoint (its step ends first).
+SAVE_TIMEOUT_S = 60.0
 
 # confirm(title, question) -> True to go ahead. Injectable so tests never block on a dialog.
 ConfirmFn = Callable[[str, str], bool]
@@ -144,6 +151,15 @@ class MainWindow(QMainWindow):
     start_worker : bool
         Start the training thread (paused). False leaves the trainer to the caller
         (``rnnviz screenshot`` steps it synchronously and calls :meth:`present`).
+    ask_unsaved : callable, optional
+        ``ask_unsaved(title, question) -> "save" | "discard" | "cancel"`` asked on closing with
+        unsaved training steps (see :mod:`rnnviz.app.closing`); by default a dialog asks, or
+        ``confirm`` when one was given (True: close without saving).
+    settings : Settings, optional
+        Where recent files and dialog folders are kept (the user's settings by default).
+    remember : bool
+        Remember the geometry, dock layout and run in ``settings`` when the window closes
+        (``rnnviz gui``; never for screenshots and tests).
 
     Signals
     -------
@@ -182,11 +198,20 @@ class MainWindow(QMainWindow):
         preset: str | None = None,
         confirm: ConfirmFn | None = None,
         start_worker: bool = True,
+        ask_unsaved: closing.UnsavedFn | None = None,
+        settings: Settings | None = None,
+        remember: bool = False,
     ) -> None:
         super().__init__()
         self.setWindowTitle("rnnviz — watch recurrent networks learn")
         self.setWindowIcon(icon("rnnviz"))
-        self.confirm: ConfirmFn = confirm or _ask(self)
+        self._dialog_confirm = _ask(self)
+        self.confirm: ConfirmFn = confirm or self._dialog_confirm
+        self.ask_unsaved: closing.UnsavedFn = ask_unsaved or self._ask_unsaved
+        self.settings = settings if settings is not None else Settings()
+        self.recent = RecentFiles(self.settings)
+        self._remember = remember
+        self._loading_checkpoint: dict[int, str] = {}  # request -> the checkpoint it reads
         self._start_worker = start_worker
         self._generation = 0
         self._worker: TrainingWorker | None = None
@@ -237,6 +262,8 @@ class MainWindow(QMainWindow):
         self.status = StatusPanel(self.statusBar())
         self._show_speed()
         self._fit_to_screen()
+        self._default_docks = self.saveState()  # for "Restore default layout and settings"
+        self.setAcceptDrops(True)  # a text file or a checkpoint dropped on the window opens
 
         if trainer is None:
             if run is None:
@@ -373,6 +400,12 @@ class MainWindow(QMainWindow):
             "Full screen", self._toggle_full_screen, ("F11",), "Fill the screen (projector)", True
         )
         self.act_about = self._action("About rnnviz", self._about)
+        self.act_defaults = self._action(
+            "Restore default layout and settings", self.restore_defaults
+        )
+        self.recent_menu = RecentMenu(self.recent, self)
+        self.recent_menu.openRequested.connect(self.open_recent)
+        self.recent_menu.message.connect(lambda text: self.show_message(text, "warning"))
         self.act_keys = self._action("Keyboard shortcuts", self._shortcuts, ("F1",))
         self.controls.set_actions(self.act_run, self.act_step, self.act_reset)
         self.speed_actions = QActionGroup(self)
@@ -388,6 +421,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         m = bar.addMenu("&File")
         m.addAction(self.act_open)
+        m.addMenu(self.recent_menu)
         m.addSeparator()
         m.addAction(self.act_save)
         m.addAction(self.act_load)
@@ -414,9 +448,28 @@ class MainWindow(QMainWindow):
         toggle.setShortcut(QKeySequence("Ctrl+D"))
         m.addAction(toggle)
         m.addAction(self.act_full)
+        m.addSeparator()
+        m.addAction(self.act_defaults)
         m = bar.addMenu("&Help")
         m.addAction(self.act_keys)
         m.addAction(self.act_about)
+
+    def restore_defaults(self) -> bool:
+        """Back to the default layout and run: size, docked controls, the default preset.
+
+        Asks first when trained weights would be discarded; the remembered layout and run are
+        forgotten (recent files stay). Returns False when the user declined.
+        """
+        if not self.load_preset(DEFAULT_PRESET):
+            return False
+        self.settings.forget_layout_and_run()
+        self.act_full.setChecked(False)
+        self.showNormal()
+        self.restoreState(self._default_docks)
+        self._fit_to_screen()
+        if self.start_maximized:
+            self.showMaximized()
+        return True
 
     def _fit_to_screen(self) -> None:
         """A comfortable size, or maximised on a smaller screen (see :func:`initial_size`)."""
@@ -479,6 +532,7 @@ class MainWindow(QMainWindow):
         self._forget_pending()
         self._probe_text = trainer.task.probe().text  # read before the thread owns the trainer
         run = _run_of(trainer)
+        self.recent.note_run(run)
         self.controls.set_config(run, preset)
         self.loss.set_loss_label(*loss_label(run.task.name, trainer.task.head))
         self._set_run_checked(False)
@@ -722,6 +776,9 @@ class MainWindow(QMainWindow):
         if request != self._loader.request or self._closing:
             return
         preset = self._load_preset.pop(request, None)
+        checkpoint = self._loading_checkpoint.pop(request, None)
+        if checkpoint is not None:
+            self.recent.add("checkpoint", checkpoint)
         self._install(trainer, preset=preset)
         self.banner.dismiss()
         self.statusBar().showMessage("New run ready", 3000)
@@ -730,6 +787,7 @@ class MainWindow(QMainWindow):
         if request != self._loader.request or self._closing:
             return
         self._load_preset.pop(request, None)
+        self._loading_checkpoint.pop(request, None)
         self.show_message(message)
 
     def load_preset(self, name: str) -> bool:
@@ -756,8 +814,8 @@ class MainWindow(QMainWindow):
     def open_corpus(self, path: str | None = None) -> bool:
         """Train on a text file (asks for it when ``path`` is None)."""
         if not path:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open a text file to train on", "", "Text files (*.txt *.md *.py);;All (*)"
+            path = files.ask_open_path(
+                self, "Open a text file to train on", "corpus", self.settings
             )
             if not path:
                 return False
@@ -770,21 +828,23 @@ class MainWindow(QMainWindow):
     def save_checkpoint(self, path: str | None = None) -> None:
         """Save weights, optimiser state and configuration (asks for a file when None)."""
         if not path:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save checkpoint", "rnnviz-checkpoint.npz", "Checkpoints (*.npz);;All (*)"
-            )
+            path = self._ask_checkpoint_path()
             if not path:
                 return
         target = str(path)
         if self._worker is not None and self._worker.is_alive():
-            self._worker.call(lambda t: t.save(target), done=f"Saved checkpoint {target}")
+            self._worker.call(lambda t: t.save(target), done=target, kind="saved")
         else:
             try:
                 self._trainer.save(target)
             except user_errors() as exc:
                 self.show_message(str(exc))
                 return
-            self._on_call_done("", f"Saved checkpoint {target}")
+            self._on_call_done("saved", target)
+
+    def _ask_checkpoint_path(self) -> str | None:
+        name = "rnnviz-checkpoint.npz"
+        return files.ask_save_path(self, "Save checkpoint", "checkpoint", name, self.settings)
 
     def load_checkpoint(self, path: str | None = None) -> bool:
         """Continue a saved run (asks before discarding the current weights).
@@ -795,9 +855,7 @@ class MainWindow(QMainWindow):
         from rnnviz.train.trainer import Trainer
 
         if not path:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Load checkpoint", "", "Checkpoints (*.npz);;All (*)"
-            )
+            path = files.ask_open_path(self, "Load checkpoint", "checkpoint", self.settings)
             if not path:
                 return False
         if self._last_step() > 0 and not self.confirm(
@@ -806,7 +864,36 @@ class MainWindow(QMainWindow):
             return False
         target = str(path)
         self._build(lambda: Trainer.load(target), None, f"Loading checkpoint {target}…")
+        self._loading_checkpoint = {self._loader.request: target}
         return True
+
+    def open_file(self, path: str) -> bool:
+        """Open a text file to train on, or a checkpoint, as Open… / Load checkpoint… would."""
+        if files.kind_of(path) == "checkpoint":
+            return self.load_checkpoint(path)
+        return self.open_corpus(path)
+
+    def open_recent(self, kind: str, path: str) -> bool:
+        """Open a file chosen in File > Open Recent."""
+        return self.load_checkpoint(path) if kind == "checkpoint" else self.open_corpus(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:
+        """Accept one local file (a folder or several files are refused on the drop)."""
+        if event is not None and event.mimeData() is not None and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent | None) -> None:
+        """Open the dropped file like Open… or Load checkpoint… (same questions, same checks)."""
+        if event is None:
+            return
+        path, problem = files.dropped_file(event.mimeData())
+        if path is None:
+            if problem:
+                self.show_message(problem)
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_file(path)
 
     def save_screenshot(self, path: str) -> bool:
         """Save the whole window as a PNG; returns whether it worked."""
@@ -819,9 +906,7 @@ class MainWindow(QMainWindow):
 
     def save_screenshot_dialog(self) -> None:
         """Ask for a file and save a screenshot."""
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save screenshot", "rnnviz.png", "PNG images (*.png)"
-        )
+        path = files.ask_save_path(self, "Save screenshot", "png", "rnnviz.png", self.settings)
         if path:
             self.save_screenshot(path)
 
@@ -837,6 +922,10 @@ class MainWindow(QMainWindow):
         self.show_message(message)
 
     def _on_call_done(self, kind: str, message: str) -> None:
+        if kind == "saved":  # message is the checkpoint's path
+            self.recent.add("checkpoint", message)
+            self.statusBar().showMessage(f"Saved checkpoint {message}", 5000)
+            return
         if kind == "probe":  # message is the new probe text
             self._probe_text = message
             self.controls.set_probe_text(message)
@@ -1076,8 +1165,52 @@ class MainWindow(QMainWindow):
                 )
 
     # ================================================================= closing
+    def _ask_unsaved(self, title: str, question: str) -> str:
+        """Save… / Discard / Cancel in a dialog, or put to ``confirm`` if a caller set one."""
+        if self.confirm is not self._dialog_confirm:  # tests answer every question this way
+            return closing.ask_with_confirm(self.confirm)(title, question)
+        return closing.ask_with_dialog(self)(title, question)
+
+    def _may_close(self) -> bool:
+        """Whether to close now: asks first when steps were trained since the last save."""
+        steps = closing.unsaved_steps(self._trainer)
+        if steps == 0 or not self._start_worker:  # nothing to lose, or the caller's trainer
+            return True
+        running = self.is_running()
+        self.pause()  # what is saved is what the window shows
+        answer = self.ask_unsaved(*closing.question(steps))
+        if answer == closing.DISCARD or (answer == closing.SAVE and self._save_before_close()):
+            return True
+        if running:
+            self.run()
+        return False
+
+    def _save_before_close(self) -> bool:
+        """Save a checkpoint now (waiting for the training thread); False if it was not saved."""
+        path = self._ask_checkpoint_path()
+        if not path:
+            return False
+        try:
+            if self.controller is not None and self._worker is not None and self._worker.is_alive():
+                self.controller.call(lambda t: t.save(path)).result(timeout=SAVE_TIMEOUT_S)
+            else:
+                self._trainer.save(path)
+        except (*user_errors(), OSError, FutureTimeout) as exc:
+            self.show_message(f"Not closed: the checkpoint was not saved ({exc or 'timed out'})")
+            return False
+        self.recent.add("checkpoint", path)
+        return True
+
     def closeEvent(self, event: QCloseEvent | None) -> None:
-        """Stop and join the training thread (within a second) before the window goes."""
+        """Offer to save unsaved training, then stop and join the training thread."""
+        if not self._closing and not self._may_close():
+            if event is not None:
+                event.ignore()
+            return
+        if self._remember and not self._closing:
+            self.settings.save_window(self)
+            self.settings.save_run(_run_of(self._trainer), self._preset_name())
+            self.settings.sync()
         self._closing = True
         self._redraw.stop()
         self._after_paint.stop()
@@ -1126,6 +1259,29 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _first_window(args: argparse.Namespace, settings: Settings) -> MainWindow:
+    """The window ``rnnviz gui`` opens: on --checkpoint or --preset if given, else on the run
+    remembered from last time, else (none, or it cannot be built any more) the default preset."""
+    keep = {"settings": settings, "remember": True}
+    if args.checkpoint:
+        from rnnviz.train.trainer import Trainer
+
+        trainer = Trainer.load(args.checkpoint)
+        RecentFiles(settings).add("checkpoint", args.checkpoint)
+        return MainWindow(trainer=trainer, **keep)
+    if args.preset:
+        from rnnviz.presets import load_preset
+
+        return MainWindow(load_preset(args.preset), preset=args.preset, **keep)
+    last = settings.last_run()
+    if last is not None:
+        try:
+            return MainWindow(last.run, preset=last.preset, **keep)
+        except (*user_errors(), KeyError, OSError, MemoryError):
+            pass  # remembering is a convenience: start on the default instead
+    return MainWindow(**keep)
+
+
 def launch(argv: list[str] | None = None) -> int:
     """Open the window; returns the exit code.
 
@@ -1151,21 +1307,14 @@ def launch(argv: list[str] | None = None) -> int:
         print(f"rnnviz: error: {problem}", file=sys.stderr)
         return 2
     app = make_app(scale=BIG_SCALE if args.big else 1.0, quiet=False)
+    settings = Settings()
     try:
-        if args.checkpoint:
-            from rnnviz.train.trainer import Trainer
-
-            window = MainWindow(trainer=Trainer.load(args.checkpoint))
-        elif args.preset:
-            from rnnviz.presets import load_preset
-
-            window = MainWindow(load_preset(args.preset), preset=args.preset)
-        else:
-            window = MainWindow()
+        window = _first_window(args, settings)
     except (*user_errors(), KeyError, FileNotFoundError) as exc:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
-    if window.start_maximized:  # the window manager fits the title bar on a small screen
+    restored = settings.restore_window(window)  # geometry and docks as last time, if usable
+    if not restored and window.start_maximized:  # the window manager fits it on a small screen
         window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
     window.show()
     if args.run:

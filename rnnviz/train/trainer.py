@@ -141,6 +141,7 @@ class Trainer:
         self._batches: BatchStream = self.task.batches(tc.batch, tc.seq_len, self.rng_batch)
         self.carry: dict[str, np.ndarray] | None = None
         self.step_count = 0
+        self.saved_step = 0  # step of the last save or load: later steps are unsaved progress
         self.tokens_seen = 0
         self.history.clear()
         self.diverged: str | None = None
@@ -468,6 +469,7 @@ class Trainer:
             t.carry = {k: state.carry[k].astype(t.model.dtype, copy=True) for k in t.model.carried}
         t.history = copy.deepcopy(state.history)
         t.step_count, t.tokens_seen = state.step, state.tokens_seen
+        t.saved_step = state.step
         t.batches_drawn = state.batches_drawn
         t.val_loss, t.metrics = state.val_loss, dict(state.metrics)
         t._version += 1
@@ -479,7 +481,9 @@ class Trainer:
         ``exclusive``: refuse (FileExistsError) if ``path`` exists. Other refusals (a device, a
         text file, the corpus, a read-only checkpoint, ...) raise SaveError naming ``path``.
         """
-        return save_state(self.state(), path, exclusive)
+        saved = save_state(self.state(), path, exclusive)
+        self.saved_step = self.step_count
+        return saved
 
     @classmethod
     def load(cls, path: str | Path, corpus: str | None = None) -> Trainer:

@@ -12,10 +12,45 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from snapshots import SnapshotStream
+
+
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test gets an empty settings folder of its own: the user's settings stay untouched.
+
+    rnnviz keeps its settings in INI format (rnnviz.app.settings.store); the folder Qt puts
+    that file in is redirected here for this process, and XDG_CONFIG_HOME for child processes.
+    """
+    from PyQt6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    old = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = old
+
+
+@pytest.fixture
+def tiny_window(qtbot):
+    """A shown window on a tiny text run whose questions a ``Confirm`` answers (yes)."""
+    from test_main_window import WAIT_MS, Confirm, tiny_run
+
+    from rnnviz.app.main_window import MainWindow
+
+    w = MainWindow(tiny_run(), confirm=Confirm())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    return w
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ show = mw.MainWindow.show
 
 def show_then_close(self):
     show(self)
+    self.ask_unsaved = lambda *question: "discard"  # trained weights: close without saving
     single_shot(self, round(1000 * delays[0]), self.close)
 
 mw.MainWindow.show = show_then_close
@@ -65,6 +66,7 @@ show = mw.MainWindow.show
 
 def show_then_close(self):
     show(self)
+    self.ask_unsaved = lambda *question: "discard"
     single_shot(self, 300, self.close)
 
 mw.MainWindow.show = show_then_close

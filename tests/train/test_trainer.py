@@ -241,3 +241,18 @@ def test_throughput_is_reported_before_a_full_rate_window(run: RunConfig) -> Non
     assert t.snapshot().tokens_per_s > 0.0
     t.reset()
     assert t.tokens_per_s == 0.0
+
+
+def test_saved_step_marks_the_steps_a_save_or_load_covers(run: RunConfig, tmp_path) -> None:
+    t = Trainer(run)
+    assert (t.step_count, t.saved_step) == (0, 0)  # fresh weights: nothing to lose
+    for _ in range(3):
+        t.step()
+    assert t.saved_step == 0  # three unsaved steps
+    t.save(tmp_path / "a.npz")
+    assert t.saved_step == 3
+    t.step()
+    loaded = Trainer.load(tmp_path / "a.npz")
+    assert (loaded.step_count, loaded.saved_step) == (3, 3)
+    t.reset()
+    assert (t.step_count, t.saved_step) == (0, 0)
