@@ -47,6 +47,15 @@ def initial_size(available: QSize) -> tuple[QSize, bool]:
     return QSize(width, max(height, 1)), True
 
 
+def minimum(widget: QWidget) -> QSize:
+    """The size a layout will not squeeze ``widget`` below (its set minimum, else its hint)."""
+    hint, fixed = widget.minimumSizeHint(), widget.minimumSize()
+    return QSize(
+        fixed.width() if fixed.width() > 0 else max(hint.width(), 0),
+        fixed.height() if fixed.height() > 0 else max(hint.height(), 0),
+    )
+
+
 def controls_fit(window_width: int, dock_width: int, views_width: int) -> bool:
     """Whether the controls dock leaves the views their comfortable width ``views_width``."""
     return window_width - dock_width >= views_width
@@ -104,15 +113,13 @@ class AdaptiveColumn(QWidget):
     def stacked_height(self) -> int:
         """Height the views need stacked, each at its minimum."""
         handles = self.stack.handleWidth() * (len(self._views) - 1)
-        return sum(v.minimumSizeHint().height() for v in self._views) + handles
+        return sum(minimum(v).height() for v in self._views) + handles
 
     def minimumSizeHint(self) -> QSize:
         """The tabs' minimum: a tab bar over the tallest group at its minimum."""
         bar = self.tabs.tabBar().sizeHint().height() if self.tabs.tabBar() else 0
-        tallest = max(
-            sum(v.minimumSizeHint().height() for v in views) for _t, views in self._groups
-        )
-        width = max(v.minimumSizeHint().width() for v in self._views)
+        tallest = max(sum(minimum(v).height() for v in views) for _t, views in self._groups)
+        width = max(minimum(v).width() for v in self._views)
         return QSize(width, bar + tallest + 4)
 
     def sizeHint(self) -> QSize:

@@ -129,8 +129,9 @@ def fresh_view(plot: pg.PlotItem) -> None:
     )
 
 
-#: Mantissas of the round numbers a growing axis range ends on (x 10^k).
-ROUND_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0)
+#: Mantissas of the round numbers a growing axis range ends on (x 10^k): close enough that
+#: a curve fills three quarters of the width or more, few enough to move the axis rarely.
+ROUND_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 #: Mantissas of the round numbers a log axis range ends on: decades, like its ticks.
 LOG_STEPS = (1.0, 10.0)
 
@@ -182,7 +183,7 @@ class RangeAnchor:
     A curve that grows every frame moves an autoranged axis every frame, and each move makes
     pyqtgraph lay out and render the axis again (ticks and text: several milliseconds, most of
     a frame's drawing while training). With two invisible points at round numbers just
-    beyond the data (x up to the next 1, 1.5, 2, 3, 5, 7 x 10^k ahead; y out to round
+    beyond the data (x up to the next round number ahead, :data:`ROUND_STEPS`; y out to round
     bounds), the autorange, and so the axes, change only when the data passes one of them.
 
     Parameters

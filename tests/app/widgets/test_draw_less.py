@@ -41,10 +41,10 @@ def test_the_loss_axes_move_only_at_round_numbers(qtbot) -> None:
     panel.resize(500, 300)
     seen = ranges_over_a_run(panel, panel.plot, 100)  # 1,000 steps
     x_ends = [s[0] for s in seen]
-    assert changes(x_ends) <= 15  # was every snapshot: 99
+    assert changes(x_ends) <= 25  # was every snapshot: 99
     assert changes([s[1:] for s in seen]) <= 15
     last = panel.history_length()
-    assert last <= x_ends[-1] <= 1.7 * last  # the curve still fills most of the width
+    assert last <= x_ends[-1] <= 1.4 * last  # the curve still fills most of the width
 
 
 def test_the_gradient_norm_axes_move_only_at_round_numbers(qtbot) -> None:
@@ -52,7 +52,7 @@ def test_the_gradient_norm_axes_move_only_at_round_numbers(qtbot) -> None:
     qtbot.addWidget(panel)
     panel.resize(500, 500)
     seen = ranges_over_a_run(panel, panel.norm_plot, 100)
-    assert changes([s[0] for s in seen]) <= 15
+    assert changes([s[0] for s in seen]) <= 25
     assert changes([s[1:] for s in seen]) <= 15
 
 
@@ -85,7 +85,7 @@ def test_the_anchor_holds_the_data_inside_round_bounds(qtbot) -> None:
     assert lx1 == 200.0 and (ly0, ly1) == (0.1, 10.0)  # decades, like the log ticks
     anchor.clear()
     assert anchor.points() is None
-    assert round_up(0.0) == 0.0 and round_up(7.01) == 10.0
+    assert round_up(0.0) == 0.0 and round_up(7.01) == 8.0 and round_up(8.01) == 10.0
 
 
 def test_heatmaps_not_on_screen_are_not_drawn(qtbot) -> None:
