@@ -16,6 +16,8 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -209,9 +211,58 @@ def test_a_registered_cell_runs_in_the_trainer_checkpoint_cli_and_bench(
 
 
 # ---------------------------------------------------------------------- nobody else names a cell
-def cell_mentions(path: Path, names: set[str], modules: set[str]) -> list[str]:
-    """Code (not docstrings) in ``path`` that names a cell: a string constant equal to a cell's
-    name, or an import of a cell's module."""
+@dataclass(frozen=True)
+class CellMarks:
+    """What code that names a cell shows: the registered names (any case), the classes, the
+    modules, the cell-specific parameter names (extra biases such as the GRU's b_hn)."""
+
+    names: frozenset[str]
+    classes: frozenset[str]
+    modules: frozenset[str]
+    params: frozenset[str]
+
+    @classmethod
+    def of(cls, cells: Iterable[type[Cell]]) -> CellMarks:
+        cells = list(cells)
+        return cls(
+            frozenset(c.name.lower() for c in cells),
+            frozenset(c.__name__ for c in cells),
+            frozenset(c.__module__ for c in cells),
+            frozenset(bias for c in cells for bias, _, _ in c.EXTRA_BIASES),
+        )
+
+    def text(self, value: str) -> bool:
+        """A string that names a cell, its module or one of its own parameters."""
+        return value.lower() in self.names or value in self.params or value in self.modules
+
+
+def _imported(node: ast.ImportFrom, package: str) -> set[str]:
+    """The modules and names ``node`` imports, made absolute (``from . import lstm`` in
+    rnnviz.core -> rnnviz.core.lstm)."""
+    base = node.module or ""
+    if node.level:
+        parts = package.split(".")
+        parts = parts[: len(parts) - node.level + 1]
+        base = ".".join([*parts, base] if base else parts)
+    return {base, *(f"{base}.{a.name}" for a in node.names)}
+
+
+def _probes_a_cell(node: ast.Call) -> bool:
+    """``hasattr(cell, "x")`` / ``getattr(self.cell, "x", None)``: asking a cell whether it has
+    something instead of reading what the protocol declares."""
+    func = node.func
+    probe = isinstance(func, ast.Name) and func.id in ("hasattr", "getattr")
+    if not probe or not node.args:
+        return False
+    if func.id == "getattr" and len(node.args) < 3:
+        return False  # getattr(cell, name) without a default reads a declared attribute
+    return "cell" in ast.unparse(node.args[0]).lower()
+
+
+def cell_mentions(path: Path, marks: CellMarks, package: str = "rnnviz") -> list[str]:
+    """Code (not docstrings) in ``path``, a module of ``package``, that names a cell: a string
+    equal to a cell's name in any case, its module or a parameter only that cell has; its class;
+    an import of its module or class; a probe of a cell with hasattr/getattr."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docs = {
         id(node.body[0].value)
@@ -222,34 +273,51 @@ def cell_mentions(path: Path, names: set[str], modules: set[str]) -> list[str]:
     }
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and node.value in names and id(node) not in docs:
-            found.append(f"{path.name}:{node.lineno} {node.value!r}")
-        elif isinstance(node, ast.ImportFrom) and node.module in modules:
-            found.append(f"{path.name}:{node.lineno} imports {node.module}")
+        where = f"{path.name}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if marks.text(node.value) and id(node) not in docs:
+                found.append(f"{where} {node.value!r}")
+        elif isinstance(node, ast.Name) and node.id in marks.classes:
+            found.append(f"{where} {node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in marks.classes:
+            found.append(f"{where} {node.attr}")
+        elif isinstance(node, ast.ImportFrom):
+            names = _imported(node, package) | {a.name for a in node.names}
+            found += [f"{where} imports {m}" for m in sorted(names & marks.modules)]
+            found += [f"{where} imports {c}" for c in sorted(names & marks.classes)]
         elif isinstance(node, ast.Import):
-            found += [
-                f"{path.name}:{node.lineno} imports {a.name}"
-                for a in node.names
-                if a.name in modules
-            ]
+            found += [f"{where} imports {a.name}" for a in node.names if a.name in marks.modules]
+        elif isinstance(node, ast.Call) and _probes_a_cell(node):
+            found.append(f"{where} {ast.unparse(node)}")
     return found
+
+
+def _package(path: Path) -> str:
+    """The package a module of rnnviz belongs to ("rnnviz.core" for rnnviz/core/model.py)."""
+    return ".".join(path.relative_to(ROOT.parent).parent.parts)
 
 
 def test_no_code_outside_a_cells_file_and_the_registry_names_a_cell() -> None:
     cells = registry.CELLS.values()
     own = {Path(inspect.getfile(cls)).resolve() for cls in cells}  # a cell names itself
     own.add(Path(registry.__file__).resolve())
-    modules = {cls.__module__ for cls in cells}
+    marks = CellMarks.of(cells)
     default = f" {ModelConfig().cell!r}"  # the one cell config names: its default
-    offenders = []
+    scanned, offenders = [], []
     for path in sorted(ROOT.rglob("*.py")):
         if path.resolve() in own:
             continue
-        found = cell_mentions(path, set(registry.CELLS), modules)
+        scanned.append(path.relative_to(ROOT).as_posix())
+        found = cell_mentions(path, marks, _package(path))
         if path.name == "config.py" and [f for f in found if f.endswith(default)]:
             found.remove(next(f for f in found if f.endswith(default)))
         offenders += [f"{path.relative_to(ROOT)}: {f}" for f in found]
     assert offenders == []
+    # the model, the training side, the window and its views are all read
+    for module in ("core/model.py", "train/trainer.py", "app/main_window.py", "app/controls.py"):
+        assert module in scanned
+    assert any(m.startswith("app/widgets/") for m in scanned)
+    assert "core/lstm.py" not in scanned
 
 
 def test_the_scan_finds_a_cell_named_in_code(tmp_path: Path) -> None:
@@ -263,9 +331,54 @@ def test_the_scan_finds_a_cell_named_in_code(tmp_path: Path) -> None:
         '    return cell == "gru"\n',
         encoding="utf-8",
     )
-    modules = {cls.__module__ for cls in registry.CELLS.values()}
-    assert cell_mentions(bad, set(registry.CELLS), modules) == [
+    marks = CellMarks.of(registry.CELLS.values())
+    assert cell_mentions(bad, marks) == [
         "bad.py:2 imports rnnviz.core.lstm",
+        "bad.py:2 imports LSTMCell",
         "bad.py:3 imports rnnviz.core.rnn",
         "bad.py:6 'gru'",
     ]
+
+
+def test_the_scan_finds_a_cell_named_in_other_ways(tmp_path: Path) -> None:
+    """The forms the issue names (``cfg.cell == "lstm"``, ``"b_hn" in g``, ``hasattr(cell, ...)``)
+    and the other ways a module can single a cell out."""
+    bad = tmp_path / "model.py"
+    bad.write_text(
+        "from . import gru\n"
+        "from rnnviz.core import lstm\n"
+        "from rnnviz.core.registry import GRUCell\n"
+        "import importlib\n"
+        "def f(cfg, g, cell, registry):\n"
+        '    if cfg.cell.upper() == "LSTM":\n'
+        "        return 1\n"
+        '    if "b_hn" in g:\n'
+        "        return 2\n"
+        '    if hasattr(cell, "dc_next") or getattr(self_cell(), "forget", None):\n'
+        "        return 3\n"
+        "    if isinstance(cell, registry.RNNCell):\n"
+        "        return 4\n"
+        '    return importlib.import_module("rnnviz.core.gru")\n',
+        encoding="utf-8",
+    )
+    marks = CellMarks.of(registry.CELLS.values())
+    assert cell_mentions(bad, marks, "rnnviz.core") == [
+        "model.py:1 imports rnnviz.core.gru",
+        "model.py:2 imports rnnviz.core.lstm",
+        "model.py:3 imports GRUCell",
+        "model.py:6 'LSTM'",
+        "model.py:8 'b_hn'",
+        "model.py:10 hasattr(cell, 'dc_next')",
+        "model.py:10 getattr(self_cell(), 'forget', None)",
+        "model.py:12 RNNCell",
+        "model.py:14 'rnnviz.core.gru'",
+    ]
+    clean = tmp_path / "clean.py"
+    clean.write_text(
+        "from rnnviz.core.registry import make_cell\n"
+        "def f(cfg, cell):\n"
+        "    gate = cell.forget_gate\n"
+        '    return make_cell(cfg), getattr(cell, "GATES"), gate, "rnnviz"\n',
+        encoding="utf-8",
+    )
+    assert cell_mentions(clean, marks) == []
