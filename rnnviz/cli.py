@@ -6,6 +6,7 @@
     rnnviz sample  CHECKPOINT [--length N] [--temperature T] [--top-k K] [--prime TEXT]
     rnnviz eval    CHECKPOINT [--json]                       task metrics of a saved model
     rnnviz presets                                           list the bundled presets
+    rnnviz compare [--preset NAME] [--steps N]              runs side by side, a closing table
     rnnviz gradcheck | bench | screenshot | gui  ...         handled by their own modules
 
 User mistakes (bad options, missing or bad files) print one line ``rnnviz: error: ...`` and exit
@@ -47,6 +48,7 @@ DELEGATED = {
     "gradcheck": ("rnnviz.gradcheck_cli", "cli"),
     "bench": ("rnnviz.bench.engine", "cli"),
     "screenshot": ("rnnviz.app.screenshot", "cli"),
+    "compare": ("rnnviz.compare_cli", "cli"),
 }
 
 
@@ -230,8 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
             "the window, as with no command: [--preset NAME | --checkpoint PATH] [--run] [--big]",
         ),
         ("gradcheck", "check every analytic gradient against finite differences"),
-        ("bench", "training throughput (--gui: the window's frame rate)"),
+        ("bench", "training throughput (--gui: the window's frame rate; --compare: lockstep)"),
         ("screenshot", "render the window after N steps to a PNG"),
+        ("compare", "train 2-4 runs in lockstep from the same weights (--preset race|cells|...)"),
     ):
         sub.add_parser(name, help=help_text, add_help=False)
     return p
@@ -271,6 +274,8 @@ def _dispatch(argv: list[str], process_entry: bool) -> int:
             return _delegate("bench", argv[1:], ("rnnviz.bench.gui", "cli"))
         if name == "bench" and any(a.split("=")[0] == "--load" for a in argv[1:]):
             return _delegate("bench", argv[1:], ("rnnviz.bench.load", "cli"))
+        if name == "bench" and any(a.split("=")[0] == "--compare" for a in argv[1:]):
+            return _delegate("bench", argv[1:], ("rnnviz.bench.compare", "cli"))
         return _delegate(name, argv[1:])
     args = build_parser().parse_args(argv)
     args.process_entry = process_entry
