@@ -121,3 +121,28 @@ def test_every_screen_size_fits_and_stays_legible(qtbot, scale: float, cell: str
             QApplication.processEvents()
             where = f"{screen} x{scale} {cell} controls={w.controls_dock.isVisible()} tab={index}"
             check_legible(w, where)
+
+
+def test_the_live_window_keeps_fitting_a_small_screen_once_training_is_drawn(qtbot, qapp):
+    """With --big on 1024x768 the window grew to 1024x1120 as soon as the training thread's
+    first frame was drawn: the gradients tab, never shown, still had a new widget's default
+    width (100 px), and its legend reported the height of its text wrapped at that width as
+    its minimum. (The tests above present a snapshot without a training thread.)"""
+    apply_theme(qapp, BIG_SCALE)
+    try:
+        w = MainWindow(tiny_run(), confirm=lambda *_: True)
+        qtbot.addWidget(w)
+        width, height = maximised(SCREENS[0])
+        w.arrange_for(width, height)
+        w.show()
+        qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=30_000)
+        assert w.right_column.mode() == "tabs"
+        QApplication.processEvents()
+        hint = w.minimumSizeHint()
+        assert hint.height() <= height and (w.width(), w.height()) == (width, height), hint
+        w.right_column.tabs.setCurrentIndex(1)  # the gradients, now at their real width
+        QApplication.processEvents()
+        assert (w.width(), w.height()) == (width, height)
+        check_legible(w, "gradients tab after the first live frame")
+    finally:
+        apply_theme(qapp, 1.0)

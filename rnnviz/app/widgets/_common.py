@@ -662,7 +662,10 @@ class HeaderLabel(QLabel):
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
-        if self.width() > 0:
+        # Only a label on screen has been given its real width: one never shown (e.g. on a tab
+        # not yet opened) still has a new widget's default 100 px, and its text wrapped at that
+        # width asked a 1024x768 window for 1,120 px. It is laid out again when shown.
+        if self.isVisible() and self.width() > 0:
             hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
         return hint
 
