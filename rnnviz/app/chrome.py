@@ -424,8 +424,12 @@ class MessageBanner(QFrame):
         if host is None:
             return
         width = max(host.width() - 2 * self.MARGIN, 1)
+        # The height the wrapped text needs at this width. (The size hint's height is the text
+        # wrapped at the label's narrow preferred width: five lines for two, at 1920 px.)
         height = self.heightForWidth(width)
-        self.setGeometry(self.MARGIN, self.MARGIN, width, max(height, self.sizeHint().height()))
+        if height < 0:
+            height = self.sizeHint().height()
+        self.setGeometry(self.MARGIN, self.MARGIN, width, max(height, self.minimumHeight()))
         self.raise_()
 
     def show_message(self, text: str, level: str = "error") -> None:
@@ -481,6 +485,9 @@ class StatusPanel:
         bar.addPermanentWidget(self.state)
         self.state_name = "ready"
         self._rate = 0.0  # the throughput of the last snapshot (tokens per second)
+        self._step = 0  # the step shown
+        self._diverged_at: int | None = None  # the step shown when the run diverged
+        self._numbers: tuple[float | None, float | None, str] = (None, None, "val")
         self.set_state("ready")
         self.set_numbers(0, 0, 0.0, None, None)
 
@@ -491,6 +498,9 @@ class StatusPanel:
         self.state.setText(state.capitalize())
         self.state.setToolTip(reason)
         self.state_name = state
+        if state == "diverged":
+            self._diverged_at = self._step
+            self._show_loss()
         self._show_rate()
 
     def set_numbers(
@@ -511,10 +521,31 @@ class StatusPanel:
         self.step.setToolTip(f"{tokens:,} tokens seen")
         self._rate = float(tokens_per_s)
         self._show_rate()
-        text = "loss —" if loss is None else f"loss <b>{loss:.3f}</b>"
+        if self._diverged_at is not None and step != self._diverged_at:
+            self._diverged_at = None  # a step after the divergence, or another run
+        self._step = step
+        self._numbers = (loss, val_loss, val_name)
+        self._show_loss()
+
+    def _show_loss(self) -> None:
+        """The last step's training loss, unless a divergence has since put other weights back.
+
+        After a divergence the newest losses belong to weights that were dropped (the blow-up);
+        the step counter stays, and the weights are those of an earlier step, whose loss is not
+        this step's: no training loss is shown until a step of the restored weights.
+        """
+        loss, val_loss, val_name = self._numbers
+        dropped = self._diverged_at is not None and loss is not None
+        text = "loss —" if loss is None or dropped else f"loss <b>{loss:.3f}</b>"
         if val_loss is not None:
             text += f" · {val_name} {val_loss:.3f}"
         self.loss.setText(text)
+        self.loss.setToolTip(
+            f"The last step's loss ({loss:.3g}) belongs to weights that were dropped: the "
+            "weights of an earlier step are back (see the message)"
+            if dropped
+            else "Training loss of the last step"
+        )
 
     def _show_rate(self) -> None:
         """Throughput while running; a grey dash otherwise (nothing trains, so no rate)."""

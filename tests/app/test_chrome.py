@@ -90,3 +90,29 @@ def test_throughput_reads_as_paused_when_nothing_trains(qtbot):
     assert "—" in status.rate_text()
     status.set_state("running")
     assert status.rate_text() == "12,000 tok/s"
+
+
+def test_a_floating_banner_is_as_tall_as_its_text_needs_at_its_width(qtbot):
+    """At 1920x1080 the divergence message (two lines) got a banner 122 px tall, the height its
+    text needs when wrapped at the label's narrow preferred width, covering the loss plot's top."""
+    from PyQt6.QtWidgets import QWidget
+
+    from rnnviz.app.chrome import MessageBanner
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    banner = MessageBanner()
+    banner.float_over(host)
+    host.resize(1500, 800)
+    host.show()
+    text = "Training diverged at step 173: the smoothed loss rose to 37.1, over 1.5 × " * 3
+    for width in (1500, 900, 500):
+        host.resize(width, 800)
+        banner.show_message(text, "warning")
+        lines = banner.label.heightForWidth(banner.label.width())  # the text at its width
+        margins = banner.contentsMargins().top() + banner.contentsMargins().bottom()
+        inner = banner.layout().contentsMargins()
+        needed = max(lines, banner.close_button.sizeHint().height())
+        assert banner.width() == width - 2 * banner.MARGIN
+        assert banner.height() == needed + margins + inner.top() + inner.bottom()
+    assert banner.height() > 3 * banner.fontMetrics().height()  # narrow: it wraps, all shown

@@ -134,3 +134,32 @@ def test_apply_takes_the_divergence_down(qtbot) -> None:
     qtbot.waitUntil(lambda: w.trainer.run.model.hidden == 6, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
     assert _indicators(w) == [] and w.status.state_name == "paused"
+
+
+def test_the_status_loss_is_not_the_blown_up_loss_after_a_divergence(qtbot) -> None:
+    """The status bar kept "loss 106.703" (the last step before the blow-up was caught) while
+    the weights of an earlier step were back: it read as the loss of the weights shown."""
+    from PyQt6.QtGui import QTextDocumentFragment
+
+    w = _window(qtbot)
+    drawn: list[float] = []
+    w.frameDrawn.connect(lambda snap: drawn.extend(float(v) for v in snap.losses))
+
+    def shown() -> str:
+        return QTextDocumentFragment.fromHtml(w.status.loss.text()).toPlainText()
+
+    _diverge(qtbot, w)
+    blown = drawn[-1]  # the last loss recorded: weights that were then dropped
+    assert blown > 1.5 * w.trainer.rule.untrained
+    assert f"{blown:.3f}" not in shown() and shown().startswith("loss —")
+    assert "back" in w.status.loss.toolTip()
+    with qtbot.waitSignal(w.frameDrawn, timeout=WAIT_MS):
+        w._on_snapshot(w._generation, dataclasses.replace(w.last_snapshot, state="paused"))
+    assert shown().startswith("loss —")  # a later snapshot of the same step: still not shown
+
+    _type(qtbot, w.controls.lr.field, "0.01")
+    before = step_of(w)
+    w.step_once()  # a step of the restored weights: its loss is theirs
+    qtbot.waitUntil(lambda: step_of(w) == before + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: shown().startswith("loss ") and "—" not in shown(), timeout=WAIT_MS)
+    assert f"{drawn[-1]:.3f}" in shown() and drawn[-1] < blown
