@@ -497,7 +497,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 sample = trainer.pop_sample()
                 if sample is not None and not args.quiet:
                     try:
-                        bar.write(_format_sample(trainer, sample[0]), file=out)
+                        bar.write(_format_sample(trainer, sample.text), file=out)
                     except BrokenPipeError:  # nobody reads on (`| head`): stop and save
                         code = output_closed()
                         break

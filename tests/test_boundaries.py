@@ -72,7 +72,7 @@ def test_the_package_keeps_its_import_contracts(capsys: pytest.CaptureFixture[st
 def _wrong_copy(tmp_path: Path) -> Path:
     """The package copied as ``wrongviz`` with the contracts of pyproject.toml, plus three wrong
     imports: core imports train (upward), tasks imports pyqtgraph (Qt below app), and
-    train.snapshot imports train.trainer, which imports it (a cycle)."""
+    train.frame imports train.trainer, which imports it (a cycle)."""
     pkg = tmp_path / "wrongviz"
     shutil.copytree(ROOT, pkg, ignore=shutil.ignore_patterns("__pycache__"))
     for path in pkg.rglob("*.py"):
@@ -80,7 +80,7 @@ def _wrong_copy(tmp_path: Path) -> Path:
     wrong = {
         "core/heads.py": "from wrongviz.train import trainer  # upward\n",
         "tasks/vocab.py": "import pyqtgraph  # Qt below app\n",
-        "train/snapshot.py": "from wrongviz.train import trainer  # a cycle\n",
+        "train/frame.py": "from wrongviz.train import trainer  # a cycle\n",
     }
     for rel, line in wrong.items():
         with (pkg / rel).open("a", encoding="utf-8") as f:

@@ -62,6 +62,7 @@ from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
 from rnnviz.app.recent import RecentFiles, RecentMenu
 from rnnviz.app.settings import Settings
+from rnnviz.app.snapshot import Snapshot, SnapshotMaker
 from rnnviz.app.speed import PRESETS as SPEED_PRESETS
 from rnnviz.app.speed import SPEEDS, nearest_position, speed_text
 from rnnviz.app.style import BIG_SCALE, icon
@@ -73,7 +74,8 @@ from rnnviz.app.widgets.samples import SamplesPanel
 from rnnviz.app.worker import SnapshotBuffer, TrainingWorker, user_errors
 from rnnviz.config import RunConfig
 from rnnviz.core._ops import set_thread_budget
-from rnnviz.train.snapshot import Snapshot
+from rnnviz.train.runmodel import RunModel
+from rnnviz.train.update import Update
 
 # The longest pause between two parts of a frame, however slow drawing is (seconds).
 MAX_PAUSE_S = 0.4
@@ -217,6 +219,9 @@ class MainWindow(QMainWindow):
         self._worker: TrainingWorker | None = None
         self._retiring: list[TrainingWorker] = []  # stopped, finishing their last step
         self._trainer: Any = None
+        #: The run on screen, as the views will read it: history, samples, frames, cursor.
+        self.run_model = RunModel()
+        self._snapshots = SnapshotMaker()  # updates -> what the views draw today
         self._buffer = SnapshotBuffer()  # every snapshot since the series views were drawn
         self._newest: Snapshot | None = None  # newest snapshot not yet shown by the heatmaps
         self._curves: tuple[Snapshot, list[Snapshot]] | None = None  # taken, not yet drawn
@@ -539,19 +544,19 @@ class MainWindow(QMainWindow):
         self._show_run_state("paused")
         self._clear_divergence()
         if not self._start_worker:
-            self.present(trainer.snapshot(state="paused"))
+            self._present_update(trainer.update(state="paused"))
         else:  # the paused loop sends the first snapshot at once
             set_thread_budget(self.BLAS_THREADS)
             pause_at = self._pause_at if (self._pause_at or 0) > trainer.step_count else None
             controller = RunController(
                 trainer,
-                max_snapshots_per_s=self.SNAPSHOTS_PER_S,
+                max_updates_per_s=self.SNAPSHOTS_PER_S,
                 paused=True,
                 max_steps=pause_at,
                 steps_per_s=self._speed,
             )
             worker = TrainingWorker(controller, trainer, self._generation)
-            worker.snapshotReady.connect(self._on_snapshot)
+            worker.updateReady.connect(self._on_update)
             worker.failed.connect(self._on_failed)
             worker.userError.connect(self._on_user_error)
             worker.callDone.connect(self._on_call_done)
@@ -584,7 +589,7 @@ class MainWindow(QMainWindow):
     def _disconnect(worker: TrainingWorker) -> None:
         """Nothing a stopping worker still emits reaches the window."""
         for signal in (
-            worker.snapshotReady,
+            worker.updateReady,
             worker.failed,
             worker.userError,
             worker.callDone,
@@ -739,7 +744,7 @@ class MainWindow(QMainWindow):
                 self._on_user_error("probe", str(exc))
                 return
             self._on_call_done("probe", text)
-            self.present(self._trainer.snapshot(state="paused"))
+            self._present_update(self._trainer.update(state="paused"))
             return
         self._worker.call(lambda t: t.set_probe(text), done=text, kind="probe")
 
@@ -956,6 +961,18 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
 
     # ================================================================= snapshots
+    def _on_update(self, generation: int, update: Update) -> None:
+        """A worker's update: into the run model, and as a snapshot into the views' queue."""
+        if generation != self._generation or self._closing:
+            return
+        self.run_model.ingest(update)
+        self._on_snapshot(generation, self._snapshots(update))
+
+    def _present_update(self, update: Update) -> None:
+        """Draw ``update`` now (no worker: nothing else touches the trainer)."""
+        self.run_model.ingest(update)
+        self.present(self._snapshots(update))
+
     def _on_snapshot(self, generation: int, snap: Snapshot) -> None:
         if generation != self._generation or self._closing:
             return

@@ -1,7 +1,9 @@
 """The training thread and the snapshot plumbing between it and the window.
 
-The worker thread runs ``RunController.run(emit)``; ``emit`` hands each Snapshot to a Qt signal
-which Qt queues to the UI thread. The window does not redraw per snapshot: a :class:`SnapshotBuffer`
+The worker thread runs ``RunController.run(emit)``; ``emit`` hands each
+:class:`~rnnviz.train.update.Update` to a Qt signal which Qt queues to the UI thread, where the
+window turns it into a Snapshot (:mod:`rnnviz.app.snapshot`). The window does not redraw per
+snapshot: a :class:`SnapshotBuffer`
 collects what arrived since the last frame and :func:`merge_snapshots` folds it into one snapshot
 whose loss arrays hold *every* step (latest snapshot wins for everything else), so the curves lose
 no point while the UI draws at most ~30 frames per second.
@@ -21,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from rnnviz.app.snapshot import Snapshot
 from rnnviz.config import ConfigError
 from rnnviz.tasks.base import TaskInputError
 from rnnviz.train.checkpoint import CheckpointError
 from rnnviz.train.safe_write import SaveError
-from rnnviz.train.snapshot import Snapshot
+from rnnviz.train.update import Update
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.train.control import RunController
@@ -110,8 +113,8 @@ class TrainingWorker(QObject):
 
     Signals
     -------
-    snapshotReady(int, object)
-        (generation, Snapshot) for every snapshot the controller emits.
+    updateReady(int, object)
+        (generation, Update) for every update the controller emits.
     failed(str, str)
         (one-line summary, traceback) when the training loop raised.
     userError(str, str)
@@ -120,12 +123,12 @@ class TrainingWorker(QObject):
         (kind, message) when a command run through :meth:`call` succeeded.
     resetDone(int)
         The generation whose trainer has just been reset (emitted from the worker thread, so it
-        is ordered with the snapshots).
+        is ordered with the updates).
     finished(int)
         The generation whose loop has returned.
     """
 
-    snapshotReady = pyqtSignal(int, object)
+    updateReady = pyqtSignal(int, object)
     failed = pyqtSignal(str, str)
     userError = pyqtSignal(str, str)
     callDone = pyqtSignal(str, str)
@@ -141,11 +144,11 @@ class TrainingWorker(QObject):
         self._closing = False
 
     # ----------------------------------------------------------------- thread body
-    def _emit(self, snap: Snapshot) -> None:
+    def _emit(self, update: Update) -> None:
         if self._closing:
             return
         try:
-            self.snapshotReady.emit(self.generation, snap)
+            self.updateReady.emit(self.generation, update)
         except RuntimeError:  # pragma: no cover - window already gone
             self._closing = True
 
@@ -192,9 +195,9 @@ class TrainingWorker(QObject):
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    def emit_snapshot(self, snap: Snapshot) -> None:
-        """Send ``snap`` to the window as if the controller had emitted it (any thread)."""
-        self._emit(snap)
+    def emit_update(self, update: Update) -> None:
+        """Send ``update`` to the window as if the controller had emitted it (any thread)."""
+        self._emit(update)
 
     def call(
         self,
@@ -237,7 +240,7 @@ class TrainingWorker(QObject):
 
         Everything emitted before ``resetDone`` belongs to the old weights and everything after
         to the new ones (one thread, one queue), so the window can clear its views exactly. The
-        controller sends a fresh snapshot after every command.
+        controller sends a fresh update after every command.
         """
 
         def do_reset(trainer: Trainer) -> None:

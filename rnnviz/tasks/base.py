@@ -283,6 +283,10 @@ class Task(ABC):
             raise ConfigError(f"a corpus applies to the text task, not {cls.name}")
         return cls(**meta.get("options", {}))
 
+    def output_labels(self) -> tuple[str, ...]:
+        """A display name per output unit (the vocabulary for text); empty when they have none."""
+        return ()
+
     def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
         """Time steps (sequences × length) of one training batch, and of all the passes of one
         evaluation together (the engine keeps each shape's arrays), for the memory estimate."""

@@ -355,6 +355,10 @@ class TextTask(Task):
             targets=self.vocab.labels(self._probe_text[1:]),  # the last is never read
         )
 
+    def output_labels(self) -> tuple[str, ...]:
+        """The vocabulary's characters, made visible, in output order."""
+        return self.vocab.labels(self.vocab.to_string())
+
     def set_probe(self, text: str) -> None:
         """Use ``text`` as the probe: 2 to MAX_PROBE_CHARS characters of the vocabulary.
 

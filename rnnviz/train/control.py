@@ -1,8 +1,9 @@
 """RunController: drive a Trainer from a worker thread, take commands from any thread.
 
 The worker thread calls :meth:`RunController.run` with an ``emit`` callback; it trains step after
-step and calls ``emit(snapshot)`` at most ``max_snapshots_per_s`` times a second (the newest
-state wins: nothing is queued). Any other thread (the GUI) sends commands — pause, resume, one
+step and calls ``emit(update)`` at most ``max_updates_per_s`` times a second with an
+:class:`~rnnviz.train.update.Update`: the records of every step trained since the previous one
+and the frame of the current weights. Any other thread (the GUI) sends commands — pause, resume, one
 step, stop, reset, change the learning rate or optimiser, or any ``call(fn)`` — which are queued
 and executed *between* training steps in the worker thread, so the trainer is only ever touched
 by one thread. While paused, the loop sleeps on a Condition (no busy waiting).
@@ -12,7 +13,7 @@ class; see :mod:`rnnviz.train.pacing`); the loop waits out the rest of each peri
 Condition, so commands still act at once. :meth:`RunController.set_pause_at` pauses the run when
 it reaches a given step (once; :attr:`RunController.pause_at` is None again afterwards).
 
-Whatever happens, the loop ends by emitting a final Snapshot: state "stopped" after
+Whatever happens, the loop ends by emitting a final Update: state "stopped" after
 :meth:`stop`, or state "error" with the exception as message if something raised. Divergence is
 not an error: the trainer restores its last good weights, the controller pauses with state
 "diverged" and the trainer's explanation, and the user may change settings and resume. The
@@ -35,12 +36,12 @@ import numpy as np
 
 from rnnviz.config import OptimConfig
 from rnnviz.train.pacing import Clock, Pacer, SystemClock
-from rnnviz.train.snapshot import Snapshot
+from rnnviz.train.update import Update, bare_update
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.train.trainer import Trainer
 
-Emit = Callable[[Snapshot], None]
+Emit = Callable[[Update], None]
 
 
 class RunController:
@@ -50,11 +51,11 @@ class RunController:
     ----------
     trainer : Trainer
         The run; after :meth:`run` starts, only the worker thread touches it.
-    max_snapshots_per_s : float
-        Upper bound on the snapshot rate while running (building one costs a probe forward and
-        backward pass). Commands, single steps and entering a pause always produce a fresh snapshot.
+    max_updates_per_s : float
+        Upper bound on the update rate while running (each builds a frame: a probe forward and
+        backward pass). Commands, single steps and entering a pause always produce a fresh update.
     paused : bool
-        Start paused (the loop emits one snapshot, then waits for resume or step_once).
+        Start paused (the loop emits one update, then waits for resume or step_once).
     max_steps : int or None
         Pause automatically when the trainer reaches this step (once, see :meth:`set_pause_at`).
     steps_per_s : float or None
@@ -66,17 +67,17 @@ class RunController:
     def __init__(
         self,
         trainer: Trainer,
-        max_snapshots_per_s: float = 25.0,
+        max_updates_per_s: float = 25.0,
         *,
         paused: bool = False,
         max_steps: int | None = None,
         steps_per_s: float | None = None,
         clock: Clock | None = None,
     ) -> None:
-        if not max_snapshots_per_s > 0:
-            raise ValueError("max_snapshots_per_s must be positive")
+        if not max_updates_per_s > 0:
+            raise ValueError("max_updates_per_s must be positive")
         self.trainer = trainer
-        self.max_snapshots_per_s = float(max_snapshots_per_s)
+        self.max_updates_per_s = float(max_updates_per_s)
         self._pause_at = _check_step(max_steps)
         self._pacer = Pacer(steps_per_s)
         self._clock: Clock = clock or SystemClock()
@@ -104,7 +105,7 @@ class RunController:
             self._cond.notify_all()
 
     def step_once(self) -> None:
-        """Train exactly one batch and emit its snapshot (meant for the paused state).
+        """Train exactly one batch and emit its update (meant for the paused state).
 
         While running it does nothing extra: the loop drops the request instead of keeping it,
         so a later pause is not followed by a step nobody asked for any more.
@@ -114,7 +115,7 @@ class RunController:
             self._cond.notify_all()
 
     def stop(self) -> None:
-        """End :meth:`run` after the current step (it emits a final "stopped" snapshot)."""
+        """End :meth:`run` after the current step (it emits a final "stopped" update)."""
         with self._cond:
             self._stop = True
             self._cond.notify_all()
@@ -126,7 +127,7 @@ class RunController:
         -------
         concurrent.futures.Future
             Resolves to ``fn``'s result, or holds its exception (which is also reported in the
-            next snapshot's message; the run goes on).
+            next update's message; the run goes on).
         """
         fut: Future[Any] = Future()
         with self._cond:
@@ -200,18 +201,18 @@ class RunController:
         Parameters
         ----------
         emit : callable
-            Receives every Snapshot (from this thread). Exceptions it raises end the loop like
+            Receives every Update (from this thread). Exceptions it raises end the loop like
             any other error.
         """
         t = self.trainer
         clock = self._clock
-        interval = 1.0 / self.max_snapshots_per_s
+        interval = 1.0 / self.max_updates_per_s
         last_emit = -math.inf
         with self._cond:
             self._running = True
         try:
-            fresh = True  # a snapshot is owed (start, after a command or a single step)
-            shown = ""  # the state of the last emitted snapshot
+            fresh = True  # an update is owed (start, after a command or a single step)
+            shown = ""  # the state of the last emitted update
             while True:
                 with self._cond:
                     while (
@@ -236,7 +237,7 @@ class RunController:
                         if wait > 0 and not commands and not fresh:
                             clock.wait(self._cond, wait)  # a command or pause ends it early
                             continue
-                        train = wait <= 0  # else: commands and their snapshot first
+                        train = wait <= 0  # else: commands and their update first
                     elif self._steps_pending > 0:
                         self._steps_pending -= 1
                         single = train = True
@@ -261,7 +262,7 @@ class RunController:
                             self._diverged = True
                             self._paused = True
                         shown = "diverged"
-                        emit(t.snapshot(state=shown, message=t.diverged or ""))
+                        emit(t.update(state=shown, message=t.diverged or ""))
                         last_emit = clock.now()
                         fresh = False
                         continue
@@ -276,12 +277,12 @@ class RunController:
                     fresh = fresh or single or getattr(t, "has_sample", False)
                 # Before the loop idles (paused or diverged) everything trained so far is
                 # delivered, whatever the throttle says: no loss is left in the trainer. (A stop
-                # ends with its own final snapshot.)
+                # ends with its own final update.)
                 now = clock.now()
                 idle = self._public_state() != "running"
                 if fresh or idle or now - last_emit >= interval:
                     shown = self._public_state()
-                    emit(t.snapshot(state=shown, message=message))
+                    emit(t.update(state=shown, message=message))
                     last_emit = now
                     fresh = False
         except Exception as exc:
@@ -309,17 +310,18 @@ class RunController:
         return "paused" if self._paused else "running"
 
     def _emit_safely(self, emit: Emit, state: str, message: str) -> None:
-        """Emit a final snapshot; fall back to a bare one if the trainer cannot build it."""
+        """Emit a final update; fall back to a bare one if the trainer cannot build it."""
         try:
-            snap = self.trainer.snapshot(state=state, message=message)
+            update = self.trainer.update(state=state, message=message)
         except Exception as exc:
-            extra = f" (snapshot failed too: {type(exc).__name__}: {exc})"
-            snap = bare_snapshot(state, message + extra if state == "error" else message)
+            extra = f" (the update failed too: {type(exc).__name__}: {exc})"
+            run_id = getattr(self.trainer, "run_id", "")
+            update = bare_update(state, message + extra if state == "error" else message, run_id)
         try:
-            emit(snap)
+            emit(update)
         except Exception:
             if self.error is None:
-                self.error = "the emit callback raised while reporting the final snapshot"
+                self.error = "the emit callback raised while reporting the final update"
 
 
 def _check_step(step: int | None) -> int | None:
@@ -329,30 +331,3 @@ def _check_step(step: int | None) -> int | None:
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
         raise ValueError(f"pause at step {step!r}: give a whole number of steps, 0 or more")
     return int(step)
-
-
-def bare_snapshot(state: str, message: str, step: int = 0) -> Snapshot:
-    """A Snapshot with no data, used when a real one cannot be built."""
-    empty = np.zeros(0)
-    return Snapshot(
-        step=step,
-        tokens_seen=0,
-        loss_steps=np.zeros(0, dtype=np.int64),
-        losses=empty,
-        grad_norms=empty,
-        clipped=np.zeros(0, dtype=bool),
-        clip_norm=None,
-        specs=(),
-        probe_labels=(),
-        probe_states={},
-        probe_outputs=np.zeros((0, 0)),
-        probe_loss_t=empty,
-        flows={},
-        flow_last=None,
-        param_norms={},
-        grad_norm=math.nan,
-        grad_norm_clipped=math.nan,
-        tokens_per_s=0.0,
-        state=state,
-        message=message,
-    )

@@ -28,6 +28,7 @@ keep the losses of the blow-up, as they happened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,8 @@ import numpy as np
 from rnnviz.train.smoothing import EMA_BETA, RunningAverage
 
 SERIES = ("loss", "grad_norm")
+#: derive(column, steps (n,), count (n,), mean loss (n,)) -> (n,) values of a new column.
+Derive = Callable[[str, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 # Exponential smoothing of the training loss, as min-char-rnn does (0.999 old + 0.001 new).
 SMOOTHING = 0.001
@@ -44,7 +47,7 @@ MAX_BUCKETS = 1 << 16
 
 
 class History:
-    """Loss and gradient-norm history of a run with bounded memory.
+    """Per-step series of a run (loss, gradient norm, ...) with bounded memory.
 
     Parameters
     ----------
@@ -52,38 +55,55 @@ class History:
         Steps kept exactly (at least; up to ``2 * window`` before the oldest half is folded).
     max_buckets : int
         Capacity of the bucket arrays for older steps; must be even.
+    columns : tuple of str
+        The series recorded per step, the loss first (the running averages follow it). A
+        checkpoint keeps :data:`SERIES`; a run model adds what its views draw (tokens seen, the
+        smoothed loss, whether clipping fired).
+    beta : float
+        β of :attr:`avg_loss` (see :mod:`rnnviz.train.smoothing`).
     """
 
-    def __init__(self, window: int = 4096, max_buckets: int = 4096) -> None:
+    def __init__(
+        self,
+        window: int = 4096,
+        max_buckets: int = 4096,
+        columns: tuple[str, ...] = SERIES,
+        beta: float = EMA_BETA,
+    ) -> None:
         if window < 1 or max_buckets < 2 or max_buckets % 2:
             raise ValueError("window must be >= 1 and max_buckets an even number >= 2")
+        if not columns or columns[0] != "loss" or len(set(columns)) != len(columns):
+            raise ValueError("columns must start with 'loss' and name each series once")
         self.window = int(window)
         self.max_buckets = int(max_buckets)
+        self.columns = tuple(columns)
+        K = len(self.columns)
         # Exact recent steps: filled up to 2 * window, then the oldest window is folded.
         self._steps = np.zeros(2 * self.window, dtype=np.int64)  # (2W,)
-        self._values = np.zeros((2 * self.window, 2), dtype=np.float64)  # (2W, 2) loss, grad
+        self._values = np.zeros((2 * self.window, K), dtype=np.float64)  # (2W, K)
         self._n = 0
         # Buckets of older steps: first step, count, and per series min / sum / max.
         self._b_start = np.zeros(self.max_buckets, dtype=np.int64)  # (NB,)
         self._b_count = np.zeros(self.max_buckets, dtype=np.int64)  # (NB,)
-        self._b_min = np.zeros((self.max_buckets, 2), dtype=np.float64)  # (NB, 2)
-        self._b_sum = np.zeros((self.max_buckets, 2), dtype=np.float64)  # (NB, 2)
-        self._b_max = np.zeros((self.max_buckets, 2), dtype=np.float64)  # (NB, 2)
+        self._b_min = np.zeros((self.max_buckets, K), dtype=np.float64)  # (NB, K)
+        self._b_sum = np.zeros((self.max_buckets, K), dtype=np.float64)  # (NB, K)
+        self._b_max = np.zeros((self.max_buckets, K), dtype=np.float64)  # (NB, K)
         self._nb = 0
         self.width = 1  # steps per full bucket (a power of two)
         self.count = 0  # steps recorded in total
         self.smoothed = float("nan")  # min-char-rnn's average of the loss, nan before any step
-        self._avg = RunningAverage(EMA_BETA)  # the bias-corrected average (avg_loss)
+        self._avg = RunningAverage(beta)  # the bias-corrected average (avg_loss)
 
     # ------------------------------------------------------------------ recording
-    def append(self, step: int, loss: float, grad_norm: float) -> None:
-        """Record one training step (``loss`` in nats, ``grad_norm`` before clipping)."""
+    def append(self, step: int, loss: float, *values: float) -> None:
+        """Record one training step: ``loss`` in nats, then one value per further column
+        (for :data:`SERIES`: the gradient norm before clipping)."""
         if self._n == 2 * self.window:
             self._fold()
         i = self._n
         self._steps[i] = step
         self._values[i, 0] = loss
-        self._values[i, 1] = grad_norm
+        self._values[i, 1:] = values
         self._n = i + 1
         self.count += 1
         s = self.smoothed
@@ -133,7 +153,7 @@ class History:
         self._n = w
 
     def _add_to_buckets(self, steps: np.ndarray, values: np.ndarray) -> None:
-        """Append contiguous steps (n,) with values (n, 2) to the bucket arrays."""
+        """Append contiguous steps (n,) with values (n, K) to the bucket arrays."""
         pos = 0
         n = len(steps)
         while pos < n:
@@ -142,7 +162,7 @@ class History:
                 # Top up the last, partial bucket.
                 j = nb - 1
                 take = min(self.width - int(self._b_count[j]), n - pos)
-                v = values[pos : pos + take]  # (take, 2)
+                v = values[pos : pos + take]  # (take, K)
                 self._b_min[j] = np.minimum(self._b_min[j], v.min(axis=0))
                 self._b_max[j] = np.maximum(self._b_max[j], v.max(axis=0))
                 self._b_sum[j] += v.sum(axis=0)
@@ -156,7 +176,7 @@ class History:
             k = min((n - pos + self.width - 1) // self.width, self.max_buckets - nb)
             full = min(k, (n - pos) // self.width)
             if full > 0:
-                v = values[pos : pos + full * self.width].reshape(full, self.width, 2)
+                v = values[pos : pos + full * self.width].reshape(full, self.width, -1)
                 sl = slice(nb, nb + full)
                 self._b_start[sl] = steps[pos : pos + full * self.width : self.width]
                 self._b_count[sl] = self.width
@@ -204,7 +224,8 @@ class History:
 
         Parameters
         ----------
-        which : {"loss", "grad_norm"}
+        which : str
+            One of :attr:`columns`.
 
         Returns
         -------
@@ -214,9 +235,9 @@ class History:
             (n,) float64 minimum, mean and maximum over each point's steps (all equal for
             exact steps).
         """
-        if which not in SERIES:
-            raise ValueError(f"series {which!r}: choose one of {', '.join(SERIES)}")
-        k = SERIES.index(which)
+        if which not in self.columns:
+            raise ValueError(f"series {which!r}: choose one of {', '.join(self.columns)}")
+        k = self.columns.index(which)
         nb, n = self._nb, self._n
         count = self._b_count[:nb].astype(np.float64)  # (nb,)
         b_steps = self._b_start[:nb] + (count - 1.0) / 2.0  # (nb,)
@@ -229,7 +250,7 @@ class History:
 
     def recent(self, which: str = "loss") -> tuple[np.ndarray, np.ndarray]:
         """The exactly kept recent steps: (steps (n,) int64, values (n,) float64), copies."""
-        k = SERIES.index(which)
+        k = self.columns.index(which)
         return self._steps[: self._n].copy(), self._values[: self._n, k].copy()
 
     @property
@@ -241,6 +262,43 @@ class History:
 
     def __len__(self) -> int:
         return self.count
+
+    @property
+    def last_step(self) -> int:
+        """The newest step recorded; 0 before any."""
+        if self._n:
+            return int(self._steps[self._n - 1])
+        if self._nb:
+            return int(self._b_start[self._nb - 1] + self._b_count[self._nb - 1] - 1)
+        return 0
+
+    def reshaped(self, columns: tuple[str, ...], derive: Derive) -> History:
+        """A copy of this history with ``columns`` (same steps, buckets and averages).
+
+        A column this history has is copied; any other column ``c`` is ``derive(c, steps,
+        count, loss)``, evaluated once per point (an exact step, or a bucket: its centre step,
+        its number of steps and its mean loss) and taken as the point's minimum, mean and
+        maximum alike. It fills what a saved history does not keep (e.g. tokens seen).
+        """
+        h = History(self.window, self.max_buckets, columns, self._avg.beta)
+        nb, n = self._nb, self._n
+        steps, _, loss, _ = self.series("loss")  # (nb + n,) points, oldest first
+        count = np.concatenate([self._b_count[:nb], np.ones(n, np.int64)])  # (nb + n,)
+        for k, name in enumerate(columns):
+            if name in self.columns:
+                j = self.columns.index(name)
+                sources = (self._values[:n, j], self._b_min[:nb, j], self._b_sum[:nb, j])
+                sources += (self._b_max[:nb, j],)
+            else:
+                v = np.asarray(derive(name, steps, count, loss), dtype=np.float64)  # (nb + n,)
+                sources = (v[nb:], v[:nb], v[:nb] * count[:nb], v[:nb])
+            h._values[:n, k], h._b_min[:nb, k], h._b_sum[:nb, k], h._b_max[:nb, k] = sources
+        h._steps[:n] = self._steps[:n]
+        h._b_start[:nb] = self._b_start[:nb]
+        h._b_count[:nb] = self._b_count[:nb]
+        h._n, h._nb, h.width, h.count = n, nb, self.width, self.count
+        h.set_averages(self.averages())
+        return h
 
     # ------------------------------------------------------------------ persistence
     def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -267,8 +325,10 @@ class History:
         return meta, arrays
 
     @classmethod
-    def from_state_dict(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> History:
-        """Rebuild a history saved by :meth:`state_dict`.
+    def from_state_dict(
+        cls, meta: dict[str, Any], arrays: dict[str, np.ndarray], columns: tuple[str, ...] = SERIES
+    ) -> History:
+        """Rebuild a history saved by :meth:`state_dict` (with these ``columns``).
 
         Every field is checked before anything is allocated: capacities are bounded by
         ``MAX_WINDOW`` / ``MAX_BUCKETS``, the bucket width is a power of two, the step count
@@ -294,16 +354,16 @@ class History:
             raise ValueError(f"history: max_buckets {max_buckets} is not an even 2..{MAX_BUCKETS}")
         if not (1 <= width < 1 << 62) or width & (width - 1):
             raise ValueError(f"history: bucket width {width} is not a power of two")
-        n, nb = len(steps), len(b[0])
+        n, nb, K = len(steps), len(b[0]), len(columns)
         ok = (
             steps.shape == (n,)
-            and values.shape == (n, 2)
+            and values.shape == (n, K)
             and n <= 2 * window
             and nb <= max_buckets
             and all(x.shape[0] == nb for x in b)
             and b[0].shape == (nb,)
             and b[1].shape == (nb,)
-            and all(x.shape == (nb, 2) for x in b[2:])
+            and all(x.shape == (nb, K) for x in b[2:])
             and steps.dtype.kind in "iu"
             and b[0].dtype.kind in "iu"
             and b[1].dtype.kind in "iu"
@@ -324,7 +384,7 @@ class History:
         floats = [smoothed, ema]
         if not all(x is None or (_is_number(x) and np.isfinite(x)) for x in floats) or ema is None:
             raise ValueError("history: the running averages are not finite numbers")
-        h = cls(window, max_buckets)
+        h = cls(window, max_buckets, columns)
         h._steps[:n] = steps
         h._values[:n] = values
         h._n = n

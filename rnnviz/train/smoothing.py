@@ -54,6 +54,19 @@ class RunningAverage:
         s = self.beta * self.s + (1.0 - self.beta) * loss
         return s / (1.0 - self.beta ** (self.n + 1))
 
+    def add_mean(self, mean: float, count: int) -> float:
+        """Fold in ``count`` losses whose mean is ``mean`` as if each were ``mean``; returns avg_n.
+
+        s_{n+c} = β^c s_n + (1 - β^c) mean: what ``count`` calls of :meth:`add` with that value
+        give. A bucket of a bounded history holds only the mean of its steps, so its average is
+        this approximation of the exact one.
+        """
+        if math.isfinite(mean) and count > 0:
+            w = self.beta**count
+            self.s = w * self.s + (1.0 - w) * mean
+            self.n += int(count)
+        return self.value
+
     def add_many(self, losses: np.ndarray) -> np.ndarray:
         """Fold in (n,) losses in order; returns (n,) avg after each one."""
         return np.array([self.add(x) for x in np.asarray(losses, np.float64).tolist()])

@@ -8,7 +8,10 @@ One call to :meth:`Trainer.step` trains on one batch::
     clip(grads)                                # element-wise and/or global norm
     θ      ← optimiser(θ, grads)
 
-and :meth:`Trainer.snapshot` packs everything a view needs (copied arrays) into a Snapshot.
+Each applied step leaves a :class:`~rnnviz.train.records.StepRecord`; :meth:`Trainer.frame` packs
+the probe views' arrays (copies) into a :class:`~rnnviz.train.frame.Frame`, and
+:meth:`Trainer.update` hands the records, the frame and any new sample over in one
+:class:`~rnnviz.train.update.Update`.
 
 Random streams. ``np.random.SeedSequence(seed).spawn(3)`` gives three independent generators:
 initial weights, batches, and sampling/evaluation. Drawing a sample therefore never changes the
@@ -41,6 +44,7 @@ import copy
 import dataclasses
 import math
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,10 +59,12 @@ from rnnviz.tasks import make_task
 from rnnviz.tasks.base import BatchStream, Evaluation, Task
 from rnnviz.train.checkpoint import load_state, save_state
 from rnnviz.train.divergence import BlowUpRule
+from rnnviz.train.frame import Frame
 from rnnviz.train.goodstates import GoodStates
 from rnnviz.train.history import History
-from rnnviz.train.snapshot import Snapshot
+from rnnviz.train.records import Sample, StepRecord
 from rnnviz.train.state import TrainerState, seed_generators
+from rnnviz.train.update import Status, Update
 
 # Throughput is measured over windows of at least this much training time (seconds).
 RATE_WINDOW = 0.25
@@ -144,15 +150,19 @@ class Trainer:
         self.saved_step = 0  # step of the last save or load: later steps are unsaved progress
         self.tokens_seen = 0
         self.history.clear()
+        self.run_id = uuid.uuid4().hex[:12]  # a new id per run: readers start afresh on it
         self.diverged: str | None = None
         self.val_loss: float | None = None
         self.metrics: dict[str, float] = {}
-        self._sample: tuple[str, tuple[tuple[int, int], ...]] | None = None
-        self._pending: list[tuple[int, float, float, bool]] = []
+        self._sample: Sample | None = None
+        self._records: list[StepRecord] = []  # applied steps not yet handed over
+        self._saved_history: History | None = None  # a continued run's steps before this one
+        self._saved_tokens = 0  # tokens seen at its last step
+        self._started = False  # whether the first update of this run was built
         self._last_param_norms: dict[str, float] = {}
         self._last_norms = (math.nan, math.nan)
         self._version = 0  # bumps whenever the weights change
-        self._probe_cache: tuple[Any, ...] | None = None
+        self._frame_cache: tuple[Any, Frame] | None = None
         self._rate = 0.0
         self._rate_tokens = 0
         self._rate_time = 0.0
@@ -219,13 +229,17 @@ class Trainer:
         self.history.append(n, loss, norm)
         calm = self.rule.observe(avg)
         self.good_states.after_step(n, calm, m.params, self.optimizer, self.history)
-        self._pending.append((n, loss, norm, bool(fired)))
         self._last_param_norms = dict(flow.params)
         self._last_norms = (norm, norm_after)
         self._version += 1
         self.diverged = None
+        measured = None
         if self.auto_evaluate and (n % tc.sample_every == 0 or n % tc.eval_every == 0):
             self.evaluate()
+            measured = dict(self.metrics)
+        self._records.append(
+            StepRecord(n, self.tokens_seen, loss, norm, norm_after, bool(fired), oc.lr, measured)
+        )
         dt = time.perf_counter() - t0
         self._rate_tokens += B * T
         self._rate_time += dt
@@ -284,10 +298,11 @@ class Trainer:
         self.metrics = {k: float(v) for k, v in ev.metrics.items()}
         if "val_loss" in self.metrics:
             self.val_loss = self.metrics["val_loss"]
-        self._sample = (ev.text, tuple(ev.marks))
+        marks = tuple((int(a), int(b)) for a, b in ev.marks)
+        self._sample = Sample(self.step_count, ev.text, marks, dict(self.metrics))
 
-    def pop_sample(self) -> tuple[str, tuple[tuple[int, int], ...]] | None:
-        """The sample / task display produced since the last call (text, marks), or None.
+    def pop_sample(self) -> Sample | None:
+        """The sample / task display produced since the last call, or None.
 
         The text is the task's own (``marks`` index into it); it belongs to the current step.
         """
@@ -296,7 +311,7 @@ class Trainer:
 
     @property
     def has_sample(self) -> bool:
-        """Whether an evaluation produced a sample that no snapshot has delivered yet."""
+        """Whether an evaluation produced a sample that no update has delivered yet."""
         return self._sample is not None
 
     @property
@@ -338,7 +353,7 @@ class Trainer:
     def set_probe(self, text: str) -> None:
         """Replace the probe sequence (TaskInputError for bad text)."""
         self.task.set_probe(text)
-        self._probe_cache = None
+        self._frame_cache = None
 
     def reset(self, seed: int | None = None) -> None:
         """New weights from ``seed`` (the run's seed if None): step 0, empty history."""
@@ -347,77 +362,78 @@ class Trainer:
             self.run = self.run.replace(train=train)
         self._build(self.run.train.seed)
 
-    # ------------------------------------------------------------------ snapshots
-    def _probe_arrays(self) -> tuple[Any, ...]:
-        """Probe trace and gradient flow for the current weights (cached per weight version)."""
+    # ------------------------------------------------------------------ what the views get
+    def frame(self) -> Frame:
+        """The probe views' arrays for the current weights, as read-only copies.
+
+        Built once per weight version and probe (a forward and backward pass over the probe);
+        the same Frame is returned until either changes.
+        """
         probe = self.task.probe()
         key = (self._version, probe.text)
-        if self._probe_cache is not None and self._probe_cache[0] == key:
-            return self._probe_cache[1]
+        if self._frame_cache is not None and self._frame_cache[0] == key:
+            return self._frame_cache[1]
         m = self.model
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             tr = m.forward(probe.x, probe.y, probe.mask)
             _, flow = m.backward(tr, last=True)
-        states = {s.name: _frozen(tr.states[s.name][0]) for s in m.specs}  # (T, H) each
-        arrays = (
-            (tuple(probe.labels), tuple(probe.targets)),
-            states,
-            _frozen(tr.outputs[0]),  # (T, O)
-            _frozen(tr.loss_t[0]),  # (T,)
-            {k: _frozen(v) for k, v in flow.flows.items()},  # name -> (T,)
-            None if flow.last is None else _frozen(flow.last),
+        frame = Frame(
+            run_id=self.run_id,
+            step=self.step_count,
+            cell=self.run.model.cell,
+            specs=tuple(m.specs),
+            states={s.name: tr.states[s.name][0] for s in m.specs},  # (T, H) each
+            outputs=tr.outputs[0],  # (T, O)
+            loss_t=tr.loss_t[0],  # (T,)
+            flows=dict(flow.flows),  # name -> (T,)
+            flow_last=flow.last,  # (T,) or None
+            param_norms=dict(self._last_param_norms),
+            labels=tuple(probe.labels),
+            targets=tuple(probe.targets),
+            text=probe.text,
+            output_labels=self.task.output_labels(),
         )
-        self._probe_cache = (key, arrays)
-        return arrays
+        self._frame_cache = (key, frame)
+        return frame
 
-    def snapshot(self, state: str = "running", message: str = "") -> Snapshot:
-        """Everything a view needs, as copies; drains the losses recorded since the last call.
-
-        Parameters
-        ----------
-        state : str
-            "running", "paused", "stopped", "diverged" or "error".
-        message : str
-            Shown with the state; for "diverged" the trainer's own explanation is used if empty.
-        """
-        (labels, targets), states, outputs, loss_t, flows, last = self._probe_arrays()
-        pending, self._pending = self._pending, []
-        if pending:
-            steps, losses, norms, clipped = zip(*pending, strict=True)
-        else:
-            steps, losses, norms, clipped = (), (), (), ()
-        sample, marks = self.pop_sample() or (None, ())
+    def status(self, state: str = "running", message: str = "") -> Status:
+        """The run's state in a few scalars; for "diverged" the trainer's explanation if no
+        ``message`` is given."""
         if state == "diverged" and not message:
             message = self.diverged or ""
         oc = self.run.optim
-        return Snapshot(
-            step=self.step_count,
-            tokens_seen=self.tokens_seen,
-            loss_steps=np.asarray(steps, dtype=np.int64),
-            losses=np.asarray(losses, dtype=np.float64),
-            grad_norms=np.asarray(norms, dtype=np.float64),
-            clipped=np.asarray(clipped, dtype=bool),
-            clip_norm=oc.clip_norm,
-            specs=tuple(self.model.specs),
-            probe_labels=labels,
-            probe_targets=targets,
-            probe_states=dict(states),
-            probe_outputs=outputs,
-            probe_loss_t=loss_t,
-            flows=dict(flows),
-            flow_last=last,
-            param_norms=dict(self._last_param_norms),
-            grad_norm=self._last_norms[0],
-            grad_norm_clipped=self._last_norms[1],
-            tokens_per_s=self.tokens_per_s,
-            val_loss=self.val_loss,
-            metrics=dict(self.metrics),
-            sample=sample,
-            sample_marks=marks,
+        return Status(
             state=state,
             message=message,
+            step=self.step_count,
+            tokens_seen=self.tokens_seen,
+            tokens_per_s=self.tokens_per_s,
             lr=oc.lr,
+            clip_norm=oc.clip_norm,
             clip_value=oc.clip_value,
+            metrics=dict(self.metrics),
+        )
+
+    def update(self, state: str = "running", message: str = "") -> Update:
+        """Everything new since the last update (records, the frame, a sample), as copies.
+
+        The first update of a run that continues a saved one also carries the saved history.
+        """
+        records, self._records = tuple(self._records), []
+        sample = self.pop_sample()
+        history = None
+        if not self._started:
+            self._started = True
+            history = self._saved_history
+        tokens = self._saved_tokens if history is not None else 0
+        return Update(
+            run_id=self.run_id,
+            status=self.status(state, message),
+            records=records,
+            frame=self.frame(),
+            samples=() if sample is None else (sample,),
+            history=history,
+            history_tokens=tokens,
         )
 
     # ------------------------------------------------------------------ state and checkpoints
@@ -468,6 +484,9 @@ class Trainer:
         if state.carry is not None:
             t.carry = {k: state.carry[k].astype(t.model.dtype, copy=True) for k in t.model.carried}
         t.history = copy.deepcopy(state.history)
+        if state.history.count:  # the first update shows the steps before this one
+            t._saved_history = copy.deepcopy(state.history)
+            t._saved_tokens = state.tokens_seen
         t.step_count, t.tokens_seen = state.step, state.tokens_seen
         t.saved_step = state.step
         t.batches_drawn = state.batches_drawn
@@ -498,10 +517,3 @@ class Trainer:
             An unreadable, damaged, hostile or incompatible file (one line).
         """
         return cls.from_state(load_state(path, corpus))
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    """A read-only copy (safe to hand to another thread)."""
-    out = np.array(a, copy=True)
-    out.flags.writeable = False
-    return out

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from rnnviz.app.snapshot import Snapshot
 from rnnviz.core.types import StateSpec
-from rnnviz.train.snapshot import Snapshot
 
 _H = StateSpec("h", "hidden state h", -1.0, 1.0, "What the network remembers and passes on.")
 _SPECS: dict[str, tuple[StateSpec, ...]] = {

@@ -255,6 +255,29 @@ def test_checkpoint_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> Non
     qtbot.waitUntil(lambda: "nothing.npz" in window.banner.text(), timeout=WAIT_MS)
 
 
+def test_a_loaded_checkpoint_shows_its_whole_loss_history(
+    qtbot, confirm: Confirm, tmp_path: Path
+) -> None:
+    from rnnviz.train.trainer import Trainer
+
+    trainer = Trainer(tiny_run())
+    for _ in range(40):
+        trainer.step()
+    path = tmp_path / "forty.npz"
+    trainer.save(path)
+    w = MainWindow(tiny_run(), confirm=confirm)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    assert w.load_checkpoint(str(path))
+    qtbot.waitUntil(lambda: w.loss.history_length() == 40, timeout=WAIT_MS)
+    assert w.run_model.history.count == 40 and w.run_model.history.last_step == 40
+    x, y = w.loss.raw_curve.getData()
+    assert list(x) == list(range(1, 41))  # every saved step, from the first
+    assert list(y) == list(trainer.history.recent("loss")[1])
+    assert len(w.gradients.norm_curve.getData()[0]) == 40
+
+
 def test_save_checkpoint_never_replaces_a_file_that_is_not_one(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:

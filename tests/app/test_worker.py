@@ -70,8 +70,8 @@ def test_worker_streams_snapshots_runs_commands_and_stops_fast(qtbot) -> None:
     trainer = tiny_trainer()
     worker = TrainingWorker(RunController(trainer, paused=True), trainer, generation=7)
     seen: list[tuple[int, int]] = []
-    worker.snapshotReady.connect(lambda gen, snap: seen.append((gen, snap.step)))
-    with qtbot.waitSignal(worker.snapshotReady, timeout=WAIT_MS):
+    worker.updateReady.connect(lambda gen, u: seen.append((gen, u.status.step)))
+    with qtbot.waitSignal(worker.updateReady, timeout=WAIT_MS):
         worker.start()
     assert seen[0] == (7, 0)
 

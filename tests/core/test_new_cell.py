@@ -1,5 +1,5 @@
 """Adding a cell is its file and one registry line: a cell written here, registered, works in the
-engine, the gradient check, the trainer (snapshots, checkpoints), the command line and the
+engine, the gradient check, the trainer (frames, checkpoints), the command line and the
 benchmark without any other change; and no code outside a cell's file and the registry names a
 cell.
 
@@ -193,8 +193,8 @@ def test_a_registered_cell_runs_in_the_trainer_checkpoint_cli_and_bench(
     t = Trainer(run)
     for _ in range(4):
         t.step()
-    snap = t.snapshot()
-    assert [s.name for s in snap.specs] == ["h", "u"] == list(snap.probe_states)
+    snap = t.frame()
+    assert [s.name for s in snap.specs] == ["h", "u"] == list(snap.states)
     assert list(snap.flows) == ["h"] and snap.flow_last is not None
     assert np.isfinite(snap.flows["h"]).all()
     path = t.save(tmp_path / "resid.npz")

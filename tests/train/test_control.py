@@ -1,4 +1,4 @@
-"""RunController: commands from another thread act between steps; errors end in a snapshot."""
+"""RunController: commands from another thread act between steps; errors end in an update."""
 
 from __future__ import annotations
 
@@ -10,43 +10,60 @@ from typing import Any
 import pytest
 
 from rnnviz.config import OptimConfig, RunConfig
-from rnnviz.train.control import RunController, bare_snapshot
-from rnnviz.train.snapshot import Snapshot
+from rnnviz.train.control import RunController
 from rnnviz.train.trainer import StepResult, Trainer
+from rnnviz.train.update import Status, Update
 
 TIMEOUT = 10.0
 
 
+class Seen:
+    """An emitted Update, read the way these tests ask about it."""
+
+    def __init__(self, update: Update) -> None:
+        self.update = update
+        status = update.status
+        self.step, self.state, self.message, self.lr = (
+            status.step,
+            status.state,
+            status.message,
+            status.lr,
+        )
+        self.loss_steps = [r.step for r in update.records]
+        self.sample = update.samples[-1].text if update.samples else None
+        self.frame = update.frame
+
+
 class Harness:
-    """Runs a controller in a thread and collects its snapshots."""
+    """Runs a controller in a thread and collects its updates."""
 
     def __init__(self, ctl: RunController) -> None:
         self.ctl = ctl
-        self.snaps: queue.Queue[Snapshot] = queue.Queue()
+        self.snaps: queue.Queue[Update] = queue.Queue()
         self.thread = threading.Thread(target=ctl.run, args=(self.snaps.put,), daemon=True)
         self.thread.start()
 
-    def next(self) -> Snapshot:
-        return self.snaps.get(timeout=TIMEOUT)
+    def next(self) -> Seen:
+        return Seen(self.snaps.get(timeout=TIMEOUT))
 
-    def until(self, pred: Callable[[Snapshot], bool]) -> Snapshot:
+    def until(self, pred: Callable[[Seen], bool]) -> Seen:
         while True:
             s = self.next()
             if pred(s):
                 return s
 
-    def finish(self) -> Snapshot:
+    def finish(self) -> Seen:
         self.ctl.stop()
         self.thread.join(TIMEOUT)
         assert not self.thread.is_alive()
         last = self.next()
         while not self.snaps.empty():
-            last = self.snaps.get_nowait()
+            last = Seen(self.snaps.get_nowait())
         return last
 
 
 def test_pause_step_resume_and_stop(run: RunConfig) -> None:
-    h = Harness(RunController(Trainer(run), max_snapshots_per_s=200))
+    h = Harness(RunController(Trainer(run), max_updates_per_s=200))
     h.until(lambda s: s.step >= 3 and s.state == "running")
     h.ctl.pause()
     paused = h.until(lambda s: s.state == "paused")
@@ -67,7 +84,7 @@ def test_start_paused_and_max_steps(run: RunConfig) -> None:
     h = Harness(RunController(Trainer(run), paused=True, max_steps=5))
     first = h.next()
     assert first.state == "paused" and first.step == 0
-    assert first.probe_states  # a paused start still shows the untrained network
+    assert first.frame is not None and first.frame.states  # the untrained network shows
     h.ctl.resume()
     s = h.until(lambda s: s.state == "paused")
     assert s.step == 5
@@ -75,7 +92,7 @@ def test_start_paused_and_max_steps(run: RunConfig) -> None:
 
 
 def test_live_settings_and_reset(run: RunConfig) -> None:
-    h = Harness(RunController(Trainer(run), max_snapshots_per_s=200))
+    h = Harness(RunController(Trainer(run), max_updates_per_s=200))
     assert h.ctl.set_lr(0.003).result(TIMEOUT) is None
     h.until(lambda s: s.lr == 0.003)
     h.until(lambda s: s.step >= 5)
@@ -92,38 +109,40 @@ def test_live_settings_and_reset(run: RunConfig) -> None:
     assert h.finish().state == "stopped"
 
 
-def test_snapshot_rate_is_throttled(make_run: Callable[..., RunConfig]) -> None:
+def test_update_rate_is_throttled(make_run: Callable[..., RunConfig]) -> None:
     t = Trainer(make_run(sample_every=10**6, eval_every=10**6))
     count = 0
-    original = t.snapshot
+    original = t.update
 
-    def counting(**kw: Any) -> Snapshot:
+    def counting(**kw: Any) -> Update:
         nonlocal count
         count += 1
         return original(**kw)
 
-    t.snapshot = counting  # type: ignore[method-assign]
-    h = Harness(RunController(t, max_snapshots_per_s=5))
+    t.update = counting  # type: ignore[method-assign]
+    h = Harness(RunController(t, max_updates_per_s=5))
     h.until(lambda s: s.step >= 300)
     h.finish()
     steps = t.step_count
-    # Far fewer snapshots than steps; every step's loss arrived exactly once.
+    # Far fewer updates than steps.
     assert count < steps / 5
 
 
 def test_samples_arrive_at_the_step_that_made_them(run: RunConfig) -> None:
-    h = Harness(RunController(Trainer(run), max_snapshots_per_s=0.5))
+    h = Harness(RunController(Trainer(run), max_updates_per_s=0.5))
     with_sample = [h.until(lambda s: s.sample is not None) for _ in range(4)]
     assert [s.step for s in with_sample] == [7, 11, 14, 21]  # sample_every 7, eval_every 11
     h.finish()
 
 
 class ExplodingTrainer:
-    """A stand-in trainer whose third step raises (and optionally whose snapshot too)."""
+    """A stand-in trainer whose third step raises (and optionally whose update too)."""
 
-    def __init__(self, snapshot_fails: bool = False) -> None:
+    run_id = "exploding"
+
+    def __init__(self, update_fails: bool = False) -> None:
         self.step_count = 0
-        self.snapshot_fails = snapshot_fails
+        self.update_fails = update_fails
         self.diverged: str | None = None
 
     def step(self) -> StepResult:
@@ -132,20 +151,21 @@ class ExplodingTrainer:
         self.step_count += 1
         return StepResult(self.step_count, 1.0, 1.0, False, False)
 
-    def snapshot(self, state: str = "running", message: str = "") -> Snapshot:
-        if self.snapshot_fails and state == "error":
-            raise RuntimeError("no snapshot either")
-        return bare_snapshot(state, message, self.step_count)
+    def update(self, state: str = "running", message: str = "") -> Update:
+        if self.update_fails and state == "error":
+            raise RuntimeError("no update either")
+        return Update(self.run_id, Status(state, message, self.step_count))
 
 
-@pytest.mark.parametrize("snapshot_fails", [False, True])
-def test_exception_ends_the_loop_with_an_error_snapshot(snapshot_fails: bool) -> None:
-    ctl = RunController(ExplodingTrainer(snapshot_fails), max_snapshots_per_s=1000)  # type: ignore[arg-type]
+@pytest.mark.parametrize("update_fails", [False, True])
+def test_exception_ends_the_loop_with_an_error_update(update_fails: bool) -> None:
+    ctl = RunController(ExplodingTrainer(update_fails), max_updates_per_s=1000)  # type: ignore[arg-type]
     h = Harness(ctl)
     s = h.until(lambda s: s.state == "error")
     assert "RuntimeError: boom" in s.message
-    if snapshot_fails:
-        assert "no snapshot either" in s.message
+    if update_fails:
+        assert "no update either" in s.message
+        assert s.update.run_id == "exploding"  # still says which run it ends
     h.thread.join(TIMEOUT)
     assert not h.thread.is_alive() and ctl.error is not None
 
@@ -161,7 +181,7 @@ class DivergingTrainer(ExplodingTrainer):
 
 def test_divergence_pauses_and_resume_continues() -> None:
     t = DivergingTrainer()
-    h = Harness(RunController(t, max_snapshots_per_s=1000))  # type: ignore[arg-type]
+    h = Harness(RunController(t, max_updates_per_s=1000))  # type: ignore[arg-type]
     s = h.until(lambda s: s.state == "diverged")
     assert s.step == 2 and "step 3" in s.message
     assert h.ctl.state == "diverged"
@@ -172,7 +192,7 @@ def test_divergence_pauses_and_resume_continues() -> None:
 
 def test_a_single_step_after_a_divergence_trains_and_leaves_the_state() -> None:
     t = DivergingTrainer()
-    h = Harness(RunController(t, max_snapshots_per_s=1000))  # type: ignore[arg-type]
+    h = Harness(RunController(t, max_updates_per_s=1000))  # type: ignore[arg-type]
     h.until(lambda s: s.state == "diverged")
     h.ctl.step_once()
     s = h.until(lambda s: s.step == 3)
@@ -182,7 +202,7 @@ def test_a_single_step_after_a_divergence_trains_and_leaves_the_state() -> None:
 
 def test_a_reset_after_a_divergence_leaves_the_state(run: RunConfig) -> None:
     wrecking = OptimConfig(name="sgd", lr=10.0, clip_value=None)
-    h = Harness(RunController(Trainer(run.replace(optim=wrecking)), max_snapshots_per_s=1000))
+    h = Harness(RunController(Trainer(run.replace(optim=wrecking)), max_updates_per_s=1000))
     h.until(lambda s: s.state == "diverged")
     h.ctl.reset()
     s = h.until(lambda s: s.state != "diverged")
@@ -193,19 +213,19 @@ def test_a_reset_after_a_divergence_leaves_the_state(run: RunConfig) -> None:
 def test_stop_before_run_returns_at_once(run: RunConfig) -> None:
     ctl = RunController(Trainer(run))
     ctl.stop()
-    got: list[Snapshot] = []
+    got: list[Update] = []
     ctl.run(got.append)
-    assert [s.state for s in got] == ["stopped"]
+    assert [u.status.state for u in got] == ["stopped"]
 
 
 def test_nothing_is_left_behind_when_pausing(make_run: Callable[..., RunConfig]) -> None:
-    """With a snapshot interval far longer than the test, only owed snapshots are emitted.
+    """With an update interval far longer than the test, only owed updates are emitted.
 
-    Every state change, single step and command must still deliver all losses trained so far,
-    so the losses of the snapshots together cover every step exactly once.
+    Every state change, single step and command must still deliver all records trained so far,
+    so the records of the updates together cover every step exactly once.
     """
     t = Trainer(make_run(sample_every=10**6, eval_every=10**6))
-    ctl = RunController(t, max_snapshots_per_s=0.001)
+    ctl = RunController(t, max_updates_per_s=0.001)
     original = t.step
 
     def step_then_pause() -> StepResult:
@@ -238,7 +258,7 @@ def test_step_once_while_running_is_not_kept_for_later(
 ) -> None:
     """A single-step request made while running must not train an extra step after a pause."""
     t = Trainer(make_run(sample_every=10**6, eval_every=10**6))
-    ctl = RunController(t, max_snapshots_per_s=0.001)
+    ctl = RunController(t, max_updates_per_s=0.001)
     original = t.step
 
     def step() -> StepResult:

@@ -71,7 +71,7 @@ def test_samples_have_word_shapes(
 ) -> None:
     trainer, _ = char_rnn
     shown = trainer.pop_sample()  # what the window and `train` showed at the last evaluation
-    assert shown is not None and _word_shaped(shown[0]), shown
+    assert shown is not None and _word_shaped(shown.text), shown
     ckpt = tmp_path / "char-rnn.npz"
     trainer.save(ckpt)
     assert main(["sample", str(ckpt), "--length", "400", "--seed", "1"]) == 0

@@ -38,13 +38,14 @@ def test_the_estimate_is_close_to_what_training_allocates(
     cell: str, hidden: int, batch: int, seq_len: int, task: str, opt: str
 ) -> None:
     """Peak traced memory (NumPy reports its arrays to tracemalloc) of building the trainer,
-    three steps with evaluations, and a snapshot: within a factor of 1.5 of the estimate."""
+    three steps with evaluations, and an update (its frame): within a factor of 1.5 of the
+    estimate."""
     tracemalloc.start()
     try:
         trainer = Trainer(_run(cell, hidden, batch, seq_len, task, opt))
         for _ in range(3):
             trainer.step()
-        trainer.snapshot()
+        trainer.update()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -10,8 +10,8 @@ import pytest
 from rnnviz.config import RunConfig
 from rnnviz.train.control import RunController
 from rnnviz.train.pacing import Pacer, check_speed
-from rnnviz.train.snapshot import Snapshot
 from rnnviz.train.trainer import Trainer
+from rnnviz.train.update import Status
 
 TIMEOUT = 10.0
 
@@ -46,12 +46,12 @@ class FrozenClock:
         self.waiting.clear()
 
 
-def run_until(ctl: RunController, done) -> list[tuple[float, Snapshot]]:
-    """Run the loop in this thread until ``done(snaps)``; returns (clock time, snapshot)."""
-    snaps: list[tuple[float, Snapshot]] = []
+def run_until(ctl: RunController, done) -> list[tuple[float, Status]]:
+    """Run the loop in this thread until ``done(seen)``; returns (clock time, status)."""
+    snaps: list[tuple[float, Status]] = []
 
-    def emit(snap: Snapshot) -> None:
-        snaps.append((ctl._clock.now(), snap))
+    def emit(update) -> None:
+        snaps.append((ctl._clock.now(), update.status))
         if done(snaps):
             ctl.stop()
 
@@ -62,7 +62,7 @@ def run_until(ctl: RunController, done) -> list[tuple[float, Snapshot]]:
 @pytest.mark.parametrize("rate", [0.5, 2.0, 10.0])
 def test_steps_per_second_are_honoured(run: RunConfig, rate: float) -> None:
     clock = FakeClock()
-    ctl = RunController(Trainer(run), max_snapshots_per_s=1000, steps_per_s=rate, clock=clock)
+    ctl = RunController(Trainer(run), max_updates_per_s=1000, steps_per_s=rate, clock=clock)
     run_until(ctl, lambda snaps: clock.t >= 20.0)
     steps = ctl.trainer.step_count
     assert abs(steps - 20.0 * rate) <= 2  # 20 fake seconds at `rate` steps per second
@@ -72,16 +72,16 @@ def test_steps_per_second_are_honoured(run: RunConfig, rate: float) -> None:
 
 def test_unlimited_speed_never_waits(run: RunConfig) -> None:
     clock = FakeClock()
-    ctl = RunController(Trainer(run), max_snapshots_per_s=1000, clock=clock)
+    ctl = RunController(Trainer(run), max_updates_per_s=1000, clock=clock)
     run_until(ctl, lambda snaps: snaps[-1][1].step >= 30)
     assert clock.waits == [] and ctl.trainer.step_count >= 30
 
 
 def test_a_waiting_loop_wakes_for_a_new_speed_a_pause_and_a_step(run: RunConfig) -> None:
     clock = FrozenClock()
-    ctl = RunController(Trainer(run), max_snapshots_per_s=1000, steps_per_s=0.5, clock=clock)
-    snaps: list[Snapshot] = []
-    thread = threading.Thread(target=ctl.run, args=(snaps.append,), daemon=True)
+    ctl = RunController(Trainer(run), max_updates_per_s=1000, steps_per_s=0.5, clock=clock)
+    snaps: list[Status] = []
+    thread = threading.Thread(target=ctl.run, args=(lambda u: snaps.append(u.status),), daemon=True)
     thread.start()
     assert clock.waiting.wait(TIMEOUT)  # one step trained, the next one waits (time is frozen)
     assert ctl.trainer.step_count == 1
@@ -111,7 +111,7 @@ def _until(predicate, timeout: float = TIMEOUT) -> bool:
 
 def test_pause_at_step_fires_once(run: RunConfig) -> None:
     clock = FakeClock()
-    ctl = RunController(Trainer(run), max_snapshots_per_s=1000, clock=clock)
+    ctl = RunController(Trainer(run), max_updates_per_s=1000, clock=clock)
     ctl.set_pause_at(7)
     assert ctl.pause_at == 7
     snaps = run_until(ctl, lambda snaps: snaps[-1][1].state == "paused")

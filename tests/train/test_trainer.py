@@ -1,4 +1,4 @@
-"""Trainer: determinism, snapshots, live settings, divergence handling."""
+"""Trainer: determinism, updates (records and frames), live settings, divergence handling."""
 
 from __future__ import annotations
 
@@ -47,49 +47,61 @@ def test_model_sizes_come_from_the_task(run: RunConfig) -> None:
     assert t.run.model.head == "softmax"
 
 
-def test_snapshot_carries_probe_trace_flow_and_drained_losses(run: RunConfig) -> None:
+def test_update_carries_the_frame_and_every_step_once(run: RunConfig) -> None:
     t = Trainer(run)
     for _ in range(5):
         t.step()
-    s = t.snapshot()
+    u = t.update()
+    f = u.frame
     T = len("the quick fox") - 1
-    assert s.step == 5 and s.tokens_seen == 80
-    assert set(s.probe_states) == {"h", "c", "i", "f", "o", "g"}
-    assert [sp.name for sp in s.specs] == list(s.probe_states)
-    assert all(a.shape == (T, 12) for a in s.probe_states.values())
-    assert s.probe_outputs.shape == (T, t.task.output_size)
-    assert s.probe_loss_t.shape == (T,) and len(s.probe_labels) == T
-    assert list(s.flows) == ["h", "c"]  # one curve per carried state, in the cell's order
-    for flow in (*s.flows.values(), s.flow_last):
+    assert f is not None and f.run_id == u.run_id == t.run_id and f.step == 5
+    assert u.status.step == 5 and u.status.tokens_seen == 80
+    assert set(f.states) == {"h", "c", "i", "f", "o", "g"} and f.cell == "lstm"
+    assert [sp.name for sp in f.specs] == list(f.states)
+    assert all(a.shape == (T, 12) for a in f.states.values())
+    assert f.outputs.shape == (T, t.task.output_size)
+    assert f.loss_t.shape == (T,) and len(f.labels) == T and f.text == "the quick fox"
+    assert len(f.output_labels) == t.task.output_size  # the vocabulary names the outputs
+    assert list(f.flows) == ["h", "c"]  # one curve per carried state, in the cell's order
+    for flow in (*f.flows.values(), f.flow_last):
         assert flow is not None and flow.shape == (T,) and np.all(np.isfinite(flow))
-    np.testing.assert_array_equal(s.loss_steps, np.arange(1, 6))
-    assert s.losses.shape == s.grad_norms.shape == s.clipped.shape == (5,)
-    assert set(s.param_norms) == set(t.model.p)
-    assert s.grad_norm == s.grad_norms[-1] and s.grad_norm_clipped <= s.grad_norm + 1e-9
-    assert s.lr == 0.01 and s.state == "running"
+    assert [r.step for r in u.records] == [1, 2, 3, 4, 5]
+    assert [r.tokens_seen for r in u.records] == [16, 32, 48, 64, 80]
+    assert set(f.param_norms) == set(t.model.p)
+    last = u.records[-1]
+    assert last.loss == t.history.recent("loss")[1][-1]
+    assert last.grad_norm_clipped <= last.grad_norm + 1e-9
+    assert last.lr == 0.01 and u.status.state == "running" and u.status.lr == 0.01
     # The arrays are copies: training on does not change them, and they are read-only.
-    h0 = s.probe_states["h"].copy()
+    h0 = f.states["h"].copy()
     t.step()
-    np.testing.assert_array_equal(s.probe_states["h"], h0)
+    np.testing.assert_array_equal(f.states["h"], h0)
     with pytest.raises(ValueError):
-        s.probe_states["h"][0, 0] = 1.0
-    # A second snapshot has only the new step; with no step in between, none at all.
-    s2 = t.snapshot()
-    assert list(s2.loss_steps) == [6]
-    assert t.snapshot().losses.size == 0
-    assert not np.array_equal(s2.probe_states["h"], h0)
+        f.states["h"][0, 0] = 1.0
+    # A second update has only the new step; with no step in between, none at all, and the
+    # same frame object (nothing was recomputed).
+    u2 = t.update()
+    assert [r.step for r in u2.records] == [6]
+    u3 = t.update()
+    assert u3.records == () and u3.frame is u2.frame
+    assert not np.array_equal(u2.frame.states["h"], h0)
 
 
 def test_samples_and_validation_follow_their_schedule(run: RunConfig) -> None:
     t = Trainer(run)  # sample_every 7, eval_every 11
     for _ in range(6):
         t.step()
-    assert t.snapshot().sample is None and t.val_loss is None
+    u = t.update()
+    assert u.samples == () and t.val_loss is None
+    assert all(r.metrics is None for r in u.records)
     t.step()
-    s = t.snapshot()
-    assert s.step == 7 and s.sample is not None and len(s.sample) >= 20
-    assert s.val_loss is not None and "bpc" in s.metrics
-    assert t.snapshot().sample is None  # a sample is delivered once
+    u = t.update()
+    (sample,) = u.samples
+    assert sample.step == 7 and len(sample.text) >= 20
+    (record,) = u.records
+    assert record.metrics is not None and "val_loss" in record.metrics and "bpc" in record.metrics
+    assert sample.metrics == record.metrics
+    assert t.update().samples == ()  # a sample is delivered once
 
 
 def test_stateful_mode_carries_state_between_batches(make_run: Callable[..., RunConfig]) -> None:
@@ -104,10 +116,12 @@ def test_hyper_parameters_change_between_steps(run: RunConfig) -> None:
     t = Trainer(run)
     t.step()
     t.set_lr(0.05)
-    assert t.optimizer.lr == 0.05 and t.snapshot().lr == 0.05
+    assert t.optimizer.lr == 0.05 and t.update().status.lr == 0.05
     t.set_optim(OptimConfig(name="sgd", lr=0.1, clip_value=None, clip_norm=0.5))
     r = t.step()
-    assert r.clipped and t.snapshot().grad_norm_clipped == pytest.approx(0.5, rel=1e-4)
+    (record,) = t.update().records
+    assert r.clipped and record.clipped and record.lr == 0.1
+    assert record.grad_norm_clipped == pytest.approx(0.5, rel=1e-4)
     t.set_temperature(0.5)
     assert t.run.train.temperature == 0.5
     with pytest.raises(ConfigError, match="batch"):
@@ -119,7 +133,7 @@ def test_hyper_parameters_change_between_steps(run: RunConfig) -> None:
 def test_probe_can_be_replaced(run: RunConfig) -> None:
     t = Trainer(run)
     t.set_probe("to be or not")
-    assert t.snapshot().probe_states["h"].shape == (11, 12)
+    assert t.frame().states["h"].shape == (11, 12)
     with pytest.raises(TaskInputError):
         t.set_probe("é☃")
 
@@ -160,7 +174,7 @@ def test_nan_gradient_stops_the_step_and_restores_the_newest_good_state(run: Run
     assert t.diverged is not None
     assert "step 4" in t.diverged and "W_h" in t.diverged and "learning rate" in t.diverged
     assert "restored the weights and optimiser state of step 0" in t.diverged
-    s = t.snapshot(state="diverged")
+    s = t.update(state="diverged").status
     assert s.state == "diverged" and s.message == t.diverged
     assert len(t.history) == 3  # the diverged step is not recorded
 
@@ -221,9 +235,9 @@ def test_every_task_trains_and_snapshots(name: str, cell: str) -> None:
     t = Trainer(run)
     for _ in range(3):
         assert not t.step().diverged
-    s = t.snapshot()
-    assert s.sample is not None and s.metrics
-    assert all(a.shape[1] == 8 for a in s.probe_states.values())
+    u = t.update()
+    assert u.samples and u.records[-1].metrics
+    assert all(a.shape[1] == 8 for a in u.frame.states.values())
 
 
 def test_a_task_that_cannot_feed_the_batches_fails_at_construction(
@@ -238,7 +252,7 @@ def test_throughput_is_reported_before_a_full_rate_window(run: RunConfig) -> Non
     assert t.tokens_per_s == 0.0
     t.step()
     assert t.tokens_per_s > 0.0  # a short run shows its running total, not 0
-    assert t.snapshot().tokens_per_s > 0.0
+    assert t.update().status.tokens_per_s > 0.0
     t.reset()
     assert t.tokens_per_s == 0.0
 

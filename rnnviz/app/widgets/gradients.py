@@ -35,6 +35,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
+from rnnviz.app.snapshot import Snapshot
 from rnnviz.app.widgets._common import (
     COLOURS,
     FOREGROUND,
@@ -55,7 +56,6 @@ from rnnviz.app.widgets._common import (
     style_axis,
 )
 from rnnviz.core.types import OUTPUT_STATE
-from rnnviz.train.snapshot import Snapshot
 
 FLOW_TIP = "Gradient norms on the probe sequence, per time step t (log scale).\n"
 #: One tooltip line per carried state s, with the label the cell gives it.

@@ -38,6 +38,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.snapshot import Snapshot
 from rnnviz.app.widgets._common import (
     BACKGROUND,
     FOREGROUND,
@@ -56,7 +57,6 @@ from rnnviz.app.widgets._common import (
 )
 from rnnviz.app.widgets.colourbar import STRIP_PX, ColourBar, axis_width
 from rnnviz.core.types import StateSpec
-from rnnviz.train.snapshot import Snapshot
 
 #: Colour maps per StateSpec.scale.
 COLORMAPS = {"diverging": "CET-D1", "symmetric": "CET-D1", "sequential": "viridis"}

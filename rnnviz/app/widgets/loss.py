@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.snapshot import Snapshot
 from rnnviz.app.widgets._common import (
     COLOURS,
     GrowingBuffer,
@@ -37,7 +38,6 @@ from rnnviz.app.widgets._common import (
     style_axis,
 )
 from rnnviz.train.smoothing import EMA_BETA, RunningAverage
-from rnnviz.train.snapshot import Snapshot
 
 #: The raw curve's colour as it shows (blue at 1/3 opacity on white), for the legend: rich text
 #: ignores an alpha byte, which left the legend's "per step" entry without its line.

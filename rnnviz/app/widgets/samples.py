@@ -32,8 +32,8 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.metrics import metrics_line
+from rnnviz.app.snapshot import Snapshot
 from rnnviz.app.widgets._common import FOREGROUND, header_label, points
-from rnnviz.train.snapshot import Snapshot
 
 MARK_COLOUR = "#c62828"
 HEADER_COLOUR = "#607080"
