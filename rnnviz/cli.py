@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rnnviz.cliargs import PROG, UsageError
+from rnnviz.cliargs import PROG, UsageError, window_usage
 from rnnviz.cliargs import ArgParser as _Parser
 from rnnviz.config import shown
 from rnnviz.stopping import StopSignals, exit_status, signal_name
@@ -227,10 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_presets)
 
     for name, help_text in (
-        (
-            "gui",
-            "the window, as with no command: [--preset NAME | --checkpoint PATH] [--run] [--big]",
-        ),
+        ("gui", f"the window, as with no command: {window_usage()}"),
         ("gradcheck", "check every analytic gradient against finite differences"),
         ("bench", "training throughput (--gui: the window's frame rate; --compare: lockstep)"),
         ("screenshot", "render the window after N steps to a PNG"),

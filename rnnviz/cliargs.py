@@ -3,6 +3,10 @@
 argparse prints the whole usage block and exits on a bad option; for a user that is noise. Here a
 bad command line raises :class:`UsageError`, and :func:`run_command` prints it as
 ``rnnviz: error: <subcommand>: <message>`` and returns exit status 2.
+
+The window's options (which run it opens, at what size) are defined once, here, without Qt:
+:func:`window_parser` parses ``rnnviz`` / ``rnnviz gui``, ``rnnviz screenshot`` takes the same
+options through :func:`window_options`, and the top-level help prints :func:`window_usage`.
 """
 
 from __future__ import annotations
@@ -63,3 +67,45 @@ def run_command(run: Callable[[list[str]], int], argv: list[str]) -> int:
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
+
+
+# ---------------------------------------------------------------------- the window's options
+WINDOW_PROG = f"{PROG} gui"
+
+
+def window_options(run: bool = True) -> ArgParser:
+    """The window's options, as a parent parser: ``[--preset NAME | --checkpoint PATH] [--run]
+    [--big]``.
+
+    Parameters
+    ----------
+    run : bool
+        Include ``--run`` (start training at once); a command that trains by itself leaves it out.
+    """
+    p = ArgParser(prog=PROG, add_help=False)
+    start = p.add_mutually_exclusive_group()
+    start.add_argument(
+        "--preset", metavar="NAME", help="start on a bundled preset (see `rnnviz presets`)"
+    )
+    start.add_argument("--checkpoint", metavar="PATH", help="continue a saved run (.npz)")
+    if run:
+        p.add_argument("--run", action="store_true", help="start training at once")
+    p.add_argument(
+        "--big", action="store_true", help="presentation size: larger text for a projector"
+    )
+    return p
+
+
+def window_parser() -> ArgParser:
+    """The parser of ``rnnviz gui`` (and of ``rnnviz`` without a command)."""
+    return ArgParser(
+        prog=WINDOW_PROG,
+        description="Open the rnnviz window (`rnnviz` alone does the same).",
+        parents=[window_options()],
+    )
+
+
+def window_usage() -> str:
+    """The window's options in one line, as usage shows them: ``[--preset NAME | ...] [--big]``."""
+    words = window_options().format_usage().split()  # usage: rnnviz [--preset NAME | ...] ...
+    return " ".join(words[2:])

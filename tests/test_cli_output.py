@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -28,9 +29,9 @@ def tiny(corpus: Path, *extra: str) -> list[str]:
 
 
 def _window_options() -> list[str]:
-    from rnnviz.app.main_window import _parser
+    from rnnviz.cliargs import window_parser
 
-    return [s for a in _parser()._actions for s in a.option_strings if s.startswith("--")]
+    return [s for a in window_parser()._actions for s in a.option_strings if s.startswith("--")]
 
 
 def test_gui_help_names_the_subcommand_and_every_window_option(
@@ -45,6 +46,41 @@ def test_gui_help_names_the_subcommand_and_every_window_option(
     out = capsys.readouterr().out
     for option in ("--preset", "--checkpoint", "--run", "--big"):
         assert option in out.split("gui", 1)[1], option
+
+
+def _options(parser: argparse.ArgumentParser) -> dict[str, tuple[object, ...]]:
+    """option -> what a user sees of it (help, metavar, default, what it excludes)."""
+    excludes = {
+        id(a): sorted(o for b in g._group_actions if b is not a for o in b.option_strings)
+        for g in parser._mutually_exclusive_groups
+        for a in g._group_actions
+    }
+    return {
+        a.option_strings[-1]: (a.help, a.metavar, a.default, excludes.get(id(a), []))
+        for a in parser._actions
+        if a.option_strings and a.dest != "help"
+    }
+
+
+def test_every_command_that_opens_the_window_reads_the_same_window_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``rnnviz`` / ``rnnviz gui``, ``rnnviz screenshot`` and the top-level help: one definition."""
+    from rnnviz.app import main_window, screenshot
+    from rnnviz.cliargs import window_parser
+
+    window = _options(window_parser())
+    assert set(window) == {"--preset", "--checkpoint", "--run", "--big"}
+    shot = _options(screenshot._parser())
+    # the screenshot trains by itself (--steps): every other window option, as the window has it
+    assert {k: shot.get(k) for k in window if k != "--run"} == {
+        k: v for k, v in window.items() if k != "--run"
+    }
+    assert not hasattr(main_window, "_parser")  # launch() reads the window's parser
+    assert main(["--help"]) == 0
+    top = " ".join(capsys.readouterr().out.split())  # help lines wrap where the terminal ends
+    usage = " ".join(window_parser().format_usage().split()[4:])  # usage: rnnviz gui [-h] ...
+    assert f"gui the window, as with no command: {usage}" in top
 
 
 def test_the_readme_documents_every_window_option() -> None:

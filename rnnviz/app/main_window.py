@@ -1257,25 +1257,6 @@ def _run_of(trainer: Any) -> RunConfig:
     return run
 
 
-def _parser() -> argparse.ArgumentParser:
-    from rnnviz.cliargs import ArgParser
-
-    p = ArgParser(
-        prog="rnnviz gui",
-        description="Open the rnnviz window (`rnnviz` alone does the same).",
-    )
-    start = p.add_mutually_exclusive_group()
-    start.add_argument(
-        "--preset", metavar="NAME", help="preset to start with (see `rnnviz presets`)"
-    )
-    start.add_argument("--checkpoint", metavar="PATH", help="continue a saved run (.npz)")
-    p.add_argument("--run", action="store_true", help="start training at once")
-    p.add_argument(
-        "--big", action="store_true", help="presentation size: larger text for a projector"
-    )
-    return p
-
-
 def _first_window(args: argparse.Namespace, settings: Settings) -> MainWindow:
     """The window ``rnnviz gui`` opens: on --checkpoint or --preset if given, else on the run
     remembered from last time, else (none, or it cannot be built any more) the default preset."""
@@ -1305,12 +1286,12 @@ def launch(argv: list[str] | None = None) -> int:
     Parameters
     ----------
     argv : list of str
-        Arguments after the program name: ``[--preset NAME | --checkpoint PATH] [--run] [--big]``.
+        Arguments after the program name, as :func:`rnnviz.cliargs.window_parser` reads them.
     """
-    from rnnviz.cliargs import UsageError
+    from rnnviz.cliargs import UsageError, window_parser
 
     try:
-        args = _parser().parse_args(argv if argv is not None else [])
+        args = window_parser().parse_args(argv if argv is not None else [])
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except UsageError as exc:

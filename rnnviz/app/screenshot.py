@@ -1,7 +1,9 @@
 """``rnnviz screenshot``: the main window after N training steps, as a PNG, without a display.
 
-The steps run synchronously in this thread (no worker), then the window is built around the
-trained model, shown on the offscreen platform, given the run's snapshot and grabbed.
+It opens on what the window would (the window's own options: ``--preset NAME`` or ``--checkpoint
+PATH``, ``--big``; the default preset when neither is given). The steps run synchronously in
+this thread (no worker), then the window is built around the trained model, shown on the
+offscreen platform, given the run's snapshot and grabbed.
 """
 
 from __future__ import annotations
@@ -10,10 +12,18 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rnnviz.app.worker import user_errors
+from rnnviz.cliargs import PROG, ArgParser, run_command, window_options
 from rnnviz.config import RunConfig
 from rnnviz.core.registry import cell_names, fit_nonlinearity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.train.trainer import Trainer
+
+DEFAULT_PRESET = "default"
+STEPS_FROM_PRESET = 300  # enough for the default preset's samples to look like words
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -34,17 +44,22 @@ def load_run(preset: str) -> RunConfig:
     return load_preset(preset)
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="rnnviz screenshot",
-        description="Train N steps, then save a PNG of the main window (no display needed).",
+def _parser() -> ArgParser:
+    p = ArgParser(
+        prog=f"{PROG} screenshot",
+        description="Train N steps, then save a PNG of the main window (no display needed). "
+        f"It opens on the {DEFAULT_PRESET} preset unless --preset or --checkpoint says otherwise.",
+        parents=[window_options(run=False)],
     )
-    p.add_argument("--preset", default="default", help="preset to train (default: default)")
-    p.add_argument("--steps", type=int, default=300, help="training steps first (default 300)")
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help=f"training steps first (default {STEPS_FROM_PRESET} on a preset, 0 on a checkpoint)",
+    )
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--size", type=_size, default=(1400, 900), help="window size (1400x900)")
     p.add_argument("--frame", type=int, default=None, help="probe step to select (default: middle)")
-    p.add_argument("--big", action="store_true", help="presentation font size")
     p.add_argument("--cell", choices=cell_names(), help="the preset with another cell")
     p.add_argument(
         "--controls",
@@ -61,15 +76,38 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _trainer(args: argparse.Namespace) -> Trainer:
+    """The run the picture shows: the checkpoint, or the preset (with ``--cell``'s cell)."""
+    from rnnviz.train.trainer import Trainer
+
+    if args.checkpoint:
+        return Trainer.load(args.checkpoint)
+    run = load_run(args.preset or DEFAULT_PRESET)
+    if args.cell:
+        nonlinearity = fit_nonlinearity(args.cell, run.model.nonlinearity)
+        model = dataclasses.replace(run.model, cell=args.cell, nonlinearity=nonlinearity)
+        run = run.replace(model=model)
+    return Trainer(run)
+
+
 def cli(argv: list[str]) -> int:
     """Run ``rnnviz screenshot``; returns the exit code (2 for user errors)."""
+    return run_command(_run, argv)
+
+
+def _run(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
-    except SystemExit as exc:
+    except SystemExit as exc:  # --help
         return int(exc.code or 0)
     out = Path(args.out)
+    if args.steps is None:
+        args.steps = 0 if args.checkpoint else STEPS_FROM_PRESET
     if args.steps < 0:
         print("rnnviz: error: --steps must be 0 or more", file=sys.stderr)
+        return 2
+    if args.cell and args.checkpoint:
+        print("rnnviz: error: --cell applies to a preset, not to a checkpoint", file=sys.stderr)
         return 2
     if out.suffix.lower() != ".png":
         print(f"rnnviz: error: --out {out}: the file name must end in .png", file=sys.stderr)
@@ -82,14 +120,7 @@ def cli(argv: list[str]) -> int:
 
     use_offscreen()
     try:
-        from rnnviz.train.trainer import Trainer
-
-        run = load_run(args.preset)
-        if args.cell:
-            nonlinearity = fit_nonlinearity(args.cell, run.model.nonlinearity)
-            model = dataclasses.replace(run.model, cell=args.cell, nonlinearity=nonlinearity)
-            run = run.replace(model=model)
-        trainer = Trainer(run)
+        trainer = _trainer(args)
     except (*user_errors(), KeyError, FileNotFoundError) as exc:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
@@ -102,7 +133,8 @@ def cli(argv: list[str]) -> int:
     from rnnviz.app.style import BIG_SCALE
 
     app = make_app(scale=BIG_SCALE if args.big else 1.0)
-    window = MainWindow(trainer=trainer, preset=args.preset, start_worker=False)
+    preset = None if args.checkpoint else args.preset or DEFAULT_PRESET
+    window = MainWindow(trainer=trainer, preset=preset, start_worker=False)
     window.arrange_for(*args.size)  # the controls start hidden if the views need the room
     if args.controls != "auto":
         window.controls_dock.setVisible(args.controls == "show")

@@ -48,3 +48,40 @@ def test_screenshot_unknown_preset_is_a_message(
     code = screenshot.cli(["--preset", "no-such-preset", "--out", str(tmp_path / "x.png")])
     assert code == 2
     assert "no-such-preset" in capsys.readouterr().err
+
+
+def test_screenshot_of_a_checkpoint_shows_the_saved_run_as_it_is(
+    qtbot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rnnviz.train.trainer import Trainer
+
+    trainer = Trainer(tiny_run())
+    for _ in range(3):
+        trainer.step()
+    ckpt = trainer.save(tmp_path / "run.npz")
+    out = tmp_path / "saved.png"
+    assert screenshot.cli(["--checkpoint", str(ckpt), "--out", str(out), "--size", "1024x768"]) == 0
+    assert QImage(str(out)).width() == 1024
+    assert "step 3)" in capsys.readouterr().out  # no training steps unless --steps asks
+    assert screenshot.cli(["--checkpoint", str(ckpt), "--out", str(out), "--steps", "2"]) == 0
+    assert "step 5)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "x.png", "--bogus"], "rnnviz: error: screenshot: unrecognized arguments"),
+        (["--out", "x.png", "--preset", "echo", "--checkpoint", "x.npz"], "not allowed with"),
+        (["--out", "x.png", "--run"], "unrecognized arguments: --run"),
+        (["--out", "x.png", "--size", "big"], "write WIDTHxHEIGHT"),
+        (["--out", "x.png", "--checkpoint", "x.npz", "--cell", "gru"], "--cell applies to a"),
+    ],
+)
+def test_a_bad_screenshot_command_line_is_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert screenshot.cli(args) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("rnnviz: error:") and message in err[0]
+    assert captured.out == ""
