@@ -1098,11 +1098,9 @@ class MainWindow(QMainWindow):
         taken, self._curves = self._curves, None
         if taken is None:
             return
-        snap, extra_samples = taken
-        for early in extra_samples:
-            self.samples.update_snapshot(early)
-        self.loss.update_snapshot(snap)
-        self.samples.update_snapshot(snap)
+        snap, _ = taken
+        self.loss.render(self.run_model)
+        self.samples.render(self.run_model)
         self._last_snapshot = snap
         if len(snap.losses):
             self._last_loss = float(snap.losses[-1])

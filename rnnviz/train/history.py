@@ -248,6 +248,10 @@ class History:
         hi = np.concatenate([self._b_max[:nb, k], exact])
         return steps, lo, mean, hi
 
+    def counts(self) -> np.ndarray:
+        """(n,) int64 steps behind each point of :meth:`series` (1 for an exact step)."""
+        return np.concatenate([self._b_count[: self._nb], np.ones(self._n, dtype=np.int64)])
+
     def recent(self, which: str = "loss") -> tuple[np.ndarray, np.ndarray]:
         """The exactly kept recent steps: (steps (n,) int64, values (n,) float64), copies."""
         k = self.columns.index(which)

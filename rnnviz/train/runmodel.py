@@ -118,7 +118,7 @@ class RunModel:
         self.samples_added = 0  # samples ingested since the run started (a panel's position)
         self.frames: dict[int, Frame] = {}  # step -> frame, oldest first
         self.status = Status()
-        self.metrics: dict[str, float] = {}  # the latest evaluation's
+        self.metrics: dict[str, float] = {}  # the latest known (an evaluation's, or the status')
         self.last_loss: float | None = None
 
     # ------------------------------------------------------------------ filling
@@ -133,6 +133,9 @@ class RunModel:
             changed.add("reset")
         if update.history is not None:
             self._fill_history(update.history, update.history_tokens)
+            s = update.status
+            if "val_loss" in s.metrics:  # the saved run's latest evaluation, as a point
+                self._add_evaluation(Evaluation(s.step, s.tokens_seen, dict(s.metrics)))
             changed.add("history")
         if update.records:
             self._add_records(update.records)
@@ -145,6 +148,8 @@ class RunModel:
             changed.add("samples")
         if update.status != self.status:
             self.status = update.status
+            if update.status.metrics:
+                self.metrics = dict(update.status.metrics)
             changed.add("status")
         return self._changed(changed)
 
@@ -227,6 +232,15 @@ class RunModel:
     def step(self) -> int:
         """Training steps done, as last reported."""
         return max(int(self.status.step), self.history.last_step)
+
+    def series(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Steps (n,) and values (n,) of a history column (one of :data:`COLUMNS`), oldest first.
+
+        A point per exactly kept step, and per bucket of older steps (its centre step and the
+        mean of its values), as :meth:`History.series <rnnviz.train.history.History.series>`.
+        """
+        steps, _, mean, _ = self.history.series(column)
+        return steps, mean
 
     def validation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Validation losses: steps (m,), tokens seen (m,) and losses (m,), oldest first."""

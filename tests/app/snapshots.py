@@ -2,7 +2,10 @@
 
 ``make_specs(cell)`` declares the arrays a cell would; ``SnapshotStream`` produces successive
 snapshots with consistent steps, losses, gradient norms, clip events, validation losses and samples,
-exactly as a Trainer would drain them; ``make_snapshot`` is a one-off shortcut.
+exactly as a Trainer would drain them; ``make_snapshot`` is a one-off shortcut. ``Feed(view)``
+shows snapshots in a view that renders a RunModel, the way the window does: each snapshot becomes
+an Update (step records, a Frame, a sample, a status) ingested by the feed's RunModel, which the
+view then renders.
 
 Usage::
 
@@ -20,6 +23,10 @@ import numpy as np
 
 from rnnviz.app.snapshot import Snapshot
 from rnnviz.core.types import StateSpec
+from rnnviz.train.frame import Frame
+from rnnviz.train.records import Sample, StepRecord
+from rnnviz.train.runmodel import RunModel
+from rnnviz.train.update import Status, Update
 
 _H = StateSpec("h", "hidden state h", -1.0, 1.0, "What the network remembers and passes on.")
 _SPECS: dict[str, tuple[StateSpec, ...]] = {
@@ -198,3 +205,79 @@ def make_snapshot(
 def replace(snap: Snapshot, **changes: Any) -> Snapshot:
     """``dataclasses.replace`` for a Snapshot (convenience for tests)."""
     return dataclasses.replace(snap, **changes)
+
+
+class Feed:
+    """Shows snapshots in ``view`` through a RunModel, as the window does (see the docstring).
+
+    ``feed(snap)`` ingests ``snap`` as an Update of run ``run_id`` (the feed's unless given: a
+    new id is a new run) and returns ``view.render(model, **kwargs)``.
+    """
+
+    def __init__(self, view: Any, run_id: str = "run", **model_options: Any) -> None:
+        self.view = view
+        self.run_id = run_id
+        self.model = RunModel(**model_options)
+        self._val: float | None = None
+
+    def __call__(self, snap: Snapshot, run_id: str | None = None, **kwargs: Any) -> Any:
+        run_id = self.run_id if run_id is None else run_id
+        if run_id != self.model.run_id:
+            self._val = None
+        self.model.ingest(self.update_of(snap, run_id))
+        return self.view.render(self.model, **kwargs)
+
+    def update_of(self, snap: Snapshot, run_id: str) -> Update:
+        """The Update a trainer would have sent for ``snap``; an evaluation is recorded at its
+        last step when its validation loss is new."""
+        metrics = dict(snap.metrics)
+        if snap.val_loss is not None:
+            metrics.setdefault("val_loss", snap.val_loss)
+        evaluated = snap.val_loss is not None and snap.val_loss != self._val
+        self._val = snap.val_loss if snap.val_loss is not None else self._val
+        steps = np.asarray(snap.loss_steps)  # (n,)
+        rate = snap.tokens_seen / snap.step if snap.step else 0.0
+        records = tuple(
+            StepRecord(
+                step=int(s),
+                tokens_seen=round(s * rate),
+                loss=float(snap.losses[k]),
+                grad_norm=float(snap.grad_norms[k]),
+                grad_norm_clipped=float(snap.grad_norms[k]),
+                clipped=bool(snap.clipped[k]),
+                lr=snap.lr,
+                metrics=metrics if evaluated and k == len(steps) - 1 else None,
+            )
+            for k, s in enumerate(steps.tolist())
+        )
+        frame = None
+        if snap.specs:
+            frame = Frame(
+                run_id=run_id,
+                step=snap.step,
+                cell=self.view.__class__.__name__,
+                specs=snap.specs,
+                states=snap.probe_states,
+                outputs=snap.probe_outputs,
+                loss_t=snap.probe_loss_t,
+                flows=snap.flows,
+                flow_last=snap.flow_last,
+                param_norms=snap.param_norms,
+                labels=snap.probe_labels,
+                targets=snap.probe_targets,
+            )
+        samples = ()
+        if snap.sample is not None:
+            samples = (Sample(snap.step, snap.sample, snap.sample_marks, dict(snap.metrics)),)
+        status = Status(
+            state=snap.state,
+            message=snap.message,
+            step=snap.step,
+            tokens_seen=snap.tokens_seen,
+            tokens_per_s=snap.tokens_per_s,
+            lr=snap.lr,
+            clip_norm=snap.clip_norm,
+            clip_value=snap.clip_value,
+            metrics=metrics,
+        )
+        return Update(run_id, status, records, frame, samples)

@@ -1,9 +1,10 @@
 """Loss panel: raw and smoothed training loss and validation loss, over steps or tokens seen.
 
-Every snapshot carries the losses of all steps since the previous one, so the curve loses no
-point. The smoothed curve is a bias-corrected exponential moving average whose state carries
-over between snapshots, so it is the same however the points were split into snapshots.
-Long runs stay smooth: growing buffers, peak downsampling and clip-to-view.
+The panel draws a :class:`~rnnviz.train.runmodel.RunModel` and keeps no history of its own: the
+raw and smoothed loss and the tokens seen per step are the run model's history columns (every
+step recent steps exactly, older ones as bucket means, so a long run stays bounded), the
+smoothed loss is the run model's one smoothing definition, and the dots are its validation
+evaluations. Long runs stay smooth: peak downsampling and clip-to-view.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.app.snapshot import Snapshot
 from rnnviz.app.widgets._common import (
     COLOURS,
-    GrowingBuffer,
     LogAxis,
     RangeAnchor,
     cache_axes,
@@ -37,7 +36,7 @@ from rnnviz.app.widgets._common import (
     plot_widget,
     style_axis,
 )
-from rnnviz.train.smoothing import EMA_BETA, RunningAverage
+from rnnviz.train.runmodel import RunModel
 
 #: The raw curve's colour as it shows (blue at 1/3 opacity on white), for the legend: rich text
 #: ignores an alpha byte, which left the legend's "per step" entry without its line.
@@ -66,15 +65,11 @@ class LossPanel(QWidget):
     ----------
     parent : QWidget, optional
         Qt parent.
-    smoothing : float
-        EMA weight of the past in [0, 1): s_k = a·s_{k-1} + (1-a)·x_k, shown bias-corrected
-        as s_k / (1 - a^k) so the curve starts on the data rather than at zero.
     """
 
-    def __init__(self, parent: QWidget | None = None, smoothing: float = EMA_BETA) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._avg = RunningAverage(smoothing)  # raises ValueError outside [0, 1)
-        self.smoothing = smoothing
+        self.smoothing = RunModel().smoothing  # until a run model is drawn
         self._x_mode = "steps"
         self._log_y = False
 
@@ -135,11 +130,10 @@ class LossPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.plot_widget, 1)
 
-        self._train = GrowingBuffer(4)  # step, tokens, raw loss, smoothed loss
-        self._val = GrowingBuffer(3)  # step, tokens, val loss
-        self._last_step = -1
-        self._last_tokens = 0
-        self._last_val: float | None = None
+        empty = np.zeros(0)
+        self._train = (empty, empty, empty, empty)  # step, tokens, raw loss, smoothed: (n,) each
+        self._val = (empty, empty, empty)  # step, tokens, val loss: (m,) each
+        self._drawn: tuple[int, int] | None = None  # (epoch, history version) on screen
 
     # ------------------------------------------------------------------ public API
     def set_loss_label(self, text: str, tooltip: str) -> None:
@@ -166,29 +160,27 @@ class LossPanel(QWidget):
         """The y-axis label in force."""
         return self._loss_label[0]
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        """Append the losses of ``snap`` (and its validation loss if new) and redraw."""
-        steps = np.asarray(snap.loss_steps, dtype=np.float64)  # (n,)
-        if (steps.size and steps[0] <= self._last_step) or snap.step < self._last_step:
-            self.clear()  # the run was reset: start a fresh history
-        if steps.size:
-            losses = np.asarray(snap.losses, dtype=np.float64)  # (n,)
-            tokens = self._tokens_at(steps, snap)  # (n,)
-            self._train.append(steps, tokens, losses, self._avg.add_many(losses))
-            self._last_step = int(steps[-1])
-        self._last_tokens = int(snap.tokens_seen)
-        self._last_step = max(self._last_step, int(snap.step))
-        val = snap.val_loss
-        if "held_out" in snap.metrics:
-            self._set_legend(TRAIN_TEXT if snap.metrics["held_out"] == 0 else VALIDATION)
-        elif val is not None and not self._val_name:
+    def render(self, model: RunModel) -> None:
+        """Draw the loss history and validation points of ``model`` (nothing if unchanged)."""
+        if self._drawn is not None and self._drawn[0] != model.epoch:
+            self.clear()  # another run: fresh ranges too
+        metrics = model.metrics
+        if "held_out" in metrics:
+            self._set_legend(TRAIN_TEXT if metrics["held_out"] == 0 else VALIDATION)
+        elif len(model.validation()[0]) and not self._val_name:
             self._set_legend(VALIDATION)
-        if val is not None and val != self._last_val:
-            self._last_val = val
-            self._val.append(float(snap.step), float(snap.tokens_seen), float(val))
-            self._draw_val()
-        if steps.size:
-            self._draw_train()
+        key = (model.epoch, model.version["history"])
+        if key == self._drawn:
+            return
+        self._drawn = key
+        if model.smoothing != self.smoothing:
+            self.smoothing = model.smoothing
+            self.set_loss_label(*self._loss_label)  # the tooltip names the weight
+        steps, loss = model.series("loss")  # (n,) each
+        self._train = (steps, model.series("tokens")[1], loss, model.series("smoothed")[1])
+        self._val = model.validation()
+        self._draw_train()
+        self._draw_val()
         self._anchor()
 
     def validation_name(self) -> str:
@@ -196,13 +188,11 @@ class LossPanel(QWidget):
         return self._val_name or ""
 
     def clear(self) -> None:
-        """Forget every point."""
-        self._train.clear()
-        self._val.clear()
-        self._avg.reset()
-        self._last_step = -1
-        self._last_tokens = 0
-        self._last_val = None
+        """Blank the curves and start fresh ranges (the next :meth:`render` draws again)."""
+        empty = np.zeros(0)
+        self._train = (empty, empty, empty, empty)
+        self._val = (empty, empty, empty)
+        self._drawn = None
         self._set_legend("")
         for curve in (self.raw_curve, self.smooth_curve, self.val_curve):
             curve.setData([], [])
@@ -246,12 +236,12 @@ class LossPanel(QWidget):
         return self._log_y
 
     def history_length(self) -> int:
-        """Number of training steps held."""
-        return len(self._train)
+        """Number of points drawn (a step each, recent steps; a bucket each before)."""
+        return len(self._train[0])
 
     def smoothed(self) -> np.ndarray:
-        """(n,) the smoothed loss held (a view; do not modify)."""
-        return self._train.column(3)
+        """(n,) the smoothed loss drawn."""
+        return self._train[3]
 
     # ------------------------------------------------------------------ internals
     def _set_legend(self, val_name: str) -> None:
@@ -267,29 +257,20 @@ class LossPanel(QWidget):
             items.append((COLOURS["orange"], "●", val_name))
         self.header.setText(legend_html("Loss", items))
 
-    def _tokens_at(self, steps: np.ndarray, snap: Snapshot) -> np.ndarray:
-        """Tokens seen after each step, interpolated at the snapshot's tokens per step."""
-        prev_step = max(self._last_step, 0)
-        done = snap.step - prev_step
-        rate = (snap.tokens_seen - self._last_tokens) / done if done > 0 else 0.0
-        if rate <= 0 and snap.step > 0:
-            rate = snap.tokens_seen / snap.step
-        return snap.tokens_seen - (snap.step - steps) * rate  # (n,)
-
     def _draw_train(self) -> None:
-        x = self._train.column(0 if self._x_mode == "steps" else 1)
-        self.raw_curve.setData(x, self._train.column(2))
-        self.smooth_curve.setData(x, self._train.column(3))
+        x = self._train[0 if self._x_mode == "steps" else 1]
+        self.raw_curve.setData(x, self._train[2])
+        self.smooth_curve.setData(x, self._train[3])
 
     def _draw_val(self) -> None:
-        x = self._val.column(0 if self._x_mode == "steps" else 1)
-        self.val_curve.setData(x, self._val.column(2))
+        x = self._val[0 if self._x_mode == "steps" else 1]
+        self.val_curve.setData(x, self._val[2])
 
     def _anchor(self) -> None:
         """Round-number ends for the axes, beyond every point drawn."""
         column = 0 if self._x_mode == "steps" else 1
-        xs = [b.column(column)[-1] for b in (self._train, self._val) if len(b)]
-        ys = np.concatenate([self._train.column(2), self._val.column(2)])  # (n + m,)
+        xs = [b[column][-1] for b in (self._train, self._val) if len(b[0])]
+        ys = np.concatenate([self._train[2], self._val[2]])  # (n + m,)
         self.anchor.update(max(xs) if xs else None, ys, log_y=self._log_y)
 
 

@@ -1,10 +1,11 @@
 """Samples panel: generated text (or a task's own display) with the step it was made at.
 
 Newest entry on top, read-only but selectable and copyable, monospace so aligned task displays
-(binary sums, bracket sequences) line up. Character ranges in ``snap.sample_marks`` are shown in
-red (e.g. wrong bits). Each entry's header names the step and the task metrics measured with the
-sample ("── step 1,500 · val 1.62 nats · 2.34 bpc ──"). Only the last ``max_entries`` entries are
-kept.
+(binary sums, bracket sequences) line up. It shows the samples of a
+:class:`~rnnviz.train.runmodel.RunModel` as they arrive; character ranges in a sample's ``marks``
+are shown in red (e.g. wrong bits). Each entry's header names the step and the task metrics
+measured with the sample ("── step 1,500 · val 1.62 nats · 2.34 bpc ──"). Only the last
+``max_entries`` entries are kept.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.metrics import metrics_line
-from rnnviz.app.snapshot import Snapshot
 from rnnviz.app.widgets._common import FOREGROUND, header_label, points
+from rnnviz.train.runmodel import RunModel
 
 MARK_COLOUR = "#c62828"
 HEADER_COLOUR = "#607080"
@@ -55,6 +56,7 @@ class SamplesPanel(QWidget):
         self.max_entries = max_entries
         self._blocks: deque[int] = deque()  # text blocks per entry, newest first
         self._entries: deque[tuple[int, str]] = deque()  # (step, text), newest first
+        self._shown = (0, 0)  # (run model epoch, its samples_added) already on screen
 
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
@@ -106,11 +108,17 @@ class SamplesPanel(QWidget):
         self._header.setFontWeight(QFont.Weight.Bold)
 
     # ------------------------------------------------------------------ public API
-    def update_snapshot(self, snap: Snapshot) -> None:
-        """Add ``snap.sample`` (if any) on top, highlighting ``snap.sample_marks``."""
-        if snap.sample is None:
-            return
-        self.add_sample(snap.step, snap.sample, snap.sample_marks, snap.metrics)
+    def render(self, model: RunModel) -> None:
+        """Add the samples ``model`` received since the last call on top (a new run: afresh)."""
+        epoch, seen = self._shown
+        if epoch != model.epoch:
+            self.clear()
+            seen = 0
+        new = min(model.samples_added - seen, len(model.samples))
+        self._shown = (model.epoch, model.samples_added)
+        if new > 0:
+            for sample in list(model.samples)[-new:]:
+                self.add_sample(sample.step, sample.text, sample.marks, sample.metrics)
 
     def add_sample(
         self,

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PyQt6.QtGui import QImage, QPainter
-from snapshots import SnapshotStream, make_snapshot, replace
+from snapshots import Feed, SnapshotStream, make_snapshot, replace
 
 from rnnviz.app.widgets._common import TokenAxis
 from rnnviz.app.widgets.gradients import GradientPanel
@@ -133,15 +133,18 @@ def test_loss_axes_show_true_values(qtbot, log_y: bool) -> None:
     panel.set_log_y(log_y)
     steps = np.arange(1, 201, dtype=np.int64)
     mse = 1e-5 * (1.0 + np.linspace(3.0, 0.0, 200))  # (200,) a small squared error
-    panel.update_snapshot(make_snapshot("rnn", T=6, H=4, loss_steps=steps, losses=mse, step=200))
+    show = Feed(panel)
+    per_step = {"grad_norms": np.ones(200), "clipped": np.zeros(200, bool)}
+    show(make_snapshot("rnn", T=6, H=4, loss_steps=steps, losses=mse, step=200, **per_step))
     panel.set_x_axis("tokens")  # tokens seen reach billions
-    panel.update_snapshot(
+    show(
         make_snapshot(
             "rnn",
             T=6,
             H=4,
             loss_steps=steps + 200,
             losses=mse,
+            **per_step,
             step=400,
             tokens_seen=4_000_000_000,
         )

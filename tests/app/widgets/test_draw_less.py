@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from snapshots import SnapshotStream, make_snapshot, replace
+from snapshots import Feed, SnapshotStream, make_snapshot, replace
 
 from rnnviz.app.widgets._common import RangeAnchor, round_up
 from rnnviz.app.widgets.gradients import GradientPanel
@@ -22,9 +22,10 @@ from rnnviz.app.widgets.loss import LossPanel
 def ranges_over_a_run(panel, plot, snapshots: int) -> list[tuple]:
     """The plot's view range after each of ``snapshots`` snapshots (10 steps each)."""
     stream = SnapshotStream("lstm", T=12, H=4, steps_per_snapshot=10, val_every=5)
+    show = Feed(panel) if isinstance(panel, LossPanel) else panel.update_snapshot
     seen = []
     for _ in range(snapshots):
-        panel.update_snapshot(stream.next())
+        show(stream.next())
         plot.getViewBox().updateAutoRange()
         (_x0, x1), (y0, y1) = plot.viewRange()
         seen.append((round(x1, 6), round(y0, 6), round(y1, 6)))

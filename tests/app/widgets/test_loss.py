@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from snapshots import SnapshotStream, make_snapshot, replace
+from snapshots import Feed, SnapshotStream, make_snapshot, replace
 
 from rnnviz.app.widgets.loss import LossPanel
 
@@ -17,12 +17,18 @@ def panel(qtbot):
     return w
 
 
+@pytest.fixture
+def show(panel):
+    """Shows snapshots in the panel through a RunModel, as the window does."""
+    return Feed(panel)
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-def test_accumulates_every_loss(panel, cell):
+def test_accumulates_every_loss(panel, show, cell):
     stream = SnapshotStream(cell, T=5, H=3, val_every=2)
     snaps = [stream.next(n_steps=n) for n in (4, 9, 1, 6)]
     for s in snaps:
-        panel.update_snapshot(s)
+        show(s)
     x, y = panel.raw_curve.getData()
     np.testing.assert_array_equal(x, np.arange(1, 21))
     np.testing.assert_allclose(y, np.concatenate([s.losses for s in snaps]))
@@ -33,14 +39,15 @@ def test_accumulates_every_loss(panel, cell):
 
 
 def test_smoothing_independent_of_snapshot_boundaries(qtbot):
-    a, b = LossPanel(smoothing=0.9), LossPanel(smoothing=0.9)
+    a, b = LossPanel(), LossPanel()
     qtbot.addWidget(a)
     qtbot.addWidget(b)
+    show_a, show_b = Feed(a, smoothing=0.9), Feed(b, smoothing=0.9)
     whole = SnapshotStream("rnn", seed=3, tokens_per_step=10).next(n_steps=50)
-    a.update_snapshot(whole)
+    show_a(whole)
     for k in range(0, 50, 5):  # the same 50 losses delivered in 10 snapshots
         part = slice(k, k + 5)
-        b.update_snapshot(
+        show_b(
             replace(
                 whole,
                 step=k + 5,
@@ -63,17 +70,17 @@ def test_smoothing_independent_of_snapshot_boundaries(qtbot):
     assert a.smoothed()[-1] == pytest.approx(ema / (1 - 0.9**k))
 
 
-def test_nan_loss_does_not_poison_smoothing(panel):
+def test_nan_loss_does_not_poison_smoothing(panel, show):
     snap = make_snapshot("rnn")
     losses = snap.losses.copy()
     losses[3] = np.nan
-    panel.update_snapshot(replace(snap, losses=losses))
+    show(replace(snap, losses=losses))
     assert np.isfinite(panel.smoothed()).all()
 
 
-def test_tokens_axis_and_log_toggle(panel):
+def test_tokens_axis_and_log_toggle(panel, show):
     stream = SnapshotStream("lstm", tokens_per_step=100)
-    panel.update_snapshot(stream.next(n_steps=10))
+    show(stream.next(n_steps=10))
     panel.set_x_axis("tokens")
     assert panel.tokens_button.isChecked()
     x, _ = panel.raw_curve.getData()
@@ -89,26 +96,31 @@ def test_tokens_axis_and_log_toggle(panel):
         panel.set_x_axis("epochs")
 
 
-def test_million_points_stay_downsampled(panel):
+def test_million_points_stay_downsampled(panel, show):
     n = 1_000_000
     stream = SnapshotStream("rnn", T=4, H=2)
     for _ in range(4):
-        panel.update_snapshot(stream.next(n_steps=n // 4))
+        show(stream.next(n_steps=n // 4))
     panel.set_log_y(True)
     panel.grab()
-    assert panel.history_length() == n
+    history = show.model.history
+    assert history.count == n and history.last_step == n  # every step is in the history
     opts = panel.raw_curve.opts
     assert opts["autoDownsample"] and opts["clipToView"] and opts["downsampleMethod"] == "peak"
-    assert panel._train.capacity < 4 * n  # doubling, not unbounded over-allocation
+    # bounded: recent steps exactly, older ones in buckets, not one point per step
+    assert panel.history_length() <= 2 * history.window + history.max_buckets
+    x, _ = panel.raw_curve.getOriginalDataset()
+    assert x[0] < 1000 and x[-1] == n  # ... over the whole run
     drawn = panel.raw_curve.curve.getData()[0]
     assert len(drawn) < 20_000  # what is drawn is reduced to about the pixel width
 
 
-def test_reset_and_clear(panel):
+def test_reset_and_clear(panel, show):
     stream = SnapshotStream("gru")
     for _ in range(3):
-        panel.update_snapshot(stream.next())
-    panel.update_snapshot(SnapshotStream("gru").next())  # a reset run starts at step 1 again
+        show(stream.next())
+    assert panel.history_length() == 30
+    show(SnapshotStream("gru").next(), run_id="reset")  # a reset run starts at step 1 again
     assert panel.history_length() == 10
     panel.clear()
     assert panel.history_length() == 0
@@ -125,20 +137,20 @@ def test_loss_label_is_set_per_run(panel):
     assert axis.autoSIPrefix is False  # small MSE values must not get a "(x0.001)" suffix
 
 
-def test_validation_named_train_text_when_nothing_was_held_out(panel):
+def test_validation_named_train_text_when_nothing_was_held_out(panel, show):
     stream = SnapshotStream("lstm")
-    panel.update_snapshot(stream.next(metrics={"val_loss": 1.2, "held_out": 1.0}))
+    show(stream.next(metrics={"val_loss": 1.2, "held_out": 1.0}))
     assert panel.validation_name() == "validation"
-    panel.update_snapshot(stream.next(metrics={"val_loss": 1.2, "held_out": 0.0}))
+    show(stream.next(metrics={"val_loss": 1.2, "held_out": 0.0}))
     assert "train-text loss (file too short" in panel.header.text()
 
 
-def test_validation_legend_appears_with_the_first_validation_point(panel):
+def test_validation_legend_appears_with_the_first_validation_point(panel, show):
     stream = SnapshotStream("lstm", val_every=10**9)  # no validation loss in these snapshots
-    panel.update_snapshot(replace(stream.next(), val_loss=None))
+    show(replace(stream.next(), val_loss=None))
     assert panel.validation_name() == ""
     assert "validation" not in panel.header.text()
-    panel.update_snapshot(replace(stream.next(), val_loss=1.5))
+    show(replace(stream.next(), val_loss=1.5))
     assert panel.validation_name() == "validation"
     assert "validation" in panel.header.text()
     panel.clear()
@@ -150,9 +162,10 @@ def test_a_fresh_run_starts_with_fresh_ranges(qtbot):
     panel = LossPanel()
     qtbot.addWidget(panel)
     panel.resize(500, 300)
+    show = Feed(panel)
     stream = SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=3000)
     for _ in range(10):
-        panel.update_snapshot(stream.next())
+        show(stream.next())
     panel.grab()
     assert panel.plot.viewRange()[0][1] > 29_000
     panel.plot.getViewBox().scaleBy(x=0.5)  # the user zoomed in: autorange is off
@@ -161,7 +174,7 @@ def test_a_fresh_run_starts_with_fresh_ranges(qtbot):
     lo, hi = panel.plot.viewRange()[0]
     assert lo >= -1.0 and hi <= 11.0
     fresh = SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=12, val_every=1)
-    panel.update_snapshot(fresh.next())
+    show(fresh.next(), run_id="fresh")
     panel.grab()
     lo, hi = panel.plot.viewRange()[0]
     assert lo >= -1.0 and hi <= 16.0  # 12 steps: the axis ends at the round 15

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PyQt6.QtGui import QGuiApplication, QTextCursor
-from snapshots import SnapshotStream, make_snapshot
+from snapshots import Feed, SnapshotStream, make_snapshot
 
 from rnnviz.app.widgets.samples import MARK_COLOUR, SamplesPanel
 
@@ -17,10 +17,12 @@ def panel(qtbot):
 
 
 def test_newest_on_top_with_step(panel):
-    panel.update_snapshot(make_snapshot("rnn", sample=None))  # no sample: nothing added
+    show = Feed(panel)
+    show(make_snapshot("rnn", sample=None))  # no sample: nothing added
     assert panel.entries() == []
-    panel.update_snapshot(make_snapshot("rnn", step=10, sample="first"))
-    panel.update_snapshot(make_snapshot("rnn", step=20, sample="second\nline"))
+    show(make_snapshot("rnn", step=10, sample="first"))
+    show(make_snapshot("rnn", step=20, sample="second\nline"))
+    show(make_snapshot("rnn", step=20, sample=None))  # nothing new: nothing added
     text = panel.plain_text()
     assert text.index("step 20") < text.index("second\nline") < text.index("step 10")
     assert panel.entries() == [(20, "second\nline"), (10, "first")]
@@ -46,8 +48,9 @@ def test_marks_are_red(panel):
 def test_bounded_to_max_entries(panel):
     stream = SnapshotStream("lstm", sample_every=1)
     snaps = [stream.next() for _ in range(12)]
+    show = Feed(panel)
     for s in snaps:
-        panel.update_snapshot(s)
+        show(s)
     assert len(panel.entries()) == 5
     assert [e[0] for e in panel.entries()] == [s.step for s in snaps[::-1][:5]]
     text = panel.plain_text()
@@ -62,9 +65,16 @@ def test_copy_all_and_clear(panel):
     assert panel.plain_text() == "" and panel.entries() == []
 
 
+def test_a_new_run_starts_a_fresh_list(panel):
+    show = Feed(panel)
+    show(make_snapshot("rnn", step=10, sample="old run"))
+    show(make_snapshot("rnn", step=5, sample="new run"), run_id="new")
+    assert panel.entries() == [(5, "new run")]
+
+
 def test_entry_header_carries_the_task_metrics(panel):
     metrics = {"val_loss": 1.6234, "bpc": 2.3421, "val_chars": 500.0, "held_out": 1.0}
-    panel.update_snapshot(make_snapshot("rnn", step=1500, sample="abc", metrics=metrics))
+    Feed(panel)(make_snapshot("rnn", step=1500, sample="abc", metrics=metrics))
     first = panel.plain_text().splitlines()[0]
     assert first == "── step 1,500 · val 1.62 nats · 2.34 bpc ──"
     add = {"sum_accuracy": 1.0, "bit_accuracy": 1.0, "sum_accuracy_12bits": 1.0}
