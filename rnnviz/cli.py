@@ -7,6 +7,8 @@
     rnnviz eval    CHECKPOINT [--json]                       task metrics of a saved model
     rnnviz presets                                           list the bundled presets
     rnnviz compare [--preset NAME] [--steps N]              runs side by side, a closing table
+    rnnviz record  --preset NAME --steps N --out FILE        a recording to replay and export
+    rnnviz export  RUN_FILE --format csv --what training --out FILE
     rnnviz gradcheck | bench | screenshot | gui  ...         handled by their own modules
 
 User mistakes (bad options, missing or bad files) print one line ``rnnviz: error: ...`` and exit
@@ -49,6 +51,8 @@ DELEGATED = {
     "bench": ("rnnviz.bench.engine", "cli"),
     "screenshot": ("rnnviz.app.screenshot", "cli"),
     "compare": ("rnnviz.compare_cli", "cli"),
+    "record": ("rnnviz.record_cli", "cli"),
+    "export": ("rnnviz.export_cli", "cli"),
 }
 
 
@@ -229,9 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("gui", f"the window, as with no command: {window_usage()}"),
         ("gradcheck", "check every analytic gradient against finite differences"),
-        ("bench", "training throughput (--gui: the window's frame rate; --compare: lockstep)"),
+        (
+            "bench",
+            "training throughput (--gui: the window's frame rate; --compare: lockstep; "
+            "--record: recording's cost)",
+        ),
         ("screenshot", "render the window after N steps to a PNG"),
         ("compare", "train 2-4 runs in lockstep from the same weights (--preset race|cells|...)"),
+        ("record", "train headless and record the run: --preset NAME --steps N --out FILE"),
+        ("export", "a recording's steps or frames to CSV: RUN_FILE --what training --out FILE"),
     ):
         sub.add_parser(name, help=help_text, add_help=False)
     return p
@@ -273,6 +283,8 @@ def _dispatch(argv: list[str], process_entry: bool) -> int:
             return _delegate("bench", argv[1:], ("rnnviz.bench.load", "cli"))
         if name == "bench" and any(a.split("=")[0] == "--compare" for a in argv[1:]):
             return _delegate("bench", argv[1:], ("rnnviz.bench.compare", "cli"))
+        if name == "bench" and "--record" in argv[1:]:
+            return _delegate("bench", argv[1:], ("rnnviz.bench.record", "cli"))
         return _delegate(name, argv[1:])
     args = build_parser().parse_args(argv)
     args.process_entry = process_entry

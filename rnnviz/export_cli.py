@@ -1,0 +1,150 @@
+"""``rnnviz export``: a recording's (or a checkpoint's) numbers and pictures to files.
+
+    rnnviz export run.rnnrec --format csv --what training --out steps.csv
+    rnnviz export run.rnnrec --format csv --what frames --step 5000 --out frame.csv
+    rnnviz export run.rnnrec --format csv --what frames --step all --out frames.csv
+
+CSV is written here (:mod:`rnnviz.train.export_csv`; the numbers are the recorded ones, exactly).
+Pictures and animations (png, svg, gif, mp4) need the window's views to draw the frames; they are
+handed to ``rnnviz.app.export_anim`` when this installation has it.
+
+A checkpoint works too: ``--what training`` gives its bounded loss history, ``--what frames``
+the frame of its weights. The output is written atomically and never replaces an existing file;
+a long export shows its progress, and Ctrl-C cancels it without leaving a partial file.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from rnnviz.cliargs import ArgParser, UsageError, run_command
+
+FORMATS = ("csv", "png", "svg", "gif", "mp4")
+WHAT = ("frames", "training")
+EXIT_CANCELLED = 130
+
+
+def cli(argv: list[str]) -> int:
+    """``rnnviz export``; 0 when written, 2 for a mistake, 130 when cancelled."""
+    return run_command(_run, argv)
+
+
+def _step(text: str) -> int | str:
+    if text == "all":
+        return text
+    from rnnviz.cli import _nonneg_int
+
+    return _nonneg_int(text)
+
+
+def _parser() -> ArgParser:
+    ap = ArgParser(prog="rnnviz export", description=__doc__.splitlines()[0])
+    ap.add_argument("run_file", type=Path, help="a recording (rnnviz record) or a checkpoint")
+    ap.add_argument("--format", choices=FORMATS, default="csv")
+    ap.add_argument("--what", choices=WHAT, default="training")
+    ap.add_argument(
+        "--step",
+        type=_step,
+        default=None,
+        help="frames: the training step (the frame at or before it), or 'all'; default: the last",
+    )
+    ap.add_argument("--out", type=Path, required=True, help="the file to create")
+    ap.add_argument("--quiet", action="store_true", help="no progress bar")
+    return ap
+
+
+def _run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.format != "csv":
+        return _pictures(args)
+    from rnnviz.train.safe_write import SaveError, write_atomic
+
+    source = _open(args.run_file)
+    rows = []
+
+    def write(f: BinaryIO) -> None:
+        text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+        rows.append(_csv(source, args, text))
+        text.flush()
+        text.detach()  # the caller closes f
+
+    try:
+        write_atomic(args.out, write, lambda _: False, what="CSV file")
+    except KeyboardInterrupt:
+        print(f"rnnviz: export cancelled; {args.out} was not written", file=sys.stderr)
+        return EXIT_CANCELLED
+    except SaveError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if hasattr(source, "close"):
+            source.close()
+    print(f"export: {args.out} ({rows[0]:,} rows)")
+    return 0
+
+
+def _open(path: Path) -> Any:
+    """A Recording, or for a checkpoint a RunModel-backed stand-in (see :class:`_Checkpoint`)."""
+    from rnnviz.train.recording import Recording, RecordingError
+
+    try:
+        return Recording(path)
+    except RecordingError as exc:
+        if "not an rnnviz recording" not in str(exc):
+            raise UsageError(str(exc)) from None
+    return _Checkpoint(path)
+
+
+class _Checkpoint:
+    """A checkpoint seen as a source of a history and one frame."""
+
+    def __init__(self, path: Path) -> None:
+        from rnnviz.train.runmodel import RunModel
+        from rnnviz.train.trainer import Trainer
+
+        self.trainer = Trainer.load(path)
+        self.model = RunModel()
+        self.model.ingest(self.trainer.update("stopped"))
+
+
+def _csv(source: Any, args: Any, out: TextIO) -> int:
+    """Write the CSV that ``args`` asks for to ``out``; returns its rows."""
+    from tqdm import tqdm
+
+    from rnnviz.train import export_csv
+
+    if args.what == "training":
+        if isinstance(source, _Checkpoint):
+            return export_csv.write_history(source.model, out)
+        return export_csv.write_training(source.records, source.evaluations, out)
+    frames = _frames(source, args.step)
+    with tqdm(
+        total=len(frames), disable=args.quiet or len(frames) < 2, unit="frame", file=sys.stderr
+    ) as bar:
+        return export_csv.write_frames((get() for get in frames), out, lambda _: bar.update(1))
+
+
+def _frames(source: Any, step: int | str | None) -> list[Any]:
+    """Callables giving the frames asked for, in order (read one at a time)."""
+    if isinstance(source, _Checkpoint):
+        frame = source.model.newest_frame
+        return [lambda: frame]
+    if not source.frames:
+        raise UsageError(f"{source.path}: the recording has no frame")
+    if step == "all":
+        return [lambda k=k: source.frame(k) for k in range(len(source.frames))]
+    at = source.last_step if step is None else int(step)
+    return [lambda: source.frame_at(at)]
+
+
+def _pictures(args: Any) -> int:
+    try:
+        from rnnviz.app import export_anim
+    except ImportError:
+        raise UsageError(
+            f"--format {args.format} draws the window's views; this installation can export "
+            "csv only"
+        ) from None
+    return int(export_anim.export(args))

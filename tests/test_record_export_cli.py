@@ -1,0 +1,134 @@
+"""``rnnviz record`` and ``rnnviz export``: files that open, numbers that match, one-line errors."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+import rnnviz.train.export_csv as export_csv
+from rnnviz.cli import main
+from rnnviz.train.recording import Recording
+
+
+def _err(capsys: pytest.CaptureFixture[str]) -> str:
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+@pytest.fixture
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("rec") / "echo.rnnrec"
+    args = ["record", "--preset", "echo", "--steps", "12", "--every", "5", "--out", str(path)]
+    assert main([*args, "--quiet", "--seed", "1"]) == 0
+    return path
+
+
+def test_record_writes_a_recording_of_the_run(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Recording(recorded) as r:
+        assert r.tail == "" and r.label == "echo" and r.run.train.seed == 1
+        assert r.records["step"].tolist() == list(range(1, 13))
+        assert r.frame_steps.tolist() == [0, 1, 2, 5, 10, 12]
+
+
+def test_record_refuses_an_existing_file_and_a_run_without_an_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keep = tmp_path / "keep.txt"
+    keep.write_text("mine", encoding="utf-8")
+    assert main(["record", "--preset", "echo", "--steps", "3", "--out", str(keep)]) == 2
+    assert "exists; choose another name" in _err(capsys)
+    assert keep.read_text(encoding="utf-8") == "mine"
+    assert main(["record", "--preset", "echo", "--out", str(tmp_path / "x")]) == 2
+    assert "give --steps N or --time DURATION" in _err(capsys)
+    assert not (tmp_path / "x").exists()
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_export_training_csv_equals_the_recording(recorded: Path, tmp_path: Path) -> None:
+    out = tmp_path / "steps.csv"
+    assert (
+        main(["export", str(recorded), "--format", "csv", "--what", "training", "--out", str(out)])
+        == 0
+    )
+    rows = _csv(out)
+    with Recording(recorded) as r:
+        assert [int(x["step"]) for x in rows] == r.records["step"].tolist()
+        assert [float(x["loss"]) for x in rows] == r.records["loss"].tolist()
+        assert [float(x["grad_norm"]) for x in rows] == r.records["grad_norm"].tolist()
+
+
+def test_export_frames_at_a_step_and_all_frames(recorded: Path, tmp_path: Path) -> None:
+    one, every = tmp_path / "one.csv", tmp_path / "all.csv"
+    assert (
+        main(["export", str(recorded), "--what", "frames", "--step", "7", "--out", str(one)]) == 0
+    )
+    assert {x["step"] for x in _csv(one)} == {"5"}  # the frame at or before step 7
+    args = ["export", str(recorded), "--what", "frames", "--step", "all", "--quiet"]
+    assert main([*args, "--out", str(every)]) == 0
+    rows = _csv(every)
+    with Recording(recorded) as r:
+        per_frame = len(_csv(one))
+        assert len(rows) == per_frame * len(r.frames)
+        assert sorted({int(x["step"]) for x in rows}) == r.frame_steps.tolist()
+
+
+def test_export_of_a_checkpoint(tmp_path: Path) -> None:
+    ckpt = tmp_path / "echo.npz"
+    args = ["train", "--preset", "echo", "--hidden", "6", "--steps", "9", "--save", str(ckpt)]
+    assert main([*args, "--quiet"]) == 0
+    out = tmp_path / "history.csv"
+    assert main(["export", str(ckpt), "--what", "training", "--out", str(out)]) == 0
+    rows = _csv(out)
+    assert [float(x["step"]) for x in rows] == list(range(1, 10))
+    frame = tmp_path / "frame.csv"
+    assert main(["export", str(ckpt), "--what", "frames", "--out", str(frame)]) == 0
+    assert {x["step"] for x in _csv(frame)} == {"9"}
+
+
+def test_export_cancelled_leaves_no_file(
+    recorded: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    real = export_csv.write_frames
+
+    def interrupted(frames, f, progress=None):  # type: ignore[no-untyped-def]
+        def stop(k: int) -> None:
+            if k == 2:
+                raise KeyboardInterrupt  # Ctrl-C while the second frame is written
+
+        return real(frames, f, stop)
+
+    monkeypatch.setattr(export_csv, "write_frames", interrupted)
+    out = tmp_path / "all.csv"
+    args = ["export", str(recorded), "--what", "frames", "--step", "all", "--out", str(out)]
+    assert main([*args, "--quiet"]) == 130
+    assert "export cancelled" in _err(capsys)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary one
+
+
+def test_export_mistakes_get_one_line(
+    recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.csv"
+    out.write_text("precious", encoding="utf-8")
+    assert main(["export", str(recorded), "--out", str(out)]) == 2
+    assert "exists" in _err(capsys) and out.read_text(encoding="utf-8") == "precious"
+    assert main(["export", str(tmp_path / "missing.rnnrec"), "--out", str(tmp_path / "y")]) == 2
+    assert "no such file" in _err(capsys)
+    text = tmp_path / "notes.txt"
+    text.write_text("not a run", encoding="utf-8")
+    assert main(["export", str(text), "--out", str(tmp_path / "z.csv")]) == 2
+    assert "checkpoint" in _err(capsys)
+    assert main(["export", str(recorded), "--what", "frames", "--step", "x", "--out", "y"]) == 2
+    assert "is not a whole number" in _err(capsys)
