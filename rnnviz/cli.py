@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="`rnnviz COMMAND --help` lists the options of a command.",
     )
     from rnnviz import __version__
-    from rnnviz.core.registry import CELLS, cell_names, nonlinearities
+    from rnnviz.core.registry import CELLS, cell_names, forget_bias_use, nonlinearities
     from rnnviz.tasks import TASKS
 
     p.add_argument("--version", action="version", version=f"rnnviz {__version__}")
@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--hidden", type=_positive_int, help="hidden units")
     g.add_argument("--init", choices=("xavier", "uniform", "orthogonal", "random"))
-    g.add_argument("--forget-bias", type=_float, help="LSTM forget-gate bias")
+    g.add_argument("--forget-bias", type=_float, help=f"forget-gate bias ({forget_bias_use()})")
     g.add_argument("--dtype", choices=("float32", "float64"))
     g = t.add_argument_group("optimisation")
     g.add_argument("--optimizer", choices=("sgd", "adagrad", "rmsprop", "adam"))
@@ -349,7 +349,7 @@ def _none_if_zero(x: float | None) -> float | None:
 def build_run(args: argparse.Namespace) -> Any:
     """The RunConfig described by a preset and command-line overrides."""
     from rnnviz.config import RunConfig, TaskConfig
-    from rnnviz.core.registry import check_cell, fit_nonlinearity
+    from rnnviz.core.registry import check_cell, check_forget_bias, fit_nonlinearity
 
     if args.preset:
         from rnnviz.presets import load_preset
@@ -411,6 +411,8 @@ def build_run(args: argparse.Namespace) -> Any:
     )
     run = RunConfig(task=task, model=model, optim=optim, train=train).validate()
     check_cell(run.model)  # the cell exists and takes the nonlinearity (config checks the form)
+    if args.forget_bias is not None:
+        check_forget_bias(run.model)  # a bias the cell would ignore is refused, not dropped
     return run
 
 

@@ -502,9 +502,26 @@ def test_a_moved_corpus_is_named_again_with_corpus(
     assert "differs from the one this run was trained on" in one_error_line(capsys)
 
 
+def test_a_forget_bias_for_a_cell_without_a_forget_gate_is_refused(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for cell in ("gru", "rnn"):  # the bias would change nothing: said, not dropped
+        assert main(tiny(corpus, "--cell", cell, "--forget-bias", "3", "--steps", "1")) == 2
+        assert one_error_line(capsys) == (
+            f"rnnviz: error: model.forget_bias = 3.0 applies to the lstm cell only "
+            f"({cell} has no forget gate)"
+        )
+    assert main(["train", "--preset", "char-rnn", "--forget-bias", "2", "--steps", "1"]) == 2
+    assert "rnn has no forget gate" in one_error_line(capsys)
+    # a preset's or the default value (every configuration has one) is no request: no message
+    assert main(tiny(corpus, "--cell", "gru", "--steps", "1", "--quiet")) == 0
+    assert capsys.readouterr().err == ""
+    assert main(tiny(corpus, "--cell", "lstm", "--forget-bias", "3", "--steps", "1")) == 0
+
+
 def test_cell_and_task_choices_come_from_the_registries() -> None:
     from rnnviz.cli import build_parser
-    from rnnviz.core.registry import cell_names, nonlinearities
+    from rnnviz.core.registry import cell_names, forget_gate_cells, nonlinearities
     from rnnviz.tasks import TASKS
 
     train = build_parser()._subparsers._group_actions[0].choices["train"]  # type: ignore[union-attr]
@@ -512,3 +529,9 @@ def test_cell_and_task_choices_come_from_the_registries() -> None:
     assert tuple(choices["task"]) == tuple(TASKS)
     assert tuple(choices["cell"]) == cell_names() == ("rnn", "lstm", "gru")
     assert tuple(choices["nonlinearity"]) == nonlinearities() == ("tanh", "sigmoid")
+    helps = {a.dest: a.help for a in train._actions}
+    assert (
+        helps["forget_bias"]
+        == f"forget-gate bias (the {' and '.join(forget_gate_cells())} cell only)"
+    )
+    assert forget_gate_cells() == ("lstm",)

@@ -61,14 +61,45 @@ def check_cell(cfg: ModelConfig) -> type[Cell]:
     if nl not in cls.nonlinearities:
         takers = [name for name, c in CELLS.items() if nl in c.nonlinearities]
         if takers:
-            raise ConfigError(
-                f"model.nonlinearity = {shown(nl)} applies to the {' and '.join(takers)} "
-                f"cell{'s' if len(takers) > 1 else ''} only"
-            )
+            raise ConfigError(f"model.nonlinearity = {shown(nl)} applies to {_only(takers)}")
         raise ConfigError(
             f"model.nonlinearity = {shown(nl)}: choose one of {', '.join(cls.nonlinearities)}"
         )
     return cls
+
+
+def _only(names: list[str] | tuple[str, ...]) -> str:
+    """ "the lstm cell only", "the rnn and gru cells only"."""
+    return f"the {' and '.join(names)} cell{'s' if len(names) > 1 else ''} only"
+
+
+def forget_gate_cells() -> tuple[str, ...]:
+    """The cells with a forget gate (``Cell.forget_gate``), whose bias ``forget_bias`` sets."""
+    return tuple(name for name, cls in CELLS.items() if cls.forget_gate is not None)
+
+
+def forget_bias_use() -> str:
+    """Where a forget-gate bias applies, for help texts: "the lstm cell only"."""
+    return _only(forget_gate_cells())
+
+
+def check_forget_bias(cfg: ModelConfig) -> None:
+    """Refuse a forget-gate bias asked for explicitly for a cell that has no forget gate.
+
+    ``ModelConfig.forget_bias`` always has a value (the default, or a preset's for any cell) and a
+    cell without a forget gate ignores it; this is for a value the user gave, which would
+    otherwise change nothing without a word.
+
+    Raises
+    ------
+    ConfigError
+        "model.forget_bias = 3.0 applies to the lstm cell only (gru has no forget gate)".
+    """
+    if check_cell(cfg).forget_gate is None:
+        raise ConfigError(
+            f"model.forget_bias = {shown(cfg.forget_bias)} applies to {forget_bias_use()} "
+            f"({cfg.cell} has no forget gate)"
+        )
 
 
 def make_cell(cfg: ModelConfig) -> Cell:
