@@ -49,9 +49,10 @@ class TrainerState:
         The batch stream's position (``BatchStream.position()``), with ``rng["batch"]``; None
         when unknown (only for a task whose data is unavailable).
     val_loss : float or None
-        The latest validation loss.
+        The validation loss of ``params`` (None unless they were evaluated: a checkpoint never
+        carries an earlier step's figure as theirs).
     metrics : dict[str, float]
-        The latest evaluation's metrics.
+        The task's metrics of ``params`` (empty unless they were evaluated).
     """
 
     run: RunConfig

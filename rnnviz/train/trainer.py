@@ -154,6 +154,7 @@ class Trainer:
         self.diverged: str | None = None
         self.val_loss: float | None = None
         self.metrics: dict[str, float] = {}
+        self.evaluated_step: int | None = None  # the weights val_loss and metrics belong to
         self._sample: Sample | None = None
         self._records: list[StepRecord] = []  # applied steps not yet handed over
         self._saved_history: History | None = None  # a continued run's steps before this one
@@ -258,6 +259,7 @@ class Trainer:
         good = self.good_states.restore(self.model.params, self.optimizer, self.history)
         self.restored_step = good
         self._version += 1  # the weights changed: the probe views must be recomputed
+        self.evaluated_step = None  # and the last evaluation is not theirs
         self.carry = None  # the carried state of a diverging run is not trustworthy
         if good is None:
             kept = "the weights could not be restored"
@@ -296,6 +298,7 @@ class Trainer:
         tc = self.run.train
         ev = self.evaluation(length=tc.sample_length, temperature=tc.temperature)
         self.metrics = {k: float(v) for k, v in ev.metrics.items()}
+        self.evaluated_step = self.step_count
         if "val_loss" in self.metrics:
             self.val_loss = self.metrics["val_loss"]
         marks = tuple((int(a), int(b)) for a, b in ev.marks)
@@ -440,6 +443,7 @@ class Trainer:
     def state(self) -> TrainerState:
         """Everything that continues this run bit-identically, copied (see TrainerState)."""
         carry = None if self.carry is None else {k: v.copy() for k, v in self.carry.items()}
+        current = self.evaluated_step == self.step_count
         return TrainerState(
             run=self.run,
             task=self.task,
@@ -456,8 +460,9 @@ class Trainer:
                 "batch": self.rng_batch.bit_generator.state,
             },
             stream=self._batches.position(),
-            val_loss=self.val_loss,
-            metrics=dict(self.metrics),
+            # only the figures of these weights (an earlier step's would read as theirs)
+            val_loss=self.val_loss if current else None,
+            metrics=dict(self.metrics) if current else {},
         )
 
     @classmethod
@@ -491,6 +496,7 @@ class Trainer:
         t.saved_step = state.step
         t.batches_drawn = state.batches_drawn
         t.val_loss, t.metrics = state.val_loss, dict(state.metrics)
+        t.evaluated_step = state.step if state.val_loss is not None or state.metrics else None
         t._version += 1
         return t
 

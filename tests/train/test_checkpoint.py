@@ -389,3 +389,25 @@ def test_a_missing_history_names_the_file_once(run: RunConfig, tmp_path: Path) -
         Trainer.load(path)
     message = str(info.value)
     assert message.count(str(path)) == 1 and "history is missing" in message
+
+
+def test_a_checkpoint_keeps_only_the_validation_loss_of_the_weights_it_holds(
+    run: RunConfig, tmp_path: Path
+) -> None:
+    """A checkpoint saved at step 12 stored the validation loss and metrics measured at step 11
+    (eval_every 11): loaded, the window showed them as the saved weights' figures."""
+    t = Trainer(run)
+    _losses(t, 11)  # evaluated at step 11
+    measured = t.val_loss
+    assert measured is not None and "val_loss" in t.metrics
+    t.save(tmp_path / "at11.npz")
+    at11 = Trainer.load(tmp_path / "at11.npz")
+    assert at11.val_loss == measured and at11.metrics == t.metrics  # they belong to step 11
+    _losses(t, 1)  # step 12 (no evaluation): the weights changed since
+    t.save(tmp_path / "at12.npz")
+    at12 = Trainer.load(tmp_path / "at12.npz")
+    assert at12.step_count == 12 and at12.val_loss is None and at12.metrics == {}
+    at12.save(tmp_path / "again.npz")  # saved again without training: still nothing stale
+    assert Trainer.load(tmp_path / "again.npz").val_loss is None
+    at11.save(tmp_path / "at11-again.npz")  # the loaded step-11 figures still hold
+    assert Trainer.load(tmp_path / "at11-again.npz").val_loss == measured
