@@ -1076,10 +1076,11 @@ class MainWindow(QMainWindow):
         snap, self._newest = self._newest, None
         if snap is None:
             return
-        complete = self.heatmaps.update_snapshot(snap, build_budget=build_budget)
+        complete = self.heatmaps.render(self.run_model, build_budget=build_budget)
         if not complete and self._newest is None:
             self._newest = snap  # the rest of the panels on the next turn
-        if self.frame_bar.set_labels(snap.probe_labels, snap.probe_targets):
+        frame = self.run_model.frame
+        if frame is not None and self.frame_bar.set_labels(frame.labels, frame.targets):
             self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
         self.controls.set_probe_text(self._probe_text)
 
@@ -1091,7 +1092,7 @@ class MainWindow(QMainWindow):
         if taken is None:
             return
         self._curves = taken
-        self.gradients.update_snapshot(taken[0])
+        self.gradients.render(self.run_model)
 
     def _draw_curves(self) -> None:
         """Loss, samples and status for what :meth:`_draw_gradients` took; ends a frame."""
@@ -1154,7 +1155,8 @@ class MainWindow(QMainWindow):
         self.status.set_numbers(0, 0, 0.0, None, None)
         self.status.set_metric("")
 
-    def _on_frame(self, t: int) -> None:
+    def _on_frame(self, t: int | None) -> None:
+        self.run_model.set_cursor(t=t)
         self.heatmaps.set_frame(t)
         self.gradients.set_frame(t)
 

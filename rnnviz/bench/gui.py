@@ -136,17 +136,17 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
 
     drawn: list[float] = []  # frames whose curves were drawn
     given: list[tuple[float, tuple[str, ...]]] = []  # complete grids: (time, arrays)
-    painted: list[float] = []  # paints of the heatmaps once they had a snapshot
+    painted: list[float] = []  # paints of the heatmaps once they had a frame
     window.frameDrawn.connect(lambda _snap: drawn.append(time.perf_counter()))
-    update_heatmaps = window.heatmaps.update_snapshot
+    update_heatmaps = window.heatmaps.render
 
-    def spy_update(snap: object, **kwargs: object) -> bool:
-        complete = update_heatmaps(snap, **kwargs)
+    def spy_update(model: object, **kwargs: object) -> bool:
+        complete = update_heatmaps(model, **kwargs)  # type: ignore[arg-type]
         if complete:
             given.append((time.perf_counter(), tuple(window.heatmaps.panels)))
         return complete
 
-    window.heatmaps.update_snapshot = spy_update  # type: ignore[method-assign]
+    window.heatmaps.render = spy_update  # type: ignore[method-assign]
 
     class PaintSpy(QObject):
         def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:

@@ -1,6 +1,6 @@
 """Gradient panel: how the gradient travels back through time, and its size over training.
 
-Top plot (latest snapshot, probe sequence, log scale over time step t):
+Top plot (the frame of a run model, probe sequence, log scale over time step t):
 
 * ||dL/ds_t|| for every state s the cell carries from step to step: ||dL/dh_t||, how much the
   whole loss depends on the hidden state at step t, and for the LSTM ||dL/dc_t||, the same for
@@ -35,11 +35,9 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
-from rnnviz.app.snapshot import Snapshot
 from rnnviz.app.widgets._common import (
     COLOURS,
     FOREGROUND,
-    GrowingBuffer,
     LogAxis,
     RangeAnchor,
     TokenAxis,
@@ -56,6 +54,8 @@ from rnnviz.app.widgets._common import (
     style_axis,
 )
 from rnnviz.core.types import OUTPUT_STATE
+from rnnviz.train.frame import Frame
+from rnnviz.train.runmodel import RunModel
 
 FLOW_TIP = "Gradient norms on the probe sequence, per time step t (log scale).\n"
 #: One tooltip line per carried state s, with the label the cell gives it.
@@ -99,7 +99,7 @@ CLIP_WINDOWS = 60
 
 
 class GradientPanel(QWidget):
-    """Gradient flow through time (latest snapshot) above gradient norm over training.
+    """Gradient flow through time (a run model's frame) above gradient norm over training.
 
     Parameters
     ----------
@@ -109,9 +109,14 @@ class GradientPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._norms = GrowingBuffer(3)  # step, norm before clipping, clipped steps so far
-        self._clips = GrowingBuffer(2)  # step, norm at clip events
-        self._last_step = -1
+        empty = np.zeros(0)
+        # what is drawn, read from a run model: per point (a step, or a bucket of older steps)
+        # its step, ‖g‖ before clipping, and the steps and clipped steps up to it so far
+        self._norms = (empty, empty, empty, empty)
+        self._clips = (empty, empty)  # step, ‖g‖ of the points where clipping fired
+        self._clipped_total = 0.0  # clipped steps drawn (new ones: the rule in force fired)
+        self._drawn: tuple[int, int] | None = None  # (epoch, history version) drawn
+        self._frame_drawn: Frame | None = None
         self._clip_norm: float | None = None
         self._clip_value: float | None = None
         self._fired_under: set[str] = set()  # clipping rules in force when markers were added
@@ -134,12 +139,12 @@ class GradientPanel(QWidget):
         )
         # ▼ where a norm is exactly 0 (no place on a log axis): state name or LAST -> markers
         self.zero_marks: dict[str, pg.PlotDataItem] = {LAST: self._zero_marker("orange")}
-        self._flow_names: tuple[str, ...] = ()  # the carried states of the latest snapshot
+        self._flow_names: tuple[str, ...] = ()  # the carried states of the frame drawn
         self.flow_anchor = RangeAnchor(self.flow_plot)  # the y axis moves only by decades
         self._legend_key: tuple | None = None
         self._coincide = False
         self._zero_text = ""
-        self._show_flow_names((OUTPUT_STATE,))  # before a snapshot: the state every cell carries
+        self._show_flow_names((OUTPUT_STATE,))  # before a frame: the state every cell carries
         self._set_flow_legend()
         self._frame_line = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen("#000", width=line_width(1))
@@ -214,17 +219,26 @@ class GradientPanel(QWidget):
         layout.addWidget(self.norm_widget, 1)
 
     # ------------------------------------------------------------------ public API
-    def update_snapshot(self, snap: Snapshot) -> None:
-        """Show the flow of ``snap`` and append its gradient norms to the training history."""
-        self.set_clipping(snap.clip_value, snap.clip_norm)  # the rule its clip events fired under
-        self._update_flow(snap)
-        self._append_norms(snap)
+    def render(self, model: RunModel) -> None:
+        """Show the flow of ``model``'s frame and the gradient norms of its history."""
+        if self._drawn is not None and self._drawn[0] != model.epoch:
+            self.clear()  # another run
+        s = model.status
+        self.set_clipping(s.clip_value, s.clip_norm)  # the rule its clip events fired under
+        frame = model.frame
+        if frame is not None and frame is not self._frame_drawn:
+            self._frame_drawn = frame
+            self._update_flow(frame)
+        key = (model.epoch, model.version["history"])
+        if key != self._drawn:
+            self._drawn = key
+            self._draw_norms(model)
 
     def set_clipping(self, clip_value: float | None, clip_norm: float | None) -> None:
         """The clipping rule in force, for the legend and the threshold line.
 
-        Every snapshot carries it; the window also calls this when the user changes clipping
-        while paused, so the legend follows before the next snapshot.
+        Every status carries it; the window also calls this when the user changes clipping
+        while paused, so the legend follows before the next update.
         """
         ok = clip_value is not None and math.isfinite(clip_value) and clip_value > 0
         value = float(clip_value) if ok else None  # type: ignore[arg-type]
@@ -246,11 +260,14 @@ class GradientPanel(QWidget):
         return self.norm_header.text()
 
     def clear(self) -> None:
-        """Forget the history and blank both plots (their ranges start afresh too)."""
-        self._norms.clear()
-        self._clips.clear()
+        """Blank both plots (their ranges start afresh too); the next render draws again."""
+        empty = np.zeros(0)
+        self._norms = (empty, empty, empty, empty)
+        self._clips = (empty, empty)
+        self._clipped_total = 0.0
+        self._drawn = None
+        self._frame_drawn = None
         self._fired_under.clear()
-        self._last_step = -1
         for curve in (*self.flow_curves.values(), self.last_curve):
             curve.setData([], [])
         self._mark_zeros({}, np.float32)
@@ -283,8 +300,9 @@ class GradientPanel(QWidget):
         self._place_frame()
 
     def history_length(self) -> int:
-        """Number of training steps whose gradient norm is held."""
-        return len(self._norms)
+        """Number of training steps whose gradient norm is drawn."""
+        steps = self._norms[2]
+        return int(steps[-1]) if len(steps) else 0
 
     def flow_curve(self, state: str) -> pg.PlotDataItem | None:
         """The curve of ||dL/ds_t|| for carried state ``state`` (None if never shown)."""
@@ -327,16 +345,16 @@ class GradientPanel(QWidget):
             if name not in names:
                 curve.setData([], [])
 
-    def _update_flow(self, snap: Snapshot) -> None:
-        if snap.probe_labels != self._labels:
-            self._labels = tuple(snap.probe_labels)
+    def _update_flow(self, frame: Frame) -> None:
+        if frame.labels != self._labels:
+            self._labels = tuple(frame.labels)
             self._flow_axis.set_labels(self._labels)
-        if snap.flows:  # a snapshot without a probe keeps the curves (emptied) and legend
-            self._flow_labels = {s.name: s.label for s in snap.specs}
-            self._show_flow_names(tuple(snap.flows))
+        if frame.flows:  # a frame without a probe keeps the curves (emptied) and legend
+            self._flow_labels = {s.name: s.label for s in frame.specs}
+            self._show_flow_names(tuple(frame.flows))
         names = self._flow_names
-        series: dict[str, np.ndarray | None] = {n: snap.flows.get(n) for n in names}
-        series[LAST] = snap.flow_last
+        series: dict[str, np.ndarray | None] = {n: frame.flows.get(n) for n in names}
+        series[LAST] = frame.flow_last
         curves = {**self.flow_curves, LAST: self.last_curve}
         for name, values in series.items():
             if values is None:
@@ -347,7 +365,7 @@ class GradientPanel(QWidget):
         ys = np.concatenate(drawn) if drawn else np.zeros(0)  # (sum of T,)
         self.flow_anchor.update(None, ys, log_y=True)  # decades: the axis moves rarely
         first = names[0] if names else None
-        self._coincide = first is not None and _same(series[first], snap.flow_last)
+        self._coincide = first is not None and _same(series[first], frame.flow_last)
         if first is not None:
             # equal curves: the total dashed on top of a wide last-step line, both in sight
             self.flow_curves[first].setPen(self._flow_pen(0, dashed=self._coincide))
@@ -355,10 +373,10 @@ class GradientPanel(QWidget):
         self.last_curve.setPen(pg.mkPen(COLOURS["orange"], width=wide))
         if self._coincide:  # one set of markers for the two equal curves
             series[first] = None  # type: ignore[index]
-        self._mark_zeros(series, _engine_dtype(snap))
+        self._mark_zeros(series, frame.dtype)
         self._set_flow_legend()
-        lengths = [v.shape[0] for v in snap.flows.values()]
-        T = lengths[0] if lengths else len(snap.probe_labels)
+        lengths = [v.shape[0] for v in frame.flows.values()]
+        T = lengths[0] if lengths else frame.T
         if T != self._T:
             self._T = T
             self.flow_plot.setXRange(-0.5, max(T, 1) - 0.5, padding=0.0)
@@ -403,47 +421,48 @@ class GradientPanel(QWidget):
         tip += FLOW_TIP_LAST.format(name=OUTPUT_STATE)
         self.flow_header.setToolTip(tip + (ZERO_TIP if self._zero_text else ""))
 
-    def _append_norms(self, snap: Snapshot) -> None:
-        steps = np.asarray(snap.loss_steps)
-        if steps.size == 0:
-            return
-        if steps[0] <= self._last_step:  # the run was reset: start a fresh history
-            self._norms.clear()
-            self._clips.clear()
-            self._fired_under.clear()
-        self._last_step = int(steps[-1])
-        norms = positive_or_nan(snap.grad_norms)  # (n,)
-        clipped = np.asarray(snap.clipped, dtype=bool)  # (n,)
-        so_far = self._norms.column(2)[-1] if len(self._norms) else 0.0
-        self._norms.append(steps, norms, so_far + np.cumsum(clipped))  # running count
-        if clipped.any():
-            self._clips.append(steps[clipped], norms[clipped])
-            if self.clip_rule() not in self._fired_under:
-                self._fired_under.add(self.clip_rule())
-                self._set_norm_legend()
-        self.norm_curve.setData(self._norms.column(0), self._norms.column(1))
-        self.norm_anchor.update(float(steps[-1]), self._norms.column(1), log_y=True)
+    def _draw_norms(self, model: RunModel) -> None:
+        """‖g‖ per point of the history, and where clipping fired (dots or percentages)."""
+        steps, norms = model.series("grad_norm")  # (n,) each
+        norms = positive_or_nan(norms)  # (n,)
+        fraction = model.series("clipped")[1]  # (n,) share of each point's steps clipped
+        count = model.history.counts()  # (n,) steps per point
+        fired = fraction * count  # (n,) clipped steps per point
+        self._norms = (steps, norms, np.cumsum(count), np.cumsum(fired))
+        hit = fired > 0  # (n,)
+        self._clips = (steps[hit], norms[hit])
+        total = float(self._norms[3][-1]) if len(steps) else 0.0
+        if total > self._clipped_total and self.clip_rule() not in self._fired_under:
+            self._fired_under.add(self.clip_rule())  # new events fired under this rule
+            self._set_norm_legend()
+        self._clipped_total = total
+        self.norm_curve.setData(steps, norms)
+        if len(steps):
+            self.norm_anchor.update(float(steps[-1]), norms, log_y=True)
         self._draw_clip_events()
 
     def _draw_clip_events(self) -> None:
         """Dots while clip events are rare; the percentage of clipped steps once they are dense."""
-        n, k = len(self._norms), len(self._clips)
+        steps, _, held, count = self._norms  # (n,) each: running steps and clipped steps
+        n = float(held[-1]) if len(held) else 0.0
+        k = float(count[-1]) if len(count) else 0.0
         dense = k > DOTS_MAX_COUNT and k > DOTS_MAX_FRACTION * n
         if dense:
             self.clip_points.setData([], [])
-            steps, count = self._norms.column(0), self._norms.column(2)  # (n,), (n,)
-            window = _round_window(math.ceil((steps[-1] - steps[0] + 1) / CLIP_WINDOWS))
-            W = int((steps[-1] - steps[0]) // window) + 1  # windows
-            edges = steps[0] - 0.5 + window * np.arange(W + 1, dtype=np.float64)  # (W+1,)
+            first = steps[0] - (held[0] - 1) / 2.0  # the first step of the first point
+            window = _round_window(math.ceil((steps[-1] - first + 1) / CLIP_WINDOWS))
+            W = int((steps[-1] - first) // window) + 1  # windows
+            edges = first - 0.5 + window * np.arange(W + 1, dtype=np.float64)  # (W+1,)
             # running counts read at the window edges: O(W log n) however long the run
-            idx = np.searchsorted(steps, edges)  # (W+1,) first step held past each edge
+            idx = np.searchsorted(steps, edges)  # (W+1,) first point held past each edge
             before = np.where(idx > 0, count[np.maximum(idx, 1) - 1], 0.0)  # (W+1,)
-            held = np.diff(idx)  # (W,) steps recorded per window
-            rate = 100.0 * np.diff(before) / np.maximum(held, 1)  # (W,)
+            steps_before = np.where(idx > 0, held[np.maximum(idx, 1) - 1], 0.0)  # (W+1,)
+            per_window = np.diff(steps_before)  # (W,) steps recorded per window
+            rate = 100.0 * np.diff(before) / np.maximum(per_window, 1)  # (W,)
             edges[-1] = min(edges[-1], steps[-1] + 0.5)
             self.clip_rate.setData(edges, rate)
         else:
-            self.clip_points.setData(self._clips.column(0), self._clips.column(1))
+            self.clip_points.setData(*self._clips)
             self.clip_rate.setData([], [])
             window = 0
         if window != self._clip_window:
@@ -517,12 +536,6 @@ def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     if a is None or b is None or a.shape != b.shape or a.size == 0:
         return False
     return bool(np.allclose(a, b, rtol=1e-6, atol=0.0, equal_nan=True))
-
-
-def _engine_dtype(snap: Snapshot) -> np.dtype:
-    """The dtype the model computed in (its probe outputs are its own arrays)."""
-    dtype = np.asarray(snap.probe_outputs).dtype
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
 def _zero_note(values: np.ndarray, zeros: np.ndarray, dtype: np.dtype) -> str:

@@ -12,7 +12,7 @@ meaning), so a new cell needs no code here. Colour ranges are fixed and meaningf
 Panels are built once and *reused*: a new run that declares other arrays (Apply an LSTM → GRU)
 re-labels and recolours the existing panels instead of building new plot items, which took long
 enough to leave the view blank. Building them is also cheap (no context menus, a light colour
-bar), and the window builds missing ones a few per frame (:meth:`StateHeatmaps.update_snapshot`
+bar), and the window builds missing ones a few per frame (:meth:`StateHeatmaps.render`
 with ``build_budget``), so the UI thread never waits for a whole grid.
 
 When the view has no room for every array at a legible size (a projector at 1024×768, large
@@ -38,7 +38,6 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.app.snapshot import Snapshot
 from rnnviz.app.widgets._common import (
     BACKGROUND,
     FOREGROUND,
@@ -57,6 +56,8 @@ from rnnviz.app.widgets._common import (
 )
 from rnnviz.app.widgets.colourbar import STRIP_PX, ColourBar, axis_width
 from rnnviz.core.types import StateSpec
+from rnnviz.train.frame import Frame
+from rnnviz.train.runmodel import RunModel
 
 #: Colour maps per StateSpec.scale.
 COLORMAPS = {"diverging": "CET-D1", "symmetric": "CET-D1", "sequential": "viridis"}
@@ -318,13 +319,13 @@ class StateHeatmaps(QWidget):
         """The time step the cursor marks, or None."""
         return self._frame
 
-    def update_snapshot(self, snap: Snapshot, build_budget: int | None = None) -> bool:
-        """Show the probe trace of ``snap``; re-labels panels only if specs, T or H changed.
+    def render(self, model: RunModel, build_budget: int | None = None) -> bool:
+        """Show the probe trace of ``model``'s frame (the frame at its cursor).
 
         Parameters
         ----------
-        snap : Snapshot
-            The newest probe trace.
+        model : RunModel
+            The run on screen.
         build_budget : int, optional
             Build at most this many new panels now (the window passes 1 per frame part, so a
             first LSTM grid never holds the UI thread for long); None builds all.
@@ -335,8 +336,18 @@ class StateHeatmaps(QWidget):
             True when every declared array is on its panel; False when panels are still to
             be built (call again, e.g. on the next frame).
         """
-        specs = display_order(snap.specs)
-        first = snap.probe_states.get(specs[0].name) if specs else None
+        frame = model.frame
+        if frame is None:
+            return self.complete()
+        return self.show_frame(frame, build_budget)
+
+    def show_frame(self, frame: Frame, build_budget: int | None = None) -> bool:
+        """Show the probe trace of ``frame``; re-labels panels only if specs, T or H changed.
+
+        Parameters and result as for :meth:`render`.
+        """
+        specs = display_order(frame.specs)
+        first = frame.states.get(specs[0].name) if specs else None
         T, H = (first.shape[0], first.shape[1]) if first is not None else (0, 0)
         key = (specs, T, H)
         if key != self._key:
@@ -344,17 +355,17 @@ class StateHeatmaps(QWidget):
             self._key = key
         if not self.complete():
             self._build_missing(build_budget)
-        if snap.probe_labels != self._labels:
-            self._labels = tuple(snap.probe_labels)
+        if frame.labels != self._labels:
+            self._labels = tuple(frame.labels)
             for panel in self._panels.values():
                 panel.axis.set_labels(self._labels)
-        self._states = snap.probe_states
+        self._states = frame.states
         for name in self._shown:
             self._fill(self._panels[name])
         return self.complete()
 
     def clear(self) -> None:
-        """Take every panel off the grid and forget the last snapshot (panels are kept)."""
+        """Take every panel off the grid and forget the frame shown (panels are kept)."""
         self._set_grid((), 0)
         self._panels = {}
         self._specs = ()

@@ -95,7 +95,7 @@ def test_gradient_axes_show_huge_and_tiny_norms_at_their_true_values(gradients, 
         grad_norms=huge,
         clipped=np.zeros(40, dtype=bool),
     )
-    gradients.update_snapshot(snap)
+    Feed(gradients)(snap)
     gradients.grab()  # lay out and paint: ranges and ticks as a user sees them
     flow = assert_true_ticks(gradients.flow_plot.getAxis("left"))
     assert min(flow) <= 1e-25 and max(flow) >= 1e15  # both ends of the data are labelled
@@ -110,14 +110,14 @@ def test_small_gradient_norms_are_not_rescaled(gradients) -> None:
     snap = make_snapshot("rnn", T=30, H=4)
     t = np.arange(30, dtype=np.float64)
     snap = replace(snap, flows={"h": 10.0 ** (-13.0 + 12.0 * t / 29)}, flow_last=None)
-    gradients.update_snapshot(snap)
+    Feed(gradients)(snap)
     gradients.grab()
     values = assert_true_ticks(gradients.flow_plot.getAxis("left"))
     assert max(values) <= 0.1 * (1 + 1e-9)
 
 
 def test_an_empty_gradient_norm_plot_has_no_factor(gradients) -> None:
-    gradients.update_snapshot(make_snapshot("rnn", T=10, H=4, grad_norms=np.full(10, 1e20)))
+    Feed(gradients)(make_snapshot("rnn", T=10, H=4, grad_norms=np.full(10, 1e20)))
     gradients.clear()
     gradients.grab()
     for axis in all_axes(gradients):
@@ -164,7 +164,7 @@ def test_heatmap_colour_bars_and_unit_axes_show_true_values(qtbot) -> None:
     snap = stream.next()
     small = {k: (v * 0.002 if k == "c" else v) for k, v in snap.probe_states.items()}
     for _ in range(120):  # the colour range shrinks towards ±max|c| by 10 % of the gap per update
-        view.update_snapshot(replace(snap, probe_states=small))  # c within ±0.002
+        Feed(view)(replace(snap, probe_states=small))  # c within ±0.002
     view.grab()
     c_bar = view.panels["c"].bar.axis
     values = assert_true_ticks(c_bar)

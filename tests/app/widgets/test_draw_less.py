@@ -22,7 +22,7 @@ from rnnviz.app.widgets.loss import LossPanel
 def ranges_over_a_run(panel, plot, snapshots: int) -> list[tuple]:
     """The plot's view range after each of ``snapshots`` snapshots (10 steps each)."""
     stream = SnapshotStream("lstm", T=12, H=4, steps_per_snapshot=10, val_every=5)
-    show = Feed(panel) if isinstance(panel, LossPanel) else panel.update_snapshot
+    show = Feed(panel)
     seen = []
     for _ in range(snapshots):
         show(stream.next())
@@ -63,9 +63,10 @@ def test_a_wobbling_flow_curve_keeps_its_axis(qtbot) -> None:
     snap = make_snapshot("rnn", T=20, H=4)
     rng = np.random.default_rng(0)
     ranges = []
+    show = Feed(panel)
     for _ in range(50):  # the last-step signal wobbles over two decades from frame to frame
         last = np.logspace(-6, 0, 20) * 10.0 ** rng.uniform(-1.0, 1.0)
-        panel.update_snapshot(replace(snap, flow_last=last.astype(np.float32)))
+        show(replace(snap, flow_last=last.astype(np.float32)))
         panel.flow_plot.getViewBox().updateAutoRange()
         ranges.append(tuple(np.round(panel.flow_plot.viewRange()[1], 6)))
     assert changes(ranges) <= 5
@@ -95,10 +96,10 @@ def test_heatmaps_not_on_screen_are_not_drawn(qtbot) -> None:
     view.resize(420, 420)  # room for h and one more
     view.show()
     stream = SnapshotStream("lstm", T=30, H=16)
-    view.update_snapshot(stream.next())
+    Feed(view)(stream.next())
     assert view.shown() == ("h", "c")
     snap = stream.next()
-    view.update_snapshot(snap)
+    Feed(view)(snap)
     for name, panel in view.panels.items():
         drawn = np.array_equal(panel.image.image, snap.probe_states[name].T)
         assert drawn == (name in view.shown()), name

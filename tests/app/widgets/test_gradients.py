@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from snapshots import SnapshotStream, make_snapshot, replace
+from snapshots import Feed, SnapshotStream, make_snapshot, replace
 
 from rnnviz.app.widgets.gradients import GradientPanel
 
@@ -19,10 +19,16 @@ def panel(qtbot):
     return w
 
 
+@pytest.fixture
+def show(panel):
+    """Shows snapshots in the panel through a RunModel, as the window does."""
+    return Feed(panel)
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-def test_flow_curves_per_time_step(panel, cell):
+def test_flow_curves_per_time_step(panel, show, cell):
     snap = make_snapshot(cell, T=31, H=8)
-    panel.update_snapshot(snap)
+    show(snap)
     x, y = panel.flow_curve("h").getOriginalDataset()
     assert len(x) == 31
     np.testing.assert_allclose(y, snap.flows["h"])
@@ -37,21 +43,21 @@ def test_flow_curves_per_time_step(panel, cell):
     assert panel.flow_plot.getAxis("left").logMode
 
 
-def test_zeros_and_nan_are_safe_on_log_axes(panel, qtbot):
+def test_zeros_and_nan_are_safe_on_log_axes(panel, show, qtbot):
     snap = make_snapshot("rnn", T=6, H=4)
     flow = np.array([0.0, np.nan, np.inf, -1.0, 1e-3, 1.0])
     snap = replace(snap, flows={"h": flow}, flow_last=np.zeros(6), grad_norms=np.array([0.0] * 10))
-    panel.update_snapshot(snap)
+    show(snap)
     panel.grab()  # draws without warnings (filterwarnings=error)
     _, y = panel.flow_curve("h").getOriginalDataset()
     assert np.isnan(y[:4]).all() and y[5] == 1.0
 
 
-def test_norm_history_accumulates_every_step(panel):
+def test_norm_history_accumulates_every_step(panel, show):
     stream = SnapshotStream("gru", T=5, H=3, clip_norm=2.0)
     snaps = [stream.next(n_steps=n) for n in (3, 0, 7, 12)]
     for s in snaps:
-        panel.update_snapshot(s)
+        show(s)
     assert panel.history_length() == 22
     x, y = panel.norm_curve.getOriginalDataset()
     np.testing.assert_array_equal(x, np.arange(1, 23))
@@ -67,17 +73,17 @@ def test_norm_history_accumulates_every_step(panel):
     assert panel.norm_curve.opts["downsampleMethod"] == "peak"
 
 
-def test_no_clip_line_without_clipping(panel):
-    panel.update_snapshot(make_snapshot("lstm", T=4, H=2, clip_norm=None))
+def test_no_clip_line_without_clipping(panel, show):
+    show(make_snapshot("lstm", T=4, H=2, clip_norm=None))
     assert panel.clip_norm() is None and not panel.clip_line.isVisible()
 
 
-def test_reset_run_restarts_history_and_clear(panel):
+def test_reset_run_restarts_history_and_clear(panel, show):
     stream = SnapshotStream("lstm", T=4, H=2)
     for _ in range(3):
-        panel.update_snapshot(stream.next())
+        show(stream.next())
     assert panel.history_length() == 30
-    panel.update_snapshot(SnapshotStream("lstm", T=4, H=2).next())  # steps start again at 1
+    show(SnapshotStream("lstm", T=4, H=2).next(), run_id="reset")  # steps start again at 1
     assert panel.history_length() == 10
     panel.set_frame(2)
     assert panel._frame_line.isVisible() and panel._frame_line.value() == 2
@@ -94,12 +100,12 @@ def test_reset_run_restarts_history_and_clear(panel):
     assert not panel._frame_line.isVisible()
 
 
-def test_value_clipping_markers_are_explained(panel):
+def test_value_clipping_markers_are_explained(panel, show):
     """Value clipping has no norm threshold: the legend must say what a red dot means."""
     stream = SnapshotStream("lstm", clip_norm=None, clip_value=5.0)
     snap = stream.next()
     snap = replace(snap, clipped=np.ones_like(snap.clipped))  # every step fired
-    panel.update_snapshot(snap)
+    show(snap)
     assert not panel.clip_line.isVisible()
     assert len(panel.clip_points.getOriginalDataset()[0]) == len(snap.loss_steps)
     legend = panel.legend_text()
@@ -107,9 +113,9 @@ def test_value_clipping_markers_are_explained(panel):
     assert "threshold" not in legend
 
 
-def test_norm_clipping_markers_and_threshold_line(panel):
+def test_norm_clipping_markers_and_threshold_line(panel, show):
     panel.set_clipping(None, 5.0)
-    panel.update_snapshot(SnapshotStream("lstm", clip_norm=5.0).next(clipped=np.ones(10, bool)))
+    show(SnapshotStream("lstm", clip_norm=5.0).next(clipped=np.ones(10, bool)))
     assert panel.clip_line.isVisible()
     legend = panel.legend_text()
     assert "norm threshold 5" in legend and "clipped (‖g‖ &gt; threshold)" in legend
@@ -118,13 +124,13 @@ def test_norm_clipping_markers_and_threshold_line(panel):
     assert "clipped (‖g‖ &gt; threshold)" in panel.legend_text()
 
 
-def test_markers_under_two_rules_get_a_neutral_name(panel):
+def test_markers_under_two_rules_get_a_neutral_name(panel, show):
     stream = SnapshotStream("lstm", clip_norm=None, clip_value=5.0)
     fired = {"clipped": np.ones(10, dtype=bool)}
-    panel.update_snapshot(stream.next(**fired))
+    show(stream.next(**fired))
     panel.set_clipping(None, 1.0)  # changed live while paused
     assert panel.clip_rule() == "norm"
-    panel.update_snapshot(stream.next(**fired, clip_value=None, clip_norm=1.0))
+    show(stream.next(**fired, clip_value=None, clip_norm=1.0))
     assert "clipping fired" in panel.legend_text()
     assert "value clipping" not in panel.legend_text()
 
@@ -141,7 +147,7 @@ def test_squeezed_panel_keeps_wrapped_legends_clear_of_the_plots(qtbot):
     split.addWidget(panel)
     split.setChildrenCollapsible(False)
     qtbot.addWidget(split)
-    panel.update_snapshot(make_snapshot("lstm", T=12, H=4))
+    Feed(panel)(make_snapshot("lstm", T=12, H=4))
     split.resize(230, 420)
     split.show()
     split.setSizes([400, 20])  # ask for far less than the panel needs
@@ -156,29 +162,29 @@ def test_squeezed_panel_keeps_wrapped_legends_clear_of_the_plots(qtbot):
     assert panel.norm_widget.geometry().top() >= panel.norm_header.geometry().bottom()
 
 
-def test_a_total_flow_equal_to_the_last_step_signal_is_said_and_stays_visible(panel):
+def test_a_total_flow_equal_to_the_last_step_signal_is_said_and_stays_visible(panel, show):
     """echo scores only the last step: ‖dL/dh_t‖ is the last-step signal, drawn on top, dashed."""
     from PyQt6.QtCore import Qt
 
     snap = make_snapshot("rnn", T=20, H=4)
     last = 0.5 ** np.arange(20.0)[::-1]  # (T,)
-    panel.update_snapshot(replace(snap, flows={"h": last.copy()}, flow_last=last))
+    show(replace(snap, flows={"h": last.copy()}, flow_last=last))
     dh_curve = panel.flow_curve("h")
     assert dh_curve.opts["pen"].style() == Qt.PenStyle.DashLine
     assert dh_curve.zValue() > panel.last_curve.zValue()
     assert panel.last_curve.opts["pen"].widthF() > 2 * dh_curve.opts["pen"].widthF()
     assert "= last-step signal here (only the last step is scored)" in panel.flow_legend_text()
-    panel.update_snapshot(replace(snap, flows={"h": 2.0 * last}, flow_last=last))  # differ
+    show(replace(snap, flows={"h": 2.0 * last}, flow_last=last))  # differ
     assert dh_curve.opts["pen"].style() == Qt.PenStyle.SolidLine
     assert "last-step signal here" not in panel.flow_legend_text()
 
 
-def test_exact_zeros_get_markers_and_a_note_instead_of_a_silent_end(panel):
+def test_exact_zeros_get_markers_and_a_note_instead_of_a_silent_end(panel, show):
     """Where a norm is 0 in float32 the line cannot go on: ▼ at those steps, and the legend says."""
     snap = make_snapshot("rnn", T=30, H=4)
     last = 10.0 ** np.linspace(-44.0, 0.0, 30)  # (T,) vanishing into float32's subnormals
     last[:6] = 0.0  # underflowed: every entry of the float32 gradient is 0
-    panel.update_snapshot(replace(snap, flows={"h": 3.0 + 0 * last}, flow_last=last))
+    show(replace(snap, flows={"h": 3.0 + 0 * last}, flow_last=last))
     x, y = panel.zero_marks["last"].getOriginalDataset()
     np.testing.assert_array_equal(x, np.arange(6))
     assert np.all(y < last[6]) and np.all(y > 0)  # below the line's end, on the log axis
@@ -190,25 +196,25 @@ def test_exact_zeros_get_markers_and_a_note_instead_of_a_silent_end(panel):
     # zeros not preceded by a vanishing signal (saturated units) get no bound
     flat = np.ones(30)
     flat[10:12] = 0.0
-    panel.update_snapshot(replace(snap, flows={"h": flat}, flow_last=flat.copy()))
+    show(replace(snap, flows={"h": flat}, flow_last=flat.copy()))
     assert panel.zero_note_text() == "t = 10–11: 0 in float32"
-    panel.update_snapshot(snap)  # no zeros: no marker, no note
+    show(snap)  # no zeros: no marker, no note
     assert panel.zero_note_text() == "" and "▼" not in panel.flow_legend_text()
     x, _ = panel.zero_marks["last"].getOriginalDataset()
     assert x is None or len(x) == 0
 
 
-def _clipped_stream(panel, fraction: float, steps: int = 1000) -> SnapshotStream:
+def _clipped_stream(show, fraction: float, steps: int = 1000) -> SnapshotStream:
     stream = SnapshotStream("lstm", clip_norm=None, clip_value=5.0, steps_per_snapshot=100)
     rng = np.random.default_rng(0)
     for _ in range(steps // 100):
-        panel.update_snapshot(stream.next(clipped=rng.random(100) < fraction))
+        show(stream.next(clipped=rng.random(100) < fraction))
     return stream
 
 
-def test_dense_clip_events_become_the_percentage_of_clipped_steps(panel):
+def test_dense_clip_events_become_the_percentage_of_clipped_steps(panel, show):
     """Value clipping firing at ~every step used to put a dot on every point of the curve."""
-    _clipped_stream(panel, 0.95)
+    _clipped_stream(show, 0.95)
     x, _ = panel.clip_points.getOriginalDataset()
     assert x is None or len(x) == 0  # no dots
     window = panel.clip_window()
@@ -223,8 +229,8 @@ def test_dense_clip_events_become_the_percentage_of_clipped_steps(panel):
     assert panel.clip_view.viewRange()[1] == [0.0, 100.0]
 
 
-def test_rare_clip_events_stay_dots(panel):
-    _clipped_stream(panel, 0.01)
+def test_rare_clip_events_stay_dots(panel, show):
+    _clipped_stream(show, 0.01)
     assert panel.clip_window() == 0
     x, _ = panel.clip_points.getOriginalDataset()
     assert 0 < len(x) <= 20
@@ -234,18 +240,18 @@ def test_rare_clip_events_stay_dots(panel):
     assert "●" in panel.legend_text()
 
 
-def test_a_fresh_run_starts_with_fresh_ranges(panel):
+def test_a_fresh_run_starts_with_fresh_ranges(panel, show):
     """After Reset or a preset switch the norm plot kept x 0-30,000 on a fresh run."""
     stream = SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=3000)
     for _ in range(10):
-        panel.update_snapshot(stream.next())
+        show(stream.next())
     panel.grab()
     assert panel.norm_plot.viewRange()[0][1] > 29_000
     panel.clear()  # what the window does on Reset, Apply and a preset switch
     panel.grab()
     lo, hi = panel.norm_plot.viewRange()[0]
     assert lo >= -1.0 and hi <= 11.0
-    panel.update_snapshot(SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=12).next())
+    show(SnapshotStream("lstm", T=6, H=3, steps_per_snapshot=12).next(), run_id="fresh")
     panel.grab()
     lo, hi = panel.norm_plot.viewRange()[0]
     assert lo >= -1.0 and hi <= 16.0  # 12 steps: the axis ends at the round 15

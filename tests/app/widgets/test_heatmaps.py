@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF
-from snapshots import SnapshotStream, make_snapshot, make_specs, replace
+from snapshots import Feed, SnapshotStream, make_snapshot, make_specs, replace
 
 from rnnviz.app.widgets._common import round_up, visible_token
 from rnnviz.app.widgets.heatmaps import (
@@ -36,7 +36,7 @@ def view(qtbot):
 )
 def test_one_image_per_spec_with_declared_levels(view, cell, names):
     snap = make_snapshot(cell, T=23, H=17)
-    view.update_snapshot(snap)
+    Feed(view)(snap)
     assert list(view.panels) == names
     for spec in snap.specs:
         panel = view.panels[spec.name]
@@ -55,13 +55,13 @@ def test_a_new_cell_reuses_the_panels_relabelled_and_recoloured(view):
     """Apply LSTM -> GRU: the same plot items show the new arrays (building new ones took
     long enough to leave the view blank)."""
     stream = SnapshotStream("lstm", T=12, H=8)
-    view.update_snapshot(stream.next())
+    Feed(view)(stream.next())
     image = view.panels["h"].image
     plots = [panel.plot for panel in view.panels.values()]
-    view.update_snapshot(stream.next())
+    Feed(view)(stream.next())
     assert view.panels["h"].image is image  # same item, new data
     gru = make_snapshot("gru", T=12, H=8)
-    view.update_snapshot(gru)
+    Feed(view)(gru)
     assert list(view.panels) == ["h", "r", "z", "n"]
     assert [panel.plot for panel in view.panels.values()] == plots[:4]  # nothing rebuilt
     z = view.panels["z"]
@@ -72,9 +72,9 @@ def test_a_new_cell_reuses_the_panels_relabelled_and_recoloured(view):
     assert view.shown() == ("h", "r", "z", "n")
     in_grid = [item for item in view.graphics.ci.items if isinstance(item, type(plots[0]))]
     assert len(in_grid) == 4  # the LSTM's two extra panels left the grid
-    view.update_snapshot(make_snapshot("gru", T=30, H=5))
+    Feed(view)(make_snapshot("gru", T=30, H=5))
     assert view.panels["z"].image.image.shape == (5, 30)
-    view.update_snapshot(make_snapshot("lstm", T=30, H=5))
+    Feed(view)(make_snapshot("lstm", T=30, H=5))
     assert [panel.plot for panel in view.panels.values()] == plots
 
 
@@ -82,16 +82,16 @@ def test_symmetric_range_grows_at_once_and_shrinks_smoothly(view):
     snap = make_snapshot("lstm", T=10, H=4)
     big = {**snap.probe_states, "c": np.full((10, 4), 8.0, dtype=np.float32)}
     small = {**snap.probe_states, "c": np.full((10, 4), 1.0, dtype=np.float32)}
-    view.update_snapshot(replace(snap, probe_states=big))
+    Feed(view)(replace(snap, probe_states=big))
     assert view.panels["c"].levels() == pytest.approx((-8.0, 8.0))
     his = []
     for _ in range(6):  # shrinking by a tenth of the gap per update, shown at round numbers
-        view.update_snapshot(replace(snap, probe_states=small))
+        Feed(view)(replace(snap, probe_states=small))
         his.append(view.panels["c"].levels()[1])
     assert his == sorted(his, reverse=True) and 1.0 < his[-1] < 8.0  # towards 1, no jump
     hi = his[-1]
     nan = {**snap.probe_states, "c": np.full((10, 4), np.nan, dtype=np.float32)}
-    view.update_snapshot(replace(snap, probe_states=nan))  # non-finite: keep the range
+    Feed(view)(replace(snap, probe_states=nan))  # non-finite: keep the range
     assert view.panels["c"].levels()[1] == pytest.approx(hi)
 
 
@@ -99,13 +99,13 @@ def test_new_cell_needs_no_gui_code(view):
     spec = StateSpec("m", "memory m", -2.0, 2.0, "A made-up cell's memory.")
     snap = make_snapshot("rnn", T=6, H=3)
     states = {**snap.probe_states, "m": np.zeros((6, 3), dtype=np.float32)}
-    view.update_snapshot(replace(snap, specs=(spec, *snap.specs), probe_states=states))
+    Feed(view)(replace(snap, specs=(spec, *snap.specs), probe_states=states))
     assert list(view.panels) == ["h", "m"]  # hidden state first
     assert view.panels["m"].levels() == (-2.0, 2.0)
 
 
 def test_set_frame_and_click(view, qtbot):
-    view.update_snapshot(make_snapshot("gru", T=20, H=8))
+    Feed(view)(make_snapshot("gru", T=20, H=8))
     view.set_frame(5)
     for panel in view.panels.values():
         assert panel.marker.isVisible()
@@ -125,10 +125,10 @@ def test_set_frame_and_click(view, qtbot):
 
 
 def test_clear(view):
-    view.update_snapshot(make_snapshot("lstm", T=5, H=4))
+    Feed(view)(make_snapshot("lstm", T=5, H=4))
     view.clear()
     assert view.panels == {}
-    view.update_snapshot(make_snapshot("rnn", T=5, H=4))
+    Feed(view)(make_snapshot("rnn", T=5, H=4))
     assert list(view.panels) == ["h"]
 
 
@@ -171,7 +171,7 @@ def test_token_axis_labels_every_step_or_numbers_when_thinned(qtbot):
 def test_heatmap_axes_are_cached_and_titled_for_their_ticks(view):
     from PyQt6.QtWidgets import QGraphicsItem
 
-    view.update_snapshot(make_snapshot("lstm", T=48, H=16))
+    Feed(view)(make_snapshot("lstm", T=48, H=16))
     panel = view.panels["h"]
     cache = QGraphicsItem.CacheMode.DeviceCoordinateCache
     assert panel.axis.cacheMode() == cache and panel.bar.axis.cacheMode() == cache
@@ -193,7 +193,7 @@ def test_big_mode_enlarges_view_fonts(qtbot):
         assert ui_scale() == pytest.approx(1.3)
         w = StateHeatmaps()
         qtbot.addWidget(w)
-        w.update_snapshot(make_snapshot("rnn", T=8, H=4))
+        Feed(w)(make_snapshot("rnn", T=8, H=4))
         left = w.panels["h"].plot.getAxis("left")
         assert left.style["tickFont"].pointSizeF() == pytest.approx(TICK_PT * 1.3, abs=0.1)
     finally:
@@ -208,7 +208,7 @@ def test_the_selected_column_keeps_every_value_visible(view, size, cell):
     import math
 
     view.resize(*size)
-    view.update_snapshot(make_snapshot(cell, T=48, H=32))
+    Feed(view)(make_snapshot(cell, T=48, H=32))
     view.set_frame(None)
     bare = view.graphics.grab().toImage()
     t = 20
