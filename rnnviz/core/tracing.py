@@ -1,0 +1,102 @@
+"""Trace a long token sequence (held-out text, a pasted paragraph) through the model.
+
+The text is read in windows of ``WINDOW`` steps with the state carried from each window to the
+next, so every character is read with everything before it. A long text is cut into S parallel
+streams read side by side (one batch), which is what makes 100,000 characters affordable; stream
+s > 0 first reads the ``warmup`` characters before its start (from a zero state, results
+dropped), so each character is read with at least that much of its context::
+
+    stream s covers characters [s L, (s + 1) L),  L = ceil(N / S)
+    S = 1 when N < STREAM_MIN * 2: one stream, exactly the sequential reading
+
+Result: name -> (N, H) for the declared arrays asked for, in the model's dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from rnnviz.core.model import Model
+
+#: Steps per forward pass (the state is carried between passes).
+WINDOW = 256
+#: A stream covers at least this many characters; at most MAX_STREAMS streams.
+STREAM_MIN = 1024
+MAX_STREAMS = 64
+#: Characters each later stream reads before its own start.
+WARMUP = 128
+
+
+def _streams(n: int) -> int:
+    return max(1, min(MAX_STREAMS, n // STREAM_MIN))
+
+
+def trace_tokens(
+    model: Model,
+    ids: np.ndarray,
+    names: Sequence[str] | None = None,
+    state0: Mapping[str, np.ndarray] | None = None,
+    streams: int | None = None,
+    warmup: int = WARMUP,
+) -> dict[str, np.ndarray]:
+    """The declared arrays ``names`` (default: every one) at each of the N tokens ``ids``.
+
+    Parameters
+    ----------
+    model : Model
+        A token-input model.
+    ids : ndarray
+        (N,) token ids, N >= 1.
+    names : sequence of str, optional
+        Which arrays to keep (e.g. ("h",)); all declared ones by default.
+    state0 : mapping, optional
+        carried name -> (H,) or (1, H) state the first stream starts from (zeros by default).
+    streams : int, optional
+        S; by default one stream per STREAM_MIN characters, at most MAX_STREAMS.
+    warmup : int
+        Characters each later stream reads before its start.
+
+    Returns
+    -------
+    dict
+        name -> (N, H) values, step n = token n.
+    """
+    if model.cfg.input_kind != "tokens":
+        raise ValueError("tracing text needs a model that reads tokens")
+    ids = np.asarray(ids, np.int64).reshape(-1)  # (N,)
+    N = ids.size
+    if N < 1:
+        raise ValueError("nothing to trace: the text is empty")
+    keep = tuple(s.name for s in model.specs) if names is None else tuple(names)
+    unknown = [k for k in keep if k not in {s.name for s in model.specs}]
+    if unknown:
+        raise ValueError(
+            f"unknown arrays {unknown}; the cell declares {[s.name for s in model.specs]}"
+        )
+    S = _streams(N) if streams is None else max(1, min(int(streams), N))
+    L = -(-N // S)  # ceil(N / S)
+    H = model.cfg.hidden
+    starts = np.arange(S, dtype=np.int64) * L  # (S,)
+    state = {k: np.zeros((S, H), model.dtype) for k in model.carried}  # (S, H)
+    if state0 is not None:
+        for k in model.carried:
+            state[k][0] = np.asarray(state0[k]).reshape(H)
+    w = min(warmup, L) if S > 1 else 0
+    if w:  # streams 1..S-1 read the w characters before their start
+        idx = (starts[1:] - w)[:, None] + np.arange(w)  # (S-1, w)
+        tr = model.forward(ids[idx])
+        for k in model.carried:
+            state[k][1:] = tr.final[k]
+    padded = np.zeros(S * L, np.int64)  # (S*L,) the last stream padded with token 0
+    padded[:N] = ids
+    grid = padded.reshape(S, L)  # (S, L)
+    out = {k: np.empty((S, L, H), model.dtype) for k in keep}  # (S, L, H)
+    for t0 in range(0, L, WINDOW):
+        t1 = min(L, t0 + WINDOW)
+        tr = model.forward(grid[:, t0:t1], state0=state)
+        for k in keep:
+            out[k][:, t0:t1] = tr.states[k]  # (S, W, H)
+        state = {k: np.array(v) for k, v in tr.final.items()}  # (S, H)
+    return {k: v.reshape(S * L, H)[:N] for k, v in out.items()}  # (N, H)
