@@ -295,3 +295,67 @@ class Task(ABC):
     def source_files(self) -> tuple[str, ...]:
         """The user's files this task reads its data from (a save must never replace them)."""
         return ()
+
+    # ------------------------------------------------------------------ read-out and features
+    def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple:
+        """What the model says at each probe step, in this task's terms.
+
+        Parameters
+        ----------
+        outputs : ndarray
+            (T, O) the head's outputs on ``probe``.
+        probe : Probe
+            The probe they were computed on.
+        k : int
+            How many of the most likely classes to list (softmax heads).
+
+        Returns
+        -------
+        tuple of rnnviz.tasks.readout.StepPrediction
+            One per step.
+        """
+        raise NotImplementedError(f"task {self.name} has no read-out")
+
+    def feature_names(self) -> tuple[str, ...]:
+        """The features this task knows (e.g. "carry", "depth"), for finding units."""
+        return ()
+
+    def features(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Every feature of :meth:`feature_names` at every step of inputs ``x``.
+
+        Parameters
+        ----------
+        x : ndarray
+            (N, T) token ids or (N, T, D) vectors, as in a batch.
+
+        Returns
+        -------
+        dict
+            name -> (N, T) float64 values.
+        """
+        return {}
+
+    def feature_inputs(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """``count`` fresh input sequences to measure features on: (N, T) or (N, T, D)."""
+        raise TaskInputError(f"task {self.name} knows no features")
+
+    def check_feature(self, name: str) -> str:
+        """``name`` if this task knows that feature; a TaskInputError listing them otherwise."""
+        known = self.feature_names()
+        if name not in known:
+            choices = f"choose one of {', '.join(known)}" if known else "it knows none"
+            raise TaskInputError(
+                f"feature {name!r}: the {self.name} task has no such feature; {choices}"
+            )
+        return name
+
+    def held_out(self) -> tuple[str, np.ndarray]:
+        """The held-out text a pattern is matched on and its (N,) token ids (text tasks)."""
+        raise TaskInputError(
+            f"a pattern marks characters of a text; the {self.name} task reads no text"
+            + (
+                f" (its features: {', '.join(self.feature_names())})"
+                if self.feature_names()
+                else ""
+            )
+        )

@@ -41,6 +41,7 @@ from rnnviz.tasks.base import (
     bool_option,
     int_option,
 )
+from rnnviz.tasks.readout import StepPrediction
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -235,6 +236,48 @@ class BinaryAdditionTask(Task):
         line = f"{head}{p_s} ({t_s})   {int(a)} + {int(b)} = {p_val} ({int(a) + int(b)})"
         wrong = [(len(head) + i, len(head) + i + 1) for i in range(T) if p_s[i] != t_s[i]]
         return line, wrong
+
+    # ------------------------------------------------------------------ read-out and features
+    def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
+        """The predicted bit of the sum at each step, its probability, and the running sum
+        (predicted bits so far, most significant first, beside the true ones)."""
+        p1 = np.asarray(outputs, np.float64)[:, 0]  # (T,) P(bit = 1)
+        bits = (p1 > 0.5).astype(np.int64)  # (T,)
+        true = np.asarray(probe.y)[0, :, 0].astype(np.int64)  # (T,)
+        out = []
+        for t in range(p1.size):
+            so_far = "".join(str(int(b)) for b in bits[t::-1])  # MSB first
+            true_so_far = "".join(str(int(b)) for b in true[t::-1])
+            out.append(
+                StepPrediction(
+                    t=t,
+                    input=probe.labels[t],
+                    target=str(int(true[t])),
+                    predicted=str(int(bits[t])),
+                    probability=float(p1[t] if bits[t] else 1.0 - p1[t]),
+                    correct=bool(bits[t] == true[t]),
+                    detail=f"sum so far {so_far} (true {true_so_far})",
+                )
+            )
+        return tuple(out)
+
+    def feature_names(self) -> tuple[str, ...]:
+        return ("carry",)
+
+    def features(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """``carry``: the carry out of step t, c_t = [a_t + b_t + c_{t-1} >= 2] (c_{-1} = 0),
+        which the state must hold for step t + 1."""
+        bits = np.rint(np.asarray(x, np.float64)).astype(np.int64)  # (N, T, 2)
+        carry = np.zeros(bits.shape[:2])  # (N, T)
+        c = np.zeros(bits.shape[0], np.int64)  # (N,)
+        for t in range(bits.shape[1]):
+            c = (bits[:, t, 0] + bits[:, t, 1] + c >= 2).astype(np.int64)
+            carry[:, t] = c
+        return {"carry": carry}
+
+    def feature_inputs(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        a, b = self.draw(int(count), self.bits, rng)
+        return self.encode(a, b, self.bits)[0]  # (N, T, 2)
 
     # ------------------------------------------------------------------ persistence
     def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:

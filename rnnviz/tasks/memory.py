@@ -50,6 +50,7 @@ from rnnviz.tasks.base import (
     TaskInputError,
     int_option,
 )
+from rnnviz.tasks.readout import StepPrediction, softmax_steps
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -193,6 +194,26 @@ class EchoTask(Task):
             offset += len(line) + 1
         metrics = {"recall_accuracy": float(right.mean()), "chance": 1.0 / self.symbols}
         return Evaluation(metrics=metrics, text="\n".join(lines), marks=tuple(marks))
+
+    def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
+        """The symbol the model would recall at each step and its probability; scored (recalled
+        vs true symbol) at the cue only."""
+        return softmax_steps(outputs, probe, tuple(SYMBOLS[: self.symbols]), k)
+
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(f"stored-{c}" for c in SYMBOLS[: self.symbols])
+
+    def features(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """``stored-A``, ``stored-B``, ...: 1 at every step of a sequence whose first symbol
+        (the one to recall) is A, B, ..., else 0."""
+        x = np.asarray(x)  # (N, T)
+        return {
+            f"stored-{c}": np.repeat((x[:, :1] == i).astype(np.float64), x.shape[1], axis=1)
+            for i, c in enumerate(SYMBOLS[: self.symbols])
+        }  # (N, T) each
+
+    def feature_inputs(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        return self.draw(int(count), rng)[0]  # (N, k+1)
 
     def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
         return int(batch) * (self.delay + 1), self.eval_count * (self.delay + 1)
@@ -339,6 +360,22 @@ class BracketsTask(Task):
             "depth_accuracy_long": float(np.mean(pred_long == y_long)),
         }
         return Evaluation(metrics=metrics, text="\n".join(lines), marks=tuple(marks))
+
+    def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
+        """The predicted depth after each bracket and its probability, beside the true one."""
+        names = tuple(_depth_char(d) for d in range(self.max_depth + 1))
+        return softmax_steps(outputs, probe, names, k)
+
+    def feature_names(self) -> tuple[str, ...]:
+        return ("depth",)
+
+    def features(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """``depth``: the nesting depth after each bracket (the counter the state must keep)."""
+        step = np.where(np.asarray(x) == 0, 1.0, -1.0)  # (N, T) +1 for "(", -1 for ")"
+        return {"depth": np.cumsum(step, axis=1)}  # (N, T)
+
+    def feature_inputs(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        return self.draw(int(count), self.eval_len, rng)[0]  # (N, T)
 
     def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
         return int(batch) * int(seq_len), self.eval_count * 5 * self.eval_len  # T and 4T long

@@ -29,6 +29,7 @@ from rnnviz.tasks.base import (
     float_option,
     int_option,
 )
+from rnnviz.tasks.readout import StepPrediction
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -168,6 +169,25 @@ class SineTask(Task):
             "skill": 1.0 - mse / naive if naive > 0 else 0.0,
         }
         return Evaluation(metrics=metrics, text="\n".join(rows))
+
+    def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
+        """The predicted next value at each step beside the true one, and the error."""
+        pred = np.asarray(outputs, np.float64)[:, 0]  # (T,)
+        true = np.asarray(probe.y, np.float64)[0, :, 0]  # (T,)
+        return tuple(
+            StepPrediction(
+                t=t,
+                input=probe.labels[t],
+                target=probe.targets[t] if t < len(probe.targets) else f"{true[t]:.2f}",
+                predicted=f"{pred[t]:.2f}",
+                probability=None,
+                correct=None,
+                value=float(pred[t]),
+                true_value=float(true[t]),
+                detail=f"error {pred[t] - true[t]:+.2f}",
+            )
+            for t in range(pred.size)
+        )
 
     def time_steps(self, batch: int, seq_len: int) -> tuple[int, int]:
         return int(batch) * int(seq_len), self.eval_count * self.eval_len

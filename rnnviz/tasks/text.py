@@ -55,6 +55,7 @@ from rnnviz.tasks.base import (
     int_option,
 )
 from rnnviz.tasks.corpus import codes_to_text, corpus_names, load_corpus_codes
+from rnnviz.tasks.readout import StepPrediction, softmax_steps
 from rnnviz.tasks.sampling import sample_text
 from rnnviz.tasks.vocab import Vocab
 
@@ -468,6 +469,19 @@ class TextTask(Task):
             model, self.vocab, rng, length, temperature, top_k, prime, greedy, state0=state0
         )
         return Evaluation(metrics=metrics, text=prime + sample)
+
+    # ------------------------------------------------------------------ read-out
+    def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
+        """The k most likely next characters at each step with their probabilities."""
+        return softmax_steps(outputs, probe, self.vocab.labels(self.vocab.to_string()), k)
+
+    def held_out(self) -> tuple[str, np.ndarray]:
+        """The first ``eval_chars`` characters of the held-out tail (the start of the training
+        text if there is no tail) and their ids: what the validation loss reads."""
+        self._need_data()
+        ids = self._val_ids if self._val_ids.size >= 2 else self._train_ids  # (N,)
+        ids = ids[: self.eval_chars].astype(np.int64)  # (N,)
+        return self.vocab.decode(ids), ids
 
     # ------------------------------------------------------------------ persistence
     def options(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rnnviz.config import ModelConfig
 from rnnviz.core.gradcheck import (
     TOLERANCE,
     check_configs,
@@ -90,3 +91,25 @@ def test_lstm_backward_in_chunks(monkeypatch, chunk_steps: int) -> None:
     rng = np.random.default_rng(11)
     rows = gradcheck_model(Model(cfg, rng), rng, batch=B, length=7)
     assert max(r.rel_err for r in rows) < TOLERANCE
+
+
+def test_live_model_is_checked_on_sampled_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a float32 model of window size: every entry would take minutes, 6 per array a moment
+    cfg = ModelConfig(cell="lstm", input_size=30, hidden=64, output_size=30)
+    live = Model(cfg, np.random.default_rng(0))
+    before = live.params.copy()
+    rows = gradcheck_model(live, np.random.default_rng(1), entries=6)
+    assert [r.param for r in rows] == [*live.param_names, "h0", "c0"]
+    assert all(r.size == 6 for r in rows) and all(r.ok for r in rows)
+    np.testing.assert_array_equal(live.params, before)  # checked on a float64 copy
+    # a wrong analytic gradient is caught on the sampled entries
+    backward = Model.backward
+
+    def off_by_one_percent(self, tr, last=False, dfinal=None):
+        grads, flow = backward(self, tr, last, dfinal)
+        self.grad_views(grads)["W_h"][...] *= 1.01
+        return grads, flow
+
+    monkeypatch.setattr(Model, "backward", off_by_one_percent)
+    bad = {r.param for r in gradcheck_model(live, np.random.default_rng(1), entries=6) if not r.ok}
+    assert bad == {"W_h"}
