@@ -9,6 +9,8 @@
     rnnviz compare [--preset NAME] [--steps N]              runs side by side, a closing table
     rnnviz record  --preset NAME --steps N --out FILE        a recording to replay and export
     rnnviz export  RUN_FILE --format csv --what training --out FILE
+    rnnviz units   CHECKPOINT (--feature NAME | --pattern REGEX) [--top K] [--json]
+                                                             units ranked by correlation
     rnnviz gradcheck | bench | screenshot | gui  ...         handled by their own modules
 
 User mistakes (bad options, missing or bad files) print one line ``rnnviz: error: ...`` and exit
@@ -53,6 +55,7 @@ DELEGATED = {
     "compare": ("rnnviz.compare_cli", "cli"),
     "record": ("rnnviz.record_cli", "cli"),
     "export": ("rnnviz.export_cli", "cli"),
+    "units": ("rnnviz.units_cli", "cli"),
 }
 
 
@@ -236,12 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
         (
             "bench",
             "training throughput (--gui: the window's frame rate; --compare: lockstep; "
-            "--record: recording's cost)",
+            "--record: recording's cost; --units: up-close tools)",
         ),
         ("screenshot", "render the window after N steps to a PNG"),
         ("compare", "train 2-4 runs in lockstep from the same weights (--preset race|cells|...)"),
         ("record", "train headless and record the run: --preset NAME --steps N --out FILE"),
         ("export", "a recording's steps or frames to CSV: RUN_FILE --what training --out FILE"),
+        ("units", "units ranked by correlation with a feature or a text pattern"),
     ):
         sub.add_parser(name, help=help_text, add_help=False)
     return p
@@ -285,6 +289,8 @@ def _dispatch(argv: list[str], process_entry: bool) -> int:
             return _delegate("bench", argv[1:], ("rnnviz.bench.compare", "cli"))
         if name == "bench" and "--record" in argv[1:]:
             return _delegate("bench", argv[1:], ("rnnviz.bench.record", "cli"))
+        if name == "bench" and "--units" in argv[1:]:
+            return _delegate("bench", argv[1:], ("rnnviz.bench.units", "cli"))
         return _delegate(name, argv[1:])
     args = build_parser().parse_args(argv)
     args.process_entry = process_entry

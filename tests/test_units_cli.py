@@ -1,0 +1,118 @@
+"""``rnnviz units``: the ranking of a saved model's units, as a table or JSON, and one-line
+messages for mistakes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnviz.cli import main
+from rnnviz.tasks.findunits import feature_ranking, pattern_ranking
+from rnnviz.train.trainer import Trainer
+
+
+@pytest.fixture(scope="module")
+def adder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The binary-addition preset trained 2,000 steps (solved at 1,750 for seed 0)."""
+    path = tmp_path_factory.mktemp("units") / "adder.npz"
+    argv = ["train", "--preset", "binary-addition", "--steps", "2000", "--save", str(path)]
+    assert main([*argv, "--quiet"]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small LSTM on the bundled poem, a few steps."""
+    path = tmp_path_factory.mktemp("units") / "reader.npz"
+    argv = ["train", "--task", "text", "--corpus", "poem", "--cell", "lstm", "--hidden", "16"]
+    argv += ["--batch", "4", "--seq-len", "16", "--steps", "5", "--save", str(path), "--quiet"]
+    assert main(argv) == 0
+    return path
+
+
+def test_feature_table(adder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["units", str(adder), "--feature", "carry", "--top", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("feature carry over 2,048 steps (" + lines[0].split("(")[-1])
+    assert lines[1].split() == ["rank", "state", "unit", "correlation"]
+    assert len(lines) == 5
+    trainer = Trainer.load(adder)
+    want = feature_ranking(trainer.model, trainer.task, "carry", np.random.default_rng(0), top=3)
+    for line, s in zip(lines[2:], want.scores, strict=True):
+        assert line.split() == [line.split()[0], s.state, str(s.unit), f"{s.correlation:+.3f}"]
+    assert abs(want.scores[0].correlation) > 0.95  # the carry unit
+
+
+def test_pattern_json(reader: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["units", str(reader), "--pattern", "[aeiou]", "--top", "4", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    trainer = Trainer.load(reader)
+    want = pattern_ranking(trainer.model, trainer.task, "[aeiou]", top=4)
+    assert record["task"] == "text" and record["source"] == "pattern '[aeiou]'"
+    assert record["steps"] == want.steps and record["marked"] == want.marked
+    assert [(u["state"], u["unit"]) for u in record["units"]] == [
+        (s.state, s.unit) for s in want.scores
+    ]
+    assert [u["correlation"] for u in record["units"]] == pytest.approx(
+        [s.correlation for s in want.scores], abs=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--feature", "car"],
+            "feature 'car': the binary-addition task has no such feature; choose one of carry",
+        ),
+        (
+            ["--pattern", "x"],
+            "a pattern marks characters of a text; the binary-addition task "
+            "reads no text (its features: carry)",
+        ),
+        ([], "units: one of the arguments --feature --pattern is required"),
+        (["--feature", "carry", "--top", "0"], "--top"),
+    ],
+)
+def test_mistakes_on_a_task_without_text(
+    adder: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    capsys.readouterr()
+    assert main(["units", str(adder), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pattern", "("], "pattern '(' is not a regular expression: missing )"),
+        (["--pattern", "QQZZQQ"], "marks no character of the held-out text"),
+        (["--pattern", ""], "--pattern: give a regular expression that marks some characters"),
+        (["--feature", "depth"], "the text task knows no features; mark characters with"),
+    ],
+)
+def test_mistakes_on_text(
+    reader: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    capsys.readouterr()
+    assert main(["units", str(reader), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_a_missing_or_foreign_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["units", str(tmp_path / "none.npz"), "--feature", "carry"]) == 2
+    assert "none.npz: no such file" in capsys.readouterr().err
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not a checkpoint")
+    assert main(["units", str(junk), "--feature", "carry"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rnnviz: error: checkpoint") and err.count("\n") == 1
