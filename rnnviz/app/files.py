@@ -24,6 +24,10 @@ FILTERS = {
     "corpus": (ALL_FILES, "Text files (*.txt *.md *.rst *.py *.csv)"),
     "checkpoint": ("rnnviz checkpoints (*.npz)", ALL_FILES),
     "png": ("PNG images (*.png)", ALL_FILES),
+    "svg": ("SVG drawings (*.svg)", ALL_FILES),
+    "gif": ("Animated GIF (*.gif)", ALL_FILES),
+    "mp4": ("MP4 video (*.mp4)", ALL_FILES),
+    "csv": ("CSV tables (*.csv)", ALL_FILES),
 }
 # A checkpoint is a zip archive (NumPy's .npz): its first bytes.
 ZIP_MAGIC = b"PK\x03\x04"

@@ -50,6 +50,7 @@ from PyQt6.QtWidgets import (
 from rnnviz.app import closing, files
 from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
 from rnnviz.app.controls import ControlPanel
+from rnnviz.app.export_menu import window_exporter
 from rnnviz.app.keys import RunKeys
 from rnnviz.app.layout import (
     COMFORT_SIZE,
@@ -255,6 +256,7 @@ class MainWindow(QMainWindow):
 
         presets, tasks, corpora = _catalogue()
         self._build_views()
+        self.exporter = window_exporter(self)  # File → Export…, the panels' context menus
         self._build_controls(presets, tasks, corpora)
         self._build_actions()
         self._build_menus()
@@ -432,6 +434,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_load)
         m.addSeparator()
         m.addAction(self.act_shot)
+        m.addActions(self.exporter.file_actions(self))
         m.addSeparator()
         m.addAction(self.act_quit)
         m = bar.addMenu("&Run")
