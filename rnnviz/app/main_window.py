@@ -1,10 +1,10 @@
 """The main window: controls on the left, the four live views in the middle, a status bar.
 
-Training runs in a :class:`~rnnviz.app.worker.TrainingWorker` thread. Snapshots arrive through a
-queued signal and are buffered; a single-shot timer draws at most :attr:`MainWindow.MAX_FPS` frames
-per second (fewer when drawing is slow, see :attr:`MainWindow.DRAW_BUDGET`). The heatmaps show the
-newest probe trace; the curves get the merge of everything that arrived since they were last drawn,
-so they keep every step's loss and gradient norm.
+Training runs in a :class:`~rnnviz.app.worker.TrainingWorker` thread. Its Updates arrive through a
+queued signal and go into the window's :class:`~rnnviz.train.runmodel.RunModel` (every step's
+record, the newest frame, samples, status); the views render the run model, drawn in parts by a
+:class:`~rnnviz.app.scheduler.FrameScheduler` at most :attr:`MainWindow.MAX_FPS` frames per second
+(fewer when drawing is slow, see :attr:`MainWindow.DRAW_BUDGET`).
 
 A new run (Apply, a preset, a corpus file, a checkpoint) is built by a
 :class:`~rnnviz.app.loader.TrainerLoader` thread: a large corpus takes a second or two to read,
@@ -20,12 +20,11 @@ import argparse
 import contextlib
 import os
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QSize, Qt, pyqtSignal
 from PyQt6.QtGui import (
     QAction,
     QActionGroup,
@@ -62,8 +61,8 @@ from rnnviz.app.layout import (
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
 from rnnviz.app.recent import RecentFiles, RecentMenu
+from rnnviz.app.scheduler import FrameScheduler
 from rnnviz.app.settings import Settings
-from rnnviz.app.snapshot import Snapshot, SnapshotMaker
 from rnnviz.app.speed import PRESETS as SPEED_PRESETS
 from rnnviz.app.speed import SPEEDS, nearest_position, speed_text
 from rnnviz.app.style import BIG_SCALE, icon
@@ -72,14 +71,12 @@ from rnnviz.app.widgets.gradients import GradientPanel
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.app.widgets.loss import LossPanel
 from rnnviz.app.widgets.samples import SamplesPanel
-from rnnviz.app.worker import SnapshotBuffer, TrainingWorker, user_errors
+from rnnviz.app.worker import TrainingWorker, user_errors
 from rnnviz.config import RunConfig
 from rnnviz.core._ops import set_thread_budget
 from rnnviz.train.runmodel import RunModel
-from rnnviz.train.update import Update
+from rnnviz.train.update import Status, Update
 
-# The longest pause between two parts of a frame, however slow drawing is (seconds).
-MAX_PAUSE_S = 0.4
 # How long closing waits for the training thread to save a checkpoint (its step ends first).
 SAVE_TIMEOUT_S = 60.0
 
@@ -167,7 +164,7 @@ class MainWindow(QMainWindow):
     Signals
     -------
     frameDrawn(object)
-        After the views were given a (merged) snapshot.
+        After a frame's last part was drawn, with the Status it showed.
     runStateChanged(str)
         "running", "paused", "diverged", "error" as the window shows it.
     """
@@ -181,11 +178,11 @@ class MainWindow(QMainWindow):
     # for its Python parts, so this is what keeps training fast on a slow machine, while a
     # fast one still gets MAX_FPS.
     DRAW_BUDGET = 0.15
-    # Snapshots per second asked of the controller while training. Each costs the worker a
+    # Updates per second asked of the controller while training. Each costs the worker a
     # forward and backward pass over the probe (~10 ms for the default LSTM), so this is the
     # main price the window makes training pay. The views draw ~5-10 frames a second while a
-    # big model trains (see DRAW_BUDGET), so more snapshots than that would be wasted work.
-    SNAPSHOTS_PER_S = 8
+    # big model trains (see DRAW_BUDGET), so more updates than that would be wasted work.
+    UPDATES_PER_S = 8
     # BLAS threads for training while the window is open: one core fewer than the machine has,
     # so the UI thread always finds a free core (OpenBLAS threads spin; an oversubscribed core
     # stalls them all). None: use every core.
@@ -222,33 +219,18 @@ class MainWindow(QMainWindow):
         self._trainer: Any = None
         #: The run on screen, as the views will read it: history, samples, frames, cursor.
         self.run_model = RunModel()
-        self._snapshots = SnapshotMaker()  # updates -> what the views draw today
-        self._buffer = SnapshotBuffer()  # every snapshot since the series views were drawn
-        self._newest: Snapshot | None = None  # newest snapshot not yet shown by the heatmaps
-        self._curves: tuple[Snapshot, list[Snapshot]] | None = None  # taken, not yet drawn
-        self._unpaced = 3  # parts to draw without pacing (the first frame of a run)
-        self._part = 0  # which part of a frame the next tick draws first
-        self._tick_ms = 1000.0 / (3 * self.MAX_FPS)
-        self._next_tick = 0.0  # perf_counter() time before which no part is drawn
-        self._measuring = False  # a part of a frame is being painted
-        self.draw_seconds: list[float] = []  # recent CPU costs of a part, update + paint
+        parts = (self._draw_state, self._draw_gradients, self._draw_curves)
+        self.frames = FrameScheduler(self, parts, self.MAX_FPS, self.DRAW_BUDGET)
+        self._unshown: Status | None = None  # the newest status whose state is not handled yet
+        self._build_budget: int | None = 2  # heatmap panels built per part (None: all)
         self._probe_text = ""
         self._speed: float | None = None  # steps per second asked for (None: unlimited)
         self._pause_at: int | None = None  # the step to pause at, until the run reaches it
-        self._last_snapshot: Snapshot | None = None
+        self._last_status: Status | None = None
         self._last_loss: float | None = None
         self._divergence_shown = False  # the banner, status message and pill say "diverged"
         self._closing = False
         self._shown_once = False
-        self._redraw = QTimer(self)
-        self._redraw.setSingleShot(True)
-        self._redraw.timeout.connect(self._tick)
-        # After a part is drawn, a zero-delay timer runs once the repaints queued by it are done.
-        self._after_paint = QTimer(self)
-        self._after_paint.setSingleShot(True)
-        self._after_paint.setInterval(0)
-        self._after_paint.timeout.connect(self._drawn)
-        self._part_start = (0.0, 0.0)  # perf_counter() and thread_time() when the part began
         self._loader = TrainerLoader()
         self._loader.ready.connect(self._on_loaded)
         self._loader.failed.connect(self._on_load_failed)
@@ -512,9 +494,14 @@ class MainWindow(QMainWindow):
         return self._worker
 
     @property
-    def last_snapshot(self) -> Snapshot | None:
-        """The newest snapshot drawn (None right after a new run started)."""
-        return self._last_snapshot
+    def last_status(self) -> Status | None:
+        """The status of the newest frame drawn (None right after a new run started)."""
+        return self._last_status
+
+    @property
+    def draw_seconds(self) -> list[float]:
+        """Recent CPU costs of a part of a frame (update + paint), seconds."""
+        return self.frames.draw_seconds
 
     @property
     def controller(self) -> Any:
@@ -547,13 +534,13 @@ class MainWindow(QMainWindow):
         self._show_run_state("paused")
         self._clear_divergence()
         if not self._start_worker:
-            self._present_update(trainer.update(state="paused"))
+            self.present(trainer.update(state="paused"))
         else:  # the paused loop sends the first snapshot at once
             set_thread_budget(self.BLAS_THREADS)
             pause_at = self._pause_at if (self._pause_at or 0) > trainer.step_count else None
             controller = RunController(
                 trainer,
-                max_updates_per_s=self.SNAPSHOTS_PER_S,
+                max_updates_per_s=self.UPDATES_PER_S,
                 paused=True,
                 max_steps=pause_at,
                 steps_per_s=self._speed,
@@ -747,7 +734,7 @@ class MainWindow(QMainWindow):
                 self._on_user_error("probe", str(exc))
                 return
             self._on_call_done("probe", text)
-            self._present_update(self._trainer.update(state="paused"))
+            self.present(self._trainer.update(state="paused"))
             return
         self._worker.call(lambda t: t.set_probe(text), done=text, kind="probe")
 
@@ -963,30 +950,32 @@ class MainWindow(QMainWindow):
     def _shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
 
-    # ================================================================= snapshots
+    # ================================================================= updates and frames
     def _on_update(self, generation: int, update: Update) -> None:
-        """A worker's update: into the run model, and as a snapshot into the views' queue."""
+        """A worker's update: into the run model; the views draw it on the next frame."""
         if generation != self._generation or self._closing:
             return
         self.run_model.ingest(update)
-        self._on_snapshot(generation, self._snapshots(update))
-
-    def _present_update(self, update: Update) -> None:
-        """Draw ``update`` now (no worker: nothing else touches the trainer)."""
-        self.run_model.ingest(update)
-        self.present(self._snapshots(update))
-
-    def _on_snapshot(self, generation: int, snap: Snapshot) -> None:
-        if generation != self._generation or self._closing:
-            return
-        if snap.state == "paused" and self.is_running() and self._reached_pause_step():
+        status = update.status
+        if status.state == "paused" and self.is_running() and self._reached_pause_step():
             self._set_run_checked(False)
-            reason = f"Paused at step {snap.step:,}, as asked"
+            reason = f"Paused at step {status.step:,}, as asked"
             self._show_run_state("paused", reason)
             self.statusBar().showMessage(reason, 8000)
-        self._buffer.push(snap)
-        self._newest = snap
-        self._schedule()
+        self._unshown = status
+        self.frames.mark()
+
+    def present(self, update: Update) -> None:
+        """Take ``update`` and draw it now in every view, bypassing the pacing (no worker:
+        ``rnnviz screenshot`` steps the trainer itself)."""
+        self.run_model.ingest(update)
+        self._unshown = update.status
+        self.frames.mark()
+        self._build_budget = None
+        try:
+            self.frames.draw_now()
+        finally:
+            self._build_budget = 2
 
     def _reached_pause_step(self) -> bool:
         """Whether the controller has just paused itself at the "pause at" step."""
@@ -997,20 +986,6 @@ class MainWindow(QMainWindow):
         self.controls.speed.set_pause_at(None)
         return True
 
-    def _due(self) -> list[bool]:
-        """Which of the three parts of a frame have something to draw."""
-        return [
-            self._newest is not None,  # 0: heatmaps (newest probe trace)
-            len(self._buffer) > 0 and self._curves is None,  # 1: gradients (takes the buffer)
-            self._curves is not None,  # 2: loss, samples, status (what 1 took)
-        ]
-
-    def _schedule(self) -> None:
-        if self._redraw.isActive() or self._measuring or not any(self._due()):
-            return
-        delay = (self._next_tick - time.perf_counter()) * 1000.0
-        self._redraw.start(max(0, round(delay)))
-
     def _on_reset_done(self, generation: int) -> None:
         if generation != self._generation:
             return
@@ -1018,112 +993,56 @@ class MainWindow(QMainWindow):
         self._clear_divergence()
 
     def _forget_pending(self) -> None:
-        """Drop undrawn snapshots and clear the views (new weights: nothing old may show)."""
-        self._buffer.clear()
-        self._newest = None
-        self._curves = None
-        self._unpaced = 3
-        self._last_snapshot = None
+        """Draw nothing more of the old run and clear the views (new weights: nothing old may
+        show; the run model starts afresh with the new run's first update)."""
+        self.frames.forget()
+        self._unshown = None
+        self._last_status = None
         self._last_loss = None
         self._clear_views()
 
-    def present(self, snap: Snapshot) -> None:
-        """Draw ``snap`` now in every view (plus anything still buffered), bypassing the limiter."""
-        self._buffer.push(snap)
-        self._newest = snap
-        self._redraw.stop()
-        self._draw_state(build_budget=None)
-        self._draw_curves()  # what an earlier tick took, if anything
-        self._draw_gradients()
-        self._draw_curves()
-
-    def _tick(self) -> None:
-        """Draw one part of a frame; the parts take turns so no event blocks the loop long."""
-        start = (time.perf_counter(), time.thread_time())
-        due = self._due()
-        for k in range(3):
-            part = (self._part + k) % 3
-            if due[part]:
-                (self._draw_state, self._draw_gradients, self._draw_curves)[part]()
-                self._part = (part + 1) % 3
-                break
-        # Views repaint in the events that follow; a zero-delay timer runs after them.
-        self._measuring = True
-        self._part_start = start
-        self._after_paint.start()
-
-    def _drawn(self) -> None:
-        """Pace the next part so drawing takes at most DRAW_BUDGET of the time.
-
-        The cost is the CPU time this thread spent updating and painting (waiting for the GIL
-        while the trainer holds it costs the trainer nothing, so it does not count).
-        """
-        self._measuring = False
-        start = self._part_start
-        cost = time.thread_time() - start[1]
-        self.draw_seconds.append(cost)
-        del self.draw_seconds[:-100]
-        pause = max(self._tick_ms / 1000.0, min(cost / self.DRAW_BUDGET, MAX_PAUSE_S))
-        if self._unpaced > 0:  # the first frame of a run lays out every plot: show it at once
-            self._unpaced -= 1
-            pause = 0.0
-        self._next_tick = start[0] + pause
-        self._schedule()
-
-    def _draw_state(self, build_budget: int | None = 2) -> None:
-        """The newest probe trace: heatmaps and frame bar (older traces are skipped).
-
-        A new grid gets ``build_budget`` panels per call (None: all at once), so no frame part
-        holds the event loop long; the rest follow on the next turns.
-        """
-        snap, self._newest = self._newest, None
-        if snap is None:
-            return
-        complete = self.heatmaps.render(self.run_model, build_budget=build_budget)
-        if not complete and self._newest is None:
-            self._newest = snap  # the rest of the panels on the next turn
+    def _draw_state(self) -> bool:
+        """Heatmaps and frame bar: the frame at the cursor. A new grid gets a few panels per
+        call, so no part holds the event loop long; True while panels remain to be built."""
+        complete = self.heatmaps.render(self.run_model, build_budget=self._build_budget)
         frame = self.run_model.frame
         if frame is not None and self.frame_bar.set_labels(frame.labels, frame.targets):
             self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
         self.controls.set_probe_text(self._probe_text)
+        return not complete
 
-    def _draw_gradients(self) -> None:
-        """Take every snapshot that arrived (merged: no step is lost) for the curves."""
-        if self._curves is not None:
-            return
-        taken = self._buffer.take()
-        if taken is None:
-            return
-        self._curves = taken
+    def _draw_gradients(self) -> bool:
         self.gradients.render(self.run_model)
+        return False
 
-    def _draw_curves(self) -> None:
-        """Loss, samples and status for what :meth:`_draw_gradients` took; ends a frame."""
-        taken, self._curves = self._curves, None
-        if taken is None:
-            return
-        snap, _ = taken
-        self.loss.render(self.run_model)
-        self.samples.render(self.run_model)
-        self._last_snapshot = snap
-        if len(snap.losses):
-            self._last_loss = float(snap.losses[-1])
+    def _draw_curves(self) -> bool:
+        """Loss, samples and status; handles the newest state (diverged, error, a message)."""
+        model = self.run_model
+        self.loss.render(model)
+        self.samples.render(model)
+        s = model.status
+        self._last_status = s
+        if model.last_loss is not None:
+            self._last_loss = model.last_loss
+        metrics = model.metrics
         self.status.set_numbers(
-            snap.step,
-            snap.tokens_seen,
-            snap.tokens_per_s,
+            s.step,
+            s.tokens_seen,
+            s.tokens_per_s,
             self._last_loss,
-            snap.val_loss,
-            val_name="train text" if held_out_missing(snap.metrics) else "val",
+            model.val_loss,
+            val_name="train text" if held_out_missing(metrics) else "val",
         )
-        self.status.set_metric(headline(snap.metrics), metrics_line(snap.metrics))
-        if snap.state == "diverged":
-            self._on_diverged(snap.message)
-        elif snap.state == "error":  # the controller caught an exception and ended the loop
-            self._on_failed(snap.message or "unknown error", "")
-        elif snap.message and snap.state != "stopped":
-            self.show_message(snap.message, "warning")
-        self.frameDrawn.emit(snap)
+        self.status.set_metric(headline(metrics), metrics_line(metrics))
+        new, self._unshown = self._unshown, None
+        if new is not None and new.state == "diverged":
+            self._on_diverged(new.message)
+        elif new is not None and new.state == "error":  # the loop caught an exception, ended
+            self._on_failed(new.message or "unknown error", "")
+        elif new is not None and new.message and new.state != "stopped":
+            self.show_message(new.message, "warning")
+        self.frameDrawn.emit(s)
+        return False
 
     def _on_diverged(self, message: str) -> None:
         """Pause and explain, once per divergence.
@@ -1171,8 +1090,8 @@ class MainWindow(QMainWindow):
         self.runStateChanged.emit(state)
 
     def _last_step(self) -> int:
-        snap = self._last_snapshot
-        return 0 if snap is None else int(snap.step)
+        s = self._last_status
+        return 0 if s is None else int(s.step)
 
     def showEvent(self, event: QShowEvent | None) -> None:
         """On the first show, give the controls their preferred width (not possible before)."""
@@ -1232,8 +1151,7 @@ class MainWindow(QMainWindow):
             self.settings.save_run(_run_of(self._trainer), self._preset_name())
             self.settings.sync()
         self._closing = True
-        self._redraw.stop()
-        self._after_paint.stop()
+        self.frames.stop()
         self._loader.close()
         self._stop_worker()
         set_thread_budget(None)

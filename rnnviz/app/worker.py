@@ -1,12 +1,9 @@
-"""The training thread and the snapshot plumbing between it and the window.
+"""The training thread and the route of its updates to the window.
 
 The worker thread runs ``RunController.run(emit)``; ``emit`` hands each
 :class:`~rnnviz.train.update.Update` to a Qt signal which Qt queues to the UI thread, where the
-window turns it into a Snapshot (:mod:`rnnviz.app.snapshot`). The window does not redraw per
-snapshot: a :class:`SnapshotBuffer`
-collects what arrived since the last frame and :func:`merge_snapshots` folds it into one snapshot
-whose loss arrays hold *every* step (latest snapshot wins for everything else), so the curves lose
-no point while the UI draws at most ~30 frames per second.
+window's :class:`~rnnviz.train.runmodel.RunModel` ingests it (every step's record is kept there,
+however many updates arrive between two drawn frames).
 
 Commands travel the other way through the controller's thread-safe methods.
 """
@@ -14,16 +11,13 @@ Commands travel the other way through the controller's thread-safe methods.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import threading
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from rnnviz.app.snapshot import Snapshot
 from rnnviz.config import ConfigError
 from rnnviz.tasks.base import TaskInputError
 from rnnviz.train.checkpoint import CheckpointError
@@ -38,71 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
 def user_errors() -> tuple[type[Exception], ...]:
     """Exception types that are the user's mistake: shown as a message, never a traceback."""
     return (ConfigError, TaskInputError, CheckpointError, SaveError)
-
-
-def merge_snapshots(snaps: list[Snapshot]) -> tuple[Snapshot, list[Snapshot]]:
-    """Fold snapshots that arrived between two frames into one, losing no loss point.
-
-    Parameters
-    ----------
-    snaps : list of Snapshot
-        In arrival order; must not be empty.
-
-    Returns
-    -------
-    merged : Snapshot
-        The latest snapshot with ``loss_steps``, ``losses``, ``grad_norms`` and ``clipped``
-        replaced by the concatenation over all of ``snaps`` ((n_total,) each), and the newest
-        sample / validation loss seen among them.
-    extra_samples : list of Snapshot
-        Earlier snapshots that carried a sample overtaken by a newer one (rare), so the samples
-        panel can still list each of them.
-    """
-    if not snaps:
-        raise ValueError("merge_snapshots needs at least one snapshot")
-    last = snaps[-1]
-    with_sample = [s for s in snaps if s.sample is not None]
-    if len(snaps) == 1:
-        return last, []
-    changes: dict[str, Any] = {
-        "loss_steps": np.concatenate([s.loss_steps for s in snaps]),  # (n_total,)
-        "losses": np.concatenate([s.losses for s in snaps]),  # (n_total,)
-        "grad_norms": np.concatenate([s.grad_norms for s in snaps]),  # (n_total,)
-        "clipped": np.concatenate([s.clipped for s in snaps]),  # (n_total,)
-    }
-    if last.sample is None and with_sample:
-        changes["sample"] = with_sample[-1].sample
-        changes["sample_marks"] = with_sample[-1].sample_marks
-    if last.val_loss is None:
-        vals = [s.val_loss for s in snaps if s.val_loss is not None]
-        if vals:
-            changes["val_loss"] = vals[-1]
-    return dataclasses.replace(last, **changes), with_sample[:-1]
-
-
-class SnapshotBuffer:
-    """Snapshots received since the last drawn frame (UI thread only)."""
-
-    def __init__(self) -> None:
-        self._items: list[Snapshot] = []
-
-    def push(self, snap: Snapshot) -> None:
-        """Queue one snapshot for the next frame."""
-        self._items.append(snap)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        """Forget everything queued (after a reset or a new run)."""
-        self._items.clear()
-
-    def take(self) -> tuple[Snapshot, list[Snapshot]] | None:
-        """Merge and remove what is queued; None when nothing arrived."""
-        if not self._items:
-            return None
-        items, self._items = self._items, []
-        return merge_snapshots(items)
 
 
 class TrainingWorker(QObject):

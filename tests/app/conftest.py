@@ -49,7 +49,7 @@ def tiny_window(qtbot):
     w = MainWindow(tiny_run(), confirm=Confirm())
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     return w
 
 

@@ -17,11 +17,11 @@ Usage::
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from rnnviz.app.snapshot import Snapshot
 from rnnviz.core.types import StateSpec
 from rnnviz.train.frame import Frame
 from rnnviz.train.records import Sample, StepRecord
@@ -48,6 +48,98 @@ _SPECS: dict[str, tuple[StateSpec, ...]] = {
 }
 
 PROBE_TEXT = "the quick brown fox\njumps over\tthe lazy dog. "
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Synthetic data of a run at one training step, turned into Updates by :class:`Feed`.
+
+    Attributes
+    ----------
+    step : int
+        Training steps (batches) done.
+    tokens_seen : int
+        Time steps consumed so far (batch * seq_len per step).
+    loss_steps : ndarray
+        (n,) float64 step numbers of the losses since the previous snapshot (so no point is lost);
+        the older points of a saved history are bucket centres.
+    losses : ndarray
+        (n,) float64 mean training loss per step in nats, for those steps.
+    grad_norms : ndarray
+        (n,) float64 global gradient norm *before* clipping, for those steps.
+    clipped : ndarray
+        (n,) bool: whether clipping changed the gradient at those steps.
+    clip_norm : float or None
+        The global-norm clipping threshold in force (drawn on the gradient-norm plot).
+    clip_value : float or None
+        The element-wise clipping threshold in force (named in the plot's legend).
+    specs : tuple[StateSpec, ...]
+        The arrays the cell declares, in display order.
+    probe_labels : tuple[str, ...]
+        (T,) input label per probe step (x-axis ticks).
+    probe_states : dict[str, ndarray]
+        name -> (T, H) float32 probe trace, one per spec.
+    probe_outputs : ndarray
+        (T, O) the model's outputs on the probe.
+    probe_loss_t : ndarray
+        (T,) per-step probe loss in nats.
+    flows : dict[str, ndarray]
+        Gradient flow on the probe, one curve per carried state s in the cell's order:
+        s -> (T,) ||dL/ds_t|| (e.g. "h", and "c" for the LSTM); empty when there is no probe.
+    flow_last : ndarray or None
+        (T,) the last-step signal on the probe, ||dL_T/dh_t||.
+    param_norms : dict[str, float]
+        Per-parameter gradient norms of the latest training step.
+    grad_norm, grad_norm_clipped : float
+        Global norm before and after clipping of the latest training step.
+    tokens_per_s : float
+        Training throughput over the recent window.
+    val_loss : float or None
+        Latest validation loss in nats (None before the first evaluation).
+    metrics : dict[str, float]
+        Latest task metrics (bpc, accuracy, ...).
+    sample : str or None
+        A new sample / task display produced since the previous snapshot, else None.
+    sample_marks : tuple[tuple[int, int], ...]
+        Character ranges of ``sample`` to highlight.
+    state : str
+        "running", "paused", "stopped", "diverged" or "error".
+    message : str
+        Why (for "diverged": what went non-finite, at which step, and what to try).
+    lr : float
+        Learning rate in force.
+    probe_targets : tuple[str, ...]
+        (T,) display label of each probe step's target ("" where not scored; empty if the task
+        gives none). For text, the last one is the probe's final character, never read.
+    """
+
+    step: int
+    tokens_seen: int
+    loss_steps: np.ndarray
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    clipped: np.ndarray
+    clip_norm: float | None
+    specs: tuple[StateSpec, ...]
+    probe_labels: tuple[str, ...]
+    probe_states: dict[str, np.ndarray]
+    probe_outputs: np.ndarray
+    probe_loss_t: np.ndarray
+    flows: dict[str, np.ndarray]
+    flow_last: np.ndarray | None
+    param_norms: dict[str, float]
+    grad_norm: float
+    grad_norm_clipped: float
+    tokens_per_s: float
+    val_loss: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    sample: str | None = None
+    sample_marks: tuple[tuple[int, int], ...] = ()
+    state: str = "running"
+    message: str = ""
+    lr: float = 0.0
+    clip_value: float | None = None
+    probe_targets: tuple[str, ...] = ()
 
 
 def make_specs(cell: str) -> tuple[StateSpec, ...]:

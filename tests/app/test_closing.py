@@ -30,7 +30,7 @@ def open_window(qtbot, answer: str) -> tuple[MainWindow, Ask]:
     w = MainWindow(tiny_run(), confirm=Confirm(), ask_unsaved=ask)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     return w, ask
 
 

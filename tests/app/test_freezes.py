@@ -16,7 +16,7 @@ def test_a_new_run_does_not_wait_for_the_old_runs_step(qtbot) -> None:
     w = MainWindow(tiny_run(), confirm=lambda *_: True)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     w.run()
     qtbot.waitUntil(lambda: w.trainer.step_count > 2, timeout=WAIT_MS)
     old_worker, old = w.worker, w.trainer

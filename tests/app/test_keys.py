@@ -17,7 +17,7 @@ def window(qtbot) -> MainWindow:
     w.arrange_for(1280, 800)  # a laptop screen: the controls are shown
     w.show()
     w.activateWindow()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     return w
 
 

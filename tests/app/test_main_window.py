@@ -48,13 +48,13 @@ def window(qtbot, confirm: Confirm) -> MainWindow:
     w.arrange_for(1280, 800)  # a laptop screen: the controls are shown
     w.show()
     # The heatmap panels of a new grid are built over the first few frames.
-    qtbot.waitUntil(lambda: w.last_snapshot is not None and w.heatmaps.complete(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None and w.heatmaps.complete(), timeout=WAIT_MS)
     return w
 
 
 def step_of(w: MainWindow) -> int:
-    snap = w.last_snapshot
-    return -1 if snap is None else snap.step
+    status = w.last_status
+    return -1 if status is None else status.step
 
 
 def wait_paused_and_settled(qtbot, w: MainWindow) -> None:
@@ -66,12 +66,13 @@ def wait_paused_and_settled(qtbot, w: MainWindow) -> None:
     )
 
 
-def test_first_snapshot_is_drawn_paused_with_every_declared_array(window: MainWindow) -> None:
-    snap = window.last_snapshot
-    assert snap is not None and snap.step == 0 and snap.state == "paused"
+def test_first_frame_is_drawn_paused_with_every_declared_array(window: MainWindow) -> None:
+    status, frame = window.last_status, window.run_model.frame
+    assert status is not None and status.step == 0 and status.state == "paused"
+    assert frame is not None and frame.step == 0
     assert not window.is_running() and window.status.state_name == "paused"
-    T, H = len(snap.probe_labels), window.trainer.run.model.hidden
-    assert set(window.heatmaps.panels) == {spec.name for spec in snap.specs}
+    T, H = len(frame.labels), window.trainer.run.model.hidden
+    assert set(window.heatmaps.panels) == {spec.name for spec in frame.specs}
     assert set(window.heatmaps.panels) == {"h", "c", "i", "f", "o", "g"}
     for panel in window.heatmaps.panels.values():
         assert panel.image.image.shape == (H, T)
@@ -82,12 +83,12 @@ def test_the_frame_bar_shows_the_probe_s_last_character_as_the_final_target(
     window: MainWindow,
 ) -> None:
     text = window.trainer.task.probe().text
-    snap = window.last_snapshot
-    assert snap is not None and len(snap.probe_labels) == len(text) - 1
-    assert snap.probe_targets[-1] == window.trainer.task.vocab.labels(text[-1])[0]
-    assert window.frame_bar.strip.final_target() == snap.probe_targets[-1]
+    frame = window.run_model.frame
+    assert frame is not None and len(frame.labels) == len(text) - 1
+    assert frame.targets[-1] == window.trainer.task.vocab.labels(text[-1])[0]
+    assert window.frame_bar.strip.final_target() == frame.targets[-1]
     window.frame_bar.set_frame(10**9)  # the last step
-    assert window.frame_bar.readout_text().endswith(f"target {snap.probe_targets[-1]}")
+    assert window.frame_bar.readout_text().endswith(f"target {frame.targets[-1]}")
 
 
 def test_training_keeps_every_loss_point_and_fills_each_panel(qtbot, window: MainWindow) -> None:
@@ -100,9 +101,9 @@ def test_training_keeps_every_loss_point_and_fills_each_panel(qtbot, window: Mai
     assert window.loss.history_length() == n
     assert window.gradients.history_length() == n
     assert len(window.samples.entries()) >= 1  # sample_every=5
-    snap = window.last_snapshot
-    assert snap is not None and "h" in snap.flows
-    assert snap.flows["h"].shape == (len(snap.probe_labels),)
+    frame = window.run_model.frame
+    assert frame is not None and frame.step == n and "h" in frame.flows
+    assert frame.flows["h"].shape == (len(frame.labels),)
     assert f"{n:,}" in window.status.step.text()
 
 
@@ -126,7 +127,7 @@ def test_learning_rate_changes_live(qtbot, window: MainWindow) -> None:
     qtbot.keyClicks(field, "0.0025")
     qtbot.keyClick(field, Qt.Key.Key_Return)  # typed and committed: emits optimChanged
     qtbot.waitUntil(lambda: window.trainer.run.optim.lr == pytest.approx(0.0025), timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.last_snapshot.lr == pytest.approx(0.0025), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_status.lr == pytest.approx(0.0025), timeout=WAIT_MS)
     assert window.is_running()  # live: no restart, the weights are kept
     assert window.controls.pending() is False
 
@@ -172,8 +173,8 @@ def test_bad_probe_is_explained_and_training_goes_on(qtbot, window: MainWindow) 
 def test_good_probe_redraws_the_heatmaps(qtbot, window: MainWindow) -> None:
     window.controls.probe.setText("the dog sat")
     window.controls.probe_apply.click()
-    qtbot.waitUntil(lambda: window.last_snapshot.probe_labels[0] == "t", timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: len(window.last_snapshot.probe_labels) == 10, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.run_model.frame.labels[0] == "t", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(window.run_model.frame.labels) == 10, timeout=WAIT_MS)
     panel = window.heatmaps.panels["h"]
     # The views draw a frame in parts: the heatmaps may come a part after the curves.
     qtbot.waitUntil(lambda: panel.image.image.shape == (8, 10), timeout=WAIT_MS)
@@ -186,7 +187,7 @@ def test_frame_stepping_moves_the_cursor_and_names_the_token(window: MainWindow)
     window.act_next.trigger()
     assert window.frame_bar.frame() == 2
     assert window.heatmaps.frame() == 2
-    token = window.last_snapshot.probe_labels[2]
+    token = window.run_model.frame.labels[2]
     assert token.strip() == "" or token in window.frame_bar.readout.text()
     window.act_last.trigger()
     assert window.frame_bar.frame() == window.frame_bar.slider.maximum()
@@ -215,7 +216,7 @@ def test_structural_change_asks_before_discarding_weights(
     assert window.trainer is old_trainer  # built in the background: the old run stays on
     qtbot.waitUntil(lambda: window.trainer is not old_trainer, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not old_worker.is_alive(), timeout=WAIT_MS)  # ends on its own
-    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_status is not None, timeout=WAIT_MS)
     # The panels of a new run are built a few per frame: on a busy machine after the snapshot.
     qtbot.waitUntil(lambda: set(window.heatmaps.panels) == {"h", "r", "z", "n"}, timeout=WAIT_MS)
     h = window.heatmaps.panels["h"]
@@ -249,7 +250,7 @@ def test_checkpoint_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> Non
     old = window.trainer
     assert window.load_checkpoint(str(path))
     qtbot.waitUntil(lambda: window.trainer is not old, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_status is not None, timeout=WAIT_MS)
     assert window.trainer.step_count == 3
     window.load_checkpoint(str(tmp_path / "nothing.npz"))
     qtbot.waitUntil(lambda: "nothing.npz" in window.banner.text(), timeout=WAIT_MS)
@@ -268,7 +269,7 @@ def test_a_loaded_checkpoint_shows_its_whole_loss_history(
     w = MainWindow(tiny_run(), confirm=confirm)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     assert w.load_checkpoint(str(path))
     qtbot.waitUntil(lambda: w.loss.history_length() == 40, timeout=WAIT_MS)
     assert w.run_model.history.count == 40 and w.run_model.history.last_step == 40
@@ -341,7 +342,7 @@ def test_divergence_pauses_and_explains(qtbot, confirm: Confirm) -> None:
     w = MainWindow(run, confirm=confirm)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     w.run()
     qtbot.waitUntil(lambda: w.status.state_name == "diverged", timeout=WAIT_MS)
     assert not w.is_running() and w.controller.state == "diverged"
@@ -413,7 +414,7 @@ def test_a_big_corpus_loads_while_the_window_keeps_working(
     assert ticks == [True]
     assert window.banner.text() == "" and not window.loading()
     assert window.controls.applied().task.options["corpus"] == str(path)
-    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_status is not None, timeout=WAIT_MS)
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device"])
@@ -486,7 +487,7 @@ def test_loss_axis_and_metrics_follow_the_task(qtbot, confirm: Confirm) -> None:
     w = MainWindow(run, confirm=confirm)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     assert w.loss.loss_label() == "loss (BCE nats/bit)"
     assert "value clipping" in w.gradients.legend_text() or w.gradients.clip_rule() != "value"
     w.run()

@@ -135,7 +135,7 @@ def test_the_live_window_keeps_fitting_a_small_screen_once_training_is_drawn(qtb
         width, height = maximised(SCREENS[0])
         w.arrange_for(width, height)
         w.show()
-        qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=30_000)
+        qtbot.waitUntil(lambda: w.last_status is not None, timeout=30_000)
         assert w.right_column.mode() == "tabs"
         QApplication.processEvents()
         hint = w.minimumSizeHint()

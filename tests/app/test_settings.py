@@ -55,7 +55,7 @@ def close_and_remember(qtbot, run=None, preset=None, geometry: QRect = REMEMBERE
     w.setGeometry(geometry)
     w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, w.controls_dock)
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     closed_at = w.geometry()
     w.close()
     return closed_at

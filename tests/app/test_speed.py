@@ -16,7 +16,7 @@ def window(qtbot) -> MainWindow:
     qtbot.addWidget(w)
     w.arrange_for(1280, 800)  # a laptop screen: the controls are shown
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     return w
 
 
@@ -62,7 +62,7 @@ def test_pause_at_step_pauses_the_run_once_and_says_so(qtbot, window) -> None:
     assert window.status.state_name == "paused"
     assert "Paused at step 6" in window.status.state.toolTip()
     assert field.text() == "" and field.placeholderText() == "off" and window.pause_at() is None
-    qtbot.waitUntil(lambda: window.last_snapshot.step == 6, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_status.step == 6, timeout=WAIT_MS)
     window.run()  # one-shot: Run trains on
     qtbot.waitUntil(lambda: window.trainer.step_count > 8, timeout=WAIT_MS)
     assert window.is_running()
@@ -71,7 +71,7 @@ def test_pause_at_step_pauses_the_run_once_and_says_so(qtbot, window) -> None:
 def test_a_pause_step_already_done_is_refused_visibly(qtbot, window) -> None:
     for _ in range(3):
         window.step_once()
-    qtbot.waitUntil(lambda: window.last_snapshot.step == 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_status.step == 3, timeout=WAIT_MS)
     panel = window.controls.speed
     _type(qtbot, panel.pause_at, "2")
     assert window.pause_at() is None and window.controller.pause_at is None

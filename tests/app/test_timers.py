@@ -70,7 +70,8 @@ def test_closing_a_window_with_a_frame_half_drawn_raises_nothing(qtbot) -> None:
     )
     w = MainWindow(run, confirm=lambda *_: True, start_worker=False)
     w.show()
-    w._tick()  # a part of a frame drawn: its pacing callback is queued after the paint
+    w.frames.mark()
+    w.frames._tick()  # a part of a frame drawn: its pacing callback is queued after the paint
     w.close()
     w.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)

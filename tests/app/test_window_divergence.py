@@ -12,6 +12,7 @@ from test_main_window import WAIT_MS, Confirm, step_of, tiny_run, wait_paused_an
 
 from rnnviz.app.main_window import MainWindow
 from rnnviz.config import OptimConfig
+from rnnviz.train.update import Update
 
 WRECKING = OptimConfig(name="sgd", lr=10.0, clip_value=None, clip_norm=None)
 
@@ -21,7 +22,7 @@ def _window(qtbot) -> MainWindow:
     qtbot.addWidget(w)
     w.arrange_for(1280, 800)  # a laptop screen: the controls are shown
     w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     return w
 
 
@@ -95,15 +96,17 @@ def test_after_a_divergence_run_continues_from_the_good_weights_with_the_new_rat
     w.run()
     qtbot.waitUntil(lambda: step_of(w) >= start + 10, timeout=WAIT_MS)
     assert w.is_running() and _indicators(w) == [] and w.status.state_name == "running"
-    snap = w.last_snapshot
-    assert snap is not None and np.isfinite(snap.losses).all() and snap.lr == 0.01
+    status = w.last_status
+    steps, losses = w.run_model.history.recent("loss")
+    assert status is not None and status.lr == 0.01
+    assert np.isfinite(losses[steps > start]).all() and (steps > start).sum() >= 10
     assert math.isfinite(w.trainer.history.avg_loss)
     assert w.trainer.history.avg_loss < 1.5 * w.trainer.rule.untrained
 
-    # A snapshot from before Run (drawn late) must not pause the run again.
-    stale = dataclasses.replace(snap, state="diverged", message="training diverged at step 1: x")
-    w._on_snapshot(w._generation, stale)
-    qtbot.waitUntil(lambda: w.last_snapshot is not snap, timeout=WAIT_MS)
+    # An update from before Run (drawn late) must not pause the run again.
+    stale = dataclasses.replace(status, state="diverged", message="training diverged at step 1: x")
+    w._on_update(w._generation, Update(w.run_model.run_id, stale))
+    qtbot.waitUntil(lambda: w.last_status is not status, timeout=WAIT_MS)
     assert w.is_running() and _indicators(w) == []
 
 
@@ -132,7 +135,7 @@ def test_apply_takes_the_divergence_down(qtbot) -> None:
     run = w.controls.config()
     assert w.apply_config(run.replace(model=dataclasses.replace(run.model, hidden=6)))
     qtbot.waitUntil(lambda: w.trainer.run.model.hidden == 6, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     assert _indicators(w) == [] and w.status.state_name == "paused"
 
 
@@ -143,7 +146,7 @@ def test_the_status_loss_is_not_the_blown_up_loss_after_a_divergence(qtbot) -> N
 
     w = _window(qtbot)
     drawn: list[float] = []
-    w.frameDrawn.connect(lambda snap: drawn.extend(float(v) for v in snap.losses))
+    w.frameDrawn.connect(lambda _status: drawn.append(w.run_model.last_loss or math.nan))
 
     def shown() -> str:
         return QTextDocumentFragment.fromHtml(w.status.loss.text()).toPlainText()
@@ -154,8 +157,9 @@ def test_the_status_loss_is_not_the_blown_up_loss_after_a_divergence(qtbot) -> N
     assert f"{blown:.3f}" not in shown() and shown().startswith("loss —")
     assert "back" in w.status.loss.toolTip()
     with qtbot.waitSignal(w.frameDrawn, timeout=WAIT_MS):
-        w._on_snapshot(w._generation, dataclasses.replace(w.last_snapshot, state="paused"))
-    assert shown().startswith("loss —")  # a later snapshot of the same step: still not shown
+        paused = dataclasses.replace(w.last_status, state="paused")
+        w._on_update(w._generation, Update(w.run_model.run_id, paused))
+    assert shown().startswith("loss —")  # a later update of the same step: still not shown
 
     _type(qtbot, w.controls.lr.field, "0.01")
     before = step_of(w)
