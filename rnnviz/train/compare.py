@@ -34,6 +34,7 @@ import numpy as np
 from rnnviz.config import ConfigError, ModelConfig, RunConfig
 from rnnviz.tasks import make_task
 from rnnviz.train.trainer import StepResult, Trainer
+from rnnviz.train.update import Update
 
 MIN_RUNS = 2
 MAX_RUNS = 4
@@ -139,6 +140,11 @@ class Comparison:
     def step(self) -> tuple[StepResult, ...]:
         """One lockstep round: every run trains on the next batch of the shared stream."""
         return tuple(t.step() for t in self.trainers)
+
+    def updates(self, state: str = "running") -> tuple[Update, ...]:
+        """Each run's update (records since the last call, frame, samples), in run order: one
+        :class:`~rnnviz.train.runmodel.RunModel` per run ingests its own."""
+        return tuple(t.update(state) for t in self.trainers)
 
     def same_initial_weights(self, i: int, j: int) -> bool:
         """Whether runs ``i`` and ``j`` started from one array of weights."""

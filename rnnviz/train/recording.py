@@ -8,6 +8,7 @@ append-only chunk file (:mod:`rnnviz.train.chunks`)::
     STEP   the StepRecords since the previous STEP: a packed array of STEP_DTYPE, (n,)
     METR   JSON: [[step, {metric: value}], ...] for the steps that measured metrics
     SMPL   JSON: one Sample (step, text, marks, metrics)
+    HIST   a continued run's saved history (npz, no pickle): the steps before the recording
     FRAM   uint64 training step, then the Frame as written by save_frame (npz + JSON header)
     STAT   JSON: the run's state when it changed (running, diverged + why, stopped)
 
@@ -38,6 +39,7 @@ import math
 import os
 import struct
 import time
+import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -50,6 +52,7 @@ from rnnviz.config import ConfigError, RunConfig
 from rnnviz.tasks.files import RefusedFileError, open_regular
 from rnnviz.train.chunks import ChunkError, ChunkRef, ChunkWriter, read_chunk, scan
 from rnnviz.train.frame import Frame, FrameError, frame_bytes, load_frame
+from rnnviz.train.history import History
 from rnnviz.train.records import Sample, StepRecord
 from rnnviz.train.runmodel import RunModel
 from rnnviz.train.schema import AnyOf, Int, ListOf, MapOf, Num, Obj, Opt, SchemaError, Str
@@ -78,6 +81,7 @@ STEP_DTYPE = np.dtype(
 )
 _FRAME_STEP = struct.Struct("<Q")
 MAX_JSON_BYTES = 1 << 24  # a sample of 100,000 characters is ~0.4 MB
+MAX_HISTORY_BYTES = 1 << 24  # a full default History is ~4 MB
 FRAME_CACHE = 8  # frames kept in memory by a reader
 
 _METRICS = MapOf(AnyOf((Num(), Opt(Num())), what="a number or null"), 256)
@@ -103,6 +107,13 @@ _SAMPLE = Obj(
     }
 )
 _EVALS = ListOf(ListOf(AnyOf((_STEP, _METRICS), what="a step or metrics"), 2), 1 << 20)
+_HIST = Obj(
+    {
+        "meta": MapOf(AnyOf((Num(), Opt(Num())), what="a number or null"), 16),
+        "columns": ListOf(Str(32, min_len=1), 8, unique=True),
+        "tokens_seen": _STEP,
+    }
+)
 _STATUS = Obj(
     {
         "state": Str(16, choices=STATES),
@@ -219,6 +230,7 @@ class Recorder:
         self._written_frame: Frame | None = None
         self._frame_time = time.monotonic()
         self._status: tuple[str, str] | None = None
+        self._history_written = False
         self.frames_written = 0
         self.closed_because = ""
         head = {
@@ -258,6 +270,9 @@ class Recorder:
         if update.run_id != self.run_id:
             self.close("the run was reset or replaced")
             return
+        if update.history is not None and not self._history_written:
+            self._history(update.history, update.history_tokens)
+        self._history_written = True  # only a run's first update may carry one
         self._records.extend(update.records)
         for sample in update.samples:
             self._flush_records()  # the steps before a sample are on file before it
@@ -308,6 +323,14 @@ class Recorder:
         evals = [[r.step, _finite(r.metrics)] for r in records if r.metrics is not None]
         if evals:
             self._json("METR", evals)
+
+    def _history(self, history: History, tokens_seen: int) -> None:
+        meta, arrays = history.state_dict()
+        head = {"meta": meta, "columns": list(history.columns), "tokens_seen": int(tokens_seen)}
+        blob = np.frombuffer(json.dumps(head, allow_nan=False).encode("utf-8"), np.uint8)
+        buf = io.BytesIO()
+        np.savez(buf, head=blob, **arrays)
+        self._w.append("HIST", buf.getvalue())
 
     def _sample(self, sample: Sample) -> None:
         self._json(
@@ -478,6 +501,8 @@ class Recording:
         self.statuses: list[Status] = []
         self.frames: list[FrameRef] = []
         self._order: list[tuple[str, int]] = []  # (kind, index) in file order
+        self.history: History | None = None  # a continued run's steps before the recording
+        self.history_tokens = 0
         last = -1
         n = 0
         for ref in chunks[1:]:
@@ -511,6 +536,11 @@ class Recording:
         elif ref.kind == "STAT":
             s = _STATUS.check(self._load_json(ref), "state")
             self.statuses.append(Status(state=s["state"], message=s["message"], step=s["step"]))
+        elif ref.kind == "HIST":
+            if self._order or self.history is not None:
+                raise ValueError("a saved history after the recording began")
+            self.history, self.history_tokens = self._load_history(ref)
+            return self.history.last_step, n
         elif ref.kind == "FRAM":
             if ref.length < _FRAME_STEP.size:
                 raise ValueError("a frame without its step")
@@ -522,6 +552,22 @@ class Recording:
             self._order.append(("FRAM", len(self.frames) - 1))
         # other kinds: written by a newer rnnviz; skipped
         return last, n
+
+    def _load_history(self, ref: ChunkRef) -> tuple[History, int]:
+        if ref.length > MAX_HISTORY_BYTES:
+            raise ValueError(f"a saved history of {ref.length:,} bytes")
+        try:
+            with np.load(io.BytesIO(read_chunk(self._f, ref)), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"a saved history that is not an archive ({exc})") from None
+        try:
+            head = json.loads(arrays.pop("head").tobytes().decode("utf-8"))
+        except (KeyError, UnicodeDecodeError, RecursionError) as exc:
+            raise ValueError(f"a saved history without its header ({exc})") from None
+        head = _HIST.check(head, "history")
+        history = History.from_state_dict(head["meta"], arrays, tuple(head["columns"]))
+        return history, head["tokens_seen"]
 
     def _load_json(self, ref: ChunkRef) -> Any:
         if ref.length > MAX_JSON_BYTES:
@@ -609,6 +655,8 @@ class Recording:
         limit = math.inf if upto is None else upto
         records: list[StepRecord] = []
         samples: list[Sample] = []
+        first = True
+        last: StepRecord | None = None
         for kind, i in self._order:
             if kind == "STEP":
                 block = self._blocks[i]  # (m,) STEP_DTYPE
@@ -616,28 +664,37 @@ class Recording:
             elif kind == "SMPL" and self.samples[i].step <= limit:
                 samples.append(self.samples[i])
             elif kind == "FRAM" and self.frames[i].step <= limit:
-                yield self._update(records, self.frame(i), samples)
-                records, samples = [], []
-        if records or samples:
-            yield self._update(records, None, samples)
+                last = records[-1] if records else last
+                yield self._update(records, self.frame(i), samples, last, first)
+                records, samples, first = [], [], False
+        if records or samples or first:
+            last = records[-1] if records else last
+            yield self._update(records, None, samples, last, first)
 
     def _update(
-        self, records: list[StepRecord], frame: Frame | None, samples: list[Sample]
+        self,
+        records: list[StepRecord],
+        frame: Frame | None,
+        samples: list[Sample],
+        last: StepRecord | None,
+        first: bool,
     ) -> Update:
-        step = records[-1].step if records else (frame.step if frame else 0)
+        """One update; ``last`` is the newest record so far, ``first`` whether it is the first."""
+        step = max(last.step if last else 0, frame.step if frame else 0)
         state = [s for s in self.statuses if s.step <= step]
         status = state[-1] if state else Status(state="stopped", step=step)
-        last = records[-1] if records else None
         o = self.run.optim
         status = replace(
             status,
             step=step,
-            tokens_seen=last.tokens_seen if last else 0,
+            tokens_seen=last.tokens_seen if last else self.history_tokens,
             lr=last.lr if last else o.lr,
             clip_norm=o.clip_norm,
             clip_value=o.clip_value,
         )
-        return Update(self.run_id, status, tuple(records), frame, tuple(samples))
+        history = self.history if first else None
+        tokens = self.history_tokens if history is not None else 0
+        return Update(self.run_id, status, tuple(records), frame, tuple(samples), history, tokens)
 
     def fill(self, model: RunModel, upto: int | None = None) -> None:
         """Fill ``model`` with the recording up to step ``upto`` (all of it if None), through

@@ -11,6 +11,7 @@ import pytest
 
 from rnnviz.config import ConfigError, RunConfig
 from rnnviz.train.compare import Comparison, RunSpec, check_specs, params_equal
+from rnnviz.train.runmodel import RunModel
 from rnnviz.train.trainer import Trainer
 
 OPTIMISERS = (("sgd", 0.1), ("adagrad", 0.1), ("rmsprop", 0.005), ("adam", 0.01))
@@ -153,3 +154,20 @@ def test_runs_that_cannot_be_compared_are_refused(
         check_specs(specs(run))
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         Comparison(specs(run))
+
+
+def test_each_run_feeds_its_own_run_model(run: RunConfig) -> None:
+    c = _race(run)
+    models = [RunModel() for _ in c.trainers]
+    for _ in range(4):
+        c.step()
+        for model, update in zip(models, c.updates(), strict=True):
+            model.ingest(update)
+    ids = {m.run_id for m in models}
+    assert len(ids) == 4 and all(m.history.last_step == 4 for m in models)
+    for model, t in zip(models, c.trainers, strict=True):
+        assert model.history.recent("loss")[1].tolist() == t.history.recent("loss")[1].tolist()
+        assert model.newest_frame.step == 4 and model.newest_frame.run_id == t.run_id
+    # the first step's loss is shared (same weights, same batch); the frames differ afterwards
+    assert len({m.history.recent("loss")[1][0] for m in models}) == 1
+    assert not np.array_equal(models[0].newest_frame.outputs, models[3].newest_frame.outputs)

@@ -247,3 +247,43 @@ def test_a_diverging_run_records_why_it_stopped(
     with Recording(tmp_path / "r.rnnrec") as r:
         assert r.statuses[-1].state == "diverged" and "diverged" in r.statuses[-1].message
         assert r.frame_steps[-1] == t.step_count
+
+
+def test_a_continued_run_replays_with_the_steps_before_it(run: RunConfig, tmp_path: Path) -> None:
+    first = Trainer(run)
+    for _ in range(9):
+        first.step()
+    first.save(tmp_path / "ckpt.npz")
+    live, recorded = Trainer.load(tmp_path / "ckpt.npz"), Trainer.load(tmp_path / "ckpt.npz")
+    model = RunModel()
+    for _ in range(6):
+        model.ingest(live.update())
+        live.step()
+    model.ingest(live.update())
+    rec = Recorder(tmp_path / "r.rnnrec", recorded.run, recorded.run_id, Schedule(5))
+    record_training(recorded, rec, 6)
+    replayed = RunModel()
+    with Recording(tmp_path / "r.rnnrec") as r:
+        assert r.history is not None and r.history.last_step == 9
+        assert r.records["step"].tolist() == list(range(10, 16))
+        r.fill(replayed)
+    for column in model.history.columns:
+        np.testing.assert_array_equal(
+            replayed.history.recent(column)[1], model.history.recent(column)[1], err_msg=column
+        )
+    assert replayed.history.last_step == 15 and replayed.status.tokens_seen == live.tokens_seen
+
+
+def test_a_hostile_saved_history_ends_the_readable_part(run: RunConfig, tmp_path: Path) -> None:
+    from rnnviz.train.chunks import ChunkWriter
+
+    path = tmp_path / "r.rnnrec"
+    t = Trainer(run)
+    rec = Recorder(path, t.run, t.run_id)
+    rec.close()
+    with open(path, "ab") as f:
+        w = ChunkWriter(f)
+        w.append("HIST", b"PK\x03\x04 not really an archive")
+        w.append("STEP", b"")
+    with Recording(path) as r:
+        assert r.history is None and "does not check out" in r.tail
