@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from rnnviz.tasks import TASKS, Task
+
 # Metric keys that are bookkeeping, not results (shown only where they add meaning).
 HIDDEN_KEYS = frozenset({"val_chars", "held_out", "chance", "naive_mse", "noise_floor"})
 
@@ -33,10 +35,13 @@ NAMES = {
 def loss_label(task: str, head: str) -> tuple[str, str]:
     """Loss-axis label and tooltip for a run's task name and output head.
 
+    The task says what one scored prediction is (``Task.loss_unit``: a character, a bit, a recall,
+    a step) and gives a reference point for its cross-entropy (``Task.loss_note``).
+
     Parameters
     ----------
     task : str
-        Task name ("text", "binary-addition", "echo", "brackets", "sine", ...).
+        Task name, a key of :data:`rnnviz.tasks.TASKS` (an unknown one reads as per step).
     head : str
         Output head: "softmax", "sigmoid" or "linear".
 
@@ -44,6 +49,8 @@ def loss_label(task: str, head: str) -> tuple[str, str]:
     -------
     label, tooltip : str
     """
+    described = TASKS.get(task, Task)
+    unit = described.loss_unit
     if head == "linear":
         return (
             "loss (MSE)",
@@ -51,22 +58,15 @@ def loss_label(task: str, head: str) -> tuple[str, str]:
             "(squared units of the series; 0 is a perfect prediction).",
         )
     if head == "sigmoid":
-        unit = "bit" if task == "binary-addition" else "step"
         return (
             f"loss (BCE nats/{unit})",
             f"Training loss: binary cross-entropy in nats per {unit} (summed over the output\n"
             "units). ln 2 ≈ 0.69 is a coin flip; 0 is a sure, right answer.",
         )
-    per = {"text": "char", "echo": "recall", "brackets": "step"}.get(task, "step")
-    extra = (
-        "bits per character = nats / ln 2."
-        if task == "text"
-        else "ln(number of classes) is a uniform guess."
-    )
     return (
-        f"loss (nats/{per})",
-        f"Training loss: cross-entropy in nats per predicted {per} (mean over the scored\n"
-        f"steps); {extra}",
+        f"loss (nats/{unit})",
+        f"Training loss: cross-entropy in nats per predicted {unit} (mean over the scored\n"
+        f"steps); {described.loss_note}",
     )
 
 

@@ -209,6 +209,10 @@ class Task(ABC):
     title: str  # display name
     input_kind: str  # "tokens" or "vectors"
     head: str  # "softmax", "sigmoid" or "linear"
+    # What one scored prediction is, for the loss axis ("nats/char"); a step unless it is more.
+    loss_unit: str = "step"
+    # A reference point for a cross-entropy loss in this task's terms (the loss axis' tooltip).
+    loss_note: str = "ln(number of classes) is a uniform guess."
 
     @property
     @abstractmethod

@@ -95,6 +95,7 @@ class BinaryAdditionTask(Task):
     title = "Binary addition"
     input_kind = "vectors"
     head = "sigmoid"
+    loss_unit = "bit"  # one output bit of the sum per step
 
     def __init__(
         self,

@@ -82,6 +82,7 @@ class EchoTask(Task):
     title = "Echo after a delay"
     input_kind = "tokens"
     head = "softmax"
+    loss_unit = "recall"  # only the last step is scored
 
     def __init__(
         self,

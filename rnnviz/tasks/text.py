@@ -209,6 +209,8 @@ class TextTask(Task):
     title = "Character-level text"
     input_kind = "tokens"
     head = "softmax"
+    loss_unit = "char"
+    loss_note = "bits per character = nats / ln 2."
 
     def __init__(
         self,

@@ -23,6 +23,27 @@ def test_loss_label_follows_the_head(task: str, head: str, label: str) -> None:
     assert ("squared" in tip) == (head == "linear")
 
 
+def test_the_loss_axis_says_what_the_task_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task declares its loss unit and reference point; nothing else names it (a new task
+    registered with one line gets its own axis label)."""
+    from rnnviz import tasks
+    from rnnviz.tasks.memory import BracketsTask
+
+    class WordsTask(BracketsTask):
+        name = "words"
+        loss_unit = "word"
+        loss_note = "ln(vocabulary size) is a uniform guess over the words."
+
+    monkeypatch.setitem(tasks.TASKS, WordsTask.name, WordsTask)
+    text, tip = loss_label("words", "softmax")
+    assert text == "loss (nats/word)"
+    assert "nats per predicted word" in tip and tip.endswith(WordsTask.loss_note)
+    assert loss_label("words", "sigmoid")[0] == "loss (BCE nats/word)"
+    assert loss_label("text", "softmax")[1].endswith("bits per character = nats / ln 2.")
+    assert loss_label("echo", "softmax")[1].endswith("ln(number of classes) is a uniform guess.")
+    assert loss_label("no-such-task", "softmax")[0] == "loss (nats/step)"
+
+
 def test_accuracies_are_percentages_and_the_rest_three_digits() -> None:
     assert format_value("sum_accuracy", 1.0) == "100 %"
     assert format_value("bit_accuracy", 0.875) == "87.5 %"
