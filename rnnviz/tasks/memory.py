@@ -199,7 +199,11 @@ class EchoTask(Task):
     def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
         """The symbol the model would recall at each step and its probability; scored (recalled
         vs true symbol) at the cue only."""
-        return softmax_steps(outputs, probe, tuple(SYMBOLS[: self.symbols]), k)
+        return softmax_steps(outputs, probe, self.output_labels(), k)
+
+    def output_labels(self) -> tuple[str, ...]:
+        """The symbols, in output order."""
+        return tuple(SYMBOLS[: self.symbols])
 
     def feature_names(self) -> tuple[str, ...]:
         return tuple(f"stored-{c}" for c in SYMBOLS[: self.symbols])
@@ -364,8 +368,11 @@ class BracketsTask(Task):
 
     def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
         """The predicted depth after each bracket and its probability, beside the true one."""
-        names = tuple(_depth_char(d) for d in range(self.max_depth + 1))
-        return softmax_steps(outputs, probe, names, k)
+        return softmax_steps(outputs, probe, self.output_labels(), k)
+
+    def output_labels(self) -> tuple[str, ...]:
+        """The depths 0..D, in output order."""
+        return tuple(_depth_char(d) for d in range(self.max_depth + 1))
 
     def feature_names(self) -> tuple[str, ...]:
         return ("depth",)

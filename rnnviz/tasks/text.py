@@ -475,7 +475,7 @@ class TextTask(Task):
     # ------------------------------------------------------------------ read-out
     def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
         """The k most likely next characters at each step with their probabilities."""
-        return softmax_steps(outputs, probe, self.vocab.labels(self.vocab.to_string()), k)
+        return softmax_steps(outputs, probe, self.output_labels(), k)
 
     def held_out(self) -> tuple[str, np.ndarray]:
         """The first ``eval_chars`` characters of the held-out tail (the start of the training
