@@ -7,6 +7,8 @@ What can be exported, and how:
 * the time steps of the frame on screen, stepped one by one, as an animated GIF or an MP4 of a
   panel or the whole window — :mod:`rnnviz.app.animation` (progress, Cancel, the window stays
   responsive);
+* the step history, or the arrays of the frame on screen, as CSV — the Qt-free writers of
+  :mod:`rnnviz.train.export_csv` (every number exactly as held).
 
 :class:`Exporter` needs only what it reads: the panels by name, the time-step cursor (how many
 steps, which one, move it) and the run model; the window passes them in, so replay and compare
@@ -15,6 +17,7 @@ views reuse it with their own panels and cursors.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,15 +44,18 @@ from rnnviz.app.animation import AnimationExport
 from rnnviz.app.encoders import DEFAULT_FPS, MP4_HINT, EncoderError, mp4_available
 from rnnviz.app.export_image import save_picture
 from rnnviz.app.settings import Settings
+from rnnviz.train import export_csv
 from rnnviz.train.runmodel import RunModel
-from rnnviz.train.safe_write import SaveError
+from rnnviz.train.safe_write import SaveError, write_atomic
 
 WINDOW = "window"
 #: What each export choice writes: (label, formats).
 PICTURE = ("png", "svg")
 ANIMATION = ("gif", "mp4")
-#: CSV exports offered (what -> label); filled once the CSV writers are part of rnnviz.
-CSV_CHOICES: dict[str, str] = {}
+#: CSV exports (what -> label): the step history, the arrays of the frame on screen.
+CSV_CHOICES = {"history": "Step history (CSV)", "frame": "Arrays of the frame shown (CSV)"}
+#: The data behind a panel, offered in its context menu.
+PANEL_DATA = {"heatmaps": "frame", "gradients": "frame", "loss": "history"}
 
 
 @dataclass
@@ -215,6 +221,30 @@ class Exporter(QObject):
         self._close_progress()
         self.sources.tell("Export cancelled; no file was written", "info")
 
+    # ------------------------------------------------------------------ CSV
+    def csv(self, what: str, path: str | None = None) -> Path | None:
+        """Write the step history (``what="history"``) or the frame shown (``"frame"``)."""
+        model = self.sources.model()
+        if what == "frame" and model.frame is None:
+            self.sources.tell("no frame to export yet", "warning")
+            return None
+        path = path or self._ask_path(CSV_CHOICES[what], "csv", what)
+        if not path:
+            return None
+        text = io.StringIO(newline="")
+        if what == "history":
+            rows = export_csv.write_history(model, text)
+        else:
+            rows = export_csv.write_frames([model.frame], text)
+        data = text.getvalue().encode("utf-8")
+        try:
+            write_atomic(path, lambda f: f.write(data), lambda _: True, what="CSV file")
+        except SaveError as exc:
+            self.sources.tell(str(exc), "error")
+            return None
+        self.sources.tell(f"Saved {path} ({rows:,} rows)", "info")
+        return Path(path)
+
     # ------------------------------------------------------------------ menus
     def panel_menu(self, name: str, parent: QWidget | None = None) -> QMenu:
         """The export actions of one panel (its context menu, or a submenu of one)."""
@@ -227,6 +257,11 @@ class Exporter(QObject):
             act = menu.addAction(f"Time steps as {fmt.upper()}…")
             act.setToolTip("Step the cursor through the probe, one picture per time step")
             act.triggered.connect(lambda _=False, f=fmt: self.animate(name, f))
+        data = PANEL_DATA.get(name)
+        if data is not None:
+            menu.addSeparator()
+            act = menu.addAction(f"{CSV_CHOICES[data].replace(' (CSV)', '')} as CSV…")
+            act.triggered.connect(lambda: self.csv(data))
         menu.addSeparator()
         menu.addAction("Export…").triggered.connect(lambda: self.dialog(name))
         return menu
@@ -276,6 +311,8 @@ class Exporter(QObject):
 
     def run_choice(self, what: str, fmt: str, fps: float) -> object:
         """Carry out one choice of the dialog."""
+        if fmt == "csv":
+            return self.csv(what)
         if fmt in ANIMATION:
             return self.animate(what, fmt, fps=fps)
         return self.picture(what, fmt)

@@ -181,3 +181,31 @@ def test_menus_offer_the_exports(tiny_window, qtbot, tmp_path: Path) -> None:
     dialog.what.setCurrentIndex(dialog.what.findData("window"))
     assert "svg" not in [dialog.format.itemData(i) for i in range(dialog.format.count())]
     dialog.deleteLater()
+
+
+def test_csv_numbers_are_the_run_models(tiny_window, qtbot, tmp_path: Path) -> None:
+    """The step history's and the frame's CSV hold exactly the numbers the views draw."""
+    import csv
+
+    w = tiny_window
+    w.run()
+    qtbot.waitUntil(lambda: w.run_model.history.last_step >= 3, timeout=WAIT_MS)
+    w.pause()  # no event is processed from here on: the model stays as exported
+    model = w.run_model
+    path = w.exporter.csv("history", str(tmp_path / "history.csv"))
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    steps, loss = model.series("loss")  # (n,) each
+    assert [float(r["step"]) for r in rows] == steps.tolist()
+    assert [float(r["loss"]) for r in rows] == loss.tolist()
+    frame = model.frame
+    path = w.exporter.csv("frame", str(tmp_path / "frame.csv"))
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["array"] == "h"]
+    h = np.zeros_like(frame.states["h"], dtype=np.float64)  # (T, H)
+    for r in rows:
+        h[int(r["t"]), int(r["unit"])] = float(r["value"])
+    assert len(rows) == h.size
+    np.testing.assert_array_equal(h, frame.states["h"].astype(np.float64))
+    menu = w.exporter.panel_menu("loss")
+    assert "Step history as CSV…" in [a.text() for a in menu.actions()]
