@@ -11,6 +11,7 @@
     rnnviz export  RUN_FILE --format csv --what training --out FILE
     rnnviz units   CHECKPOINT (--feature NAME | --pattern REGEX) [--top K] [--json]
                                                              units ranked by correlation
+    rnnviz replay  RUN_FILE [--big]                          a recording in a window, a timeline
     rnnviz gradcheck | bench | screenshot | gui  ...         handled by their own modules
 
 User mistakes (bad options, missing or bad files) print one line ``rnnviz: error: ...`` and exit
@@ -55,6 +56,7 @@ DELEGATED = {
     "compare": ("rnnviz.compare_cli", "cli"),
     "record": ("rnnviz.record_cli", "cli"),
     "export": ("rnnviz.export_cli", "cli"),
+    "replay": ("rnnviz.app.replay_window", "cli"),
     "units": ("rnnviz.units_cli", "cli"),
 }
 
@@ -246,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("record", "train headless and record the run: --preset NAME --steps N --out FILE"),
         ("export", "a recording's steps or frames to CSV: RUN_FILE --what training --out FILE"),
         ("units", "units ranked by correlation with a feature or a text pattern"),
+        ("replay", "replay a recording in a window with a timeline: RUN_FILE [--big]"),
     ):
         sub.add_parser(name, help=help_text, add_help=False)
     return p

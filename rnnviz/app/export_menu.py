@@ -394,12 +394,6 @@ def window_exporter(window: QMainWindow) -> Exporter:
         frame = w.run_model.frame
         return int(frame.T) if frame is not None else 0
 
-    def tell(text: str, level: str) -> None:
-        if level == "info":
-            window.statusBar().showMessage(text, 8000)
-        else:
-            w.show_message(text, level)
-
     panels = {
         "heatmaps": ("the state heatmaps", w.heatmaps),
         "gradients": ("the gradient plots", w.gradients),
@@ -413,9 +407,22 @@ def window_exporter(window: QMainWindow) -> Exporter:
         w.frame_bar.frame,
         w.frame_bar.set_frame,
         lambda: w.run_model,
-        tell,
+        window_tell(window),
         w.settings,
     )
     exporter = Exporter(sources)
     exporter.install_context_menus()
     return exporter
+
+
+def window_tell(window: QMainWindow) -> Callable[[str, str], None]:
+    """One-line messages of the main window: news in its status bar, problems in its banner
+    (``window.show_message``)."""
+
+    def tell(text: str, level: str) -> None:
+        if level == "info":
+            window.statusBar().showMessage(text, 8000)
+        else:
+            window.show_message(text, level)  # type: ignore[attr-defined]
+
+    return tell

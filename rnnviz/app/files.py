@@ -28,6 +28,7 @@ FILTERS = {
     "gif": ("Animated GIF (*.gif)", ALL_FILES),
     "mp4": ("MP4 video (*.mp4)", ALL_FILES),
     "csv": ("CSV tables (*.csv)", ALL_FILES),
+    "recording": ("rnnviz recordings (*.rnnrec)", ALL_FILES),
 }
 # A checkpoint is a zip archive (NumPy's .npz): its first bytes.
 ZIP_MAGIC = b"PK\x03\x04"

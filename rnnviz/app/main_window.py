@@ -49,7 +49,7 @@ from PyQt6.QtWidgets import (
 from rnnviz.app import closing, files
 from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
 from rnnviz.app.controls import ControlPanel
-from rnnviz.app.export_menu import window_exporter
+from rnnviz.app.export_menu import window_exporter, window_tell
 from rnnviz.app.keys import RunKeys
 from rnnviz.app.layout import (
     COMFORT_SIZE,
@@ -61,6 +61,7 @@ from rnnviz.app.layout import (
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
 from rnnviz.app.recent import RecentFiles, RecentMenu
+from rnnviz.app.record_toggle import RecordToggle
 from rnnviz.app.scheduler import FrameScheduler
 from rnnviz.app.settings import Settings
 from rnnviz.app.speed import PRESETS as SPEED_PRESETS
@@ -239,6 +240,13 @@ class MainWindow(QMainWindow):
         presets, tasks, corpora = _catalogue()
         self._build_views()
         self.exporter = window_exporter(self)  # File → Export…, the panels' context menus
+        self.recorder = RecordToggle(  # File → Record…, Open recording…
+            self,
+            lambda: None if self._trainer is None else _run_of(self._trainer),
+            lambda: self.run_model.run_id,
+            self.settings,
+            window_tell(self),
+        )
         self._build_controls(presets, tasks, corpora)
         self._build_actions()
         self._build_menus()
@@ -411,9 +419,12 @@ class MainWindow(QMainWindow):
         m = bar.addMenu("&File")
         m.addAction(self.act_open)
         m.addMenu(self.recent_menu)
+        m.addAction(self.recorder.open_action)
         m.addSeparator()
         m.addAction(self.act_save)
         m.addAction(self.act_load)
+        m.addSeparator()
+        m.addAction(self.recorder.action)
         m.addSeparator()
         m.addAction(self.act_shot)
         m.addActions(self.exporter.file_actions(self))
@@ -956,6 +967,7 @@ class MainWindow(QMainWindow):
         if generation != self._generation or self._closing:
             return
         self.run_model.ingest(update)
+        self.recorder.add(update)
         status = update.status
         if status.state == "paused" and self.is_running() and self._reached_pause_step():
             self._set_run_checked(False)
@@ -969,6 +981,7 @@ class MainWindow(QMainWindow):
         """Take ``update`` and draw it now in every view, bypassing the pacing (no worker:
         ``rnnviz screenshot`` steps the trainer itself)."""
         self.run_model.ingest(update)
+        self.recorder.add(update)
         self._unshown = update.status
         self.frames.mark()
         self._build_budget = None
@@ -1154,6 +1167,7 @@ class MainWindow(QMainWindow):
         self.frames.stop()
         self._loader.close()
         self._stop_worker()
+        self.recorder.stop()
         set_thread_budget(None)
         super().closeEvent(event)
 
