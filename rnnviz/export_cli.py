@@ -4,9 +4,14 @@
     rnnviz export run.rnnrec --format csv --what frames --step 5000 --out frame.csv
     rnnviz export run.rnnrec --format csv --what frames --step all --out frames.csv
 
+    rnnviz export run.rnnrec --format gif --what frames --out replay.gif   # heatmaps over training
+    rnnviz export run.rnnrec --format png --what training --step 5000 --out loss.png
+
 CSV is written here (:mod:`rnnviz.train.export_csv`; the numbers are the recorded ones, exactly).
-Pictures and animations (png, svg, gif, mp4) need the window's views to draw the frames; they are
-handed to ``rnnviz.app.export_anim`` when this installation has it.
+Pictures (png, svg: one view at one step) and animations (gif, mp4: one picture per recorded
+frame, the replay's timeline) are drawn offscreen by the window's own views
+(:mod:`rnnviz.app.export_anim`); ``--panel`` picks the view (heatmaps for frames, the loss curves
+for training by default), ``--size`` its size, ``--fps`` the animation's rate.
 
 A checkpoint works too: ``--what training`` gives its bounded loss history, ``--what frames``
 the frame of its weights. The output is written atomically and never replaces an existing file;
@@ -40,6 +45,26 @@ def _step(text: str) -> int | str:
     return _nonneg_int(text)
 
 
+def _size(text: str) -> tuple[int, int]:
+    import argparse
+
+    w, sep, h = text.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit() and 64 <= int(w) <= 8192 and 64 <= int(h) <= 8192):
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT with sides of 64 to 8192")
+    return int(w), int(h)
+
+
+def _fps(text: str) -> float:
+    import argparse
+
+    from rnnviz.cli import _positive_float
+
+    value = _positive_float(text)
+    if value > 60:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at most 60")
+    return value
+
+
 def _parser() -> ArgParser:
     ap = ArgParser(prog="rnnviz export", description=__doc__.splitlines()[0])
     ap.add_argument("run_file", type=Path, help="a recording (rnnviz record) or a checkpoint")
@@ -52,6 +77,13 @@ def _parser() -> ArgParser:
         help="frames: the training step (the frame at or before it), or 'all'; default: the last",
     )
     ap.add_argument("--out", type=Path, required=True, help="the file to create")
+    ap.add_argument(
+        "--panel",
+        choices=("heatmaps", "gradients", "loss", "samples"),
+        help="png/svg/gif/mp4: the view drawn (default: heatmaps for frames, loss for training)",
+    )
+    ap.add_argument("--size", type=_size, default=(960, 540), help="png/gif/mp4: WIDTHxHEIGHT")
+    ap.add_argument("--fps", type=_fps, default=4.0, help="gif/mp4: frames per second (<= 60)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     return ap
 
@@ -142,9 +174,27 @@ def _frames(source: Any, step: int | str | None) -> list[Any]:
 def _pictures(args: Any) -> int:
     try:
         from rnnviz.app import export_anim
-    except ImportError:
+        from rnnviz.app.encoders import EncoderError
+    except ImportError as exc:
         raise UsageError(
-            f"--format {args.format} draws the window's views; this installation can export "
-            "csv only"
+            f"--format {args.format} draws the window's views, which cannot start here ({exc})"
         ) from None
-    return int(export_anim.export(args))
+    from rnnviz.train.recording import RecordingError
+    from rnnviz.train.safe_write import SaveError
+
+    if args.step == "all":
+        raise UsageError("--step all applies to csv; an animation shows every frame")
+    try:
+        return export_anim.export(
+            args.run_file,
+            args.format,
+            args.out,
+            args.what,
+            args.step,
+            args.panel,
+            args.size,
+            args.fps,
+            args.quiet,
+        )
+    except (export_anim.AnimExportError, RecordingError, EncoderError, SaveError) as exc:
+        raise UsageError(str(exc)) from None
