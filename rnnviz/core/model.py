@@ -203,55 +203,39 @@ class Model:
         H = self.cfg.hidden
         return self.cell.G * H * H * B
 
-    # --- forward --------------------------------------------------------------------------------
-    def forward(self, x, y=None, mask=None, state0=None, intervention=None) -> Trace:
-        """Run the network over a batch.
-
-        Parameters
-        ----------
-        x : ndarray
-            (B, T) int token ids, or (B, T, D) real vectors.
-        y : ndarray, optional
-            (B, T) int classes (softmax head) or (B, T, O) targets; without it no loss is computed.
-        mask : ndarray, optional
-            (B, T) loss weights, default all ones.
-        state0 : dict, optional
-            name -> (B, H) initial carried state, default zeros.
-        intervention : Intervention or list of them, optional
-            Units to clamp during this pass.
-
-        Returns
-        -------
-        Trace
-            states name -> (B, T, H), outputs (B, T, O), loss_t (B, T), loss, final name -> (B, H).
-        """
-        x, B, T = self._inputs(x)
-        dt = self.dtype
-        H, O = self.cfg.hidden, self.cfg.output_size
-        p = self.p
-        GH = self.cell.G * H
-        clamps = self._clamps(intervention, T)
+    def _initial_state(self, state0: dict | None, B: int) -> dict[str, np.ndarray]:
+        """name -> (H, B) carried state at t = 0: ``state0``'s (B, H) arrays, or zeros."""
+        H, dt = self.cfg.hidden, self.dtype
         if state0 is None:
-            s0 = {k: np.zeros((H, B), dt) for k in self.carried}  # (H, B)
-        else:
-            s0 = {}
-            for k in self.carried:
-                v = np.asarray(state0.get(k)) if k in state0 else None
-                if v is None or v.shape != (B, H):
-                    raise ValueError(f"model state0: {k!r} must have shape ({B}, {H})")
-                s0[k] = np.ascontiguousarray(v.T, dtype=dt)  # (H, B)
+            return {k: np.zeros((H, B), dt) for k in self.carried}  # (H, B)
+        s0 = {}
+        for k in self.carried:
+            v = np.asarray(state0.get(k)) if k in state0 else None
+            if v is None or v.shape != (B, H):
+                raise ValueError(f"model state0: {k!r} must have shape ({B}, {H})")
+            s0[k] = np.ascontiguousarray(v.T, dtype=dt)  # (H, B)
+        return s0
+
+    def _mask(self, mask, B: int, T: int) -> np.ndarray:
+        """(B, T) loss weights: ``mask``, or all ones."""
         if mask is None:
-            mask_bt = np.ones((B, T), dt)  # (B, T)
-        else:
-            mask_bt = np.asarray(mask, dtype=dt)
-            if mask_bt.shape != (B, T):
-                raise ValueError(f"model mask: expected shape ({B}, {T}), got {mask_bt.shape}")
-        use_blas_threads(self._work(B))
-        ws = self._ws
+            return np.ones((B, T), self.dtype)  # (B, T)
+        mask_bt = np.asarray(mask, dtype=self.dtype)
+        if mask_bt.shape != (B, T):
+            raise ValueError(f"model mask: expected shape ({B}, {T}), got {mask_bt.shape}")
+        return mask_bt
+
+    def _input_part(self, x: np.ndarray, B: int, T: int) -> tuple[np.ndarray, np.ndarray]:
+        """ax = x_t W_x + b for every step in one gather or GEMM (times the cell's input scale),
+        and the input rows backward multiplies with.
+
+        Cells with ax_layout "tgb" take ax step-major, (T, G*H, B), so that each step's block is
+        contiguous (the LSTM then adds h_{t-1} W_h to it in place); the others take it as
+        (G*H, T, B). The rows are token ids (T*B,) or vectors (T*B, D), in (t, b) order.
+        """
+        p, dt, ws = self.p, self.dtype, self._ws
+        GH = self.cell.G * self.cfg.hidden
         scale = self.cell.input_scale(dt)  # (G*H,) or None
-        # Cells with ax_layout "tgb" take the input part step-major, (T, G*H, B), so that each
-        # step's block is contiguous (the LSTM then adds h_{t-1} W_h to it in place); the others
-        # take it as (G*H, T, B).
         step_major = self.cell.ax_layout == "tgb"
         if self.cfg.input_kind == "tokens":
             idx = np.ascontiguousarray(x.T)  # (T, B)
@@ -279,22 +263,54 @@ class Model:
                     ax = np.take(
                         W_xbT, idx, axis=1, out=ws.empty((GH, T, B), dt), mode="wrap"
                     )  # (G*H, T, B)
-            x_rows = idx.reshape(T * B)  # (T*B,)
+            return ax, idx.reshape(T * B)  # (T*B,)
+        x_cols = np.ascontiguousarray(x.transpose(2, 1, 0), dtype=dt).reshape(-1, T * B)
+        if step_major:
+            x3 = x_cols.reshape(-1, T, B).transpose(1, 0, 2)  # (T, D, B)
+            ax = np.matmul(p["W_x"].T, x3, out=ws.empty((T, GH, B), dt))  # (T, G*H, B)
+            ax += p["b"][:, None]
+            if scale is not None:
+                ax *= scale[:, None]
         else:
-            x_cols = np.ascontiguousarray(x.transpose(2, 1, 0), dtype=dt).reshape(-1, T * B)
-            if step_major:
-                x3 = x_cols.reshape(-1, T, B).transpose(1, 0, 2)  # (T, D, B)
-                ax = np.matmul(p["W_x"].T, x3, out=ws.empty((T, GH, B), dt))  # (T, G*H, B)
-                ax += p["b"][:, None]
-                if scale is not None:
-                    ax *= scale[:, None]
-            else:
-                ax = np.matmul(p["W_x"].T, x_cols, out=ws.empty((GH, T * B), dt))  # (G*H, T*B)
-                ax += p["b"][:, None]
-                if scale is not None:
-                    ax *= scale[:, None]
-                ax = ax.reshape(GH, T, B)  # (G*H, T, B)
-            x_rows = x_cols.T  # (T*B, D)
+            ax = np.matmul(p["W_x"].T, x_cols, out=ws.empty((GH, T * B), dt))  # (G*H, T*B)
+            ax += p["b"][:, None]
+            if scale is not None:
+                ax *= scale[:, None]
+            ax = ax.reshape(GH, T, B)  # (G*H, T, B)
+        return ax, x_cols.T  # (T*B, D)
+
+    # --- forward --------------------------------------------------------------------------------
+    def forward(self, x, y=None, mask=None, state0=None, intervention=None) -> Trace:
+        """Run the network over a batch.
+
+        Parameters
+        ----------
+        x : ndarray
+            (B, T) int token ids, or (B, T, D) real vectors.
+        y : ndarray, optional
+            (B, T) int classes (softmax head) or (B, T, O) targets; without it no loss is computed.
+        mask : ndarray, optional
+            (B, T) loss weights, default all ones.
+        state0 : dict, optional
+            name -> (B, H) initial carried state, default zeros.
+        intervention : Intervention or list of them, optional
+            Units to clamp during this pass.
+
+        Returns
+        -------
+        Trace
+            states name -> (B, T, H), outputs (B, T, O), loss_t (B, T), loss, final name -> (B, H).
+        """
+        x, B, T = self._inputs(x)
+        dt = self.dtype
+        H, O = self.cfg.hidden, self.cfg.output_size
+        p = self.p
+        clamps = self._clamps(intervention, T)
+        s0 = self._initial_state(state0, B)  # name -> (H, B)
+        mask_bt = self._mask(mask, B, T)  # (B, T)
+        use_blas_threads(self._work(B))
+        ws = self._ws
+        ax, x_rows = self._input_part(x, B, T)  # (T, G*H, B) or (G*H, T, B); (T*B,) or (T*B, D)
         cache = self.cell.forward(p, ax, s0, clamps, ws)
         V = self.cfg.input_size
         if self.cfg.input_kind == "tokens" and V <= ONEHOT_MAX_VOCAB:
