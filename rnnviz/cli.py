@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         (
             "bench",
             "training throughput (--gui: the window's frame rate; --compare: lockstep; "
-            "--record: recording's cost; --units: up-close tools)",
+            "--record: recording's cost; --units: up-close tools; --compare-gui: the compare "
+            "window's frame interval)",
         ),
         ("screenshot", "render the window after N steps to a PNG"),
         ("compare", "train 2-4 runs in lockstep from the same weights (--preset race|cells|...)"),
@@ -288,6 +289,8 @@ def _dispatch(argv: list[str], process_entry: bool) -> int:
             return _delegate("bench", argv[1:], ("rnnviz.bench.gui", "cli"))
         if name == "bench" and any(a.split("=")[0] == "--load" for a in argv[1:]):
             return _delegate("bench", argv[1:], ("rnnviz.bench.load", "cli"))
+        if name == "bench" and "--compare-gui" in argv[1:]:
+            return _delegate("bench", argv[1:], ("rnnviz.bench.compare_gui", "cli"))
         if name == "bench" and any(a.split("=")[0] == "--compare" for a in argv[1:]):
             return _delegate("bench", argv[1:], ("rnnviz.bench.compare", "cli"))
         if name == "bench" and "--record" in argv[1:]:

@@ -48,6 +48,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.app import closing, files
 from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
+from rnnviz.app.compare_window import compare_menu
 from rnnviz.app.controls import ControlPanel
 from rnnviz.app.export_menu import window_exporter, window_tell
 from rnnviz.app.keys import RunKeys
@@ -420,6 +421,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_open)
         m.addMenu(self.recent_menu)
         m.addAction(self.recorder.open_action)
+        m.addMenu(compare_menu(self, window_tell(self)))
         m.addSeparator()
         m.addAction(self.act_save)
         m.addAction(self.act_load)

@@ -1,0 +1,372 @@
+"""Compare runs side by side: 2-4 runs of a Comparison trained in lockstep, drawn together.
+
+A :class:`CompareWindow` trains a :class:`~rnnviz.train.compare.Comparison` (a preset: race,
+cells, clipping, learning-rates) on a worker thread (:class:`CompareWorker`) and keeps one
+:class:`~rnnviz.train.runmodel.RunModel` per run. It shows:
+
+* the smoothed training loss of every run on one plot, one colour per run, one legend;
+* the gradient flow back through time on the probe, ‖∂L/∂h_t‖ per run (solid) and its last-step
+  signal ‖∂L_T/∂h_t‖ (dotted), same colours, one legend;
+* the state heatmaps of each run side by side for the same probe
+  (:class:`~rnnviz.app.widgets.heatmaps.StateHeatmaps`, one per run) with one time-step cursor
+  shared by every heatmap and both plots;
+* in the status bar, each run's step, loss and latest metric in its colour.
+
+Redraws are paced by one context-object timer (a run model that changed is drawn at the next
+tick, at most every :data:`REDRAW_MS`); the worker reports at most every
+:data:`REPORT_S` seconds, so four runs never flood the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import sip
+from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QCloseEvent
+from PyQt6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.app.chrome import FrameBar
+from rnnviz.app.widgets._common import COLOURS, LogAxis, line_width, plot_widget, style_axis
+from rnnviz.app.widgets.heatmaps import StateHeatmaps
+from rnnviz.config import ConfigError
+from rnnviz.train.compare import Comparison, RunSpec, check_specs
+from rnnviz.train.runmodel import RunModel
+from rnnviz.train.update import Update
+
+#: One colour per run, in run order (colour-blind safe).
+RUN_COLOURS = (COLOURS["blue"], COLOURS["orange"], COLOURS["green"], COLOURS["purple"])
+#: Comparison presets offered.
+PRESETS = ("race", "cells", "clipping", "learning-rates")
+REPORT_S = 0.1  # the worker sends the runs' updates at most this often
+REDRAW_MS = 33  # the views redraw at most this often
+
+
+class CompareWorker(QObject):
+    """Builds a Comparison from specs and trains it in lockstep on a Python thread.
+
+    Signals: ``ready(labels)`` once built, ``updates(tuple[Update, ...])`` at most every
+    :data:`REPORT_S` s while running (and once on pausing), ``failed(message)`` (one line).
+    """
+
+    ready = pyqtSignal(object)
+    updates = pyqtSignal(object)
+    failed = pyqtSignal(str)
+
+    def __init__(self, specs: Sequence[RunSpec], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.specs = tuple(specs)
+        self.comparison: Comparison | None = None
+        self._running = threading.Event()
+        self._quit = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rnnviz-compare", daemon=True)
+        self.rounds = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def set_running(self, on: bool) -> None:
+        if on:
+            self._running.set()
+        else:
+            self._running.clear()
+
+    @property
+    def running(self) -> bool:
+        return self._running.is_set()
+
+    def close(self) -> None:
+        """Stop training and wait for the thread (a round at most)."""
+        self._quit.set()
+        self._running.set()  # wake it
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _emit(self, signal: object, value: object) -> None:
+        if not sip.isdeleted(self):
+            with contextlib.suppress(RuntimeError):
+                signal.emit(value)  # type: ignore[attr-defined]
+
+    def _loop(self) -> None:
+        try:
+            self.comparison = Comparison(self.specs)
+        except (ConfigError, ValueError, OSError) as exc:
+            self._emit(self.failed, str(exc).splitlines()[0])
+            return
+        comp = self.comparison
+        self._emit(self.ready, comp.labels)
+        self._emit(self.updates, comp.updates("paused"))
+        last = time.monotonic()
+        while not self._quit.is_set():
+            if not self._running.wait(0.1):
+                continue
+            if self._quit.is_set():
+                break
+            results = comp.step()
+            self.rounds += 1
+            now = time.monotonic()
+            if now - last >= REPORT_S or not self._running.is_set():
+                last = now
+                self._emit(self.updates, self._updates(comp, results))
+        if comp is not None:
+            comp.updates("stopped")
+
+    @staticmethod
+    def _updates(comp: Comparison, results: tuple) -> tuple[Update, ...]:
+        return tuple(
+            t.update("diverged", t.diverged or "") if r.diverged else t.update("running")
+            for t, r in zip(comp.trainers, results, strict=True)
+        )
+
+
+class CompareWindow(QMainWindow):
+    """Runs of a comparison, side by side (see the module docstring).
+
+    Parameters
+    ----------
+    preset : str
+        A comparison preset (see :data:`PRESETS`), unless ``specs`` are given.
+    specs : sequence of RunSpec, optional
+        The runs (tests use tiny ones).
+    run : bool
+        Start training once built.
+    """
+
+    def __init__(
+        self, preset: str = "race", specs: Sequence[RunSpec] | None = None, run: bool = False
+    ) -> None:
+        if specs is None:
+            from rnnviz.presets import load_compare
+
+            specs = load_compare(preset)  # ConfigError: the caller says why
+        check_specs(specs)  # ConfigError (one line) before any widget or thread exists
+        super().__init__()
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.specs = tuple(specs)
+        self.labels = tuple(s.label for s in self.specs)
+        self.setWindowTitle(f"rnnviz compare — {preset if specs else ''}".rstrip(" —"))
+        self.models = [RunModel() for _ in self.specs]
+        self._drawn = [(-1, -1, -1)] * len(self.specs)  # (epoch, history, frame) versions drawn
+        self._run_on_ready = run
+        self.ready = False
+
+        self._build_toolbar()
+        self._build_views()
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.timeout.connect(self.redraw)
+
+        self.worker = CompareWorker(self.specs, self)
+        self.worker.ready.connect(self._on_ready)
+        self.worker.updates.connect(self._on_updates)
+        self.worker.failed.connect(self._on_failed)
+        self.statusBar().showMessage("Building the runs…")
+        self.worker.start()
+
+    # ------------------------------------------------------------------ construction
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Compare")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.act_run = bar.addAction("Run")
+        self.act_run.setCheckable(True)
+        self.act_run.setShortcut("Space")
+        self.act_run.setToolTip("Train every run in lockstep (Space)")
+        self.act_run.setEnabled(False)
+        self.act_run.toggled.connect(self.set_running)
+
+    def _build_views(self) -> None:
+        n = len(self.specs)
+        self.heatmaps = [StateHeatmaps() for _ in range(n)]
+        grid = QWidget()
+        row = QHBoxLayout(grid)
+        row.setContentsMargins(0, 0, 0, 0)
+        for i, (label, view) in enumerate(zip(self.labels, self.heatmaps, strict=True)):
+            col = QVBoxLayout()
+            title = QLabel(f"<b style='color:{RUN_COLOURS[i]}'>━ {label}</b>")
+            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            col.addWidget(title)
+            col.addWidget(view, 1)
+            row.addLayout(col, 1)
+            view.frameClicked.connect(self._set_time_step_from_view)
+        self.frame_bar = FrameBar()
+        self.frame_bar.frameChanged.connect(self.set_time_step)
+        top = QWidget()
+        lay = QVBoxLayout(top)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(grid, 1)
+        lay.addWidget(self.frame_bar)
+
+        self.loss_widget = plot_widget()
+        self.loss_plot = self.loss_widget.getPlotItem()
+        style_axis(self.loss_plot.getAxis("left"), "smoothed loss")
+        style_axis(self.loss_plot.getAxis("bottom"), "training step")
+        self.loss_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
+        self.loss_plot.setDownsampling(auto=True, mode="peak")
+        self.loss_plot.setClipToView(True)
+        self.flow_widget = plot_widget(left=LogAxis("left"))
+        self.flow_plot = self.flow_widget.getPlotItem()
+        self.flow_plot.setLogMode(x=False, y=True)
+        style_axis(
+            self.flow_plot.getAxis("left"),
+            "‖∂L/∂h<sub>t</sub>‖ ━  ‖∂L<sub>T</sub>/∂h<sub>t</sub>‖ ┈",
+        )
+        style_axis(self.flow_plot.getAxis("bottom"), "step t")
+        self.flow_plot.addLegend(offset=(10, -10), brush=pg.mkBrush(255, 255, 255, 200))
+        self.loss_curves, self.flow_curves, self.last_curves = [], [], []
+        for i, label in enumerate(self.labels):
+            pen = pg.mkPen(RUN_COLOURS[i], width=line_width(2))
+            dots = pg.mkPen(RUN_COLOURS[i], width=line_width(1.5), style=Qt.PenStyle.DotLine)
+            self.loss_curves.append(self.loss_plot.plot(pen=pen, name=label))
+            self.flow_curves.append(self.flow_plot.plot(pen=pen, name=label, connect="finite"))
+            self.last_curves.append(self.flow_plot.plot(pen=dots, connect="finite"))
+        self.flow_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(COLOURS["black"], width=1))
+        self.flow_plot.addItem(self.flow_cursor, ignoreBounds=True)
+        curves = QSplitter(Qt.Orientation.Horizontal)
+        curves.addWidget(self.loss_widget)
+        curves.addWidget(self.flow_widget)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(curves)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        self.setCentralWidget(split)
+
+        self.run_labels = []
+        for i, label in enumerate(self.labels):
+            status = QLabel(f"<span style='color:{RUN_COLOURS[i]}'>● {label}</span>")
+            self.statusBar().addPermanentWidget(status)
+            self.run_labels.append(status)
+
+    # ------------------------------------------------------------------ worker
+    def _on_ready(self, labels: object) -> None:
+        self.ready = True
+        self.act_run.setEnabled(True)
+        self.statusBar().clearMessage()
+        if self._run_on_ready:
+            self.act_run.setChecked(True)
+
+    def _on_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"cannot compare: {message}")
+
+    def _on_updates(self, updates: object) -> None:
+        for model, update in zip(self.models, updates, strict=True):  # type: ignore[call-overload]
+            model.ingest(update)
+        if not self._redraw.isActive():
+            self._redraw.start(REDRAW_MS)
+
+    def set_running(self, on: bool) -> None:
+        """Train (or pause) every run in lockstep."""
+        if self.act_run.isChecked() != on:
+            self.act_run.setChecked(on)
+            return
+        self.act_run.setText("Pause" if on else "Run")
+        self.worker.set_running(on)
+
+    # ------------------------------------------------------------------ drawing
+    def redraw(self) -> None:
+        """Draw what changed in any run since the last redraw."""
+        for i, model in enumerate(self.models):
+            key = (model.epoch, model.version["history"], model.version["frame"])
+            if key == self._drawn[i]:
+                continue
+            old = self._drawn[i]
+            self._drawn[i] = key
+            if key[:2] != old[:2]:
+                steps, smoothed = model.series("smoothed")  # (n,) each
+                self.loss_curves[i].setData(steps, smoothed)
+            if key[::2] != old[::2] and model.frame is not None:
+                self._draw_frame(i, model)
+            self.run_labels[i].setText(self._run_text(i, model))
+
+    def _draw_frame(self, i: int, model: RunModel) -> None:
+        frame = model.frame
+        assert frame is not None
+        self.heatmaps[i].render(model)
+        flows = list(frame.flows.values())
+        t = np.arange(frame.T)
+        if flows:
+            self.flow_curves[i].setData(t, _positive(flows[0]))
+        if frame.flow_last is not None:
+            self.last_curves[i].setData(t, _positive(frame.flow_last))
+        if i == 0 and self.frame_bar.set_labels(frame.labels, frame.targets):
+            self.set_time_step(self.frame_bar.frame())
+
+    def _run_text(self, i: int, model: RunModel) -> str:
+        text = f"● {self.labels[i]} · step {model.step:,}"
+        if model.last_loss is not None:
+            text += f" · loss {model.last_loss:.3f}"
+        val = model.val_loss
+        if val is not None:
+            text += f" · val {val:.3f}"
+        if model.status.state == "diverged":
+            text += " · diverged"
+        return f"<span style='color:{RUN_COLOURS[i]}'>{text}</span>"
+
+    # ------------------------------------------------------------------ cursor
+    def set_time_step(self, t: int) -> None:
+        """Move the shared time-step cursor of every heatmap and the flow plot."""
+        for model, view in zip(self.models, self.heatmaps, strict=True):
+            model.set_cursor(t=t)
+            view.set_frame(t)
+        self.flow_cursor.setPos(t)
+
+    def _set_time_step_from_view(self, t: int) -> None:
+        self.frame_bar.set_frame(t)
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:
+        self._redraw.stop()
+        self.worker.close()
+        super().closeEvent(event)
+
+
+def _positive(a: np.ndarray) -> np.ndarray:
+    """``a`` (T,) as float64 with zeros and negatives as NaN (a log axis cannot show them)."""
+    out = np.asarray(a, dtype=np.float64).copy()  # (T,)
+    out[~(out > 0)] = np.nan
+    return out
+
+
+def compare_menu(parent: QMainWindow, tell: Callable[[str, str], None]) -> QMenu:
+    """File → Compare runs ▸ one entry per comparison preset, each opening a CompareWindow."""
+    from rnnviz.presets import load_compare
+
+    menu = QMenu("&Compare runs", parent)
+    menu.setToolTip("Train 2-4 runs in lockstep from the same weights and watch them together")
+    opened: list[CompareWindow] = []
+
+    def open_preset(name: str) -> None:
+        try:
+            window = CompareWindow(name, run=True)
+        except ConfigError as exc:
+            tell(str(exc), "error")
+            return
+        opened[:] = [w for w in opened if not sip.isdeleted(w)] + [window]
+        window.resize(parent.size())
+        window.show()
+
+    for name in PRESETS:
+        try:
+            labels = ", ".join(s.label for s in load_compare(name))
+        except ConfigError:
+            continue
+        act = menu.addAction(f"{name}: {labels}")
+        act.triggered.connect(lambda _=False, n=name: open_preset(n))
+    menu.opened = opened  # type: ignore[attr-defined]  # the windows it keeps alive
+    return menu
