@@ -17,10 +17,10 @@ banner above the views; the run on screen keeps going.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -59,11 +59,11 @@ from rnnviz.app.layout import (
     controls_fit,
     initial_size,
 )
-from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
 from rnnviz.app.recent import RecentFiles, RecentMenu
 from rnnviz.app.record_toggle import RecordToggle
 from rnnviz.app.scheduler import FrameScheduler
+from rnnviz.app.session import RunSession
 from rnnviz.app.settings import Settings
 from rnnviz.app.speed import PRESETS as SPEED_PRESETS
 from rnnviz.app.speed import SPEEDS, nearest_position, speed_text
@@ -75,7 +75,6 @@ from rnnviz.app.widgets.loss import LossPanel
 from rnnviz.app.widgets.samples import SamplesPanel
 from rnnviz.app.worker import TrainingWorker, user_errors
 from rnnviz.config import RunConfig
-from rnnviz.core._ops import set_thread_budget
 from rnnviz.train.runmodel import RunModel
 from rnnviz.train.update import Status, Update
 
@@ -213,37 +212,31 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else Settings()
         self.recent = RecentFiles(self.settings)
         self._remember = remember
-        self._loading_checkpoint: dict[int, str] = {}  # request -> the checkpoint it reads
         self._start_worker = start_worker
-        self._generation = 0
-        self._worker: TrainingWorker | None = None
-        self._retiring: list[TrainingWorker] = []  # stopped, finishing their last step
-        self._trainer: Any = None
-        #: The run on screen, as the views will read it: history, samples, frames, cursor.
-        self.run_model = RunModel()
+        #: The run on screen: trainer, thread, loader and run model; the route of commands.
+        self.session = RunSession(
+            self,
+            threaded=start_worker,
+            updates_per_s=self.UPDATES_PER_S,
+            blas_threads=self.BLAS_THREADS,
+        )
         parts = (self._draw_state, self._draw_gradients, self._draw_curves)
         self.frames = FrameScheduler(self, parts, self.MAX_FPS, self.DRAW_BUDGET)
         self._unshown: Status | None = None  # the newest status whose state is not handled yet
         self._build_budget: int | None = 2  # heatmap panels built per part (None: all)
         self._probe_text = ""
-        self._speed: float | None = None  # steps per second asked for (None: unlimited)
-        self._pause_at: int | None = None  # the step to pause at, until the run reaches it
         self._last_status: Status | None = None
         self._last_loss: float | None = None
         self._divergence_shown = False  # the banner, status message and pill say "diverged"
         self._closing = False
         self._shown_once = False
-        self._loader = TrainerLoader()
-        self._loader.ready.connect(self._on_loaded)
-        self._loader.failed.connect(self._on_load_failed)
-        self._load_preset: dict[int, str | None] = {}  # request -> preset name to show
 
         presets, tasks, corpora = _catalogue()
         self._build_views()
         self.exporter = window_exporter(self)  # File → Export…, the panels' context menus
         self.recorder = RecordToggle(  # File → Record…, Open recording…
             self,
-            lambda: None if self._trainer is None else _run_of(self._trainer),
+            lambda: None if self.trainer is None else _run_of(self.trainer),
             lambda: self.run_model.run_id,
             self.settings,
             window_tell(self),
@@ -269,7 +262,13 @@ class MainWindow(QMainWindow):
 
                 run, preset = load_preset(DEFAULT_PRESET), DEFAULT_PRESET
             trainer = self._new_trainer(run)
-        self._install(trainer, preset=preset)
+        session = self.session
+        session.updated.connect(self._on_update)
+        session.installed.connect(self._on_installed)
+        session.loaded.connect(self._on_loaded)
+        session.loadFailed.connect(self._on_load_failed)
+        session.failed.connect(self._on_failed)
+        session.install(trainer, preset=preset)
 
     # ================================================================= construction
     def _build_views(self) -> None:
@@ -499,12 +498,17 @@ class MainWindow(QMainWindow):
     @property
     def trainer(self) -> Any:
         """The Trainer on screen (owned by the worker thread while it runs)."""
-        return self._trainer
+        return self.session.trainer
 
     @property
     def worker(self) -> TrainingWorker | None:
         """The training thread wrapper (None in screenshot mode)."""
-        return self._worker
+        return self.session.worker
+
+    @property
+    def run_model(self) -> RunModel:
+        """The run on screen as the views read it: history, samples, frames, cursor."""
+        return self.session.model
 
     @property
     def last_status(self) -> Status | None:
@@ -519,7 +523,7 @@ class MainWindow(QMainWindow):
     @property
     def controller(self) -> Any:
         """The RunController of the current run, or None."""
-        return self._worker.controller if self._worker is not None else None
+        return self.session.controller
 
     def _new_trainer(self, run: RunConfig) -> Any:
         from rnnviz.train.trainer import Trainer
@@ -531,12 +535,11 @@ class MainWindow(QMainWindow):
             QGuiApplication.restoreOverrideCursor()
 
     def _install(self, trainer: Any, preset: str | None = None) -> None:
-        """Show ``trainer``: stop the old thread, clear the views, start a paused worker."""
-        from rnnviz.train.control import RunController
+        """Show ``trainer`` (its thread starts paused)."""
+        self.session.install(trainer, preset)
 
-        self._stop_worker(wait=False)
-        self._generation += 1
-        self._trainer = trainer
+    def _on_installed(self, trainer: Any, preset: str | None) -> None:
+        """A new run is on screen: clear the views and show its settings."""
         self._forget_pending()
         self._probe_text = trainer.task.probe().text  # read before the thread owns the trainer
         run = _run_of(trainer)
@@ -546,86 +549,22 @@ class MainWindow(QMainWindow):
         self._set_run_checked(False)
         self._show_run_state("paused")
         self._clear_divergence()
-        if not self._start_worker:
-            self.present(trainer.update(state="paused"))
-        else:  # the paused loop sends the first snapshot at once
-            set_thread_budget(self.BLAS_THREADS)
-            pause_at = self._pause_at if (self._pause_at or 0) > trainer.step_count else None
-            controller = RunController(
-                trainer,
-                max_updates_per_s=self.UPDATES_PER_S,
-                paused=True,
-                max_steps=pause_at,
-                steps_per_s=self._speed,
-            )
-            worker = TrainingWorker(controller, trainer, self._generation)
-            worker.updateReady.connect(self._on_update)
-            worker.failed.connect(self._on_failed)
-            worker.userError.connect(self._on_user_error)
-            worker.callDone.connect(self._on_call_done)
-            worker.resetDone.connect(self._on_reset_done)
-            self._worker = worker
-            worker.start()
-
-    def _stop_worker(self, wait: bool = True) -> bool:
-        """Stop the training thread; with ``wait`` False it ends on its own after its step.
-
-        A new run does not wait for the old thread's current step (a long one would freeze the
-        window); closing the window waits for every thread, old ones included.
-        """
-        worker, self._worker = self._worker, None
-        self._retiring = [w for w in self._retiring if w.is_alive()]
-        if not wait:
-            if worker is not None:
-                self._disconnect(worker)
-                worker.stop(timeout=0.0)
-                self._retiring.append(worker)
-            return True
-        done = all([w.stop(timeout=1.0) for w in self._retiring])
-        self._retiring = []
-        if worker is None:
-            return done
-        self._disconnect(worker)
-        return worker.stop(timeout=1.0) and done
-
-    @staticmethod
-    def _disconnect(worker: TrainingWorker) -> None:
-        """Nothing a stopping worker still emits reaches the window."""
-        for signal in (
-            worker.updateReady,
-            worker.failed,
-            worker.userError,
-            worker.callDone,
-            worker.resetDone,
-        ):
-            with contextlib.suppress(TypeError):  # nothing connected
-                signal.disconnect()
-
-    def _ensure_worker(self) -> bool:
-        """Restart a thread for the current trainer after a crash; False in screenshot mode."""
-        if not self._start_worker:
-            return False
-        if self._worker is None or not self._worker.is_alive():
-            self._install(self._trainer)
-        return True
 
     # ================================================================= commands
     def _on_run_toggled(self, running: bool) -> None:
         if running:
-            restarted = self._worker is None or not self._worker.is_alive()
-            if not self._ensure_worker() or self.controller is None:
+            restarted = not self.session.alive()
+            if not self.session.resume():
                 self._set_run_checked(False)  # screenshot mode: nothing to run
                 return
             if restarted:  # after a crash: a fresh thread, and the button shows it running
                 self._set_run_checked(True)
             if self.banner.level == "warning":  # e.g. the divergence note: acted upon
                 self.banner.dismiss()
-            self.controller.resume()
             self._show_run_state("running")
             self._clear_divergence()
         else:
-            if self.controller is not None:
-                self.controller.pause()  # the loop then reports every step trained so far
+            self.session.pause()  # the loop then reports every step trained so far
             self._show_run_state("paused")
 
     def _set_run_checked(self, checked: bool) -> None:
@@ -648,9 +587,8 @@ class MainWindow(QMainWindow):
     def step_once(self) -> None:
         """Pause, then train exactly one batch."""
         self.pause()
-        if self._ensure_worker() and self.controller is not None:
+        if self.session.step_once():
             self._clear_divergence()
-            self.controller.step_once()
 
     def reset(self) -> None:
         """New random weights (same seed and settings), after asking."""
@@ -659,8 +597,7 @@ class MainWindow(QMainWindow):
             "Start again from fresh random weights? The current ones are lost.",
         ):
             return
-        if self._ensure_worker() and self._worker is not None:
-            self._worker.reset()
+        self.session.reset(done=self._on_reset_done)
 
     def set_optim(self, optim: Any) -> None:
         """Apply an OptimConfig (optimiser, learning rate, clipping) between two steps."""
@@ -669,10 +606,7 @@ class MainWindow(QMainWindow):
         except user_errors() as exc:
             self.show_message(str(exc))
             return
-        if self.controller is not None and self._worker is not None and self._worker.is_alive():
-            self.controller.set_optim(optim)
-        else:
-            self._trainer.set_optim(optim)
+        self.session.set_optim(optim)
         self.gradients.set_clipping(optim.clip_value, optim.clip_norm)
 
     def set_speed(self, steps_per_s: float | None) -> None:
@@ -685,26 +619,25 @@ class MainWindow(QMainWindow):
             self.show_message(str(exc))
             self._show_speed()
             return
-        self._speed = rate
-        if self.controller is not None:
-            self.controller.set_speed(rate)
+        self.session.set_speed(rate)
         self._show_speed()
         self.statusBar().showMessage(f"Speed: {speed_text(rate)}", 3000)
 
     def speed(self) -> float | None:
         """The speed limit in force (steps per second; None: unlimited)."""
-        return self._speed
+        return self.session.speed
 
     def _nudge_speed(self, direction: int) -> None:
-        k = nearest_position(self._speed) + direction
+        k = nearest_position(self.session.speed) + direction
         self.set_speed(SPEEDS[max(0, min(k, len(SPEEDS) - 1))])
 
     def _show_speed(self) -> None:
         """The speed in the controls, the Run menu and the status bar."""
-        self.controls.speed.set_speed(self._speed)
+        rate = self.session.speed
+        self.controls.speed.set_speed(rate)
         for act in self.speed_actions.actions():
-            act.setChecked(act.data() == self._speed)
-        self.status.set_speed_limit(None if self._speed is None else speed_text(self._speed))
+            act.setChecked(act.data() == rate)
+        self.status.set_speed_limit(None if rate is None else speed_text(rate))
 
     def set_pause_at(self, step: int | None) -> bool:
         """Pause when training reaches ``step`` (None: do not); a step already past is refused."""
@@ -713,23 +646,22 @@ class MainWindow(QMainWindow):
             self.controls.speed.show_pause_error(
                 f"Step {step:,} is already done (the run is at step {now:,}): choose a later step."
             )
-            self.controls.speed.set_pause_at(self._pause_at)  # the field shows what is in force
+            self.controls.speed.set_pause_at(self.session.pause_at)  # what is in force
             return False
         self.controls.speed.show_pause_error("")
-        self._pause_at = step
-        if self.controller is not None:
-            self.controller.set_pause_at(step)
+        self.session.set_pause_at(step)
         self.controls.speed.set_pause_at(step)
         return True
 
     def pause_at(self) -> int | None:
         """The step the run will pause at, or None."""
-        return self._pause_at
+        return self.session.pause_at
 
     def _trainer_step(self) -> int:
         """The newest step known on this thread (the trainer's own while nothing trains)."""
-        if self._worker is None or not self._worker.is_alive() or not self.is_running():
-            return int(self._trainer.step_count) if self._trainer is not None else 0
+        if not self.session.alive() or not self.is_running():
+            trainer = self.session.trainer
+            return int(trainer.step_count) if trainer is not None else 0
         return self._last_step()
 
     def set_lr(self, lr: float) -> None:
@@ -740,16 +672,24 @@ class MainWindow(QMainWindow):
     def set_probe(self, text: str) -> None:
         """Replace the probe sequence; a bad one is explained under the field."""
         self.controls.show_probe_error("")
-        if self._worker is None:
-            try:
-                self._trainer.set_probe(text)
-            except user_errors() as exc:
-                self._on_user_error("probe", str(exc))
-                return
-            self._on_call_done("probe", text)
-            self.present(self._trainer.update(state="paused"))
+
+        def set_probe(trainer: Any) -> str:
+            trainer.set_probe(text)
+            return trainer.task.probe().text
+
+        self.session.call(set_probe, self._probe_set)
+        if not self.session.alive():  # no thread sends the new frame: show it now
+            self.present(self.session.trainer.update(state="paused"))
+
+    def _probe_set(self, result: Future[str]) -> None:
+        """The probe command's result: the probe now in use, or why the text was refused."""
+        exc = result.exception()
+        if exc is not None:
+            self._on_user_error("probe", _error_text(exc))
             return
-        self._worker.call(lambda t: t.set_probe(text), done=text, kind="probe")
+        self._probe_text = result.result()
+        self.controls.set_probe_text(self._probe_text)
+        self.controls.show_probe_error("")
 
     def apply_config(self, run: RunConfig) -> bool:
         """Rebuild the model from ``run`` after asking; errors leave the current run untouched.
@@ -772,30 +712,26 @@ class MainWindow(QMainWindow):
 
     def loading(self) -> bool:
         """Whether a new run is being built in the background."""
-        return self._loader.busy()
+        return self.session.loading()
 
-    def _build(self, factory: Callable[[], Any], preset: str | None, message: str) -> None:
+    def _build(
+        self,
+        factory: Callable[[], Any],
+        preset: str | None,
+        message: str,
+        checkpoint: str | None = None,
+    ) -> None:
         """Build a trainer with ``factory`` off the UI thread; install it when it is ready."""
-        request = self._loader.load(factory)
-        self._load_preset = {request: preset}
+        self.session.build(factory, preset, checkpoint)
         self.show_message(message, "info")
 
-    def _on_loaded(self, request: int, trainer: Any) -> None:
-        if request != self._loader.request or self._closing:
-            return
-        preset = self._load_preset.pop(request, None)
-        checkpoint = self._loading_checkpoint.pop(request, None)
+    def _on_loaded(self, trainer: Any, checkpoint: str | None) -> None:
         if checkpoint is not None:
             self.recent.add("checkpoint", checkpoint)
-        self._install(trainer, preset=preset)
         self.banner.dismiss()
         self.statusBar().showMessage("New run ready", 3000)
 
-    def _on_load_failed(self, request: int, message: str) -> None:
-        if request != self._loader.request or self._closing:
-            return
-        self._load_preset.pop(request, None)
-        self._loading_checkpoint.pop(request, None)
+    def _on_load_failed(self, message: str) -> None:
         self.show_message(message)
 
     def load_preset(self, name: str) -> bool:
@@ -840,15 +776,17 @@ class MainWindow(QMainWindow):
             if not path:
                 return
         target = str(path)
-        if self._worker is not None and self._worker.is_alive():
-            self._worker.call(lambda t: t.save(target), done=target, kind="saved")
-        else:
-            try:
-                self._trainer.save(target)
-            except user_errors() as exc:
-                self.show_message(str(exc))
-                return
-            self._on_call_done("saved", target)
+        self.session.call(lambda t: str(t.save(target)), self._saved)
+
+    def _saved(self, result: Future[str]) -> None:
+        """The save command's result: the checkpoint written, or why it was not."""
+        exc = result.exception()
+        if exc is not None:
+            self.show_message(_error_text(exc))
+            return
+        path = result.result()
+        self.recent.add("checkpoint", path)
+        self.statusBar().showMessage(f"Saved checkpoint {path}", 5000)
 
     def _ask_checkpoint_path(self) -> str | None:
         name = "rnnviz-checkpoint.npz"
@@ -871,8 +809,7 @@ class MainWindow(QMainWindow):
         ):
             return False
         target = str(path)
-        self._build(lambda: Trainer.load(target), None, f"Loading checkpoint {target}…")
-        self._loading_checkpoint = {self._loader.request: target}
+        self._build(lambda: Trainer.load(target), None, f"Loading checkpoint {target}…", target)
         return True
 
     def open_file(self, path: str) -> bool:
@@ -929,18 +866,6 @@ class MainWindow(QMainWindow):
             self.controls.show_probe_error(message)
         self.show_message(message)
 
-    def _on_call_done(self, kind: str, message: str) -> None:
-        if kind == "saved":  # message is the checkpoint's path
-            self.recent.add("checkpoint", message)
-            self.statusBar().showMessage(f"Saved checkpoint {message}", 5000)
-            return
-        if kind == "probe":  # message is the new probe text
-            self._probe_text = message
-            self.controls.set_probe_text(message)
-            self.controls.show_probe_error("")
-            return
-        self.statusBar().showMessage(message, 5000)
-
     def _on_failed(self, summary: str, details: str) -> None:
         if details:
             print(details, file=sys.stderr)
@@ -964,11 +889,10 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
 
     # ================================================================= updates and frames
-    def _on_update(self, generation: int, update: Update) -> None:
-        """A worker's update: into the run model; the views draw it on the next frame."""
-        if generation != self._generation or self._closing:
+    def _on_update(self, update: Update) -> None:
+        """An update the run model took in: the views draw it on the next frame."""
+        if self._closing:
             return
-        self.run_model.ingest(update)
         self.recorder.add(update)
         status = update.status
         if status.state == "paused" and self.is_running() and self._reached_pause_step():
@@ -978,14 +902,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(reason, 8000)
         self._unshown = status
         self.frames.mark()
+        if not self.session.threaded:  # no thread: the caller wants to see it now
+            self._draw_now()
 
     def present(self, update: Update) -> None:
         """Take ``update`` and draw it now in every view, bypassing the pacing (no worker:
         ``rnnviz screenshot`` steps the trainer itself)."""
-        self.run_model.ingest(update)
-        self.recorder.add(update)
-        self._unshown = update.status
-        self.frames.mark()
+        self.session.deliver(update)
+        if self.session.threaded:
+            self._draw_now()
+
+    def _draw_now(self) -> None:
         self._build_budget = None
         try:
             self.frames.draw_now()
@@ -995,14 +922,15 @@ class MainWindow(QMainWindow):
     def _reached_pause_step(self) -> bool:
         """Whether the controller has just paused itself at the "pause at" step."""
         ctl = self.controller
-        if self._pause_at is None or ctl is None or ctl.state != "paused" or ctl.pause_at:
+        if self.session.pause_at is None or ctl is None or ctl.state != "paused" or ctl.pause_at:
             return False
-        self._pause_at = None
+        self.session.pause_at = None
         self.controls.speed.set_pause_at(None)
         return True
 
-    def _on_reset_done(self, generation: int) -> None:
-        if generation != self._generation:
+    def _on_reset_done(self, result: Future[None]) -> None:
+        if result.exception() is not None:
+            self.show_message(_error_text(result.exception()))  # type: ignore[arg-type]
             return
         self._forget_pending()
         self._clear_divergence()
@@ -1031,8 +959,12 @@ class MainWindow(QMainWindow):
         return False
 
     def _draw_curves(self) -> bool:
-        """Loss, samples and status; handles the newest state (diverged, error, a message)."""
+        """Loss, samples and status; handles the newest state (diverged, error, a message).
+
+        It ends a frame: the curves it reports (frameDrawn, last_status) include the gradient
+        norms, drawn here too if part 1 has not had its turn since the update."""
         model = self.run_model
+        self.gradients.render(model)  # nothing to do when part 1 drew this already
         self.loss.render(model)
         self.samples.render(model)
         s = model.status
@@ -1127,7 +1059,7 @@ class MainWindow(QMainWindow):
 
     def _may_close(self) -> bool:
         """Whether to close now: asks first when steps were trained since the last save."""
-        steps = closing.unsaved_steps(self._trainer)
+        steps = closing.unsaved_steps(self.session.trainer)
         if steps == 0 or not self._start_worker:  # nothing to lose, or the caller's trainer
             return True
         running = self.is_running()
@@ -1145,10 +1077,7 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         try:
-            if self.controller is not None and self._worker is not None and self._worker.is_alive():
-                self.controller.call(lambda t: t.save(path)).result(timeout=SAVE_TIMEOUT_S)
-            else:
-                self._trainer.save(path)
+            self.session.call(lambda t: t.save(path)).result(timeout=SAVE_TIMEOUT_S)
         except (*user_errors(), OSError, FutureTimeout) as exc:
             self.show_message(f"Not closed: the checkpoint was not saved ({exc or 'timed out'})")
             return False
@@ -1163,15 +1092,18 @@ class MainWindow(QMainWindow):
             return
         if self._remember and not self._closing:
             self.settings.save_window(self)
-            self.settings.save_run(_run_of(self._trainer), self._preset_name())
+            self.settings.save_run(_run_of(self.session.trainer), self._preset_name())
             self.settings.sync()
         self._closing = True
         self.frames.stop()
-        self._loader.close()
-        self._stop_worker()
+        self.session.close()
         self.recorder.stop()
-        set_thread_budget(None)
         super().closeEvent(event)
+
+
+def _error_text(exc: BaseException) -> str:
+    """A command's error as the user reads it: a user mistake's own words, else its type too."""
+    return str(exc) if isinstance(exc, user_errors()) else f"{type(exc).__name__}: {exc}"
 
 
 def _make_trainer(run: RunConfig) -> Any:

@@ -5,7 +5,8 @@ The worker thread runs ``RunController.run(emit)``; ``emit`` hands each
 window's :class:`~rnnviz.train.runmodel.RunModel` ingests it (every step's record is kept there,
 however many updates arrive between two drawn frames).
 
-Commands travel the other way through the controller's thread-safe methods.
+Commands travel the other way through the controller's thread-safe methods, sent by the
+window's :class:`~rnnviz.app.session.RunSession`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import traceback
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -46,22 +46,12 @@ class TrainingWorker(QObject):
         (generation, Update) for every update the controller emits.
     failed(str, str)
         (one-line summary, traceback) when the training loop raised.
-    userError(str, str)
-        (kind, message): a user mistake raised by a command run through :meth:`call`.
-    callDone(str, str)
-        (kind, message) when a command run through :meth:`call` succeeded.
-    resetDone(int)
-        The generation whose trainer has just been reset (emitted from the worker thread, so it
-        is ordered with the updates).
     finished(int)
         The generation whose loop has returned.
     """
 
     updateReady = pyqtSignal(int, object)
     failed = pyqtSignal(str, str)
-    userError = pyqtSignal(str, str)
-    callDone = pyqtSignal(str, str)
-    resetDone = pyqtSignal(int)
     finished = pyqtSignal(int)
 
     def __init__(self, controller: RunController, trainer: Trainer, generation: int = 0) -> None:
@@ -127,56 +117,6 @@ class TrainingWorker(QObject):
     def emit_update(self, update: Update) -> None:
         """Send ``update`` to the window as if the controller had emitted it (any thread)."""
         self._emit(update)
-
-    def call(
-        self,
-        fn: Callable[[Trainer], object],
-        done: str = "",
-        kind: str = "",
-    ) -> None:
-        """Run ``fn(trainer)`` between training steps; report user errors as messages.
-
-        Parameters
-        ----------
-        fn : callable
-            Receives the Trainer in the worker thread.
-        done : str
-            Message emitted through ``callDone`` when ``fn`` succeeded ("" for none).
-        kind : str
-            Tag sent with ``userError`` / ``callDone`` so the window knows what it was about
-            ("probe", ...).
-        """
-        errors = user_errors()
-
-        def guarded(trainer: Trainer) -> None:
-            try:
-                fn(trainer)
-            except errors as exc:
-                self._report(self.userError, kind, str(exc))
-            except Exception as exc:  # a failing command must not kill training
-                self._report(self.userError, kind, f"{type(exc).__name__}: {exc}")
-            else:
-                if done:
-                    self._report(self.callDone, kind, done)
-
-        if self.is_alive():
-            self.controller.call(guarded)
-        else:  # no loop to hand it to: nothing else touches the trainer, run it here
-            guarded(self.trainer)
-
-    def reset(self, seed: int | None = None) -> None:
-        """New random weights between two steps, then ``resetDone``.
-
-        Everything emitted before ``resetDone`` belongs to the old weights and everything after
-        to the new ones (one thread, one queue), so the window can clear its views exactly. The
-        controller sends a fresh update after every command.
-        """
-
-        def do_reset(trainer: Trainer) -> None:
-            trainer.reset(seed=seed)
-            self._report(self.resetDone, self.generation)
-
-        self.call(do_reset)
 
     def _report(self, signal: Any, *args: Any) -> None:
         if self._closing:

@@ -74,14 +74,14 @@ def measure(path: Path, repeat: int, settle_ms: int = 3000) -> list[LoadStall]:
     settle(settle_ms)
     stamps: list[float] = []
     installs: list[tuple[float, float]] = []
-    install = window._install
+    install = window.session.install
 
     def timed_install(*args: object, **kwargs: object) -> None:
         t0 = time.perf_counter()
         install(*args, **kwargs)  # type: ignore[arg-type]
         installs.append((t0, time.perf_counter()))
 
-    window._install = timed_install  # type: ignore[method-assign]
+    window.session.install = timed_install  # type: ignore[method-assign]
     timer = QTimer(window)
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.timeout.connect(lambda: stamps.append(time.perf_counter()))

@@ -105,7 +105,7 @@ def test_after_a_divergence_run_continues_from_the_good_weights_with_the_new_rat
 
     # An update from before Run (drawn late) must not pause the run again.
     stale = dataclasses.replace(status, state="diverged", message="training diverged at step 1: x")
-    w._on_update(w._generation, Update(w.run_model.run_id, stale))
+    w.session.deliver(Update(w.run_model.run_id, stale))
     qtbot.waitUntil(lambda: w.last_status is not status, timeout=WAIT_MS)
     assert w.is_running() and _indicators(w) == []
 
@@ -158,7 +158,7 @@ def test_the_status_loss_is_not_the_blown_up_loss_after_a_divergence(qtbot) -> N
     assert "back" in w.status.loss.toolTip()
     with qtbot.waitSignal(w.frameDrawn, timeout=WAIT_MS):
         paused = dataclasses.replace(w.last_status, state="paused")
-        w._on_update(w._generation, Update(w.run_model.run_id, paused))
+        w.session.deliver(Update(w.run_model.run_id, paused))
     assert shown().startswith("loss —")  # a later update of the same step: still not shown
 
     _type(qtbot, w.controls.lr.field, "0.01")
