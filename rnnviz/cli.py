@@ -293,6 +293,8 @@ def _dispatch(argv: list[str], process_entry: bool) -> int:
             return _delegate("bench", argv[1:], ("rnnviz.bench.compare_gui", "cli"))
         if name == "bench" and any(a.split("=")[0] == "--compare" for a in argv[1:]):
             return _delegate("bench", argv[1:], ("rnnviz.bench.compare", "cli"))
+        if name == "bench" and "--frames" in argv[1:]:
+            return _delegate("bench", argv[1:], ("rnnviz.bench.frames", "cli"))
         if name == "bench" and "--record" in argv[1:]:
             return _delegate("bench", argv[1:], ("rnnviz.bench.record", "cli"))
         if name == "bench" and "--units" in argv[1:]:
