@@ -52,7 +52,7 @@ from rnnviz.train.update import Update
 RUN_COLOURS = (COLOURS["blue"], COLOURS["orange"], COLOURS["green"], COLOURS["purple"])
 #: Comparison presets offered.
 PRESETS = ("race", "cells", "clipping", "learning-rates")
-REPORT_S = 0.1  # the worker sends the runs' updates at most this often
+REPORT_S = 0.25  # the worker sends the runs' updates (each with a new frame) at most this often
 REDRAW_MS = 33  # the views redraw at most this often
 
 
@@ -162,6 +162,9 @@ class CompareWindow(QMainWindow):
         self.models = [RunModel() for _ in self.specs]
         self._drawn = [(-1, -1, -1)] * len(self.specs)  # (epoch, history, frame) versions drawn
         self._run_on_ready = run
+        self._building: set[int] = set()  # runs whose heatmap panels are still being built
+        self._budget = 1  # heatmap panels this redraw may still build
+        self._turn = 0  # the run whose heatmaps are drawn first at the next redraw
         self.ready = False
 
         self._build_toolbar()
@@ -281,24 +284,49 @@ class CompareWindow(QMainWindow):
 
     # ------------------------------------------------------------------ drawing
     def redraw(self) -> None:
-        """Draw what changed in any run since the last redraw."""
-        for i, model in enumerate(self.models):
+        """Draw what changed in any run since the last redraw.
+
+        Curves and read-outs of every run are drawn at once; heatmaps of one run per redraw
+        (the runs take turns), so the paint a new frame causes is a quarter of four runs'. The
+        runs' first heatmaps are built one panel per redraw across all runs (a grid of four
+        LSTMs built at once held the UI thread for seconds). While a run still waits for its
+        turn the next redraw follows after :data:`REDRAW_MS`.
+        """
+        self._budget = 1
+        for i in sorted(self._building):
+            self._render_heatmaps(i)
+        frames_left = 1
+        n = len(self.models)
+        for k in range(n):
+            i = (self._turn + k) % n
+            model = self.models[i]
             key = (model.epoch, model.version["history"], model.version["frame"])
-            if key == self._drawn[i]:
-                continue
             old = self._drawn[i]
-            self._drawn[i] = key
+            if key == old:
+                continue
             if key[:2] != old[:2]:
                 steps, smoothed = model.series("smoothed")  # (n,) each
                 self.loss_curves[i].setData(steps, smoothed)
+                self.run_labels[i].setText(self._run_text(i, model))
             if key[::2] != old[::2] and model.frame is not None:
+                if not frames_left:
+                    self._drawn[i] = (*key[:2], old[2])  # its frame: on a later redraw
+                    continue
+                frames_left -= 1
+                self._turn = i + 1
                 self._draw_frame(i, model)
-            self.run_labels[i].setText(self._run_text(i, model))
+            self._drawn[i] = key
+        waiting = any(
+            m.version["frame"] != d[2] and m.frame is not None
+            for m, d in zip(self.models, self._drawn, strict=True)
+        )
+        if (self._building or waiting) and not self._redraw.isActive():
+            self._redraw.start(0 if self._building else REDRAW_MS)
 
     def _draw_frame(self, i: int, model: RunModel) -> None:
         frame = model.frame
         assert frame is not None
-        self.heatmaps[i].render(model)
+        self._render_heatmaps(i)
         flows = list(frame.flows.values())
         t = np.arange(frame.T)
         if flows:
@@ -307,6 +335,25 @@ class CompareWindow(QMainWindow):
             self.last_curves[i].setData(t, _positive(frame.flow_last))
         if i == 0 and self.frame_bar.set_labels(frame.labels, frame.targets):
             self.set_time_step(self.frame_bar.frame())
+
+    def redraw_all(self) -> None:
+        """Draw everything now, every run's heatmaps included (screenshots, exports, tests)."""
+        for _ in range(64 * len(self.models)):  # bounded: 4 grids of a few panels each
+            self.redraw()
+            if not self._redraw.isActive():
+                break
+            self._redraw.stop()
+
+    def _render_heatmaps(self, i: int) -> None:
+        """Draw run ``i``'s heatmaps, building a new panel only if this redraw built none."""
+        view = self.heatmaps[i]
+        before = len(view.panels)
+        if view.render(self.models[i], build_budget=self._budget):
+            self._building.discard(i)
+        else:
+            self._building.add(i)
+        if len(view.panels) > before:
+            self._budget = 0
 
     def _run_text(self, i: int, model: RunModel) -> str:
         text = f"● {self.labels[i]} · step {model.step:,}"

@@ -34,8 +34,10 @@ def measure(preset: str, seconds: float) -> dict[str, float]:
     window.show()
 
     end = time.perf_counter() + 120
-    while time.perf_counter() < end and not (
-        window.ready and all(m.step >= 2 for m in window.models)
+    while time.perf_counter() < end and not (  # steady state: trained, every grid built
+        window.ready
+        and all(m.step >= 2 for m in window.models)
+        and all(v.complete() and v.panels for v in window.heatmaps)
     ):
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
     ticks: list[float] = []

@@ -32,7 +32,7 @@ def test_runs_start_from_the_same_weights_side_by_side(compare: CompareWindow, q
     """Before any step both runs have the same weights and probe: their heatmaps are equal."""
     w = compare
     qtbot.waitUntil(lambda: all(m.version["frame"] for m in w.models), timeout=WAIT_MS)
-    w.redraw()
+    w.redraw_all()
     a, b = (view.panels["h"].image.image for view in w.heatmaps)  # (H, T) each
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(a, w.models[0].frame.states["h"].T)
@@ -44,7 +44,7 @@ def test_lockstep_curves_legend_and_status(compare: CompareWindow, qtbot) -> Non
     qtbot.waitUntil(lambda: all(m.step >= 4 for m in w.models), timeout=WAIT_MS)
     w.set_running(False)
     qtbot.waitUntil(lambda: not w.worker.running, timeout=WAIT_MS)
-    w.redraw()
+    w.redraw_all()
     legend = [item[1].text for item in w.loss_plot.legend.items]
     assert legend == ["slow", "fast"]
     assert [item[1].text for item in w.flow_plot.legend.items] == ["slow", "fast"]
@@ -64,7 +64,7 @@ def test_lockstep_curves_legend_and_status(compare: CompareWindow, qtbot) -> Non
 
 def test_one_time_step_cursor_for_every_run(compare: CompareWindow) -> None:
     w = compare
-    w.redraw()
+    w.redraw_all()
     w.frame_bar.set_frame(3)
     assert [view.frame() for view in w.heatmaps] == [3, 3]
     assert [m.cursor.t for m in w.models] == [3, 3]
