@@ -132,3 +132,18 @@ def test_export_mistakes_get_one_line(
     assert "checkpoint" in _err(capsys)
     assert main(["export", str(recorded), "--what", "frames", "--step", "x", "--out", "y"]) == 2
     assert "is not a whole number" in _err(capsys)
+
+
+def test_bench_record_prints_the_slow_down_frame_cost_and_size(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    args = ["bench", "--record", "--preset", "echo", "--steps", "3", "--repeats", "2"]
+    assert main([*args, "--size-steps", "600", "--frame-samples", "2", "--json"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["pair"] for r in lines[:2]] == [1, 2]
+    assert all(r["plain_steps_s"] > 0 and r["recorded_steps_s"] > 0 for r in lines[:2])
+    cost, size = lines[2]["frame_cost"], lines[2]["size"]
+    assert cost["frames"] == 12 and cost["step_s"] > 0 and cost["frame_s"] > 0  # 0..250, 500, 600
+    assert size["steps"] == 600 and size["frames"] == 12 and size["bytes"] > 0
