@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rnnviz.app.worker import user_errors
-from rnnviz.cliargs import PROG, ArgParser, run_command, window_options
+from rnnviz.cliargs import PROG, ArgParser, UsageError, run_command, window_options
 from rnnviz.config import RunConfig
 from rnnviz.core.registry import cell_names, fit_nonlinearity
 
@@ -95,28 +95,30 @@ def cli(argv: list[str]) -> int:
     return run_command(_run, argv)
 
 
+def _checked_out(args: argparse.Namespace) -> Path:
+    """The PNG path, after the checks argparse cannot make (:class:`UsageError` otherwise)."""
+    out = Path(args.out)
+    if args.steps < 0:
+        raise UsageError("--steps must be 0 or more")
+    if args.cell and args.checkpoint:
+        raise UsageError("--cell applies to a preset, not to a checkpoint")
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"--out {out}: the file name must end in .png")
+    if not out.parent.exists():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    return out
+
+
 def _run(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
-    out = Path(args.out)
     if args.steps is None:
         args.steps = 0 if args.checkpoint else STEPS_FROM_PRESET
-    if args.steps < 0:
-        print("rnnviz: error: --steps must be 0 or more", file=sys.stderr)
-        return 2
-    if args.cell and args.checkpoint:
-        print("rnnviz: error: --cell applies to a preset, not to a checkpoint", file=sys.stderr)
-        return 2
-    if out.suffix.lower() != ".png":
-        print(f"rnnviz: error: --out {out}: the file name must end in .png", file=sys.stderr)
-        return 2
-    if not out.parent.exists():
-        print(f"rnnviz: error: --out {out}: folder {out.parent} does not exist", file=sys.stderr)
-        return 2
+    out = _checked_out(args)
 
-    from rnnviz.app.application import make_app, release_windows, use_offscreen
+    from rnnviz.app.application import use_offscreen
 
     use_offscreen()
     try:
@@ -128,7 +130,12 @@ def _run(argv: list[str]) -> int:
         if trainer.step().diverged:
             break
     trainer.evaluate()  # a fresh sample and validation loss for the picture
+    return _picture(trainer, args, out)
 
+
+def _picture(trainer: Trainer, args: argparse.Namespace, out: Path) -> int:
+    """Build the window around ``trainer`` at ``args.size``, grab it and write ``out``."""
+    from rnnviz.app.application import make_app, release_windows
     from rnnviz.app.main_window import MainWindow
     from rnnviz.app.style import BIG_SCALE
 
