@@ -27,13 +27,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import sip
-from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QMainWindow,
     QMenu,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -195,17 +197,20 @@ class CompareWindow(QMainWindow):
     def _build_views(self) -> None:
         n = len(self.specs)
         self.heatmaps = [StateHeatmaps() for _ in range(n)]
-        grid = QWidget()
-        row = QHBoxLayout(grid)
-        row.setContentsMargins(0, 0, 0, 0)
+        cells = []
         for i, (label, view) in enumerate(zip(self.labels, self.heatmaps, strict=True)):
-            col = QVBoxLayout()
+            cell = QWidget()
+            col = QVBoxLayout(cell)
+            col.setContentsMargins(0, 0, 0, 0)
             title = QLabel(f"<b style='color:{RUN_COLOURS[i]}'>━ {label}</b>")
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             col.addWidget(title)
             col.addWidget(view, 1)
-            row.addLayout(col, 1)
+            # the grid decides the width (RunGrid): never wider than the screen
+            cell.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            cells.append(cell)
             view.frameClicked.connect(self._set_time_step_from_view)
+        grid = RunGrid(cells)
         self.frame_bar = FrameBar()
         self.frame_bar.frameChanged.connect(self.set_time_step)
         top = QWidget()
@@ -248,14 +253,19 @@ class CompareWindow(QMainWindow):
         split.addWidget(curves)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([600, 340])  # the heatmaps get the larger share from the start
         split.setChildrenCollapsible(False)
         self.setCentralWidget(split)
 
-        self.run_labels = []
-        for i, label in enumerate(self.labels):
-            status = QLabel(f"<span style='color:{RUN_COLOURS[i]}'>● {label}</span>")
-            self.statusBar().addPermanentWidget(status)
-            self.run_labels.append(status)
+        # One label for every run, clipped where narrow (the tooltip holds it all): fixed-width
+        # labels made the window wider than a 1024-pixel screen.
+        self.run_texts = [
+            f"<span style='color:{RUN_COLOURS[i]}'>● {label}</span>"
+            for i, label in enumerate(self.labels)
+        ]
+        self.run_status = QLabel(" &nbsp; ".join(self.run_texts))
+        self.run_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.statusBar().addWidget(self.run_status, 1)
 
     # ------------------------------------------------------------------ worker
     def _on_ready(self, labels: object) -> None:
@@ -307,7 +317,9 @@ class CompareWindow(QMainWindow):
             if key[:2] != old[:2]:
                 steps, smoothed = model.series("smoothed")  # (n,) each
                 self.loss_curves[i].setData(steps, smoothed)
-                self.run_labels[i].setText(self._run_text(i, model))
+                self.run_texts[i] = self._run_text(i, model)
+                self.run_status.setText(" &nbsp; ".join(self.run_texts))
+                self.run_status.setToolTip("<br>".join(self.run_texts))
             if key[::2] != old[::2] and model.frame is not None:
                 if not frames_left:
                     self._drawn[i] = (*key[:2], old[2])  # its frame: on a later redraw
@@ -381,6 +393,47 @@ class CompareWindow(QMainWindow):
         self._redraw.stop()
         self.worker.close()
         super().closeEvent(event)
+
+
+class RunGrid(QScrollArea):
+    """The runs' heatmaps side by side: one row when they fit at nearly their legible width,
+    else two columns, else one; scrolls rather than make the window larger than the screen."""
+
+    def __init__(self, cells: Sequence[QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cells = list(cells)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.inner = QWidget()
+        self.grid = QGridLayout(self.inner)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.setWidget(self.inner)
+        self.columns = 0
+        self._arrange(len(self.cells))
+
+    def _arrange(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for cell in self.cells:
+            self.grid.removeWidget(cell)
+        for k, cell in enumerate(self.cells):
+            self.grid.addWidget(cell, k // columns, k % columns)
+        for c in range(len(self.cells)):
+            self.grid.setColumnStretch(c, 1 if c < columns else 0)
+
+    def minimumSizeHint(self) -> QSize:
+        """Narrow (it scrolls), but one row of heatmaps tall."""
+        return QSize(120, max(c.minimumSizeHint().height() for c in self.cells))
+
+    def resizeEvent(self, event: object) -> None:
+        # 85 % of a cell's comfortable width still reads well; rows of two scroll.
+        need = 0.85 * max(c.layout().minimumSize().width() for c in self.cells)
+        width = self.viewport().width()
+        n = len(self.cells)
+        fits = [c for c in (n, (n + 1) // 2, 1) if c * need <= width]  # columns
+        self._arrange(fits[0] if fits else 1)
+        super().resizeEvent(event)  # type: ignore[arg-type]
 
 
 def _positive(a: np.ndarray) -> np.ndarray:

@@ -56,7 +56,8 @@ def test_lockstep_curves_legend_and_status(compare: CompareWindow, qtbot) -> Non
         flow = next(iter(model.frame.flows.values()))
         drawn = w.flow_curves[i].getData()[1]  # log10 on the log axis
         np.testing.assert_allclose(10.0**drawn, flow, rtol=1e-6)
-        assert f"step {model.step:,}" in w.run_labels[i].text()
+        assert f"step {model.step:,}" in w.run_texts[i]
+        assert w.run_texts[i] in w.run_status.text()
     # lockstep: both trained on the same batches, with other learning rates: other losses
     assert w.models[0].step == w.models[1].step or abs(w.models[0].step - w.models[1].step) <= 1
     assert not np.array_equal(w.models[0].series("loss")[1][:4], w.models[1].series("loss")[1][:4])
