@@ -43,7 +43,16 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.chrome import FrameBar
-from rnnviz.app.widgets._common import COLOURS, LogAxis, line_width, plot_widget, style_axis
+from rnnviz.app.widgets._common import (
+    COLOURS,
+    FOREGROUND,
+    TICK_PT,
+    LogAxis,
+    line_width,
+    plot_widget,
+    style_axis,
+    ui_scale,
+)
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.config import ConfigError
 from rnnviz.train.compare import Comparison, RunSpec, check_specs
@@ -219,11 +228,17 @@ class CompareWindow(QMainWindow):
         lay.addWidget(grid, 1)
         lay.addWidget(self.frame_bar)
 
+        legend_pt = round(TICK_PT * ui_scale())  # legends grow with --big
         self.loss_widget = plot_widget()
         self.loss_plot = self.loss_widget.getPlotItem()
         style_axis(self.loss_plot.getAxis("left"), "smoothed loss")
         style_axis(self.loss_plot.getAxis("bottom"), "training step")
-        self.loss_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 200))
+        legend = {
+            "brush": pg.mkBrush(255, 255, 255, 200),
+            "labelTextSize": f"{legend_pt}pt",
+            "labelTextColor": FOREGROUND,
+        }
+        self.loss_plot.addLegend(offset=(-10, 10), **legend)
         self.loss_plot.setDownsampling(auto=True, mode="peak")
         self.loss_plot.setClipToView(True)
         self.flow_widget = plot_widget(left=LogAxis("left"))
@@ -234,7 +249,7 @@ class CompareWindow(QMainWindow):
             "‖∂L/∂h<sub>t</sub>‖ ━  ‖∂L<sub>T</sub>/∂h<sub>t</sub>‖ ┈",
         )
         style_axis(self.flow_plot.getAxis("bottom"), "step t")
-        self.flow_plot.addLegend(offset=(10, -10), brush=pg.mkBrush(255, 255, 255, 200))
+        self.flow_plot.addLegend(offset=(10, -10), **legend)
         self.loss_curves, self.flow_curves, self.last_curves = [], [], []
         for i, label in enumerate(self.labels):
             pen = pg.mkPen(RUN_COLOURS[i], width=line_width(2))
