@@ -59,10 +59,10 @@ from rnnviz.app.layout import (
     controls_fit,
     initial_size,
 )
-from rnnviz.app.metrics import headline, held_out_missing, loss_label, metrics_line
+from rnnviz.app.metrics import loss_label
+from rnnviz.app.presenter import RunPresenter
 from rnnviz.app.recent import RecentFiles, RecentMenu
 from rnnviz.app.record_toggle import RecordToggle
-from rnnviz.app.scheduler import FrameScheduler
 from rnnviz.app.session import RunSession
 from rnnviz.app.settings import Settings
 from rnnviz.app.speed import PRESETS as SPEED_PRESETS
@@ -220,13 +220,11 @@ class MainWindow(QMainWindow):
             updates_per_s=self.UPDATES_PER_S,
             blas_threads=self.BLAS_THREADS,
         )
-        parts = (self._draw_state, self._draw_gradients, self._draw_curves)
-        self.frames = FrameScheduler(self, parts, self.MAX_FPS, self.DRAW_BUDGET)
-        self._unshown: Status | None = None  # the newest status whose state is not handled yet
-        self._build_budget: int | None = 2  # heatmap panels built per part (None: all)
-        self._probe_text = ""
-        self._last_status: Status | None = None
-        self._last_loss: float | None = None
+        #: Draws the views from the run model, a frame in parts.
+        self.presenter = RunPresenter(
+            self, self.MAX_FPS, self.DRAW_BUDGET, self._handle_state, self.frameDrawn.emit
+        )
+        self.frames = self.presenter.frames
         self._divergence_shown = False  # the banner, status message and pill say "diverged"
         self._closing = False
         self._shown_once = False
@@ -513,7 +511,7 @@ class MainWindow(QMainWindow):
     @property
     def last_status(self) -> Status | None:
         """The status of the newest frame drawn (None right after a new run started)."""
-        return self._last_status
+        return self.presenter.last_status
 
     @property
     def draw_seconds(self) -> list[float]:
@@ -541,7 +539,7 @@ class MainWindow(QMainWindow):
     def _on_installed(self, trainer: Any, preset: str | None) -> None:
         """A new run is on screen: clear the views and show its settings."""
         self._forget_pending()
-        self._probe_text = trainer.task.probe().text  # read before the thread owns the trainer
+        self.presenter.probe_text = trainer.task.probe().text  # before the thread owns it
         run = _run_of(trainer)
         self.recent.note_run(run)
         self.controls.set_config(run, preset)
@@ -687,8 +685,8 @@ class MainWindow(QMainWindow):
         if exc is not None:
             self._on_user_error("probe", _error_text(exc))
             return
-        self._probe_text = result.result()
-        self.controls.set_probe_text(self._probe_text)
+        self.presenter.probe_text = result.result()
+        self.controls.set_probe_text(self.presenter.probe_text)
         self.controls.show_probe_error("")
 
     def apply_config(self, run: RunConfig) -> bool:
@@ -900,24 +898,14 @@ class MainWindow(QMainWindow):
             reason = f"Paused at step {status.step:,}, as asked"
             self._show_run_state("paused", reason)
             self.statusBar().showMessage(reason, 8000)
-        self._unshown = status
-        self.frames.mark()
-        if not self.session.threaded:  # no thread: the caller wants to see it now
-            self._draw_now()
+        self.presenter.take(status, now=not self.session.threaded)  # no thread: show it now
 
     def present(self, update: Update) -> None:
         """Take ``update`` and draw it now in every view, bypassing the pacing (no worker:
         ``rnnviz screenshot`` steps the trainer itself)."""
         self.session.deliver(update)
         if self.session.threaded:
-            self._draw_now()
-
-    def _draw_now(self) -> None:
-        self._build_budget = None
-        try:
-            self.frames.draw_now()
-        finally:
-            self._build_budget = 2
+            self.presenter.draw_now()
 
     def _reached_pause_step(self) -> bool:
         """Whether the controller has just paused itself at the "pause at" step."""
@@ -936,60 +924,16 @@ class MainWindow(QMainWindow):
         self._clear_divergence()
 
     def _forget_pending(self) -> None:
-        """Draw nothing more of the old run and clear the views (new weights: nothing old may
-        show; the run model starts afresh with the new run's first update)."""
-        self.frames.forget()
-        self._unshown = None
-        self._last_status = None
-        self._last_loss = None
-        self._clear_views()
+        self.presenter.forget()
 
-    def _draw_state(self) -> bool:
-        """Heatmaps and frame bar: the frame at the cursor. A new grid gets a few panels per
-        call, so no part holds the event loop long; True while panels remain to be built."""
-        complete = self.heatmaps.render(self.run_model, build_budget=self._build_budget)
-        frame = self.run_model.frame
-        if frame is not None and self.frame_bar.set_labels(frame.labels, frame.targets):
-            self._on_frame(self.frame_bar.frame())  # a new probe: put the cursor back
-        self.controls.set_probe_text(self._probe_text)
-        return not complete
-
-    def _draw_gradients(self) -> bool:
-        self.gradients.render(self.run_model)
-        return False
-
-    def _draw_curves(self) -> bool:
-        """Loss, samples and status; handles the newest state (diverged, error, a message).
-
-        It ends a frame: the curves it reports (frameDrawn, last_status) include the gradient
-        norms, drawn here too if part 1 has not had its turn since the update."""
-        model = self.run_model
-        self.gradients.render(model)  # nothing to do when part 1 drew this already
-        self.loss.render(model)
-        self.samples.render(model)
-        s = model.status
-        self._last_status = s
-        if model.last_loss is not None:
-            self._last_loss = model.last_loss
-        metrics = model.metrics
-        self.status.set_numbers(
-            s.step,
-            s.tokens_seen,
-            s.tokens_per_s,
-            self._last_loss,
-            model.val_loss,
-            val_name="train text" if held_out_missing(metrics) else "val",
-        )
-        self.status.set_metric(headline(metrics), metrics_line(metrics))
-        new, self._unshown = self._unshown, None
-        if new is not None and new.state == "diverged":
+    def _handle_state(self, new: Status) -> None:
+        """The newest state a frame showed: a divergence, an error or a message."""
+        if new.state == "diverged":
             self._on_diverged(new.message)
-        elif new is not None and new.state == "error":  # the loop caught an exception, ended
+        elif new.state == "error":  # the loop caught an exception and ended
             self._on_failed(new.message or "unknown error", "")
-        elif new is not None and new.message and new.state != "stopped":
+        elif new.message and new.state != "stopped":
             self.show_message(new.message, "warning")
-        self.frameDrawn.emit(s)
-        return False
 
     def _on_diverged(self, message: str) -> None:
         """Pause and explain, once per divergence.
@@ -1018,16 +962,8 @@ class MainWindow(QMainWindow):
         if self.status.state_name == "diverged":
             self._show_run_state("running" if self.is_running() else "paused")
 
-    def _clear_views(self) -> None:
-        for view in (self.heatmaps, self.gradients, self.loss, self.samples):
-            view.clear()
-        self.status.set_numbers(0, 0, 0.0, None, None)
-        self.status.set_metric("")
-
     def _on_frame(self, t: int | None) -> None:
-        self.run_model.set_cursor(t=t)
-        self.heatmaps.set_frame(t)
-        self.gradients.set_frame(t)
+        self.presenter.set_time_step(t)
 
     def _show_run_state(self, state: str, reason: str = "") -> None:
         self.status.set_state(state, reason)
@@ -1037,7 +973,7 @@ class MainWindow(QMainWindow):
         self.runStateChanged.emit(state)
 
     def _last_step(self) -> int:
-        s = self._last_status
+        s = self.presenter.last_status
         return 0 if s is None else int(s.step)
 
     def showEvent(self, event: QShowEvent | None) -> None:
@@ -1095,7 +1031,7 @@ class MainWindow(QMainWindow):
             self.settings.save_run(_run_of(self.session.trainer), self._preset_name())
             self.settings.sync()
         self._closing = True
-        self.frames.stop()
+        self.presenter.stop()
         self.session.close()
         self.recorder.stop()
         super().closeEvent(event)

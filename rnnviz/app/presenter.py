@@ -1,0 +1,153 @@
+"""RunPresenter: the window's views drawn from its RunModel, a frame in parts.
+
+Each Update the run model took in marks every part of a frame due; a
+:class:`~rnnviz.app.scheduler.FrameScheduler` draws them in turn:
+
+0. the heatmaps and the frame bar: the frame at the cursor (a new grid is built a few panels per
+   turn, so no part holds the event loop long);
+1. the gradient panel: the frame's flow curves and the history's gradient norms;
+2. the loss and samples panels and the status bar; this part ends a frame: it hands the newest
+   status not yet handled to the window (diverged, error, a message) and reports the frame drawn.
+
+The views keep no history: they render the run model. The presenter keeps only what the status bar
+shows of the last frame (its status, the last loss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PyQt6.QtCore import QObject
+
+from rnnviz.app.metrics import headline, held_out_missing, metrics_line
+from rnnviz.app.scheduler import FrameScheduler
+from rnnviz.train.runmodel import RunModel
+from rnnviz.train.update import Status
+
+#: Heatmap panels built per turn while a new grid is made.
+BUILD_PER_TURN = 2
+
+
+class RunPresenter(QObject):
+    """Draws ``window``'s views from its run model (see the module docstring).
+
+    Parameters
+    ----------
+    window : MainWindow
+        Owner; its views (heatmaps, gradients, loss, samples, frame_bar, status, controls) and
+        ``run_model`` are drawn.
+    max_fps, budget : float
+        Pacing of the frame scheduler.
+    handle : callable
+        ``handle(status)`` once per frame for the newest status not yet handled.
+    drawn : callable
+        ``drawn(status)`` after a frame's last part.
+    """
+
+    def __init__(
+        self,
+        window: Any,
+        max_fps: float,
+        budget: float,
+        handle: Callable[[Status], None],
+        drawn: Callable[[Status], None],
+    ) -> None:
+        super().__init__(window)
+        self.w = window
+        parts = (self._draw_state, self._draw_gradients, self._draw_curves)
+        self.frames = FrameScheduler(self, parts, max_fps, budget)
+        self._handle = handle
+        self._drawn = drawn
+        self._unshown: Status | None = None  # the newest status not handled yet
+        self._build_budget: int | None = BUILD_PER_TURN
+        #: The probe text shown in the controls (set by the window when it changes).
+        self.probe_text = ""
+        #: The status of the newest frame drawn (None right after a new run started).
+        self.last_status: Status | None = None
+        self._last_loss: float | None = None
+
+    @property
+    def model(self) -> RunModel:
+        """The run model drawn."""
+        return self.w.run_model
+
+    def take(self, status: Status, now: bool = False) -> None:
+        """An update with ``status`` arrived: draw it on the next frame (``now``: at once)."""
+        self._unshown = status
+        self.frames.mark()
+        if now:
+            self.draw_now()
+
+    def draw_now(self) -> None:
+        """Draw every due part at once, the whole heatmap grid included."""
+        self._build_budget = None
+        try:
+            self.frames.draw_now()
+        finally:
+            self._build_budget = BUILD_PER_TURN
+
+    def forget(self) -> None:
+        """Draw nothing more of the old run and clear the views (new weights: nothing old may
+        show; the run model starts afresh with the new run's first update)."""
+        self.frames.forget()
+        self._unshown = None
+        self.last_status = None
+        self._last_loss = None
+        w = self.w
+        for view in (w.heatmaps, w.gradients, w.loss, w.samples):
+            view.clear()
+        w.status.set_numbers(0, 0, 0.0, None, None)
+        w.status.set_metric("")
+
+    def set_time_step(self, t: int | None) -> None:
+        """The cursor's time step: in the run model, on the heatmaps and the flow plot."""
+        self.model.set_cursor(t=t)
+        self.w.heatmaps.set_frame(t)
+        self.w.gradients.set_frame(t)
+
+    def stop(self) -> None:
+        """Draw nothing more (the window is closing)."""
+        self.frames.stop()
+
+    # ------------------------------------------------------------------ the parts
+    def _draw_state(self) -> bool:
+        """Heatmaps and frame bar; True while heatmap panels remain to be built."""
+        w = self.w
+        complete = w.heatmaps.render(self.model, build_budget=self._build_budget)
+        frame = self.model.frame
+        if frame is not None and w.frame_bar.set_labels(frame.labels, frame.targets):
+            self.set_time_step(w.frame_bar.frame())  # a new probe: put the cursor back
+        w.controls.set_probe_text(self.probe_text)
+        return not complete
+
+    def _draw_gradients(self) -> bool:
+        self.w.gradients.render(self.model)
+        return False
+
+    def _draw_curves(self) -> bool:
+        """Loss, samples and status; ends a frame (its report includes the gradient norms,
+        drawn here too when part 1 has not had its turn since the update)."""
+        w, model = self.w, self.model
+        w.gradients.render(model)  # nothing to do when part 1 drew this already
+        w.loss.render(model)
+        w.samples.render(model)
+        s = model.status
+        self.last_status = s
+        if model.last_loss is not None:
+            self._last_loss = model.last_loss
+        metrics = model.metrics
+        w.status.set_numbers(
+            s.step,
+            s.tokens_seen,
+            s.tokens_per_s,
+            self._last_loss,
+            model.val_loss,
+            val_name="train text" if held_out_missing(metrics) else "val",
+        )
+        w.status.set_metric(headline(metrics), metrics_line(metrics))
+        new, self._unshown = self._unshown, None
+        if new is not None:
+            self._handle(new)
+        self._drawn(s)
+        return False
