@@ -209,3 +209,29 @@ def test_csv_numbers_are_the_run_models(tiny_window, qtbot, tmp_path: Path) -> N
     np.testing.assert_array_equal(h, frame.states["h"].astype(np.float64))
     menu = w.exporter.panel_menu("loss")
     assert "Step history as CSV…" in [a.text() for a in menu.actions()]
+
+
+def test_an_export_lets_the_window_run_between_pictures(tiny_window, qtbot, tmp_path: Path) -> None:
+    """start() returns before any picture is taken, and queued events run between pictures."""
+    from rnnviz.app.timers import single_shot
+
+    w = tiny_window
+    _settled(qtbot, w)
+    export = w.exporter.animate("heatmaps", "gif", str(tmp_path / "a.gif"))
+    assert export is not None and export.encoder.frames == 0 and export._next == 0
+    progress_when_ticked: list[int] = []
+    ticks = 0
+
+    def tick() -> None:
+        nonlocal ticks
+        ticks += 1
+        progress_when_ticked.append(export._next)
+        if export.running:
+            single_shot(w, 0, tick)
+
+    single_shot(w, 0, tick)
+    with qtbot.waitSignal(export.finished, timeout=60_000):
+        pass
+    T = w.run_model.frame.T
+    # the other callback ran while the export was at many different pictures
+    assert len(set(progress_when_ticked)) > T // 2
