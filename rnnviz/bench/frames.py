@@ -94,12 +94,12 @@ def record_costs(n: int) -> dict[str, float]:
 
 
 def _big_run(hidden: int, steps: int) -> object:
-    """An LSTM with ``hidden`` units on the bundled text."""
+    """The default cell (an LSTM) with ``hidden`` units on the bundled text."""
     from rnnviz.config import ModelConfig, RunConfig, TaskConfig, TrainConfig
 
     return RunConfig(
         task=TaskConfig("text", {}),
-        model=ModelConfig(cell="lstm", hidden=hidden),
+        model=ModelConfig(hidden=hidden),
         train=TrainConfig(seq_len=steps, batch=2),
     )
 
