@@ -1,4 +1,4 @@
-"""Small helpers shared by the views: growing buffers, token labels, a token axis, styling.
+"""Small helpers shared by the views: token labels, a token axis, styling.
 
 Nothing here knows about a particular cell or task; the views stay generic.
 """
@@ -265,56 +265,6 @@ def positive_or_nan(values: np.ndarray) -> np.ndarray:
     out = np.array(values, dtype=np.float64, copy=True)  # (n,)
     out[~(np.isfinite(out) & (out > 0))] = np.nan
     return out
-
-
-class GrowingBuffer:
-    """Append-only float64 columns with amortised doubling (no ``np.append`` per point).
-
-    Parameters
-    ----------
-    columns : int
-        Number of parallel columns (e.g. 2 for x and y).
-    capacity : int
-        Initial capacity in rows.
-    """
-
-    def __init__(self, columns: int, capacity: int = 1024) -> None:
-        self._data = np.empty((columns, max(1, capacity)), dtype=np.float64)  # (C, capacity)
-        self._n = 0
-
-    def __len__(self) -> int:
-        return self._n
-
-    @property
-    def capacity(self) -> int:
-        """Rows that fit before the next reallocation."""
-        return self._data.shape[1]
-
-    def append(self, *cols: np.ndarray | Sequence[float] | float) -> None:
-        """Append equally long 1-D arrays (or scalars), one per column."""
-        arrays = [np.atleast_1d(np.asarray(c, dtype=np.float64)) for c in cols]
-        if len(arrays) != self._data.shape[0]:
-            raise ValueError(f"expected {self._data.shape[0]} columns, got {len(arrays)}")
-        k = arrays[0].shape[0]
-        if k == 0:
-            return
-        need = self._n + k
-        if need > self.capacity:
-            new_cap = max(need, 2 * self.capacity)
-            grown = np.empty((self._data.shape[0], new_cap), dtype=np.float64)  # (C, new_cap)
-            grown[:, : self._n] = self._data[:, : self._n]
-            self._data = grown
-        for i, a in enumerate(arrays):
-            self._data[i, self._n : need] = a
-        self._n = need
-
-    def column(self, i: int) -> np.ndarray:
-        """View of column ``i`` holding the ``len(self)`` appended values, shape (n,)."""
-        return self._data[i, : self._n]
-
-    def clear(self) -> None:
-        """Forget all rows (keeps the allocation)."""
-        self._n = 0
 
 
 class TokenAxis(pg.AxisItem):
