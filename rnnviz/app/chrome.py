@@ -484,7 +484,7 @@ class StatusPanel:
         bar.addPermanentWidget(self.limit)
         bar.addPermanentWidget(self.state)
         self.state_name = "ready"
-        self._rate = 0.0  # the throughput of the last snapshot (tokens per second)
+        self._rate = 0.0  # the throughput of the last status shown (tokens per second)
         self._step = 0  # the step shown
         self._diverged_at: int | None = None  # the step shown when the run diverged
         self._numbers: tuple[float | None, float | None, str] = (None, None, "val")

@@ -938,13 +938,13 @@ class MainWindow(QMainWindow):
     def _on_diverged(self, message: str) -> None:
         """Pause and explain, once per divergence.
 
-        A snapshot may be drawn after the user already acted on the divergence (Run, Step,
-        Reset): the controller, not the snapshot, says whether the run is still diverged.
+        An update may be drawn after the user already acted on the divergence (Run, Step,
+        Reset): the controller, not the update, says whether the run is still diverged.
         """
         if self.controller is not None and self.controller.state != "diverged":
             return
         if self.status.state_name == "diverged":
-            return  # already shown (e.g. a snapshot after a settings change)
+            return  # already shown (e.g. an update after a settings change)
         self.pause()
         self._show_run_state("diverged", message)
         advice = " Then press Run to go on from there."
