@@ -56,7 +56,8 @@ def test_initial_state_and_stream_count() -> None:
     want = m.forward(ids[None], state0={k: v[None] for k, v in s0.items()}).states["h"][0]
     np.testing.assert_allclose(got["h"], want, rtol=1e-12)
     assert tracing._streams(100_000) == tracing.MAX_STREAMS
-    assert tracing._streams(1500) == 1
+    assert tracing._streams(tracing.EXACT_CHARS - 1) == 1
+    assert tracing._streams(tracing.EXACT_CHARS) > 1
 
 
 def test_mistakes() -> None:
@@ -65,3 +66,13 @@ def test_mistakes() -> None:
         trace_tokens(m, np.zeros(0, np.int64))
     with pytest.raises(ValueError, match="unknown arrays"):
         trace_tokens(m, np.zeros(3, np.int64), ("q",))
+
+
+def test_more_streams_than_the_text_fills() -> None:
+    # 100 characters in 40 streams: 3 a stream, so 34 streams (none starting past the end)
+    m = _model()
+    ids = np.random.default_rng(4).integers(0, V, size=100)
+    got = trace_tokens(m, ids, ("h",), streams=40)
+    assert got["h"].shape == (100, H)
+    one = trace_tokens(m, ids, ("h",), streams=1)
+    np.testing.assert_allclose(got["h"][:3], one["h"][:3], rtol=1e-12, atol=1e-15)
