@@ -8,11 +8,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt
-from PyQt6.QtGui import QFont, QFontMetrics
+from PyQt6.QtGui import QFont, QFontMetrics, QPainter
 from PyQt6.QtWidgets import QApplication, QGraphicsItem, QLabel, QSizePolicy
 
 from rnnviz.app.style import BASE_POINT_SIZE
@@ -516,7 +517,7 @@ def _mantissa_rank(x: float) -> int:
     return len(LOG_LABEL_PRIORITY)
 
 
-class LogAxis(pg.AxisItem):
+class LogAxis(LegibleAxis):
     """An axis for log-mapped plots whose labels never overlap.
 
     pyqtgraph labels every minor tick of a log axis (2, 3, ... 9 × 10^k), which collides on a
@@ -524,8 +525,15 @@ class LogAxis(pg.AxisItem):
     other). Here every tick keeps its mark, and labels go to ticks in the order 1, 5, 2, 3, ...
     × 10^k, each only where it fits on the axis and keeps clear of the labels already placed in
     this drawing pass (a label cut at an end would be dropped and hold the room of another).
-    Every label is the tick's true value.
+    Every label is the tick's true value. A plot that switches to linear (the loss panel's
+    "log y" off) gets a :class:`LegibleAxis`: there, labelling every minor tick that fit
+    stacked "100 90 80 ... 0" label against label.
     """
+
+    #: pyqtgraph's limits on how much of a linear axis labels may fill, by level.
+    LINEAR_FILL: ClassVar[list[tuple[int, float]]] = [(0, 0.8), (2, 0.6), (4, 0.4), (6, 0.2)]
+    #: Log mode places its labels itself, so no level of them is dropped for crowding.
+    LOG_FILL: ClassVar[list[tuple[int, float]]] = [(0, 1.01)]
 
     #: Pixels kept free between two labels.
     GAP_PX = 2.0
@@ -537,8 +545,19 @@ class LogAxis(pg.AxisItem):
         self._ends = (0.0, 0.0)  # the axis' low end (log10 units) and its length in px
         # labels never overlap here, so pyqtgraph need not drop a whole level of them (its
         # default keeps no minor labels once they fill 40 % of the axis)
-        self.setStyle(tickFont=tick_font(), textFillLimits=[(0, 1.01)])
+        self.setStyle(tickFont=tick_font(), textFillLimits=self.LOG_FILL)
         show_true_values(self)
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
+        """A legible axis' spacing in linear mode; pyqtgraph's decades in log mode."""
+        if self.logMode:
+            return pg.AxisItem.tickSpacing(self, minVal, maxVal, size)
+        return super().tickSpacing(minVal, maxVal, size)
+
+    def generateDrawSpecs(self, p: QPainter) -> Any:
+        """Draw with the fill limits of the current mode (see LINEAR_FILL, LOG_FILL)."""
+        self.style["textFillLimits"] = self.LOG_FILL if self.logMode else self.LINEAR_FILL
+        return super().generateDrawSpecs(p)
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
         """pyqtgraph's ticks; starts a drawing pass (labels are placed level by level)."""

@@ -8,6 +8,7 @@ draw and check each lies inside the axis' range in true units.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -194,3 +195,34 @@ def test_log_axis_labels_never_overlap(qtbot, height: int, span: tuple[float, fl
             for b, tb in labels[i + 1 :]:
                 assert not a.intersects(b), (ta, tb, height, span)
         assert_true_ticks(axis, at_least=1)
+
+
+def test_the_linear_loss_axis_keeps_a_gap_between_its_labels(qtbot) -> None:
+    """After a divergence (losses up to 200) the loss plot at 1024x768 read "100 90 80 ... 0"
+    with each label touching the next: the loss axis, built for log mode, let pyqtgraph label
+    every minor tick that fit in linear mode too."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    axis = panel.plot.getAxis("left")
+    crowded = []
+    for height in range(150, 330, 15):
+        panel.resize(380, height)
+        for top in (5.0, 10.0, 105.0, 210.0):
+            panel.plot.setYRange(0.0, top, padding=0.0)
+            panel.grab()
+            labels = sorted(drawn_label_rects(axis), key=lambda rt: rt[0].top())
+            assert len(labels) >= 2, (height, top)
+            extent = labels[0][0].height()
+            for (a, ta), (b, tb) in itertools.pairwise(labels):
+                if b.top() - a.bottom() < 0.3 * extent:
+                    crowded.append((height, top, ta, tb, round(b.top() - a.bottom(), 1)))
+            assert_true_ticks(axis)
+    assert crowded == []
+    panel.set_log_y(True)  # the same axis in log mode still keeps its labels apart
+    panel.plot.setYRange(0.0, 2.5, padding=0.0)  # 1 .. 316
+    panel.grab()
+    labels = drawn_label_rects(axis)
+    for i, (a, ta) in enumerate(labels):
+        for b, tb in labels[i + 1 :]:
+            assert not a.intersects(b), (ta, tb)
+    assert_true_ticks(axis, at_least=1)
