@@ -51,6 +51,7 @@ from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
 from rnnviz.app.compare_window import compare_menu
 from rnnviz.app.controls import ControlPanel
 from rnnviz.app.export_menu import window_exporter, window_tell
+from rnnviz.app.inspector import install_inspector
 from rnnviz.app.keys import RunKeys
 from rnnviz.app.layout import (
     COMFORT_SIZE,
@@ -242,6 +243,7 @@ class MainWindow(QMainWindow):
         self._build_controls(presets, tasks, corpora)
         self._build_actions()
         self._build_menus()
+        install_inspector(self)  # neurons, interventions, gradients up close, the ⓘ
         run_keys = (self.act_run, self.act_step, self.act_prev, self.act_next)
         self.keys = RunKeys(
             self,

@@ -240,9 +240,12 @@ class StateHeatmaps(QWidget):
     -------
     frameClicked(int)
         The user clicked the column of time step t (the view also moves its own cursor there).
+    unitClicked(str, int)
+        The same click names array ``s`` and unit ``j`` (its row): the inspector follows it.
     """
 
     frameClicked = pyqtSignal(int)
+    unitClicked = pyqtSignal(str, int)
 
     def __init__(self, parent: QWidget | None = None, columns: int | None = None) -> None:
         super().__init__(parent)
@@ -255,6 +258,7 @@ class StateHeatmaps(QWidget):
         self._grid: tuple[tuple[str, ...], int] = ((), 0)  # what the grid holds: names, columns
         self._choice: str | None = None  # the array shown beside h when not all fit
         self._states: dict[str, np.ndarray] = {}
+        self._diff: dict[str, np.ndarray] | None = None  # an intervention's difference view
         self._labels: tuple[str, ...] = ()
         self._frame: int | None = None
         self._T = 0
@@ -382,6 +386,21 @@ class StateHeatmaps(QWidget):
         self._frame = None if t is None else int(t)
         self._place_markers()
 
+    def set_difference(self, diff: dict[str, np.ndarray] | None) -> None:
+        """Show an intervention's differences (name -> (T, H) changed minus original) instead
+        of the arrays, on the diverging map centred at 0; None goes back to the arrays."""
+        self._diff = None if diff is None else dict(diff)
+        for panel in self._panels.values():
+            self._configure(panel, panel.spec)
+            if self._labels:
+                panel.axis.set_labels(self._labels)
+        for name in self._shown:
+            self._fill(self._panels[name])
+
+    def difference(self) -> dict[str, np.ndarray] | None:
+        """The differences shown, or None (the arrays are shown)."""
+        return self._diff
+
     def choose(self, name: str) -> None:
         """Show array ``name`` (beside h) when there is no room for all of them."""
         self._choice = name
@@ -458,6 +477,14 @@ class StateHeatmaps(QWidget):
         panel.image.setRect(QRectF(-0.5, -0.5, T, H))  # pixel (unit, t) centred on (t, unit)
         plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(-0.5, H - 0.5), padding=0.0)
         panel.axis.set_labels(())
+        if self._diff is not None:
+            plot.setTitle(
+                f"{spec.label}: changed − original", color=FOREGROUND, size=f"{points(LABEL_PT)}pt"
+            )
+            panel.bar.set_colormap(COLORMAPS["diverging"])
+            panel.level = 0.0
+            panel.bar.set_levels((-1.0, 1.0))
+            return
         panel.bar.set_colormap(COLORMAPS[spec.scale])
         if spec.scale == "symmetric":
             panel.level = 1.0  # until the first snapshot sets ±max|x|
@@ -468,12 +495,16 @@ class StateHeatmaps(QWidget):
 
     def _fill(self, panel: HeatmapPanel) -> None:
         """Put the newest trace of ``panel``'s array on it."""
-        a = self._states.get(panel.spec.name)
+        a = self._shown_states().get(panel.spec.name)
         if a is None:
             return
         # (H, T) row-major: units down, steps across
         panel.image.setImage(np.ascontiguousarray(a.T), autoLevels=False)
-        if panel.spec.scale == "symmetric":
+        if self._diff is not None:
+            m = float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))
+            shown = round_up(m, LEVEL_STEPS) if m > 0 else 1.0
+            panel.bar.set_levels((-shown, shown))
+        elif panel.spec.scale == "symmetric":
             self._update_symmetric(panel, a)
 
     # ------------------------------------------------------------------ arranging
@@ -607,12 +638,16 @@ class StateHeatmaps(QWidget):
             return None
         return None
 
+    def _shown_states(self) -> dict[str, np.ndarray]:
+        """The arrays drawn: the intervention's differences, or the probe's states."""
+        return self._states if self._diff is None else self._diff
+
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         hit = self._hit(scene_pos)
         if hit is None:
             return
         panel, t, unit = hit
-        a = self._states.get(panel.spec.name)
+        a = self._shown_states().get(panel.spec.name)
         if a is None or t >= a.shape[0] or unit >= a.shape[1]:
             return
         token = visible_token(self._labels[t]) if t < len(self._labels) else "?"
@@ -628,9 +663,10 @@ class StateHeatmaps(QWidget):
         hit = self._hit(event.scenePos())  # type: ignore[attr-defined]
         if hit is None:
             return
-        t = hit[1]
+        panel, t, unit = hit
         self.set_frame(t)
         self.frameClicked.emit(t)
+        self.unitClicked.emit(panel.spec.name, unit)
 
 
 def _html(text: str) -> str:

@@ -1,0 +1,292 @@
+"""The inspector: neurons, interventions and gradients up close, as tabs that read a RunModel.
+
+:class:`Inspector` holds the unit inspector, Find units, gate saturation, interventions and
+gradients up close. It renders the frame at the run model's cursor (only the tab on screen is
+redrawn; the others when they are shown) and sends every piece of heavy work — tracing the
+held-out text, ranking units on a task feature, re-running the probe with a change, verifying
+gradients, the recurrent spectra — to the worker thread through :class:`~rnnviz.app.jobs.
+WorkerJobs`; nothing heavy runs on the UI thread.
+
+Once a task that knows features (binary addition's carry) is solved — an evaluation's
+``sum_accuracy`` (or ``accuracy``) reaches :data:`SOLVED` — its first feature is ranked once on
+its own, so the carry unit is found and named without a click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PyQt6 import sip
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QKeySequence
+from PyQt6.QtWidgets import QDockWidget, QFrame, QScrollArea, QTabWidget, QWidget
+
+from rnnviz.app.jobs import WorkerJobs
+from rnnviz.app.widgets.find_units import FindUnits
+from rnnviz.app.widgets.gradient_check import GradientsUpClose
+from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.intervention import InterventionPanel
+from rnnviz.app.widgets.notes_bar import PhenomenonNotes
+from rnnviz.app.widgets.saturation import SaturationPlot
+from rnnviz.app.widgets.unit_inspector import UnitInspector
+from rnnviz.train import inspection
+from rnnviz.train.runmodel import RunModel
+
+#: An evaluation metric at or above this means the task is solved.
+SOLVED = 0.99
+SOLVED_METRICS = ("sum_accuracy", "accuracy")
+
+
+class Inspector(QTabWidget):
+    """Tabs: Unit, Find units, Saturation, Intervene, Gradients (see the module docstring).
+
+    Parameters
+    ----------
+    run_model : RunModel
+        The run on screen (its frame at the cursor is drawn).
+    source : callable
+        Returns ``(worker, trainer)`` of the run on screen, for jobs in the worker thread.
+
+    Signals
+    -------
+    differenceChanged(object)
+        The intervention's (T, H) differences by array, or None after Restore (for the heatmaps'
+        difference view).
+    """
+
+    differenceChanged = pyqtSignal(object)
+
+    def __init__(
+        self,
+        run_model: RunModel,
+        source: Callable[[], tuple[Any, Any]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.run_model = run_model
+        self.jobs = WorkerJobs(source, self)
+        self.unit = UnitInspector()
+        self.find = FindUnits()
+        self.saturation = SaturationPlot()
+        self.intervene = InterventionPanel()
+        self.gradients = GradientsUpClose()
+        self.addTab(self.unit, "Unit")
+        self.addTab(self.find, "Find units")
+        self.addTab(self.saturation, "Saturation")
+        self.addTab(self.intervene, "Intervene")
+        self.addTab(self.gradients, "Gradients")
+        self._drawn: dict[int, int] = {}  # tab index -> frame id drawn
+        self._epoch = -1
+        self._solved_epoch = -1
+        self._spectral = inspection.SpectralProbe()
+
+        self.currentChanged.connect(lambda _i: self.refresh())
+        self.unit.contextsWanted.connect(self._want_contexts)
+        self.unit.unitChosen.connect(self._on_unit_chosen)
+        self.find.unitPicked.connect(self.show_unit)
+        self.find.rankWanted.connect(self._want_ranking)
+        self.find.ranked.connect(self._on_ranked)
+        self.intervene.interventionWanted.connect(self._want_intervention)
+        self.intervene.restored.connect(lambda: self.differenceChanged.emit(None))
+        self.gradients.verifyWanted.connect(self._want_check)
+        self._unsubscribe = run_model.on_change(self._on_model)
+        self.destroyed.connect(self._unsubscribe)
+        self.refresh()
+
+    # ------------------------------------------------------------------ public
+    def show_unit(self, state: str, unit: int) -> None:
+        """Inspect unit ``unit`` of array ``state`` (e.g. a heatmap row clicked)."""
+        self.setCurrentWidget(self.unit)
+        self.unit.unit_names = dict(self.find.unit_names)
+        self.unit.select(state, unit)
+        self.intervene.set_target(state, unit, self.run_model.cursor.t)
+
+    def refresh(self) -> None:
+        """Draw the tab on screen from the frame at the cursor (if not drawn yet)."""
+        frame = self.run_model.frame
+        if self.run_model.epoch != self._epoch:
+            self._epoch = self.run_model.epoch
+            self._new_run()
+        idx = self.currentIndex()
+        key = id(frame) if frame is not None else 0
+        widget = self.currentWidget()
+        if widget is self.unit:
+            self.unit.set_cursor(self.run_model.cursor.t)
+        if self._drawn.get(idx) == key:
+            return
+        self._drawn[idx] = key
+        if widget is self.unit:
+            self.unit.unit_names = dict(self.find.unit_names)
+            self.unit.set_frame(frame)
+            if frame is not None and self.unit._contexts is None and not self.jobs.busy("ctx"):
+                self._want_contexts(self.unit.state, self.unit.unit)
+        elif widget is self.find:
+            self.find.set_frame(frame)
+        elif widget is self.saturation:
+            self.saturation.set_frame(frame)
+        elif widget is self.intervene:
+            self.intervene.set_frame(frame)
+        elif widget is self.gradients and frame is not None:
+            self._want_spectra()
+
+    # ------------------------------------------------------------------ model
+    def _on_model(self, parts: frozenset[str]) -> None:
+        if sip.isdeleted(self):
+            return
+        if parts & {"frame", "reset", "cursor"}:
+            self.refresh()
+        if parts & {"history", "status"}:
+            self._check_solved()
+
+    def _new_run(self) -> None:
+        self._drawn.clear()
+        self.gradients.clear()
+        self._spectral = inspection.SpectralProbe()
+        self.unit.set_contexts(None, "")
+        self.jobs.submit("sources", _sources, self._on_sources)
+
+    def _on_sources(self, answer: tuple[tuple[str, ...], bool]) -> None:
+        self.find.set_sources(*answer)
+        self._check_solved()  # the run may have been solved before the sources were known
+
+    def _check_solved(self) -> None:
+        m = self.run_model.metrics
+        if self._solved_epoch == self.run_model.epoch or self.find.source.count() < 2:
+            return
+        if not any(m.get(k, 0.0) >= SOLVED for k in SOLVED_METRICS):
+            return
+        features = self.find.features()
+        if features:
+            self._solved_epoch = self.run_model.epoch
+            self._want_ranking("feature", features[0])
+
+    # ------------------------------------------------------------------ jobs
+    def _want_contexts(self, state: str, unit: int) -> None:
+        def failed(message: str) -> None:
+            self.unit.set_contexts(None, message)
+
+        ok = self.jobs.submit(
+            "ctx",
+            lambda tr: _contexts_or_none(tr, state, unit),
+            lambda c: self.unit.set_contexts(c, "" if c else "this task reads no held-out text"),
+            failed,
+        )
+        if not ok:
+            self.unit.set_contexts(None, "")
+
+    def _on_unit_chosen(self, state: str, unit: int) -> None:
+        self.intervene.set_target(state, unit, self.run_model.cursor.t)
+
+    def _want_ranking(self, kind: str, what: str) -> None:
+        fn = inspection.rank_by_feature if kind == "feature" else inspection.rank_by_pattern
+        feature = what if kind == "feature" else ""
+        self.jobs.submit(
+            "rank",
+            lambda tr: fn(tr, what),
+            lambda r: self._ranking_done(r, feature),
+            self.find.show_error,
+        )
+
+    def _ranking_done(self, ranking: Any, feature: str) -> None:
+        self.find.show_ranking(ranking, feature)
+        self.unit.unit_names = dict(self.find.unit_names)
+        if self.unit._frame is not None:
+            self.unit.set_frame(self.unit._frame)
+
+    def _on_ranked(self, feature: str, r: dict[str, np.ndarray]) -> None:
+        self.unit.set_correlations(feature, r)
+
+    def _want_intervention(self, change: Any) -> None:
+        self.jobs.submit(
+            "intervene",
+            lambda tr: inspection.probe_intervention(tr, change),
+            self._intervened,
+            self.intervene.show_error,
+        )
+
+    def _intervened(self, result: inspection.ProbeIntervention) -> None:
+        self.intervene.show_result(result)
+        self.differenceChanged.emit(result.result.diff)
+
+    def _want_check(self) -> None:
+        self.jobs.submit(
+            "verify",
+            inspection.verify_gradients,
+            self.gradients.show_check,
+            self.gradients.show_error,
+        )
+
+    def _want_spectra(self) -> None:
+        if self.jobs.busy("spectral"):
+            return
+        probe = self._spectral
+        self.jobs.submit("spectral", probe, self.gradients.add_point)
+
+
+def _sources(trainer: Any) -> tuple[tuple[str, ...], bool]:
+    return inspection.feature_names(trainer), inspection.has_held_out(trainer)
+
+
+def _contexts_or_none(trainer: Any, state: str, unit: int) -> inspection.UnitContexts | None:
+    if not inspection.has_held_out(trainer):
+        return None
+    return inspection.top_contexts(trainer, state, unit)
+
+
+def install_inspector(window: Any) -> QDockWidget:
+    """Give ``window`` (a MainWindow) the inspector dock, the ⓘ of its views and the notes.
+
+    - an "Inspector" dock (hidden until asked for: **View ▸ Inspector**, Ctrl+I, or a click on
+      a heatmap row, which inspects that unit);
+    - the heatmaps show an intervention's difference view until Restore;
+    - an ⓘ on the heatmaps, both gradient plots, the loss and the samples;
+    - the plain-language notes under the gradient-flow plot.
+    """
+    dock = QDockWidget("Inspector", window)
+    dock.setObjectName("inspector")
+    ins = Inspector(window.run_model, lambda: (window.worker, window.trainer))
+    scroll = QScrollArea()  # the dock never makes the window taller than the screen
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(ins)
+    dock.setWidget(scroll)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
+    act = dock.toggleViewAction()
+    act.setText("Inspector (neurons, interventions, gradients)")
+    act.setShortcut(QKeySequence("Ctrl+I"))
+    window.addAction(act)
+    view = next((a.menu() for a in window.menuBar().actions() if a.text() == "&View"), None)
+    if view is not None:
+        actions = view.actions()
+        view.insertAction(actions[1] if len(actions) > 1 else None, act)
+
+    def inspect(state: str, unit: int) -> None:
+        dock.show()
+        ins.show_unit(state, unit)
+
+    window.heatmaps.unitClicked.connect(inspect)
+    ins.differenceChanged.connect(window.heatmaps.set_difference)
+    attach_info(window.heatmaps, "heatmaps")
+    attach_info(window.gradients.flow_widget, "gradients")
+    attach_info(window.gradients.norm_widget, "grad_norm")
+    attach_info(window.loss.plot_widget, "loss")
+    text = window.samples.text
+    attach_info(text, "samples", right=text.verticalScrollBar().sizeHint().width() + 2)
+    notes = PhenomenonNotes()
+    layout = window.gradients.layout()
+    layout.insertWidget(layout.indexOf(window.gradients.flow_widget) + 1, notes)
+    window.run_model.on_change(
+        lambda parts: (
+            None
+            if sip.isdeleted(notes) or not parts & {"frame", "reset"}
+            else notes.update_from(window.run_model)
+        )
+    )
+    window.inspector, window.inspector_dock, window.notes = ins, dock, notes
+    return dock
+
+
+__all__ = ["Inspector", "install_inspector"]

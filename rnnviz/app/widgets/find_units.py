@@ -1,0 +1,302 @@
+"""Find units: rank every unit by its correlation with something a person can name.
+
+Three sources of the feature y:
+
+- characters marked in the probe (select text, press **Mark**): y_t = 1 at a marked step; ranked
+  on the frame's arrays right here (T steps, a few microseconds: :func:`rnnviz.core.units.
+  rank_units`);
+- a regular expression marking characters of the held-out text, or a feature the task knows
+  (binary addition's carry, bracket depth, echo's stored symbol): ranked in the worker thread
+  (:mod:`rnnviz.train.inspection`); this widget asks through :attr:`FindUnits.rankWanted` and
+  draws the answer.
+
+The table lists units best |r| first; clicking a row inspects the unit. A feature whose best
+unit reaches |r| >= :data:`NAMED_R` names that unit after the feature (the carry unit).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.app.widgets._common import header_label, visible_token
+from rnnviz.app.widgets.info import attach_info
+from rnnviz.core.units import UnitScore, correlations, rank_units
+from rnnviz.tasks.findunits import UnitRanking
+from rnnviz.train.frame import Frame
+
+#: A feature's best unit is named after it from this |correlation| on.
+NAMED_R = 0.9
+#: Rows the table lists.
+TOP = 20
+MARKS = "marks"
+PATTERN = "pattern"
+MARK_COLOUR = "#ffd54f"
+
+
+def probe_positions(labels: tuple[str, ...]) -> tuple[str, np.ndarray]:
+    """The probe as one string and the step of each of its characters.
+
+    One-character labels are joined as they are (the text of a text probe); longer labels
+    (bits, vectors) are separated by a space, which belongs to no step (-1).
+    """
+    single = all(len(s) == 1 for s in labels)
+    parts: list[str] = []
+    steps: list[int] = []
+    for t, s in enumerate(labels):
+        shown = s if single else visible_token(s)
+        if not single and t:
+            parts.append(" ")
+            steps.append(-1)
+        parts.append(shown)
+        steps.extend([t] * len(shown))
+    return "".join(parts), np.asarray(steps, np.int64)
+
+
+class FindUnits(QWidget):
+    """Rank units against marks, a pattern or a task feature (see the module docstring).
+
+    Signals
+    -------
+    unitPicked(str, int)
+        A row of the ranking was clicked: inspect (array, unit).
+    rankWanted(str, str)
+        ("pattern", regex) or ("feature", name): the owner runs the ranking in the worker.
+    ranked(str, object)
+        (what, {array: (H,) r}) after every ranking, for the inspector's order.
+    """
+
+    unitPicked = pyqtSignal(str, int)
+    rankWanted = pyqtSignal(str, str)
+    ranked = pyqtSignal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._frame: Frame | None = None
+        self._steps = np.zeros(0, np.int64)  # character -> step
+        self.marks = np.zeros(0, bool)  # (T,) marked steps
+        self.scores: list[UnitScore] = []
+        self.unit_names: dict[tuple[str, int], str] = {}
+
+        self.source = QComboBox()
+        self.source.addItem("characters marked in the probe", f"{MARKS}:")
+        self.pattern = QLineEdit('"[^"\\n]*"')
+        self.pattern.setToolTip("A regular expression; the characters it matches are marked")
+        self.probe = QTextEdit()
+        self.probe.setReadOnly(True)
+        self.probe.setMaximumHeight(90)
+        self.probe.setToolTip("Select characters, then press Mark")
+        self.mark_button = QPushButton("Mark selection")
+        self.clear_button = QPushButton("Clear marks")
+        self.rank_button = QPushButton("Rank units")
+        self.summary = header_label("")
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["array", "unit", "r", "named"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Follow"))
+        top.addWidget(self.source, 1)
+        top.addWidget(self.pattern, 1)
+        buttons = QHBoxLayout()
+        for b in (self.mark_button, self.clear_button, self.rank_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.probe)
+        lay.addLayout(buttons)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.table, 1)
+        attach_info(self, "find")
+
+        self.source.currentIndexChanged.connect(self._on_source)
+        self.mark_button.clicked.connect(self.mark_selection)
+        self.clear_button.clicked.connect(self.clear_marks)
+        self.rank_button.clicked.connect(self.rank)
+        self.table.cellClicked.connect(self._on_cell)
+        self._on_source()
+
+    # ------------------------------------------------------------------ input
+    def chosen(self) -> tuple[str, str]:
+        """The source chosen: ("marks", ""), ("pattern", ""), ("feature", "carry")."""
+        kind, _, name = str(self.source.currentData() or f"{MARKS}:").partition(":")
+        return kind, name
+
+    def features(self) -> list[str]:
+        """The task features offered."""
+        data = [str(self.source.itemData(i)) for i in range(self.source.count())]
+        return [d.partition(":")[2] for d in data if d.startswith("feature:")]
+
+    def set_sources(self, features: tuple[str, ...], has_text: bool) -> None:
+        """Offer the task's features (and a pattern when it has held-out text)."""
+        keep = self.source.currentData()
+        self.source.blockSignals(True)
+        self.source.clear()
+        self.source.addItem("characters marked in the probe", f"{MARKS}:")
+        if has_text:
+            self.source.addItem("a pattern in the held-out text", f"{PATTERN}:")
+        for f in features:
+            self.source.addItem(f"the task's feature: {f}", f"feature:{f}")
+        idx = max(0, self.source.findData(keep))
+        self.source.setCurrentIndex(idx)
+        self.source.blockSignals(False)
+        self._on_source()
+
+    def set_frame(self, frame: Frame | None) -> None:
+        """Show the frame's probe (marks kept while the probe stays the same)."""
+        old = self._frame
+        self._frame = frame
+        if frame is None:
+            self.probe.clear()
+            return
+        if old is None or old.labels != frame.labels:
+            text, self._steps = probe_positions(frame.labels)
+            self.probe.setPlainText(text)
+            self.marks = np.zeros(frame.T, bool)
+            self._paint_marks()
+
+    def set_marks(self, steps: np.ndarray) -> None:
+        """Mark these probe steps ((T,) bool, or step numbers)."""
+        T = 0 if self._frame is None else self._frame.T
+        a = np.asarray(steps)
+        marks = np.zeros(T, bool)
+        if a.dtype == bool:
+            marks[: a.size] = a[:T]
+        else:
+            marks[a[(a >= 0) & (a < T)]] = True
+        self.marks = marks
+        self._paint_marks()
+
+    def mark_selection(self) -> None:
+        """Add the probe characters selected in the text to the marks."""
+        cur = self.probe.textCursor()
+        lo, hi = cur.selectionStart(), cur.selectionEnd()
+        steps = self._steps[lo:hi]
+        self.set_marks(np.union1d(np.flatnonzero(self.marks), steps[steps >= 0]))
+
+    def clear_marks(self) -> None:
+        """Unmark every step."""
+        self.set_marks(np.zeros(self.marks.size, bool))
+
+    def rank(self) -> None:
+        """Rank units against the chosen source."""
+        kind, name = self.chosen()
+        if kind == MARKS:
+            self._rank_marks()
+        elif kind == PATTERN:
+            self.summary.setText("ranking against the pattern in the held-out text…")
+            self.rankWanted.emit(PATTERN, self.pattern.text())
+        else:
+            self.summary.setText(f"ranking against the feature {html.escape(name)}…")
+            self.rankWanted.emit("feature", name)
+
+    def show_ranking(self, ranking: UnitRanking, feature: str = "") -> None:
+        """Show a ranking made in the worker; name the best unit after ``feature`` if it fits."""
+        named = ""
+        if feature and ranking.scores and abs(ranking.scores[0].correlation) >= NAMED_R:
+            best = ranking.scores[0]
+            self.unit_names = {k: v for k, v in self.unit_names.items() if v != feature}
+            self.unit_names[best.state, best.unit] = feature
+            named = (
+                f" — {best.state}[{best.unit}] is the <b>{html.escape(feature)}</b> unit "
+                f"(r = {best.correlation:+.2f})"
+            )
+        self._show(
+            ranking.scores,
+            f"{html.escape(ranking.source)}: {ranking.steps:,} steps, "
+            f"{ranking.marked:,} non-zero{named}",
+        )
+        self.ranked.emit(feature or ranking.source, self._as_arrays(ranking.scores))
+
+    def show_error(self, message: str) -> None:
+        """Say why a ranking could not be made."""
+        self.summary.setText(f"<span style='color:#c62828'>{html.escape(message)}</span>")
+
+    # ------------------------------------------------------------------ internals
+    def _rank_marks(self) -> None:
+        frame = self._frame
+        if frame is None:
+            return
+        n = int(self.marks.sum())
+        if n == 0 or n == self.marks.size:
+            self.show_error("mark some characters of the probe (select them, press Mark)")
+            return
+        y = self.marks.astype(np.float64)  # (T,)
+        scores = rank_units(frame.states, y)
+        self._show(scores, f"{n} marked of {self.marks.size} probe steps (step {frame.step:,})")
+        r = {k: correlations(v, y) for k, v in frame.states.items()}  # (H,) each
+        self.ranked.emit("the marks", r)
+
+    def _as_arrays(self, scores: list[UnitScore]) -> dict[str, np.ndarray]:
+        if self._frame is None:
+            return {}
+        out = {k: np.full(v.shape[1], np.nan) for k, v in self._frame.states.items()}
+        for s in scores:
+            if s.state in out and s.unit < out[s.state].size:
+                out[s.state][s.unit] = s.correlation
+        return out
+
+    def _show(self, scores: list[UnitScore], summary: str) -> None:
+        self.scores = list(scores)
+        self.summary.setText(summary)
+        rows = self.scores[:TOP]
+        self.table.setRowCount(len(rows))
+        for i, s in enumerate(rows):
+            name = self.unit_names.get((s.state, s.unit), "")
+            for j, text in enumerate((s.state, str(s.unit), f"{s.correlation:+.3f}", name)):
+                item = QTableWidgetItem(text)
+                if j in (1, 2):
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(i, j, item)
+
+    def _paint_marks(self) -> None:
+        doc_cursor = QTextCursor(self.probe.document())
+        doc_cursor.select(QTextCursor.SelectionType.Document)
+        plain = QTextCharFormat()
+        doc_cursor.setCharFormat(plain)
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor(MARK_COLOUR))
+        for pos in np.flatnonzero(np.isin(self._steps, np.flatnonzero(self.marks))):
+            c = QTextCursor(self.probe.document())
+            c.setPosition(int(pos))
+            c.setPosition(int(pos) + 1, QTextCursor.MoveMode.KeepAnchor)
+            c.setCharFormat(fmt)
+
+    def _on_source(self) -> None:
+        kind = self.chosen()[0]
+        self.pattern.setVisible(kind == PATTERN)
+        self.probe.setVisible(kind == MARKS)
+        self.mark_button.setVisible(kind == MARKS)
+        self.clear_button.setVisible(kind == MARKS)
+
+    def _on_cell(self, row: int, _col: int) -> None:
+        if 0 <= row < len(self.scores):
+            s = self.scores[row]
+            self.unitPicked.emit(s.state, s.unit)
+
+
+__all__ = ["NAMED_R", "FindUnits", "probe_positions"]

@@ -1,0 +1,222 @@
+"""The ⓘ of every panel: what it shows, its formula, how to read it and what to look for.
+
+:data:`EXPLANATIONS` holds one :class:`Explanation` per panel, keyed by the panel's name.
+:class:`InfoButton` is a small "ⓘ" button that shows its explanation in a popup (and as its
+tooltip); :func:`attach_info` pins one to the top-right corner of any widget without that
+widget knowing, so the existing views get theirs without a change to their code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PyQt6.QtCore import QEvent, QObject, QPoint, Qt
+from PyQt6.QtWidgets import QToolButton, QToolTip, QWidget
+
+from rnnviz.app.widgets._common import points, tick_font
+
+#: Colour of the ⓘ buttons.
+INFO_COLOUR = "#1565c0"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What a panel shows, its formula, how to read it, what to look for (plain text)."""
+
+    title: str
+    shows: str
+    formula: str
+    read: str
+    look_for: str
+
+    def html(self) -> str:
+        """The four parts as rich text for a popup."""
+        rows = (
+            ("What it shows", self.shows),
+            ("Formula", self.formula),
+            ("How to read it", self.read),
+            ("What to look for", self.look_for),
+        )
+        body = "".join(f"<p><b>{k}.</b> {_esc(v)}</p>" for k, v in rows if v)
+        return f"<h3>{_esc(self.title)}</h3>{body}"
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+EXPLANATIONS: dict[str, Explanation] = {
+    "heatmaps": Explanation(
+        "State heatmaps",
+        "Every array the cell declares (hidden state h, cell state c, each gate) on the probe "
+        "sequence: one row per unit, one column per time step, labelled with the input read.",
+        "h_t = cell(x_t, h_{t-1}); each pixel is s_t[j] for array s, step t, unit j.",
+        "The colour bar beside each map gives the value of a colour: gates 0 (closed) to 1 "
+        "(open), tanh values -1 to +1 on a diverging scale, the cell state symmetric about 0. "
+        "Click a column to step through the sequence; click a row to inspect that unit.",
+        "Rows that switch at particular characters (a space, a quote, a newline); gates stuck "
+        "at 0 or 1 (saturated); a cell state that grows steadily (a counter).",
+    ),
+    "gradients": Explanation(
+        "Gradient flow back through time",
+        "How large the gradient of the loss is at each time step of the probe, and how much of "
+        "the last step's loss still reaches back to step t (the last-step signal).",
+        "‖∂L/∂h_t‖ with L the summed loss of the probe; last-step signal ‖∂L_T/∂h_t‖.",
+        "The y axis is logarithmic: a straight falling line is a vanishing gradient, a rising "
+        "one an exploding gradient. ▼ marks a norm that is exactly 0 in the engine's arithmetic.",
+        "How many steps back the last-step signal stays above 1e-6 of its final value: that is "
+        "roughly how far back this network can learn. Compare an RNN with an LSTM on echo.",
+    ),
+    "grad_norm": Explanation(
+        "Gradient norm over training",
+        "The global gradient norm of every training step before clipping, the clipping "
+        "threshold, and where clipping fired.",
+        "‖g‖ = sqrt(Σ_θ Σ (∂L/∂θ)²) over every parameter, before clipping.",
+        "Red dots (or the shaded share of clipped steps) mark steps whose gradient clipping "
+        "changed.",
+        "Spikes are exploding gradients; clipping at nearly every step means the threshold, not "
+        "the gradient, sets the updates.",
+    ),
+    "loss": Explanation(
+        "Loss",
+        "Training loss per step (raw and smoothed) and validation loss points.",
+        "Cross-entropy L = -(1/T) Σ_t log p(y_t | x_≤t), in nats; bits = nats / ln 2.",
+        "Lower is better; the smoothed curve is an exponential moving average.",
+        "A gap between training and validation loss (overfitting); a plateau; sudden jumps "
+        "(exploding gradients).",
+    ),
+    "samples": Explanation(
+        "Samples",
+        "Text the model generates every few hundred steps, or the task's own display.",
+        "Each next character drawn from softmax(logits / temperature).",
+        "Newest on top; wrong bits of a binary sum are red.",
+        "Words, spaces and punctuation appearing in the right places as training goes on.",
+    ),
+    "unit": Explanation(
+        "Unit inspector",
+        "One unit j of one array s: the probe text coloured by its value at each character, "
+        "its curve over the probe, the gates of the same unit, and the held-out characters "
+        "where it is highest and lowest.",
+        "s_t[j] for every probe step t; contexts: argmax_n s_n[j] over the held-out text read "
+        "with the state carried.",
+        "Each character's background has the colour of the unit's value after reading it "
+        "(colour bar above the text). The units list orders the layer by variance over the "
+        "probe, gate saturation or |correlation| with the marks of Find units.",
+        "Units that light up inside quotes or brackets, at the start of words, near line ends; "
+        "a unit whose forget gate stays at 1 keeps its memory.",
+    ),
+    "find": Explanation(
+        "Find units",
+        "Every unit of every array ranked by how well it follows something you can name: the "
+        "characters you mark in the probe, a pattern in the held-out text, or a feature the "
+        "task knows (carry, depth, the stored symbol).",
+        "Pearson r_j = Σ_n (s_nj − s̄_j)(y_n − ȳ) / sqrt(Σ_n (s_nj − s̄_j)² Σ_n (y_n − ȳ)²).",
+        "|r| near 1: the unit tracks the feature (r < 0: it is low where the feature is high). "
+        "Click a row to inspect the unit.",
+        "On binary addition, once solved, one unit follows the carry with |r| above 0.9.",
+    ),
+    "saturation": Explanation(
+        "Gate saturation",
+        "For each unit of each gate, how often the gate is nearly shut and how often nearly "
+        "open on the probe (after Karpathy, Johnson and Fei-Fei).",
+        "left_j = #{t : g_t[j] < 0.1} / T (x axis), right_j = #{t : g_t[j] > 0.9} / T (y axis).",
+        "One dot per unit and gate, coloured by gate (legend). Dots near the corner (0, 1) are "
+        "always open, near (1, 0) always shut, on the diagonal x + y = 1 they switch between the "
+        "two, near (0, 0) they stay in between.",
+        "LSTM forget gates near the top left keep memory for long; a gate far right never lets "
+        "anything through.",
+    ),
+    "intervene": Explanation(
+        "Interventions",
+        "The probe run again with one change from step t on: a unit of h or c clamped or zeroed, "
+        "a gate forced open or shut, or the input at t replaced.",
+        "diff_t[j] = s'_t[j] − s_t[j] (changed run minus original) for every array; "
+        "Δloss = L' − L in nats per scored step.",
+        "The difference map uses a diverging colour bar centred at 0: red where the change "
+        "raised a value, blue where it lowered it, white where nothing changed. Steps before t "
+        "are always white. The predictions table lists the steps whose answer changed.",
+        "How far forward a change travels (memory), which units it reaches, and whether the "
+        "loss rises (the unit mattered) or barely moves (the network does not use it).",
+    ),
+    "verify": Explanation(
+        "Verify gradients",
+        "A finite-difference check of the live model's backpropagation through time, on a "
+        "float64 copy (a small random problem, sampled entries of every parameter).",
+        "n_k = (L(θ + ε e_k) − L(θ − ε e_k)) / 2ε, ε = 1e-5; relative error "
+        "‖a − n‖ / (‖a‖ + ‖n‖) of analytic a against numerical n.",
+        "Each row is one parameter array: entries checked, largest absolute difference, "
+        "relative error, and pass (below 1e-6) or fail.",
+        "Every row passes: the gradients drawn elsewhere are the true gradients.",
+    ),
+    "spectral": Explanation(
+        "Recurrent spectra over training",
+        "The spectral radius and largest singular value of each recurrent matrix W_hk, and (LSTM) "
+        "the mean forget gate on the probe, at each training step the panel saw.",
+        "ρ(W) = max |λ_i(W)|, σ_max(W) = max ‖vW‖ / ‖v‖.",
+        "With ρ above 1 some direction grows from step to step; with σ_max below 1 every "
+        "direction shrinks, so gradients through W vanish whatever else happens.",
+        "σ_max dropping below 1 as the last-step signal starts to vanish; a forget gate mean "
+        "near 1 keeping the LSTM's cell-state path open.",
+    ),
+}
+
+
+class InfoButton(QToolButton):
+    """A flat "ⓘ" that shows the explanation of panel ``key`` (popup on click, and tooltip)."""
+
+    def __init__(self, key: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.explanation = EXPLANATIONS[key]
+        # a circled "i" drawn by the style sheet: the ⓘ glyph is missing from common fonts
+        self.setText("i")
+        font = tick_font(10)
+        font.setBold(True)
+        font.setFamily("serif")
+        self.setFont(font)
+        self.setCursor(Qt.CursorShape.WhatsThisCursor)
+        self.setToolTip(self.explanation.html())
+        self.setAccessibleName(f"ⓘ About: {self.explanation.title}")
+        side = int(points(10) * 2)
+        self.setFixedSize(side, side)
+        self.setStyleSheet(
+            f"QToolButton {{ color: {INFO_COLOUR}; border: {max(1, side // 12)}px solid "
+            f"{INFO_COLOUR}; border-radius: {side // 2}px; background: white; padding: 0; }}"
+            "QToolButton:hover { background: #e3f2fd; }"
+        )
+        self.clicked.connect(self.show_explanation)
+
+    def show_explanation(self) -> None:
+        """Show the explanation next to the button."""
+        QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.toolTip(), self)
+
+
+class _Pin(QObject):
+    """Keeps a button in its host's top-right corner as the host resizes."""
+
+    def __init__(self, host: QWidget, button: QWidget, right: int = 2) -> None:
+        super().__init__(host)
+        self.host, self.button, self.right = host, button, right
+        host.installEventFilter(self)
+        self.place()
+
+    def place(self) -> None:
+        self.button.move(max(0, self.host.width() - self.button.width() - self.right), 2)
+        self.button.raise_()
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.place()
+        return False
+
+
+def attach_info(host: QWidget, key: str, right: int = 2) -> InfoButton:
+    """Pin an :class:`InfoButton` for ``key`` to the top-right corner of ``host``, ``right``
+    pixels from its right edge."""
+    button = InfoButton(key, host)
+    _Pin(host, button, right)
+    button.show()
+    return button
+
+
+__all__ = ["EXPLANATIONS", "Explanation", "InfoButton", "attach_info"]

@@ -1,0 +1,339 @@
+"""Interventions: change one thing from step t on, run the probe again, see what changed.
+
+The user picks a change (clamp or zero a unit of a carried state, force a gate unit open or
+shut, or replace the input at t), a unit and a step; :attr:`InterventionPanel.interventionWanted`
+carries it to the owner, which runs :func:`rnnviz.train.inspection.probe_intervention` in the
+worker thread and hands the answer to :meth:`InterventionPanel.show_result`. The panel then shows
+
+- the difference view of the chosen array: diff_t[j] = changed_t[j] - original_t[j], on the
+  diverging colour map centred at 0 (white: unchanged), with levels ±max|diff| rounded up;
+- the loss change, changed minus original, in nats per scored step;
+- the steps from t on whose prediction changed (before -> after, with probabilities).
+
+**Restore** drops the result (the heatmaps show the run as it is again).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.app.widgets._common import TokenAxis, header_label, plot_widget
+from rnnviz.app.widgets.colourbar import ColourBar
+from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.scales import DIFF_CMAP, symmetric_levels
+from rnnviz.core.intervene import Change, Clamp, EditInput, ForceGate
+from rnnviz.train.frame import Frame
+from rnnviz.train.inspection import ProbeIntervention
+
+#: Predictions listed after an intervention.
+MAX_ROWS = 12
+
+
+def _float(text: str) -> float | None:
+    try:
+        v = float(text.replace("−", "-"))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+class InterventionPanel(QWidget):
+    """Build an intervention, show its difference view (see the module docstring).
+
+    Signals
+    -------
+    interventionWanted(object)
+        A :data:`rnnviz.core.intervene.Change` to run on the probe.
+    restored()
+        The user pressed Restore.
+    """
+
+    interventionWanted = pyqtSignal(object)
+    restored = pyqtSignal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._frame: Frame | None = None
+        self.result: ProbeIntervention | None = None
+
+        self.kind = QComboBox()
+        self.unit = QSpinBox()
+        self.start = QSpinBox()
+        self.value = QLineEdit("0")
+        self.value.setMaximumWidth(120)
+        self.value_label = QLabel("value")
+        self.apply_button = QPushButton("Apply")
+        self.restore_button = QPushButton("Restore")
+        self.restore_button.setEnabled(False)
+        self.message = header_label("")
+        row = QHBoxLayout()
+        row.addWidget(self.kind, 2)
+        for text, w in (("unit", self.unit), ("from step", self.start)):
+            row.addWidget(QLabel(text))
+            row.addWidget(w)
+        row.addWidget(self.value_label)
+        row.addWidget(self.value)
+        row.addWidget(self.apply_button)
+        row.addWidget(self.restore_button)
+
+        self.array = QComboBox()
+        self.diff_axis = TokenAxis("bottom")
+        self.diff = plot_widget(bottom=self.diff_axis)
+        plot = self.diff.getPlotItem()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.getViewBox().invertY(True)
+        plot.setLabel("left", "unit")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        plot.addItem(self.image)
+        self.bar = ColourBar(plot, self.image)
+        self.bar.set_colormap(DIFF_CMAP)
+        self.bar.set_levels((-1.0, 1.0))
+        self.predictions = QLabel()
+        self.predictions.setTextFormat(Qt.TextFormat.RichText)
+        self.predictions.setWordWrap(True)
+        self.predictions.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Difference (changed − original) of"))
+        head.addWidget(self.array, 1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(row)
+        lay.addWidget(self.message)
+        lay.addLayout(head)
+        lay.addWidget(self.diff, 1)
+        lay.addWidget(self.predictions)
+        attach_info(self, "intervene")
+
+        self.kind.currentIndexChanged.connect(self._on_kind)
+        self.apply_button.clicked.connect(self.apply)
+        self.restore_button.clicked.connect(self.restore)
+        self.value.returnPressed.connect(self.apply)
+        self.array.currentIndexChanged.connect(lambda _i: self._draw_diff())
+
+    # ------------------------------------------------------------------ input
+    def set_frame(self, frame: Frame | None) -> None:
+        """Offer the changes the frame's cell allows."""
+        self._frame = frame
+        if frame is None or not frame.states:
+            return
+        carried = list(frame.flows) or [frame.specs[0].name]
+        gates = [s.name for s in frame.specs if s.scale == "sequential"]
+        kinds = [(f"clamp {k}", f"clamp:{k}") for k in carried]
+        kinds += [(f"zero {k}", f"zero:{k}") for k in carried]
+        kinds += [(f"force gate {g} open", f"open:{g}") for g in gates]
+        kinds += [(f"force gate {g} shut", f"shut:{g}") for g in gates]
+        kinds += [("edit the input", "input:")]
+        current = [self.kind.itemData(i) for i in range(self.kind.count())]
+        if current != [d for _, d in kinds]:
+            keep = self.kind.currentData()
+            self.kind.blockSignals(True)
+            self.kind.clear()
+            for text, data in kinds:
+                self.kind.addItem(text, data)
+            self.kind.setCurrentIndex(max(0, self.kind.findData(keep)))
+            self.kind.blockSignals(False)
+            self._on_kind()
+        H = next(iter(frame.states.values())).shape[1]
+        self.unit.setRange(0, H - 1)
+        self.start.setRange(0, max(0, frame.T - 1))
+        names = [s.name for s in frame.specs]
+        if [self.array.itemData(i) for i in range(self.array.count())] != names:
+            self.array.blockSignals(True)
+            self.array.clear()
+            for s in frame.specs:
+                self.array.addItem(s.label, s.name)
+            self.array.blockSignals(False)
+        self.diff_axis.set_labels(frame.labels)
+
+    def set_target(self, state: str, unit: int, t: int | None) -> None:
+        """Aim at (array, unit) from step t (from the inspector and the cursor)."""
+        self.unit.setValue(unit)
+        if t is not None:
+            self.start.setValue(t)
+        idx = self.kind.findData(f"clamp:{state}")
+        if idx >= 0 and self._kind()[0] in ("clamp", "zero"):
+            self.kind.setCurrentIndex(idx)
+
+    def _kind(self) -> tuple[str, str]:
+        """(what, array) of the change chosen: ("clamp", "h"), ("open", "f"), ("input", "")."""
+        kind, _, name = str(self.kind.currentData() or "").partition(":")
+        return kind, name
+
+    def _on_kind(self) -> None:
+        kind = self._kind()[0]
+        self.value.setVisible(kind in ("clamp", "input"))
+        self.value_label.setVisible(kind in ("clamp", "input"))
+        self.value_label.setText("new input" if kind == "input" else "value")
+
+    def change(self) -> Change | str:
+        """The change the controls describe, or a one-line reason it cannot be made."""
+        frame = self._frame
+        if frame is None:
+            return "no run to change yet"
+        kind, name = self._kind()
+        unit, t = self.unit.value(), self.start.value()
+        text = self.value.text().strip()
+        if kind in ("clamp", "zero"):
+            v = 0.0 if kind == "zero" else _float(text)
+            if v is None:
+                return f"clamp value {text!r}: give a number"
+            spec = next(s for s in frame.specs if s.name == name)
+            if (spec.lo is not None and v < spec.lo) or (spec.hi is not None and v > spec.hi):
+                return (
+                    f"clamp value {v:g}: {spec.label} lies in {spec.lo:g}..{spec.hi:g}, "
+                    "give a value inside"
+                )
+            return Clamp(name, unit, v, t)
+        if kind in ("open", "shut"):
+            return ForceGate(name, unit, kind == "open", t)
+        if kind == "input":
+            return self._edit(frame, text, t)
+        return "choose a change"
+
+    def _edit(self, frame: Frame, text: str, t: int) -> Change | str:
+        vocab = list(frame.output_labels)
+        one_char = all(len(s) == 1 for s in frame.labels)
+        if one_char and vocab:
+            ch = {"␣": " ", "↵": "\n"}.get(text, text)
+            if len(ch) != 1:
+                return f"input {text!r}: give one character"
+            if ch not in vocab:
+                return f"input {text!r}: not in the vocabulary"
+            return EditInput(t, vocab.index(ch))
+        values = [_float(p) for p in text.replace(",", " ").split()]
+        if not values or any(v is None for v in values):
+            return f"input {text!r}: give numbers separated by spaces"
+        return EditInput(t, tuple(float(v) for v in values if v is not None))
+
+    def apply(self) -> bool:
+        """Ask for the change (False, with a message, when it cannot be made)."""
+        change = self.change()
+        if isinstance(change, str):
+            self.show_error(change)
+            return False
+        self.message.setText("running the probe with the change…")
+        self.interventionWanted.emit(change)
+        return True
+
+    def restore(self) -> None:
+        """Drop the change: back to the run as it is."""
+        self.result = None
+        self.image.clear()
+        self.predictions.setText("")
+        self.message.setText("restored: the views show the run as it is")
+        self.restore_button.setEnabled(False)
+        self.restored.emit()
+
+    def show_error(self, message: str) -> None:
+        """Say why the change was refused."""
+        self.message.setText(f"<span style='color:#c62828'>{html.escape(message)}</span>")
+
+    def show_result(self, result: ProbeIntervention) -> None:
+        """Draw an intervention's difference, loss change and changed predictions."""
+        self.result = result
+        res = result.result
+        d = res.loss_change
+        orig, new = res.original.loss, res.changed.loss
+        self.message.setText(
+            f"<b>{html.escape(describe(res.change))}</b> (weights of step {result.step:,}): "
+            f"loss {orig:.4f} → {new:.4f} nats, <b>change {d:+.4f}</b>"
+        )
+        self.restore_button.setEnabled(True)
+        self._draw_diff()
+        self._draw_predictions()
+
+    # ------------------------------------------------------------------ drawing
+    def shown_difference(self) -> tuple[str, np.ndarray] | None:
+        """(array, (T, H) difference) drawn, or None."""
+        if self.result is None:
+            return None
+        name = self.array.currentData()
+        return name, self.result.result.diff[name]
+
+    def _draw_diff(self) -> None:
+        shown = self.shown_difference()
+        if shown is None:
+            return
+        _, diff = shown
+        img = np.ascontiguousarray(diff.T)  # (H, T)
+        levels = symmetric_levels(diff)
+        self.image.setImage(img, levels=levels)
+        self.bar.set_levels(levels)
+        T, H = diff.shape
+        self.image.setRect(-0.5, -0.5, T, H)
+        plot = self.diff.getPlotItem()
+        plot.setXRange(-0.5, T - 0.5, padding=0)
+        plot.setYRange(-0.5, H - 0.5, padding=0)
+
+    def _draw_predictions(self) -> None:
+        assert self.result is not None
+        before, after, t0 = self.result.before, self.result.after, self.result.result.start
+        rows = []
+        for b, a in zip(before, after, strict=False):
+            if b.t < t0:
+                continue
+            if b.predicted == a.predicted and _close(b.probability, a.probability):
+                continue
+            rows.append(
+                f"<tr><td>{b.t}</td><td>{html.escape(_vis(b.input))}</td>"
+                f"<td>{html.escape(_vis(b.target))}</td><td>{html.escape(_pred(b))}</td>"
+                f"<td>→ <b>{html.escape(_pred(a))}</b></td></tr>"
+            )
+        if not before:
+            self.predictions.setText("")
+            return
+        if not rows:
+            self.predictions.setText("No prediction from the change on moved.")
+            return
+        more = f"<br>… and {len(rows) - MAX_ROWS} more steps" if len(rows) > MAX_ROWS else ""
+        self.predictions.setText(
+            "<b>Predictions that changed</b><table cellspacing='4'><tr><th>t</th><th>input</th>"
+            "<th>target</th><th>before</th><th>after</th></tr>"
+            + "".join(rows[:MAX_ROWS])
+            + f"</table>{more}"
+        )
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    return a is None or b is None or abs(a - b) < 5e-4
+
+
+def _vis(label: str) -> str:
+    return {" ": "␣", "\n": "↵"}.get(label, label)
+
+
+def _pred(p: object) -> str:
+    prob = getattr(p, "probability", None)
+    text = _vis(getattr(p, "predicted", ""))
+    return f"{text} ({prob:.0%})" if prob is not None else text
+
+
+def describe(change: Change) -> str:
+    """One line naming a change: "h[17] clamped to 0.5 from step 12"."""
+    if isinstance(change, Clamp):
+        return f"{change.state}[{change.unit}] clamped to {change.value:g} from step {change.start}"
+    if isinstance(change, ForceGate):
+        how = "open (1)" if change.open else "shut (0)"
+        return f"gate {change.gate}[{change.unit}] forced {how} from step {change.start}"
+    return f"input at step {change.start} replaced"
+
+
+__all__ = ["InterventionPanel", "describe"]

@@ -1,0 +1,65 @@
+"""Plain-language notes where the phenomenon is: under the gradient-flow plot.
+
+:class:`PhenomenonNotes` reads the frame at the run model's cursor and the run's recent
+clipping, asks :mod:`rnnviz.core.notes` what (if anything) is worth saying, and shows each
+sentence on a line of its own ("the last-step signal falls below 1e-06 of its size within 20
+steps: this network cannot learn dependencies longer than that"). The thresholds and the
+wording are the core module's; this label only places them.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from rnnviz.app.widgets._common import HeaderLabel
+from rnnviz.core.notes import CLIP_WINDOW, clipping_note, exploding_note, vanishing_note
+from rnnviz.train.runmodel import RunModel
+
+NOTE_COLOUR = "#6a1b9a"
+
+
+def run_notes(model: RunModel) -> list[str]:
+    """The notes the run on screen calls for, in a fixed order (none when all is quiet)."""
+    frame = model.frame
+    notes = []
+    if frame is not None:
+        notes += [vanishing_note(frame.flow_last), exploding_note(frame.flow_last)]
+    if model.history.count:
+        _, clipped = model.history.recent("clipped")  # (n,) 1 where clipping fired
+        notes.append(clipping_note(clipped[-CLIP_WINDOW:] > 0))
+    return [n for n in notes if n]
+
+
+class PhenomenonNotes(HeaderLabel):
+    """A wrapping label with the notes of :func:`run_notes` (empty when there are none)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("")
+        if parent is not None:
+            self.setParent(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setVisible(False)
+        self.setStyleSheet(f"color: {NOTE_COLOUR}; padding: 1px 6px;")
+        self.notes: list[str] = []
+
+    def minimumSizeHint(self) -> QSize:
+        """Nothing: the notes take the room the plots leave (they never make the window taller
+        than the screen; the plots keep their legible height first)."""
+        return QSize(0, 0)
+
+    def update_from(self, model: RunModel) -> None:
+        """Show the notes of ``model`` (hidden when there are none)."""
+        notes = run_notes(model)
+        if notes == self.notes:
+            return
+        self.notes = notes
+        self.setText("<br>".join(f"▸ {html.escape(n)}" for n in notes))
+        self.setVisible(bool(notes))
+
+
+__all__ = ["PhenomenonNotes", "run_notes"]

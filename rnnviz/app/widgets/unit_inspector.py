@@ -1,0 +1,452 @@
+"""The unit inspector: one unit of one array, up close (a unit card).
+
+For unit j of array s (h, c or a gate) at the frame on screen it shows
+
+- the probe text, each character on the colour of s_t[j] after reading it (a colour bar says
+  which value a colour is, with the heatmap's colour map and range for s);
+- s_t[j] over the probe, with every gate of the same unit (its gate profile) and the cursor;
+- the held-out characters where s[j] is highest and lowest, each in its context (traced in the
+  worker thread: :func:`rnnviz.train.inspection.top_contexts`; this widget only asks for them
+  through :attr:`UnitInspector.contextsWanted` and draws the answer);
+- a units overview that keeps 128+ units readable: the layer's rows ordered by variance over
+  the probe, gate saturation or |correlation| with the features of Find units, of which only the
+  first few are shown, each row tall enough to click; clicking one inspects it.
+
+Ordering (:func:`unit_order`), per unit j over the probe's T steps::
+
+    variance     var_t s_t[j]
+    saturation   #{t : u_t[j] < 0.1} / T + #{t : u_t[j] > 0.9} / T,  u = (s - lo) / (hi - lo)
+    correlation  |r_j| with the feature last ranked (core.units.correlations)
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.app.widgets._common import (
+    COLOURS,
+    FOREGROUND,
+    TokenAxis,
+    header_label,
+    legend_html,
+    line_width,
+    plot_widget,
+    visible_token,
+)
+from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.scales import CMAPS, ColourScale, coloured_text_html, spec_levels
+from rnnviz.core.types import StateSpec
+from rnnviz.core.units import saturation
+from rnnviz.train.frame import Frame
+from rnnviz.train.inspection import UnitContexts
+
+#: Orders of the units overview: key -> what the combo box says.
+ORDERS = {
+    "unit": "unit number",
+    "variance": "variance over the probe",
+    "saturation": "saturation (< 0.1 or > 0.9)",
+    "correlation": "|correlation| with the feature",
+}
+#: Rows the overview shows at first (each row tall enough to click).
+DEFAULT_ROWS = 16
+GATE_COLOURS = ("orange", "green", "purple", "red", "grey", "black")
+
+
+def unit_order(
+    values: np.ndarray, spec: StateSpec, key: str, r: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Units ordered by ``key`` (best first) and each unit's score, see the module docstring.
+
+    Parameters
+    ----------
+    values : ndarray
+        (T, H) the array on the probe.
+    spec : StateSpec
+        Its declaration (the range saturation is measured in).
+    key : str
+        One of :data:`ORDERS`.
+    r : ndarray, optional
+        (H,) correlations with a feature (NaN: none); needed for "correlation".
+
+    Returns
+    -------
+    order : ndarray
+        (H,) unit numbers, highest score first (ties by unit number).
+    score : ndarray
+        (H,) float64 the score of each unit (by unit number); NaN where there is none.
+    """
+    s = np.asarray(values, np.float64)  # (T, H)
+    H = s.shape[1]
+    if key == "unit":
+        score = np.arange(H, dtype=np.float64)  # (H,)
+        return np.arange(H), score
+    if key == "variance":
+        score = s.var(axis=0)  # (H,)
+    elif key == "saturation":
+        if spec.lo is None or spec.hi is None:
+            score = np.full(H, np.nan)  # an unbounded array has no saturation
+        else:
+            u = (s - spec.lo) / (spec.hi - spec.lo)  # (T, H) in 0..1
+            sat = saturation(u, spec.name)
+            score = sat.left + sat.right  # (H,)
+    elif key == "correlation":
+        score = np.full(H, np.nan) if r is None else np.abs(np.asarray(r, np.float64))
+    else:
+        raise ValueError(f"order {key!r}: choose one of {', '.join(ORDERS)}")
+    ranked = np.where(np.isfinite(score), score, -np.inf)  # (H,) NaN last
+    order = np.lexsort((np.arange(H), -ranked))  # (H,) best first, ties by unit
+    return order, score
+
+
+class UnitInspector(QWidget):
+    """The unit card (see the module docstring).
+
+    Signals
+    -------
+    unitChosen(str, int)
+        The user chose array ``s`` and unit ``j`` (from the overview or the spin box).
+    contextsWanted(str, int)
+        The card needs the held-out contexts of (s, j) (the owner runs the job).
+    """
+
+    unitChosen = pyqtSignal(str, int)
+    contextsWanted = pyqtSignal(str, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._frame: Frame | None = None
+        self._state = "h"
+        self._unit = 0
+        self._t: int | None = None
+        self._r: dict[str, np.ndarray] = {}  # array -> (H,) correlations with the feature
+        self._feature = ""
+        self.unit_names: dict[tuple[str, int], str] = {}  # (array, unit) -> "carry"
+        self._contexts: UnitContexts | None = None
+        self._context_note = ""
+        self._order = np.zeros(0, np.int64)  # (rows,) units in the overview, top first
+
+        self.state_box = QComboBox()
+        self.unit_box = QSpinBox()
+        self.unit_box.setKeyboardTracking(False)
+        self.order_box = QComboBox()
+        for key, text in ORDERS.items():
+            self.order_box.addItem(text, key)
+        self.rows_box = QSpinBox()
+        self.rows_box.setRange(1, 4096)
+        self.rows_box.setValue(DEFAULT_ROWS)
+        self.rows_box.setToolTip("How many units the overview shows (the first in this order)")
+        bar = QHBoxLayout()
+        for text, w in (
+            ("Array", self.state_box),
+            ("Unit", self.unit_box),
+            ("Order", self.order_box),
+            ("Rows", self.rows_box),
+        ):
+            bar.addWidget(QLabel(text))
+            bar.addWidget(w)
+        bar.addStretch(1)
+
+        # overview: the ordered rows of the array, each tall enough to click
+        self._over_axis = TokenAxis("bottom")
+        self.overview = plot_widget(bottom=self._over_axis)
+        self.overview.setMinimumWidth(160)
+        plot = self.overview.getPlotItem()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.getViewBox().invertY(True)
+        plot.setLabel("left", "unit")
+        self.over_image = pg.ImageItem(axisOrder="row-major")
+        plot.addItem(self.over_image)
+        self.over_mark = pg.PlotDataItem(pen=pg.mkPen(COLOURS["red"], width=line_width(2)))
+        plot.addItem(self.over_mark)
+        self.over_scale = ColourScale()
+        self.overview.scene().sigMouseClicked.connect(self._on_overview_clicked)
+
+        # the card
+        self.title = header_label("<b>Unit</b>")
+        self.text_scale = ColourScale()
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text.setStyleSheet("font-family: monospace; padding: 2px;")
+        self._curve_axis = TokenAxis("bottom")
+        self.curve = plot_widget(bottom=self._curve_axis)
+        cplot = self.curve.getPlotItem()
+        cplot.setMouseEnabled(x=False, y=False)
+        cplot.hideButtons()
+        self.legend = header_label("")
+        self.unit_line = pg.PlotDataItem(pen=pg.mkPen(COLOURS["blue"], width=line_width(2.5)))
+        cplot.addItem(self.unit_line)
+        self.gate_lines: dict[str, pg.PlotDataItem] = {}
+        self.cursor_line = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen(FOREGROUND, style=Qt.PenStyle.DashLine)
+        )
+        cplot.addItem(self.cursor_line)
+        self.cursor_line.hide()
+        self.contexts = QLabel()
+        self.contexts.setWordWrap(True)
+        self.contexts.setTextFormat(Qt.TextFormat.RichText)
+        self.contexts.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.contexts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.overview, 1)
+        ll.addWidget(self.over_scale)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.title)
+        rl.addWidget(self.text_scale)
+        rl.addWidget(self.text)
+        rl.addWidget(self.legend)
+        rl.addWidget(self.curve, 1)
+        rl.addWidget(self.contexts)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 5)
+        split.setChildrenCollapsible(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(bar)
+        lay.addWidget(split, 1)
+        attach_info(self, "unit")
+
+        self.state_box.currentIndexChanged.connect(self._on_state_box)
+        self.unit_box.valueChanged.connect(self._on_unit_box)
+        self.order_box.currentIndexChanged.connect(lambda _i: self._draw_overview())
+        self.rows_box.valueChanged.connect(lambda _v: self._draw_overview())
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def state(self) -> str:
+        """The array inspected."""
+        return self._state
+
+    @property
+    def unit(self) -> int:
+        """The unit inspected."""
+        return self._unit
+
+    @property
+    def overview_units(self) -> np.ndarray:
+        """(rows,) units the overview shows, top row first."""
+        return self._order.copy()
+
+    def text_html(self) -> str:
+        """The coloured probe text as drawn."""
+        return self.text.text()
+
+    # ------------------------------------------------------------------ input
+    def set_frame(self, frame: Frame | None) -> None:
+        """Draw the frame's arrays (None: clear)."""
+        self._frame = frame
+        if frame is None or not frame.states:
+            self.text.setText("")
+            self.over_image.clear()
+            return
+        names = [s.name for s in frame.specs]
+        if [self.state_box.itemData(i) for i in range(self.state_box.count())] != names:
+            self.state_box.blockSignals(True)
+            self.state_box.clear()
+            for s in frame.specs:
+                self.state_box.addItem(s.label, s.name)
+            self.state_box.blockSignals(False)
+        if self._state not in frame.states:
+            self._state = names[0]
+        H = frame.states[self._state].shape[1]
+        self.unit_box.blockSignals(True)
+        self.unit_box.setRange(0, H - 1)
+        self._unit = min(self._unit, H - 1)
+        self.unit_box.setValue(self._unit)
+        self.unit_box.blockSignals(False)
+        self.state_box.blockSignals(True)
+        self.state_box.setCurrentIndex(names.index(self._state))
+        self.state_box.blockSignals(False)
+        self._curve_axis.set_labels(frame.labels)
+        self._over_axis.set_labels(frame.labels)
+        self._draw()
+
+    def set_cursor(self, t: int | None) -> None:
+        """Mark probe step ``t`` on the curve."""
+        self._t = t
+        if t is None:
+            self.cursor_line.hide()
+        else:
+            self.cursor_line.setValue(t)
+            self.cursor_line.show()
+
+    def select(self, state: str, unit: int) -> None:
+        """Inspect unit ``unit`` of array ``state`` (asks for its contexts)."""
+        if self._frame is not None and state not in self._frame.states:
+            return
+        changed = (state, unit) != (self._state, self._unit)
+        self._state, self._unit = state, int(unit)
+        if self._frame is not None:
+            self.set_frame(self._frame)
+        if changed or self._contexts is None:
+            self._contexts = None
+            self._context_note = "reading the held-out text…"
+            self._draw_contexts()
+            self.contextsWanted.emit(state, int(unit))
+
+    def set_correlations(self, feature: str, r: dict[str, np.ndarray]) -> None:
+        """Correlations of every unit with ``feature`` (array -> (H,)), for the overview order."""
+        self._feature = feature
+        self._r = {k: np.asarray(v, np.float64) for k, v in r.items()}
+        self.order_box.setItemText(
+            list(ORDERS).index("correlation"), f"|correlation| with {feature}"
+        )
+        self._draw_overview()
+
+    def set_contexts(self, contexts: UnitContexts | None, note: str = "") -> None:
+        """Show the held-out contexts of the unit (or why there are none)."""
+        if contexts is not None and (contexts.state, contexts.unit) != (self._state, self._unit):
+            return  # an answer for a unit no longer shown
+        self._contexts = contexts
+        self._context_note = note
+        self._draw_contexts()
+
+    # ------------------------------------------------------------------ drawing
+    def _spec(self) -> StateSpec:
+        assert self._frame is not None
+        return next(s for s in self._frame.specs if s.name == self._state)
+
+    def _draw(self) -> None:
+        frame = self._frame
+        assert frame is not None
+        spec = self._spec()
+        values = frame.states[self._state]  # (T, H)
+        column = values[:, self._unit]  # (T,)
+        cmap, levels = CMAPS[spec.scale], spec_levels(spec, values)
+        name = self.unit_names.get((self._state, self._unit))
+        called = f" — the <b>{html.escape(name)}</b> unit" if name else ""
+        self.title.setText(
+            f"<b>{html.escape(spec.label)}</b>, unit <b>{self._unit}</b>{called} &nbsp; "
+            f"<span style='color:#607080'>step {frame.step:,}; {html.escape(spec.meaning)}</span>"
+        )
+        self.text_scale.set_scale(cmap, levels, f"{spec.name}[{self._unit}]")
+        self.text.setText(coloured_text_html(list(frame.labels), column, cmap, levels))
+        t = np.arange(column.size)  # (T,)
+        self.unit_line.setData(t, column)
+        entries = [(COLOURS["blue"], "━━", f"{spec.name}[{self._unit}]")]
+        gates = [s for s in frame.specs if s.scale == "sequential" and s.name != self._state]
+        for k, g in enumerate(gates):
+            line = self.gate_lines.get(g.name)
+            colour = COLOURS[GATE_COLOURS[k % len(GATE_COLOURS)]]
+            if line is None:
+                line = pg.PlotDataItem(pen=pg.mkPen(colour, width=line_width(1.2)))
+                self.curve.getPlotItem().addItem(line)
+                self.gate_lines[g.name] = line
+            line.setData(t, frame.states[g.name][:, self._unit])
+            entries.append((colour, "──", f"{g.label}[{self._unit}]"))
+        for key in [k for k in self.gate_lines if k not in {g.name for g in gates}]:
+            self.curve.getPlotItem().removeItem(self.gate_lines.pop(key))
+        self.legend.setText(legend_html("Over the probe", entries))
+        self._draw_overview()
+        self._draw_contexts()
+
+    def _draw_overview(self) -> None:
+        frame = self._frame
+        if frame is None or self._state not in frame.states:
+            return
+        spec = self._spec()
+        values = frame.states[self._state]  # (T, H)
+        key = self.order_box.currentData() or "unit"
+        order, _ = unit_order(values, spec, key, self._r.get(self._state))
+        rows = min(self.rows_box.value(), order.size)
+        self._order = order[:rows]
+        img = values[:, self._order].T  # (rows, T)
+        cmap, levels = CMAPS[spec.scale], spec_levels(spec, values)
+        self.over_image.setColorMap(pg.colormap.get(cmap))
+        self.over_image.setImage(np.ascontiguousarray(img), levels=levels)
+        self.over_image.setRect(-0.5, -0.5, img.shape[1], rows)
+        self.over_scale.set_scale(cmap, levels, spec.name)
+        plot = self.overview.getPlotItem()
+        plot.setXRange(-0.5, img.shape[1] - 0.5, padding=0)
+        plot.setYRange(-0.5, rows - 0.5, padding=0)
+        plot.getAxis("left").setTicks([[(i, str(int(u))) for i, u in enumerate(self._order)]])
+        where = np.flatnonzero(self._order == self._unit)
+        if where.size:
+            y, T = float(where[0]), img.shape[1]
+            xs = [-0.5, T - 0.5, T - 0.5, -0.5, -0.5]
+            ys = [y - 0.5, y - 0.5, y + 0.5, y + 0.5, y - 0.5]
+            self.over_mark.setData(xs, ys)
+        else:
+            self.over_mark.setData([], [])
+
+    def _draw_contexts(self) -> None:
+        c = self._contexts
+        if c is None:
+            note = html.escape(self._context_note)
+            self.contexts.setText(f"<span style='color:#607080'>{note}</span>" if note else "")
+            return
+
+        def rows(items: tuple) -> str:
+            out = []
+            for x in items:
+                before = html.escape(visible_token(x.before)) if x.before else ""
+                after = html.escape(visible_token(x.after)) if x.after else ""
+                ch = html.escape(visible_token(x.char))
+                out.append(
+                    f"<tr><td align='right'>{x.value:+.3f}</td><td style='font-family:monospace'>"
+                    f"{before}<b style='background:#ffd54f'>{ch}</b>"
+                    f"<span style='color:#90a4ae'>{after}</span></td></tr>"
+                )
+            return "".join(out)
+
+        self.contexts.setText(
+            f"<b>Held-out text</b> ({c.characters:,} characters, weights of step {c.step:,}): "
+            f"where {html.escape(c.state)}[{c.unit}] is highest"
+            f"<table cellspacing='2'>{rows(c.highest)}</table>and lowest"
+            f"<table cellspacing='2'>{rows(c.lowest)}</table>"
+        )
+
+    # ------------------------------------------------------------------ events
+    def _on_state_box(self, index: int) -> None:
+        name = self.state_box.itemData(index)
+        if name and name != self._state:
+            self.select(name, self._unit)
+            self.unitChosen.emit(self._state, self._unit)
+
+    def _on_unit_box(self, value: int) -> None:
+        if value != self._unit:
+            self.select(self._state, value)
+            self.unitChosen.emit(self._state, self._unit)
+
+    def _on_overview_clicked(self, event: object) -> None:
+        vb = self.overview.getPlotItem().getViewBox()
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        row = round(vb.mapSceneToView(QPointF(pos)).y())
+        if 0 <= row < self._order.size:
+            self.select(self._state, int(self._order[row]))
+            self.unitChosen.emit(self._state, self._unit)
+
+    def click_row(self, row: int) -> None:
+        """Act as a click on overview row ``row`` (top is 0)."""
+        self.select(self._state, int(self._order[row]))
+        self.unitChosen.emit(self._state, self._unit)
+
+
+__all__ = ["ORDERS", "UnitInspector", "unit_order"]

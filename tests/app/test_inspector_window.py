@@ -1,0 +1,129 @@
+"""The inspector in the window: a heatmap row opens its unit, a clamp turns the heatmaps into the
+difference view the textbook step gives, Restore goes back; every view has its ⓘ; notes show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_main_window import WAIT_MS, Confirm, tiny_run
+
+from rnnviz.app.main_window import MainWindow
+from rnnviz.app.widgets.info import InfoButton
+from rnnviz.app.widgets.notes_bar import run_notes
+from rnnviz.core.explain import one_hot_inputs
+from rnnviz.core.intervene import Clamp
+from rnnviz.train.runmodel import RunModel
+from rnnviz.train.update import Status, Update
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(tiny_run("lstm", hidden=8), confirm=Confirm())
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitUntil(lambda: w.run_model.frame is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "h" in w.heatmaps.shown(), timeout=WAIT_MS)
+    return w
+
+
+class _Click:
+    def __init__(self, pos) -> None:
+        self._pos = pos
+
+    def button(self):
+        from PyQt6.QtCore import Qt
+
+        return Qt.MouseButton.LeftButton
+
+    def scenePos(self):
+        return self._pos
+
+
+def test_clicking_a_heatmap_row_inspects_that_unit(window, qtbot) -> None:
+    from PyQt6.QtCore import QPointF
+
+    panel = window.heatmaps.panels["h"]
+    pos = panel.plot.getViewBox().mapViewToScene(QPointF(2, 5))
+    window.heatmaps._on_mouse_clicked(_Click(pos))
+    assert window.inspector_dock.isVisible()
+    assert window.inspector.currentWidget() is window.inspector.unit
+    assert (window.inspector.unit.state, window.inspector.unit.unit) == ("h", 5)
+    assert window.heatmaps.frame() == 2
+
+
+def _textbook_diff(model, probe, change: Clamp) -> dict[str, np.ndarray]:
+    """Changed minus original states, from the cell's textbook step (float64)."""
+    cell = model.cell
+    q = cell.unfuse({k: v.astype(np.float64) for k, v in model.p.items()})
+    xs = one_hot_inputs(model, probe.x)  # (1, T, V)
+    runs = []
+    for clamp in (False, True):
+        prev = [np.zeros((1, model.cfg.hidden)) for _ in cell.carried]
+        steps = []
+        for t in range(xs.shape[1]):
+            step = cell.step_reference(q, xs[:, t], *prev)
+            if clamp and t >= change.start:
+                step[change.state][0, change.unit] = change.value
+            prev = [step[k] for k in cell.carried]
+            steps.append(step)
+        runs.append({s.name: np.stack([st[s.name][0] for st in steps]) for s in model.specs})
+    return {k: runs[1][k] - runs[0][k] for k in runs[0]}
+
+
+def test_a_clamp_switches_the_heatmaps_to_the_textbook_difference(window, qtbot) -> None:
+    window.pause()
+    ins = window.inspector
+    window.inspector_dock.show()
+    ins.setCurrentWidget(ins.intervene)
+    qtbot.waitUntil(lambda: ins.intervene.kind.count() > 0, timeout=WAIT_MS)
+    panel = ins.intervene
+    panel.kind.setCurrentIndex(panel.kind.findData("clamp:h"))
+    panel.unit.setValue(4)
+    panel.start.setValue(3)
+    panel.value.setText("-0.6")
+    assert panel.apply()
+    qtbot.waitUntil(lambda: window.heatmaps.difference() is not None, timeout=WAIT_MS)
+    res = panel.result.result
+    assert res.change == Clamp("h", 4, -0.6, 3)
+    trainer = window.trainer
+    want = _textbook_diff(trainer.model, trainer.task.probe(), res.change)
+    shown = window.heatmaps.difference()
+    for k, v in want.items():
+        np.testing.assert_allclose(shown[k], v, atol=2e-5)
+    h = window.heatmaps.panels["h"]
+    np.testing.assert_array_equal(h.image.image, np.ascontiguousarray(shown["h"].T))
+    lo, hi = h.bar.levels()
+    assert lo == -hi and hi >= np.abs(shown["h"]).max()
+    assert h.bar.colormap() == "CET-D1"
+    panel.restore()
+    assert window.heatmaps.difference() is None
+    frame = window.run_model.frame
+    np.testing.assert_array_equal(h.image.image, np.ascontiguousarray(frame.states["h"].T))
+    assert h.bar.levels() == (-1.0, 1.0)
+
+
+def test_every_panel_of_the_window_has_an_explanation(window) -> None:
+    keys = {b.key for b in window.findChildren(InfoButton)}
+    assert {"heatmaps", "gradients", "grad_norm", "loss", "samples"} <= keys
+    assert {"unit", "find", "saturation", "intervene", "verify", "spectral"} <= keys
+
+
+def test_notes_say_when_the_last_step_signal_vanishes(window, qtbot) -> None:
+    window.pause()
+    frame = window.run_model.frame
+    T = frame.T
+    model = RunModel()
+    fading = frame.replace(step=frame.step + 1, flow_last=np.logspace(-12, 0, T))
+    model.ingest(Update(run_id=frame.run_id, status=Status(), frame=fading))
+    notes = run_notes(model)
+    assert any("falls below 1e-06" in n for n in notes)
+    flat = frame.replace(step=frame.step + 2, flow_last=np.ones(T))
+    model.ingest(Update(run_id=frame.run_id, status=Status(), frame=flat))
+    assert not any("last-step signal" in n for n in run_notes(model))
+    # in the window, under the gradient-flow plot
+    window.run_model.ingest(
+        Update(run_id=frame.run_id, status=Status(), frame=fading.replace(step=10**6))
+    )
+    assert any("falls below" in n for n in window.notes.notes)
+    assert window.notes.isVisibleTo(window.gradients)

@@ -1,0 +1,268 @@
+"""The inspector's views show what the engine computes: unit card, find units, saturation,
+interventions, gradient check and spectra, each driven offscreen from a real trainer."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PyQt6.QtWidgets import QTableWidget
+
+from rnnviz.app.inspector import Inspector
+from rnnviz.app.widgets.info import EXPLANATIONS, InfoButton
+from rnnviz.app.widgets.scales import CMAPS, colours, spec_levels
+from rnnviz.app.widgets.unit_inspector import unit_order
+from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
+from rnnviz.core.gradcheck import CheckRow
+from rnnviz.core.intervene import Clamp
+from rnnviz.presets import load_preset
+from rnnviz.train.inspection import GradientCheck
+from rnnviz.train.runmodel import RunModel
+from rnnviz.train.trainer import Trainer
+
+WAIT_MS = 20_000  # generous: the machine is shared
+
+
+def _trainer(cell: str = "lstm", hidden: int = 8, steps: int = 30) -> Trainer:
+    run = RunConfig(
+        task=TaskConfig(name="text", options={"corpus": "tiny"}),
+        model=ModelConfig(cell=cell, hidden=hidden),
+        optim=OptimConfig(lr=0.01),
+        train=TrainConfig(seq_len=8, batch=2, seed=2),
+    )
+    tr = Trainer(run)
+    for _ in range(steps):
+        tr.step()
+    return tr
+
+
+def _inspector(qtbot, trainer: Trainer) -> tuple[Inspector, RunModel]:
+    model = RunModel()
+    model.ingest(trainer.update())
+    ins = Inspector(model, lambda: (None, trainer))
+    qtbot.addWidget(ins)
+    ins.resize(1000, 700)
+    ins.show()
+    return ins, model
+
+
+def _column_colours(html: str) -> list[str]:
+    return re.findall(r"background-color:(#[0-9a-f]{6})", html)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_unit_card_shows_the_units_values(qtbot, cell: str) -> None:
+    tr = _trainer(cell)
+    ins, model = _inspector(qtbot, tr)
+    frame = model.frame
+    ins.show_unit("h", 5)
+    card = ins.unit
+    column = frame.states["h"][:, 5]  # (T,)
+    spec = next(s for s in frame.specs if s.name == "h")
+    want = colours(CMAPS[spec.scale], spec_levels(spec, frame.states["h"]), column)
+    assert _column_colours(card.text_html()) == [c.name() for c in want]
+    assert len(_column_colours(card.text_html())) == frame.T
+    _x, y = card.unit_line.getData()
+    np.testing.assert_array_equal(y, column)
+    gates = [s.name for s in frame.specs if s.scale == "sequential"]
+    assert set(card.gate_lines) == set(gates)
+    for g in gates:
+        np.testing.assert_array_equal(card.gate_lines[g].getData()[1], frame.states[g][:, 5])
+    # the held-out contexts arrive from the job, for this unit
+    qtbot.waitUntil(lambda: card._contexts is not None, timeout=WAIT_MS)
+    assert (card._contexts.state, card._contexts.unit) == ("h", 5)
+    assert "where h[5] is highest" in card.contexts.text()
+
+
+def test_extreme_values_take_the_ends_of_the_colour_map() -> None:
+    got = colours("CET-D1", (-1.0, 1.0), np.array([-1.0, 0.0, 1.0, 5.0]))
+    assert got[0] != got[1] != got[2] and got[2] == got[3]  # clipped at the top end
+
+
+def test_units_overview_orders_by_variance_saturation_and_correlation(qtbot) -> None:
+    tr = _trainer("lstm", hidden=16)
+    ins, model = _inspector(qtbot, tr)
+    frame = model.frame
+    card = ins.unit
+    ins.show_unit("f", 0)
+    card.rows_box.setValue(6)
+    f = frame.states["f"].astype(np.float64)  # (T, H)
+    card.order_box.setCurrentIndex(card.order_box.findData("variance"))
+    np.testing.assert_array_equal(
+        card.overview_units, np.argsort(-f.var(axis=0), kind="stable")[:6]
+    )
+    card.order_box.setCurrentIndex(card.order_box.findData("saturation"))
+    sat = (f < 0.1).mean(axis=0) + (f > 0.9).mean(axis=0)  # (H,)
+    top = card.overview_units
+    assert list(sat[top]) == sorted(sat, reverse=True)[:6]
+    spec = next(s for s in frame.specs if s.name == "c")
+    _order, score = unit_order(frame.states["c"], spec, "saturation")
+    assert np.isnan(score).all()  # the cell state is unbounded: no saturation to sort by
+    # clicking a row of the overview inspects that unit
+    card.click_row(2)
+    assert card.unit == int(top[2])
+
+
+def test_marked_characters_rank_units_by_correlation(qtbot) -> None:
+    tr = _trainer("lstm", hidden=8)
+    ins, model = _inspector(qtbot, tr)
+    frame = model.frame
+    ins.setCurrentWidget(ins.find)
+    marks = np.array([ch in "aeiou" for ch in frame.labels])
+    ins.find.set_marks(marks)
+    ins.find.rank()
+    best = ins.find.scores[0]
+    r = np.corrcoef(frame.states[best.state][:, best.unit], marks.astype(float))[0, 1]
+    assert best.correlation == pytest.approx(r, abs=1e-6)
+    every = [
+        abs(np.corrcoef(v[:, j], marks.astype(float))[0, 1])
+        for v in frame.states.values()
+        for j in range(v.shape[1])
+        if np.ptp(v[:, j]) > 0
+    ]
+    assert abs(best.correlation) == pytest.approx(max(every), abs=1e-6)
+    table: QTableWidget = ins.find.table
+    assert table.item(0, 0).text() == best.state and table.item(0, 1).text() == str(best.unit)
+    table.cellClicked.emit(0, 0)
+    assert (ins.unit.state, ins.unit.unit) == (best.state, best.unit)
+    # the unit card can now order by |r| with the marks
+    card = ins.unit
+    card.order_box.setCurrentIndex(card.order_box.findData("correlation"))
+    assert card.overview_units[0] == best.unit or best.state != card.state
+
+
+def test_nothing_marked_is_refused_with_a_message(qtbot) -> None:
+    ins, _ = _inspector(qtbot, _trainer())
+    ins.setCurrentWidget(ins.find)
+    ins.find.rank()
+    assert "mark some characters" in ins.find.summary.text()
+    assert ins.find.scores == []
+
+
+def test_the_carry_unit_is_found_and_named_once_binary_addition_is_solved(qtbot) -> None:
+    tr = Trainer(load_preset("binary-addition"))
+    ins, model = _inspector(qtbot, tr)
+    qtbot.waitUntil(lambda: ins.find.source.count() == 2, timeout=WAIT_MS)  # marks, carry
+    for _ in range(60):  # solved within 2,000 steps on seeds 0-3 (README)
+        for _ in range(100):
+            tr.step()
+        model.ingest(tr.update())  # the evaluations come with the step records
+        if model.metrics.get("sum_accuracy", 0.0) >= 0.99:
+            break
+    assert model.metrics["sum_accuracy"] >= 0.99
+    qtbot.waitUntil(lambda: "carry" in ins.find.unit_names.values(), timeout=WAIT_MS)
+    ((state, unit),) = [k for k, v in ins.find.unit_names.items() if v == "carry"]
+    best = ins.find.scores[0]
+    assert (best.state, best.unit) == (state, unit) and abs(best.correlation) >= 0.9
+    ins.show_unit(state, unit)
+    assert "the <b>carry</b> unit" in ins.unit.title.text()
+    assert "carry" in ins.find.summary.text()
+
+
+def test_saturation_scatter_is_each_gates_fraction_shut_and_open(qtbot) -> None:
+    tr = _trainer("gru")
+    ins, model = _inspector(qtbot, tr)
+    ins.setCurrentWidget(ins.saturation)
+    frame = model.frame
+    gates = [s.name for s in frame.specs if s.scale == "sequential"]
+    assert set(ins.saturation.scatters) == set(gates)
+    for g in gates:
+        x, y = ins.saturation.points(g)
+        np.testing.assert_allclose(x, (frame.states[g] < 0.1).mean(axis=0))
+        np.testing.assert_allclose(y, (frame.states[g] > 0.9).mean(axis=0))
+    # live: a later frame moves the dots
+    for _ in range(20):
+        tr.step()
+    model.ingest(tr.update())
+    x, _ = ins.saturation.points(gates[0])
+    np.testing.assert_allclose(x, (model.frame.states[gates[0]] < 0.1).mean(axis=0))
+
+
+def test_a_clamps_difference_view_and_restore(qtbot) -> None:
+    tr = _trainer("lstm")
+    ins, _model = _inspector(qtbot, tr)
+    ins.setCurrentWidget(ins.intervene)
+    panel = ins.intervene
+    diffs = []
+    ins.differenceChanged.connect(diffs.append)
+    panel.kind.setCurrentIndex(panel.kind.findData("clamp:h"))
+    panel.unit.setValue(3)
+    panel.start.setValue(2)
+    panel.value.setText("0.8")
+    assert panel.apply()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=WAIT_MS)
+    res = panel.result.result
+    assert res.change == Clamp("h", 3, 0.8, 2)
+    name, shown = panel.shown_difference()
+    np.testing.assert_array_equal(shown, res.changed.states[name] - res.original.states[name])
+    np.testing.assert_array_equal(shown[:2], 0.0)
+    lo, hi = panel.bar.levels()
+    assert lo == -hi and hi >= np.abs(shown).max()
+    assert f"change {res.loss_change:+.4f}" in panel.message.text()
+    assert diffs and diffs[-1] is not None
+    panel.restore()
+    assert panel.result is None and diffs[-1] is None
+
+
+def test_out_of_range_clamps_and_unknown_inputs_are_refused(qtbot) -> None:
+    ins, _ = _inspector(qtbot, _trainer("lstm"))
+    ins.setCurrentWidget(ins.intervene)
+    panel = ins.intervene
+    panel.kind.setCurrentIndex(panel.kind.findData("clamp:h"))
+    panel.value.setText("3")
+    assert not panel.apply()
+    assert "lies in -1..1" in panel.message.text()
+    panel.value.setText("abc")
+    assert not panel.apply() and "give a number" in panel.message.text()
+    panel.kind.setCurrentIndex(panel.kind.findData("input:"))
+    panel.value.setText("€")
+    assert not panel.apply() and "not in the vocabulary" in panel.message.text()
+
+
+def test_verify_gradients_fills_the_table(qtbot) -> None:
+    tr = _trainer("rnn")
+    ins, _ = _inspector(qtbot, tr)
+    ins.setCurrentWidget(ins.gradients)
+    g = ins.gradients
+    g.verify_button.click()
+    qtbot.waitUntil(lambda: g.check is not None, timeout=WAIT_MS)
+    rows = g.check.rows
+    assert g.table.rowCount() == len(rows)
+    for i, r in enumerate(rows):
+        assert g.table.item(i, 0).text() == r.param
+        assert g.table.item(i, 3).text() == f"{r.rel_err:.2e}"
+        assert g.table.item(i, 4).text() == ("pass" if r.ok else "FAIL")
+    assert g.check.ok and "every array passes" in g.verdict.text()
+    bad = CheckRow("rnn", "softmax", "W_h", 6, 0.1, 0.01)
+    g.show_check(GradientCheck(5, 6, (bad,)))
+    assert g.table.item(0, 4).text() == "FAIL" and "FAIL" in g.verdict.text()
+
+
+def test_spectra_follow_training(qtbot) -> None:
+    tr = _trainer("lstm")
+    ins, model = _inspector(qtbot, tr)
+    ins.setCurrentWidget(ins.gradients)
+    g = ins.gradients
+    qtbot.waitUntil(lambda: len(g.series.points) == 1, timeout=WAIT_MS)
+    for _ in range(5):
+        tr.step()
+    model.ingest(tr.update())
+    qtbot.waitUntil(lambda: len(g.series.points) == 2, timeout=WAIT_MS)
+    steps, curves, forget = g.series.curves()
+    assert steps.tolist() == [30, 35]
+    q = tr.model.cell.unfuse(dict(tr.model.p))
+    for gate, (rho, sv) in curves.items():
+        W = np.asarray(q[f"W_h{gate}"], np.float64)
+        assert rho[-1] == pytest.approx(np.abs(np.linalg.eigvals(W)).max(), rel=1e-6)
+        assert sv[-1] == pytest.approx(np.linalg.norm(W, 2), rel=1e-6)
+        np.testing.assert_array_equal(g.lines[gate][0].getData()[1], rho)
+    assert forget[-1] == pytest.approx(float(np.mean(model.frame.states["f"])))
+
+
+def test_every_view_has_its_explanation(qtbot) -> None:
+    ins, _ = _inspector(qtbot, _trainer())
+    keys = {b.key for b in ins.findChildren(InfoButton)}
+    assert keys == {"unit", "find", "saturation", "intervene", "verify", "spectral"}
+    for e in EXPLANATIONS.values():
+        assert e.shows and e.formula and e.read and e.look_for
