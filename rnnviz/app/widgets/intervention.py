@@ -41,6 +41,8 @@ from rnnviz.core.intervene import Change, Clamp, EditInput, ForceGate
 from rnnviz.train.frame import Frame
 from rnnviz.train.inspection import ProbeIntervention
 
+#: Visible stand-ins a vocabulary may use for whitespace (typed as either).
+STAND_INS = {" ": "␣", "\n": "⏎", "↵": "⏎", "\t": "⇥"}
 #: Predictions listed after an intervention.
 MAX_ROWS = 12
 
@@ -190,7 +192,8 @@ class InterventionPanel(QWidget):
             return "no run to change yet"
         kind, name = self._kind()
         unit, t = self.unit.value(), self.start.value()
-        text = self.value.text().strip()
+        raw = self.value.text()
+        text = raw.strip()
         if kind in ("clamp", "zero"):
             v = 0.0 if kind == "zero" else _float(text)
             if v is None:
@@ -205,19 +208,21 @@ class InterventionPanel(QWidget):
         if kind in ("open", "shut"):
             return ForceGate(name, unit, kind == "open", t)
         if kind == "input":
-            return self._edit(frame, text, t)
+            return self._edit(frame, raw if raw.strip() == "" and raw else text, t)
         return "choose a change"
 
     def _edit(self, frame: Frame, text: str, t: int) -> Change | str:
         vocab = list(frame.output_labels)
         one_char = all(len(s) == 1 for s in frame.labels)
         if one_char and vocab:
-            ch = {"␣": " ", "↵": "\n"}.get(text, text)
-            if len(ch) != 1:
+            # the vocabulary names whitespace by visible stand-ins (␣, ⏎); either form is taken
+            forms = [text, STAND_INS.get(text, ""), *(k for k, v in STAND_INS.items() if v == text)]
+            found = [f for f in forms if f and f in vocab]
+            if found:
+                return EditInput(t, vocab.index(found[0]))
+            if len(text) != 1:
                 return f"input {text!r}: give one character"
-            if ch not in vocab:
-                return f"input {text!r}: not in the vocabulary"
-            return EditInput(t, vocab.index(ch))
+            return f"input {text!r}: not in the vocabulary"
         values = [_float(p) for p in text.replace(",", " ").split()]
         if not values or any(v is None for v in values):
             return f"input {text!r}: give numbers separated by spaces"

@@ -45,6 +45,7 @@ from rnnviz.app.widgets._common import (
     legend_html,
     line_width,
     plot_widget,
+    points,
     visible_token,
 )
 from rnnviz.app.widgets.info import attach_info
@@ -63,6 +64,8 @@ ORDERS = {
 }
 #: Rows the overview shows at first (each row tall enough to click).
 DEFAULT_ROWS = 16
+#: Point size of the coloured probe text (before the presentation scale).
+TEXT_PT = 12
 GATE_COLOURS = ("orange", "green", "purple", "red", "grey", "black")
 
 
@@ -184,7 +187,9 @@ class UnitInspector(QWidget):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.text.setStyleSheet("font-family: monospace; padding: 2px;")
+        self.text.setStyleSheet(
+            f"font-family: monospace; font-size: {points(TEXT_PT)}pt; padding: 2px;"
+        )
         self._curve_axis = TokenAxis("bottom")
         self.curve = plot_widget(bottom=self._curve_axis)
         cplot = self.curve.getPlotItem()
@@ -374,7 +379,11 @@ class UnitInspector(QWidget):
         key = self.order_box.currentData() or "unit"
         order, _ = unit_order(values, spec, key, self._r.get(self._state))
         rows = min(self.rows_box.value(), order.size)
-        self._order = order[:rows]
+        if key == "unit":  # rows around the unit inspected
+            first = min(max(self._unit - rows // 2, 0), order.size - rows)
+            self._order = order[first : first + rows]
+        else:
+            self._order = order[:rows]
         img = values[:, self._order].T  # (rows, T)
         cmap, levels = CMAPS[spec.scale], spec_levels(spec, values)
         self.over_image.setColorMap(pg.colormap.get(cmap))

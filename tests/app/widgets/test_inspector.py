@@ -15,7 +15,7 @@ from rnnviz.app.widgets.scales import CMAPS, colours, spec_levels
 from rnnviz.app.widgets.unit_inspector import unit_order
 from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
 from rnnviz.core.gradcheck import CheckRow
-from rnnviz.core.intervene import Clamp
+from rnnviz.core.intervene import Clamp, EditInput
 from rnnviz.presets import load_preset
 from rnnviz.train.inspection import GradientCheck
 from rnnviz.train.runmodel import RunModel
@@ -102,6 +102,12 @@ def test_units_overview_orders_by_variance_saturation_and_correlation(qtbot) -> 
     # clicking a row of the overview inspects that unit
     card.click_row(2)
     assert card.unit == int(top[2])
+    # by unit number, the rows around the unit inspected
+    card.order_box.setCurrentIndex(card.order_box.findData("unit"))
+    card.select("f", 15)
+    assert card.overview_units.tolist() == list(range(10, 16))
+    card.select("f", 7)
+    assert card.overview_units.tolist() == list(range(4, 10))
 
 
 def test_marked_characters_rank_units_by_correlation(qtbot) -> None:
@@ -218,6 +224,10 @@ def test_out_of_range_clamps_and_unknown_inputs_are_refused(qtbot) -> None:
     panel.kind.setCurrentIndex(panel.kind.findData("input:"))
     panel.value.setText("€")
     assert not panel.apply() and "not in the vocabulary" in panel.message.text()
+    vocab = list(ins.run_model.frame.output_labels)
+    for typed in (" ", "␣"):  # a space, typed or as the vocabulary shows it
+        panel.value.setText(typed)
+        assert panel.change() == EditInput(panel.start.value(), vocab.index("␣"))
 
 
 def test_verify_gradients_fills_the_table(qtbot) -> None:
