@@ -91,8 +91,10 @@ class Inspector(QTabWidget):
         self.intervene.interventionWanted.connect(self._want_intervention)
         self.intervene.restored.connect(lambda: self.differenceChanged.emit(None))
         self.gradients.verifyWanted.connect(self._want_check)
+        # a deleted inspector's listener does nothing (_on_model checks); it is not unsubscribed
+        # from the destroyed signal, which can fire while the collector is tearing the run
+        # model down
         self._unsubscribe = run_model.on_change(self._on_model)
-        self.destroyed.connect(self._unsubscribe)
         self.refresh()
 
     # ------------------------------------------------------------------ public

@@ -37,7 +37,7 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.widgets._common import header_label, visible_token
-from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.info import InfoButton
 from rnnviz.core.units import UnitScore, correlations, rank_units
 from rnnviz.tasks.findunits import UnitRanking
 from rnnviz.train.frame import Frame
@@ -118,6 +118,7 @@ class FindUnits(QWidget):
         top.addWidget(QLabel("Follow"))
         top.addWidget(self.source, 1)
         top.addWidget(self.pattern, 1)
+        top.addWidget(InfoButton("find"))
         buttons = QHBoxLayout()
         for b in (self.mark_button, self.clear_button, self.rank_button):
             buttons.addWidget(b)
@@ -129,7 +130,6 @@ class FindUnits(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(self.summary)
         lay.addWidget(self.table, 1)
-        attach_info(self, "find")
 
         self.source.currentIndexChanged.connect(self._on_source)
         self.mark_button.clicked.connect(self.mark_selection)
@@ -221,7 +221,7 @@ class FindUnits(QWidget):
             self.unit_names[best.state, best.unit] = feature
             named = (
                 f" — {best.state}[{best.unit}] is the <b>{html.escape(feature)}</b> unit "
-                f"(r = {best.correlation:+.2f})"
+                f"(r = {best.correlation:+.3f})"
             )
         self._show(
             ranking.scores,

@@ -39,7 +39,7 @@ from rnnviz.app.widgets._common import (
     line_width,
     plot_widget,
 )
-from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.info import InfoButton
 from rnnviz.core.gradcheck import TOLERANCE
 from rnnviz.core.notes import spectrum_note
 from rnnviz.train.inspection import GradientCheck, SpectralPoint
@@ -138,12 +138,16 @@ class GradientsUpClose(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.verify_button)
         row.addWidget(self.verdict, 1)
+        row.addWidget(InfoButton("verify"))
         tl.addLayout(row)
         tl.addWidget(self.table, 1)
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(self.legend)
+        head = QHBoxLayout()
+        head.addWidget(self.legend, 1)
+        head.addWidget(InfoButton("spectral"))
+        bl.addLayout(head)
         bl.addWidget(self.plot, 1)
         bl.addWidget(self.notes)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -153,8 +157,6 @@ class GradientsUpClose(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split, 1)
-        attach_info(top, "verify")
-        attach_info(bottom, "spectral")
         self.verify_button.clicked.connect(self._on_verify)
 
     def _on_verify(self) -> None:

@@ -35,7 +35,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.app.widgets._common import TokenAxis, header_label, plot_widget
 from rnnviz.app.widgets.colourbar import ColourBar
-from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.info import InfoButton
 from rnnviz.app.widgets.scales import DIFF_CMAP, symmetric_levels
 from rnnviz.core.intervene import Change, Clamp, EditInput, ForceGate
 from rnnviz.train.frame import Frame
@@ -93,6 +93,7 @@ class InterventionPanel(QWidget):
         row.addWidget(self.value)
         row.addWidget(self.apply_button)
         row.addWidget(self.restore_button)
+        row.addWidget(InfoButton("intervene"))
 
         self.array = QComboBox()
         self.diff_axis = TokenAxis("bottom")
@@ -122,7 +123,6 @@ class InterventionPanel(QWidget):
         lay.addLayout(head)
         lay.addWidget(self.diff, 1)
         lay.addWidget(self.predictions)
-        attach_info(self, "intervene")
 
         self.kind.currentIndexChanged.connect(self._on_kind)
         self.apply_button.clicked.connect(self.apply)

@@ -17,7 +17,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from rnnviz.app.widgets._common import (
     COLOURS,
@@ -28,7 +28,7 @@ from rnnviz.app.widgets._common import (
     line_width,
     plot_widget,
 )
-from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.info import InfoButton
 from rnnviz.config import ConfigError
 from rnnviz.core.notes import saturation_note
 from rnnviz.core.registry import cell_class
@@ -70,10 +70,12 @@ class SaturationPlot(QWidget):
         self.shown: dict[str, Saturation] = {}
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.legend)
+        head = QHBoxLayout()
+        head.addWidget(self.legend, 1)
+        head.addWidget(InfoButton("saturation"))
+        lay.addLayout(head)
         lay.addWidget(self.widget, 1)
         lay.addWidget(self.notes)
-        attach_info(self, "saturation")
 
     def set_frame(self, frame: Frame | None) -> None:
         """Draw the saturation of the frame's gates (None: clear)."""

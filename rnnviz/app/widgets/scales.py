@@ -22,6 +22,8 @@ from rnnviz.core.types import StateSpec
 
 #: pyqtgraph colour map per StateSpec scale (the heatmaps' choice).
 CMAPS = {"diverging": "CET-D1", "symmetric": "CET-D1", "sequential": "viridis"}
+#: Tokens after which the coloured text starts a new line (a newline or its stand-ins).
+NEWLINES = ("\n", "↵", "⏎")
 #: The difference view's map: blue below 0, white at 0, red above.
 DIFF_CMAP = "CET-D1"
 
@@ -64,13 +66,14 @@ def coloured_text_html(
 ) -> str:
     """Rich text: each token on the colour of its value (whitespace made visible)."""
     out = []
+    gap = " " if any(len(tok) > 1 for tok in tokens) else ""  # bits, vectors: one per token
     for tok, c in zip(tokens, colours(cmap, levels, values), strict=True):
         shown = "".join(VISIBLE_CHARS.get(ch, ch) for ch in tok) or "∅"
         out.append(
             f"<span style='background-color:{c.name()}; color:{ink_on(c)}'>"
-            f"{html.escape(shown)}</span>" + ("<br>" if tok == "\n" else "")
+            f"{html.escape(shown)}</span>" + ("<br>" if tok in NEWLINES else "")
         )
-    return "".join(out)
+    return gap.join(out)
 
 
 class ColourScale(QWidget):

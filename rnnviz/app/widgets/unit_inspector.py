@@ -48,7 +48,7 @@ from rnnviz.app.widgets._common import (
     points,
     visible_token,
 )
-from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.info import InfoButton
 from rnnviz.app.widgets.scales import CMAPS, ColourScale, coloured_text_html, spec_levels
 from rnnviz.core.types import StateSpec
 from rnnviz.core.units import saturation
@@ -162,6 +162,7 @@ class UnitInspector(QWidget):
             bar.addWidget(QLabel(text))
             bar.addWidget(w)
         bar.addStretch(1)
+        bar.addWidget(InfoButton("unit"))
 
         # overview: the ordered rows of the array, each tall enough to click
         self._over_axis = TokenAxis("bottom")
@@ -234,7 +235,6 @@ class UnitInspector(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
         lay.addWidget(split, 1)
-        attach_info(self, "unit")
 
         self.state_box.currentIndexChanged.connect(self._on_state_box)
         self.unit_box.valueChanged.connect(self._on_unit_box)

@@ -63,6 +63,7 @@ def test_unit_card_shows_the_units_values(qtbot, cell: str) -> None:
     want = colours(CMAPS[spec.scale], spec_levels(spec, frame.states["h"]), column)
     assert _column_colours(card.text_html()) == [c.name() for c in want]
     assert len(_column_colours(card.text_html())) == frame.T
+    assert "</span> <span" not in card.text_html()  # characters run on as text
     _x, y = card.unit_line.getData()
     np.testing.assert_array_equal(y, column)
     gates = [s.name for s in frame.specs if s.scale == "sequential"]
@@ -163,6 +164,8 @@ def test_the_carry_unit_is_found_and_named_once_binary_addition_is_solved(qtbot)
     assert (best.state, best.unit) == (state, unit) and abs(best.correlation) >= 0.9
     ins.show_unit(state, unit)
     assert "the <b>carry</b> unit" in ins.unit.title.text()
+    T = model.frame.T  # bit-pair tokens ("1/0") are set apart by a space in the coloured text
+    assert ins.unit.text_html().count("</span> <span") == T - 1
     assert "carry" in ins.find.summary.text()
 
 
