@@ -14,6 +14,8 @@ its own, so the carry unit is found and named without a click.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +36,9 @@ from rnnviz.app.widgets.unit_inspector import UnitInspector
 from rnnviz.train import inspection
 from rnnviz.train.runmodel import RunModel
 
+#: Seconds between the spectra computed while the Gradients tab is not on screen (each costs
+#: the training thread a few milliseconds at H = 128; on that tab, every frame gets them).
+SPECTRA_EVERY_S = 0.5
 #: An evaluation metric at or above this means the task is solved.
 SOLVED = 0.99
 SOLVED_METRICS = ("sum_accuracy", "accuracy")
@@ -54,9 +59,13 @@ class Inspector(QTabWidget):
     differenceChanged(object)
         The intervention's (T, H) differences by array, or None after Restore (for the heatmaps'
         difference view).
+    spectraChanged(object)
+        A new :class:`~rnnviz.train.inspection.SpectralPoint` (for the read-out beside the
+        last-step signal).
     """
 
     differenceChanged = pyqtSignal(object)
+    spectraChanged = pyqtSignal(object)
 
     def __init__(
         self,
@@ -81,6 +90,7 @@ class Inspector(QTabWidget):
         self._epoch = -1
         self._solved_epoch = -1
         self._spectral = inspection.SpectralProbe()
+        self._spectra_at = -math.inf  # monotonic time of the last spectra asked for
 
         self.currentChanged.connect(lambda _i: self.refresh())
         self.unit.contextsWanted.connect(self._want_contexts)
@@ -139,6 +149,8 @@ class Inspector(QTabWidget):
             return
         if parts & {"frame", "reset", "cursor"}:
             self.refresh()
+        if "frame" in parts and time.monotonic() - self._spectra_at >= SPECTRA_EVERY_S:
+            self._want_spectra()  # for the read-out under the gradient plot, a few per second
         if parts & {"history", "status"}:
             self._check_solved()
 
@@ -221,10 +233,14 @@ class Inspector(QTabWidget):
         )
 
     def _want_spectra(self) -> None:
-        if self.jobs.busy("spectral"):
+        if self.jobs.busy("spectral") or self.run_model.frame is None:
             return
-        probe = self._spectral
-        self.jobs.submit("spectral", probe, self.gradients.add_point)
+        self._spectra_at = time.monotonic()
+        self.jobs.submit("spectral", self._spectral, self._spectra_done)
+
+    def _spectra_done(self, point: inspection.SpectralPoint) -> None:
+        self.gradients.add_point(point)
+        self.spectraChanged.emit(point)
 
 
 def _sources(trainer: Any) -> tuple[tuple[str, ...], bool]:
@@ -280,6 +296,7 @@ def install_inspector(window: Any) -> QDockWidget:
     notes = PhenomenonNotes()
     layout = window.gradients.layout()
     layout.insertWidget(layout.indexOf(window.gradients.flow_widget) + 1, notes)
+    ins.spectraChanged.connect(notes.set_spectra)
     window.run_model.on_change(
         lambda parts: (
             None

@@ -127,3 +127,17 @@ def test_notes_say_when_the_last_step_signal_vanishes(window, qtbot) -> None:
     )
     assert any("falls below" in n for n in window.notes.notes)
     assert window.notes.isVisibleTo(window.gradients)
+
+
+def test_spectra_are_read_out_beside_the_last_step_signal(window, qtbot) -> None:
+    qtbot.waitUntil(lambda: window.notes.spectra != "", timeout=WAIT_MS)
+    assert window.notes.isVisibleTo(window.gradients)
+    trainer = window.trainer
+    window.pause()
+    point = window.inspector.gradients.series.points[-1]
+    q = trainer.model.cell.unfuse(dict(trainer.model.p))
+    assert {s.gate for s in point.spectra} == set(trainer.model.cell.GATES)
+    for s in point.spectra:
+        assert f"ρ(W_h{s.gate}) {s.radius:.2f}, σ_max {s.sigma_max:.2f}" in window.notes.spectra
+        assert np.isfinite(np.asarray(q[f"W_h{s.gate}"])).all()
+    assert "mean forget gate" in window.notes.spectra

@@ -1,5 +1,8 @@
 """Plain-language notes where the phenomenon is: under the gradient-flow plot.
 
+Beside them, the recurrent matrices' spectral radius and largest singular value (and the LSTM's
+mean forget gate) at the latest step computed, next to the last-step signal they explain.
+
 :class:`PhenomenonNotes` reads the frame at the run model's cursor and the run's recent
 clipping, asks :mod:`rnnviz.core.notes` what (if anything) is worth saying, and shows each
 sentence on a line of its own ("the last-step signal falls below 1e-06 of its size within 20
@@ -14,11 +17,20 @@ import html
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from rnnviz.app.widgets._common import HeaderLabel
+from rnnviz.app.widgets._common import FOREGROUND, HeaderLabel
 from rnnviz.core.notes import CLIP_WINDOW, clipping_note, exploding_note, vanishing_note
+from rnnviz.train.inspection import SpectralPoint
 from rnnviz.train.runmodel import RunModel
 
 NOTE_COLOUR = "#6a1b9a"
+
+
+def spectra_line(point: SpectralPoint) -> str:
+    """ "step 300: ρ(W_hf) 1.66, σ_max 2.10 · ... · mean forget gate 0.57" """
+    parts = [f"ρ(W_h{s.gate}) {s.radius:.2f}, σ_max {s.sigma_max:.2f}" for s in point.spectra]
+    if point.forget is not None:
+        parts.append(f"mean forget gate {point.forget:.2f}")
+    return f"step {point.step:,}: " + " · ".join(parts)
 
 
 def run_notes(model: RunModel) -> list[str]:
@@ -46,6 +58,12 @@ class PhenomenonNotes(HeaderLabel):
         self.setVisible(False)
         self.setStyleSheet(f"color: {NOTE_COLOUR}; padding: 1px 6px;")
         self.notes: list[str] = []
+        self.spectra = ""  # the read-out of the recurrent matrices' spectra
+
+    def set_spectra(self, point: SpectralPoint) -> None:
+        """Show ρ and σ_max of each recurrent block (and the mean forget gate) of ``point``."""
+        self.spectra = spectra_line(point)
+        self._show()
 
     def minimumSizeHint(self) -> QSize:
         """Nothing: the notes take the room the plots leave (they never make the window taller
@@ -58,8 +76,14 @@ class PhenomenonNotes(HeaderLabel):
         if notes == self.notes:
             return
         self.notes = notes
-        self.setText("<br>".join(f"▸ {html.escape(n)}" for n in notes))
-        self.setVisible(bool(notes))
+        self._show()
+
+    def _show(self) -> None:
+        lines = [f"▸ {html.escape(n)}" for n in self.notes]
+        if self.spectra:
+            lines.append(f"<span style='color:{FOREGROUND}'>{html.escape(self.spectra)}</span>")
+        self.setText("<br>".join(lines))
+        self.setVisible(bool(lines))
 
 
 __all__ = ["PhenomenonNotes", "run_notes"]
