@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,7 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import QDockWidget, QFrame, QScrollArea, QTabWidget, QWidget
 
-from rnnviz.app.jobs import WorkerJobs
+from rnnviz.app.jobs import Call, WorkerJobs
 from rnnviz.app.widgets.find_units import FindUnits
 from rnnviz.app.widgets.gradient_check import GradientsUpClose
 from rnnviz.app.widgets.info import attach_info
@@ -51,8 +50,9 @@ class Inspector(QTabWidget):
     ----------
     run_model : RunModel
         The run on screen (its frame at the cursor is drawn).
-    source : callable
-        Returns ``(worker, trainer)`` of the run on screen, for jobs in the worker thread.
+    call : callable
+        ``call(fn, done)`` runs ``fn(trainer)`` in the training thread and hands the finished
+        Future to ``done`` (the window's RunSession.call; see :mod:`rnnviz.app.jobs`).
 
     Signals
     -------
@@ -70,12 +70,12 @@ class Inspector(QTabWidget):
     def __init__(
         self,
         run_model: RunModel,
-        source: Callable[[], tuple[Any, Any]],
+        call: Call,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.run_model = run_model
-        self.jobs = WorkerJobs(source, self)
+        self.jobs = WorkerJobs(call, self)
         self.unit = UnitInspector()
         self.find = FindUnits()
         self.saturation = SaturationPlot()
@@ -264,7 +264,7 @@ def install_inspector(window: Any) -> QDockWidget:
     """
     dock = QDockWidget("Inspector", window)
     dock.setObjectName("inspector")
-    ins = Inspector(window.run_model, lambda: (window.worker, window.trainer))
+    ins = Inspector(window.run_model, window.session.call)
     scroll = QScrollArea()  # the dock never makes the window taller than the screen
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)

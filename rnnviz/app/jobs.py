@@ -1,11 +1,12 @@
-"""Jobs for the worker thread: heavy inspector work runs there, never on the UI thread.
+"""Jobs for the training thread: heavy inspector work runs there, never on the UI thread.
 
 A view asks for ``fn(trainer)`` (trace the held-out text, re-run the probe with a unit clamped,
-verify gradients) through :meth:`WorkerJobs.submit`. While the training thread is alive the job
-goes through the run controller (it runs between two training steps, so it never races the
-optimiser); when there is no training thread (a window built without one) a short-lived thread
-runs it, since nothing else touches the trainer then. Either way the answer comes back to the UI
-thread through a queued signal on a QObject, so it never reaches a deleted view.
+verify gradients) through :meth:`WorkerJobs.submit`. The job goes to the run through one
+``call(fn, done)`` function: in the window, the RunSession's (the only route for commands: it
+runs ``fn`` between two training steps and hands the finished Future to ``done``);
+:func:`threaded_call` is a stand-in for a view without a window (a short-lived thread, since
+nothing else touches that trainer). The answer always reaches the UI thread through a signal on
+a QObject, so it never lands in a deleted view.
 
 Jobs are keyed: a newer job of the same key supersedes an older one still running, whose answer
 is dropped (a user clicking through units sees the card of the last unit clicked).
@@ -25,34 +26,63 @@ from rnnviz.app.worker import user_errors
 
 Done = Callable[[Any], None]
 Failed = Callable[[str], None]
+#: call(fn, done): run fn(trainer) off the UI thread, then done(future).
+Call = Callable[[Callable[[Any], Any], Callable[[Future], None]], Any]
+
+
+def threaded_call(trainer: Any) -> Call:
+    """A ``call`` that runs each job on ``trainer`` in a thread of its own (no window)."""
+
+    def call(fn: Callable[[Any], Any], done: Callable[[Future], None]) -> Future:
+        fut: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(fn(trainer))
+            except Exception as exc:  # the caller's to report
+                fut.set_exception(exc)
+            done(fut)
+
+        threading.Thread(target=run, daemon=True, name="rnnviz-job").start()
+        return fut
+
+    return call
+
+
+def message(exc: BaseException) -> str:
+    """One line for a failed job: a user's mistake as it is, anything else with its type."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, (*user_errors(), ValueError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class WorkerJobs(QObject):
-    """Runs ``fn(trainer)`` in the worker thread and calls back on the UI thread.
+    """Runs ``fn(trainer)`` through ``call`` and calls back on the UI thread.
 
     Parameters
     ----------
-    source : callable
-        Returns ``(worker, trainer)`` of the run on screen: the
-        :class:`~rnnviz.app.worker.TrainingWorker` (or None) and the trainer (or None).
+    call : callable
+        ``call(fn, done)``: runs ``fn(trainer)`` off the UI thread and hands the finished
+        Future to ``done`` (RunSession.call, or :func:`threaded_call`).
     parent : QObject, optional
         Owner; answers arriving after it is gone are dropped with it.
 
     Signals
     -------
-    answered(int, object, str)
-        (ticket, result, error) from the worker thread; handled on the UI thread.
+    answered(int, object)
+        (ticket, future) from whichever thread finished the job; handled on the UI thread.
     """
 
-    answered = pyqtSignal(int, object, str)
+    answered = pyqtSignal(int, object)
 
-    def __init__(self, source: Callable[[], tuple[Any, Any]], parent: QObject | None = None):
+    def __init__(self, call: Call, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._source = source
+        self._call = call
         self._ticket = 0
         self._latest: dict[str, int] = {}  # key -> newest ticket
         self._callbacks: dict[int, tuple[str, Done, Failed | None]] = {}
-        self.answered.connect(self._on_answer)  # queued: emitted from another thread
+        self.answered.connect(self._on_answer)  # queued when emitted from another thread
 
     def busy(self, key: str) -> bool:
         """Whether a job of ``key`` is still waiting for its answer."""
@@ -63,52 +93,34 @@ class WorkerJobs(QObject):
     ) -> bool:
         """Run ``fn(trainer)`` off the UI thread; ``done(result)`` or ``failed(message)`` after.
 
-        Returns False (and calls nothing) when there is no trainer.
+        Returns False (and calls nothing) when there is no trainer to run it on.
         """
-        worker, trainer = self._source()
-        if trainer is None:
-            return False
         self._ticket += 1
         ticket = self._ticket
         self._latest[key] = ticket
         self._callbacks[ticket] = (key, done, failed)
-        errors = (*user_errors(), ValueError)
 
-        def job(tr: Any) -> None:
-            try:
-                result = fn(tr)
-            except errors as exc:
-                self._answer(ticket, None, str(exc).splitlines()[0] if str(exc) else repr(exc))
-            except Exception as exc:  # a failing job must not kill training
-                self._answer(ticket, None, f"{type(exc).__name__}: {exc}".splitlines()[0])
-            else:
-                self._answer(ticket, result, "")
+        def job(trainer: Any) -> Any:
+            if trainer is None:
+                raise LookupError("no run to inspect")
+            return fn(trainer)
 
-        if worker is not None and worker.is_alive():
-            fut: Future[Any] = worker.controller.call(job)
-            fut.add_done_callback(lambda f: self._lost(ticket, f))
-        else:
-            threading.Thread(target=job, args=(trainer,), daemon=True, name="rnnviz-job").start()
+        self._call(job, lambda fut: self._answer(ticket, fut))
         return True
 
-    def _lost(self, ticket: int, fut: Future[Any]) -> None:
-        """A job the controller never ran (it stopped first) answers with a message."""
-        if fut.cancelled() or fut.exception() is not None:
-            self._answer(ticket, None, "the run stopped before the job ran")
-
-    def _answer(self, ticket: int, result: Any, error: str) -> None:
+    def _answer(self, ticket: int, fut: Future) -> None:
         with contextlib.suppress(RuntimeError):  # the owner is already gone
-            self.answered.emit(ticket, result, error)
+            self.answered.emit(ticket, fut)
 
-    def _on_answer(self, ticket: int, result: Any, error: str) -> None:
+    def _on_answer(self, ticket: int, fut: Future) -> None:
         entry = self._callbacks.pop(ticket, None)
         if entry is None:
             return
         key, done, failed = entry
         if self._latest.get(key) != ticket:
             return  # superseded by a newer job of the same key
-        if error:
-            if failed is not None:
-                failed(error)
-        else:
-            done(result)
+        exc = fut.exception()
+        if exc is None:
+            done(fut.result())
+        elif failed is not None:
+            failed(message(exc))

@@ -10,6 +10,7 @@ import pytest
 from PyQt6.QtWidgets import QTableWidget
 
 from rnnviz.app.inspector import Inspector
+from rnnviz.app.jobs import threaded_call
 from rnnviz.app.widgets.info import EXPLANATIONS, InfoButton
 from rnnviz.app.widgets.scales import CMAPS, colours, spec_levels
 from rnnviz.app.widgets.unit_inspector import unit_order
@@ -40,7 +41,7 @@ def _trainer(cell: str = "lstm", hidden: int = 8, steps: int = 30) -> Trainer:
 def _inspector(qtbot, trainer: Trainer) -> tuple[Inspector, RunModel]:
     model = RunModel()
     model.ingest(trainer.update())
-    ins = Inspector(model, lambda: (None, trainer))
+    ins = Inspector(model, threaded_call(trainer))
     qtbot.addWidget(ins)
     ins.resize(1000, 700)
     ins.show()
