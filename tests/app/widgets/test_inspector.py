@@ -3,11 +3,12 @@ interventions, gradient check and spectra, each driven offscreen from a real tra
 
 from __future__ import annotations
 
+import gc
 import re
 
 import numpy as np
 import pytest
-from PyQt6.QtWidgets import QTableWidget
+from PyQt6.QtWidgets import QApplication, QTableWidget
 
 from rnnviz.app.inspector import Inspector
 from rnnviz.app.jobs import threaded_call
@@ -38,14 +39,30 @@ def _trainer(cell: str = "lstm", hidden: int = 8, steps: int = 30) -> Trainer:
     return tr
 
 
-def _inspector(qtbot, trainer: Trainer) -> tuple[Inspector, RunModel]:
-    model = RunModel()
-    model.ingest(trainer.update())
-    ins = Inspector(model, threaded_call(trainer))
-    qtbot.addWidget(ins)
-    ins.resize(1000, 700)
-    ins.show()
-    return ins, model
+@pytest.fixture
+def inspectors(qtbot):
+    """Makes inspectors; closes them and collects their cycles while Qt is fully alive.
+
+    An inspector without a window has no Qt parent and sits in reference cycles (connected
+    closures): left to the collector it may be freed in the middle of a later test's paint.
+    """
+    made: list[Inspector] = []
+
+    def make(trainer: Trainer) -> tuple[Inspector, RunModel]:
+        model = RunModel()
+        model.ingest(trainer.update())
+        ins = Inspector(model, threaded_call(trainer))
+        ins.resize(1000, 700)
+        ins.show()
+        made.append(ins)
+        return ins, model
+
+    yield make
+    for ins in made:
+        ins.close()
+    made.clear()
+    QApplication.processEvents()
+    gc.collect()
 
 
 def _column_colours(html: str) -> list[str]:
@@ -53,9 +70,9 @@ def _column_colours(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_unit_card_shows_the_units_values(qtbot, cell: str) -> None:
+def test_unit_card_shows_the_units_values(qtbot, inspectors, cell: str) -> None:
     tr = _trainer(cell)
-    ins, model = _inspector(qtbot, tr)
+    ins, model = inspectors(tr)
     frame = model.frame
     ins.show_unit("h", 5)
     card = ins.unit
@@ -82,9 +99,9 @@ def test_extreme_values_take_the_ends_of_the_colour_map() -> None:
     assert got[0] != got[1] != got[2] and got[2] == got[3]  # clipped at the top end
 
 
-def test_units_overview_orders_by_variance_saturation_and_correlation(qtbot) -> None:
+def test_units_overview_orders_by_variance_saturation_and_correlation(qtbot, inspectors) -> None:
     tr = _trainer("lstm", hidden=16)
-    ins, model = _inspector(qtbot, tr)
+    ins, model = inspectors(tr)
     frame = model.frame
     card = ins.unit
     ins.show_unit("f", 0)
@@ -112,9 +129,9 @@ def test_units_overview_orders_by_variance_saturation_and_correlation(qtbot) -> 
     assert card.overview_units.tolist() == list(range(4, 10))
 
 
-def test_marked_characters_rank_units_by_correlation(qtbot) -> None:
+def test_marked_characters_rank_units_by_correlation(qtbot, inspectors) -> None:
     tr = _trainer("lstm", hidden=8)
-    ins, model = _inspector(qtbot, tr)
+    ins, model = inspectors(tr)
     frame = model.frame
     ins.setCurrentWidget(ins.find)
     marks = np.array([ch in "aeiou" for ch in frame.labels])
@@ -140,17 +157,19 @@ def test_marked_characters_rank_units_by_correlation(qtbot) -> None:
     assert card.overview_units[0] == best.unit or best.state != card.state
 
 
-def test_nothing_marked_is_refused_with_a_message(qtbot) -> None:
-    ins, _ = _inspector(qtbot, _trainer())
+def test_nothing_marked_is_refused_with_a_message(qtbot, inspectors) -> None:
+    ins, _ = inspectors(_trainer())
     ins.setCurrentWidget(ins.find)
     ins.find.rank()
     assert "mark some characters" in ins.find.summary.text()
     assert ins.find.scores == []
 
 
-def test_the_carry_unit_is_found_and_named_once_binary_addition_is_solved(qtbot) -> None:
+def test_the_carry_unit_is_found_and_named_once_binary_addition_is_solved(
+    qtbot, inspectors
+) -> None:
     tr = Trainer(load_preset("binary-addition"))
-    ins, model = _inspector(qtbot, tr)
+    ins, model = inspectors(tr)
     qtbot.waitUntil(lambda: ins.find.source.count() == 2, timeout=WAIT_MS)  # marks, carry
     for _ in range(60):  # solved within 2,000 steps on seeds 0-3 (README)
         for _ in range(100):
@@ -170,9 +189,9 @@ def test_the_carry_unit_is_found_and_named_once_binary_addition_is_solved(qtbot)
     assert "carry" in ins.find.summary.text()
 
 
-def test_saturation_scatter_is_each_gates_fraction_shut_and_open(qtbot) -> None:
+def test_saturation_scatter_is_each_gates_fraction_shut_and_open(qtbot, inspectors) -> None:
     tr = _trainer("gru")
-    ins, model = _inspector(qtbot, tr)
+    ins, model = inspectors(tr)
     ins.setCurrentWidget(ins.saturation)
     frame = model.frame
     gates = [s.name for s in frame.specs if s.scale == "sequential"]
@@ -189,9 +208,9 @@ def test_saturation_scatter_is_each_gates_fraction_shut_and_open(qtbot) -> None:
     np.testing.assert_allclose(x, (model.frame.states[gates[0]] < 0.1).mean(axis=0))
 
 
-def test_a_clamps_difference_view_and_restore(qtbot) -> None:
+def test_a_clamps_difference_view_and_restore(qtbot, inspectors) -> None:
     tr = _trainer("lstm")
-    ins, _model = _inspector(qtbot, tr)
+    ins, _model = inspectors(tr)
     ins.setCurrentWidget(ins.intervene)
     panel = ins.intervene
     diffs = []
@@ -215,8 +234,8 @@ def test_a_clamps_difference_view_and_restore(qtbot) -> None:
     assert panel.result is None and diffs[-1] is None
 
 
-def test_out_of_range_clamps_and_unknown_inputs_are_refused(qtbot) -> None:
-    ins, _ = _inspector(qtbot, _trainer("lstm"))
+def test_out_of_range_clamps_and_unknown_inputs_are_refused(qtbot, inspectors) -> None:
+    ins, _ = inspectors(_trainer("lstm"))
     ins.setCurrentWidget(ins.intervene)
     panel = ins.intervene
     panel.kind.setCurrentIndex(panel.kind.findData("clamp:h"))
@@ -234,9 +253,9 @@ def test_out_of_range_clamps_and_unknown_inputs_are_refused(qtbot) -> None:
         assert panel.change() == EditInput(panel.start.value(), vocab.index("␣"))
 
 
-def test_verify_gradients_fills_the_table(qtbot) -> None:
+def test_verify_gradients_fills_the_table(qtbot, inspectors) -> None:
     tr = _trainer("rnn")
-    ins, _ = _inspector(qtbot, tr)
+    ins, _ = inspectors(tr)
     ins.setCurrentWidget(ins.gradients)
     g = ins.gradients
     g.verify_button.click()
@@ -253,9 +272,9 @@ def test_verify_gradients_fills_the_table(qtbot) -> None:
     assert g.table.item(0, 4).text() == "FAIL" and "FAIL" in g.verdict.text()
 
 
-def test_spectra_follow_training(qtbot) -> None:
+def test_spectra_follow_training(qtbot, inspectors) -> None:
     tr = _trainer("lstm")
-    ins, model = _inspector(qtbot, tr)
+    ins, model = inspectors(tr)
     ins.setCurrentWidget(ins.gradients)
     g = ins.gradients
     qtbot.waitUntil(lambda: len(g.series.points) == 1, timeout=WAIT_MS)
@@ -274,8 +293,8 @@ def test_spectra_follow_training(qtbot) -> None:
     assert forget[-1] == pytest.approx(float(np.mean(model.frame.states["f"])))
 
 
-def test_every_view_has_its_explanation(qtbot) -> None:
-    ins, _ = _inspector(qtbot, _trainer())
+def test_every_view_has_its_explanation(qtbot, inspectors) -> None:
+    ins, _ = inspectors(_trainer())
     keys = {b.key for b in ins.findChildren(InfoButton)}
     assert keys == {"unit", "find", "saturation", "intervene", "verify", "spectral"}
     for e in EXPLANATIONS.values():
