@@ -51,6 +51,7 @@ from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
 from rnnviz.app.compare_window import compare_menu
 from rnnviz.app.controls import ControlPanel
 from rnnviz.app.export_menu import window_exporter, window_tell
+from rnnviz.app.frame_dock import FrameDock
 from rnnviz.app.inspector import install_inspector
 from rnnviz.app.keys import RunKeys
 from rnnviz.app.layout import (
@@ -99,6 +100,10 @@ SHORTCUTS = (
     "<tr><td><b>S</b> or <b>Ctrl+→</b></td><td>train one batch</td></tr>"
     "<tr><td><b>← / →</b></td><td>previous / next probe step</td></tr>"
     "<tr><td><b>Home / End</b></td><td>first / last probe step</td></tr>"
+    "<tr><td><b>F2</b></td><td>show / hide the frame view</td></tr>"
+    "<tr><td><b>↓ / ↑</b></td><td>slow motion: next / previous part of the step</td></tr>"
+    "<tr><td><b>B</b></td><td>backward stepping (gradients, last step to first)</td></tr>"
+    "<tr><td><b>P / R</b></td><td>predict, then reveal / reveal the answer</td></tr>"
     "<tr><td><b>- / +</b></td><td>slower / faster training (Run ▸ Speed)</td></tr>"
     "<tr><td><b>Ctrl+R</b></td><td>reset the weights</td></tr>"
     "<tr><td><b>Ctrl+O</b></td><td>open a text file to train on</td></tr>"
@@ -242,13 +247,15 @@ class MainWindow(QMainWindow):
         )
         self._build_controls(presets, tasks, corpora)
         self._build_actions()
+        self.frame_dock = FrameDock(self)
         self._build_menus()
         install_inspector(self)  # neurons, interventions, gradients up close, the ⓘ
         run_keys = (self.act_run, self.act_step, self.act_prev, self.act_next)
         self.keys = RunKeys(
             self,
             self.centralWidget(),
-            [k for act in (*run_keys, self.act_first, self.act_last) for k in act.shortcuts()],
+            [k for act in (*run_keys, self.act_first, self.act_last) for k in act.shortcuts()]
+            + self.frame_dock.keys(),
         )
         self.status = StatusPanel(self.statusBar())
         self._show_speed()
@@ -452,6 +459,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_full)
         m.addSeparator()
         m.addAction(self.act_defaults)
+        bar.addMenu(self.frame_dock.menu())
         m = bar.addMenu("&Help")
         m.addAction(self.act_keys)
         m.addAction(self.act_about)
@@ -542,6 +550,7 @@ class MainWindow(QMainWindow):
         """A new run is on screen: clear the views and show its settings."""
         self._forget_pending()
         self.presenter.probe_text = trainer.task.probe().text  # before the thread owns it
+        self.frame_dock.set_trainer(trainer)
         run = _run_of(trainer)
         self.recent.note_run(run)
         self.controls.set_config(run, preset)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rnnviz.app.panels import PANELS
 from rnnviz.app.worker import user_errors
 from rnnviz.cliargs import PROG, ArgParser, UsageError, run_command, window_options
 from rnnviz.config import RunConfig
@@ -59,7 +60,28 @@ def _parser() -> ArgParser:
     )
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--size", type=_size, default=(1400, 900), help="window size (1400x900)")
-    p.add_argument("--frame", type=int, default=None, help="probe step to select (default: middle)")
+    p.add_argument(
+        "--t",
+        "--frame",
+        dest="frame",
+        metavar="T",
+        type=int,
+        default=None,
+        help="probe step to select, from 0 (default: the middle one)",
+    )
+    p.add_argument(
+        "--panel",
+        default="window",
+        choices=tuple(PANELS),
+        help="what to render: " + "; ".join(f"{p.name}: {p.help}" for p in PANELS.values()),
+    )
+    p.add_argument(
+        "--unit",
+        type=int,
+        default=None,
+        metavar="U",
+        help="the unit the frame view shows (default 0)",
+    )
     p.add_argument("--cell", choices=cell_names(), help="the preset with another cell")
     p.add_argument(
         "--controls",
@@ -88,6 +110,15 @@ def _trainer(args: argparse.Namespace) -> Trainer:
         model = dataclasses.replace(run.model, cell=args.cell, nonlinearity=nonlinearity)
         run = run.replace(model=model)
     return Trainer(run)
+
+
+def _out_of_range(args: argparse.Namespace, T: int, H: int) -> str:
+    """What is wrong with ``--t`` or ``--unit`` for a probe of T steps and H units ("" if fine)."""
+    if args.frame is not None and not 0 <= args.frame < T:
+        return f"--t {args.frame}: the probe has steps 0 to {T - 1}"
+    if args.unit is not None and not 0 <= args.unit < H:
+        return f"--unit {args.unit}: the layer has units 0 to {H - 1}"
+    return ""
 
 
 def cli(argv: list[str]) -> int:
@@ -148,11 +179,24 @@ def _picture(trainer: Trainer, args: argparse.Namespace, out: Path) -> int:
     window.show()
     app.processEvents()
     T = window.frame_bar.slider.maximum() + 1
+    H = trainer.run.model.hidden
+    problem = _out_of_range(args, T, H)
+    if problem:
+        window.close()
+        del window
+        release_windows()
+        print(f"rnnviz: error: {problem}", file=sys.stderr)
+        return 2
     window.frame_bar.set_frame(T // 2 if args.frame is None else args.frame)
+    if args.unit is not None:
+        window.frame_dock.view.unit.setValue(args.unit)
     tabs = window.right_column.tabs
     tabs.setCurrentIndex(max(0, min(args.tab - 1, tabs.count() - 1)))
+    panel = PANELS[args.panel]
+    if panel.show is not None:
+        panel.show(window)
     app.processEvents()
-    pixmap = window.grab()
+    pixmap = panel.widget(window).grab()
     ok = pixmap.save(str(out), "PNG")
     window.close()
     del window
@@ -161,7 +205,9 @@ def _picture(trainer: Trainer, args: argparse.Namespace, out: Path) -> int:
         print(f"rnnviz: error: could not write {out}", file=sys.stderr)
         return 2
     size = f"{pixmap.width()}x{pixmap.height()}"
-    if (pixmap.width(), pixmap.height()) != tuple(args.size):
+    if args.panel != "window":
+        size += f", the {args.panel} panel of a {args.size[0]}x{args.size[1]} window"
+    elif (pixmap.width(), pixmap.height()) != tuple(args.size):
         size += f", the smallest the window allows for {args.size[0]}x{args.size[1]}"
     print(f"wrote {out} ({size}, step {trainer.step_count})")
     return 0

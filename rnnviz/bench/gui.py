@@ -15,10 +15,12 @@ Offscreen, on a preset (the default one unless ``--preset``), it measures
 5. *switching cells*: while training, Apply the same preset with another cell (the next one the
    cell registry lists: the GRU for the default LSTM preset): the time until the new run's
    heatmaps are painted, and the longest stall of the UI thread from Apply until a second after
-   that.
+   that;
+6. *cursor move*: at H=128, T=64, the redraw of one cursor step (heatmap marker, gradient line,
+   frame view; :mod:`rnnviz.bench.cursor`), per cell, one unit and the whole layer shown.
 
-Targets: first heatmap < 2 s, frame interval p95 < 50 ms, no stall > 100 ms, GUI throughput
->= 70 % of headless.
+Targets: cursor move p95 <= 16 ms, first heatmap < 2 s, frame interval p95 < 50 ms, no stall
+> 100 ms, GUI throughput >= 70 % of headless.
 """
 
 from __future__ import annotations
@@ -281,6 +283,11 @@ def cli(argv: list[str]) -> int:
         "--seconds", type=float, default=6.0, help="training time in each mode (default 6)"
     )
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument(
+        "--cursor-only",
+        action="store_true",
+        help="only the cursor-move redraw time (H=128, T=64, every cell)",
+    )
     try:
         args = p.parse_args(argv)
     except SystemExit as exc:
@@ -301,6 +308,15 @@ def cli(argv: list[str]) -> int:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
 
+    from rnnviz.bench.cursor import TARGET_MS as TARGET_CURSOR_MS
+    from rnnviz.bench.cursor import measure_cursor
+
+    cursor = measure_cursor()
+    release_windows()
+    cursor_met = all(c.p95_ms <= TARGET_CURSOR_MS for c in cursor)
+    if args.cursor_only:
+        print("\n".join(c.line() for c in cursor))
+        return 1 if args.strict and not cursor_met else 0
     rounds = max(1, round(args.seconds))
     print(
         f"rnnviz GUI benchmark: preset {args.preset!r}, {args.seconds:g} s in the window and "
@@ -309,4 +325,5 @@ def cli(argv: list[str]) -> int:
     result = measure(run, args.preset, args.seconds, rounds)
     release_windows()  # the closed window, now rather than in PyQt's exit clean-up
     print(result.report())
-    return 1 if args.strict and not result.all_met() else 0
+    print("\n".join(c.line() for c in cursor))
+    return 1 if args.strict and not (result.all_met() and cursor_met) else 0

@@ -154,6 +154,8 @@ class GradientPanel(QWidget):
         self._labels: tuple[str, ...] = ()
         self._frame: int | None = None
         self._T = 0
+        self._drawn_from: int | None = None  # backward stepping: curves from this step on
+        self._flow_series: dict[str, np.ndarray | None] = {}
 
         # (b) global norm over training
         self.norm_widget = plot_widget(left=LogAxis("left"))
@@ -299,6 +301,25 @@ class GradientPanel(QWidget):
         self._frame = None if t is None else int(t)
         self._place_frame()
 
+    def set_drawn_from(self, t: int | None) -> None:
+        """Backward stepping: draw the flow curves from step ``t`` to the last only (the part the
+        backward pass has reached); None draws them whole."""
+        t = None if t is None else int(t)
+        if t != self._drawn_from:
+            self._drawn_from = t
+            self._draw_flow_series()
+
+    def _draw_flow_series(self) -> None:
+        curves = {**self.flow_curves, LAST: self.last_curve}
+        start = self._drawn_from or 0
+        for name, values in self._flow_series.items():
+            if values is None:
+                curves[name].setData([], [])
+                continue
+            y = positive_or_nan(values)  # (T,)
+            x = np.arange(values.shape[0])  # (T,)
+            curves[name].setData(x[start:], y[start:])
+
     def history_length(self) -> int:
         """Number of training steps whose gradient norm is drawn."""
         steps = self._norms[2]
@@ -355,12 +376,8 @@ class GradientPanel(QWidget):
         names = self._flow_names
         series: dict[str, np.ndarray | None] = {n: frame.flows.get(n) for n in names}
         series[LAST] = frame.flow_last
-        curves = {**self.flow_curves, LAST: self.last_curve}
-        for name, values in series.items():
-            if values is None:
-                curves[name].setData([], [])
-            else:
-                curves[name].setData(np.arange(values.shape[0]), positive_or_nan(values))
+        self._flow_series = dict(series)
+        self._draw_flow_series()
         drawn = [v for v in series.values() if v is not None]
         ys = np.concatenate(drawn) if drawn else np.zeros(0)  # (sum of T,)
         self.flow_anchor.update(None, ys, log_y=True)  # decades: the axis moves rarely

@@ -1,0 +1,134 @@
+"""Fetches the frame view's Closeup from the thread that owns the trainer.
+
+The window's run model says which frame is on screen; a :class:`CloseupFetcher` asks the run
+(through ``call``, which runs a function on the trainer between two training steps and returns a
+Future) for the closeup of the current weights whenever the frame on screen is not the one the
+last closeup explains, one request at a time and, while training runs, at most every
+:data:`MIN_INTERVAL_MS`. The answer comes back on the UI thread as :attr:`CloseupFetcher.ready`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from PyQt6.QtCore import QObject, QTimer, pyqtSignal
+
+from rnnviz.app.listen import listen
+from rnnviz.train.closeup import Closeup, closeup_of
+from rnnviz.train.runmodel import RunModel
+
+#: Shortest wait between two requests while training runs: each costs the training thread the
+#: probe's textbook steps forward and backward (~20 ms of CPU for the default LSTM, H=128, T=48,
+#: where a training step takes ~100 ms): at most ~2 % of its time.
+MIN_INTERVAL_MS = 1000
+
+Call = Callable[[Callable[[Any], Any]], "Future[Any]"]
+
+
+def run_here(trainer: Any) -> Call:
+    """A ``call`` that runs the function at once on ``trainer`` (nothing else touches it)."""
+
+    def call(fn: Callable[[Any], Any]) -> Future[Any]:
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(trainer))
+        except Exception as exc:  # handed to the receiver like a worker's failure
+            fut.set_exception(exc)
+        return fut
+
+    return call
+
+
+class CloseupFetcher(QObject):
+    """Keeps a closeup of the run model's frame coming (see the module docstring).
+
+    Parameters
+    ----------
+    run_model : RunModel
+        The run on screen.
+    parent : QObject
+        Owner; the fetcher dies with it and nothing fires into it afterwards.
+
+    Signals
+    -------
+    ready(object)
+        A :class:`~rnnviz.train.closeup.Closeup` arrived.
+    failed(str)
+        The run could not explain its frame (one line).
+    """
+
+    ready = pyqtSignal(object)
+    failed = pyqtSignal(str)
+    _arrived = pyqtSignal(object)  # a Future, from the worker thread
+
+    def __init__(self, run_model: RunModel, parent: QObject) -> None:
+        super().__init__(parent)
+        self.run_model = run_model
+        self.active = True
+        self.closeup: Closeup | None = None
+        self._call: Call | None = None
+        self._busy = False
+        self._last = -1e9  # perf_counter() of the last request
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh)
+        self._arrived.connect(self._on_arrived)
+        listen(self, run_model, self._on_change)
+
+    def set_call(self, call: Call | None) -> None:
+        """How to reach the trainer (None: no trainer; closeups stop)."""
+        self._call = call
+        self.closeup = None
+        self._busy = False
+        self.refresh()
+
+    def set_active(self, active: bool) -> None:
+        """Fetch only while the frame view is shown."""
+        self.active = bool(active)
+        if active:
+            self.refresh()
+
+    def _on_change(self, parts: frozenset[str]) -> None:
+        if parts & {"frame", "reset"}:
+            self.refresh()
+
+    def wanted(self) -> bool:
+        """Whether the frame on screen lacks its closeup."""
+        frame = self.run_model.frame
+        return frame is not None and not (self.closeup is not None and self.closeup.matches(frame))
+
+    def refresh(self) -> None:
+        """Ask for the closeup of the frame on screen if it is missing (not while one is on its
+        way; no sooner than MIN_INTERVAL_MS after the last while training runs)."""
+        if not self.active or self._call is None or self._busy or not self.wanted():
+            return
+        running = self.run_model.status.state == "running"
+        wait_ms = MIN_INTERVAL_MS - (time.perf_counter() - self._last) * 1000.0
+        if running and wait_ms > 0:
+            if not self._timer.isActive():
+                self._timer.start(int(wait_ms) + 1)
+            return
+        self._busy = True
+        self._last = time.perf_counter()
+        fut = self._call(closeup_of)
+        fut.add_done_callback(self._emit_arrived)
+
+    def _emit_arrived(self, fut: Future[Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the fetcher is gone: nobody waits
+            self._arrived.emit(fut)
+
+    def _on_arrived(self, fut: Future[Any]) -> None:
+        self._busy = False
+        exc = fut.exception()
+        if exc is not None:
+            self.failed.emit(f"the frame view could not explain this step: {exc}")
+            return
+        closeup = fut.result()
+        if closeup.run_id == self.run_model.run_id:
+            self.closeup = closeup
+            self.ready.emit(closeup)
+        self.refresh()  # the frame may have moved on meanwhile

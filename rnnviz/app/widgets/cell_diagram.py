@@ -1,0 +1,422 @@
+"""The cell diagram: the current cell drawn from its own declaration, coloured by its values at t.
+
+Every box is a node of the cell's :class:`~rnnviz.core.cell.Diagram` (inputs, gates,
+candidates, states, the output) placed on the grid its layout hint gives (column = the order
+data flows), every arrow one of its edges. A box is filled with the colour of its value at the
+selected step and unit (or, with the whole layer shown, a strip of every unit's colour), on the
+scale of the array it shows: 0…1 for gates, −1…1 for tanh values, ±max for unbounded states
+(the same maps as the heatmaps). A legend under the boxes says which colours mean what.
+
+Two more ways to look at a step:
+
+* **slow motion**: ``set_stage(k)`` lights the nodes of the k-th column (input → gates → cell
+  state → hidden state); later columns are drawn empty (not computed yet);
+* **backward**: ``set_backward(True)`` colours each node by the gradient reaching it at t
+  (|dL/da_k| for a gate, dL/dh_t for the output, what a carried state receives from t+1 and
+  what the inputs pass back to t−1), on a 0…max scale.
+
+Nothing here names a cell: keys, labels, kinds and positions come from the declaration.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
+from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from rnnviz.app.widgets._common import (
+    BACKGROUND,
+    FOREGROUND,
+    line_width,
+    points,
+    round_up,
+    visible_token,
+)
+from rnnviz.app.widgets.heatmaps import COLORMAPS
+from rnnviz.core.cell import INPUT, DiagramNode
+from rnnviz.core.explain import number
+from rnnviz.train.closeup import Closeup
+
+#: Colour map of gradient magnitudes in backward mode.
+GRADIENT_MAP = "inferno"
+#: Fill of a node not computed yet (slow motion) and of one without data.
+PENDING = QColor("#eceff1")
+#: Outline of a lit node (slow motion) and of ordinary ones.
+LIT, PLAIN = QColor("#ff6f00"), QColor(FOREGROUND)
+_SUB = str.maketrans("0123456789+−-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+
+
+def plain_label(label: str) -> str:
+    """ "h_{t−1}" -> "hₜ₋₁", "f_t" -> "fₜ": a declared label with unicode subscripts."""
+    head, sep, sub = label.partition("_")
+    if not sep:
+        return label
+    sub = sub[1:-1] if sub.startswith("{") and sub.endswith("}") else sub
+    low = sub.translate(_SUB)
+    return head + low if all(c != o for c, o in zip(low, sub, strict=True)) else label
+
+
+@functools.lru_cache(maxsize=16)
+def colour_map(name: str) -> pg.ColorMap:
+    """pyqtgraph's colour map ``name``, read once."""
+    return pg.colormap.get(name)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How one node's values become colours: a colour map over ``levels``."""
+
+    cmap: str
+    levels: tuple[float, float]
+
+    def colours(self, values: np.ndarray) -> np.ndarray:
+        """(n, 4) uint8 RGBA of ``values`` (n,) on this scale (outside the levels: the ends)."""
+        lo, hi = self.levels
+        x = np.clip((np.asarray(values, np.float64) - lo) / (hi - lo or 1.0), 0.0, 1.0)  # (n,)
+        x = np.nan_to_num(x, nan=0.5)
+        return colour_map(self.cmap).map(x, mode="byte")  # (n, 4)
+
+    def text(self) -> str:
+        """ "0 … 1", "−1 … 1", "−2.5 … 2.5"."""
+        lo, hi = self.levels
+        fmt = "{:.3g}"
+        return f"{fmt.format(lo)} … {fmt.format(hi)}".replace("-", "−")
+
+
+def forward_scale(closeup: Closeup, key: str) -> Scale:
+    """The colour scale of node ``key``: its StateSpec's range, else ±max (or 0…max) over t."""
+    spec = closeup.spec(key)
+    if spec is not None and spec.scale != "symmetric":
+        return Scale(COLORMAPS[spec.scale], (float(spec.lo), float(spec.hi)))  # type: ignore[arg-type]
+    values = np.stack([closeup.value(key, t) for t in range(closeup.T)])  # (T, H)
+    top = round_up(float(np.max(np.abs(values)))) if values.size else 1.0
+    top = top if np.isfinite(top) and top > 0 else 1.0
+    if spec is None and float(np.min(values)) >= 0:
+        return Scale(COLORMAPS["sequential"], (0.0, top))
+    return Scale(COLORMAPS["symmetric"], (-top, top))
+
+
+def backward_values(closeup: Closeup, key: str, t: int) -> np.ndarray | None:
+    """(H,) the gradient node ``key`` receives at step t, or None (the input x_t).
+
+    The output state gets dL/dh_t (own loss and from t+1); a gate (or candidate) dL/da at its
+    pre-activation; another carried state what arrives from t+1; a previous state what step t
+    passes back to it.
+    """
+    from rnnviz.core.cell import PREV
+
+    back = closeup.backward[t]
+    if key == closeup.carried[0]:
+        return back.dh
+    if key in back.gates:
+        return np.asarray(back.gates[key])
+    if key in back.arriving:
+        return np.asarray(back.arriving[key])
+    if key.endswith(PREV) and key[: -len(PREV)] in back.passed:
+        return np.asarray(back.passed[key[: -len(PREV)]])
+    return None
+
+
+def strip_image(rgba: np.ndarray) -> QImage:
+    """A one-pixel-high image of ``rgba`` (n, 4) uint8 colours (it owns a copy of them)."""
+    data = np.ascontiguousarray(rgba, dtype=np.uint8).tobytes()  # (n * 4,)
+    n = len(data) // 4
+    return QImage(data, n, 1, 4 * n, QImage.Format.Format_RGBA8888).copy()
+
+
+class CellDiagram(QWidget):
+    """Boxes and arrows of the current cell at one step (see the module docstring)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._closeup: Closeup | None = None
+        self._t = 0
+        self._unit: int | None = 0  # None: the whole layer
+        self._stage: int | None = None
+        self._backward = False
+        self._scales: dict[str, Scale] = {}
+        self._grad_scale = Scale(GRADIENT_MAP, (0.0, 1.0))
+        self._columns: tuple[int, ...] = ()
+        self.setToolTip(
+            "The cell at the selected step: each box is filled with its value "
+            "(the colour scales are under the boxes); arrows show where values flow."
+        )
+
+    # ------------------------------------------------------------------ state
+    def set_closeup(self, closeup: Closeup | None) -> None:
+        """Draw ``closeup``'s cell (None: an empty diagram)."""
+        self._closeup = closeup
+        self._scales = {}
+        self._columns = ()
+        if closeup is not None:
+            self._scales = {n.key: forward_scale(closeup, n.key) for n in closeup.diagram.nodes}
+            self._columns = tuple(sorted({n.pos[0] for n in closeup.diagram.nodes}))
+            self._t = min(self._t, closeup.T - 1)
+            if self._unit is not None:
+                self._unit = min(self._unit, closeup.H - 1)
+            self._grad_scale = self._gradient_scale()
+        self.update()
+
+    def set_step(self, t: int) -> None:
+        """Show time step ``t``."""
+        self._t = int(t)
+        self.update()
+
+    def set_unit(self, unit: int | None) -> None:
+        """Show one unit's values (None: every unit of the layer as a strip)."""
+        self._unit = unit
+        self.update()
+
+    def set_stage(self, stage: int | None) -> None:
+        """Slow motion: light the nodes of column ``stage`` (None: the whole step at once)."""
+        self._stage = stage
+        self.update()
+
+    def set_backward(self, on: bool) -> None:
+        """Colour nodes by the gradient reaching them instead of their values."""
+        self._backward = bool(on)
+        self.update()
+
+    @property
+    def columns(self) -> tuple[int, ...]:
+        """The layout columns in data-flow order (the slow-motion stages)."""
+        return self._columns
+
+    def lit(self) -> tuple[str, ...]:
+        """Keys of the nodes lit in slow motion (empty when not in slow motion)."""
+        if self._closeup is None or self._stage is None:
+            return ()
+        col = self._columns[min(self._stage, len(self._columns) - 1)]
+        return tuple(n.key for n in self._closeup.diagram.nodes if n.pos[0] == col)
+
+    def pending(self, node: DiagramNode) -> bool:
+        """Whether ``node`` is not computed yet at the current slow-motion stage."""
+        if self._stage is None or not self._columns:
+            return False
+        return node.pos[0] > self._columns[min(self._stage, len(self._columns) - 1)]
+
+    def node_values(self, key: str) -> np.ndarray | None:
+        """What node ``key`` shows at the current step: values, or gradients in backward mode."""
+        c = self._closeup
+        if c is None:
+            return None
+        if self._backward:
+            return backward_values(c, key, self._t)
+        return c.value(key, self._t)
+
+    def node_scale(self, key: str) -> Scale:
+        """The colour scale node ``key`` is drawn on now."""
+        return self._grad_scale if self._backward else self._scales[key]
+
+    def node_colour(self, key: str) -> QColor:
+        """The fill of node ``key`` in unit view (PENDING if not computed yet or no data)."""
+        values = self.node_values(key)
+        node = self._closeup.diagram.node(key) if self._closeup else None
+        if values is None or node is None or self.pending(node):
+            return QColor(PENDING)
+        if self._unit is None and (key != INPUT or self._backward):
+            return QColor(PENDING)
+        v = values[self._entry(key, values)]
+        v = abs(v) if self._backward else v
+        r, g, b, a = (int(c) for c in self.node_scale(key).colours(np.array([v]))[0])
+        return QColor(r, g, b, a)
+
+    def node_text(self, key: str) -> str:
+        """The number written in node ``key``, as the equations write it ("" in layer view or
+        when pending).
+
+        The input x_t is not a layer of units: it shows the token read (one-hot inputs) or its
+        first values.
+        """
+        values = self.node_values(key)
+        c = self._closeup
+        node = c.diagram.node(key) if c else None
+        if c is None or values is None or node is None or self.pending(node):
+            return ""
+        if key == INPUT and not self._backward:
+            if np.count_nonzero(values) == 1 and float(values.max()) == 1.0:
+                return visible_token(c.predictions[self._t].input)
+            text = ", ".join(f"{v:.2f}" for v in values[:3]) + (" …" if values.size > 3 else "")
+            return text.replace("-", "−")
+        if self._unit is None:
+            return ""
+        return number(values[self._entry(key, values)]).replace("-", "−")
+
+    def _entry(self, key: str, values: np.ndarray) -> int:
+        """The entry of ``values`` a box shows: the selected unit's; for the input x_t (not a
+        layer of units) its largest entry."""
+        if key == INPUT and not self._backward:
+            return int(np.argmax(np.abs(values)))
+        return int(self._unit or 0)
+
+    def _gradient_scale(self) -> Scale:
+        c = self._closeup
+        if c is None:
+            return Scale(GRADIENT_MAP, (0.0, 1.0))
+        top = 0.0
+        for t in range(c.T):
+            for n in c.diagram.nodes:
+                v = backward_values(c, n.key, t)
+                if v is not None and v.size:
+                    top = max(top, float(np.max(np.abs(v))))
+        top = round_up(top) if np.isfinite(top) and top > 0 else 1.0
+        return Scale(GRADIENT_MAP, (0.0, top))
+
+    # ------------------------------------------------------------------ painting
+    def sizeHint(self) -> QSize:
+        return QSize(round(420 * points(1)), round(260 * points(1)))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(round(260 * points(1)), round(170 * points(1)))
+
+    def _legend_entries(self) -> list[tuple[Scale, str]]:
+        c = self._closeup
+        if c is None:
+            return []
+        if self._backward:
+            return [(self._grad_scale, "|gradient| reaching each box")]
+        groups: dict[Scale, list[str]] = {}
+        for n in c.diagram.nodes:
+            groups.setdefault(self._scales[n.key], []).append(plain_label(n.label))
+        return [(s, " ".join(labels)) for s, labels in groups.items()]
+
+    def legend_text(self) -> list[str]:
+        """The legend's lines, e.g. "0 … 1: fₜ iₜ oₜ" (for tests and screen readers)."""
+        return [f"{s.text()}: {labels}" for s, labels in self._legend_entries()]
+
+    def node_rects(self) -> dict[str, QRectF]:
+        """Where each node's box is drawn, in widget coordinates."""
+        c = self._closeup
+        if c is None:
+            return {}
+        nodes = c.diagram.nodes
+        cols = max(n.pos[0] for n in nodes) + 1
+        rows = max(n.pos[1] for n in nodes) + 1
+        legend_h = self._legend_height()
+        w, h = self.width(), self.height() - legend_h
+        cw, rh = w / cols, h / rows
+        bw, bh = min(cw * 0.62, 190 * points(1)), min(rh * 0.7, 64 * points(1))
+        rects = {}
+        for n in nodes:
+            cx, cy = (n.pos[0] + 0.5) * cw, (n.pos[1] + 0.5) * rh
+            rects[n.key] = QRectF(cx - bw / 2, cy - bh / 2, bw, bh)
+        return rects
+
+    def _legend_height(self) -> int:
+        lines = max(1, len(self._legend_entries()))
+        return lines * (QFontMetrics(self._font()).height() + 4) + 6
+
+    def _font(self, scale: float = 1.0) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(points(10 * scale))
+        return font
+
+    def paintEvent(self, event: object) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor(BACKGROUND))
+        c = self._closeup
+        if c is None:
+            p.setPen(QColor(FOREGROUND))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The cell appears here.")
+            p.end()
+            return
+        rects = self.node_rects()
+        self._paint_edges(p, rects)
+        lit = set(self.lit())
+        for n in c.diagram.nodes:
+            self._paint_node(p, n, rects[n.key], n.key in lit)
+        self._paint_legend(p)
+        p.end()
+
+    def _paint_edges(self, p: QPainter, rects: dict[str, QRectF]) -> None:
+        c = self._closeup
+        assert c is not None
+        pen = QPen(QColor("#90a4ae"), line_width(1.4))
+        p.setPen(pen)
+        p.setBrush(QBrush(QColor("#90a4ae")))
+        for src, dst in c.diagram.edges:
+            a, b = rects[src], rects[dst]
+            start = QPointF(a.right(), a.center().y())
+            end = QPointF(b.left(), b.center().y())
+            path = QPainterPath(start)
+            span = c.diagram.node(dst).pos[0] - c.diagram.node(src).pos[0]
+            if span > 1:  # skip the boxes between: arc above them
+                lift = a.height() * 0.9
+                path.cubicTo(
+                    QPointF(start.x() + 20, start.y() - lift),
+                    QPointF(end.x() - 20, end.y() - lift),
+                    end,
+                )
+                tangent = QPointF(20, lift)
+            else:
+                mid = (start.x() + end.x()) / 2
+                path.cubicTo(QPointF(mid, start.y()), QPointF(mid, end.y()), end)
+                tangent = QPointF(1.0, 0.0)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPath(path)
+            self._arrow_head(p, end, tangent)
+
+    def _arrow_head(self, p: QPainter, tip: QPointF, tangent: QPointF) -> None:
+        length = float(np.hypot(tangent.x(), tangent.y())) or 1.0
+        ux, uy = tangent.x() / length, tangent.y() / length
+        size = 7 * points(1)
+        left = QPointF(tip.x() - size * ux + size * 0.5 * uy, tip.y() - size * uy - size * 0.5 * ux)
+        right = QPointF(
+            tip.x() - size * ux - size * 0.5 * uy, tip.y() - size * uy + size * 0.5 * ux
+        )
+        p.setBrush(QBrush(QColor("#90a4ae")))
+        p.drawPolygon([tip, left, right])
+
+    def _paint_node(self, p: QPainter, n: DiagramNode, r: QRectF, lit: bool) -> None:
+        values = self.node_values(n.key)
+        pending = self.pending(n)
+        pen = QPen(LIT if lit else PLAIN, line_width(3.0 if lit else 1.0))
+        p.setPen(pen)
+        if self._unit is None and values is not None and not pending and n.key != INPUT:
+            p.setBrush(QBrush(QColor(BACKGROUND)))
+            p.drawRoundedRect(r, 6, 6)
+            strip = r.adjusted(4, r.height() * 0.45, -4, -4)
+            data = np.abs(values) if self._backward else values
+            p.drawImage(strip, strip_image(self.node_scale(n.key).colours(data)))
+            p.setPen(QPen(PLAIN, 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(strip)
+            text_rect = r.adjusted(0, 0, 0, -r.height() * 0.55)
+            colour = QColor(FOREGROUND)
+        else:
+            fill = self.node_colour(n.key)
+            p.setBrush(QBrush(fill))
+            p.drawRoundedRect(r, 6, 6)
+            text_rect = r
+            luma = 0.299 * fill.red() + 0.587 * fill.green() + 0.114 * fill.blue()
+            colour = QColor("#ffffff") if luma < 140 else QColor("#000000")
+        p.setPen(colour)
+        p.setFont(self._font(1.15))
+        label = plain_label(n.label)
+        number = "?" if pending else self.node_text(n.key)
+        text = f"{label}\n{number}" if number else label
+        p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_legend(self, p: QPainter) -> None:
+        font = self._font()
+        p.setFont(font)
+        fm = QFontMetrics(font)
+        line = fm.height() + 4
+        y = self.height() - self._legend_height() + 4
+        bar_w = 90 * points(1)
+        for scale, labels in self._legend_entries():
+            ramp = np.linspace(scale.levels[0], scale.levels[1], 64)  # (64,)
+            bar = QRectF(8, y + 2, bar_w, fm.height() - 4)
+            p.drawImage(bar, strip_image(scale.colours(ramp)))
+            p.setPen(QPen(QColor(FOREGROUND), 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(bar)
+            p.drawText(QPointF(bar.right() + 8, y + fm.ascent()), f"{scale.text()}   {labels}")
+            y += line

@@ -1,0 +1,141 @@
+"""What the model says at one probe step, in the task's own terms (the frame view's top part).
+
+It draws a :class:`~rnnviz.tasks.readout.StepPrediction` (the task's ``describe``): the input and
+target, then whatever the task's answer is made of — the most likely classes with their
+probabilities as bars (next characters, recalled symbols, depths), a predicted bit with its
+probability and the running sum, or a predicted value beside the true one. When the task's
+answers are values, the whole probe is drawn as a waveform (true and predicted) with the
+selected step marked. Nothing here names a task: what is shown follows the prediction's fields.
+
+Predict-then-reveal: :meth:`StepReadout.show` with ``hidden`` True writes the input and target
+but not the model's answer.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
+
+from rnnviz.app.widgets._common import (
+    LABEL_PT,
+    header_label,
+    line_width,
+    plot_widget,
+    points,
+    style_axis,
+    visible_token,
+)
+from rnnviz.app.widgets.textpane import TextPane
+from rnnviz.tasks.readout import StepPrediction
+
+#: Colours of the waveform's curves and of right / wrong answers.
+TRUE_COLOUR, PREDICTED_COLOUR = "#37474f", "#e65100"
+RIGHT, WRONG = "#2e7d32", "#c62828"
+BAR_COLOUR = "#1e88e5"
+
+
+def _token(label: str) -> str:
+    return html.escape(visible_token(label))
+
+
+def prediction_html(p: StepPrediction, hidden: bool = False) -> str:
+    """Rich text for one step: "input → target", then the answer (or a question mark)."""
+    size = f"font-size:{points(LABEL_PT + 3)}pt"
+    target = f" &nbsp;→&nbsp; target <b>{_token(p.target)}</b>" if p.target else ""
+    head = f"<div style='{size}'>step {p.t}: input <b>{_token(p.input)}</b>{target}</div>"
+    if hidden:
+        return head + (
+            "<div style='color:#6a1b9a'><b>The model's answer is hidden.</b> "
+            "Guess first, then reveal it (R).</div>"
+        )
+    verdict = ""
+    if p.correct is not None:
+        verdict = (
+            f" <span style='color:{RIGHT}'>✔ right</span>"
+            if p.correct
+            else f" <span style='color:{WRONG}'>✘ wrong</span>"
+        )
+    if p.top:
+        rows = "".join(
+            f"<tr><td><b>{_token(lb)}</b></td>"
+            f"<td><span style='color:{BAR_COLOUR}'>{'█' * max(1, round(prob * 20))}</span></td>"
+            f"<td align='right'>{prob:.1%}</td></tr>"
+            for lb, prob in p.top
+        )
+        body = f"model's top {len(p.top)}:{verdict}<table cellspacing='2'>{rows}</table>"
+    elif p.value is not None:
+        true = f" &nbsp; true <b>{p.true_value:.3f}</b>" if p.true_value is not None else ""
+        body = f"predicted <b>{p.value:.3f}</b>{true}"
+    elif p.probability is not None:
+        body = f"predicted <b>{_token(p.predicted)}</b> (p = {p.probability:.2f}){verdict}"
+    else:
+        body = f"predicted <b>{_token(p.predicted)}</b>{verdict}"
+    detail = f"<div>{html.escape(p.detail)}</div>" if p.detail else ""
+    return head + f"<div>{body}</div>" + detail
+
+
+class StepReadout(QWidget):
+    """The task's read-out at the selected step, and the waveform for real-valued answers."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = TextPane("", "What the model predicts at the selected step.")
+        self.wave = plot_widget()
+        plot = self.wave.getPlotItem()
+        style_axis(plot.getAxis("bottom"), "probe step t")
+        style_axis(plot.getAxis("left"), "value")
+        self.true_curve = plot.plot(pen=pg.mkPen(TRUE_COLOUR, width=line_width(1.5)), name="true")
+        self.pred_curve = plot.plot(
+            pen=pg.mkPen(PREDICTED_COLOUR, width=line_width(1.5)), name="predicted"
+        )
+        self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff6f00", width=line_width(1.5)))
+        plot.addItem(self.marker)
+        self.wave_legend = header_label(
+            f"<span style='color:{TRUE_COLOUR}'>━━</span> true &nbsp; "
+            f"<span style='color:{PREDICTED_COLOUR}'>━━</span> predicted (next value) &nbsp; "
+            "<span style='color:#ff6f00'>│</span> selected step"
+        )
+        self.wave.setMaximumHeight(round(220 * points(1)))
+        self.wave.setVisible(False)
+        self.wave_legend.setVisible(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.label)
+        lay.addWidget(self.wave_legend)
+        lay.addWidget(self.wave)
+        self._series: tuple[StepPrediction, ...] | None = None
+
+    def set_predictions(self, predictions: Sequence[StepPrediction]) -> None:
+        """The probe's read-out (a new closeup): draws the waveform when answers are values."""
+        preds = tuple(predictions)
+        self._series = preds
+        values = [p.value for p in preds]
+        wave = bool(preds) and all(v is not None for v in values)
+        self.wave.setVisible(wave)
+        self.wave_legend.setVisible(wave)
+        if wave:
+            t = np.arange(len(preds), dtype=np.float64)  # (T,)
+            self.pred_curve.setData(t, np.array(values, np.float64))
+            true = [p.true_value for p in preds]
+            if all(v is not None for v in true):
+                self.true_curve.setData(t, np.array(true, np.float64))
+            else:
+                self.true_curve.setData([], [])
+
+    def show_step(self, p: StepPrediction | None, hidden: bool = False) -> None:
+        """Write step ``p`` (None: nothing to show); ``hidden`` keeps the model's answer back."""
+        if p is None:
+            self.label.setText("<i>The model's prediction at the selected step appears here.</i>")
+            return
+        self.label.setText(prediction_html(p, hidden))
+        self.marker.setValue(p.t)
+        self.pred_curve.setVisible(not hidden)
+
+    def text(self) -> str:
+        """The read-out's rich text (tests read it)."""
+        return self.label.text()

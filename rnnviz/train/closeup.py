@@ -1,0 +1,141 @@
+"""Closeup: the probe explained step by step at one training step, for the frame view.
+
+A Frame holds what the heatmaps draw; the frame view also needs what only the weights know:
+every node of the cell's diagram with its pre-activation (the cell's textbook step, float64),
+the live equations, the backward pass split at each step, and the task's read-out of the
+frame's outputs. :func:`closeup_of` builds all of it from a trainer, in the worker thread between
+two steps (through the run's command queue), and hands the window a frozen Closeup::
+
+    steps[t]        step_reference's result at t (every key (1, H) or (1, I)), float64
+    predictions[t]  the task's StepPrediction at t, of frame.outputs (T, O) (train.upclose)
+    backward[t]     the BackwardStep at t: dL/dh_t = own_t + later_t, each gate's dL/da_k,
+                    what each carried state receives from t+1 and passes to t-1
+
+Nothing is computed twice: the numbers come from :mod:`rnnviz.core.explain`,
+:mod:`rnnviz.core.backstep` and the task's ``describe``; this module only gathers them, with
+the identity of the frame they belong to (run, training step, probe text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rnnviz.core.backstep import BackwardStep, backward_steps
+from rnnviz.core.cell import Diagram
+from rnnviz.core.explain import StepExplanation, explain_step, reference_steps
+from rnnviz.core.model import Model
+from rnnviz.core.types import StateSpec
+from rnnviz.tasks.readout import StepPrediction
+from rnnviz.train.frame import Frame
+from rnnviz.train.upclose import frame_predictions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.train.trainer import Trainer
+
+
+@dataclass(frozen=True, eq=False)
+class Closeup:
+    """The probe at training step ``step`` explained at every time step (module docstring).
+
+    Attributes
+    ----------
+    run_id, step, text : str, int, str
+        The frame this closeup explains (run, training step, probe text).
+    diagram : Diagram
+        The cell's declaration (nodes, edges, equations, layout hints).
+    specs : tuple of StateSpec
+        The arrays the cell declares (their value ranges colour the diagram).
+    carried, gates : tuple of str
+        The cell's carried states and gate blocks.
+    steps : tuple of mapping
+        (T,) ``step_reference`` results, batch of one.
+    predictions : tuple of StepPrediction
+        (T,) the task's read-out.
+    backward : tuple of BackwardStep
+        (T,) the backward pass at each step.
+    """
+
+    run_id: str
+    step: int
+    text: str
+    diagram: Diagram
+    specs: tuple[StateSpec, ...]
+    carried: tuple[str, ...]
+    gates: tuple[str, ...]
+    steps: tuple[Mapping[str, np.ndarray], ...]
+    predictions: tuple[StepPrediction, ...]
+    backward: tuple[BackwardStep, ...]
+    _model: Model = field(repr=False)
+    _x: np.ndarray = field(repr=False)
+
+    @property
+    def T(self) -> int:
+        """Probe length."""
+        return len(self.steps)
+
+    @property
+    def H(self) -> int:
+        """Hidden units."""
+        return int(self._model.cfg.hidden)
+
+    def matches(self, frame: Frame | None) -> bool:
+        """Whether this closeup explains ``frame`` (same run, training step and probe)."""
+        return (
+            frame is not None
+            and frame.run_id == self.run_id
+            and int(frame.step) == self.step
+            and frame.text == self.text
+        )
+
+    def explain(self, t: int, unit: int) -> StepExplanation:
+        """Step ``t`` at ``unit``: every node's value and its live equation (core.explain)."""
+        return explain_step(self._model, self._x, t, unit, steps=list(self.steps))
+
+    def value(self, key: str, t: int) -> np.ndarray:
+        """(H,) (or (I,) for the input) the value of diagram key ``key`` at step ``t``."""
+        return np.asarray(self.steps[t][key])[0]
+
+    def spec(self, key: str) -> StateSpec | None:
+        """The StateSpec that gives ``key``'s value range (h_prev reads h's), or None."""
+        from rnnviz.core.cell import PREV
+
+        name = key[: -len(PREV)] if key.endswith(PREV) else key
+        return next((s for s in self.specs if s.name == name), None)
+
+
+def closeup_of(trainer: Trainer, k: int = 5) -> Closeup:
+    """The closeup of ``trainer``'s current weights on its probe (call it in the thread that owns
+    the trainer: the run's worker, between two steps).
+
+    Parameters
+    ----------
+    trainer : Trainer
+    k : int
+        How many of the most likely classes a read-out lists.
+    """
+    frame = trainer.frame()  # cached per weight version and probe
+    probe = trainer.task.probe()
+    model = trainer.model.astype("float64")  # a copy: the worker trains on
+    x = np.asarray(probe.x)[:1]  # (1, T) or (1, T, D)
+    steps = reference_steps(model, x)
+    back = backward_steps(model, x, probe.y, probe.mask)
+    predictions = frame_predictions(trainer.task, frame, k)
+    cell = model.cell
+    return Closeup(
+        run_id=frame.run_id,
+        step=int(frame.step),
+        text=frame.text,
+        diagram=cell.diagram,
+        specs=tuple(model.specs),
+        carried=tuple(cell.carried),
+        gates=tuple(cell.GATES),
+        steps=tuple(steps),
+        predictions=tuple(predictions),
+        backward=tuple(back),
+        _model=model,
+        _x=x,
+    )

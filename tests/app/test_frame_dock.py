@@ -1,0 +1,75 @@
+"""The frame view in the window: a dock with its menu and keys, explained from the live run."""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import Qt
+from test_main_window import WAIT_MS
+
+
+def test_the_live_window_explains_the_step_under_the_cursor(qtbot, tiny_window) -> None:
+    w = tiny_window
+    view = w.frame_dock.view
+    qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
+    assert view.closeup.matches(w.run_model.frame)
+    w.frame_bar.set_frame(3)
+    assert w.run_model.cursor.t == 3 and view.t == 3
+    assert "probe step <b>3</b>" in view.title.text()
+    # a training step: the closeup follows the new weights
+    step = view.closeup.step
+    w.step_once()
+    qtbot.waitUntil(lambda: view.closeup.step == step + 1, timeout=WAIT_MS)
+    assert view.closeup.matches(w.run_model.frame)
+
+
+def test_frame_menu_lists_the_keys(qtbot, tiny_window) -> None:
+    w = tiny_window
+    menus = {m.title(): m for m in (a.menu() for a in w.menuBar().actions()) if m is not None}
+    frame = menus["F&rame"]
+    keys = {a.text(): a.shortcut().toString() for a in frame.actions() if a.text()}
+    assert keys == {
+        "Frame view": "F2",
+        "Next part of the step": "Down",
+        "Previous part of the step": "Up",
+        "Backward stepping": "B",
+        "Predict, then reveal": "P",
+        "Reveal the answer": "R",
+    }
+
+
+def test_keys_drive_the_view(qtbot, tiny_window) -> None:
+    w = tiny_window
+    view = w.frame_dock.view
+    qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
+    w.centralWidget().setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_Down)
+    assert view.stage == 0
+    qtbot.keyClick(w, Qt.Key.Key_Up)
+    assert view.stage is None
+    qtbot.keyClick(w, Qt.Key.Key_P)
+    assert view.reveal_mode and view.hidden()
+    qtbot.keyClick(w, Qt.Key.Key_R)
+    assert not view.hidden()
+    qtbot.keyClick(w, Qt.Key.Key_B)
+    assert view.backward
+    T = view.closeup.T
+    assert w.frame_bar.frame() == T - 1 and view.t == T - 1  # backward starts at the end
+
+
+def test_backward_stepping_draws_the_gradient_curves_up_to_the_cursor(qtbot, tiny_window) -> None:
+    w = tiny_window
+    view = w.frame_dock.view
+    qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
+    curve = w.gradients.flow_curve("h")
+    x_all, _ = curve.getData()
+    T = len(x_all)
+    w.frame_dock.act_backward.setChecked(True)
+    w.frame_bar.set_frame(T - 3)
+    x, y = curve.getData()
+    assert list(x) == list(range(T - 3, T))
+    flows = w.run_model.frame.flows["h"][T - 3 :]  # (3,) drawn on a log axis
+    np.testing.assert_allclose(y, np.log10(flows), rtol=1e-9)
+    w.frame_bar.move(-1)
+    assert curve.getData()[0][0] == T - 4
+    w.frame_dock.act_backward.setChecked(False)
+    assert len(curve.getData()[0]) == T

@@ -1,0 +1,208 @@
+"""Frame view: what it shows at step t is the Frame's and the textbook step's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz.app.widgets.cell_diagram import forward_scale
+from rnnviz.app.widgets.frame_view import FrameView
+from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
+from rnnviz.core.explain import number
+from rnnviz.core.registry import cell_names
+from rnnviz.train.closeup import closeup_of
+from rnnviz.train.runmodel import RunModel
+from rnnviz.train.trainer import Trainer
+
+H = 6
+
+
+def trainer(cell: str = "lstm", task: str = "text", steps: int = 3, **options: object) -> Trainer:
+    opts = {"corpus": "tiny"} if task == "text" else dict(options)
+    run = RunConfig(
+        task=TaskConfig(name=task, options=opts),
+        model=ModelConfig(cell=cell, hidden=H),
+        optim=OptimConfig(lr=0.05),
+        train=TrainConfig(seq_len=8, batch=2),
+    )
+    tr = Trainer(run.validate())
+    for _ in range(steps):
+        tr.step()
+    return tr
+
+
+def view_of(qtbot, tr: Trainer) -> FrameView:
+    rm = RunModel()
+    rm.ingest(tr.update(state="paused"))
+    v = FrameView(rm)
+    qtbot.addWidget(v)
+    v.resize(700, 800)
+    v.show()
+    v.set_closeup(closeup_of(tr))
+    return v
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_nodes_and_equations_are_the_reference_steps(qtbot, cell: str) -> None:
+    tr = trainer(cell)
+    v = view_of(qtbot, tr)
+    frame, c = v.run_model.frame, v.closeup
+    for t, unit in ((0, 0), (4, 3), (c.T - 1, H - 1)):
+        v.run_model.set_cursor(t=t)
+        v.unit.setValue(unit)
+        assert v.t == t and f"probe step <b>{t}</b>" in v.title.text()
+        for n in c.diagram.nodes:
+            if n.key == "x":
+                continue
+            value = float(c.steps[t][n.key][0, unit])
+            assert v.diagram.node_text(n.key) == number(value).replace("-", "−")
+            if n.key in frame.states:  # the fast loop's number, as the heatmaps show it
+                assert value == pytest.approx(float(frame.states[n.key][t, unit]), abs=2e-5)
+            r, g, b, _ = forward_scale(c, n.key).colours(np.array([value]))[0]
+            assert v.diagram.node_colour(n.key).getRgb()[:3] == (r, g, b)
+        explained = c.explain(t, unit)
+        shown = v.equations.text()
+        for n in c.diagram.nodes:
+            if explained.live[n.key]:
+                # the equation's last number is the node's value at the unit
+                assert explained.live[n.key].endswith(number(c.steps[t][n.key][0, unit]))
+                assert f"[{unit}]" in shown
+        assert shown.count("<br>") == sum(1 for s in explained.live.values() if s) - 1
+
+
+def test_input_box_shows_the_token_read(qtbot) -> None:
+    tr = trainer()
+    v = view_of(qtbot, tr)
+    v.run_model.set_cursor(t=2)
+    assert v.diagram.node_text("x") == v.run_model.frame.labels[2].replace(" ", "␣")
+
+
+def test_top_k_is_the_frames_outputs(qtbot) -> None:
+    tr = trainer()
+    v = view_of(qtbot, tr)
+    frame = v.run_model.frame
+    t = 3
+    v.run_model.set_cursor(t=t)
+    text = v.readout.text()
+    order = np.argsort(-frame.outputs[t])[:5]  # (5,)
+    for j in order:
+        assert f"{float(frame.outputs[t, j]):.1%}" in text
+    assert f"target <b>{frame.targets[t]}" in text.replace(" ", " ") or frame.targets[t] == " "
+
+
+def test_layer_view_shows_every_unit_and_no_number(qtbot) -> None:
+    v = view_of(qtbot, trainer())
+    v.layer.setChecked(True)
+    assert v.diagram.node_text("h") == ""
+    assert not v.unit.isEnabled()
+    assert "Pick a unit" in v.equations.text()
+
+
+def test_legend_names_every_node_once(qtbot) -> None:
+    v = view_of(qtbot, trainer())
+    legend = " ".join(v.diagram.legend_text())
+    assert "0 … 1" in legend and "−1 … 1" in legend
+    for label in ("fₜ", "iₜ", "oₜ", "gₜ", "hₜ", "cₜ", "xₜ", "hₜ₋₁", "cₜ₋₁"):
+        assert legend.split().count(label) == 1, label
+
+
+def test_slow_motion_lights_columns_in_order_then_the_prediction(qtbot) -> None:
+    v = view_of(qtbot, trainer())
+    c = v.closeup
+    seen = []
+    for _ in range(len(v.stages)):
+        v.next_stage()
+        seen.append(v.diagram.lit())
+        if v.stage < len(v.stages) - 1:
+            assert v.hidden() and "hidden" in v.readout.text()
+    cols = [{n.key for n in c.diagram.nodes if n.pos[0] == col} for col in v.diagram.columns]
+    assert [set(s) for s in seen[:-1]] == cols and seen[-1] == ()
+    assert v.stages[-1] == "output: the prediction" and not v.hidden()
+    assert "top" in v.readout.text()
+    # before its column, a node is not computed yet: no number, a question mark is drawn
+    v.stage = None
+    v.next_stage()  # inputs only
+    assert v.diagram.node_text("h") == "" and v.diagram.pending(c.diagram.node("h"))
+    v.next_stage()  # gates: the equations shown are the gates'
+    assert "f<sub>t</sub>[" in v.equations.text() and "c<sub>t</sub>[" not in v.equations.text()
+    v.previous_stage()
+    v.previous_stage()
+    assert v.stage is None and not v.diagram.lit()
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_backward_shows_the_split_and_gate_gradients(qtbot, cell: str) -> None:
+    tr = trainer(cell)
+    v = view_of(qtbot, tr)
+    wanted = []
+    v.stepWanted.connect(wanted.append)
+    v.set_backward(True)
+    c = v.closeup
+    assert wanted == [c.T - 1]
+    t, unit = 2, 1
+    v.run_model.set_cursor(t=t)
+    v.unit.setValue(unit)
+    b = c.backward[t]
+    assert v.diagram.node_text("h") == number(b.dh[unit]).replace("-", "−")
+    text = v.equations.text()
+    assert f"‖own‖ = {np.linalg.norm(b.own):.3g}" in text
+    assert f"‖later‖ = {np.linalg.norm(b.later):.3g}" in text
+    for k in c.gates:
+        assert f"gate {k}: {np.linalg.norm(b.gates[k]):.3g}" in text
+        if k != c.carried[0]:
+            shown = v.diagram.node_text(k)
+            assert shown == number(b.gates[k][unit]).replace("-", "−")
+    for s in c.carried:
+        assert f"{np.linalg.norm(b.arriving[s]):.3g} arrives from t+1" in text
+    assert v.diagram.legend_text()[0].endswith("|gradient| reaching each box")
+
+
+def test_predict_then_reveal_scores_guesses_against_the_model(qtbot) -> None:
+    v = view_of(qtbot, trainer())
+    c = v.closeup
+    v.set_reveal(True)
+    for t in (1, 2):
+        v.run_model.set_cursor(t=t)
+        p = c.predictions[t]
+        assert "hidden" in v.readout.text() and "top" not in v.readout.text()
+        v.guess.setText(p.target if t == 1 else "\x01")  # right, then surely wrong
+        v.reveal()
+        assert "top" in v.readout.text()
+    model = sum(int(bool(c.predictions[t].correct)) for t in (1, 2))
+    assert (v.score.steps, v.score.you, v.score.model) == (2, 1, model)
+    assert v.score_label.text() == f"you 1/2 · model {model}/2"
+    v.reveal()  # the same step again: scored once
+    assert v.score.steps == 2
+    v.run_model.set_cursor(t=3)
+    assert v.hidden() and v.guess.text() == ""
+
+
+def test_sine_draws_the_probe_as_a_waveform(qtbot) -> None:
+    tr = trainer("lstm", task="sine")
+    v = view_of(qtbot, tr)
+    c = v.closeup
+    assert v.readout.wave.isVisible()
+    _, y = v.readout.pred_curve.getData()
+    np.testing.assert_allclose(y, [p.value for p in c.predictions])
+    np.testing.assert_allclose(y, v.run_model.frame.outputs[:, 0], rtol=1e-6)
+    v.run_model.set_cursor(t=7)
+    assert v.readout.marker.value() == 7
+    assert f"predicted <b>{c.predictions[7].value:.3f}</b>" in v.readout.text()
+
+
+def test_binary_addition_shows_bit_probability_and_running_sum(qtbot) -> None:
+    tr = trainer("rnn", task="binary-addition")
+    v = view_of(qtbot, tr)
+    v.run_model.set_cursor(t=2)
+    p = v.closeup.predictions[2]
+    p1 = float(v.run_model.frame.outputs[2, 0])
+    bit = int(p1 > 0.5)
+    assert p.predicted == str(bit) and p.probability == pytest.approx(p1 if bit else 1 - p1)
+    assert f"(p = {p.probability:.2f})" in v.readout.text() and "sum so far" in v.readout.text()
+    assert not v.readout.wave.isVisible()
+
+
+def test_a_new_run_clears_the_view(qtbot) -> None:
+    v = view_of(qtbot, trainer())
+    v.run_model.reset("another")
+    assert v.closeup is None and "waiting" in v.title.text()
