@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from PyQt6.QtCore import QObject, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
 
 from rnnviz.app.listen import listen
 from rnnviz.train.closeup import Closeup, closeup_of
@@ -76,7 +76,9 @@ class CloseupFetcher(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.refresh)
-        self._arrived.connect(self._on_arrived)
+        self._asked_for: object = None  # the frame on screen when the last request went out
+        # queued even when the answer is ready at once (no worker): never a nested call
+        self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
         listen(self, run_model, self._on_change)
 
     def set_call(self, call: Call | None) -> None:
@@ -113,6 +115,7 @@ class CloseupFetcher(QObject):
                 self._timer.start(int(wait_ms) + 1)
             return
         self._busy = True
+        self._asked_for = self.run_model.frame
         self._last = time.perf_counter()
         fut = self._call(closeup_of)
         fut.add_done_callback(self._emit_arrived)
@@ -131,4 +134,6 @@ class CloseupFetcher(QObject):
         if closeup.run_id == self.run_model.run_id:
             self.closeup = closeup
             self.ready.emit(closeup)
-        self.refresh()  # the frame may have moved on meanwhile
+        if self.run_model.frame is not self._asked_for:
+            self.refresh()  # the frame moved on meanwhile
+        # else: the run cannot explain this frame (an older one, another run's): asked once

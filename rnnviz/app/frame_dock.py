@@ -26,7 +26,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QDockWidget, QMenu
+from PyQt6.QtWidgets import QDockWidget, QMenu, QScrollArea
 
 from rnnviz.app.closeups import CloseupFetcher, run_here
 from rnnviz.app.listen import listen
@@ -58,7 +58,13 @@ class FrameDock(QObject):
         self.view = FrameView(window.run_model)
         dock = QDockWidget("Frame view", window)
         dock.setObjectName("frameDock")
-        dock.setWidget(self.view)
+        # scrolled when short of room: the dock never makes the window taller than the screen
+        scroll = QScrollArea()
+        scroll.setWidget(self.view)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        dock.setWidget(scroll)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.dock = dock
         self.fetcher = CloseupFetcher(window.run_model, self)

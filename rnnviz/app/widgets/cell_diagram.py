@@ -89,11 +89,16 @@ class Scale:
 
 
 def forward_scale(closeup: Closeup, key: str) -> Scale:
-    """The colour scale of node ``key``: its StateSpec's range, else ±max (or 0…max) over t."""
+    """The colour scale of node ``key``: its StateSpec's range, else ±max (or 0…max) over t.
+
+    A previous state (c_{t−1}) is drawn on its state's scale (c_t's), so one colour means one
+    value in both boxes.
+    """
     spec = closeup.spec(key)
     if spec is not None and spec.scale != "symmetric":
         return Scale(COLORMAPS[spec.scale], (float(spec.lo), float(spec.hi)))  # type: ignore[arg-type]
-    values = np.stack([closeup.value(key, t) for t in range(closeup.T)])  # (T, H)
+    source = spec.name if spec is not None and spec.name in closeup.steps[0] else key
+    values = np.stack([closeup.value(source, t) for t in range(closeup.T)])  # (T, H)
     top = round_up(float(np.max(np.abs(values)))) if values.size else 1.0
     top = top if np.isfinite(top) and top > 0 else 1.0
     if spec is None and float(np.min(values)) >= 0:
@@ -273,7 +278,7 @@ class CellDiagram(QWidget):
         return QSize(round(420 * points(1)), round(260 * points(1)))
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(round(260 * points(1)), round(170 * points(1)))
+        return QSize(round(170 * points(1)), round(220 * points(1)))
 
     def _legend_entries(self) -> list[tuple[Scale, str]]:
         c = self._closeup
@@ -311,6 +316,15 @@ class CellDiagram(QWidget):
     def _legend_height(self) -> int:
         lines = max(1, len(self._legend_entries()))
         return lines * (QFontMetrics(self._font()).height() + 4) + 6
+
+    def _box_font(self, box: QRectF) -> QFont:
+        """The boxes' font: 11.5 points at the application's scale, smaller when two lines of
+        it would not fit in ``box``."""
+        font = self._font(1.15)
+        fits = QFontMetrics(font).height() * 2.3
+        if fits > box.height() and box.height() > 0:
+            font.setPointSizeF(max(5.0, font.pointSizeF() * box.height() / fits))
+        return font
 
     def _font(self, scale: float = 1.0) -> QFont:
         font = QFont(self.font())
@@ -398,7 +412,7 @@ class CellDiagram(QWidget):
             luma = 0.299 * fill.red() + 0.587 * fill.green() + 0.114 * fill.blue()
             colour = QColor("#ffffff") if luma < 140 else QColor("#000000")
         p.setPen(colour)
-        p.setFont(self._font(1.15))
+        p.setFont(self._box_font(r))
         label = plain_label(n.label)
         number = "?" if pending else self.node_text(n.key)
         text = f"{label}\n{number}" if number else label
