@@ -92,9 +92,33 @@ class FrameDock(QObject):
             window.addAction(act)
             setattr(self, name, act)
             self.actions.append(act)
-        self.toggle = dock.toggleViewAction()
-        self.toggle.setText("Frame view")
+        self.toggle = QAction("Frame view", window)
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(dock.isVisible())
         self.toggle.setShortcut(QKeySequence("F2"))
+        self.toggle.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.toggle.toggled.connect(self.set_shown)
+        dock.visibilityChanged.connect(self._sync_toggle)
+        window.addAction(self.toggle)
+        self.set_shown(False)  # F2 (a shown dock takes the views' room on smaller screens)
+
+    def set_shown(self, shown: bool) -> None:
+        """Show the dock (docked on the right) or take it out of the window's layout: a hidden
+        dock still held room there, and the controls beside it lost a pixel of their width."""
+        docked = self.window.dockWidgetArea(self.dock) != Qt.DockWidgetArea.NoDockWidgetArea
+        if shown:
+            if not docked:
+                self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            self.dock.show()
+        elif docked:
+            self.window.removeDockWidget(self.dock)
+        self.dock.setVisible(shown)
+        self._sync_toggle()
+
+    def _sync_toggle(self, *_: object) -> None:
+        self.toggle.blockSignals(True)
+        self.toggle.setChecked(self.dock.isVisible())
+        self.toggle.blockSignals(False)
 
     def menu(self) -> QMenu:
         """The Frame menu: the dock's toggle and the view's actions."""

@@ -65,7 +65,7 @@ def _show_tab(window: Any, widget: QWidget) -> None:
 
 
 def _show_frame_dock(window: Any) -> None:
-    window.frame_dock.dock.setVisible(True)
+    window.frame_dock.set_shown(True)
 
 
 register_panel("window", "the whole window (the default)", lambda w: w)

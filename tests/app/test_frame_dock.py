@@ -7,8 +7,16 @@ from PyQt6.QtCore import Qt
 from test_main_window import WAIT_MS
 
 
+def shown(w):
+    """The window with its frame view shown (F2): closeups are fetched only then."""
+    if not w.frame_dock.dock.isVisible():
+        w.frame_dock.toggle.trigger()  # F2
+    assert w.frame_dock.dock.isVisible() and w.frame_dock.fetcher.active
+    return w
+
+
 def test_the_live_window_explains_the_step_under_the_cursor(qtbot, tiny_window) -> None:
-    w = tiny_window
+    w = shown(tiny_window)
     view = w.frame_dock.view
     qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
     assert view.closeup.matches(w.run_model.frame)
@@ -20,6 +28,16 @@ def test_the_live_window_explains_the_step_under_the_cursor(qtbot, tiny_window) 
     w.step_once()
     qtbot.waitUntil(lambda: view.closeup.step == step + 1, timeout=WAIT_MS)
     assert view.closeup.matches(w.run_model.frame)
+
+
+def test_the_frame_view_is_a_dock_f2_shows_and_hides(qtbot, tiny_window) -> None:
+    w = tiny_window
+    assert not w.frame_dock.dock.isVisible() and not w.frame_dock.fetcher.active
+    w.frame_dock.toggle.trigger()  # F2
+    assert w.frame_dock.dock.isVisible() and w.frame_dock.toggle.isChecked()
+    assert w.frame_dock.fetcher.active
+    w.frame_dock.toggle.trigger()
+    assert not w.frame_dock.dock.isVisible() and not w.frame_dock.toggle.isChecked()
 
 
 def test_frame_menu_lists_the_keys(qtbot, tiny_window) -> None:
@@ -38,7 +56,7 @@ def test_frame_menu_lists_the_keys(qtbot, tiny_window) -> None:
 
 
 def test_keys_drive_the_view(qtbot, tiny_window) -> None:
-    w = tiny_window
+    w = shown(tiny_window)
     view = w.frame_dock.view
     qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
     w.centralWidget().setFocus()
@@ -57,7 +75,7 @@ def test_keys_drive_the_view(qtbot, tiny_window) -> None:
 
 
 def test_backward_stepping_draws_the_gradient_curves_up_to_the_cursor(qtbot, tiny_window) -> None:
-    w = tiny_window
+    w = shown(tiny_window)
     view = w.frame_dock.view
     qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
     curve = w.gradients.flow_curve("h")

@@ -36,18 +36,18 @@ def test_every_panel_renders(
 def test_the_frame_panel_shows_the_step_and_unit_asked(
     qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rnnviz.app import main_window
+    from rnnviz.app.widgets.frame_view import FrameView
 
     seen = {}
-    grab = main_window.MainWindow.grab  # the window is gone after the command: look in time
+    grab = FrameView.grab  # the window is gone after the command: look in time
 
     def spy(self, *a):
-        view = self.frame_dock.view
-        seen.update(t=view.t, unit=view.unit.value(), title=view.title.text())
+        seen.update(t=self.t, unit=self.unit.value(), title=self.title.text())
         return grab(self, *a)
 
-    monkeypatch.setattr(main_window.MainWindow, "grab", spy)
-    assert shoot(monkeypatch, "--out", str(tmp_path / "w.png"), "--t", "5", "--unit", "4") == 0
+    monkeypatch.setattr(FrameView, "grab", spy)
+    args = ("--out", str(tmp_path / "w.png"), "--t", "5", "--unit", "4", "--panel", "frame")
+    assert shoot(monkeypatch, *args) == 0
     assert seen["t"] == 5 and seen["unit"] == 4 and "probe step <b>5</b>" in seen["title"]
 
 
