@@ -42,8 +42,10 @@ from rnnviz.core.cell import INPUT, DiagramNode
 from rnnviz.core.explain import number
 from rnnviz.train.closeup import Closeup
 
-#: Colour map of gradient magnitudes in backward mode.
+#: Colour map of gradient magnitudes in backward mode, on a log scale from GRADIENT_DECADES x the
+#: largest (rounded up to a power of ten) to the largest: gradients span decades through time.
 GRADIENT_MAP = "inferno"
+GRADIENT_DECADES = 1e-4
 #: Fill of a node not computed yet (slow motion) and of one without data.
 PENDING = QColor("#eceff1")
 #: Outline of a lit node (slow motion) and of ordinary ones.
@@ -73,17 +75,25 @@ class Scale:
 
     cmap: str
     levels: tuple[float, float]
+    log: bool = False  # levels are powers of ten; values are placed by log10 |v|
 
     def colours(self, values: np.ndarray) -> np.ndarray:
         """(n, 4) uint8 RGBA of ``values`` (n,) on this scale (outside the levels: the ends)."""
         lo, hi = self.levels
-        x = np.clip((np.asarray(values, np.float64) - lo) / (hi - lo or 1.0), 0.0, 1.0)  # (n,)
+        v = np.asarray(values, np.float64)  # (n,)
+        if self.log:
+            with np.errstate(divide="ignore"):
+                v = np.log10(np.abs(v))  # (n,) -inf for 0: the low end
+            lo, hi = np.log10(lo), np.log10(hi)
+        x = np.clip((v - lo) / (hi - lo or 1.0), 0.0, 1.0)  # (n,)
         x = np.nan_to_num(x, nan=0.5)
         return colour_map(self.cmap).map(x, mode="byte")  # (n, 4)
 
     def text(self) -> str:
         """ "0 … 1", "−1 … 1", "−2.5 … 2.5"."""
         lo, hi = self.levels
+        if self.log:
+            return f"{lo:.0e} … {hi:.0e} (log)".replace("-", "−")
         fmt = "{:.3g}"
         return f"{fmt.format(lo)} … {fmt.format(hi)}".replace("-", "−")
 
@@ -270,8 +280,8 @@ class CellDiagram(QWidget):
                 v = backward_values(c, n.key, t)
                 if v is not None and v.size:
                     top = max(top, float(np.max(np.abs(v))))
-        top = round_up(top) if np.isfinite(top) and top > 0 else 1.0
-        return Scale(GRADIENT_MAP, (0.0, top))
+        top = 10.0 ** np.ceil(np.log10(top)) if np.isfinite(top) and top > 0 else 1.0
+        return Scale(GRADIENT_MAP, (top * GRADIENT_DECADES, top), log=True)
 
     # ------------------------------------------------------------------ painting
     def sizeHint(self) -> QSize:
@@ -426,7 +436,8 @@ class CellDiagram(QWidget):
         y = self.height() - self._legend_height() + 4
         bar_w = 90 * points(1)
         for scale, labels in self._legend_entries():
-            ramp = np.linspace(scale.levels[0], scale.levels[1], 64)  # (64,)
+            spread = np.geomspace if scale.log else np.linspace
+            ramp = spread(scale.levels[0], scale.levels[1], 64)  # (64,)
             bar = QRectF(8, y + 2, bar_w, fm.height() - 4)
             p.drawImage(bar, strip_image(scale.colours(ramp)))
             p.setPen(QPen(QColor(FOREGROUND), 1))

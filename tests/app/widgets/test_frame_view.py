@@ -154,7 +154,13 @@ def test_backward_shows_the_split_and_gate_gradients(qtbot, cell: str) -> None:
             assert shown == number(b.gates[k][unit]).replace("-", "−")
     for s in c.carried:
         assert f"{np.linalg.norm(b.arriving[s]):.3g} arrives from t+1" in text
-    assert v.diagram.legend_text()[0].endswith("|gradient| reaching each box")
+    assert v.diagram.legend_text()[0].endswith("(log): |gradient| reaching each box")
+    # colours on a log scale: a gradient 100 times smaller is drawn darker, not black alike
+    scale = v.diagram.node_scale("h")
+    lo, hi = scale.levels
+    assert scale.log and hi / lo == pytest.approx(1e4)
+    dark, mid = scale.colours(np.array([lo * 10, lo * 1000]))
+    assert int(dark[:3].sum()) < int(mid[:3].sum())
 
 
 def test_predict_then_reveal_scores_guesses_against_the_model(qtbot) -> None:
