@@ -51,8 +51,11 @@ def probe_text(steps: int = T) -> str:
     return text
 
 
-def measure_cursor(passes: int = 3) -> list[CursorBench]:
-    """Walk the cursor across the probe ``passes`` times per cell and view; see the docstring."""
+def measure_cursor(passes: int = 3, hidden: int = H, steps: int = T) -> list[CursorBench]:
+    """Walk the cursor across the probe ``passes`` times per cell and view; see the docstring.
+
+    ``hidden`` and ``steps`` are H and T (other values only for tests).
+    """
     from PyQt6.QtWidgets import QApplication
 
     from rnnviz.app.application import make_app
@@ -65,21 +68,23 @@ def measure_cursor(passes: int = 3) -> list[CursorBench]:
     for cell in cell_names():
         run = load_preset("default")
         nonlinearity = fit_nonlinearity(cell, run.model.nonlinearity)
-        model = dataclasses.replace(run.model, cell=cell, hidden=H, nonlinearity=nonlinearity)
+        model = dataclasses.replace(run.model, cell=cell, hidden=hidden, nonlinearity=nonlinearity)
         trainer = Trainer(run.replace(model=model))
-        trainer.task.set_probe(probe_text())
+        trainer.task.set_probe(probe_text(steps))
         window = MainWindow(trainer=trainer, start_worker=False)
         window.resize(1920, 1080)
+        window.frame_dock.set_shown(True)  # F2: the frame view redraws with the cursor
         window.show()
         QApplication.processEvents()
         view = window.frame_dock.view
-        assert view.closeup is not None and view.closeup.T == T
+        if view.closeup is None or steps != view.closeup.T:
+            raise RuntimeError("the frame view did not explain the probe")
         for layer in (False, True):
             view.layer.setChecked(layer)
             QApplication.processEvents()
             times = []
             for _ in range(passes):
-                for t in range(T):
+                for t in range(steps):
                     start = time.perf_counter()
                     window.frame_bar.set_frame(t)
                     app.processEvents()
