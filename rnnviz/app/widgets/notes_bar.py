@@ -55,6 +55,7 @@ class PhenomenonNotes(HeaderLabel):
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # cut: the end
         self.setVisible(False)
         self.setStyleSheet(f"color: {NOTE_COLOUR}; padding: 1px 6px;")
         self.notes: list[str] = []
@@ -69,6 +70,20 @@ class PhenomenonNotes(HeaderLabel):
         """Nothing: the notes take the room the plots leave (they never make the window taller
         than the screen; the plots keep their legible height first)."""
         return QSize(0, 0)
+
+    def hasHeightForWidth(self) -> bool:
+        """No: a box layout takes a height-for-width item's wrapped height as a height it must
+        get, so squeezed below the plots' minimums it laid the notes over the gradient-flow
+        plot's x-axis title. The wrapped height is the :meth:`sizeHint` instead, which the
+        layout gives only when the plots keep their minimums."""
+        return False
+
+    def sizeHint(self) -> QSize:
+        """The text wrapped at the current width (a height the layout may cut)."""
+        hint = super().sizeHint()
+        if self.isVisible() and self.width() > 0:
+            hint.setHeight(self.heightForWidth(self.width()))
+        return hint
 
     def update_from(self, model: RunModel) -> None:
         """Show the notes of ``model`` (hidden when there are none)."""
