@@ -102,10 +102,11 @@ def number(v: float) -> str:
     return f"{v:.2e}"
 
 
-def _operand(v: float) -> str:
-    """A number as an operand: negative ones in parentheses ("(-0.30)")."""
+def _operand(v: float, enclosed: bool = False) -> str:
+    """A number as an operand: negative ones in parentheses ("0.75 ⊙ (-0.30)"), unless the
+    equation already encloses it (``enclosed``: "tanh(-6.54)", not "tanh((-6.54))")."""
     s = number(v)
-    return f"({s})" if v < 0 else s
+    return f"({s})" if v < 0 and not enclosed else s
 
 
 def _function(rhs: str) -> str:
@@ -134,7 +135,13 @@ def live_equation(
     if not names:
         return f"{lhs}[{unit}] = {rhs} = {number(value)}"
     pattern = re.compile(r"(?<![\w{])(" + "|".join(re.escape(lb) for lb in names) + r")(?![\w{])")
-    numbers = pattern.sub(lambda m: _operand(step[labels[m.group(1)]][0, unit]), rhs)
+    numbers = pattern.sub(
+        lambda m: _operand(
+            step[labels[m.group(1)]][0, unit],
+            enclosed=rhs[m.start() - 1 : m.start()] == "(" and rhs[m.end() : m.end() + 1] == ")",
+        ),
+        rhs,
+    )
     return f"{lhs}[{unit}] = {rhs} = {numbers} = {number(value)}"
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from rnnviz.config import ModelConfig
-from rnnviz.core.explain import explain_step, number, reference_steps
+from rnnviz.core.cell import DiagramNode
+from rnnviz.core.explain import explain_step, live_equation, number, reference_steps
 from rnnviz.core.model import Model
 from rnnviz.core.registry import CELLS
 
@@ -81,7 +82,7 @@ def test_lstm_gate_and_cell_state_equations_carry_the_steps_numbers() -> None:
         f"{op(i)} ⊙ {op(g)} = {number(c)}"
     )
     o, h = st["o"][t, u], st["h"][t, u]
-    assert ex.live["h"] == f"h_t[{u}] = o_t ⊙ tanh(c_t) = {op(o)} ⊙ tanh({op(c)}) = {number(h)}"
+    assert ex.live["h"] == f"h_t[{u}] = o_t ⊙ tanh(c_t) = {op(o)} ⊙ tanh({number(c)}) = {number(h)}"
     assert ex.live["x"] == "" and ex.live["c_prev"] == ""
 
 
@@ -112,6 +113,21 @@ def test_gru_hidden_state_equation_substitutes_every_symbol() -> None:
     assert "z_t" not in numbers and "h_{t−1}" not in numbers and "n_t" not in numbers
     assert (1 - z) * n + z * hp == pytest.approx(s["h"][0, u])
     assert numbers.startswith(f"(1 − {number(z)})" if z >= 0 else "(1 − (")
+
+
+def test_a_negative_number_gets_one_pair_of_parentheses() -> None:
+    """An operand of a product is parenthesised when negative; a function's sole argument is
+    already enclosed ("tanh(-6.54)", which read "tanh((-6.54))")."""
+    step = {k: np.array([[v]]) for k, v in {"o": -0.5, "c": -6.54, "f": 0.75, "cp": -0.83}.items()}
+    step |= {"i": np.array([[0.2]]), "g": np.array([[-0.31]]), "h": np.array([[0.5]])}
+    labels = {"o_t": "o", "c_t": "c", "f_t": "f", "c_{t−1}": "cp", "i_t": "i", "g_t": "g"}
+    h = DiagramNode("h", "h_t", "h_t = o_t ⊙ tanh(c_t)", "output", (3, 3))
+    assert (
+        live_equation(h, step, labels, 0)
+        == "h_t[0] = o_t ⊙ tanh(c_t) = (-0.50) ⊙ tanh(-6.54) = 0.50"
+    )
+    c = DiagramNode("c", "c_t", "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t", "state", (2, 0))
+    assert "= 0.75 ⊙ (-0.83) + 0.20 ⊙ (-0.31) =" in live_equation(c, step, labels, 0)
 
 
 def test_bad_step_or_unit_is_refused() -> None:
