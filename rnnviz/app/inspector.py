@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PyQt6 import sip
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QKeySequence
+from PyQt6.QtGui import QKeySequence, QShowEvent
 from PyQt6.QtWidgets import QDockWidget, QFrame, QScrollArea, QTabWidget, QWidget
 
 from rnnviz.app.jobs import Call, WorkerJobs
@@ -116,11 +116,19 @@ class Inspector(QTabWidget):
         self.intervene.set_target(state, unit, self.run_model.cursor.t)
 
     def refresh(self) -> None:
-        """Draw the tab on screen from the frame at the cursor (if not drawn yet)."""
+        """Draw the tab on screen from the frame at the cursor (if not drawn yet).
+
+        A hidden inspector (its dock closed, as at launch) draws nothing and asks the worker
+        for nothing: the unit tab's held-out contexts trace up to 100,000 characters on the
+        training thread, which held up every new run's first frame and, competing for the
+        cores, the window's paints (``showEvent`` draws the tab once it is on screen).
+        """
         frame = self.run_model.frame
         if self.run_model.epoch != self._epoch:
             self._epoch = self.run_model.epoch
             self._new_run()
+        if not self.isVisible():
+            return
         idx = self.currentIndex()
         key = id(frame) if frame is not None else 0
         widget = self.currentWidget()
@@ -142,6 +150,11 @@ class Inspector(QTabWidget):
             self.intervene.set_frame(frame)
         elif widget is self.gradients and frame is not None:
             self._want_spectra()
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        """Shown (its dock opened): draw the tab on screen, which hidden drew nothing."""
+        super().showEvent(event)
+        self.refresh()
 
     # ------------------------------------------------------------------ model
     def _on_model(self, parts: frozenset[str]) -> None:

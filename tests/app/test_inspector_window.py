@@ -141,3 +141,34 @@ def test_spectra_are_read_out_beside_the_last_step_signal(window, qtbot) -> None
         assert f"ρ(W_h{s.gate}) {s.radius:.2f}, σ_max {s.sigma_max:.2f}" in window.notes.spectra
         assert np.isfinite(np.asarray(q[f"W_h{s.gate}"])).all()
     assert "mean forget gate" in window.notes.spectra
+
+
+def test_a_hidden_inspector_draws_nothing_and_traces_no_text(qtbot, monkeypatch) -> None:
+    """Closed (as at launch), the inspector neither draws a frame nor sends the worker the
+    held-out-text trace of its unit tab (up to 100,000 characters on the training thread, for
+    every new run); opened, it draws the frame at the cursor and asks for the unit's contexts."""
+    from rnnviz.app.jobs import WorkerJobs
+
+    asked: list[str] = []
+    submit = WorkerJobs.submit
+
+    def spy(self, key, fn, done, failed=None):  # type: ignore[no-untyped-def]
+        asked.append(key)
+        return submit(self, key, fn, done, failed)
+
+    monkeypatch.setattr(WorkerJobs, "submit", spy)
+    w = MainWindow(tiny_run("lstm", hidden=8), confirm=Confirm())
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitUntil(lambda: w.run_model.frame is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "h" in w.heatmaps.shown(), timeout=WAIT_MS)
+    w.pause()
+    qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=WAIT_MS)
+    ins = w.inspector
+    assert not w.inspector_dock.isVisible()
+    assert ins.unit._frame is None
+    assert "ctx" not in asked
+    w.inspector_dock.show()
+    assert ins.unit._frame is w.run_model.frame
+    assert "ctx" in asked
