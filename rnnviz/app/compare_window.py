@@ -375,7 +375,7 @@ class CompareWindow(QMainWindow):
         """Draw run ``i``'s heatmaps, building a new panel only if this redraw built none."""
         view = self.heatmaps[i]
         before = len(view.panels)
-        if view.render(self.models[i], build_budget=self._budget):
+        if view.draw_model(self.models[i], build_budget=self._budget):
             self._building.discard(i)
         else:
             self._building.add(i)

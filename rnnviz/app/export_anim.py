@@ -79,7 +79,7 @@ class Captioned:
         """Render ``model`` completely (the heatmaps build their panels in turns)."""
         self.caption.setText(caption)
         for _ in range(64):
-            done = self.panel.render(model)
+            done = self.panel.draw_model(model)
             app.processEvents()
             if done is None or done:
                 return

@@ -60,7 +60,7 @@ def svg_bytes(widget: QWidget) -> bytes:
     generator.setDescription("rnnviz")
     painter = QPainter(generator)
     try:
-        QWidget.render(widget, painter)  # Qt's: a view's own render(model) draws a run
+        widget.render(painter)
     finally:
         painter.end()
     return bytes(buffer.data())

@@ -114,7 +114,7 @@ class RunPresenter(QObject):
     def _draw_state(self) -> bool:
         """Heatmaps and frame bar; True while heatmap panels remain to be built."""
         w = self.w
-        complete = w.heatmaps.render(self.model, build_budget=self._build_budget)
+        complete = w.heatmaps.draw_model(self.model, build_budget=self._build_budget)
         frame = self.model.frame
         if frame is not None and w.frame_bar.set_labels(frame.labels, frame.targets):
             self.set_time_step(w.frame_bar.frame())  # a new probe: put the cursor back
@@ -122,16 +122,16 @@ class RunPresenter(QObject):
         return not complete
 
     def _draw_gradients(self) -> bool:
-        self.w.gradients.render(self.model)
+        self.w.gradients.draw_model(self.model)
         return False
 
     def _draw_curves(self) -> bool:
         """Loss, samples and status; ends a frame (its report includes the gradient norms,
         drawn here too when part 1 has not had its turn since the update)."""
         w, model = self.w, self.model
-        w.gradients.render(model)  # nothing to do when part 1 drew this already
-        w.loss.render(model)
-        w.samples.render(model)
+        w.gradients.draw_model(model)  # nothing to do when part 1 drew this already
+        w.loss.draw_model(model)
+        w.samples.draw_model(model)
         s = model.status
         self.last_status = s
         if model.last_loss is not None:

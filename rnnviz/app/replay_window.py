@@ -228,10 +228,10 @@ class ReplayWindow(QMainWindow):
 
     def _render(self) -> None:
         m = self.model
-        self.heatmaps.render(m)  # type: ignore[arg-type]
-        self.gradients.render(m)  # type: ignore[arg-type]
-        self.loss.render(m)  # type: ignore[arg-type]
-        self.samples.render(m)  # type: ignore[arg-type]
+        self.heatmaps.draw_model(m)  # type: ignore[arg-type]
+        self.gradients.draw_model(m)  # type: ignore[arg-type]
+        self.loss.draw_model(m)  # type: ignore[arg-type]
+        self.samples.draw_model(m)  # type: ignore[arg-type]
         frame = m.frame
         if frame is not None and self.frame_bar.set_labels(frame.labels, frame.targets):
             self._on_time_step(self.frame_bar.frame())

@@ -140,7 +140,7 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
     given: list[tuple[float, tuple[str, ...]]] = []  # complete grids: (time, arrays)
     painted: list[float] = []  # paints of the heatmaps once they had a frame
     window.frameDrawn.connect(lambda _snap: drawn.append(time.perf_counter()))
-    update_heatmaps = window.heatmaps.render
+    update_heatmaps = window.heatmaps.draw_model
 
     def spy_update(model: object, **kwargs: object) -> bool:
         complete = update_heatmaps(model, **kwargs)  # type: ignore[arg-type]
@@ -148,7 +148,7 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
             given.append((time.perf_counter(), tuple(window.heatmaps.panels)))
         return complete
 
-    window.heatmaps.render = spy_update  # type: ignore[method-assign]
+    window.heatmaps.draw_model = spy_update  # type: ignore[method-assign]
 
     class PaintSpy(QObject):
         def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:

@@ -303,7 +303,7 @@ class Feed:
     """Shows snapshots in ``view`` through a RunModel, as the window does (see the docstring).
 
     ``feed(snap)`` ingests ``snap`` as an Update of run ``run_id`` (the feed's unless given: a
-    new id is a new run) and returns ``view.render(model, **kwargs)``.
+    new id is a new run) and returns ``view.draw_model(model, **kwargs)``.
     """
 
     def __init__(self, view: Any, run_id: str = "run", **model_options: Any) -> None:
@@ -317,7 +317,7 @@ class Feed:
         if run_id != self.model.run_id:
             self._val = None
         self.model.ingest(self.update_of(snap, run_id))
-        return self.view.render(self.model, **kwargs)
+        return self.view.draw_model(self.model, **kwargs)
 
     def update_of(self, snap: Snapshot, run_id: str) -> Update:
         """The Update a trainer would have sent for ``snap``; an evaluation is recorded at its

@@ -1,4 +1,4 @@
-"""The window's views; each draws a run model via ``render(model)`` and keeps no history."""
+"""The window's views; each draws a run model via ``draw_model(model)`` and keeps no history."""
 
 from rnnviz.app.widgets.gradients import GradientPanel
 from rnnviz.app.widgets.heatmaps import StateHeatmaps

@@ -221,7 +221,7 @@ class GradientPanel(QWidget):
         layout.addWidget(self.norm_widget, 1)
 
     # ------------------------------------------------------------------ public API
-    def render(self, model: RunModel) -> None:
+    def draw_model(self, model: RunModel) -> None:
         """Show the flow of ``model``'s frame and the gradient norms of its history."""
         if self._drawn is not None and self._drawn[0] != model.epoch:
             self.clear()  # another run
@@ -262,7 +262,7 @@ class GradientPanel(QWidget):
         return self.norm_header.text()
 
     def clear(self) -> None:
-        """Blank both plots (their ranges start afresh too); the next render draws again."""
+        """Blank both plots (their ranges start afresh too); the next draw_model draws again."""
         empty = np.zeros(0)
         self._norms = (empty, empty, empty, empty)
         self._clips = (empty, empty)

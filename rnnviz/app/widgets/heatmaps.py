@@ -12,7 +12,7 @@ meaning), so a new cell needs no code here. Colour ranges are fixed and meaningf
 Panels are built once and *reused*: a new run that declares other arrays (Apply an LSTM → GRU)
 re-labels and recolours the existing panels instead of building new plot items, which took long
 enough to leave the view blank. Building them is also cheap (no context menus, a light colour
-bar), and the window builds missing ones a few per frame (:meth:`StateHeatmaps.render`
+bar), and the window builds missing ones a few per frame (:meth:`StateHeatmaps.draw_model`
 with ``build_budget``), so the UI thread never waits for a whole grid.
 
 When the view has no room for every array at a legible size (a projector at 1024×768, large
@@ -323,7 +323,7 @@ class StateHeatmaps(QWidget):
         """The time step the cursor marks, or None."""
         return self._frame
 
-    def render(self, model: RunModel, build_budget: int | None = None) -> bool:
+    def draw_model(self, model: RunModel, build_budget: int | None = None) -> bool:
         """Show the probe trace of ``model``'s frame (the frame at its cursor).
 
         Parameters
@@ -348,7 +348,7 @@ class StateHeatmaps(QWidget):
     def show_frame(self, frame: Frame, build_budget: int | None = None) -> bool:
         """Show the probe trace of ``frame``; re-labels panels only if specs, T or H changed.
 
-        Parameters and result as for :meth:`render`.
+        Parameters and result as for :meth:`draw_model`.
         """
         specs = display_order(frame.specs)
         first = frame.states.get(specs[0].name) if specs else None

@@ -160,7 +160,7 @@ class LossPanel(QWidget):
         """The y-axis label in force."""
         return self._loss_label[0]
 
-    def render(self, model: RunModel) -> None:
+    def draw_model(self, model: RunModel) -> None:
         """Draw the loss history and validation points of ``model`` (nothing if unchanged)."""
         if self._drawn is not None and self._drawn[0] != model.epoch:
             self.clear()  # another run: fresh ranges too
@@ -188,7 +188,7 @@ class LossPanel(QWidget):
         return self._val_name or ""
 
     def clear(self) -> None:
-        """Blank the curves and start fresh ranges (the next :meth:`render` draws again)."""
+        """Blank the curves and start fresh ranges (the next :meth:`draw_model` draws again)."""
         empty = np.zeros(0)
         self._train = (empty, empty, empty, empty)
         self._val = (empty, empty, empty)

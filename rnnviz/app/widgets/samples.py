@@ -108,7 +108,7 @@ class SamplesPanel(QWidget):
         self._header.setFontWeight(QFont.Weight.Bold)
 
     # ------------------------------------------------------------------ public API
-    def render(self, model: RunModel) -> None:
+    def draw_model(self, model: RunModel) -> None:
         """Add the samples ``model`` received since the last call on top (a new run: afresh)."""
         epoch, seen = self._shown
         if epoch != model.epoch:
