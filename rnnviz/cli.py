@@ -49,7 +49,7 @@ EXIT_OUTPUT_CLOSED = 141  # 128 + SIGPIPE: the reader of our output went away
 
 # Subcommands owned by other modules: name -> (module, function); each takes argv, returns int.
 DELEGATED = {
-    "gui": ("rnnviz.app.main_window", "launch"),
+    "gui": ("rnnviz.app.launcher", "launch"),
     "gradcheck": ("rnnviz.gradcheck_cli", "cli"),
     "bench": ("rnnviz.bench.engine", "cli"),
     "screenshot": ("rnnviz.app.screenshot", "cli"),

@@ -278,7 +278,7 @@ def test_delegated_commands(monkeypatch: pytest.MonkeyPatch) -> None:
         setattr(mod, func, lambda argv: calls.append((module, argv)) or code)
         monkeypatch.setitem(sys.modules, module, mod)
 
-    fake("rnnviz.app.main_window", "launch", 0)
+    fake("rnnviz.app.launcher", "launch", 0)
     fake("rnnviz.gradcheck_cli", "cli", 1)
     fake("rnnviz.bench.engine", "cli", 0)
     fake("rnnviz.bench.gui", "cli", 0)
@@ -290,8 +290,8 @@ def test_delegated_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["bench", "--gui"]) == 0
     assert main(["screenshot", "--out", "x.png"]) == 0
     assert calls == [
-        ("rnnviz.app.main_window", []),
-        ("rnnviz.app.main_window", ["--preset", "default"]),
+        ("rnnviz.app.launcher", []),
+        ("rnnviz.app.launcher", ["--preset", "default"]),
         ("rnnviz.gradcheck_cli", ["--cell", "lstm"]),
         ("rnnviz.bench.engine", ["--quick"]),
         ("rnnviz.bench.gui", ["--gui"]),

@@ -66,7 +66,7 @@ def test_every_command_that_opens_the_window_reads_the_same_window_options(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """``rnnviz`` / ``rnnviz gui``, ``rnnviz screenshot`` and the top-level help: one definition."""
-    from rnnviz.app import main_window, screenshot
+    from rnnviz.app import launcher, screenshot
     from rnnviz.cliargs import window_parser
 
     window = _options(window_parser())
@@ -76,7 +76,7 @@ def test_every_command_that_opens_the_window_reads_the_same_window_options(
     assert {k: shot.get(k) for k in window if k != "--run"} == {
         k: v for k, v in window.items() if k != "--run"
     }
-    assert not hasattr(main_window, "_parser")  # launch() reads the window's parser
+    assert not hasattr(launcher, "_parser")  # launch() reads the window's parser
     assert main(["--help"]) == 0
     top = " ".join(capsys.readouterr().out.split())  # help lines wrap where the terminal ends
     usage = " ".join(window_parser().format_usage().split()[4:])  # usage: rnnviz gui [-h] ...

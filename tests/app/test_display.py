@@ -8,7 +8,7 @@ from rnnviz.app.display import (
     display_problem,
     xcb_missing_hint,
 )
-from rnnviz.app.main_window import launch
+from rnnviz.app.launcher import launch
 
 
 def _found(name: str) -> str:

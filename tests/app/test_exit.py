@@ -22,7 +22,7 @@ from pathlib import Path
 CHILD = r"""
 import faulthandler, json, os, sys
 faulthandler.enable()
-import rnnviz.app.main_window as mw
+import rnnviz.app.launcher as mw
 from rnnviz.app.timers import single_shot
 from rnnviz.cli import main
 
@@ -59,7 +59,7 @@ LEFT_OVER = r"""
 import gc, json
 from PyQt6 import sip
 from PyQt6.QtCore import QCoreApplication, QObject
-import rnnviz.app.main_window as mw
+import rnnviz.app.launcher as mw
 from rnnviz.app.timers import single_shot
 
 show = mw.MainWindow.show

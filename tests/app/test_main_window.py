@@ -325,7 +325,7 @@ def test_closing_while_running_joins_the_worker_within_a_second(qtbot, window: M
 def test_launch_reports_user_errors_without_a_window(
     qtbot, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from rnnviz.app.main_window import launch
+    from rnnviz.app.launcher import launch
 
     assert launch(argv) == 2
     err = capsys.readouterr().err

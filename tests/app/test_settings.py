@@ -16,7 +16,8 @@ import pytest
 from PyQt6.QtCore import QByteArray, QRect, QSettings, Qt
 from test_main_window import WAIT_MS, Confirm, step_of, tiny_run
 
-from rnnviz.app.main_window import MainWindow, _first_window
+from rnnviz.app.launcher import first_window as gui_window
+from rnnviz.app.main_window import MainWindow
 from rnnviz.app.settings import GEOMETRY, PRESET, RUN, Settings, on_screen, store
 from rnnviz.config import TaskConfig
 from rnnviz.presets import load_preset
@@ -35,7 +36,7 @@ def opened(qtbot, window: MainWindow) -> MainWindow:
 def first_window(qtbot, a: argparse.Namespace | None = None) -> MainWindow:
     """What `rnnviz gui` opens (run, geometry and docks), without starting an event loop."""
     settings = Settings()
-    w = opened(qtbot, _first_window(a or args(), settings))
+    w = opened(qtbot, gui_window(a or args(), settings))
     settings.restore_window(w)
     return w
 
