@@ -467,9 +467,18 @@ class LegibleAxis(pg.AxisItem):
         self.setStyle(tickFont=tick_font())
         show_true_values(self)
 
+    def font_metrics(self) -> QFontMetrics:
+        """Metrics of the tick font, made once per font (every drawing pass asks for them)."""
+        font = self.style["tickFont"] or tick_font()
+        key = font.key()
+        cached = getattr(self, "_metrics", None)
+        if cached is None or cached[0] != key:
+            cached = self._metrics = (key, QFontMetrics(font))
+        return cached[1]
+
     def label_extent(self, minVal: float, maxVal: float) -> float:
         """Pixels one tick label takes along the axis (height, or the widest end's width)."""
-        metrics = QFontMetrics(self.style["tickFont"] or tick_font())
+        metrics = self.font_metrics()
         if self.orientation in ("left", "right"):
             return float(metrics.height())
         ends = self.tickStrings([minVal, maxVal], self.autoSIPrefixScale * self.scale, 1.0)
@@ -537,6 +546,11 @@ class LogAxis(LegibleAxis):
 
     #: Pixels kept free between two labels.
     GAP_PX = 2.0
+    #: Pixels per decade below which the minor ticks are left out. pyqtgraph fades grid lines
+    #: by their density, so on shorter decades theirs are under 3 % opaque (invisible), and no
+    #: 2 or 5 x 10^k label fits between two powers of ten; yet each was a line across the plot,
+    #: most of the cost of drawing an axis that spans many decades (90 lines for 10 decades).
+    MINOR_MIN_PX = 40.0
 
     def __init__(self, orientation: str = "left", **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
@@ -560,15 +574,22 @@ class LogAxis(LegibleAxis):
         return super().generateDrawSpecs(p)
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
-        """pyqtgraph's ticks; starts a drawing pass (labels are placed level by level)."""
+        """pyqtgraph's ticks, without the minor ones (2, 3, ... 9 x 10^k) where decades are
+        short; starts a drawing pass (labels are placed level by level)."""
         self._placed = []
         span = abs(maxVal - minVal)
         self._px_per_unit = size / span if span > 0 else 0.0
         self._ends = (min(minVal, maxVal), size)
-        return super().tickValues(minVal, maxVal, size)
+        levels = super().tickValues(minVal, maxVal, size)
+        if not self.logMode or self._px_per_unit >= self.MINOR_MIN_PX:
+            return levels
+        decades = [level for level in levels if level[0] is not None]  # minor: spacing None
+        if sum(len(values) for _spacing, values in decades) < 2:
+            return levels  # within about a decade the minor ticks are all there is
+        return decades
 
     def _half_extent(self, text: str) -> float:
-        metrics = QFontMetrics(self.style["tickFont"] or tick_font())
+        metrics = self.font_metrics()
         if self.orientation in ("left", "right"):
             return metrics.height() / 2.0 + self.GAP_PX
         return metrics.horizontalAdvance(text) / 2.0 + 2.0 * self.GAP_PX

@@ -226,3 +226,39 @@ def test_the_linear_loss_axis_keeps_a_gap_between_its_labels(qtbot) -> None:
         for b, tb in labels[i + 1 :]:
             assert not a.intersects(b), (ta, tb)
     assert_true_ticks(axis, at_least=1)
+
+
+def drawn_tick_lines(axis: pg.AxisItem) -> int:
+    """How many tick lines (each a grid line across the plot, when the grid is on) ``axis``
+    draws at its current size and range."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert specs is not None
+    return len(specs[1])
+
+
+@pytest.mark.parametrize("decades", [(-8.0, 2.0), (-30.0, 20.0), (-3.0, 1.0)])
+def test_a_log_axis_draws_no_minor_ticks_on_short_decades(gradients, decades) -> None:
+    """A flow plot over ten decades drew 96 tick and grid lines, 86 of them minor ticks whose
+    grid lines pyqtgraph fades to under 3 % opacity there: most of its cost (the longest paint
+    after Apply). Short decades keep only the powers of ten, long ones keep their minor ticks."""
+    plot = gradients.flow_plot
+    axis = plot.getAxis("left")
+    gradients.resize(640, 400)  # the flow plot gets about 120 px
+    gradients.grab()
+    plot.setYRange(*decades, padding=0.0)
+    gradients.grab()
+    lo, hi = decades
+    assert axis.geometry().height() / (hi - lo) < 40  # short decades
+    assert drawn_tick_lines(axis) <= hi - lo + 1  # at most one per decade (was ~9 per decade)
+    values = assert_true_ticks(axis)
+    assert all(math.isclose(math.log10(v), round(math.log10(v))) for v in values)
+    gradients.resize(640, 2000)  # now over 40 px a decade: 2, 3, ... 9 x 10^k are back
+    plot.setYRange(-2.0, 1.0, padding=0.0)
+    gradients.grab()
+    assert drawn_tick_lines(axis) >= 3 * 8  # 2 .. 9 x 10^k in each of three decades
+    assert_true_ticks(axis)
