@@ -1,13 +1,20 @@
 """RunPresenter: the window's views drawn from its RunModel, a frame in parts.
 
-Each Update the run model took in marks every part of a frame due; a
-:class:`~rnnviz.app.scheduler.FrameScheduler` draws them in turn:
+A :class:`~rnnviz.app.scheduler.FrameScheduler` draws the parts of a frame in turn:
 
 0. the heatmaps and the frame bar: the frame at the cursor (a new grid is built a few panels per
    turn, so no part holds the event loop long);
 1. the gradient panel: the frame's flow curves and the history's gradient norms;
 2. the loss and samples panels and the status bar; this part ends a frame: it hands the newest
    status not yet handled to the window (diverged, error, a message) and reports the frame drawn.
+
+A part is due only when what it draws changed: the run model says which of its parts an update
+changed (:data:`DRAWN_FROM`), so an update that brings only a new status (a command while paused:
+a new learning rate, a speed) redraws no plot; part 2 is due on every update, as it ends the frame.
+
+A new run (:meth:`RunPresenter.forget`) blanks each view on its part's next turn, not all at
+once: the parts are drawn in separate turns of the event loop, so the new run's first frame is
+never one long pass of repaints.
 
 The views keep no history: they render the run model. The presenter keeps only what the status bar
 shows of the last frame (its status, the last loss).
@@ -20,6 +27,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject
 
+from rnnviz.app.listen import listen
 from rnnviz.app.metrics import headline, held_out_missing, metrics_line
 from rnnviz.app.scheduler import FrameScheduler
 from rnnviz.train.runmodel import RunModel
@@ -27,6 +35,16 @@ from rnnviz.train.update import Status
 
 #: Heatmap panels built per turn while a new grid is made.
 BUILD_PER_TURN = 2
+#: The parts of a frame (indices) that draw each part of a run model. The status is drawn by
+#: part 2, which is due on every update anyway; the cursor's training step picks the frame.
+STATE, GRADIENTS, CURVES = 0, 1, 2
+DRAWN_FROM = {
+    "reset": (STATE, GRADIENTS, CURVES),
+    "frame": (STATE, GRADIENTS),
+    "history": (GRADIENTS, CURVES),
+    "samples": (CURVES,),
+    "status": (CURVES,),
+}
 
 
 class RunPresenter(QObject):
@@ -66,6 +84,10 @@ class RunPresenter(QObject):
         #: The status of the newest frame drawn (None right after a new run started).
         self.last_status: Status | None = None
         self._last_loss: float | None = None
+        self._stale: set[int] = set()  # parts whose views still show the old run
+        self._old_epoch: int | None = None  # the run model's epoch when forget() was called
+        self._cursor_step = self.model.cursor.step
+        listen(self, self.model, self._on_change)
 
     @property
     def model(self) -> RunModel:
@@ -73,11 +95,25 @@ class RunPresenter(QObject):
         return self.w.run_model
 
     def take(self, status: Status, now: bool = False) -> None:
-        """An update with ``status`` arrived: draw it on the next frame (``now``: at once)."""
+        """An update with ``status`` arrived: draw it on the next frame (``now``: at once).
+
+        The parts its changes concern are due already (the run model said what changed as it
+        took the update in); the part that ends a frame is due on every update.
+        """
         self._unshown = status
-        self.frames.mark()
+        self.frames.mark(CURVES)
         if now:
             self.draw_now()
+
+    def _on_change(self, parts: frozenset[str]) -> None:
+        """The run model changed ``parts``: the parts of a frame that draw them are due."""
+        due = {k for part in parts for k in DRAWN_FROM.get(part, ())}
+        step = self.model.cursor.step
+        if "cursor" in parts and step != self._cursor_step:  # another frame: not a mere t
+            due |= {STATE, GRADIENTS}
+        self._cursor_step = step
+        if due:
+            self.frames.mark(*sorted(due))
 
     def draw_now(self) -> None:
         """Draw every due part at once, the whole heatmap grid included."""
@@ -89,14 +125,20 @@ class RunPresenter(QObject):
 
     def forget(self) -> None:
         """Draw nothing more of the old run and clear the views (new weights: nothing old may
-        show; the run model starts afresh with the new run's first update)."""
+        show; the run model starts afresh with the new run's first update).
+
+        Each view is blanked on its part's next turn (the first turns after this one), with what
+        the new run has sent by then: blanking them all here repainted every plot in one pass of
+        the event loop together with the new run's set-up, the longest stall of an Apply.
+        """
         self.frames.forget()
         self._unshown = None
         self.last_status = None
         self._last_loss = None
+        self._stale = {STATE, GRADIENTS, CURVES}
+        self._old_epoch = self.model.epoch
+        self.frames.mark()
         w = self.w
-        for view in (w.heatmaps, w.gradients, w.loss, w.samples):
-            view.clear()
         w.status.set_numbers(0, 0, 0.0, None, None)
         w.status.set_metric("")
 
@@ -111,9 +153,27 @@ class RunPresenter(QObject):
         self.frames.stop()
 
     # ------------------------------------------------------------------ the parts
+    def _nothing_new(self, part: int, *views: Any) -> bool:
+        """True while the run model holds nothing of the new run since :meth:`forget` (the old
+        run's data, or nothing); ``views`` are then blanked, once. Views given the new run's
+        data start afresh by themselves."""
+        stale = part in self._stale
+        self._stale.discard(part)
+        if self.model.epoch != self._old_epoch:
+            return False
+        if stale:
+            for view in views:
+                view.clear()
+        return True
+
     def _draw_state(self) -> bool:
         """Heatmaps and frame bar; True while heatmap panels remain to be built."""
         w = self.w
+        stale = STATE in self._stale
+        if self._nothing_new(STATE, w.heatmaps):
+            return False
+        if stale and self.model.frame is None:  # a new run's frame re-assigns the panels
+            w.heatmaps.clear()
         complete = w.heatmaps.draw_model(self.model, build_budget=self._build_budget)
         frame = self.model.frame
         if frame is not None and w.frame_bar.set_labels(frame.labels, frame.targets):
@@ -122,14 +182,18 @@ class RunPresenter(QObject):
         return not complete
 
     def _draw_gradients(self) -> bool:
-        self.w.gradients.draw_model(self.model)
+        if not self._nothing_new(GRADIENTS, self.w.gradients):
+            self.w.gradients.draw_model(self.model)
         return False
 
     def _draw_curves(self) -> bool:
         """Loss, samples and status; ends a frame (its report includes the gradient norms,
         drawn here too when part 1 has not had its turn since the update)."""
         w, model = self.w, self.model
-        w.gradients.draw_model(model)  # nothing to do when part 1 drew this already
+        if self._nothing_new(CURVES, w.loss, w.samples):
+            return False  # no frame of the new run to end yet
+        if GRADIENTS not in self._stale:  # else part 1 starts it afresh on its own turn
+            w.gradients.draw_model(model)  # nothing to do when part 1 drew this already
         w.loss.draw_model(model)
         w.samples.draw_model(model)
         s = model.status

@@ -89,9 +89,12 @@ class FrameScheduler(QObject):
                 self._due[k] = bool(part())
 
     def forget(self) -> None:
-        """Nothing is due any more; the next run's first parts are drawn unpaced."""
+        """Nothing is due any more; the next run's first parts are drawn unpaced, the first as
+        soon as one is marked (not after the pause the old run's last part earned)."""
         self._due = [False] * len(self._parts)
         self._unpaced = UNPACED_PARTS
+        self._next_tick = 0.0
+        self._timer.stop()
 
     def stop(self) -> None:
         """Draw nothing more (the owner is closing)."""
