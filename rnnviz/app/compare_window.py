@@ -4,9 +4,10 @@ A :class:`CompareWindow` trains a :class:`~rnnviz.train.compare.Comparison` (a p
 cells, clipping, learning-rates) on a worker thread (:class:`CompareWorker`) and keeps one
 :class:`~rnnviz.train.runmodel.RunModel` per run. It shows:
 
-* the smoothed training loss of every run on one plot, one colour per run, one legend;
-* the gradient flow back through time on the probe, ‖∂L/∂h_t‖ per run (solid) and its last-step
-  signal ‖∂L_T/∂h_t‖ (dotted), same colours, one legend;
+* the smoothed training loss of every run on one plot, one colour per run, and the gradient
+  flow back through time on the probe, ‖∂L/∂h_t‖ per run (solid) and its last-step signal
+  ‖∂L_T/∂h_t‖ (dotted), same colours (:mod:`rnnviz.app.compare_curves`: each legend is its
+  panel's header, above the plot, never over a curve);
 * the state heatmaps of each run side by side for the same probe
   (:class:`~rnnviz.app.widgets.heatmaps.StateHeatmaps`, one per run) with one time-step cursor
   shared by every heatmap and both plots;
@@ -14,7 +15,8 @@ cells, clipping, learning-rates) on a worker thread (:class:`CompareWorker`) and
 
 Redraws are paced by one context-object timer (a run model that changed is drawn at the next
 tick, at most every :data:`REDRAW_MS`); the worker reports at most every
-:data:`REPORT_S` seconds, so four runs never flood the event loop.
+:data:`REPORT_S` seconds, so four runs never flood the event loop. Each redraw draws one part
+(every run's curves at once, or one run's heatmaps), so each repaint is one part's.
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-import numpy as np
-import pyqtgraph as pg
 from PyQt6 import sip
 from PyQt6.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QCloseEvent
@@ -43,24 +43,13 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.chrome import FrameBar
-from rnnviz.app.widgets._common import (
-    COLOURS,
-    FOREGROUND,
-    TICK_PT,
-    LogAxis,
-    line_width,
-    plot_widget,
-    style_axis,
-    ui_scale,
-)
+from rnnviz.app.compare_curves import RUN_COLOURS, CompareCurves
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.config import ConfigError
 from rnnviz.train.compare import Comparison, RunSpec, check_specs
 from rnnviz.train.runmodel import RunModel
 from rnnviz.train.update import Update
 
-#: One colour per run, in run order (colour-blind safe).
-RUN_COLOURS = (COLOURS["blue"], COLOURS["orange"], COLOURS["green"], COLOURS["purple"])
 #: Comparison presets offered.
 PRESETS = ("race", "cells", "clipping", "learning-rates")
 REPORT_S = 0.25  # the worker sends the runs' updates (each with a new frame) at most this often
@@ -107,20 +96,23 @@ class CompareWorker(QObject):
         if self._thread.is_alive():
             self._thread.join(timeout=30)
 
-    def _emit(self, signal: object, value: object) -> None:
-        if not sip.isdeleted(self):
-            with contextlib.suppress(RuntimeError):
-                signal.emit(value)  # type: ignore[attr-defined]
+    def _emit(self, name: str, value: object) -> None:
+        """Emit signal ``name`` unless the window (and this worker) is gone; then stop."""
+        if sip.isdeleted(self):
+            self._quit.set()
+            return
+        with contextlib.suppress(RuntimeError):  # deleted between the check and the emit
+            getattr(self, name).emit(value)
 
     def _loop(self) -> None:
         try:
             self.comparison = Comparison(self.specs)
         except (ConfigError, ValueError, OSError) as exc:
-            self._emit(self.failed, str(exc).splitlines()[0])
+            self._emit("failed", str(exc).splitlines()[0])
             return
         comp = self.comparison
-        self._emit(self.ready, comp.labels)
-        self._emit(self.updates, comp.updates("paused"))
+        self._emit("ready", comp.labels)
+        self._emit("updates", comp.updates("paused"))
         last = time.monotonic()
         while not self._quit.is_set():
             if not self._running.wait(0.1):
@@ -132,16 +124,17 @@ class CompareWorker(QObject):
             now = time.monotonic()
             if now - last >= REPORT_S or not self._running.is_set():
                 last = now
-                self._emit(self.updates, self._updates(comp, results))
+                self._emit("updates", _updates(comp, results))
         if comp is not None:
             comp.updates("stopped")
 
-    @staticmethod
-    def _updates(comp: Comparison, results: tuple) -> tuple[Update, ...]:
-        return tuple(
-            t.update("diverged", t.diverged or "") if r.diverged else t.update("running")
-            for t, r in zip(comp.trainers, results, strict=True)
-        )
+
+def _updates(comp: Comparison, results: tuple) -> tuple[Update, ...]:
+    """Each run's update after a lockstep round with ``results`` (one StepResult per run)."""
+    return tuple(
+        t.update("diverged", t.diverged or "") if r.diverged else t.update("running")
+        for t, r in zip(comp.trainers, results, strict=True)
+    )
 
 
 class CompareWindow(QMainWindow):
@@ -158,7 +151,10 @@ class CompareWindow(QMainWindow):
     """
 
     def __init__(
-        self, preset: str = "race", specs: Sequence[RunSpec] | None = None, run: bool = False
+        self,
+        preset: str = "race",
+        specs: Sequence[RunSpec] | None = None,
+        run: bool = False,
     ) -> None:
         if specs is None:
             from rnnviz.presets import load_compare
@@ -171,7 +167,8 @@ class CompareWindow(QMainWindow):
         self.labels = tuple(s.label for s in self.specs)
         self.setWindowTitle(f"rnnviz compare — {preset if specs else ''}".rstrip(" —"))
         self.models = [RunModel() for _ in self.specs]
-        self._drawn = [(-1, -1, -1)] * len(self.specs)  # (epoch, history, frame) versions drawn
+        self._drawn = [(-1, -1, -1)] * len(self.specs)  # curves: (epoch, history, frame) drawn
+        self._heat_drawn: list[tuple[int, int] | None] = [None] * len(self.specs)  # heatmaps
         self._run_on_ready = run
         self._building: set[int] = set()  # runs whose heatmap panels are still being built
         self._budget = 1  # heatmap panels this redraw may still build
@@ -228,40 +225,18 @@ class CompareWindow(QMainWindow):
         lay.addWidget(grid, 1)
         lay.addWidget(self.frame_bar)
 
-        legend_pt = round(TICK_PT * ui_scale())  # legends grow with --big
-        self.loss_widget = plot_widget()
-        self.loss_plot = self.loss_widget.getPlotItem()
-        style_axis(self.loss_plot.getAxis("left"), "smoothed loss")
-        style_axis(self.loss_plot.getAxis("bottom"), "training step")
-        legend = {
-            "brush": pg.mkBrush(255, 255, 255, 200),
-            "labelTextSize": f"{legend_pt}pt",
-            "labelTextColor": FOREGROUND,
-        }
-        self.loss_plot.addLegend(offset=(-10, 10), **legend)
-        self.loss_plot.setDownsampling(auto=True, mode="peak")
-        self.loss_plot.setClipToView(True)
-        self.flow_widget = plot_widget(left=LogAxis("left"))
-        self.flow_plot = self.flow_widget.getPlotItem()
-        self.flow_plot.setLogMode(x=False, y=True)
-        style_axis(
-            self.flow_plot.getAxis("left"),
-            "‖∂L/∂h<sub>t</sub>‖ ━  ‖∂L<sub>T</sub>/∂h<sub>t</sub>‖ ┈",
+        self.curves = CompareCurves(self.labels)
+        c = self.curves
+        self.loss_plot, self.flow_plot = c.loss_plot, c.flow_plot
+        self.loss_curves, self.flow_curves, self.last_curves = (
+            c.loss_curves,
+            c.flow_curves,
+            c.last_curves,
         )
-        style_axis(self.flow_plot.getAxis("bottom"), "step t")
-        self.flow_plot.addLegend(offset=(10, -10), **legend)
-        self.loss_curves, self.flow_curves, self.last_curves = [], [], []
-        for i, label in enumerate(self.labels):
-            pen = pg.mkPen(RUN_COLOURS[i], width=line_width(2))
-            dots = pg.mkPen(RUN_COLOURS[i], width=line_width(1.5), style=Qt.PenStyle.DotLine)
-            self.loss_curves.append(self.loss_plot.plot(pen=pen, name=label))
-            self.flow_curves.append(self.flow_plot.plot(pen=pen, name=label, connect="finite"))
-            self.last_curves.append(self.flow_plot.plot(pen=dots, connect="finite"))
-        self.flow_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(COLOURS["black"], width=1))
-        self.flow_plot.addItem(self.flow_cursor, ignoreBounds=True)
+        self.flow_cursor = c.flow_cursor
         curves = QSplitter(Qt.Orientation.Horizontal)
-        curves.addWidget(self.loss_widget)
-        curves.addWidget(self.flow_widget)
+        curves.addWidget(c.loss_panel)
+        curves.addWidget(c.flow_panel)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
@@ -309,59 +284,69 @@ class CompareWindow(QMainWindow):
 
     # ------------------------------------------------------------------ drawing
     def redraw(self) -> None:
-        """Draw what changed in any run since the last redraw.
+        """Draw one part of what changed since the last redraw.
 
-        Curves and read-outs of every run are drawn at once; heatmaps of one run per redraw
-        (the runs take turns), so the paint a new frame causes is a quarter of four runs'. The
-        runs' first heatmaps are built one panel per redraw across all runs (a grid of four
-        LSTMs built at once held the UI thread for seconds). While a run still waits for its
-        turn the next redraw follows after :data:`REDRAW_MS`.
+        A redraw draws either the curves and read-outs of every run that changed (set in one
+        pass, so each plot repaints once however many runs changed) or, when no curve changed,
+        the heatmaps of one run whose frame changed (the runs take turns). Each repaint that
+        follows is then one part's, never the whole window's, and the event loop runs between
+        parts: the next redraw follows after :data:`REDRAW_MS` while a run's heatmaps wait.
+        The runs' first heatmaps are built one panel per redraw across all runs (a grid of four
+        LSTMs built at once held the UI thread for seconds).
         """
         self._budget = 1
         for i in sorted(self._building):
             self._render_heatmaps(i)
-        frames_left = 1
-        n = len(self.models)
-        for k in range(n):
-            i = (self._turn + k) % n
-            model = self.models[i]
+        if not self._draw_curves():
+            self._draw_next_heatmaps()
+        if (self._building or self._heatmaps_waiting()) and not self._redraw.isActive():
+            self._redraw.start(0 if self._building else REDRAW_MS)
+
+    def _draw_curves(self) -> bool:
+        """Set the curves and status of every run whose history or frame changed; True if any."""
+        changed = False
+        for i, model in enumerate(self.models):
             key = (model.epoch, model.version["history"], model.version["frame"])
             old = self._drawn[i]
             if key == old:
                 continue
-            if key[:2] != old[:2]:
-                steps, smoothed = model.series("smoothed")  # (n,) each
-                self.loss_curves[i].setData(steps, smoothed)
-                self.run_texts[i] = self._run_text(i, model)
-                self.run_status.setText(" &nbsp; ".join(self.run_texts))
-                self.run_status.setToolTip("<br>".join(self.run_texts))
-            if key[::2] != old[::2] and model.frame is not None:
-                if not frames_left:
-                    self._drawn[i] = (*key[:2], old[2])  # its frame: on a later redraw
-                    continue
-                frames_left -= 1
-                self._turn = i + 1
-                self._draw_frame(i, model)
+            changed = True
             self._drawn[i] = key
-        waiting = any(
-            m.version["frame"] != d[2] and m.frame is not None
-            for m, d in zip(self.models, self._drawn, strict=True)
-        )
-        if (self._building or waiting) and not self._redraw.isActive():
-            self._redraw.start(0 if self._building else REDRAW_MS)
+            if key[:2] != old[:2]:
+                self.curves.set_loss(i, *model.series("smoothed"))
+                self.run_texts[i] = self._run_text(i, model)
+            frame = model.frame
+            if key[::2] != old[::2] and frame is not None:
+                self.curves.set_flow(i, frame)
+                if i == 0 and self.frame_bar.set_labels(frame.labels, frame.targets):
+                    self.set_time_step(self.frame_bar.frame())
+        if changed:
+            self.curves.anchor()
+            self.run_status.setText(" &nbsp; ".join(self.run_texts))
+            self.run_status.setToolTip("<br>".join(self.run_texts))
+        return changed
 
-    def _draw_frame(self, i: int, model: RunModel) -> None:
-        frame = model.frame
-        assert frame is not None
-        self._render_heatmaps(i)
-        flows = list(frame.flows.values())
-        t = np.arange(frame.T)
-        if flows:
-            self.flow_curves[i].setData(t, _positive(flows[0]))
-        if frame.flow_last is not None:
-            self.last_curves[i].setData(t, _positive(frame.flow_last))
-        if i == 0 and self.frame_bar.set_labels(frame.labels, frame.targets):
-            self.set_time_step(self.frame_bar.frame())
+    def _heatmap_key(self, i: int) -> tuple[int, int] | None:
+        """What run ``i``'s heatmaps should show (None: no frame yet)."""
+        model = self.models[i]
+        return None if model.frame is None else (model.epoch, model.version["frame"])
+
+    def _heatmaps_waiting(self) -> bool:
+        return any(
+            self._heatmap_key(i) not in (None, self._heat_drawn[i]) for i in range(len(self.models))
+        )
+
+    def _draw_next_heatmaps(self) -> None:
+        """Draw the heatmaps of the next run (in turn) whose frame changed."""
+        n = len(self.models)
+        for k in range(n):
+            i = (self._turn + k) % n
+            key = self._heatmap_key(i)
+            if key is not None and key != self._heat_drawn[i]:
+                self._heat_drawn[i] = key
+                self._turn = i + 1
+                self._render_heatmaps(i)
+                return
 
     def redraw_all(self) -> None:
         """Draw everything now, every run's heatmaps included (screenshots, exports, tests)."""
@@ -449,13 +434,6 @@ class RunGrid(QScrollArea):
         fits = [c for c in (n, (n + 1) // 2, 1) if c * need <= width]  # columns
         self._arrange(fits[0] if fits else 1)
         super().resizeEvent(event)  # type: ignore[arg-type]
-
-
-def _positive(a: np.ndarray) -> np.ndarray:
-    """``a`` (T,) as float64 with zeros and negatives as NaN (a log axis cannot show them)."""
-    out = np.asarray(a, dtype=np.float64).copy()  # (T,)
-    out[~(out > 0)] = np.nan
-    return out
 
 
 def compare_menu(parent: QMainWindow, tell: Callable[[str, str], None]) -> QMenu:

@@ -6,8 +6,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+from PyQt6.QtCore import QRect
+from PyQt6.QtWidgets import QApplication, QWidget
 from test_main_window import WAIT_MS, tiny_run
+from test_projector import SCREENS, maximised, scale  # noqa: F401 (scale is a fixture)
 
+from rnnviz.app.compare_curves import RUN_COLOURS
 from rnnviz.app.compare_window import CompareWindow
 from rnnviz.train.compare import RunSpec
 
@@ -16,6 +20,17 @@ def _specs() -> list[RunSpec]:
     base = tiny_run()
     fast = dataclasses.replace(base, optim=dataclasses.replace(base.optim, lr=0.05))
     return [RunSpec("slow", base), RunSpec("fast", fast)]
+
+
+def _race_specs() -> list[RunSpec]:
+    """Four runs named as the race preset's (the longest legend of the presets)."""
+    base = tiny_run()
+    names = ("sgd", "adagrad", "rmsprop", "adam")
+    labels = ("SGD 0.2", "Adagrad 0.1", "RMSprop 0.005", "Adam 0.01")
+    return [
+        RunSpec(label, dataclasses.replace(base, optim=dataclasses.replace(base.optim, name=n)))
+        for n, label in zip(names, labels, strict=True)
+    ]
 
 
 @pytest.fixture
@@ -45,9 +60,10 @@ def test_lockstep_curves_legend_and_status(compare: CompareWindow, qtbot) -> Non
     w.set_running(False)
     qtbot.waitUntil(lambda: not w.worker.running, timeout=WAIT_MS)
     w.redraw_all()
-    legend = [item[1].text for item in w.loss_plot.legend.items]
-    assert legend == ["slow", "fast"]
-    assert [item[1].text for item in w.flow_plot.legend.items] == ["slow", "fast"]
+    for panel in ("loss", "flow"):  # one entry per run, in run order, in the run's colour
+        text = w.curves.legend_text(panel)
+        assert 0 < text.index("slow") < text.index("fast")
+        assert RUN_COLOURS[0] in text.split("slow")[0] and RUN_COLOURS[1] in text
     for i, model in enumerate(w.models):
         steps, smoothed = model.series("smoothed")
         x, y = w.loss_curves[i].getData()
@@ -93,3 +109,87 @@ def test_runs_that_cannot_be_compared_are_refused(qtbot) -> None:
 
     with pytest.raises(ConfigError):
         CompareWindow(specs=_specs()[:1])
+
+
+def test_a_redraw_draws_one_part_every_curve_at_once(compare: CompareWindow, qtbot) -> None:
+    """After an update of every run, one redraw sets every run's curves (each plot repaints
+    once) and no heatmap; each later redraw draws one run's heatmaps, in turn."""
+    w = compare
+    w.redraw_all()
+    drawn: list[str] = []
+    for i, view in enumerate(w.heatmaps):
+        view.draw_model = lambda model, build_budget=None, i=i, f=view.draw_model: (
+            drawn.append(f"heat{i}") or f(model, build_budget)
+        )
+    for name, curves in (("loss", w.loss_curves), ("flow", w.flow_curves)):
+        for i, curve in enumerate(curves):
+            curve.sigPlotChanged.connect(lambda _, n=f"{name}{i}": drawn.append(n))
+    w.set_running(True)
+    qtbot.waitUntil(lambda: all(m.step >= 2 for m in w.models), timeout=WAIT_MS)
+    w.set_running(False)
+    qtbot.waitUntil(lambda: not w.worker.running, timeout=WAIT_MS)
+    w._redraw.stop()
+    qtbot.waitUntil(lambda: all(m.step == w.models[0].step for m in w.models), timeout=WAIT_MS)
+    w._drawn = [(-1, -1, -1)] * 2  # as after an update of both runs
+    w._heat_drawn = [None, None]
+    drawn.clear()
+    w.redraw()
+    assert sorted(drawn) == ["flow0", "flow1", "loss0", "loss1"]
+    turns = []
+    for _ in range(2):
+        drawn.clear()
+        w.redraw()
+        turns += drawn
+        assert len(drawn) == 1 and drawn[0].startswith("heat")
+    assert sorted(turns) == ["heat0", "heat1"]
+    drawn.clear()
+    w.redraw()
+    assert drawn == []  # nothing changed: nothing drawn
+
+
+def test_curve_axes_move_only_at_round_numbers(compare: CompareWindow) -> None:
+    """A curve one step longer leaves the loss plot's view (and its axes) as they were."""
+    c = compare.curves
+    vb = c.loss_plot.getViewBox()
+    steps = np.arange(1.0, 41.0)  # (40,)
+    loss = np.linspace(4.0, 3.2, 40)  # (40,)
+    c.set_loss(0, steps, loss)
+    c.anchor()
+    vb.updateAutoRange()
+    before = vb.viewRange()
+    c.set_loss(0, np.append(steps, 41.0), np.append(loss, 3.19))
+    c.anchor()
+    vb.updateAutoRange()
+    assert vb.viewRange() == before
+    assert before[0][1] >= 41 and before[1][0] <= 3.19 <= 4.0 <= before[1][1]
+
+
+def _in_window(w: QWidget, widget: QWidget, rect: QRect) -> QRect:
+    return QRect(widget.mapTo(w, rect.topLeft()), rect.size())
+
+
+def test_legends_never_cover_the_curves(qtbot, scale) -> None:  # noqa: F811
+    """At every screen size, normal and --big, no legend lies over a plot's data area: the
+    runs' legend is the panel's header, above the plot, and shows all its lines."""
+    import pyqtgraph as pg
+
+    w = CompareWindow(specs=_race_specs())
+    qtbot.addWidget(w)
+    w.show()
+    for size in (*(maximised(s) for s in SCREENS), *SCREENS):
+        w.resize(*size)
+        QApplication.processEvents()
+        for panel in (w.curves.loss_panel, w.curves.flow_panel):
+            plot = panel.plot_widget.getPlotItem()
+            vb = plot.getViewBox()
+            data = vb.mapRectToScene(vb.boundingRect())
+            for item in plot.scene().items():
+                if isinstance(item, pg.LegendItem) and item.isVisible():
+                    legend = item.mapRectToScene(item.boundingRect())
+                    assert not legend.intersects(data), (size, scale, legend, data)
+            area = panel.plot_widget.mapFromScene(data).boundingRect()
+            area = _in_window(w, panel.plot_widget, area)
+            header = panel.header
+            assert header.isVisible() and "Adam 0.01" in header.text()
+            assert not _in_window(w, header, header.rect()).intersects(area), (size, scale)
+            assert header.height() >= header.heightForWidth(header.width()), (size, scale)

@@ -1,0 +1,165 @@
+"""The compare window's curves: every run's smoothed loss on one plot, its gradient flow on another.
+
+Each plot is a panel (:class:`CurvePanel`): a header row with its title and legend above the plot
+(one colour per run, in run order), so no legend lies over a curve at any size; the header wraps
+when narrow. The flow panel draws, per run, ‖∂L/∂h_t‖ (solid) and the last-step signal
+‖∂L_T/∂h_t‖ (dotted) on a log axis.
+
+Drawing is cheap by construction: :meth:`CompareCurves.draw` sets the curves of every run that
+changed in one pass (one repaint per plot, however many runs changed), and the axes move only
+when the data passes a round number (:class:`~rnnviz.app.widgets._common.RangeAnchor`): an
+autoranged axis that moved on every update was laid out and painted again each time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
+
+from rnnviz.app.widgets._common import (
+    COLOURS,
+    FOREGROUND,
+    LogAxis,
+    RangeAnchor,
+    cache_axes,
+    header_label,
+    legend_html,
+    line_width,
+    over_training,
+    plot_axes,
+    plot_widget,
+    positive_or_nan,
+    style_axis,
+)
+from rnnviz.train.frame import Frame
+
+#: One colour per run, in run order (colour-blind safe).
+RUN_COLOURS = (COLOURS["blue"], COLOURS["orange"], COLOURS["green"], COLOURS["purple"])
+LOSS_TITLE = "Smoothed training loss"
+FLOW_TITLE = "Gradient flow back through time"
+#: The flow panel's key to its two line styles (after the runs' colours).
+FLOW_STYLES = ((FOREGROUND, "━━", "‖∂L/∂h<sub>t</sub>‖"), (FOREGROUND, "┈┈", "last-step signal"))
+
+
+class CurvePanel(QWidget):
+    """A header (title and legend, wrapping) above one plot.
+
+    Parameters
+    ----------
+    html : str
+        The header's rich text (:func:`~rnnviz.app.widgets._common.legend_html`).
+    plot : pg.PlotWidget
+        The plot under it.
+    tooltip : str
+        What the panel shows.
+    """
+
+    def __init__(self, html: str, plot: pg.PlotWidget, tooltip: str = "") -> None:
+        super().__init__()
+        self.header = header_label(html, tooltip)
+        self.plot_widget = plot
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(plot, 1)
+
+
+class CompareCurves:
+    """The loss and gradient-flow panels of runs ``labels`` (see the module docstring).
+
+    Attributes
+    ----------
+    loss_panel, flow_panel : CurvePanel
+    loss_plot, flow_plot : pg.PlotItem
+    loss_curves, flow_curves, last_curves : list of pg.PlotDataItem
+        One per run, in run order.
+    flow_cursor : pg.InfiniteLine
+        The shared time-step cursor on the flow plot.
+    """
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        self.labels = tuple(labels)
+        runs = [(RUN_COLOURS[i], "━━", label) for i, label in enumerate(self.labels)]
+
+        loss = plot_widget(left=LogAxis("left"))
+        self.loss_plot = loss.getPlotItem()
+        style_axis(self.loss_plot.getAxis("left"), "smoothed loss")
+        style_axis(self.loss_plot.getAxis("bottom"), "training step")
+        self.loss_plot.showGrid(x=False, y=True, alpha=0.25)
+        self.loss_plot.setDownsampling(auto=True, mode="peak")
+        self.loss_plot.setClipToView(True)
+        over_training(self.loss_plot)
+        self.loss_anchor = RangeAnchor(self.loss_plot)
+        self.loss_panel = CurvePanel(
+            legend_html(LOSS_TITLE, runs),
+            loss,
+            "Each run's training loss, smoothed as in the main window (one colour per run)",
+        )
+
+        flow = plot_widget(left=LogAxis("left"))
+        self.flow_plot = flow.getPlotItem()
+        self.flow_plot.setLogMode(x=False, y=True)
+        self.flow_plot.showGrid(x=False, y=True, alpha=0.25)
+        style_axis(self.flow_plot.getAxis("left"), "norm")
+        style_axis(self.flow_plot.getAxis("bottom"), "step t")
+        self.flow_anchor = RangeAnchor(self.flow_plot)  # the y axis moves only by decades
+        self.flow_panel = CurvePanel(
+            legend_html(FLOW_TITLE, [*runs, *FLOW_STYLES]),
+            flow,
+            "On the probe, per run: the norm of the gradient of the whole loss with respect to "
+            "the hidden state at step t (solid), and of the last step's loss alone (dotted)",
+        )
+
+        self.loss_curves: list[pg.PlotDataItem] = []
+        self.flow_curves: list[pg.PlotDataItem] = []
+        self.last_curves: list[pg.PlotDataItem] = []
+        for i in range(len(self.labels)):
+            pen = pg.mkPen(RUN_COLOURS[i], width=line_width(2))
+            dots = pg.mkPen(RUN_COLOURS[i], width=line_width(1.5), style=Qt.PenStyle.DotLine)
+            self.loss_curves.append(self.loss_plot.plot(pen=pen))
+            self.flow_curves.append(self.flow_plot.plot(pen=pen, connect="finite"))
+            self.last_curves.append(self.flow_plot.plot(pen=dots, connect="finite"))
+        self.flow_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(COLOURS["black"], width=1))
+        self.flow_plot.addItem(self.flow_cursor, ignoreBounds=True)
+        cache_axes(*plot_axes(self.loss_plot), *plot_axes(self.flow_plot))
+        self._loss: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0), np.zeros(0))] * len(
+            self.labels
+        )  # per run: steps, smoothed loss (n,) each
+        self._flow: list[np.ndarray] = [np.zeros(0)] * len(self.labels)  # per run: (2 T,)
+        self._T = 0
+
+    def legend_text(self, panel: str = "loss") -> str:
+        """The header of the ``"loss"`` or ``"flow"`` panel (rich text)."""
+        return (self.loss_panel if panel == "loss" else self.flow_panel).header.text()
+
+    def set_loss(self, i: int, steps: np.ndarray, smoothed: np.ndarray) -> None:
+        """Run ``i``'s smoothed loss ``smoothed`` (n,) at training steps ``steps`` (n,)."""
+        self._loss[i] = (steps, smoothed)
+        self.loss_curves[i].setData(steps, smoothed)
+
+    def set_flow(self, i: int, frame: Frame) -> None:
+        """Run ``i``'s gradient flow over its probe ``frame`` (zeros leave a gap: log axis)."""
+        t = np.arange(frame.T)  # (T,)
+        flows = list(frame.flows.values())
+        whole = positive_or_nan(flows[0]) if flows else np.full(frame.T, np.nan)  # (T,)
+        last = (
+            positive_or_nan(frame.flow_last)
+            if frame.flow_last is not None
+            else np.full(frame.T, np.nan)
+        )  # (T,)
+        self.flow_curves[i].setData(t, whole)
+        self.last_curves[i].setData(t, last)
+        self._flow[i] = np.concatenate([whole, last])  # (2 T,)
+        self._T = max(self._T, int(frame.T))
+
+    def anchor(self) -> None:
+        """Move the axes' anchors for the data of every run (call once after a pass of sets)."""
+        x_hi = max((float(s[-1]) for s, _ in self._loss if len(s)), default=None)
+        self.loss_anchor.update(x_hi, np.concatenate([y for _, y in self._loss]))
+        flows = np.concatenate(self._flow)  # (sum of 2 T,)
+        self.flow_anchor.update(max(self._T - 1, 0) or None, flows, log_y=True)
