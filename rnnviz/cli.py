@@ -6,7 +6,7 @@
     rnnviz sample  CHECKPOINT [--length N] [--temperature T] [--top-k K] [--prime TEXT]
     rnnviz eval    CHECKPOINT [--json]                       task metrics of a saved model
     rnnviz presets                                           list the bundled presets
-    rnnviz compare [--preset NAME] [--steps N]              runs side by side, a closing table
+    rnnviz compare [--preset NAME] [--steps N | --gui]      runs side by side, a table or a window
     rnnviz record  --preset NAME --steps N --out FILE        a recording to replay and export
     rnnviz export  RUN_FILE --format csv --what training --out FILE
     rnnviz units   CHECKPOINT (--feature NAME | --pattern REGEX) [--top K] [--json]

@@ -1,6 +1,7 @@
 """``rnnviz compare``: train the runs of a comparison preset in lockstep and print a table.
 
     rnnviz compare --preset race --steps 500          # SGD, Adagrad, RMSprop, Adam from one start
+    rnnviz compare --preset race --gui [--big]        # the same runs side by side in a window
     rnnviz compare --list                              # the comparison presets
 
 Each round trains every run on the same batch (:mod:`rnnviz.train.compare`). At the end (or on
@@ -19,7 +20,7 @@ import time
 from typing import Any
 
 from rnnviz.cli import _duration, _nonneg_int, _positive_int
-from rnnviz.cliargs import ArgParser, run_command
+from rnnviz.cliargs import ArgParser, UsageError, run_command
 from rnnviz.stopping import StopSignals, exit_status
 
 DEFAULT_PRESET = "race"
@@ -43,10 +44,18 @@ def _parser() -> ArgParser:
     )
     ap.add_argument("--preset", default=DEFAULT_PRESET, help="comparison preset (see --list)")
     ap.add_argument("--list", action="store_true", help="list the comparison presets and exit")
-    ap.add_argument("--steps", type=_positive_int, default=DEFAULT_STEPS, help="lockstep rounds")
+    ap.add_argument(
+        "--steps", type=_positive_int, help=f"lockstep rounds (default {DEFAULT_STEPS})"
+    )
     ap.add_argument("--time", type=_duration, help="time budget instead, e.g. 90s, 5m")
     ap.add_argument("--seed", type=_nonneg_int, help="one seed for every run (default: preset's)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar, only the table")
+    ap.add_argument(
+        "--gui",
+        action="store_true",
+        help="train in the compare window instead (curves, heatmaps side by side, export)",
+    )
+    ap.add_argument("--big", action="store_true", help="with --gui: presentation size")
     return ap
 
 
@@ -62,10 +71,12 @@ def _run(argv: list[str]) -> int:
             print(f"{name:<16}{description}")
         return 0
     specs = load_compare(args.preset)
+    if args.gui or args.big:
+        return _window(args)
     if args.seed is not None:
         specs = tuple(_reseeded(s, args.seed) for s in specs)
     comparison = Comparison(specs)
-    steps = None if args.time is not None else args.steps
+    steps = None if args.time is not None else (args.steps or DEFAULT_STEPS)
     if not args.quiet:
         print(_headline(args.preset, comparison))
     bar = tqdm(total=steps, disable=args.quiet, unit="round", file=sys.stderr, mininterval=0.5)
@@ -90,6 +101,23 @@ def _run(argv: list[str]) -> int:
     if code:
         print(f"rnnviz: interrupted after {comparison.rounds} rounds", file=sys.stderr)
     return code
+
+
+def _window(args: Any) -> int:
+    """``--gui``: the compare window (it trains until paused or closed, from the preset's seed)."""
+    options = (("--steps", args.steps), ("--time", args.time), ("--seed", args.seed))
+    given = [name for name, value in options if value is not None]
+    given += ["--quiet"] if args.quiet else []
+    if not args.gui:
+        raise UsageError("compare: --big sizes the window: add --gui")
+    if given:
+        raise UsageError(
+            f"compare: {', '.join(given)} cannot be used with --gui "
+            "(the window trains until paused or closed)"
+        )
+    from rnnviz.app.compare_window import launch
+
+    return launch(args.preset, big=args.big)
 
 
 def _reseeded(spec: Any, seed: int) -> Any:

@@ -139,6 +139,27 @@ def test_compare_command_lists_presets_and_refuses_bad_input(
     assert "must be at least 1" in capsys.readouterr().err
 
 
+def test_compare_gui_opens_the_compare_window(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``rnnviz compare --preset NAME --gui [--big]`` opens the compare window on the preset;
+    options of the headless table are refused with --gui in one line."""
+    import rnnviz.app.compare_window as compare_window
+
+    opened: list[tuple[str, bool]] = []
+    monkeypatch.setattr(compare_window, "launch", lambda p, big=False: opened.append((p, big)))
+    assert main(["compare", "--preset", "cells", "--gui"]) == 0
+    assert main(["compare", "--gui", "--big"]) == 0
+    assert opened == [("cells", False), ("race", True)]
+    for argv in (["--gui", "--steps", "5"], ["--gui", "--time", "1m"], ["--big"]):
+        assert main(["compare", *argv]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("rnnviz: error: compare:"), err
+    assert main(["compare", "--preset", "nope", "--gui"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert opened == [("cells", False), ("race", True)]
+
+
 def test_bench_compare_prints_both_throughputs_and_their_ratio(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -1,9 +1,10 @@
 """The compare window's curves: every run's smoothed loss on one plot, its gradient flow on another.
 
-Each plot is a panel (:class:`CurvePanel`): a header row with its title and legend above the plot
-(one colour per run, in run order), so no legend lies over a curve at any size; the header wraps
-when narrow. The flow panel draws, per run, ‖∂L/∂h_t‖ (solid) and the last-step signal
-‖∂L_T/∂h_t‖ (dotted) on a log axis.
+Each plot is a panel (:class:`CurvePanel`): the plot and, on its right, its legend, one entry
+per line (one colour per run, in run order), so no legend lies over a curve at any size and the
+legend costs no height (a projector at 1024x768 has none to spare). The flow panel draws, per
+run, ‖∂L/∂h_t‖ (solid) and the last-step signal ‖∂L_T/∂h_t‖ (dotted) on a log axis; its legend
+ends with the key to the two line styles.
 
 Drawing is cheap by construction: :meth:`CompareCurves.draw` sets the curves of every run that
 changed in one pass (one repaint per plot, however many runs changed), and the axes move only
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from rnnviz.app.widgets._common import (
     COLOURS,
@@ -26,8 +27,6 @@ from rnnviz.app.widgets._common import (
     LogAxis,
     RangeAnchor,
     cache_axes,
-    header_label,
-    legend_html,
     line_width,
     over_training,
     plot_axes,
@@ -39,34 +38,69 @@ from rnnviz.train.frame import Frame
 
 #: One colour per run, in run order (colour-blind safe).
 RUN_COLOURS = (COLOURS["blue"], COLOURS["orange"], COLOURS["green"], COLOURS["purple"])
-LOSS_TITLE = "Smoothed training loss"
-FLOW_TITLE = "Gradient flow back through time"
-#: The flow panel's key to its two line styles (after the runs' colours).
-FLOW_STYLES = ((FOREGROUND, "━━", "‖∂L/∂h<sub>t</sub>‖"), (FOREGROUND, "┈┈", "last-step signal"))
+#: The flow panel's key to its two line styles (after the runs' colours), in one line.
+FLOW_STYLES = (
+    (FOREGROUND, "━━", "‖∂L/∂h<sub>t</sub>‖"),
+    (FOREGROUND, "┈┈", "last step"),
+)
+
+
+def legend_lines(
+    title: str, entries: Sequence[tuple[str, str, str]], key: Sequence[tuple[str, str, str]] = ()
+) -> str:
+    """Rich text: the bold ``title``, one entry per line ((colour, glyph, text) -> "━━ text"),
+    then the entries of ``key`` (line styles) together on the last line."""
+
+    def entry(colour: str, glyph: str, text: str) -> str:
+        return (
+            f"<span style='color:{colour}; font-weight:bold'>{glyph}</span>&nbsp;"
+            f"{text.replace(' ', '&nbsp;')}"
+        )
+
+    lines = [f"<b>{title}</b>", *(entry(*e) for e in entries)]
+    if key:
+        lines.append(" &nbsp;".join(entry(*e) for e in key))
+    return "<br>".join(lines)
 
 
 class CurvePanel(QWidget):
-    """A header (title and legend, wrapping) above one plot.
+    """One plot with its legend on its right, one entry per line.
 
     Parameters
     ----------
-    html : str
-        The header's rich text (:func:`~rnnviz.app.widgets._common.legend_html`).
+    title : str
+        The legend's first line: what the plot shows.
+    entries : sequence of (colour, glyph, text)
+        The legend's entries, in order.
+    key : sequence of (colour, glyph, text)
+        Line styles, explained together on the last line.
     plot : pg.PlotWidget
-        The plot under it.
+        The plot.
     tooltip : str
         What the panel shows.
     """
 
-    def __init__(self, html: str, plot: pg.PlotWidget, tooltip: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        entries: Sequence[tuple[str, str, str]],
+        key: Sequence[tuple[str, str, str]],
+        plot: pg.PlotWidget,
+        tooltip: str = "",
+    ) -> None:
         super().__init__()
-        self.header = header_label(html, tooltip)
+        self.legend = QLabel(legend_lines(title, entries, key))
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.legend.setStyleSheet(f"color: {FOREGROUND}; padding: 6px 6px 0 2px;")
+        self.legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.setToolTip(tooltip)
         self.plot_widget = plot
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.header)
         layout.addWidget(plot, 1)
+        layout.addWidget(self.legend)
 
 
 class CompareCurves:
@@ -88,7 +122,7 @@ class CompareCurves:
 
         loss = plot_widget(left=LogAxis("left"))
         self.loss_plot = loss.getPlotItem()
-        style_axis(self.loss_plot.getAxis("left"), "smoothed loss")
+        style_axis(self.loss_plot.getAxis("left"), "loss")
         style_axis(self.loss_plot.getAxis("bottom"), "training step")
         self.loss_plot.showGrid(x=False, y=True, alpha=0.25)
         self.loss_plot.setDownsampling(auto=True, mode="peak")
@@ -96,7 +130,9 @@ class CompareCurves:
         over_training(self.loss_plot)
         self.loss_anchor = RangeAnchor(self.loss_plot)
         self.loss_panel = CurvePanel(
-            legend_html(LOSS_TITLE, runs),
+            "smoothed loss",
+            runs,
+            (),
             loss,
             "Each run's training loss, smoothed as in the main window (one colour per run)",
         )
@@ -109,7 +145,9 @@ class CompareCurves:
         style_axis(self.flow_plot.getAxis("bottom"), "step t")
         self.flow_anchor = RangeAnchor(self.flow_plot)  # the y axis moves only by decades
         self.flow_panel = CurvePanel(
-            legend_html(FLOW_TITLE, [*runs, *FLOW_STYLES]),
+            "gradient flow",
+            runs,
+            FLOW_STYLES,
             flow,
             "On the probe, per run: the norm of the gradient of the whole loss with respect to "
             "the hidden state at step t (solid), and of the last step's loss alone (dotted)",
@@ -134,8 +172,8 @@ class CompareCurves:
         self._T = 0
 
     def legend_text(self, panel: str = "loss") -> str:
-        """The header of the ``"loss"`` or ``"flow"`` panel (rich text)."""
-        return (self.loss_panel if panel == "loss" else self.flow_panel).header.text()
+        """The legend of the ``"loss"`` or ``"flow"`` panel (rich text)."""
+        return (self.loss_panel if panel == "loss" else self.flow_panel).legend.text()
 
     def set_loss(self, i: int, steps: np.ndarray, smoothed: np.ndarray) -> None:
         """Run ``i``'s smoothed loss ``smoothed`` (n,) at training steps ``steps`` (n,)."""

@@ -22,13 +22,14 @@ tick, at most every :data:`REDRAW_MS`); the worker reports at most every
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 from PyQt6 import sip
 from PyQt6.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QCloseEvent
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -37,13 +38,14 @@ from PyQt6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from rnnviz.app.chrome import FrameBar
 from rnnviz.app.compare_curves import RUN_COLOURS, CompareCurves
+from rnnviz.app.export_menu import Exporter, ExportSources
+from rnnviz.app.settings import Settings
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.config import ConfigError
 from rnnviz.train.compare import Comparison, RunSpec, check_specs
@@ -148,6 +150,8 @@ class CompareWindow(QMainWindow):
         The runs (tests use tiny ones).
     run : bool
         Start training once built.
+    settings : Settings, optional
+        Where export dialogs start (the folder used last).
     """
 
     def __init__(
@@ -155,6 +159,7 @@ class CompareWindow(QMainWindow):
         preset: str = "race",
         specs: Sequence[RunSpec] | None = None,
         run: bool = False,
+        settings: Settings | None = None,
     ) -> None:
         if specs is None:
             from rnnviz.presets import load_compare
@@ -175,8 +180,11 @@ class CompareWindow(QMainWindow):
         self._turn = 0  # the run whose heatmaps are drawn first at the next redraw
         self.ready = False
 
-        self._build_toolbar()
+        self.settings = settings if settings is not None else Settings()
+        self._build_run_action()
         self._build_views()
+        self.exporter = self._make_exporter()
+        self._build_menus()
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.timeout.connect(self.redraw)
@@ -189,16 +197,56 @@ class CompareWindow(QMainWindow):
         self.worker.start()
 
     # ------------------------------------------------------------------ construction
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Compare")
-        bar.setMovable(False)
-        self.addToolBar(bar)
-        self.act_run = bar.addAction("Run")
+    def _build_run_action(self) -> None:
+        """Run / Pause, an item of the menu bar (a tool bar would take a row of height the
+        heatmaps need on a projector)."""
+        self.act_run = QAction("Run", self)
         self.act_run.setCheckable(True)
         self.act_run.setShortcut("Space")
         self.act_run.setToolTip("Train every run in lockstep (Space)")
         self.act_run.setEnabled(False)
         self.act_run.toggled.connect(self.set_running)
+
+    def _make_exporter(self) -> Exporter:
+        """File → Export… and the panels' context menus: the heatmaps of every run, each
+        curve plot or the whole window as pictures or time-step animations; each run's step
+        history or frame as CSV."""
+
+        def steps() -> int:
+            frame = self.models[0].frame
+            return int(frame.T) if frame is not None else 0
+
+        exporter = Exporter(
+            ExportSources(
+                self,
+                {
+                    "heatmaps": ("the runs' state heatmaps", self.heatmap_grid),
+                    "loss": ("the loss plot", self.curves.loss_panel),
+                    "gradients": ("the gradient-flow plot", self.curves.flow_panel),
+                },
+                steps,
+                self.frame_bar.frame,
+                self.frame_bar.set_frame,
+                lambda: self.models[0],
+                self._tell,
+                self.settings,
+                runs=lambda: list(zip(self.labels, self.models, strict=True)),
+            )
+        )
+        exporter.install_context_menus()
+        return exporter
+
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        m.addActions(self.exporter.file_actions(self))
+        m.addSeparator()
+        close = m.addAction("&Close")
+        close.setShortcut(QKeySequence.StandardKey.Close)
+        close.triggered.connect(self.close)
+        self.menuBar().addAction(self.act_run)
+
+    def _tell(self, text: str, level: str) -> None:
+        self.statusBar().showMessage(text, 0 if level == "error" else 8000)
 
     def _build_views(self) -> None:
         n = len(self.specs)
@@ -216,7 +264,7 @@ class CompareWindow(QMainWindow):
             cell.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             cells.append(cell)
             view.frameClicked.connect(self._set_time_step_from_view)
-        grid = RunGrid(cells)
+        grid = self.heatmap_grid = RunGrid(cells)
         self.frame_bar = FrameBar()
         self.frame_bar.frameChanged.connect(self.set_time_step)
         top = QWidget()
@@ -391,6 +439,8 @@ class CompareWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self._redraw.stop()
+        if self.exporter.current is not None and self.exporter.current.running:
+            self.exporter.current.cancel()
         self.worker.close()
         super().closeEvent(event)
 
@@ -463,3 +513,31 @@ def compare_menu(parent: QMainWindow, tell: Callable[[str, str], None]) -> QMenu
         act.triggered.connect(lambda _=False, n=name: open_preset(n))
     menu.opened = opened  # type: ignore[attr-defined]  # the windows it keeps alive
     return menu
+
+
+def launch(preset: str, big: bool = False) -> int:
+    """``rnnviz compare --preset NAME --gui [--big]``: the compare window, training at once.
+
+    Returns the exit code (2 with one line when there is no display or the preset is bad).
+    """
+    from rnnviz.app.application import make_app, release_windows
+    from rnnviz.app.display import display_problem
+    from rnnviz.app.style import BIG_SCALE
+
+    problem = display_problem()
+    if problem is not None:
+        print(f"rnnviz: error: {problem}", file=sys.stderr)
+        return 2
+    app = make_app(scale=BIG_SCALE if big else 1.0, quiet=False)
+    try:
+        window = CompareWindow(preset, run=True)
+    except ConfigError as exc:
+        print(f"rnnviz: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    window.resize(1400, 900)
+    window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+    window.show()
+    code = int(app.exec())
+    del window
+    release_windows()
+    return code

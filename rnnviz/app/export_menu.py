@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,9 @@ class ExportSources:
         ``tell(text, level)`` shows a one-line message ("info", "warning" or "error").
     settings : Settings
         Where file dialogs start (the folder used last).
+    runs : callable, optional
+        ``runs()`` -> (label, RunModel) of every run shown, when a window shows several (the
+        compare window): the CSV exports are then offered per run, and ``model`` is not read.
     """
 
     window: QWidget
@@ -90,6 +94,7 @@ class ExportSources:
     model: Callable[[], RunModel]
     tell: Callable[[str, str], None]
     settings: Settings
+    runs: Callable[[], Sequence[tuple[str, RunModel]]] | None = None
 
 
 class Exporter(QObject):
@@ -222,17 +227,38 @@ class Exporter(QObject):
         self.sources.tell("Export cancelled; no file was written", "info")
 
     # ------------------------------------------------------------------ CSV
+    def csv_choices(self) -> dict[str, str]:
+        """The CSV exports offered: key -> label.
+
+        One window, one run: ``"history"`` and ``"frame"`` (:data:`CSV_CHOICES`). Several runs:
+        ``"history:i"`` and ``"frame:i"`` for run ``i``, labelled with the run's name.
+        """
+        if self.sources.runs is None:
+            return dict(CSV_CHOICES)
+        labels = [label for label, _ in self.sources.runs()]
+        return {
+            f"{what}:{i}": f"{text.removesuffix(' (CSV)')} of {label} (CSV)"
+            for what, text in CSV_CHOICES.items()
+            for i, label in enumerate(labels)
+        }
+
     def csv(self, what: str, path: str | None = None) -> Path | None:
-        """Write the step history (``what="history"``) or the frame shown (``"frame"``)."""
-        model = self.sources.model()
-        if what == "frame" and model.frame is None:
+        """Write the step history (``what="history"``) or the frame shown (``"frame"``); with
+        several runs, ``"history:i"`` / ``"frame:i"`` for run ``i`` (:meth:`csv_choices`)."""
+        kind, _, index = what.partition(":")
+        if index:
+            label, model = self.sources.runs()[int(index)]  # type: ignore[misc]
+            name = f"{kind}-{_slug(label)}"
+        else:
+            model, name = self.sources.model(), kind
+        if kind == "frame" and model.frame is None:
             self.sources.tell("no frame to export yet", "warning")
             return None
-        path = path or self._ask_path(CSV_CHOICES[what], "csv", what)
+        path = path or self._ask_path(self.csv_choices()[what], "csv", name)
         if not path:
             return None
         text = io.StringIO(newline="")
-        if what == "history":
+        if kind == "history":
             rows = export_csv.write_history(model, text)
         else:
             rows = export_csv.write_frames([model.frame], text)
@@ -260,8 +286,10 @@ class Exporter(QObject):
         data = PANEL_DATA.get(name)
         if data is not None:
             menu.addSeparator()
-            act = menu.addAction(f"{CSV_CHOICES[data].replace(' (CSV)', '')} as CSV…")
-            act.triggered.connect(lambda: self.csv(data))
+            for key, label in self.csv_choices().items():
+                if key.partition(":")[0] == data:
+                    act = menu.addAction(f"{label.replace(' (CSV)', '')} as CSV…")
+                    act.triggered.connect(lambda _=False, k=key: self.csv(k))
         menu.addSeparator()
         menu.addAction("Export…").triggered.connect(lambda: self.dialog(name))
         return menu
@@ -335,7 +363,8 @@ class ExportDialog(QDialog):
         self.what.addItem("The whole window", WINDOW)
         for key, (label, _) in exporter.sources.panels.items():
             self.what.addItem(label[:1].upper() + label[1:], key)
-        for key, label in CSV_CHOICES.items():
+        self.csv_keys = exporter.csv_choices()
+        for key, label in self.csv_keys.items():
             self.what.addItem(label, key)
         if name is not None:
             self.what.setCurrentIndex(max(self.what.findData(name), 0))
@@ -362,7 +391,7 @@ class ExportDialog(QDialog):
     def _formats(self) -> None:
         what = self.what.currentData()
         self.format.clear()
-        if what in CSV_CHOICES:
+        if what in self.csv_keys:
             self.format.addItem("CSV table", "csv")
         else:
             self.format.addItem("PNG picture", "png")
@@ -413,6 +442,11 @@ def window_exporter(window: QMainWindow) -> Exporter:
     exporter = Exporter(sources)
     exporter.install_context_menus()
     return exporter
+
+
+def _slug(label: str) -> str:
+    """``label`` as a file-name part: "Adam 0.01" -> "adam-0.01"."""
+    return re.sub(r"[^a-z0-9.]+", "-", label.lower()).strip("-.") or "run"
 
 
 def window_tell(window: QMainWindow) -> Callable[[str, str], None]:
