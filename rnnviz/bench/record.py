@@ -30,7 +30,11 @@ TARGET_BYTES = 200e6
 
 
 def cli(argv: list[str]) -> int:
-    """``rnnviz bench --record``."""
+    """``rnnviz bench --record`` (``--window``: in the window, :mod:`rnnviz.bench.record_gui`)."""
+    if "--window" in argv:
+        from rnnviz.bench import record_gui
+
+        return record_gui.cli(argv)
     return run_command(_run, argv)
 
 
