@@ -280,6 +280,27 @@ class Model:
         return ax, x_cols.T  # (T*B, D)
 
     # --- forward --------------------------------------------------------------------------------
+    def run_cell(self, x: np.ndarray, state0: dict[str, np.ndarray]) -> dict:
+        """The cell alone over a batch: no output layer, no loss (what tracing a text needs).
+
+        Parameters
+        ----------
+        x : ndarray
+            (B, T) token ids or (B, T, D) vectors.
+        state0 : dict
+            carried name -> (H, B) feature-major initial state.
+
+        Returns
+        -------
+        dict
+            The cell's cache: ``cell.states(cache)`` gives name -> (B, T, H) views,
+            ``cell.final(cache)`` carried name -> (H, B). BLAS threads stay as the caller set
+            them (``forward`` sets them for the batch).
+        """
+        x, B, T = self._inputs(x)
+        ax, _ = self._input_part(x, B, T)  # (T, G*H, B) or (G*H, T, B)
+        return self.cell.forward(self.p, ax, state0, {}, self._ws)
+
     def forward(self, x, y=None, mask=None, state0=None, intervention=None) -> Trace:
         """Run the network over a batch.
 

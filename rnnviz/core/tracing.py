@@ -9,30 +9,41 @@ each character is read with at least that much of its context::
     stream s covers characters [s L, (s + 1) L),  L = ceil(N / S)
     S = 1 below EXACT_CHARS characters: one stream, exactly the sequential reading
     S = min(MAX_STREAMS, N // STREAM_MIN) above
-    window = WINDOW_CELLS // S steps per forward pass (the pass's arrays stay a few MB)
+    window = WINDOW_CELLS // S_g steps per pass (the pass's arrays stay a few MB)
+
+The streams are independent, so they are read in ``workers`` groups of consecutive streams
+(S_g each), one thread per group, each with its own copy of the model and one BLAS thread:
+numpy releases the GIL inside its products and element-wise loops, so the groups run on
+separate cores. A BLAS library's own threads do not pay at this size: one step's product is
+(G*H, H) x (H, S_g), and on a shared 2-core machine under load OpenBLAS's two threads made it
+5-20x slower than one (wall and CPU time, as its threads wait for each other spinning).
 
 Measured on the shared 2-core machine (LSTM, H = 128, 100,000 characters, farm-bench pairs,
 medians of 3): 256 streams in windows of 64 steps take 0.57x the time of 64 streams in windows
 of 256, with a lower peak memory (244 vs 276 MB for the process); 512 streams were 0.80x of 256
-at 1.2x the memory.
+at 1.2x the memory. Windows of 4,096 cells (32 steps of a group of 128 streams: an LSTM's gate
+array is 8 MB) cost the same CPU time as windows of 16,384 on one thread, and two groups' arrays
+then stay within the shared cache.
 
 Result: name -> (N, H) for the declared arrays asked for, in the model's dtype. Only the cell is
-run: the passes go through a copy of the model whose output layer has one unit (the cell's
-weights are the model's), so no time goes to the softmax over the vocabulary that a trace does
+run (:meth:`Model.run_cell`): no time goes to the softmax over the vocabulary that a trace does
 not show.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from rnnviz.core._ops import use_blas_threads
 from rnnviz.core.model import Model
 
 #: Steps x streams per forward pass (the state is carried between passes), at most 256 steps.
-WINDOW_CELLS = 16384
+WINDOW_CELLS = 4096
 #: Texts shorter than this are read as one stream (exact); longer ones as streams of at least
 #: STREAM_MIN characters, at most MAX_STREAMS of them.
 EXACT_CHARS = 4096
@@ -40,18 +51,12 @@ STREAM_MIN = 256
 MAX_STREAMS = 256
 #: Characters each later stream reads before its own start.
 WARMUP = 128
+#: Groups of streams read side by side (threads): one per core.
+WORKERS = os.cpu_count() or 1
 
 
 def _streams(n: int) -> int:
     return 1 if n < EXACT_CHARS else max(1, min(MAX_STREAMS, n // STREAM_MIN))
-
-
-def cell_only(model: Model) -> Model:
-    """A copy of ``model`` with the same cell weights and a one-unit output layer of zeros."""
-    out = Model(dataclasses.replace(model.cfg, output_size=1), np.random.default_rng(0))
-    for name, view in out.p.items():
-        view[...] = 0.0 if name in ("W_y", "b_y") else model.p[name]
-    return out
 
 
 def trace_tokens(
@@ -61,13 +66,14 @@ def trace_tokens(
     state0: Mapping[str, np.ndarray] | None = None,
     streams: int | None = None,
     warmup: int = WARMUP,
+    workers: int | None = None,
 ) -> dict[str, np.ndarray]:
     """The declared arrays ``names`` (default: every one) at each of the N tokens ``ids``.
 
     Parameters
     ----------
     model : Model
-        A token-input model.
+        A token-input model (not changed; each group of streams reads a copy).
     ids : ndarray
         (N,) token ids, N >= 1.
     names : sequence of str, optional
@@ -78,6 +84,8 @@ def trace_tokens(
         S; by default one stream per STREAM_MIN characters, at most MAX_STREAMS.
     warmup : int
         Characters each later stream reads before its start.
+    workers : int, optional
+        Groups of streams read side by side; by default WORKERS (one per core), at most S.
 
     Returns
     -------
@@ -97,7 +105,6 @@ def trace_tokens(
             f"unknown arrays {unknown}; the cell declares {[s.name for s in model.specs]}"
         )
     S = _streams(N) if streams is None else max(1, min(int(streams), N))
-    model = cell_only(model)
     L = -(-N // S)  # ceil(N / S)
     S = -(-N // L)  # no stream starts past the end
     H = model.cfg.hidden
@@ -107,17 +114,35 @@ def trace_tokens(
         first = {k: np.asarray(state0[k], model.dtype).reshape(H) for k in model.carried}
     padded = np.zeros(S * L, np.int64)  # (S*L,) the last stream padded with token 0
     padded[:N] = ids
-    window = max(1, min(256, WINDOW_CELLS // S))
-    state = {k: np.zeros((S, H), model.dtype) for k in model.carried}  # (S, H)
+    grid = padded.reshape(S, L)  # (S, L)
     w = min(warmup, L) if S > 1 else 0
-    if w:  # streams 1..S-1 read the w characters before their start (stream 0: token 0)
-        warm = np.zeros((S, w), np.int64)  # (S, w)
+    warm = np.zeros((S, w), np.int64)  # (S, w) the w characters before each start
+    if w:  # (stream 0 reads token 0; its state is replaced by state0 after the warm-up)
         warm[1:] = padded[(starts[1:] - w)[:, None] + np.arange(w)]
-        state = _read(model, warm, state, window)
-    for k in model.carried:
-        state[k][0] = first[k]
     out = {k: np.empty((S, L, H), model.dtype) for k in keep}  # (S, L, H)
-    _read(model, padded.reshape(S, L), state, window, out)
+
+    def read_group(rows: slice) -> None:
+        """Streams ``rows``: warm-up, then their characters into ``out``."""
+        copy = model.copy()  # a model's workspace serves one thread
+        n = rows.stop - rows.start
+        window = max(1, min(256, WINDOW_CELLS // n))
+        state = {k: np.zeros((H, n), model.dtype) for k in model.carried}  # (H, S_g)
+        if w:
+            state = _read(copy, warm[rows], state, window)
+        if rows.start == 0:
+            for k in model.carried:
+                state[k][:, 0] = first[k]
+        _read(copy, grid[rows], state, window, {k: v[rows] for k, v in out.items()})
+
+    groups = max(1, min(S, WORKERS if workers is None else int(workers)))
+    bounds = np.linspace(0, S, groups + 1).round().astype(int)  # (groups + 1,)
+    use_blas_threads(0)  # one BLAS thread: the groups are the parallelism
+    rows = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    if groups == 1:
+        read_group(rows[0])
+    else:
+        with ThreadPoolExecutor(groups, thread_name_prefix="trace") as pool:
+            list(pool.map(read_group, rows))  # re-raises a group's error
     return {k: v.reshape(S * L, H)[:N] for k, v in out.items()}  # (N, H)
 
 
@@ -128,12 +153,15 @@ def _read(
     window: int,
     out: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Read (S, L) tokens ``window`` steps at a time from ``state`` (S, H); the arrays of
-    ``out`` ((S, L, H) each) are filled; returns the final state."""
+    """Read (S, L) tokens ``window`` steps at a time from ``state`` (H, S), through the cell
+    only; the arrays of ``out`` ((S, L, H) each) are filled; returns the final state."""
+    cell = model.cell
     for t0 in range(0, grid.shape[1], window):
         t1 = min(grid.shape[1], t0 + window)
-        tr = model.forward(grid[:, t0:t1], state0=state)
-        for k, v in (out or {}).items():
-            v[:, t0:t1] = tr.states[k]  # (S, W, H)
-        state = {k: np.array(v) for k, v in tr.final.items()}  # (S, H)
+        cache = model.run_cell(grid[:, t0:t1], state)
+        if out:
+            states = cell.states(cache)  # name -> (S, W, H) views
+            for k, v in out.items():
+                v[:, t0:t1] = states[k]  # (S, W, H)
+        state = {k: np.array(v) for k, v in cell.final(cache).items()}  # (H, S)
     return state

@@ -23,9 +23,11 @@ def test_every_row_for_every_cell(monkeypatch: pytest.MonkeyPatch, capsys) -> No
         assert (cell, "intervention: clamp h") in whats
         assert (cell, "intervention: edit input") in whats
         assert (cell, "trace 3,000 characters (h kept)") in whats
-        assert (cell, "one step explained (textbook steps + equations)") in whats
+        assert (cell, "new frame: textbook steps + one step explained") in whats
+        assert (cell, "cursor move: step/unit explained (steps kept)") in whats
     assert ("lstm", "intervention: force f") in whats
     assert all(r["ms"] > 0 for r in rows)
+    assert all(r["cpu_ms"] >= 0 for r in rows if r["what"].startswith("trace "))
     spectra = [r for r in rows if "rel_err_radius" in r]
     assert len(spectra) == 2 and all(r["rel_err_sigma_max"] < 1e-6 for r in spectra)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnviz.config import ModelConfig
-from rnnviz.core import tracing
+from rnnviz.core import _ops, tracing
 from rnnviz.core.model import Model
 from rnnviz.core.tracing import trace_tokens
 
@@ -76,3 +76,45 @@ def test_more_streams_than_the_text_fills() -> None:
     assert got["h"].shape == (100, H)
     one = trace_tokens(m, ids, ("h",), streams=1)
     np.testing.assert_allclose(got["h"][:3], one["h"][:3], rtol=1e-12, atol=1e-15)
+
+
+def test_groups_of_streams_read_side_by_side_agree_with_one_group() -> None:
+    m = _model("gru")
+    ids = np.random.default_rng(5).integers(0, V, size=3000)
+    one = trace_tokens(m, ids, streams=7, workers=1)
+    for workers in (2, 3, 7):
+        got = trace_tokens(m, ids, streams=7, workers=workers)
+        for k in one:
+            np.testing.assert_allclose(got[k], one[k], rtol=1e-12, atol=1e-15)
+    s0 = {"h": np.full(H, 0.4)}
+    want = m.forward(ids[None, :500], state0={"h": s0["h"][None]}).states["h"][0]
+    got = trace_tokens(m, ids, ("h",), state0=s0, streams=3, workers=3)["h"][:500]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_the_trace_runs_the_cell_only_on_one_blas_thread(monkeypatch) -> None:
+    # One step of a 256-stream trace at H = 128 is a (4H, H) x (H, 256) product, which the
+    # engine would give every BLAS thread of the budget; a library's own threads wait for each
+    # other spinning, 5-20x slower on a loaded machine, so the trace keeps one per group of
+    # streams (the groups are the parallelism), and it never computes the output layer.
+    if not _ops._libs():
+        pytest.skip("no BLAS library whose threads can be set")
+    cfg = ModelConfig(cell="lstm", input_size=V, hidden=128, output_size=V)
+    m = Model(cfg, np.random.default_rng(0))
+    threads: list[int] = []
+    forward = type(m.cell).forward
+
+    def counting(self, *args, **kwargs):
+        threads.append(max(lib.get_num_threads() for lib in _ops._libs()))
+        return forward(self, *args, **kwargs)
+
+    def no_head(*args, **kwargs):
+        raise AssertionError("the trace computed the output layer")
+
+    monkeypatch.setattr(type(m.cell), "forward", counting)
+    monkeypatch.setattr(Model, "forward", no_head)
+    monkeypatch.setattr(_ops, "_max_threads", 4)  # the budget: 4 BLAS threads
+    ids = np.random.default_rng(6).integers(0, V, size=2560)
+    got = trace_tokens(m, ids, ("h",), streams=256)
+    assert got["h"].shape == (2560, 128)
+    assert threads and set(threads) == {1}
