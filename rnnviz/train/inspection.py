@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Characters of context shown before (and after) a top-activating character.
 CONTEXT_BEFORE = 24
 CONTEXT_AFTER = 4
-#: Held-out characters traced for a unit card (the tracing runs at ~0.5 M characters / s).
+#: Held-out characters traced for a unit card (issue 12's latency target: <= 200 ms).
 MAX_TRACE = 100_000
 #: Entries differenced per parameter array when verifying a live model's gradients.
 CHECK_ENTRIES = 24
