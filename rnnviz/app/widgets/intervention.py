@@ -19,7 +19,6 @@ import html
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -33,10 +32,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.app.widgets._common import TokenAxis, header_label, plot_widget
+from rnnviz.app.widgets._common import header_label
 from rnnviz.app.widgets.colourbar import ColourBar
 from rnnviz.app.widgets.info import InfoButton
 from rnnviz.app.widgets.scales import DIFF_CMAP, symmetric_levels
+from rnnviz.app.widgets.unit_map import UnitMap
 from rnnviz.core.intervene import Change, Clamp, EditInput, ForceGate
 from rnnviz.train.frame import Frame
 from rnnviz.train.inspection import ProbeIntervention
@@ -96,16 +96,9 @@ class InterventionPanel(QWidget):
         row.addWidget(InfoButton("intervene"))
 
         self.array = QComboBox()
-        self.diff_axis = TokenAxis("bottom")
-        self.diff = plot_widget(bottom=self.diff_axis)
-        plot = self.diff.getPlotItem()
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.getViewBox().invertY(True)
-        plot.setLabel("left", "unit")
-        self.image = pg.ImageItem(axisOrder="row-major")
-        plot.addItem(self.image)
-        self.bar = ColourBar(plot, self.image)
+        self.diff_map = UnitMap()
+        self.diff, self.image = self.diff_map.widget, self.diff_map.image
+        self.bar = ColourBar(self.diff_map.plot, self.image)
         self.bar.set_colormap(DIFF_CMAP)
         self.bar.set_levels((-1.0, 1.0))
         self.predictions = QLabel()
@@ -163,7 +156,7 @@ class InterventionPanel(QWidget):
             for s in frame.specs:
                 self.array.addItem(s.label, s.name)
             self.array.blockSignals(False)
-        self.diff_axis.set_labels(frame.labels)
+        self.diff_map.axis.set_labels(frame.labels)
 
     def set_target(self, state: str, unit: int, t: int | None) -> None:
         """Aim at (array, unit) from step t (from the inspector and the cursor)."""
@@ -278,15 +271,9 @@ class InterventionPanel(QWidget):
         if shown is None:
             return
         _, diff = shown
-        img = np.ascontiguousarray(diff.T)  # (H, T)
         levels = symmetric_levels(diff)
-        self.image.setImage(img, levels=levels)
+        self.diff_map.show(diff.T, levels)  # (H, T)
         self.bar.set_levels(levels)
-        T, H = diff.shape
-        self.image.setRect(-0.5, -0.5, T, H)
-        plot = self.diff.getPlotItem()
-        plot.setXRange(-0.5, T - 0.5, padding=0)
-        plot.setYRange(-0.5, H - 0.5, padding=0)
 
     def _draw_predictions(self) -> None:
         assert self.result is not None

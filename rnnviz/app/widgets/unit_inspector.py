@@ -50,6 +50,7 @@ from rnnviz.app.widgets._common import (
 )
 from rnnviz.app.widgets.info import InfoButton
 from rnnviz.app.widgets.scales import CMAPS, ColourScale, coloured_text_html, spec_levels
+from rnnviz.app.widgets.unit_map import UnitMap
 from rnnviz.core.types import StateSpec
 from rnnviz.core.units import saturation
 from rnnviz.train.frame import Frame
@@ -165,16 +166,10 @@ class UnitInspector(QWidget):
         bar.addWidget(InfoButton("unit"))
 
         # overview: the ordered rows of the array, each tall enough to click
-        self._over_axis = TokenAxis("bottom")
-        self.overview = plot_widget(bottom=self._over_axis)
-        self.overview.setMinimumWidth(160)
-        plot = self.overview.getPlotItem()
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.getViewBox().invertY(True)
-        plot.setLabel("left", "unit")
-        self.over_image = pg.ImageItem(axisOrder="row-major")
-        plot.addItem(self.over_image)
+        self.over_map = UnitMap()
+        self.overview = self.over_map.widget
+        self.over_image = self.over_map.image
+        plot = self.over_map.plot
         self.over_mark = pg.PlotDataItem(pen=pg.mkPen(COLOURS["red"], width=line_width(2)))
         plot.addItem(self.over_mark)
         self.over_scale = ColourScale()
@@ -288,7 +283,7 @@ class UnitInspector(QWidget):
         self.state_box.setCurrentIndex(names.index(self._state))
         self.state_box.blockSignals(False)
         self._curve_axis.set_labels(frame.labels)
-        self._over_axis.set_labels(frame.labels)
+        self.over_map.axis.set_labels(frame.labels)
         self._draw()
 
     def set_cursor(self, t: int | None) -> None:
@@ -387,12 +382,9 @@ class UnitInspector(QWidget):
         img = values[:, self._order].T  # (rows, T)
         cmap, levels = CMAPS[spec.scale], spec_levels(spec, values)
         self.over_image.setColorMap(pg.colormap.get(cmap))
-        self.over_image.setImage(np.ascontiguousarray(img), levels=levels)
-        self.over_image.setRect(-0.5, -0.5, img.shape[1], rows)
+        self.over_map.show(img, levels)
         self.over_scale.set_scale(cmap, levels, spec.name)
-        plot = self.overview.getPlotItem()
-        plot.setXRange(-0.5, img.shape[1] - 0.5, padding=0)
-        plot.setYRange(-0.5, rows - 0.5, padding=0)
+        plot = self.over_map.plot
         plot.getAxis("left").setTicks([[(i, str(int(u))) for i, u in enumerate(self._order)]])
         where = np.flatnonzero(self._order == self._unit)
         if where.size:
