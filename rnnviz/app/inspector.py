@@ -187,7 +187,7 @@ class Inspector(QTabWidget):
         features = self.find.features()
         if features:
             self._solved_epoch = self.run_model.epoch
-            self._want_ranking("feature", features[0])
+            self.find.rank_feature(features[0])
 
     # ------------------------------------------------------------------ jobs
     def _want_contexts(self, state: str, unit: int) -> None:
@@ -208,16 +208,15 @@ class Inspector(QTabWidget):
 
     def _want_ranking(self, kind: str, what: str) -> None:
         fn = inspection.rank_by_feature if kind == "feature" else inspection.rank_by_pattern
-        feature = what if kind == "feature" else ""
         self.jobs.submit(
             "rank",
             lambda tr: fn(tr, what),
-            lambda r: self._ranking_done(r, feature),
+            lambda r: self._ranking_done(r, kind, what),
             self.find.show_error,
         )
 
-    def _ranking_done(self, ranking: Any, feature: str) -> None:
-        self.find.show_ranking(ranking, feature)
+    def _ranking_done(self, ranking: Any, kind: str, what: str) -> None:
+        self.find.show_ranking(ranking, kind, what)
         self.unit.unit_names = dict(self.find.unit_names)
         if self.unit._frame is not None:
             self.unit.set_frame(self.unit._frame)

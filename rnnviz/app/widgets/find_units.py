@@ -212,8 +212,18 @@ class FindUnits(QWidget):
             self.summary.setText(f"ranking against the feature {html.escape(name)}…")
             self.rankWanted.emit("feature", name)
 
-    def show_ranking(self, ranking: UnitRanking, feature: str = "") -> None:
-        """Show a ranking made in the worker; name the best unit after ``feature`` if it fits."""
+    def rank_feature(self, name: str) -> None:
+        """Rank units against the task's feature ``name``, chosen in the Follow box as a user
+        would (the automatic ranking of a solved task goes this way)."""
+        self._follow("feature", name)
+        self.rank()
+
+    def show_ranking(self, ranking: UnitRanking, kind: str, what: str) -> None:
+        """Show a ranking made in the worker for the request (``kind``, ``what``) — ("feature",
+        "carry") or ("pattern", regex) — whose source the Follow box then names (the user may
+        have chosen another while it ran); a feature's best unit is named after it if it fits."""
+        self._follow(kind, what)
+        feature = what if kind == "feature" else ""
         named = ""
         if feature and ranking.scores and abs(ranking.scores[0].correlation) >= NAMED_R:
             best = ranking.scores[0]
@@ -285,6 +295,15 @@ class FindUnits(QWidget):
             c.setPosition(int(pos))
             c.setPosition(int(pos) + 1, QTextCursor.MoveMode.KeepAnchor)
             c.setCharFormat(fmt)
+
+    def _follow(self, kind: str, what: str) -> None:
+        """Choose source ``kind`` (a pattern: with the text ``what``) in the Follow box."""
+        index = self.source.findData(f"{kind}:{'' if kind == PATTERN else what}")
+        if index < 0:
+            return
+        if kind == PATTERN:
+            self.pattern.setText(what)
+        self.source.setCurrentIndex(index)  # _on_source shows the source's own controls
 
     def _on_source(self) -> None:
         kind = self.chosen()[0]

@@ -187,6 +187,32 @@ def test_the_carry_unit_is_found_and_named_once_binary_addition_is_solved(
     T = model.frame.T  # bit-pair tokens ("1/0") are set apart by a space in the coloured text
     assert ins.unit.text_html().count("</span> <span") == T - 1
     assert "carry" in ins.find.summary.text()
+    # the Follow box names what the table was ranked against, and ranks it again
+    assert ins.find.chosen() == ("feature", "carry")
+    assert ins.find.source.currentText() == "the task's feature: carry"
+    assert not ins.find.probe.isVisibleTo(ins.find)  # no marks to make for a feature
+    asked = []
+    ins.find.rankWanted.connect(lambda kind, what: asked.append((kind, what)))
+    ins.find.rank()
+    assert asked == [("feature", "carry")]
+
+
+def test_the_follow_box_names_the_source_of_the_ranking_shown(qtbot, inspectors) -> None:
+    """A ranking answered after the user chose another source (the worker took its time) is
+    shown under the source it was ranked against, not under the one chosen since."""
+    ins, _ = inspectors(_trainer("lstm"))
+    find = ins.find
+    ins.setCurrentWidget(find)
+    qtbot.waitUntil(lambda: find.source.findData("pattern:") >= 0, timeout=WAIT_MS)
+    find.source.setCurrentIndex(find.source.findData("pattern:"))
+    find.pattern.setText("[aeiou]")
+    find.rank()  # the answer comes back through the event loop, after the next lines
+    find.source.setCurrentIndex(find.source.findData("marks:"))
+    find.pattern.setText("x")
+    qtbot.waitUntil(lambda: bool(find.scores), timeout=WAIT_MS)
+    assert find.chosen() == ("pattern", "") and find.pattern.text() == "[aeiou]"
+    assert find.pattern.isVisibleTo(find) and not find.probe.isVisibleTo(find)
+    assert "[aeiou]" in find.summary.text()
 
 
 def test_saturation_scatter_is_each_gates_fraction_shut_and_open(qtbot, inspectors) -> None:
