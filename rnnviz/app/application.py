@@ -13,8 +13,11 @@ from PyQt6.QtWidgets import QApplication
 from rnnviz.app.style import apply_theme
 
 # Messages Qt prints that carry no information for a user of rnnviz. The offscreen platform
-# (screenshots, benchmarks, CI) says this once per top-level window.
-_NOISE = ("This plugin does not support propagateSizeHints()",)
+# (screenshots, benchmarks, CI) says these once per top-level window (a floating dock too).
+_NOISE = (
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support raise()",
+)
 
 
 def _message_handler(kind: QtMsgType, _context: QMessageLogContext, message: str | None) -> None:

@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 from PyQt6 import sip
-from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QKeySequence, QShowEvent
-from PyQt6.QtWidgets import QDockWidget, QFrame, QScrollArea, QTabWidget, QWidget
+from PyQt6.QtCore import QPoint, QRect, Qt, pyqtSignal
+from PyQt6.QtGui import QAction, QFontMetrics, QKeySequence, QShowEvent
+from PyQt6.QtWidgets import QDockWidget, QFrame, QScrollArea, QStyle, QTabWidget, QWidget
 
 from rnnviz.app.jobs import Call, WorkerJobs
+from rnnviz.app.layout import minimum
+from rnnviz.app.widgets._common import legible_height
 from rnnviz.app.widgets.find_units import FindUnits
 from rnnviz.app.widgets.gradient_check import GradientsUpClose
 from rnnviz.app.widgets.info import attach_info
@@ -38,6 +40,10 @@ from rnnviz.train.runmodel import RunModel
 #: Seconds between the spectra computed while the Gradients tab is not on screen (each costs
 #: the training thread a few milliseconds at H = 128; on that tab, every frame gets them).
 SPECTRA_EVERY_S = 0.5
+#: Share of the window's height the docked inspector takes when the window has the room.
+DOCK_SHARE = 0.45
+#: Lines of text a tab shows at its usable height, besides its controls and one plot.
+USABLE_LINES = 8
 #: An evaluation metric at or above this means the task is solved.
 SOLVED = 0.99
 SOLVED_METRICS = ("sum_accuracy", "accuracy")
@@ -81,11 +87,16 @@ class Inspector(QTabWidget):
         self.saturation = SaturationPlot()
         self.intervene = InterventionPanel()
         self.gradients = GradientsUpClose()
-        self.addTab(self.unit, "Unit")
-        self.addTab(self.find, "Find units")
-        self.addTab(self.saturation, "Saturation")
-        self.addTab(self.intervene, "Intervene")
-        self.addTab(self.gradients, "Gradients")
+        self._pages: dict[int, QScrollArea] = {}  # id(panel) -> its page (the tab)
+        for panel, title in (
+            (self.unit, "Unit"),
+            (self.find, "Find units"),
+            (self.saturation, "Saturation"),
+            (self.intervene, "Intervene"),
+            (self.gradients, "Gradients"),
+        ):
+            self._pages[id(panel)] = page = _scrolled(panel)
+            self.addTab(page, title)
         self._drawn: dict[int, int] = {}  # tab index -> frame id drawn
         self._epoch = -1
         self._solved_epoch = -1
@@ -106,6 +117,31 @@ class Inspector(QTabWidget):
         # model down
         self._unsubscribe = run_model.on_change(self._on_model)
         self.refresh()
+
+    # ------------------------------------------------------------------ tabs
+    def setCurrentWidget(self, widget: QWidget | None) -> None:
+        """Bring the tab of ``widget`` (a panel, or its page) to the front."""
+        page = self._pages.get(id(widget), widget)
+        super().setCurrentWidget(page)
+
+    def currentWidget(self) -> QWidget | None:
+        """The panel on the front tab (not the page that scrolls it)."""
+        page = super().currentWidget()
+        return page.widget() if isinstance(page, QScrollArea) else page
+
+    def page(self, panel: QWidget) -> QScrollArea:
+        """The scrolled page that holds ``panel``."""
+        return self._pages[id(panel)]
+
+    def usable_height(self) -> int:
+        """The least height at which a tab shows its row of controls, :data:`USABLE_LINES` lines
+        of text (titles, legends, colour bars) and one plot at its legible height; the rest of
+        the tab scrolls. In the application's fonts (``--big`` scales it)."""
+        bar = self.tabBar()
+        tabs = bar.sizeHint().height() if bar is not None else 0
+        row = self.unit.rows_box.sizeHint().height() + 8
+        lines = USABLE_LINES * QFontMetrics(self.font()).lineSpacing()
+        return tabs + row + lines + legible_height()
 
     # ------------------------------------------------------------------ public
     def show_unit(self, state: str, unit: int) -> None:
@@ -255,6 +291,16 @@ class Inspector(QTabWidget):
         self.spectraChanged.emit(point)
 
 
+def _scrolled(panel: QWidget) -> QScrollArea:
+    """A tab page that scrolls ``panel`` when the dock is smaller than the panel's minimum (the
+    tab bar stays in view; the panel's plots keep their legible sizes)."""
+    page = QScrollArea()
+    page.setWidgetResizable(True)
+    page.setFrameShape(QFrame.Shape.NoFrame)
+    page.setWidget(panel)
+    return page
+
+
 def _sources(trainer: Any) -> tuple[tuple[str, ...], bool]:
     return inspection.feature_names(trainer), inspection.has_held_out(trainer)
 
@@ -277,16 +323,14 @@ def install_inspector(window: Any) -> QDockWidget:
     dock = QDockWidget("Inspector", window)
     dock.setObjectName("inspector")
     ins = Inspector(window.run_model, window.session.call)
-    scroll = QScrollArea()  # the dock never makes the window taller than the screen
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setWidget(ins)
-    dock.setWidget(scroll)
+    dock.setWidget(ins)  # its tabs scroll their panels: the dock never outgrows the screen
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     dock.hide()
-    act = dock.toggleViewAction()
-    act.setText("Inspector (neurons, interventions, gradients)")
+    act = QAction("Inspector (neurons, interventions, gradients)", window)
+    act.setCheckable(True)
     act.setShortcut(QKeySequence("Ctrl+I"))
+    act.triggered.connect(lambda on: open_inspector(window) if on else dock.hide())
+    dock.visibilityChanged.connect(lambda _v: act.setChecked(dock.isVisible()))
     window.addAction(act)
     view = next((a.menu() for a in window.menuBar().actions() if a.text() == "&View"), None)
     if view is not None:
@@ -294,7 +338,7 @@ def install_inspector(window: Any) -> QDockWidget:
         view.insertAction(actions[1] if len(actions) > 1 else None, act)
 
     def inspect(state: str, unit: int) -> None:
-        dock.show()
+        open_inspector(window)
         ins.show_unit(state, unit)
 
     window.heatmaps.unitClicked.connect(inspect)
@@ -317,7 +361,45 @@ def install_inspector(window: Any) -> QDockWidget:
         )
     )
     window.inspector, window.inspector_dock, window.notes = ins, dock, notes
+    window.inspector_action = act
     return dock
 
 
-__all__ = ["Inspector", "install_inspector"]
+def room_below(window: Any) -> int:
+    """Height the bottom dock area can take while the central views keep their minimum."""
+    used = window.menuBar().height() + window.statusBar().height()
+    used += minimum(window.centralWidget()).height()
+    used += window.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent)
+    return window.height() - used
+
+
+def open_inspector(window: Any) -> str:
+    """Show the inspector where it is usable; returns "docked" or "floating".
+
+    Docked at the bottom when the window has room for its usable height
+    (:meth:`Inspector.usable_height`) beside the central views at their minimum; it then takes
+    :data:`DOCK_SHARE` of the window's height, or its usable height if that is more. Otherwise
+    (docked, a 1024x768 projector with ``--big`` fonts left it a strip a fifth of the screen
+    high) it floats over the window, as large as the window below its menu bar; its title
+    bar's button docks it again, Ctrl+I hides it.
+    """
+    dock, ins = window.inspector_dock, window.inspector
+    title = dock.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight)
+    need = ins.usable_height() + title
+    room = room_below(window)
+    if room >= need:
+        dock.setFloating(False)
+        dock.show()
+        height = min(room, max(need, round(window.height() * DOCK_SHARE)))
+        window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+        return "docked"
+    top = window.menuBar().height()
+    area = QRect(window.mapToGlobal(QPoint(0, top)), window.size())
+    area.setHeight(window.height() - top - window.statusBar().height())
+    dock.setFloating(True)
+    dock.setGeometry(area)
+    dock.show()
+    return "floating"
+
+
+__all__ = ["Inspector", "install_inspector", "open_inspector", "room_below"]

@@ -60,8 +60,9 @@ def snapshot_stream() -> Callable[..., SnapshotStream]:
 
 
 # The offscreen platform warns "This plugin does not support propagateSizeHints()" whenever a
-# top-level widget is shown; it says nothing about our code, so GUI tests ignore exactly it.
-OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
+# top-level widget is shown (and "... raise()" when one is raised: a floating dock); it says
+# nothing about our code, so GUI tests ignore exactly these.
+OFFSCREEN_NOISE = r"This plugin does not support (propagateSizeHints|raise)\(\)"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PyQt6.QtWidgets import QApplication
 from test_main_window import WAIT_MS, Confirm, tiny_run
 
+from rnnviz.app.inspector import open_inspector
+from rnnviz.app.layout import minimum
 from rnnviz.app.main_window import MainWindow
+from rnnviz.app.style import BIG_SCALE, apply_theme
+from rnnviz.app.widgets._common import legible_height
 from rnnviz.app.widgets.info import InfoButton
 from rnnviz.app.widgets.notes_bar import run_notes
 from rnnviz.core.explain import one_hot_inputs
 from rnnviz.core.intervene import Clamp
 from rnnviz.train.runmodel import RunModel
+from rnnviz.train.trainer import Trainer
 from rnnviz.train.update import Status, Update
 
 
@@ -172,3 +178,48 @@ def test_a_hidden_inspector_draws_nothing_and_traces_no_text(qtbot, monkeypatch)
     w.inspector_dock.show()
     assert ins.unit._frame is w.run_model.frame
     assert "ctx" in asked
+
+
+SCREENS = ((1024, 768), (1280, 720), (1920, 1080))
+
+
+@pytest.fixture(params=[1.0, BIG_SCALE], ids=["normal", "big"])
+def scale(request, qapp):
+    apply_theme(qapp, request.param)
+    yield request.param
+    apply_theme(qapp, 1.0)
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_the_inspector_opens_usable_at_every_screen_size(qtbot, scale, screen) -> None:
+    """Opened on a small screen (1280x720, or 1024x768 with --big fonts), the docked inspector
+    was a strip a fifth of the window high below the views at their minimum: a row of controls
+    and the top of a plot. It now gets at least its usable height, docked when the window has
+    the room beside the views' minimum, else floating over the window."""
+    w = MainWindow(trainer=Trainer(tiny_run("lstm", hidden=8)), start_worker=False)
+    qtbot.addWidget(w)
+    w.arrange_for(*screen)
+    w.show()
+    qtbot.waitUntil(lambda: w.run_model.frame is not None, timeout=WAIT_MS)
+    how = open_inspector(w)
+    QApplication.processEvents()
+    ins, dock = w.inspector, w.inspector_dock
+    assert dock.isVisible() and w.inspector_action.isChecked()
+    assert ins.height() >= ins.usable_height()
+    for panel in (ins.unit, ins.find, ins.saturation, ins.intervene, ins.gradients):
+        ins.setCurrentWidget(panel)
+        QApplication.processEvents()
+        assert ins.currentWidget() is panel
+        assert ins.page(panel).viewport().height() >= legible_height()
+    if how == "docked":
+        assert not dock.isFloating()
+        assert w.centralWidget().height() >= minimum(w.centralWidget()).height()
+    else:
+        assert dock.isFloating()
+        inside = w.geometry()
+        assert inside.contains(dock.geometry().topLeft()) and dock.width() <= w.width()
+        assert dock.geometry().bottom() <= inside.bottom()
+    # closed with its own shortcut's action, it is out of sight and unchecked
+    w.inspector_action.trigger()
+    assert not dock.isVisible() and not w.inspector_action.isChecked()
+    w.close()
