@@ -14,17 +14,20 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rnnviz.app.panels import PANELS
+from rnnviz.app.panels import PANELS, Shot
 from rnnviz.app.worker import user_errors
 from rnnviz.cliargs import PROG, ArgParser, UsageError, run_command, window_options
 from rnnviz.config import RunConfig
 from rnnviz.core.registry import cell_names, fit_nonlinearity
 
 if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.train.inspection import SpectralPoint
     from rnnviz.train.trainer import Trainer
 
 DEFAULT_PRESET = "default"
 STEPS_FROM_PRESET = 300  # enough for the default preset's samples to look like words
+#: Points of the spectra plot (``--panel spectra``), taken while the run trains.
+SPECTRA_POINTS = 24
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -80,7 +83,7 @@ def _parser() -> ArgParser:
         type=int,
         default=None,
         metavar="U",
-        help="the unit the frame view shows (default 0)",
+        help="the unit the frame view and the inspector's panels show (default 0)",
     )
     p.add_argument("--cell", choices=cell_names(), help="the preset with another cell")
     p.add_argument(
@@ -157,14 +160,32 @@ def _run(argv: list[str]) -> int:
     except (*user_errors(), KeyError, FileNotFoundError) as exc:
         print(f"rnnviz: error: {exc}", file=sys.stderr)
         return 2
-    for _ in range(args.steps):
+    spectra = _train(trainer, args.steps, spectra=args.panel == "spectra")
+    trainer.evaluate()  # a fresh sample and validation loss for the picture
+    return _picture(trainer, args, out, spectra)
+
+
+def _train(trainer: Trainer, steps: int, spectra: bool) -> tuple[SpectralPoint, ...]:
+    """Train ``steps`` steps (until a divergence); with ``spectra``, the recurrent spectra at
+    :data:`SPECTRA_POINTS` steps evenly apart, the first and the last included."""
+    from rnnviz.train.inspection import SpectralProbe
+
+    probe = SpectralProbe()
+    every = max(1, steps // SPECTRA_POINTS)
+    points = [probe(trainer)] if spectra else []
+    for k in range(1, steps + 1):
         if trainer.step().diverged:
             break
-    trainer.evaluate()  # a fresh sample and validation loss for the picture
-    return _picture(trainer, args, out)
+        if spectra and (k % every == 0 or k == steps):
+            points.append(probe(trainer))
+    if spectra and points[-1].step != trainer.step_count:
+        points.append(probe(trainer))  # the step the picture shows
+    return tuple(points)
 
 
-def _picture(trainer: Trainer, args: argparse.Namespace, out: Path) -> int:
+def _picture(
+    trainer: Trainer, args: argparse.Namespace, out: Path, spectra: tuple[SpectralPoint, ...]
+) -> int:
     """Build the window around ``trainer`` at ``args.size``, grab it and write ``out``."""
     from rnnviz.app.application import make_app, release_windows
     from rnnviz.app.main_window import MainWindow
@@ -187,14 +208,15 @@ def _picture(trainer: Trainer, args: argparse.Namespace, out: Path) -> int:
         release_windows()
         print(f"rnnviz: error: {problem}", file=sys.stderr)
         return 2
-    window.frame_bar.set_frame(T // 2 if args.frame is None else args.frame)
+    shot = Shot(T // 2 if args.frame is None else args.frame, args.unit or 0, spectra)
+    window.frame_bar.set_frame(shot.t)
     if args.unit is not None:
         window.frame_dock.view.unit.setValue(args.unit)
     tabs = window.right_column.tabs
     tabs.setCurrentIndex(max(0, min(args.tab - 1, tabs.count() - 1)))
     panel = PANELS[args.panel]
     if panel.show is not None:
-        panel.show(window)
+        panel.show(window, shot)
     app.processEvents()
     pixmap = panel.widget(window).grab()
     ok = pixmap.save(str(out), "PNG")

@@ -7,7 +7,7 @@
   pass (below :data:`rnnviz.core.gradcheck.TOLERANCE`) or fail.
 - The spectral plot shows, per training step the window saw, each recurrent block's spectral
   radius ρ(W_hk) (solid) and largest singular value σ_max(W_hk) (dashed), with the line 1 drawn,
-  and, for a cell with a forget gate, its mean on the probe (right axis is the same 0..);
+  and, for a cell with a forget gate, its mean on the probe (on the same axis);
   the points come from :class:`rnnviz.train.inspection.SpectralProbe` (worker thread). Under it,
   the plain-language note of :func:`rnnviz.core.notes.spectrum_note` for the newest point.
 """
@@ -132,7 +132,7 @@ class GradientsUpClose(QWidget):
         p.addItem(self.forget_line)
         self.notes = header_label("")
 
-        top = QWidget()
+        self.verify_box = top = QWidget()  # Verify gradients: the button, verdict and table
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -141,7 +141,7 @@ class GradientsUpClose(QWidget):
         row.addWidget(InfoButton("verify"))
         tl.addLayout(row)
         tl.addWidget(self.table, 1)
-        bottom = QWidget()
+        self.spectra_box = bottom = QWidget()  # the spectra: legend, plot and notes
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
@@ -182,6 +182,7 @@ class GradientsUpClose(QWidget):
                 if j == 4:
                     item.setForeground(pg.mkColor("#2e7d32" if r.ok else "#c62828"))
                 self.table.setItem(i, j, item)
+        self._fit_table()
         verdict = "every array passes" if check.ok else "SOME ARRAYS FAIL"
         colour = "#2e7d32" if check.ok else "#c62828"
         self.verdict.setText(
@@ -189,6 +190,14 @@ class GradientsUpClose(QWidget):
             f"{TOLERANCE:g}; weights of step {check.step:,}, {check.entries} sampled entries "
             "per array, float64)"
         )
+
+    def _fit_table(self) -> None:
+        """Make every row of the table its minimum: the rows are few (one per array) and a
+        check with its rows behind a scroll bar hid the arrays it checked; when the tab is
+        short of room, its page scrolls instead."""
+        t = self.table
+        rows = sum(t.rowHeight(i) for i in range(t.rowCount()))
+        t.setMinimumHeight(t.horizontalHeader().sizeHint().height() + rows + 2 * t.frameWidth())
 
     def show_error(self, message: str) -> None:
         """Say why the check could not run."""

@@ -6,7 +6,8 @@ carries it to the owner, which runs :func:`rnnviz.train.inspection.probe_interve
 worker thread and hands the answer to :meth:`InterventionPanel.show_result`. The panel then shows
 
 - the difference view of the chosen array: diff_t[j] = changed_t[j] - original_t[j], on the
-  diverging colour map centred at 0 (white: unchanged), with levels ±max|diff| rounded up;
+  diverging colour map centred at 0 (its pale grey middle: unchanged), with levels ±max|diff|
+  rounded up;
 - the loss change, changed minus original, in nats per scored step;
 - the steps from t on whose prediction changed (before -> after, with probabilities).
 
@@ -43,6 +44,11 @@ from rnnviz.train.inspection import ProbeIntervention
 
 #: Visible stand-ins a vocabulary may use for whitespace (typed as either).
 STAND_INS = {" ": "␣", "\n": "⏎", "↵": "⏎", "\t": "⇥"}
+#: What the panel says before its first change.
+HINT = (
+    "<span style='color:#607080'>Choose a change, a unit and a step, then Apply: the difference "
+    "it makes is drawn below, and on the heatmaps</span>"
+)
 #: Predictions listed after an intervention.
 MAX_ROWS = 12
 
@@ -83,7 +89,7 @@ class InterventionPanel(QWidget):
         self.apply_button = QPushButton("Apply")
         self.restore_button = QPushButton("Restore")
         self.restore_button.setEnabled(False)
-        self.message = header_label("")
+        self.message = header_label(HINT)
         row = QHBoxLayout()
         row.addWidget(self.kind, 2)
         for text, w in (("unit", self.unit), ("from step", self.start)):

@@ -206,7 +206,7 @@ class UnitInspector(QWidget):
         self.contexts.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.contexts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
-        left = QWidget()
+        self.overview_box = left = QWidget()  # the units overview: the map and its scale
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.overview, 1)
@@ -409,7 +409,8 @@ class UnitInspector(QWidget):
                 after = html.escape(visible_token(x.after)) if x.after else ""
                 ch = html.escape(visible_token(x.char))
                 out.append(
-                    f"<tr><td align='right'>{x.value:+.3f}</td><td style='font-family:monospace'>"
+                    f"<tr><td align='right' style='padding-right:8px'>{x.value:+.3f}</td>"
+                    "<td style='font-family:monospace'>"
                     f"{before}<b style='background:#ffd54f'>{ch}</b>"
                     f"<span style='color:#90a4ae'>{after}</span></td></tr>"
                 )
