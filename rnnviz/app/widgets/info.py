@@ -95,13 +95,16 @@ EXPLANATIONS: dict[str, Explanation] = {
     "unit": Explanation(
         "Unit inspector",
         "One unit j of one array s: the probe text coloured by its value at each character, "
-        "its curve over the probe, the gates of the same unit, and the held-out characters "
-        "where it is highest and lowest.",
+        "its curve over the probe with the same unit of every gate, the held-out characters "
+        "where it is highest and lowest, and on the left an overview of the layer's units.",
         "s_t[j] for every probe step t; contexts: argmax_n s_n[j] over the held-out text read "
         "with the state carried.",
-        "Each character's background has the colour of the unit's value after reading it "
-        "(colour bar above the text). The units list orders the layer by variance over the "
-        "probe, gate saturation or |correlation| with the marks of Find units.",
+        "Each character's background has the colour of s_t[j] after reading it (colour bar "
+        "above the text). The curve: s[j] thick, each gate of unit j thin (legend); the dashed "
+        "line is the cursor's step. The overview is a heatmap of the layer's units (rows) over "
+        "the probe, colour bar below it, the unit inspected framed; its rows are the units "
+        "around it by number, or the first ones by variance over the probe, gate saturation or "
+        "|correlation| with the last ranking of Find units. Click a row to inspect that unit.",
         "Units that light up inside quotes or brackets, at the start of words, near line ends; "
         "a unit whose forget gate stays at 1 keeps its memory.",
     ),
@@ -112,7 +115,8 @@ EXPLANATIONS: dict[str, Explanation] = {
         "task knows (carry, depth, the stored symbol).",
         "Pearson r_j = Σ_n (s_nj − s̄_j)(y_n − ȳ) / sqrt(Σ_n (s_nj − s̄_j)² Σ_n (y_n − ȳ)²).",
         "|r| near 1: the unit tracks the feature (r < 0: it is low where the feature is high). "
-        "Click a row to inspect the unit.",
+        "Marked characters are on yellow; the Follow box names what the table was ranked "
+        "against. Click a row to inspect the unit.",
         "On binary addition, once solved, one unit follows the carry with |r| above 0.9.",
     ),
     "saturation": Explanation(
@@ -120,9 +124,9 @@ EXPLANATIONS: dict[str, Explanation] = {
         "For each unit of each gate, how often the gate is nearly shut and how often nearly "
         "open on the probe (after Karpathy, Johnson and Fei-Fei).",
         "left_j = #{t : g_t[j] < 0.1} / T (x axis), right_j = #{t : g_t[j] > 0.9} / T (y axis).",
-        "One dot per unit and gate, coloured by gate (legend). Dots near the corner (0, 1) are "
-        "always open, near (1, 0) always shut, on the diagonal x + y = 1 they switch between the "
-        "two, near (0, 0) they stay in between.",
+        "One dot per unit and gate, colour and shape by gate (legend). Dots near the corner "
+        "(0, 1) are always open, near (1, 0) always shut; on the dashed line x + y = 1 the gate "
+        "is at one end or the other at every step; near (0, 0) it stays in between.",
         "LSTM forget gates near the top left keep memory for long; a gate far right never lets "
         "anything through.",
     ),
@@ -133,19 +137,21 @@ EXPLANATIONS: dict[str, Explanation] = {
         "diff_t[j] = s'_t[j] − s_t[j] (changed run minus original) for every array; "
         "Δloss = L' − L in nats per scored step.",
         "The difference map uses a diverging colour bar centred at 0: red where the change "
-        "raised a value, blue where it lowered it, white where nothing changed. Steps before t "
-        "are always white. The predictions table lists the steps whose answer changed.",
+        "raised a value, blue where it lowered it, the pale grey of 0 where nothing changed "
+        "(every step before t). The heatmaps show the same difference until Restore. The "
+        "predictions table lists the steps from t on whose answer changed, before and after.",
         "How far forward a change travels (memory), which units it reaches, and whether the "
         "loss rises (the unit mattered) or barely moves (the network does not use it).",
     ),
     "verify": Explanation(
         "Verify gradients",
         "A finite-difference check of the live model's backpropagation through time, on a "
-        "float64 copy (a small random problem, sampled entries of every parameter).",
+        "float64 copy (a small random problem, sampled entries of every parameter and of the "
+        "initial states h0, c0).",
         "n_k = (L(θ + ε e_k) − L(θ − ε e_k)) / 2ε, ε = 1e-5; relative error "
         "‖a − n‖ / (‖a‖ + ‖n‖) of analytic a against numerical n.",
-        "Each row is one parameter array: entries checked, largest absolute difference, "
-        "relative error, and pass (below 1e-6) or fail.",
+        "Each row is one array, the parameters then the initial states: entries checked, "
+        "largest |a − n| over them, relative error, and pass (below 1e-6) or fail.",
         "Every row passes: the gradients drawn elsewhere are the true gradients.",
     ),
     "spectral": Explanation(
@@ -153,8 +159,11 @@ EXPLANATIONS: dict[str, Explanation] = {
         "The spectral radius and largest singular value of each recurrent matrix W_hk, and (LSTM) "
         "the mean forget gate on the probe, at each training step the panel saw.",
         "ρ(W) = max |λ_i(W)|, σ_max(W) = max ‖vW‖ / ‖v‖.",
-        "With ρ above 1 some direction grows from step to step; with σ_max below 1 every "
-        "direction shrinks, so gradients through W vanish whatever else happens.",
+        "One colour per block: ρ solid with dots, σ_max dashed; the mean forget gate dash-dot, "
+        "the level 1 dotted. ρ above 1: W stretches some direction at every step (needed for "
+        "exploding gradients, not enough: saturated units shrink it). σ_max below 1 with tanh: "
+        "every step back through h shrinks the gradient (|tanh'| <= 1), so in a plain RNN it "
+        "vanishes; an LSTM's cell state carries it past W, through the forget gate.",
         "σ_max dropping below 1 as the last-step signal starts to vanish; a forget gate mean "
         "near 1 keeping the LSTM's cell-state path open.",
     ),

@@ -54,8 +54,9 @@ class SaturationPlot(QWidget):
         plot = self.widget.getPlotItem()
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
-        plot.setLabel("bottom", f"fraction of steps nearly shut (< {LEFT:g})")
-        plot.setLabel("left", f"fraction nearly open (> {RIGHT:g})")
+        # axis titles are rich text: "<" would open a tag and cut the title short
+        plot.setLabel("bottom", html.escape(f"fraction of steps nearly shut (< {LEFT:g})"))
+        plot.setLabel("left", html.escape(f"fraction nearly open (> {RIGHT:g})"))
         plot.setXRange(0, 1, padding=0.03)
         plot.setYRange(0, 1, padding=0.03)
         plot.getViewBox().setAspectLocked(False)
@@ -108,6 +109,7 @@ class SaturationPlot(QWidget):
         if frame is not None and not sats:
             self.legend.setText("<b>Gate saturation</b> &nbsp; this cell has no gates")
         else:
+            entries.append((FOREGROUND, "┄┄", "x + y = 1: always shut or open"))
             self.legend.setText(legend_html("Gate saturation, one dot per unit", entries))
         self.notes.setText("<br>".join(f"• {html.escape(n)}" for n in notes))
 

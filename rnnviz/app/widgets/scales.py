@@ -24,8 +24,10 @@ from rnnviz.core.types import StateSpec
 CMAPS = {"diverging": "CET-D1", "symmetric": "CET-D1", "sequential": "viridis"}
 #: Tokens after which the coloured text starts a new line (a newline or its stand-ins).
 NEWLINES = ("\n", "↵", "⏎")
-#: The difference view's map: blue below 0, white at 0, red above.
+#: The difference view's map: blue below 0, a pale grey at 0, red above.
 DIFF_CMAP = "CET-D1"
+#: A zero-width space: where the coloured text may break a line.
+ZWSP = "\u200b"
 
 
 def spec_levels(spec: StateSpec, values: np.ndarray) -> tuple[float, float]:
@@ -66,7 +68,10 @@ def coloured_text_html(
 ) -> str:
     """Rich text: each token on the colour of its value (whitespace made visible)."""
     out = []
-    gap = " " if any(len(tok) > 1 for tok in tokens) else ""  # bits, vectors: one per token
+    # bits, vectors: a space between tokens; characters run on as text, with a zero-width
+    # space between them where a line may break (a probe has few spaces of its own: its
+    # spaces are drawn as ␣, and the label could not wrap it)
+    gap = " " if any(len(tok) > 1 for tok in tokens) else ZWSP
     for tok, c in zip(tokens, colours(cmap, levels, values), strict=True):
         shown = "".join(VISIBLE_CHARS.get(ch, ch) for ch in tok) or "∅"
         out.append(

@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import QApplication, QTableWidget
 from rnnviz.app.inspector import Inspector
 from rnnviz.app.jobs import threaded_call
 from rnnviz.app.widgets.info import EXPLANATIONS, InfoButton
-from rnnviz.app.widgets.scales import CMAPS, colours, spec_levels
+from rnnviz.app.widgets.scales import CMAPS, DIFF_CMAP, colours, spec_levels
 from rnnviz.app.widgets.unit_inspector import unit_order
 from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
 from rnnviz.core.gradcheck import CheckRow
@@ -82,6 +82,10 @@ def test_unit_card_shows_the_units_values(qtbot, inspectors, cell: str) -> None:
     assert _column_colours(card.text_html()) == [c.name() for c in want]
     assert len(_column_colours(card.text_html())) == frame.T
     assert "</span> <span" not in card.text_html()  # characters run on as text
+    # ... and break into lines where the card is narrow (the probe's spaces are drawn as ␣:
+    # one word that ran off the card's right edge, its last characters never seen)
+    one_line = card.text.heightForWidth(100_000)
+    assert card.text.heightForWidth(card.text.fontMetrics().averageCharWidth() * 12) > one_line
     _x, y = card.unit_line.getData()
     np.testing.assert_array_equal(y, column)
     gates = [s.name for s in frame.specs if s.scale == "sequential"]
@@ -226,6 +230,12 @@ def test_saturation_scatter_is_each_gates_fraction_shut_and_open(qtbot, inspecto
         x, y = ins.saturation.points(g)
         np.testing.assert_allclose(x, (frame.states[g] < 0.1).mean(axis=0))
         np.testing.assert_allclose(y, (frame.states[g] > 0.9).mean(axis=0))
+    # the axis titles in full (a "<" read as a tag cut the x title at "nearly shut ("), and the
+    # dashed line named in the legend
+    plot = ins.saturation.widget.getPlotItem()
+    titles = [plot.getAxis(side).label.toPlainText().strip() for side in ("bottom", "left")]
+    assert titles == ["fraction of steps nearly shut (< 0.1)", "fraction nearly open (> 0.9)"]
+    assert "x + y = 1" in ins.saturation.legend.text()
     # live: a later frame moves the dots
     for _ in range(20):
         tr.step()
@@ -317,6 +327,20 @@ def test_spectra_follow_training(qtbot, inspectors) -> None:
         assert sv[-1] == pytest.approx(np.linalg.norm(W, 2), rel=1e-6)
         np.testing.assert_array_equal(g.lines[gate][0].getData()[1], rho)
     assert forget[-1] == pytest.approx(float(np.mean(model.frame.states["f"])))
+
+
+def test_the_explanations_name_the_colours_drawn() -> None:
+    """The difference map's 0 is the pale grey middle of its colour map, not white (the ⓘ said
+    white); the units overview and its colour bar, and the framed unit, are explained."""
+    zero = colours(DIFF_CMAP, (-1.0, 1.0), np.array([0.0]))[0]
+    assert zero.name() != "#ffffff" and zero.red() == pytest.approx(zero.blue(), abs=8)
+    intervene = EXPLANATIONS["intervene"].read
+    assert "white" not in intervene and "pale grey of 0" in intervene
+    unit = EXPLANATIONS["unit"].read
+    assert "overview is a heatmap" in unit and "colour bar below it" in unit and "framed" in unit
+    assert "dashed line x + y = 1" in EXPLANATIONS["saturation"].read
+    assert "h0, c0" in EXPLANATIONS["verify"].shows
+    assert "whatever else happens" not in EXPLANATIONS["spectral"].read  # not for an LSTM
 
 
 def test_every_view_has_its_explanation(qtbot, inspectors) -> None:
