@@ -36,6 +36,7 @@ from rnnviz.app.widgets._common import (
     FOREGROUND,
     header_label,
     legend_html,
+    legible_height,
     line_width,
     plot_widget,
 )
@@ -45,6 +46,8 @@ from rnnviz.core.notes import spectrum_note
 from rnnviz.train.inspection import GradientCheck, SpectralPoint
 
 LINE_COLOURS = ("blue", "orange", "green", "purple", "red", "grey")
+#: The spectra plot's left-axis title.
+SPECTRA_AXIS = "ρ, σ_max"
 #: Points of the spectra kept (the oldest half is thinned to every other point beyond).
 MAX_POINTS = 2048
 
@@ -121,7 +124,10 @@ class GradientsUpClose(QWidget):
         p.setMouseEnabled(x=False, y=False)
         p.hideButtons()
         p.setLabel("bottom", "training step")
-        p.setLabel("left", "ρ, σ_max, mean forget gate")
+        # the legend names the lines (the mean forget gate too): a longer title than the axis
+        # at its legible height was cut to "ρ, σ_max, mean forget g" at 1280x720 --big
+        p.setLabel("left", SPECTRA_AXIS)
+        self.plot.setMinimumHeight(legible_height(SPECTRA_AXIS))
         p.addItem(
             pg.InfiniteLine(1.0, angle=0, pen=pg.mkPen(FOREGROUND, style=Qt.PenStyle.DotLine))
         )

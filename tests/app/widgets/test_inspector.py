@@ -329,6 +329,19 @@ def test_spectra_follow_training(qtbot, inspectors) -> None:
     assert forget[-1] == pytest.approx(float(np.mean(model.frame.states["f"])))
 
 
+def test_the_spectra_axis_title_fits_its_axis(qtbot, inspectors) -> None:
+    """Squeezed to its minimum (a short dock), the plot's rotated title is no longer than its
+    axis: it was cut to "ρ, σ_max, mean forget g"."""
+    ins, _ = inspectors(_trainer("lstm"))
+    ins.setCurrentWidget(ins.gradients)
+    ins.resize(1000, 150)  # the page scrolls a panel at its minimum
+    QApplication.processEvents()
+    plot = ins.gradients.plot
+    assert plot.height() == plot.minimumHeight()
+    axis = plot.getPlotItem().getAxis("left")
+    assert axis.label.boundingRect().width() <= axis.geometry().height()
+
+
 def test_the_explanations_name_the_colours_drawn() -> None:
     """The difference map's 0 is the pale grey middle of its colour map, not white (the ⓘ said
     white); the units overview and its colour bar, and the framed unit, are explained."""
