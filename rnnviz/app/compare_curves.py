@@ -193,11 +193,13 @@ class CompareCurves:
         self.flow_curves[i].setData(t, whole)
         self.last_curves[i].setData(t, last)
         self._flow[i] = np.concatenate([whole, last])  # (2 T,)
-        self._T = max(self._T, int(frame.T))
+        if frame.T > self._T:  # x spans the probe's steps exactly (not out to a round number)
+            self._T = int(frame.T)
+            self.flow_plot.setXRange(0, self._T - 1, padding=0.02)
 
     def anchor(self) -> None:
         """Move the axes' anchors for the data of every run (call once after a pass of sets)."""
         x_hi = max((float(s[-1]) for s, _ in self._loss if len(s)), default=None)
         self.loss_anchor.update(x_hi, np.concatenate([y for _, y in self._loss]))
         flows = np.concatenate(self._flow)  # (sum of 2 T,)
-        self.flow_anchor.update(max(self._T - 1, 0) or None, flows, log_y=True)
+        self.flow_anchor.update(None, flows, log_y=True)  # y only: x is the probe's steps

@@ -73,6 +73,9 @@ def test_lockstep_curves_legend_and_status(compare: CompareWindow, qtbot) -> Non
         flow = next(iter(model.frame.flows.values()))
         drawn = w.flow_curves[i].getData()[1]  # log10 on the log axis
         np.testing.assert_allclose(10.0**drawn, flow, rtol=1e-6)
+        T = model.frame.T  # the flow plot spans the probe's steps, not out to a round number
+        lo, hi = w.flow_plot.getViewBox().viewRange()[0]
+        assert lo <= 0 and T - 1 <= hi <= T - 1 + 0.05 * T, (lo, hi, T)
         assert f"step {model.step:,}" in w.run_texts[i]
         assert w.run_texts[i] in w.run_status.text()
     # lockstep: both trained on the same batches, with other learning rates: other losses
