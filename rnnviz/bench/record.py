@@ -144,6 +144,9 @@ def _run(argv: list[str]) -> int:
     ap.add_argument("--size-steps", type=int, default=100_000, help="steps of the size test")
     ap.add_argument("--frame-samples", type=int, default=15, help="steps and frames timed")
     ap.add_argument("--json", action="store_true", help="one JSON object per line")
+    ap.add_argument(
+        "--window", action="store_true", help="measure Record in the window instead (own options)"
+    )
     args = ap.parse_args(argv)
     if min(args.steps, args.size_steps, args.frame_samples) < 1 or args.repeats < 0:
         ap.error("--steps, --size-steps and --frame-samples must be at least 1, --repeats 0+")

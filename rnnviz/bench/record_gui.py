@@ -10,6 +10,7 @@ per second without and with recording and the slow-down 1 - recorded / plain (ta
 
 from __future__ import annotations
 
+import argparse
 import math
 import statistics
 import sys
@@ -97,9 +98,13 @@ def cli(argv: list[str]) -> int:
 
 
 def _run(argv: list[str]) -> int:
-    ap = ArgParser(prog="rnnviz bench --record --window", description=__doc__.splitlines()[0])
-    ap.add_argument("--record", action="store_true")
-    ap.add_argument("--window", action="store_true")
+    ap = ArgParser(
+        prog="rnnviz bench --record --window",
+        description="What Record (Ctrl+R) costs the window's training: steps per second with "
+        "and without recording, pair by pair, and the median slow-down.",
+    )
+    ap.add_argument("--record", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--window", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--preset", default="default", help="preset to train (default: default)")
     ap.add_argument("--seconds", type=float, default=60.0, help="time measured (default 60)")
     ap.add_argument("--rounds", type=int, default=5, help="pairs of turns (default 5)")
