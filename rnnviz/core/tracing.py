@@ -17,10 +17,10 @@ numpy releases the GIL inside its products and element-wise loops, so the groups
 separate cores. A BLAS library's own threads do not pay at this size: one step's product is
 (G*H, H) x (H, S_g), and on a shared 2-core machine under load OpenBLAS's two threads made it
 5-20x slower than one (wall and CPU time, as its threads wait for each other spinning). The
-groups pay when cores are free; on a busy machine they buy no larger share of it (the kernel
-shares the CPU between sessions, not threads) and cost some 10 % more CPU time: at a load
-average of 8.5 two groups took 0.88x (RNN), 1.11x (LSTM) and 1.17x (GRU) the wall time of one
-(medians of 5 pairs).
+groups are for cores that are free (not measured: the development machine never was); on a busy
+machine they buy no larger share of it (the kernel shares the CPU between sessions, not
+threads) and cost some 10 % more CPU time: at a load average of 8.5 two groups took 0.88x
+(RNN), 1.11x (LSTM) and 1.17x (GRU) the wall time of one (medians of 5 pairs).
 
 Measured on the shared 2-core machine (LSTM, H = 128, 100,000 characters, farm-bench pairs,
 medians of 3): 256 streams in windows of 64 steps take 0.57x the time of 64 streams in windows
