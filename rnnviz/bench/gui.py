@@ -199,7 +199,7 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
         gui[2] += len(drawn) - n0
         intervals.extend(np.diff(np.asarray(ticks)) * 1000.0)
         window.pause()
-        wait(lambda: window.controller.state == "paused")
+        wait(lambda: window.controller.idle)  # the step in flight done too
 
         set_thread_budget(None)  # headless: every core, as `rnnviz train` runs
         tokens0, t0 = headless.tokens_seen, time.perf_counter()

@@ -6,7 +6,9 @@ step and calls ``emit(update)`` at most ``max_updates_per_s`` times a second wit
 and the frame of the current weights. Any other thread (the GUI) sends commands — pause, resume, one
 step, stop, reset, change the learning rate or optimiser, or any ``call(fn)`` — which are queued
 and executed *between* training steps in the worker thread, so the trainer is only ever touched
-by one thread. While paused, the loop sleeps on a Condition (no busy waiting).
+by one thread. While paused, the loop sleeps on a Condition (no busy waiting). A pause acts after
+the step in flight: :attr:`RunController.state` says "paused" at once, :attr:`RunController.idle`
+once that step's update is out and the loop waits.
 
 Speed: :meth:`RunController.set_speed` limits training to N steps per second (slow motion for a
 class; see :mod:`rnnviz.train.pacing`); the loop waits out the rest of each period on the same
@@ -88,6 +90,7 @@ class RunController:
         self._steps_pending = 0
         self._stop = False
         self._running = False
+        self._waiting: str | None = None  # the state last reported, while the loop waits
         self.error: str | None = None  # message of the exception that ended the loop, if any
 
     # ------------------------------------------------------------------ commands (any thread)
@@ -186,13 +189,24 @@ class RunController:
 
     @property
     def state(self) -> str:
-        """ "running", "paused", "diverged" or "stopped" as seen from outside."""
+        """ "running", "paused", "diverged" or "stopped" as seen from outside.
+
+        "paused" holds from the moment :meth:`pause` is asked: a step may still be in flight,
+        its update still to come (see :attr:`idle`).
+        """
         with self._cond:
             if not self._running:
                 return "stopped"
             if self._diverged:
                 return "diverged"
             return "paused" if self._paused else "running"
+
+    @property
+    def idle(self) -> bool:
+        """Whether the loop waits with nothing to do: paused or diverged, no step in flight,
+        no command or single step queued, and every step trained already emitted."""
+        with self._cond:
+            return self._waiting is not None and self._quiet_locked(self._waiting)
 
     # ------------------------------------------------------------------ the loop (worker thread)
     def run(self, emit: Emit) -> None:
@@ -215,15 +229,10 @@ class RunController:
             shown = ""  # the state of the last emitted update
             while True:
                 with self._cond:
-                    while (
-                        not self._stop
-                        and not self._commands
-                        and not fresh
-                        and (self._paused or self._diverged)
-                        and self._steps_pending == 0
-                        and self._state_locked() == shown
-                    ):
+                    while not fresh and self._quiet_locked(shown):
+                        self._waiting = shown
                         self._cond.wait()
+                    self._waiting = None
                     fresh = fresh or self._state_locked() != shown
                     if self._stop:
                         break
@@ -303,6 +312,17 @@ class RunController:
     def _public_state(self) -> str:
         with self._cond:
             return self._state_locked()
+
+    def _quiet_locked(self, shown: str) -> bool:
+        """Nothing for the loop to do (the lock held): not stopping, no command, paused or
+        diverged, no single step asked, and the state ``shown`` in the last update is current."""
+        return (
+            not self._stop
+            and not self._commands
+            and (self._paused or self._diverged)
+            and self._steps_pending == 0
+            and self._state_locked() == shown
+        )
 
     def _state_locked(self) -> str:
         if self._diverged:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -57,13 +58,16 @@ def step_of(w: MainWindow) -> int:
     return -1 if status is None else status.step
 
 
+def settled(w: MainWindow) -> bool:
+    """Whether the training loop is paused, no step in flight, and the views show its last step."""
+    ctl = w.controller
+    return ctl.state == "paused" and ctl.idle and step_of(w) == w.trainer.step_count
+
+
 def wait_paused_and_settled(qtbot, w: MainWindow) -> None:
     """Pause and wait until the views show the trainer's last step."""
     w.pause()
-    qtbot.waitUntil(
-        lambda: w.controller.state == "paused" and step_of(w) == w.trainer.step_count,
-        timeout=WAIT_MS,
-    )
+    qtbot.waitUntil(lambda: settled(w), timeout=WAIT_MS)
 
 
 def test_first_frame_is_drawn_paused_with_every_declared_array(window: MainWindow) -> None:
@@ -117,6 +121,65 @@ def test_pause_then_step_trains_exactly_one_batch(qtbot, window: MainWindow) -> 
     assert window.controller.state == "paused"
     assert window.trainer.step_count == before + 1
     assert not window.is_running()
+
+
+class HeldStep:
+    """Holds the trainer's first step after its next update in the training thread, until
+    :meth:`release`: the window's run is caught with a step in flight, deterministically."""
+
+    def __init__(self, trainer) -> None:  # type: ignore[no-untyped-def]
+        self.armed = False
+        self.emitted = False
+        self.entered = threading.Event()
+        self.released = threading.Event()
+        step, update = trainer.step, trainer.update
+
+        def held_update(*args, **kwargs):  # type: ignore[no-untyped-def]
+            out = update(*args, **kwargs)
+            self.emitted = self.armed
+            return out
+
+        def held_step():  # type: ignore[no-untyped-def]
+            if self.armed and self.emitted:
+                self.armed = False
+                self.entered.set()
+                self.released.wait(WAIT_MS / 1000)
+            return step()
+
+        trainer.update, trainer.step = held_update, held_step
+
+    def arm(self) -> None:
+        self.armed = True
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def test_a_pause_during_a_step_settles_after_it_and_step_then_trains_one_batch(
+    qtbot, window: MainWindow
+) -> None:
+    """Under load the Step test failed now and then: paused with a step still in flight, the
+    views showed the trainer's step count, so the run looked settled; that step then arrived
+    with the Step's own, and the window showed two steps (drawn as one frame)."""
+    held = HeldStep(window.trainer)
+    window.run()
+    qtbot.waitUntil(lambda: step_of(window) >= 3, timeout=WAIT_MS)
+    held.arm()
+    qtbot.waitUntil(held.entered.is_set, timeout=WAIT_MS)
+    shown = window.trainer.step_count  # the step in flight is not counted yet
+    window.pause()
+    qtbot.waitUntil(lambda: step_of(window) == shown, timeout=WAIT_MS)
+    try:
+        assert not settled(window)  # a step is in flight: not settled, whatever the views show
+    finally:
+        held.release()
+    qtbot.waitUntil(lambda: settled(window), timeout=WAIT_MS)
+    before = window.trainer.step_count
+    assert before == shown + 1 and step_of(window) == before
+    window.act_step.trigger()
+    qtbot.waitUntil(lambda: step_of(window) == before + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: settled(window), timeout=WAIT_MS)
+    assert window.trainer.step_count == before + 1 == step_of(window)
 
 
 def test_learning_rate_changes_live(qtbot, window: MainWindow) -> None:

@@ -275,3 +275,42 @@ def test_step_once_while_running_is_not_kept_for_later(
     assert h.ctl.call(lambda tr: tr.step_count).result(TIMEOUT) == paused.step == 6
     assert h.next().step == 6
     assert h.finish().step == 6
+
+
+def _eventually(predicate: Callable[[], bool]) -> bool:
+    """Poll ``predicate`` until it holds or TIMEOUT seconds have passed."""
+    tick = threading.Event()
+    for _ in range(int(TIMEOUT * 100)):
+        if predicate():
+            return True
+        tick.wait(0.01)
+    return bool(predicate())
+
+
+def test_idle_only_after_the_step_in_flight_is_reported(run: RunConfig) -> None:
+    """A pause asked during a step: "paused" at once, idle only once that step's update is out."""
+    t = Trainer(run)
+    entered, release = threading.Event(), threading.Event()
+    original = t.step
+
+    def held_step() -> StepResult:
+        if t.step_count == 3:  # the fourth step waits for the test
+            entered.set()
+            release.wait(TIMEOUT)
+        return original()
+
+    t.step = held_step  # type: ignore[method-assign]
+    h = Harness(RunController(t, max_updates_per_s=1000))
+    assert entered.wait(TIMEOUT)
+    h.ctl.pause()
+    assert h.ctl.state == "paused" and not h.ctl.idle  # step 4 is in flight
+    release.set()
+    paused = h.until(lambda s: s.state == "paused")
+    assert paused.step == 4
+    assert _eventually(lambda: h.ctl.idle)
+    h.ctl.step_once()
+    assert not h.ctl.idle  # a single step is asked
+    one = h.next()
+    assert one.step == 5 and one.state == "paused"
+    assert _eventually(lambda: h.ctl.idle) and h.snaps.empty()
+    assert h.finish().state == "stopped" and not h.ctl.idle
