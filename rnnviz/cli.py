@@ -642,7 +642,7 @@ def _summary(trainer: Any, done: int, elapsed: float, tokens: int) -> str:
             parts.append(f"loss (avg) {_num(avg)} (MSE)")
         else:
             parts.append(f"loss (avg) {_num(avg)} nats ({_num(avg / math.log(2), 3)} bits)")
-        parts.append(f"min-char-rnn smoothed loss {_num(h.smoothed)}")
+        parts.append(f"avg over ~1,000 steps {_num(h.long_avg_loss)}")
     final = _final_metrics(trainer)
     if "val_loss" in final:
         held_out = final.get("held_out", 1.0)

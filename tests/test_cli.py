@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -57,7 +58,7 @@ def test_train_saves_prints_samples_and_resumes(
     args = tiny(corpus, "--steps", "20", "--sample-every", "10", "--save", str(ckpt))
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "step 10 [" in out and "step 20 [" in out and "smoothed loss" in out
+    assert "step 10 [" in out and "step 20 [" in out and "avg over ~1,000 steps" in out
     assert read_checkpoint(ckpt).meta["step"] == 20
     assert main(["train", "--resume", str(ckpt), "--steps", "5", "--lr", "0.002", "--quiet"]) == 0
     meta = read_checkpoint(ckpt).meta
@@ -346,8 +347,10 @@ def test_progress_and_summary_show_the_bias_corrected_average(
     assert len(losses) == 60
     avg = _ema(losses)
     assert f"loss (avg) {avg:.4f} nats" in summary
-    assert f"min-char-rnn smoothed loss {h.smoothed:.4f}" in summary
-    assert abs(avg - losses[-10:].mean()) < abs(h.smoothed - losses[-10:].mean())
+    long = _ema(losses, beta=0.999)
+    assert h.long_avg_loss == pytest.approx(long, rel=1e-12)
+    assert f"nats ({avg / math.log(2):.3f} bits), avg over ~1,000 steps {long:.4f}," in summary
+    assert abs(avg - losses[-10:].mean()) < abs(long - losses[-10:].mean())
     assert f"loss (avg) {avg:.3f}" in captured.err  # the progress bar's last line
     rate = float(summary.rsplit(", ", 1)[1].removesuffix(" tok/s").replace(",", ""))
     assert rate > 0  # tokens of this invocation / its wall time, even for a short run

@@ -28,7 +28,7 @@ import numpy as np
 from rnnviz.config import OptimConfig
 from rnnviz.core.memory import GOOD_STATES, good_states_held
 from rnnviz.core.optim import Optimizer
-from rnnviz.train.history import History
+from rnnviz.train.history import Averages, History
 
 # Four states, 25 steps apart: the newest confirmed one is 10-35 steps old, the oldest ~100.
 SIZE = GOOD_STATES
@@ -60,7 +60,7 @@ class GoodState:
     params: np.ndarray
     optim: dict[str, Any] = field(default_factory=dict)
     optim_cfg: OptimConfig = field(default_factory=OptimConfig)
-    averages: tuple[float, int, float] = (0.0, 0, float("nan"))
+    averages: Averages = ((0.0, 0), (0.0, 0))
     confirmed: bool = False
 
 

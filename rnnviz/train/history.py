@@ -8,17 +8,15 @@ with full resolution for the last 4,096 to 8,192 steps and at most 4,096 buckets
 
 Only finite values are recorded; the trainer does not record a step that diverged.
 
-Two running averages of the loss are kept:
+Two running averages of the loss are kept, both the one bias-corrected moving average of
+:mod:`rnnviz.train.smoothing` (``s_n = β s_{n-1} + (1 - β) l_n``, ``s_0 = 0``,
+``avg_n = s_n / (1 - β^n)``), over two spans:
 
-- :attr:`History.avg_loss`, the one to show: a bias-corrected exponential moving average with
-  weight ``EMA_BETA`` = 0.98, the same definition as the window's loss panel::
-
-      s_n = β s_{n-1} + (1 - β) l_n,   s_0 = 0,   avg_n = s_n / (1 - β^n)
-
-  It follows the recent losses from the first step on (about the last 50 steps).
-- :attr:`History.smoothed`, min-char-rnn's average ``0.999 s + 0.001 l`` started at the first
-  loss. It lags by about a thousand steps, which is how the README's reference figures are
-  defined, so it is kept for that comparison only.
+- :attr:`History.avg_loss`, with β = ``EMA_BETA`` = 0.98 (about the last 50 steps): the loss
+  panel's smoothed curve, the divergence rule and the CLI's ``loss (avg)``;
+- :attr:`History.long_avg_loss`, with β = ``LONG_BETA`` = 0.999 (about the last 1,000 steps,
+  min-char-rnn's weight): the long average the CLI prints when training ends, in which the
+  README's reference figures are given.
 
 Both are saved with the history, so a resumed run continues them exactly. When a run blows up,
 the trainer rolls both back with the weights (:meth:`History.averages` /
@@ -33,14 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from rnnviz.train.smoothing import EMA_BETA, RunningAverage
+from rnnviz.train.smoothing import EMA_BETA, LONG_BETA, RunningAverage
 
 SERIES = ("loss", "grad_norm")
+#: (s_n, n) of each running average: :attr:`History.avg_loss`, then :attr:`History.long_avg_loss`.
+Averages = tuple[tuple[float, int], tuple[float, int]]
 #: derive(column, steps (n,), count (n,), mean loss (n,)) -> (n,) values of a new column.
 Derive = Callable[[str, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
-# Exponential smoothing of the training loss, as min-char-rnn does (0.999 old + 0.001 new).
-SMOOTHING = 0.001
 # Largest capacities a saved history may declare (a corrupt file must not allocate gigabytes).
 MAX_WINDOW = 1 << 16
 MAX_BUCKETS = 1 << 16
@@ -91,8 +89,8 @@ class History:
         self._nb = 0
         self.width = 1  # steps per full bucket (a power of two)
         self.count = 0  # steps recorded in total
-        self.smoothed = float("nan")  # min-char-rnn's average of the loss, nan before any step
-        self._avg = RunningAverage(beta)  # the bias-corrected average (avg_loss)
+        self._avg = RunningAverage(beta)  # avg_loss
+        self._long = RunningAverage(LONG_BETA)  # long_avg_loss
 
     # ------------------------------------------------------------------ recording
     def append(self, step: int, loss: float, *values: float) -> None:
@@ -106,9 +104,8 @@ class History:
         self._values[i, 1:] = values
         self._n = i + 1
         self.count += 1
-        s = self.smoothed
-        self.smoothed = loss if s != s else (1.0 - SMOOTHING) * s + SMOOTHING * loss
         self._avg.add(loss)
+        self._long.add(loss)
 
     def clear(self) -> None:
         """Forget everything (a reset run starts a new history)."""
@@ -116,25 +113,33 @@ class History:
         self._nb = 0
         self.width = 1
         self.count = 0
-        self.smoothed = float("nan")
         self._avg.reset()
+        self._long.reset()
 
     @property
     def avg_loss(self) -> float:
         """Bias-corrected moving average of the loss, ``s_n / (1 - β^n)``; nan before any step."""
         return self._avg.value
 
+    @property
+    def long_avg_loss(self) -> float:
+        """The same average over about the last 1,000 steps (β = ``LONG_BETA``); nan before any
+        step."""
+        return self._long.value
+
     def avg_after(self, loss: float) -> float:
         """:attr:`avg_loss` as it would be after recording ``loss`` (nothing is recorded)."""
         return self._avg.peek(loss)
 
-    def averages(self) -> tuple[float, int, float]:
-        """The running averages (s_n, n, min-char-rnn's smoothed), for :meth:`set_averages`."""
-        return self._avg.s, self._avg.n, self.smoothed
+    def averages(self) -> Averages:
+        """The running averages' state, ((s_n, n) of avg_loss, (s_n, n) of long_avg_loss), for
+        :meth:`set_averages`."""
+        return (self._avg.s, self._avg.n), (self._long.s, self._long.n)
 
-    def set_averages(self, state: tuple[float, int, float]) -> None:
+    def set_averages(self, state: Averages) -> None:
         """Put back running averages saved by :meth:`averages`; the recorded points stay."""
-        self._avg.s, self._avg.n, self.smoothed = float(state[0]), int(state[1]), float(state[2])
+        for avg, (s, n) in zip((self._avg, self._long), state, strict=True):
+            avg.s, avg.n = float(s), int(n)
 
     @property
     def first_loss(self) -> float:
@@ -312,9 +317,12 @@ class History:
             "max_buckets": self.max_buckets,
             "width": self.width,
             "count": self.count,
-            "smoothed": None if self.smoothed != self.smoothed else float(self.smoothed),
+            # The long average's value, as files before it carry it (min-char-rnn's then).
+            "smoothed": None if self._long.n == 0 else float(self._long.value),
             "ema": float(self._avg.s),
             "ema_n": self._avg.n,
+            "long_ema": float(self._long.s),
+            "long_ema_n": self._long.n,
         }
         nb, n = self._nb, self._n
         arrays = {
@@ -336,7 +344,10 @@ class History:
 
         Every field is checked before anything is allocated: capacities are bounded by
         ``MAX_WINDOW`` / ``MAX_BUCKETS``, the bucket width is a power of two, the step count
-        equals the steps held, and all values are finite.
+        equals the steps held, and all values are finite. A history saved before the long
+        average was kept as (s_n, n) carries only its value, min-char-rnn's "smoothed": the long
+        average then starts from that value (n = the short average's n, or the step count).
+        A newer one carries both, and they must agree.
 
         Raises
         ------
@@ -348,6 +359,10 @@ class History:
             width, count = _int(meta["width"]), _int(meta["count"])
             smoothed = meta["smoothed"]
             ema, ema_n = meta.get("ema", 0.0), _int(meta.get("ema_n", 0))
+            if "long_ema" in meta or "long_ema_n" in meta:
+                long_ema, long_n = meta["long_ema"], _int(meta["long_ema_n"])
+            else:  # saved before the long average's state was
+                long_ema, long_n = None, _int(meta.get("ema_n", count))
             steps, values = arrays["steps"], arrays["values"]
             b = [arrays[k] for k in ("b_start", "b_count", "b_min", "b_sum", "b_max")]
         except (KeyError, TypeError) as exc:
@@ -377,7 +392,7 @@ class History:
             raise ValueError("history: array shapes do not match its metadata")
         if nb and not (b[1].min() >= 1 and b[1].max() <= width):
             raise ValueError("history: bucket counts do not match the bucket width")
-        if count != n + int(b[1].sum()) or not (0 <= ema_n <= count):
+        if count != n + int(b[1].sum()) or not (0 <= ema_n <= count and 0 <= long_n <= count):
             raise ValueError(f"history: step count {count} does not match the steps held")
         if not all(np.isfinite(x).all() for x in (values, *b[2:])):
             raise ValueError("history: values contain NaN/Inf")
@@ -385,9 +400,18 @@ class History:
             raise ValueError("history: losses and gradient norms must be >= 0, minima <= maxima")
         if not _in_order(steps, b[0], b[1]):
             raise ValueError("history: steps are not in increasing order")
-        floats = [smoothed, ema]
-        if not all(x is None or (_is_number(x) and np.isfinite(x)) for x in floats) or ema is None:
+        floats = [smoothed, ema, long_ema]
+        given = (ema, long_ema if "long_ema" in meta else 0.0)  # numbers a file may not null
+        if (
+            not all(x is None or (_is_number(x) and np.isfinite(x)) for x in floats)
+            or None in given
+        ):
             raise ValueError("history: the running averages are not finite numbers")
+        if long_ema is None:  # an older file: the long average's value only
+            long_n = long_n if smoothed is not None else 0
+            long_ema = float(smoothed) * (1.0 - LONG_BETA**long_n) if long_n else 0.0
+        elif smoothed != (float(long_ema) / (1.0 - LONG_BETA**long_n) if long_n else None):
+            raise ValueError("history: smoothed is not the value of long_ema and long_ema_n")
         h = cls(window, max_buckets, columns)
         h._steps[:n] = steps
         h._values[:n] = values
@@ -397,8 +421,8 @@ class History:
         h._nb = nb
         h.width = width
         h.count = count
-        h.smoothed = float("nan") if smoothed is None else float(smoothed)
         h._avg.s, h._avg.n = float(ema), ema_n
+        h._long.s, h._long.n = float(long_ema), long_n
         return h
 
 

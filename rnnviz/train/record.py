@@ -117,7 +117,11 @@ _HISTORY_FIELDS = {
     "smoothed": Opt(Num(0.0)),
     "ema": Num(0.0),
     "ema_n": _COUNT,
+    "long_ema": Num(0.0),
+    "long_ema_n": _COUNT,
 }
+# The long average's state came later: a file may carry only its value ("smoothed").
+_LONG = frozenset({"long_ema", "long_ema_n"})
 _FIELDS = {
     "format": Str(64, choices=(FORMAT,)),
     "version": Int(1, VERSION),
@@ -131,14 +135,14 @@ _FIELDS = {
     "rng": Obj({"init": _PCG64, "sample": _PCG64, "batch": _PCG64}),
     "optim_state": Obj({"t": _COUNT}),
     "optim_buffers": ListOf(Str(8, choices=BUFFER_NAMES), len(BUFFER_NAMES), unique=True),
-    "history": Obj(_HISTORY_FIELDS),
+    "history": Obj(_HISTORY_FIELDS, optional=_LONG),
     "val_loss": Opt(Num(0.0)),
     "metrics": MapOf(Num(), 64),
     "stream": Opt(MapOf(_COUNT, 8)),
 }
 # Format 1 grew fields over time: a file may lack the later ones.
 _FORMAT_1 = {k: v for k, v in _FIELDS.items() if k != "stream"}
-_FORMAT_1["history"] = Obj(_HISTORY_FIELDS, optional=frozenset({"ema", "ema_n"}))
+_FORMAT_1["history"] = Obj(_HISTORY_FIELDS, optional=frozenset({"ema", "ema_n"}) | _LONG)
 _FORMAT_1["run"] = _run(complete=False)
 RECORDS = {
     1: Obj(

@@ -35,7 +35,7 @@ def test_resumed_run_continues_bit_identically(run: RunConfig, tmp_path: Path) -
     path = a.save(tmp_path / "run.npz")
     b = Trainer.load(path)
     assert b.step_count == 17 and b.tokens_seen == a.tokens_seen
-    assert b.history.smoothed == a.history.smoothed
+    assert b.history.long_avg_loss == a.history.long_avg_loss
     assert _losses(b, 15) == rest
     np.testing.assert_array_equal(b.model.params, straight.model.params)
     assert b.pop_sample() == straight_samples
@@ -245,7 +245,7 @@ def test_avg_loss_is_consistent_across_resume(run: RunConfig, tmp_path: Path) ->
     b = Trainer.load(a.save(tmp_path / "e.npz"))
     _losses(b, 17)
     assert b.history.avg_loss == straight.history.avg_loss
-    assert b.history.smoothed == straight.history.smoothed
+    assert b.history.long_avg_loss == straight.history.long_avg_loss
 
 
 def _rewrite(path: Path, edit: Callable[[dict, dict], None]) -> None:
@@ -411,3 +411,20 @@ def test_a_checkpoint_keeps_only_the_validation_loss_of_the_weights_it_holds(
     assert Trainer.load(tmp_path / "again.npz").val_loss is None
     at11.save(tmp_path / "at11-again.npz")  # the loaded step-11 figures still hold
     assert Trainer.load(tmp_path / "at11-again.npz").val_loss == measured
+
+
+def test_a_checkpoint_from_before_the_long_average_state_continues_from_its_value(
+    run: RunConfig, tmp_path: Path
+) -> None:
+    """Older files carry the ~1,000-step average as min-char-rnn's value ("smoothed") only."""
+    t = Trainer(run)
+    _losses(t, 12)
+    data = read_checkpoint(t.save(tmp_path / "old.npz"))
+    meta = {k: v for k, v in data.meta.items() if k not in ("format", "version")}
+    for key in ("long_ema", "long_ema_n"):
+        del meta["history"][key]
+    meta["history"]["smoothed"] = 2.5
+    write_checkpoint(tmp_path / "old.npz", meta, dict(data.arrays))
+    b = Trainer.load(tmp_path / "old.npz")
+    assert b.history.long_avg_loss == pytest.approx(2.5, rel=1e-12)
+    assert b.history.avg_loss == t.history.avg_loss and len(b.history) == 12

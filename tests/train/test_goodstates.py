@@ -85,6 +85,7 @@ def test_restore_puts_back_weights_buffers_and_averages_with_the_current_setting
         r.train()
     ring.take(r.step, r.params, r.opt, r.history, confirmed=True)
     params, m, avg = r.params.copy(), r.opt.buffers["m"].copy(), r.history.avg_loss
+    long = r.history.long_avg_loss
     for _ in range(4):
         r.train()
     ring.take(r.step, r.params, r.opt, r.history, confirmed=False)  # pending: never restored
@@ -94,6 +95,7 @@ def test_restore_puts_back_weights_buffers_and_averages_with_the_current_setting
     np.testing.assert_array_equal(r.opt.buffers["m"], m)
     assert r.opt.t == 3 and r.opt.cfg.name == "sgd" and r.opt.cfg.lr == 0.5
     assert r.history.avg_loss == avg and len(r.history) == 7  # the points stay
+    assert r.history.long_avg_loss == long
     r.params += 1.0  # the ring holds copies
     assert not np.array_equal(ring.newest().params, r.params)
     assert [s.step for s in ring.states] == [3]

@@ -50,11 +50,24 @@ def test_buckets_preserve_min_mean_max_and_cover_every_step(n: int) -> None:
     np.testing.assert_array_equal(rs[-4:], np.arange(n - 4, n))
 
 
-def test_smoothed_loss_follows_min_char_rnn_rule() -> None:
-    h = History()
-    h.append(0, 4.0, 1.0)
-    h.append(1, 2.0, 1.0)
-    assert h.smoothed == pytest.approx(0.999 * 4.0 + 0.001 * 2.0)
+def test_the_long_average_is_the_one_average_with_min_char_rnns_weight() -> None:
+    """One smoothing definition, two spans: the long average is avg_loss's with β = 0.999."""
+    h = History(window=4, max_buckets=4)
+    assert np.isnan(h.long_avg_loss)
+    losses = (np.random.default_rng(3).random(300) * 4.0).tolist()
+    for i, x in enumerate(losses):
+        h.append(i, x, 1.0)
+    assert h.long_avg_loss == pytest.approx(_ema(losses, beta=0.999), rel=1e-12)
+    assert h.avg_loss == pytest.approx(_ema(losses, beta=0.98), rel=1e-12)
+    # After many steps it is min-char-rnn's 0.999 old + 0.001 new started at the first loss:
+    # they differ by 0.999^(n-1) times the first loss's distance from the average.
+    ones = [4.0] + [1.0] * 19_999
+    h.clear()
+    m = ones[0]
+    for i, x in enumerate(ones):
+        h.append(i, x, 1.0)
+        m = 0.999 * m + 0.001 * x if i else x
+    assert abs(h.long_avg_loss - m) < 1e-8 and abs(h.long_avg_loss - 1.0) < 1e-8
 
 
 def test_million_steps_fit_in_a_few_megabytes() -> None:
@@ -83,7 +96,7 @@ def test_state_dict_round_trip_continues_identically() -> None:
     for which in ("loss", "grad_norm"):
         for x, y in zip(a.series(which), b.series(which), strict=True):
             np.testing.assert_array_equal(x, y)
-    assert a.smoothed == b.smoothed and len(a) == len(b)
+    assert a.long_avg_loss == b.long_avg_loss and len(a) == len(b)
 
 
 def test_inconsistent_state_is_rejected() -> None:
@@ -113,7 +126,8 @@ def test_avg_loss_is_the_bias_corrected_moving_average() -> None:
         h.append(i, x, 1.0)
     assert h.avg_loss == pytest.approx(_ema(losses))
     assert h.avg_loss < 0.9  # follows the recent losses after 60 steps ...
-    assert h.smoothed > 2.5  # ... where min-char-rnn's average still lags
+    assert h.long_avg_loss == pytest.approx(_ema(losses, beta=0.999))
+    assert h.long_avg_loss > h.avg_loss + 0.01  # ... where the 1,000-step average still lags
     h.clear()
     assert np.isnan(h.avg_loss)
 
@@ -125,7 +139,7 @@ def test_avg_loss_continues_exactly_after_a_round_trip() -> None:
     for s in range(30, 60):
         a.append(s, 1.0 + s * 0.01, 1.0)
         b.append(s, 1.0 + s * 0.01, 1.0)
-    assert a.avg_loss == b.avg_loss and a.smoothed == b.smoothed
+    assert a.avg_loss == b.avg_loss and a.long_avg_loss == b.long_avg_loss
 
 
 @pytest.mark.parametrize(
@@ -141,6 +155,14 @@ def test_avg_loss_continues_exactly_after_a_round_trip() -> None:
         ("window", 4.0, "malformed"),
         ("ema", float("nan"), "finite"),
         ("ema_n", 10**6, "count"),
+        ("long_ema", float("inf"), "finite"),
+        ("long_ema", None, "finite"),
+        ("long_ema_n", 10**6, "count"),
+        ("long_ema_n", 2.5, "malformed"),
+        ("long_ema", 0.5, "smoothed is not the value"),
+        ("long_ema_n", 3, "smoothed is not the value"),
+        ("smoothed", 1.0, "smoothed is not the value"),
+        ("smoothed", None, "smoothed is not the value"),
     ],
 )
 def test_absurd_metadata_is_rejected_before_allocating(
@@ -183,3 +205,36 @@ def test_disordered_or_negative_history_is_rejected(name: str, edit: object) -> 
     arrays[name] = edit(arrays[name])  # type: ignore[operator]
     with pytest.raises(ValueError, match=r"order|>= 0"):
         History.from_state_dict(meta, arrays)
+
+
+def test_a_history_saved_with_min_char_rnns_value_only_continues_from_it() -> None:
+    """Files from before the long average's state carry its value only ("smoothed")."""
+    h = History(window=4, max_buckets=4)
+    _fill(h, 30)
+    meta, arrays = h.state_dict()
+    assert meta["smoothed"] == pytest.approx(h.long_avg_loss, rel=1e-15)
+    del meta["long_ema"], meta["long_ema_n"]
+    meta["smoothed"] = 1.25
+    old = History.from_state_dict(meta, arrays)
+    assert old.long_avg_loss == pytest.approx(1.25, rel=1e-12)
+    assert old.avg_loss == h.avg_loss and len(old) == 30
+    old.append(30, 2.25, 1.0)  # and goes on by the one definition
+    assert old.long_avg_loss == pytest.approx(
+        (0.999 * 1.25 * (1 - 0.999**30) + 0.001 * 2.25) / (1 - 0.999**31), rel=1e-12
+    )
+    meta["smoothed"] = None  # saved before any step
+    assert np.isnan(History.from_state_dict(meta, arrays).long_avg_loss)
+    del meta["ema"], meta["ema_n"]  # format 1: nothing but min-char-rnn's value
+    meta["smoothed"] = 1.25
+    assert History.from_state_dict(meta, arrays).long_avg_loss == pytest.approx(1.25, rel=1e-12)
+
+
+def test_averages_roll_back_together() -> None:
+    h = History(window=4, max_buckets=4)
+    _fill(h, 20)
+    saved, short, long = h.averages(), h.avg_loss, h.long_avg_loss
+    for s in range(20, 40):
+        h.append(s, 50.0, 1.0)
+    assert h.avg_loss > short and h.long_avg_loss > long
+    h.set_averages(saved)
+    assert (h.avg_loss, h.long_avg_loss) == (short, long) and len(h) == 40
