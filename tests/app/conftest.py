@@ -39,6 +39,34 @@ def own_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["XDG_CONFIG_HOME"] = old
 
 
+@pytest.fixture(autouse=True)
+def widgets_live_until_closed(request: pytest.FixtureRequest) -> Iterator[list[object]]:
+    """Every widget given to ``qtbot.addWidget`` lives until pytest-qt has closed it.
+
+    pytest-qt keeps only a weak reference, and processes events after the test function
+    returns, before it closes the widgets. A shown top-level widget that its test no longer
+    references is then garbage: Python owns it, and the cycle collector could delete it (the
+    C++ side included) in the middle of painting it, an allocation in a paint handler being
+    enough to start a collection — the process died with a segmentation fault
+    ("wrapped C/C++ object of type LegibleAxis has been deleted", "Cannot destroy paint device
+    that is being painted"). Closed first, a widget is no longer painted when it goes.
+    """
+    kept: list[object] = []
+    if "qtbot" not in request.fixturenames:
+        yield kept
+        return
+    qtbot = request.getfixturevalue("qtbot")
+    add = qtbot.addWidget
+
+    def add_and_keep(widget: object, **kwargs: object) -> None:
+        kept.append(widget)
+        add(widget, **kwargs)
+
+    qtbot.addWidget = add_and_keep
+    yield kept  # pytest-qt closes the widgets before fixtures are torn down
+    kept.clear()
+
+
 @pytest.fixture
 def tiny_window(qtbot):
     """A shown window on a tiny text run whose questions a ``Confirm`` answers (yes)."""
