@@ -5,6 +5,11 @@ The window's run model says which frame is on screen; a :class:`CloseupFetcher` 
 Future) for the closeup of the current weights whenever the frame on screen is not the one the
 last closeup explains, one request at a time and, while training runs, at most every
 :data:`MIN_INTERVAL_MS`. The answer comes back on the UI thread as :attr:`CloseupFetcher.ready`.
+
+The run explains only its current weights. The closeups that arrived are kept (the newest
+:data:`KEEP`), so when the window's training-step cursor goes back to an earlier frame the one
+explaining it is shown again; an earlier frame with none is not asked for (its weights are gone).
+The newest frame is asked for as before.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from rnnviz.train.runmodel import RunModel
 #: probe's textbook steps forward and backward (~20 ms of CPU for the default LSTM, H=128, T=48,
 #: where a training step takes ~100 ms): at most ~2 % of its time.
 MIN_INTERVAL_MS = 1000
+#: Closeups kept for earlier frames (each holds a few arrays of the probe's T steps).
+KEEP = 32
 
 Call = Callable[[Callable[[Any], Any]], "Future[Any]"]
 
@@ -77,6 +84,7 @@ class CloseupFetcher(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.refresh)
         self._asked_for: object = None  # the frame on screen when the last request went out
+        self._kept: dict[tuple[str, int, str], Closeup] = {}  # (run, step, probe) -> closeup
         # queued even when the answer is ready at once (no worker): never a nested call
         self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
         listen(self, run_model, self._on_change)
@@ -95,7 +103,9 @@ class CloseupFetcher(QObject):
             self.refresh()
 
     def _on_change(self, parts: frozenset[str]) -> None:
-        if parts & {"frame", "reset"}:
+        if "reset" in parts:
+            self._kept.clear()
+        if parts & {"frame", "reset", "cursor"}:
             self.refresh()
 
     def wanted(self) -> bool:
@@ -108,6 +118,13 @@ class CloseupFetcher(QObject):
         way; no sooner than MIN_INTERVAL_MS after the last while training runs)."""
         if not self.active or self._call is None or self._busy or not self.wanted():
             return
+        frame = self.run_model.frame
+        if frame is not self.run_model.newest_frame:  # the cursor is on an earlier frame
+            kept = self._kept.get((frame.run_id, int(frame.step), frame.text))  # type: ignore[union-attr]
+            if kept is not None:  # explained while it was the newest
+                self.closeup = kept
+                self.ready.emit(kept)
+            return  # without one, nothing to ask: the run has other weights now
         running = self.run_model.status.state == "running"
         wait_ms = MIN_INTERVAL_MS - (time.perf_counter() - self._last) * 1000.0
         if running and wait_ms > 0:
@@ -133,6 +150,9 @@ class CloseupFetcher(QObject):
         closeup = fut.result()
         if closeup.run_id == self.run_model.run_id:
             self.closeup = closeup
+            self._kept[(closeup.run_id, closeup.step, closeup.text)] = closeup
+            while len(self._kept) > KEEP:
+                del self._kept[next(iter(self._kept))]  # the oldest kept
             self.ready.emit(closeup)
         if self.run_model.frame is not self._asked_for:
             self.refresh()  # the frame moved on meanwhile

@@ -60,6 +60,7 @@ from rnnviz.app.recent import RecentFiles
 from rnnviz.app.record_toggle import RecordToggle
 from rnnviz.app.session import RunSession
 from rnnviz.app.settings import Settings
+from rnnviz.app.step_cursor import StepCursor
 from rnnviz.app.style import icon
 from rnnviz.app.widgets._common import ui_scale
 from rnnviz.app.widgets.gradients import GradientPanel
@@ -190,6 +191,8 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
         )
         self._build_controls(presets, tasks, corpora)
         build_actions(self)
+        self.step_cursor = StepCursor(self)  # the training step shown: live or a kept frame
+        self.heatmap_column.layout().addWidget(self.step_cursor.bar)
         self.frame_dock = FrameDock(self)
         build_menus(self)
         install_inspector(self)  # neurons, interventions, gradients up close, the ⓘ
@@ -198,6 +201,7 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
             self,
             self.centralWidget(),
             [k for act in (*run_keys, self.act_first, self.act_last) for k in act.shortcuts()]
+            + self.step_cursor.keys()
             + self.frame_dock.keys(),
         )
         self.status = StatusPanel(self.statusBar())
@@ -234,7 +238,8 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(self.heatmaps, 1)
-        lay.addWidget(self.frame_bar)
+        lay.addWidget(self.frame_bar)  # the time step; the training step's bar goes below
+        self.heatmap_column = left
 
         # Stacked when every view has its legible height, else tabs (a projector, --big).
         right = AdaptiveColumn(

@@ -34,6 +34,8 @@ SHORTCUTS = (
     "<tr><td><b>S</b> or <b>Ctrl+→</b></td><td>train one batch</td></tr>"
     "<tr><td><b>← / →</b></td><td>previous / next probe step</td></tr>"
     "<tr><td><b>Home / End</b></td><td>first / last probe step</td></tr>"
+    "<tr><td><b>PgUp / PgDown</b></td><td>earlier / later training step (frames kept)</td></tr>"
+    "<tr><td><b>Ctrl+Home / Ctrl+End</b></td><td>oldest training step / follow live</td></tr>"
     "<tr><td><b>F2</b></td><td>show / hide the frame view</td></tr>"
     "<tr><td><b>↓ / ↑</b></td><td>slow motion: next / previous part of the step</td></tr>"
     "<tr><td><b>B</b></td><td>backward stepping (gradients, last step to first)</td></tr>"
@@ -153,6 +155,8 @@ def build_menus(w: Any) -> None:
     m.addSeparator()
     for act in (w.act_prev, w.act_next, w.act_first, w.act_last):
         m.addAction(act)
+    m.addSeparator()
+    w.step_cursor.add_to(m)
     m = bar.addMenu("&View")
     toggle = w.controls_dock.toggleViewAction()
     toggle.setText("Controls panel")

@@ -269,7 +269,13 @@ class FrameView(QWidget):
             self.equations.setText("")
             self.mode.setText("")
             return
-        stale = "" if c.matches(frame) else " (updating…)"
+        stale = (
+            ""
+            if c.matches(frame)
+            else " (updating…)"
+            if frame is None or frame is self.run_model.newest_frame
+            else f" — <b>not</b> step {frame.step:,} shown in the views: its weights were not kept"
+        )
         self.title.setText(
             f"probe step <b>{t}</b> of {c.T}, weights of training step {c.step:,}{stale}"
         )
