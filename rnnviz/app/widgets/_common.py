@@ -464,7 +464,10 @@ class LegibleAxis(pg.AxisItem):
 
     def __init__(self, orientation: str = "left", **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
-        self.setStyle(tickFont=tick_font())
+        # The axis keeps the room its widest labels took: pyqtgraph narrows it again when they
+        # shrink by 10 px, and each change of width lays the whole plot out and paints it anew
+        # (a plot blanked for a new run narrowed its axis, then widened it for the new data).
+        self.setStyle(tickFont=tick_font(), autoReduceTextSpace=False)
         show_true_values(self)
 
     def font_metrics(self) -> QFontMetrics:

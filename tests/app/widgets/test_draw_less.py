@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from PyQt6.QtWidgets import QApplication
 from snapshots import Feed, SnapshotStream, make_snapshot, replace
 
 from rnnviz.app.widgets._common import RangeAnchor, round_up
@@ -106,3 +107,31 @@ def test_heatmaps_not_on_screen_are_not_drawn(qtbot) -> None:
     view.choose("f")  # shown from then on, with the newest trace at once
     assert view.shown() == ("h", "f")
     assert np.array_equal(view.panels["f"].image.image, snap.probe_states["f"].T)
+
+
+def test_an_axis_keeps_its_width_when_its_labels_narrow(qtbot) -> None:
+    """Each change of an axis' width lays its plot out and paints it anew: a plot blanked for a
+    new run narrowed its left axis (labels "1", "10" after "1e-6"), and the new run's data
+    widened it again. An axis keeps the room its widest labels took."""
+    gradients, loss = GradientPanel(), LossPanel()
+    for panel in (gradients, loss):
+        qtbot.addWidget(panel)
+        panel.resize(500, 500)
+        panel.grab()
+    cases = [
+        (gradients.norm_plot, (-6.0, 1.0), (0.0, 1.0)),  # log: 1e-6 .. 10, then 1 .. 10
+        (loss.plot, (0.0, 12000.0), (0.0, 1.0)),  # linear: 0 .. 12,000, then 0 .. 1
+    ]
+
+    def shown(plot, y: tuple[float, float]) -> float:
+        """The left axis' width once ``y`` is painted and the plot laid out for it."""
+        plot.setYRange(*y, padding=0.0)
+        plot.getViewWidget().grab()  # the paint measures the labels, the layout follows
+        QApplication.processEvents()
+        plot.getViewWidget().grab()
+        return plot.getAxis("left").width()
+
+    for plot, wide, narrow in cases:
+        width = shown(plot, wide)
+        assert shown(plot, narrow) == width, (wide, narrow)  # was 32 px (log), 43 px (linear)
+        assert shown(plot, wide) == width
