@@ -303,7 +303,8 @@ class InterventionPanel(QWidget):
             return
         more = f"<br>… and {len(rows) - MAX_ROWS} more steps" if len(rows) > MAX_ROWS else ""
         self.predictions.setText(
-            "<b>Predictions that changed</b><table cellspacing='4'><tr><th>t</th><th>input</th>"
+            "<b>Predictions that changed</b><table cellspacing='0' cellpadding='4'><tr>"
+            "<th>t</th><th>input</th>"
             "<th>target</th><th>before</th><th>after</th></tr>"
             + "".join(rows[:MAX_ROWS])
             + f"</table>{more}"
