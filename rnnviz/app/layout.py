@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtCore import QEvent, QObject, QSize, Qt
 from PyQt6.QtWidgets import QSplitter, QTabWidget, QWidget
 
 #: Window size the views are designed for; smaller screens get the window maximised.
@@ -105,6 +105,8 @@ class AdaptiveColumn(QWidget):
             self.tabs.addTab(page, title)
         self._mode = ""
         self._set_mode("stacked")
+        for view in self._views:
+            view.installEventFilter(self)  # a view's minimum may grow after a resize
 
     def mode(self) -> str:
         """ "stacked" or "tabs"."""
@@ -133,6 +135,20 @@ class AdaptiveColumn(QWidget):
         self._set_mode("stacked" if self.height() >= self.stacked_height() else "tabs")
         for container in (self.stack, self.tabs):
             container.setGeometry(self.rect())
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        """Tabs when a stacked view's minimum grew after the last resize (a legend wrapped
+        again at its new width) and the views no longer fit: they were squeezed below it."""
+        if (
+            event is not None
+            and event.type() == QEvent.Type.LayoutRequest
+            and self._mode == "stacked"
+            and self.isVisible()
+            and self.height() < self.stacked_height()
+        ):
+            self._set_mode("tabs")
+            self.tabs.setGeometry(self.rect())
+        return False
 
     def _set_mode(self, mode: str) -> None:
         if mode == self._mode:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import QSize
-from PyQt6.QtWidgets import QApplication, QWidget
+from PyQt6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from rnnviz.app.layout import (
     COMFORT_SIZE,
@@ -54,3 +54,22 @@ def test_the_column_stacks_when_every_view_fits_and_tabs_otherwise(qtbot) -> Non
     column.resize(300, 900)
     QApplication.processEvents()
     assert column.mode() == "stacked" and b.isVisible()
+
+
+def test_the_column_tabs_when_a_stacked_views_minimum_grows_after_a_resize(qtbot) -> None:
+    """A legend that wraps again at its new width raises its view's minimum after the column
+    was resized: the column, which decided only on resizes, kept the views stacked and
+    squeezed below their minimums (the gradient plots under the next view at 1280x720)."""
+    a, b = view(200), QWidget()
+    inner = QWidget()  # a legend inside b: b's minimum is its layout's
+    inner.setMinimumSize(100, 300)
+    QVBoxLayout(b).addWidget(inner)
+    column = AdaptiveColumn((a, b), (("one", (a,)), ("two", (b,))))
+    qtbot.addWidget(column)
+    column.show()
+    column.resize(300, 560)
+    QApplication.processEvents()
+    assert column.mode() == "stacked"
+    inner.setMinimumHeight(400)  # b now needs 400 or more: more than the column has
+    qtbot.waitUntil(lambda: column.mode() == "tabs", timeout=5000)
+    assert column.stacked_height() > column.height()

@@ -662,6 +662,12 @@ class HeaderLabel(QLabel):
             hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
         return hint
 
+    def showEvent(self, event: object) -> None:
+        """Shown, its minimum is the wrapped text's: a layout that cached the one-line minimum
+        of the hidden label (a tab being switched) asks again."""
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.updateGeometry()
+
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         wrapped = self.heightForWidth(self.width())
