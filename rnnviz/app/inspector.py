@@ -29,7 +29,7 @@ from rnnviz.app.layout import minimum
 from rnnviz.app.widgets._common import legible_height
 from rnnviz.app.widgets.find_units import FindUnits
 from rnnviz.app.widgets.gradient_check import GradientsUpClose
-from rnnviz.app.widgets.info import attach_info
+from rnnviz.app.widgets.info import attach_view_infos
 from rnnviz.app.widgets.intervention import InterventionPanel
 from rnnviz.app.widgets.notes_bar import PhenomenonNotes
 from rnnviz.app.widgets.saturation import SaturationPlot
@@ -343,12 +343,7 @@ def install_inspector(window: Any) -> QDockWidget:
 
     window.heatmaps.unitClicked.connect(inspect)
     ins.differenceChanged.connect(window.heatmaps.set_difference)
-    attach_info(window.heatmaps, "heatmaps")
-    attach_info(window.gradients.flow_widget, "gradients")
-    attach_info(window.gradients.norm_widget, "grad_norm")
-    attach_info(window.loss.plot_widget, "loss")
-    text = window.samples.text
-    attach_info(text, "samples", right=text.verticalScrollBar().sizeHint().width() + 2)
+    attach_view_infos(window)
     notes = PhenomenonNotes()
     layout = window.gradients.layout()
     layout.insertWidget(layout.indexOf(window.gradients.flow_widget) + 1, notes)

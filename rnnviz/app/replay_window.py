@@ -45,6 +45,7 @@ from rnnviz.app.settings import Settings
 from rnnviz.app.timers import single_shot
 from rnnviz.app.widgets.gradients import GradientPanel
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
+from rnnviz.app.widgets.info import InfoButton, attach_view_infos
 from rnnviz.app.widgets.loss import LossPanel
 from rnnviz.app.widgets.samples import SamplesPanel
 from rnnviz.train.recording import Recording, RecordingError
@@ -82,6 +83,7 @@ class Timeline(QWidget):
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.readout)
         lay.addWidget(self.speed)
+        lay.addWidget(InfoButton("timeline"))
 
     @property
     def fps(self) -> float:
@@ -120,6 +122,7 @@ class ReplayWindow(QMainWindow):
         self.frame_bar = FrameBar()
         self.timeline = Timeline(self.source.last_step)
         self._build_layout()
+        attach_view_infos(self)  # the ⓘ of every panel (the timeline has its own)
 
         self._play = QTimer(self)
         self._play.timeout.connect(self._advance)

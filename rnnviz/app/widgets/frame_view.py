@@ -25,7 +25,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -39,6 +39,7 @@ from PyQt6.QtWidgets import (
 from rnnviz.app.listen import listen
 from rnnviz.app.widgets._common import FOREGROUND, points
 from rnnviz.app.widgets.cell_diagram import CellDiagram
+from rnnviz.app.widgets.info import InfoButton, attach_info
 from rnnviz.app.widgets.readout import StepReadout
 from rnnviz.app.widgets.textpane import TextPane
 from rnnviz.train.closeup import Closeup
@@ -53,6 +54,15 @@ def equation_html(text: str) -> str:
     s = html.escape(text)
     s = re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", s)
     return re.sub(r"_([A-Za-z0-9]+)", r"<sub>\1</sub>", s)
+
+
+def _with_info(widget: QWidget, info: QWidget) -> QHBoxLayout:
+    """``widget`` with its ⓘ on the right, at the top."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 4, 0)
+    row.addWidget(widget, 1)
+    row.addWidget(info, 0, Qt.AlignmentFlag.AlignTop)
+    return row
 
 
 @dataclass
@@ -126,15 +136,20 @@ class FrameView(QWidget):
         self.guess_box.setLayout(guess_row)
         self.guess_box.setVisible(False)
 
+        #: The ⓘ of each part: what it shows, formula, how to read it, what to look for.
+        self.infos = {key: InfoButton(key) for key in ("frame", "readout", "diagram", "equations")}
+        self.infos["waveform"] = attach_info(self.readout.wave, "waveform")
+        row.addWidget(self.infos["diagram"])
+
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(3)
-        lay.addWidget(self.title)
-        lay.addWidget(self.readout)
+        lay.addLayout(_with_info(self.title, self.infos["frame"]))
+        lay.addLayout(_with_info(self.readout, self.infos["readout"]))
         lay.addWidget(self.guess_box)
         lay.addLayout(row)
         lay.addWidget(self.diagram, 1)
-        lay.addWidget(self.equations)
+        lay.addLayout(_with_info(self.equations, self.infos["equations"]))
 
         self.unit.valueChanged.connect(self._redraw)
         self.layer.toggled.connect(self._redraw)

@@ -167,7 +167,83 @@ EXPLANATIONS: dict[str, Explanation] = {
         "σ_max dropping below 1 as the last-step signal starts to vanish; a forget gate mean "
         "near 1 keeping the LSTM's cell-state path open.",
     ),
+    "frame": Explanation(
+        "Frame view",
+        "One time step t of the probe explained, with the weights of the training step shown: "
+        "what the model predicts there, the cell drawn with its values at t, and the selected "
+        "unit's equations with those numbers.",
+        "Forward: every box is the cell's textbook step at t, e.g. f_t = σ(x_t·W_xf + "
+        "h_{t−1}·W_hf + b_f). Backward (B): dL/dh_t = own_t + later_t.",
+        "Move the cursor (← →, or click a heatmap column) to step through the sequence. Down / "
+        "Up light the parts of the step in the order they are computed; B walks the gradients "
+        "back from the last step; P hides the model's answer until R.",
+        "Where the answer goes right or wrong, and which gate or state changes at that "
+        "character; in backward mode, whether the gradient still reaches the early steps.",
+    ),
+    "readout": Explanation(
+        "The model at step t",
+        "The input read at step t, the target it should predict, and the model's answer in the "
+        "task's own terms: the most likely next tokens with their probabilities, a predicted "
+        "bit with the running sum, or a predicted value beside the true one.",
+        "p = softmax(h_t·W_hy + b_y); the top k of p, or σ(h_t·W_hy + b_y) for a bit.",
+        "Each bar is one candidate's probability (longest = most likely); ✔ right means the "
+        "most likely answer is the target. Hidden (predict, then reveal): guess, then press R.",
+        "A confident right answer (one long bar) where the text is predictable, a flat spread "
+        "where it is not (the start of a word); the same mistake at the same kind of place.",
+    ),
+    "waveform": Explanation(
+        "The probe as a waveform",
+        "The whole probe sequence: the true value at every step and the model's prediction of "
+        "the next value, with the selected step marked.",
+        "predicted y_t = h_t·W_hy + b_y against the true next value.",
+        "The grey curve is the truth, the orange one the model; the orange vertical line is "
+        "the step the frame view explains.",
+        "Where the two curves part: the turns of the wave, or the start of the probe where the "
+        "state has seen little yet.",
+    ),
+    "diagram": Explanation(
+        "Cell diagram",
+        "The cell at step t: its inputs (x_t and the states carried from t−1), each gate and "
+        "candidate, each state, and the output the prediction is read from, with arrows where "
+        "values flow; each box holds the selected unit's value (or the whole layer as a strip).",
+        "Each box is one line of the cell's textbook step (listed under the diagram), e.g. "
+        "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t; the output box is the prediction's input, y_t = "
+        "h_t·W_hy + b_y.",
+        "A box's colour is its value on the scale in the legend (gates 0 to 1, tanh values −1 "
+        "to 1, the cell state ±max); in backward mode the colour is the size of the gradient "
+        "reaching the box, on a log scale. A box with ? is not computed yet (slow motion).",
+        "Gates near 0 or 1 (shut or open), a forget gate at 1 that keeps c, an output box "
+        "that changes little while the input changes a lot.",
+    ),
+    "equations": Explanation(
+        "Equations with numbers",
+        "The selected unit's equations at step t with this step's numbers filled in; in "
+        "backward mode, the gradient at t split into the step's own loss and what flows back.",
+        "e.g. f_t[17] = σ(x_t·W_xf + h_{t−1}·W_hf + b_f)[17] = σ(2.31) = 0.91; backward "
+        "‖dL/dh_t‖ with dL/dh_t = own_t + later_t.",
+        "Left of the last '=' is the formula, then the pre-activation (the sum inside σ or "
+        "tanh), then the value the box shows.",
+        "Pre-activations far from 0 (a saturated gate: its gradient is nearly 0); a later "
+        "part much smaller than the own part (the gradient does not travel back).",
+    ),
+    "timeline": Explanation(
+        "Timeline",
+        "The recorded run's training steps: every view shows the run as it was at the step "
+        "chosen (the frame recorded at or before it, the curves up to it).",
+        "frame shown = the last recorded frame with step ≤ S.",
+        "Drag the slider or press Play; the time-step cursor under the heatmaps stays where it "
+        "is, so a step of the sequence can be watched over training.",
+        "When a unit or gate starts to mean something, and when the gradient flow changes.",
+    ),
 }
+
+#: Where the ⓘ of a window's standard views go: (key, the view's attribute path).
+VIEW_INFOS = (
+    ("heatmaps", "heatmaps"),
+    ("gradients", "gradients.flow_widget"),
+    ("grad_norm", "gradients.norm_widget"),
+    ("loss", "loss.plot_widget"),
+)
 
 
 class InfoButton(QToolButton):
@@ -228,4 +304,19 @@ def attach_info(host: QWidget, key: str, right: int = 2) -> InfoButton:
     return button
 
 
-__all__ = ["EXPLANATIONS", "Explanation", "InfoButton", "attach_info"]
+def attach_view_infos(window: QWidget) -> list[InfoButton]:
+    """Pin the ⓘ of the views every window with a run has (``window.heatmaps``, its gradient
+    plots, the loss and the samples): the main window and the replay window."""
+    buttons = []
+    for key, path in VIEW_INFOS:
+        host: object = window
+        for name in path.split("."):
+            host = getattr(host, name)
+        buttons.append(attach_info(host, key))  # type: ignore[arg-type]
+    text = window.samples.text  # type: ignore[attr-defined]
+    bar = text.verticalScrollBar().sizeHint().width()
+    buttons.append(attach_info(text, "samples", right=bar + 2))
+    return buttons
+
+
+__all__ = ["EXPLANATIONS", "Explanation", "InfoButton", "attach_info", "attach_view_infos"]
