@@ -49,13 +49,14 @@ class RNNCell(Cell):
         self._diagram = Diagram(
             nodes=(
                 DiagramNode("h_prev", "h_{t−1}", "", "input", (0, 0)),
-                DiagramNode("x", "x_t", "", "input", (0, 1)),
+                DiagramNode("x", "x_t", "", "input", (0, 2)),
+                # between its two inputs, with the prediction read from it above (the view)
                 DiagramNode(
                     "h",
                     "h_t",
                     f"h_t = {phi}(x_t·W_xh + h_{{t−1}}·W_hh + b_h)",
                     "output",
-                    (1, 0),
+                    (1, 1),
                     pre="a_h",
                 ),
             ),

@@ -2,15 +2,23 @@
 
 Every box is a node of the cell's :class:`~rnnviz.core.cell.Diagram` (inputs, gates,
 candidates, states, the output) placed on the grid its layout hint gives (column = the order
-data flows), every arrow one of its edges. A box is filled with the colour of its value at the
-selected step and unit (or, with the whole layer shown, a strip of every unit's colour), on the
-scale of the array it shows: 0…1 for gates, −1…1 for tanh values, ±max for unbounded states
-(the same maps as the heatmaps). A legend under the boxes says which colours mean what.
+data flows), every arrow one of its edges. One box more is the network's: the prediction ŷ_t
+read from the cell's output (the task's answer at t: the most likely token and its
+probability, a bit, a value), placed above the output box (below it, or in a column of its
+own, when that spot is taken). The grid fills the widget's width; a row is at most
+:data:`ROW_SPAN` box heights, and a grid with few rows is centred.
+
+A box is filled with the colour of its value at the selected step and unit (or, with the
+whole layer shown, a strip of every unit's colour), on the scale of the array it shows: 0…1
+for gates, −1…1 for tanh values, ±max for unbounded states (the same maps as the heatmaps); the
+prediction's box by the probability of its answer. A legend under the boxes says which colours
+mean what.
 
 Two more ways to look at a step:
 
 * **slow motion**: ``set_stage(k)`` lights the nodes of the k-th column (input → gates → cell
-  state → hidden state); later columns are drawn empty (not computed yet);
+  state → hidden state); later columns are drawn empty (not computed yet); the stage after the
+  last column lights the prediction;
 * **backward**: ``set_backward(True)`` colours each node by the gradient reaching it at t
   (|dL/da_k| for a gate, dL/dh_t for the output, what a carried state receives from t+1 and
   what the inputs pass back to t−1), on a 0…max scale.
@@ -38,8 +46,9 @@ from rnnviz.app.widgets._common import (
     visible_token,
 )
 from rnnviz.app.widgets.heatmaps import COLORMAPS
-from rnnviz.core.cell import INPUT, DiagramNode
+from rnnviz.core.cell import INPUT, Diagram, DiagramNode
 from rnnviz.core.explain import number
+from rnnviz.tasks.readout import StepPrediction
 from rnnviz.train.closeup import Closeup
 
 #: Colour map of gradient magnitudes in backward mode, on a log scale from GRADIENT_DECADES x the
@@ -50,6 +59,12 @@ GRADIENT_DECADES = 1e-4
 PENDING = QColor("#eceff1")
 #: Outline of a lit node (slow motion) and of ordinary ones.
 LIT, PLAIN = QColor("#ff6f00"), QColor(FOREGROUND)
+#: Key and label of the prediction's box (not a node of the cell: the output layer's).
+PREDICTION, PREDICTION_LABEL = "ŷ", "ŷ_t"
+#: A row of the grid is at most this many box heights: few rows are not stretched apart.
+ROW_SPAN = 1.9
+#: Largest box, in points at the application's scale (width, height).
+BOX_W_PT, BOX_H_PT = 190, 84
 _SUB = str.maketrans("0123456789+−-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 
 
@@ -96,6 +111,46 @@ class Scale:
             return f"{lo:.0e} … {hi:.0e} (log)".replace("-", "−")
         fmt = "{:.3g}"
         return f"{fmt.format(lo)} … {fmt.format(hi)}".replace("-", "−")
+
+
+#: The colour scale of the prediction's box: the probability of its answer (the gates' map).
+PROBABILITY_SCALE = Scale(COLORMAPS["sequential"], (0.0, 1.0))
+
+
+def prediction_spot(diagram: Diagram) -> tuple[int, int]:
+    """Where the prediction's box goes: above the cell's output box if that spot is free,
+    else below it, else in a column of its own to its right."""
+    out = next(n for n in diagram.nodes if n.kind == "output")
+    taken = {n.pos for n in diagram.nodes}
+    col, row = out.pos
+    for spot in ((col, row - 1), (col, row + 1)):
+        if spot[1] >= 0 and spot not in taken:
+            return spot
+    return (max(n.pos[0] for n in diagram.nodes) + 1, row)
+
+
+def prediction_node(diagram: Diagram) -> DiagramNode:
+    """The prediction's box as a node (fed by the cell's output)."""
+    return DiagramNode(PREDICTION, PREDICTION_LABEL, "", "prediction", prediction_spot(diagram))
+
+
+def answer_text(p: StepPrediction) -> str:
+    """What the prediction's box says: "e 41%", "1 (p 0.93)", "0.52"."""
+    if p.top:
+        label, prob = p.top[0]
+        return f"{visible_token(label)} {prob:.0%}"
+    if p.value is not None:
+        return number(p.value).replace("-", "−")
+    if p.probability is not None:
+        return f"{visible_token(p.predicted)} ({p.probability:.2f})"
+    return visible_token(p.predicted)
+
+
+def answer_probability(p: StepPrediction) -> float | None:
+    """The probability the model gives its answer (None for a value)."""
+    if p.top:
+        return float(p.top[0][1])
+    return None if p.probability is None else float(p.probability)
 
 
 def forward_scale(closeup: Closeup, key: str) -> Scale:
@@ -158,6 +213,9 @@ class CellDiagram(QWidget):
         self._scales: dict[str, Scale] = {}
         self._grad_scale = Scale(GRADIENT_MAP, (0.0, 1.0))
         self._columns: tuple[int, ...] = ()
+        self._nodes: tuple[DiagramNode, ...] = ()  # the cell's, then the prediction's
+        self._edges: tuple[tuple[str, str], ...] = ()
+        self._answer_hidden = False
         self.setToolTip(
             "The cell at the selected step: each box is filled with its value "
             "(the colour scales are under the boxes); arrows show where values flow."
@@ -169,9 +227,14 @@ class CellDiagram(QWidget):
         self._closeup = closeup
         self._scales = {}
         self._columns = ()
+        self._nodes, self._edges = (), ()
         if closeup is not None:
-            self._scales = {n.key: forward_scale(closeup, n.key) for n in closeup.diagram.nodes}
-            self._columns = tuple(sorted({n.pos[0] for n in closeup.diagram.nodes}))
+            d = closeup.diagram
+            self._scales = {n.key: forward_scale(closeup, n.key) for n in d.nodes}
+            self._columns = tuple(sorted({n.pos[0] for n in d.nodes}))
+            out = next(n.key for n in d.nodes if n.kind == "output")
+            self._nodes = (*d.nodes, prediction_node(d))
+            self._edges = (*d.edges, (out, PREDICTION))
             self._t = min(self._t, closeup.T - 1)
             if self._unit is not None:
                 self._unit = min(self._unit, closeup.H - 1)
@@ -189,9 +252,33 @@ class CellDiagram(QWidget):
         self.update()
 
     def set_stage(self, stage: int | None) -> None:
-        """Slow motion: light the nodes of column ``stage`` (None: the whole step at once)."""
+        """Slow motion: light the nodes of column ``stage``, or after the last column the
+        prediction (None: the whole step at once)."""
         self._stage = stage
         self.update()
+
+    def set_answer_hidden(self, hidden: bool) -> None:
+        """Predict, then reveal: the prediction's box says "?" until the answer is shown."""
+        self._answer_hidden = bool(hidden)
+        self.update()
+
+    @property
+    def nodes(self) -> tuple[DiagramNode, ...]:
+        """Every box drawn: the cell's nodes, then the prediction's."""
+        return self._nodes
+
+    @property
+    def edges(self) -> tuple[tuple[str, str], ...]:
+        """Every arrow drawn: the cell's edges, then output → prediction."""
+        return self._edges
+
+    def node(self, key: str) -> DiagramNode | None:
+        """The box showing ``key`` (None if there is none)."""
+        return next((n for n in self._nodes if n.key == key), None)
+
+    def prediction_lit(self) -> bool:
+        """Whether slow motion is at its last stage: the prediction."""
+        return self._stage is not None and self._stage >= len(self._columns)
 
     def set_backward(self, on: bool) -> None:
         """Colour nodes by the gradient reaching them instead of their values."""
@@ -205,7 +292,7 @@ class CellDiagram(QWidget):
 
     def lit(self) -> tuple[str, ...]:
         """Keys of the nodes lit in slow motion (empty when not in slow motion)."""
-        if self._closeup is None or self._stage is None:
+        if self._closeup is None or self._stage is None or self.prediction_lit():
             return ()
         col = self._columns[min(self._stage, len(self._columns) - 1)]
         return tuple(n.key for n in self._closeup.diagram.nodes if n.pos[0] == col)
@@ -214,12 +301,15 @@ class CellDiagram(QWidget):
         """Whether ``node`` is not computed yet at the current slow-motion stage."""
         if self._stage is None or not self._columns:
             return False
+        if node.key == PREDICTION:
+            return not self.prediction_lit()
         return node.pos[0] > self._columns[min(self._stage, len(self._columns) - 1)]
 
     def node_values(self, key: str) -> np.ndarray | None:
-        """What node ``key`` shows at the current step: values, or gradients in backward mode."""
+        """What node ``key`` shows at the current step: values, or gradients in backward mode
+        (None for the prediction: it is not a layer of units)."""
         c = self._closeup
-        if c is None:
+        if c is None or key == PREDICTION:
             return None
         if self._backward:
             return backward_values(c, key, self._t)
@@ -231,8 +321,10 @@ class CellDiagram(QWidget):
 
     def node_colour(self, key: str) -> QColor:
         """The fill of node ``key`` in unit view (PENDING if not computed yet or no data)."""
+        if key == PREDICTION:
+            return self._prediction_colour()
         values = self.node_values(key)
-        node = self._closeup.diagram.node(key) if self._closeup else None
+        node = self.node(key)
         if values is None or node is None or self.pending(node):
             return QColor(PENDING)
         if self._unit is None and (key != INPUT or self._backward):
@@ -249,10 +341,14 @@ class CellDiagram(QWidget):
         The input x_t is not a layer of units: it shows the token read (one-hot inputs) or its
         first values.
         """
-        values = self.node_values(key)
         c = self._closeup
-        node = c.diagram.node(key) if c else None
-        if c is None or values is None or node is None or self.pending(node):
+        node = self.node(key)
+        if c is None or node is None or self.pending(node):
+            return ""
+        if key == PREDICTION:
+            return "?" if self._answer_hidden else answer_text(c.predictions[self._t])
+        values = self.node_values(key)
+        if values is None:
             return ""
         if key == INPUT and not self._backward:
             if np.count_nonzero(values) == 1 and float(values.max()) == 1.0:
@@ -262,6 +358,18 @@ class CellDiagram(QWidget):
         if self._unit is None:
             return ""
         return number(values[self._entry(key, values)]).replace("-", "−")
+
+    def _prediction_colour(self) -> QColor:
+        """The prediction's fill: the probability of its answer (none when hidden, pending, in
+        backward mode, or for a value)."""
+        c, node = self._closeup, self.node(PREDICTION)
+        if c is None or node is None or self.pending(node) or self._answer_hidden:
+            return QColor(PENDING)
+        prob = answer_probability(c.predictions[self._t])
+        if self._backward or prob is None:
+            return QColor(BACKGROUND)
+        r, g, b, a = (int(v) for v in PROBABILITY_SCALE.colours(np.array([prob]))[0])
+        return QColor(r, g, b, a)
 
     def _entry(self, key: str, values: np.ndarray) -> int:
         """The entry of ``values`` a box shows: the selected unit's; for the input x_t (not a
@@ -299,6 +407,9 @@ class CellDiagram(QWidget):
         groups: dict[Scale, list[str]] = {}
         for n in c.diagram.nodes:
             groups.setdefault(self._scales[n.key], []).append(plain_label(n.label))
+        if c.predictions and answer_probability(c.predictions[0]) is not None:
+            label = f"{plain_label(PREDICTION_LABEL)} (p)"
+            groups.setdefault(PROBABILITY_SCALE, []).append(label)
         return [(s, " ".join(labels)) for s, labels in groups.items()]
 
     def legend_text(self) -> list[str]:
@@ -307,19 +418,21 @@ class CellDiagram(QWidget):
 
     def node_rects(self) -> dict[str, QRectF]:
         """Where each node's box is drawn, in widget coordinates."""
-        c = self._closeup
-        if c is None:
+        nodes = self._nodes
+        if self._closeup is None or not nodes:
             return {}
-        nodes = c.diagram.nodes
         cols = max(n.pos[0] for n in nodes) + 1
         rows = max(n.pos[1] for n in nodes) + 1
-        legend_h = self._legend_height()
-        w, h = self.width(), self.height() - legend_h
-        cw, rh = w / cols, h / rows
-        bw, bh = min(cw * 0.62, 190 * points(1)), min(rh * 0.7, 64 * points(1))
+        w, h = self.width(), self.height() - self._legend_height()
+        cw = w / cols
+        bw = min(cw * 0.7, BOX_W_PT * points(1))
+        bh = min(bw * 0.85, BOX_H_PT * points(1))
+        rh = min(h / rows, bh * ROW_SPAN)  # (few rows: not stretched apart)
+        bh = min(bh, rh * 0.72)
+        top = (h - rh * rows) / 2  # a grid shorter than the room is centred
         rects = {}
         for n in nodes:
-            cx, cy = (n.pos[0] + 0.5) * cw, (n.pos[1] + 0.5) * rh
+            cx, cy = (n.pos[0] + 0.5) * cw, top + (n.pos[1] + 0.5) * rh
             rects[n.key] = QRectF(cx - bw / 2, cy - bh / 2, bw, bh)
         return rects
 
@@ -329,11 +442,13 @@ class CellDiagram(QWidget):
 
     def _box_font(self, box: QRectF) -> QFont:
         """The boxes' font: 11.5 points at the application's scale, smaller when two lines of
-        it would not fit in ``box``."""
+        it would not fit in ``box``, up to half as large again in a large box."""
         font = self._font(1.15)
         fits = QFontMetrics(font).height() * 2.3
-        if fits > box.height() and box.height() > 0:
-            font.setPointSizeF(max(5.0, font.pointSizeF() * box.height() / fits))
+        if box.height() > 0:
+            grow = min(1.5, box.height() / (fits * 1.3)) if box.height() > fits * 1.3 else 1.0
+            shrink = box.height() / fits if fits > box.height() else 1.0
+            font.setPointSizeF(max(5.0, font.pointSizeF() * grow * shrink))
         return font
 
     def _font(self, scale: float = 1.0) -> QFont:
@@ -353,24 +468,30 @@ class CellDiagram(QWidget):
             return
         rects = self.node_rects()
         self._paint_edges(p, rects)
-        lit = set(self.lit())
-        for n in c.diagram.nodes:
+        lit = set(self.lit()) | ({PREDICTION} if self.prediction_lit() else set())
+        for n in self._nodes:
             self._paint_node(p, n, rects[n.key], n.key in lit)
         self._paint_legend(p)
         p.end()
 
     def _paint_edges(self, p: QPainter, rects: dict[str, QRectF]) -> None:
-        c = self._closeup
-        assert c is not None
         pen = QPen(QColor("#90a4ae"), line_width(1.4))
         p.setPen(pen)
         p.setBrush(QBrush(QColor("#90a4ae")))
-        for src, dst in c.diagram.edges:
+        for src, dst in self._edges:
             a, b = rects[src], rects[dst]
+            span = self._span(src, dst)
+            if span == 0:  # one column: straight up or down (the prediction)
+                up = b.center().y() < a.center().y()
+                start = QPointF(a.center().x(), a.top() if up else a.bottom())
+                end = QPointF(b.center().x(), b.bottom() if up else b.top())
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawLine(start, end)
+                self._arrow_head(p, end, QPointF(0.0, -1.0 if up else 1.0))
+                continue
             start = QPointF(a.right(), a.center().y())
             end = QPointF(b.left(), b.center().y())
             path = QPainterPath(start)
-            span = c.diagram.node(dst).pos[0] - c.diagram.node(src).pos[0]
             if span > 1:  # skip the boxes between: arc above them
                 lift = a.height() * 0.9
                 path.cubicTo(
@@ -386,6 +507,10 @@ class CellDiagram(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
             self._arrow_head(p, end, tangent)
+
+    def _span(self, src: str, dst: str) -> int:
+        a, b = self.node(src), self.node(dst)
+        return 0 if a is None or b is None else b.pos[0] - a.pos[0]
 
     def _arrow_head(self, p: QPainter, tip: QPointF, tangent: QPointF) -> None:
         length = float(np.hypot(tangent.x(), tangent.y())) or 1.0

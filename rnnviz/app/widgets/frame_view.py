@@ -298,13 +298,9 @@ class FrameView(QWidget):
         self.unit.setEnabled(unit is not None)
         self.diagram.set_step(t)
         self.diagram.set_unit(unit)
-        stage = (
-            self.stage
-            if self.stage is not None and self.stage < len(self.diagram.columns)
-            else None
-        )
-        self.diagram.set_stage(stage)
+        self.diagram.set_stage(self.stage)  # after the last column: the prediction
         hidden = self.hidden()
+        self.diagram.set_answer_hidden(hidden)
         if t != getattr(self, "_guess_t", t):
             self.guess.clear()
         self._guess_t = t

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from PyQt6.QtCore import QRectF
 
-from rnnviz.app.widgets.cell_diagram import forward_scale
+from rnnviz.app.widgets.cell_diagram import PREDICTION, PROBABILITY_SCALE, forward_scale
 from rnnviz.app.widgets.frame_view import FrameView
 from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
 from rnnviz.core.explain import number
@@ -212,3 +215,60 @@ def test_a_new_run_clears_the_view(qtbot) -> None:
     v = view_of(qtbot, trainer())
     v.run_model.reset("another")
     assert v.closeup is None and "waiting" in v.title.text()
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_every_cells_diagram_shows_inputs_gates_states_and_the_output(qtbot, cell: str) -> None:
+    """The vanilla RNN's diagram had no output and two thirds of it was empty: every cell's
+    diagram has its inputs, gates, states, its output h_t and the prediction read from it."""
+    tr = trainer(cell)
+    v = view_of(qtbot, tr)
+    v.resize(420, 900)  # the dock's width
+    d, c = v.diagram, v.closeup
+    kinds = {n.key: n.kind for n in d.nodes}
+    assert {k for k, kind in kinds.items() if kind == "input"} == {"x"} | {
+        f"{s}_prev" for s in tr.model.cell.carried
+    }
+    assert set(tr.model.cell.GATES) - {"h"} <= set(kinds)  # each gate block (RNN: none)
+    assert {s.name for s in c.specs} <= set(kinds)  # each state
+    assert [k for k, kind in kinds.items() if kind == "output"] == ["h"]
+    assert [k for k, kind in kinds.items() if kind == "prediction"] == [PREDICTION]
+    assert ("h", PREDICTION) in d.edges
+    # laid out: inside the area above the legend, no two boxes on each other
+    rects = d.node_rects()
+    area = QRectF(0, 0, d.width(), d.height() - d._legend_height())
+    assert set(rects) == set(kinds)
+    for key, r in rects.items():
+        assert area.contains(r), (key, r, area)
+    for (a, ra), (b, rb) in itertools.combinations(rects.items(), 2):
+        assert not ra.intersects(rb), (a, b)
+    # filling it: the boxes span the width and take a fair share of the area
+    left = min(r.left() for r in rects.values())
+    right = max(r.right() for r in rects.values())
+    assert right - left >= 0.75 * area.width()
+    boxes = sum(r.width() * r.height() for r in rects.values())
+    assert boxes >= 0.12 * area.width() * area.height(), boxes / (area.width() * area.height())
+
+
+def test_the_prediction_box_is_the_models_answer(qtbot) -> None:
+    v = view_of(qtbot, trainer())
+    frame = v.run_model.frame
+    for t in (0, 3):
+        v.run_model.set_cursor(t=t)
+        best = int(np.argmax(frame.outputs[t]))
+        label = v.closeup.predictions[t].top[0][0]
+        prob = float(frame.outputs[t, best])
+        assert v.diagram.node_text(PREDICTION) == f"{label.replace(' ', '␣')} {prob:.0%}"
+        r, g, b, _ = PROBABILITY_SCALE.colours(np.array([prob]))[0]
+        assert v.diagram.node_colour(PREDICTION).getRgb()[:3] == (r, g, b)
+    assert any("ŷₜ" in line and line.startswith("0 … 1") for line in v.diagram.legend_text())
+    v.set_reveal(True)  # hidden until revealed: a question mark
+    assert v.diagram.node_text(PREDICTION) == "?"
+    v.reveal()
+    assert v.diagram.node_text(PREDICTION) != "?"
+    v.set_reveal(False)
+    for _ in range(len(v.stages) - 1):  # slow motion: computed only at the last stage
+        v.next_stage()
+        assert v.diagram.pending(v.diagram.node(PREDICTION))
+    v.next_stage()
+    assert v.diagram.prediction_lit() and not v.diagram.pending(v.diagram.node(PREDICTION))
