@@ -18,6 +18,13 @@ with ``build_budget``), so the UI thread never waits for a whole grid.
 When the view has no room for every array at a legible size (a projector at 1024×768, large
 fonts), it shows the hidden state h and one array of the user's choice (a chooser appears above
 the grid); panels not shown are not drawn at all.
+
+**Zooming the rows.** At 128 units and more each unit is a pixel row or less. The wheel over a
+heatmap (or its unit axis) zooms the unit axis of every panel around the row under the pointer,
+Shift+wheel scrolls the rows; with the keyboard (a heatmap clicked first) Ctrl+= and Ctrl+−
+zoom, Ctrl+Up and Ctrl+Down scroll, Ctrl+0 shows every unit. All panels show the same rows, so
+a unit is on the same row everywhere; the unit axis labels whole units only (:class:`UnitAxis`),
+and a click picks the unit of the row under the pointer at any zoom.
 """
 
 from __future__ import annotations
@@ -27,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRect, QRectF, QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QFontMetrics, QPainter, QTransform
+from PyQt6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QAction, QColor, QFontMetrics, QKeySequence, QPainter, QTransform
 from PyQt6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -74,10 +81,24 @@ MIN_IMAGE_W, MIN_IMAGE_H = 120, 80
 #: Pixels between panels of the grid.
 SPACING = 6
 
-HINT = "Hover for a value; click a column to select that time step."
+HINT = "Hover for a value; click a column to select that time step; the wheel zooms the rows."
 HINT_TIP = (
     "Rows are hidden units, columns are the time steps of the probe sequence. "
-    "Hover for a value; click a column to select that step."
+    "Hover for a value; click a column to select that step. The wheel over a heatmap zooms its "
+    "rows (Shift+wheel scrolls them; Ctrl+= / Ctrl+− zoom, Ctrl+Up / Ctrl+Down scroll, Ctrl+0 "
+    "shows every unit)."
+)
+
+#: Fewest rows a zoom shows, and the zoom factor of one wheel notch or key press.
+MIN_ROWS, ZOOM_STEP = 4, 1.5
+
+#: Keys of the row zoom: (text, keys, method name, argument).
+ZOOM_KEYS = (
+    ("Zoom rows in", ("Ctrl+=", "Ctrl++"), "zoom_rows", ZOOM_STEP),
+    ("Zoom rows out", ("Ctrl+-",), "zoom_rows", 1 / ZOOM_STEP),
+    ("Rows up", ("Ctrl+Up",), "scroll_rows", -1),
+    ("Rows down", ("Ctrl+Down",), "scroll_rows", 1),
+    ("Every unit", ("Ctrl+0",), "reset_rows", None),
 )
 
 
@@ -167,6 +188,21 @@ class ColumnOutline(pg.GraphicsObject):
                 QRect(ring.left(), ring.bottom() + 1 - width, ring.width(), width), colour
             )
         painter.restore()
+
+
+class UnitAxis(LegibleAxis):
+    """The unit axis: ticks on whole units only, each labelled with its unit, at any zoom.
+
+    Row j of an image is centred on y = j, so a tick at j names the row it stands beside;
+    zoomed in to a few rows pyqtgraph would also tick 10.5 (half a unit), which names no row.
+    """
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
+        levels = [(s, o) for s, o in super().tickSpacing(minVal, maxVal, size) if s >= 1.0]
+        return [(float(round(s)), 0.0) for s, _ in levels] or [(1.0, 0.0)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [str(round(v)) for v in values]
 
 
 #: Narrowest width in pixels a heatmap panel (axis, image, colour bar) is given.
@@ -263,6 +299,7 @@ class StateHeatmaps(QWidget):
         self._frame: int | None = None
         self._T = 0
         self._H = 0
+        self._rows: tuple[float, float] | None = None  # units shown, (top, bottom); None: all
         self._metrics = PanelMetrics.current()
 
         self.graphics = pg.GraphicsLayoutWidget()
@@ -304,6 +341,16 @@ class StateHeatmaps(QWidget):
         scene = self.graphics.scene()
         scene.sigMouseMoved.connect(self._on_mouse_moved)
         scene.sigMouseClicked.connect(self._on_mouse_clicked)
+        self.graphics.viewport().installEventFilter(self)  # the wheel zooms the rows
+        self.zoom_actions = []
+        for text, keys, method, arg in ZOOM_KEYS:
+            act = QAction(text, self)
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            fn = getattr(self, method)
+            act.triggered.connect(fn if arg is None else (lambda _=False, f=fn, a=arg: f(a)))
+            self.addAction(act)
+            self.zoom_actions.append(act)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -406,6 +453,82 @@ class StateHeatmaps(QWidget):
         self._choice = name
         self._arrange()
 
+    # ------------------------------------------------------------------ row zoom
+    def rows(self) -> tuple[float, float]:
+        """The unit axis' range shown, (top, bottom) in unit coordinates (row j spans j ± 0.5)."""
+        return self._rows if self._rows is not None else (-0.5, max(self._H, 1) - 0.5)
+
+    def shown_units(self) -> range:
+        """The units whose rows are (wholly or partly) on screen, top to bottom."""
+        top, bottom = self.rows()
+        return range(max(0, math.floor(top + 0.5)), min(self._H, math.ceil(bottom + 0.5)))
+
+    def zoom_rows(self, factor: float, centre: float | None = None) -> None:
+        """Show ``factor`` times fewer rows (more: < 1), keeping unit coordinate ``centre``
+        (default the middle) where it is; at least :data:`MIN_ROWS`, at most every unit."""
+        H = self._H
+        if H <= 0:
+            return
+        top, bottom = self.rows()
+        span = bottom - top
+        new = float(min(H, max(min(MIN_ROWS, H), round(span / factor))))
+        c = (top + bottom) / 2 if centre is None else min(max(centre, top), bottom)
+        self._set_rows(c - (c - top) * new / span, new)
+
+    def scroll_rows(self, steps: float) -> None:
+        """Move the rows shown by ``steps`` tenths of their number (at least a row each; down
+        for > 0)."""
+        top, bottom = self.rows()
+        span = bottom - top
+        self._set_rows(top + round(steps * max(1.0, span / 10)), span)
+
+    def reset_rows(self) -> None:
+        """Show every unit."""
+        self._rows = None
+        self._apply_rows()
+
+    def _set_rows(self, top: float, span: float) -> None:
+        """Show ``span`` rows from ``top`` (snapped to row edges, kept within the units)."""
+        H = self._H
+        span = float(min(H, max(1, round(span))))
+        top = min(max(math.floor(top + 0.5) - 0.5, -0.5), H - 0.5 - span)
+        self._rows = None if span >= H else (top, top + span)
+        self._apply_rows()
+
+    def _apply_rows(self) -> None:
+        top, bottom = self.rows()
+        for panel in self._panels.values():
+            panel.plot.getViewBox().setYRange(top, bottom, padding=0.0)
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        """The wheel over a heatmap or its unit axis zooms the rows (Shift: scrolls them)."""
+        if event is None or event.type() != QEvent.Type.Wheel or not self._H:
+            return False
+        pos = self.graphics.mapToScene(event.position().toPoint())  # type: ignore[attr-defined]
+        panel = self._panel_at(pos)
+        if panel is None:
+            return False
+        delta = event.angleDelta()  # type: ignore[attr-defined]
+        notches = (delta.y() or delta.x()) / 120.0
+        if not notches:
+            return True
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:  # type: ignore[attr-defined]
+            self.scroll_rows(-notches)
+        else:
+            y = panel.plot.getViewBox().mapSceneToView(pos).y()
+            self.zoom_rows(ZOOM_STEP**notches, centre=y)
+        return True
+
+    def _panel_at(self, scene_pos: QPointF) -> HeatmapPanel | None:
+        """The panel whose image or unit axis is under ``scene_pos``."""
+        for name in self._shown:
+            panel = self._panels[name]
+            box = panel.plot.getViewBox().sceneBoundingRect()
+            axis = panel.plot.getAxis("left").sceneBoundingRect()
+            if box.united(axis).contains(scene_pos):
+                return panel
+        return None
+
     def minimumSizeHint(self) -> QSize:
         """Room for one legible panel, the chooser and the read-out."""
         m = self._metrics
@@ -421,6 +544,8 @@ class StateHeatmaps(QWidget):
     def _assign(self, specs: tuple[StateSpec, ...], T: int, H: int) -> None:
         """Give the pool's panels to ``specs`` (re-labelled and recoloured, not rebuilt)."""
         self._specs = specs
+        if H != self._H:
+            self._rows = None  # another layer: every unit
         self._T, self._H = T, H
         self._labels = ()
         self._states = {}  # the old run's arrays do not fit the new panels
@@ -445,9 +570,7 @@ class StateHeatmaps(QWidget):
     def _make_panel(self, spec: StateSpec) -> HeatmapPanel:
         """Plot items for one array (configured for ``spec`` by :meth:`_configure`)."""
         axis = TokenAxis("bottom")
-        plot = pg.PlotItem(
-            axisItems={"bottom": axis, "left": LegibleAxis("left")}, enableMenu=False
-        )
+        plot = pg.PlotItem(axisItems={"bottom": axis, "left": UnitAxis("left")}, enableMenu=False)
         style_plot(plot)
         style_axis(plot.getAxis("left"), "unit")
         plot.setMouseEnabled(x=False, y=False)
@@ -475,7 +598,7 @@ class StateHeatmaps(QWidget):
         T, H = max(self._T, 1), max(self._H, 1)
         panel.image.setImage(np.zeros((H, T), dtype=np.float32), autoLevels=False)  # (H, T)
         panel.image.setRect(QRectF(-0.5, -0.5, T, H))  # pixel (unit, t) centred on (t, unit)
-        plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(-0.5, H - 0.5), padding=0.0)
+        plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=self.rows(), padding=0.0)
         panel.axis.set_labels(())
         if self._diff is not None:
             plot.setTitle(
@@ -673,4 +796,11 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-__all__ = ["COLORMAPS", "HeatmapPanel", "StateHeatmaps", "display_order", "grid_columns"]
+__all__ = [
+    "COLORMAPS",
+    "HeatmapPanel",
+    "StateHeatmaps",
+    "UnitAxis",
+    "display_order",
+    "grid_columns",
+]

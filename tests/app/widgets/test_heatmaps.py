@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF
+from PyQt6.QtCore import QPointF, Qt
 from snapshots import Feed, SnapshotStream, make_snapshot, make_specs, replace
 
 from rnnviz.app.widgets._common import round_up, visible_token
 from rnnviz.app.widgets.heatmaps import (
     LEVEL_STEPS,
+    MIN_ROWS,
+    ZOOM_STEP,
     StateHeatmaps,
     display_order,
     grid_columns,
@@ -226,3 +230,132 @@ def test_the_selected_column_keeps_every_value_visible(view, size, cell):
         assert not covered, (panel.spec.name, size, covered[:5], (x0, x1))
         beside = [(x, (y0 + y1) // 2) for x in (*range(x0 - 3, x0), *range(x1, x1 + 3))]
         assert any(bare.pixel(*p) != marked.pixel(*p) for p in beside)  # the outline shows
+
+
+def _wheel(view: StateHeatmaps, name: str, unit: float, notches: float, shift: bool = False):
+    """A wheel turn over the row of ``unit`` in panel ``name`` (through the viewport)."""
+    from PyQt6.QtCore import QPoint
+    from PyQt6.QtGui import QWheelEvent
+    from PyQt6.QtWidgets import QApplication
+
+    vb = view.panels[name].plot.getViewBox()
+    at = view.graphics.mapFromScene(vb.mapViewToScene(QPointF(3.0, unit)))
+    mods = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    event = QWheelEvent(
+        QPointF(at),
+        QPointF(view.graphics.viewport().mapToGlobal(at)),
+        QPoint(0, 0),
+        QPoint(0, round(120 * notches)),
+        Qt.MouseButton.NoButton,
+        mods,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(view.graphics.viewport(), event)
+    QApplication.processEvents()
+
+
+def _labelled_rows(view: StateHeatmaps, name: str) -> list[tuple[int, int]]:
+    """(label, row drawn beside it) for every tick label of panel ``name``'s unit axis: the
+    label's centre taken to the image's pixel grid, whose row index is the unit drawn there."""
+    from PyQt6.QtGui import QImage, QPainter
+
+    panel = view.panels[name]
+    axis = panel.plot.getAxis("left")
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    out = []
+    for rect, _flags, text in specs[2]:
+        centre = axis.mapToScene(rect.center())
+        row = math.floor(panel.image.mapFromScene(centre).y())
+        out.append((int(text), row))
+    return out
+
+
+def _check_rows(view: StateHeatmaps, H: int) -> None:
+    from PyQt6.QtWidgets import QApplication
+
+    QApplication.processEvents()  # laid out as on screen
+    top, bottom = view.rows()
+    shown = view.shown_units()
+    for name in view.shown():
+        vb = view.panels[name].plot.getViewBox()
+        lo, hi = vb.viewRange()[1]
+        assert (lo, hi) == pytest.approx((top, bottom)), name  # every panel: the same rows
+        labels = _labelled_rows(view, name)
+        assert len(labels) >= 2, (name, labels)
+        for label, row in labels:
+            assert label == row, (name, label, row, (top, bottom))  # a label names its row
+            assert row in shown
+    assert 0 <= shown.start < shown.stop <= H
+
+
+def test_the_wheel_zooms_the_unit_rows_and_the_labels_name_the_rows_shown(view, qtbot):
+    """At 128 units a row was a pixel: the wheel zooms the unit axis of every panel around
+    the row under the pointer, and at every zoom each tick label stands beside its unit's row."""
+    H = 128
+    Feed(view)(make_snapshot("lstm", T=20, H=H))
+    assert view.rows() == (-0.5, H - 0.5) and len(view.shown_units()) == H
+    _check_rows(view, H)
+    seen = set()
+    for _ in range(10):  # zoom in around unit 40, to the fewest rows
+        _wheel(view, "h", 40.0, 1)
+        top, bottom = view.rows()
+        assert top <= 40.0 <= bottom  # the row under the pointer stays on screen
+        _check_rows(view, H)
+        seen.add(len(view.shown_units()))
+    assert min(seen) == MIN_ROWS and len(seen) >= 4
+    px = view.panels["h"].plot.getViewBox().height() / MIN_ROWS
+    assert px >= 10  # a row is readable
+    _wheel(view, "h", 40.0, 3, shift=True)  # Shift scrolls up
+    assert view.rows()[0] < top
+    _check_rows(view, H)
+    for _ in range(20):
+        _wheel(view, "c", sum(view.rows()) / 2, -1)  # zoom out, over another panel
+    assert view.rows() == (-0.5, H - 0.5)
+    _check_rows(view, H)
+
+
+def test_a_click_picks_the_unit_of_the_row_under_it_at_every_zoom(view, qtbot):
+    from PyQt6.QtWidgets import QApplication
+
+    H = 128
+    Feed(view)(make_snapshot("gru", T=20, H=H))
+    QApplication.processEvents()
+    for notches in (0, 1, 3, 6):
+        if notches:
+            _wheel(view, "z", 90.0, notches)
+        units = view.shown_units()
+        for unit in (units[0], units[len(units) // 2], units[-1]):
+            image = view.panels["z"].image
+            centre = image.mapToScene(QPointF(7 + 0.5, unit + 0.5))  # pixel (row unit, col 7)
+            at = view.graphics.mapFromScene(centre)
+            with qtbot.waitSignal(view.unitClicked, timeout=1000) as blocker:
+                qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=at)
+            assert blocker.args == ["z", unit], (notches, view.rows())
+
+
+def test_keys_zoom_and_scroll_the_rows(view):
+    H = 64
+    Feed(view)(make_snapshot("rnn", T=10, H=H))
+    keys = {a.text(): [k.toString() for k in a.shortcuts()] for a in view.zoom_actions}
+    assert keys["Zoom rows in"] == ["Ctrl+=", "Ctrl++"] and keys["Every unit"] == ["Ctrl+0"]
+    acts = {a.text(): a for a in view.zoom_actions}
+    acts["Zoom rows in"].trigger()
+    acts["Zoom rows in"].trigger()
+    top, bottom = view.rows()
+    assert bottom - top == round(round(H / ZOOM_STEP) / ZOOM_STEP)
+    acts["Rows down"].trigger()
+    assert view.rows()[0] > top
+    for _ in range(10):  # the fewest rows, each tall: labelled with whole units only
+        acts["Zoom rows in"].trigger()
+    assert len(view.shown_units()) == MIN_ROWS
+    _check_rows(view, H)
+    acts["Every unit"].trigger()
+    assert view.rows() == (-0.5, H - 0.5)
+    acts["Rows down"].trigger()  # nothing to scroll
+    assert view.rows() == (-0.5, H - 0.5)
