@@ -12,6 +12,17 @@ Predict, then reveal      P           hide the model's answer until R
 Reveal                    R           show it (and score the guess typed)
 ========================  ==========  ==================================================
 
+Where the frame view is (:meth:`FrameDock.arrange_for`, when the window takes its first size):
+
+* docked on the right, shown, when the window leaves the other views their legible width beside
+  it and the controls as the window shows them (:func:`frame_fits`: 1024×768, where the
+  controls start hidden, and 1920×1080, normal and ``--big``); Ctrl+D showing the controls
+  where both do not fit makes the frame view give way until the next step of the cursor;
+* elsewhere (1280×720, and 1024×768 with ``--big``) it starts hidden and opens the first time
+  the user steps the cursor (← →, Home, End, the frame bar, a click on a heatmap column); the
+  loss, gradient and samples column then makes way for it until F2 closes it, so the heatmaps
+  and the frame view keep their legible width.
+
 The closeup the view explains is fetched through the run's command queue
 (:class:`~rnnviz.app.closeups.CloseupFetcher`) while the dock is shown. In backward stepping the
 gradient panel draws its curves from the cursor's step on: the part the backward pass has
@@ -30,7 +41,26 @@ from PyQt6.QtWidgets import QDockWidget, QMenu, QScrollArea
 
 from rnnviz.app.closeups import CloseupFetcher, run_here
 from rnnviz.app.listen import listen
+from rnnviz.app.widgets._common import ui_scale
 from rnnviz.app.widgets.frame_view import FrameView
+
+#: Width of the docked frame view at normal fonts (``--big`` scales it): its text and diagram
+#: are legible from its minimum (~250 px) up; more is taken from the heatmaps.
+FRAME_WIDTH = 340
+
+#: Pixels the other views keep beyond their legible minimum width beside the frame view, at
+#: normal fonts (``--big`` scales it): at their bare minimum width the legends of the gradient
+#: plots wrap into more lines, and at 1280x720 with --big the window grew taller than the screen.
+SLACK_PX = 100
+
+
+def frame_fits(
+    window_width: int, controls_width: int, frame_width: int, views_min: int, slack: int
+) -> bool:
+    """Whether a frame view ``frame_width`` wide leaves the views (heatmaps and the right-hand
+    column, legible from ``views_min``) ``slack`` pixels more beside the controls (0: hidden)."""
+    return window_width - controls_width - frame_width >= views_min + slack
+
 
 #: (attribute, text, key, tip, checkable) of the frame view's actions, in menu order.
 ACTIONS = (
@@ -100,7 +130,47 @@ class FrameDock(QObject):
         self.toggle.toggled.connect(self.set_shown)
         dock.visibilityChanged.connect(self._sync_toggle)
         window.addAction(self.toggle)
-        self.set_shown(False)  # F2 (a shown dock takes the views' room on smaller screens)
+        #: Opened by a cursor step on a window too small for it beside the other views.
+        self.opens_on_step = False
+        self._made_way = False  # the right-hand column is hidden for the frame view
+        for signal in _cursor_steps(window):
+            signal.connect(self._on_user_step)
+        window.controls_dock.visibilityChanged.connect(self._on_controls)
+        self.set_shown(False)  # until arrange_for decides (the window's first size)
+
+    def width(self) -> int:
+        """Width the docked frame view gets at the application's fonts."""
+        return round(FRAME_WIDTH * ui_scale())
+
+    def _fits(self, width: int, controls: bool) -> bool:
+        held = self.window._dock_width if controls else 0
+        views_min = self.window.centralWidget().minimumSizeHint().width()
+        return frame_fits(width, held, self.width(), views_min, round(SLACK_PX * ui_scale()))
+
+    def arrange_for(self, width: int) -> None:
+        """Place the frame view for a window ``width`` wide (see the module docstring)."""
+        fits = self._fits(width, self.window.controls_dock.isVisibleTo(self.window))
+        self.opens_on_step = not fits
+        self.set_shown(fits)
+
+    def _on_controls(self, shown: bool) -> None:
+        """The controls were shown (Ctrl+D) where they and the frame view do not both fit: the
+        frame view gives way (and opens again at the next step of the cursor)."""
+        if not shown:
+            return
+        window = self.window
+        if self.dock.isVisible() and not self._fits(window.width(), True):
+            self.set_shown(False)
+            self.opens_on_step = True
+        # their own width again (the frame view's docking may have taken some of it)
+        window.resizeDocks([window.controls_dock], [window._dock_width], Qt.Orientation.Horizontal)
+
+    def _on_user_step(self, *_: object) -> None:
+        """The user stepped the cursor: open the frame view if it waits for that."""
+        if self.opens_on_step and not self.dock.isVisible():
+            self.opens_on_step = False
+            self._make_way(True)
+            self.set_shown(True)
 
     def set_shown(self, shown: bool) -> None:
         """Show the dock (docked on the right) or take it out of the window's layout: a hidden
@@ -113,7 +183,17 @@ class FrameDock(QObject):
         elif docked:
             self.window.removeDockWidget(self.dock)
         self.dock.setVisible(shown)
+        if shown:
+            self.window.resizeDocks([self.dock], [self.width()], Qt.Orientation.Horizontal)
+        elif self._made_way:
+            self._make_way(False)
         self._sync_toggle()
+
+    def _make_way(self, on: bool) -> None:
+        """Hide the right-hand column (loss, gradients, samples) while the frame view is open on
+        a small window, and show it again."""
+        self._made_way = on
+        self.window.right_column.setVisible(not on)
 
     def _sync_toggle(self, *_: object) -> None:
         self.toggle.blockSignals(True)
@@ -156,3 +236,17 @@ class FrameDock(QObject):
     def _draw_gradients_to_cursor(self) -> None:
         t = self.view.t if self.view.backward else None
         self.window.gradients.set_drawn_from(t)
+
+
+def _cursor_steps(window: Any) -> list[Any]:
+    """The signals of the user moving the cursor: keys, the frame bar, a heatmap column."""
+    bar = window.frame_bar
+    acts = (window.act_prev, window.act_next, window.act_first, window.act_last)
+    return [
+        *(a.triggered for a in acts),
+        bar.prev.clicked,
+        bar.next.clicked,
+        bar.strip.frameClicked,
+        bar.slider.sliderMoved,
+        window.heatmaps.frameClicked,
+    ]

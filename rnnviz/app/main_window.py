@@ -339,6 +339,7 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
         self.controls_dock.setVisible(shown)
         if shown:
             self.resizeDocks([self.controls_dock], [self._dock_width], Qt.Orientation.Horizontal)
+        self.frame_dock.arrange_for(width)  # shown where it fits (see app/frame_dock.py)
 
     # ================================================================= the run on screen
     @property

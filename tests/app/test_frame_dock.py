@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PyQt6.QtCore import Qt
-from test_main_window import WAIT_MS
+from PyQt6.QtWidgets import QApplication
+from test_main_window import WAIT_MS, tiny_run
+from test_projector import SCREENS, check_legible, maximised
+
+from rnnviz.app.main_window import MainWindow
+from rnnviz.app.style import BIG_SCALE, apply_theme
 
 
 def shown(w):
@@ -91,3 +97,55 @@ def test_backward_stepping_draws_the_gradient_curves_up_to_the_cursor(qtbot, tin
     assert curve.getData()[0][0] == T - 4
     w.frame_dock.act_backward.setChecked(False)
     assert len(curve.getData()[0]) == T
+
+
+def test_frame_fits_leaves_the_views_their_legible_width() -> None:
+    from rnnviz.app.frame_dock import frame_fits
+
+    assert frame_fits(1000, 0, 400, 500, 100)
+    assert not frame_fits(1000, 0, 400, 501, 100)
+    assert not frame_fits(1280, 367, 340, 516, 100)  # beside the controls: no
+    assert frame_fits(1280, 0, 340, 516, 100)  # without them: yes
+
+
+@pytest.mark.parametrize("scale", [1.0, BIG_SCALE], ids=["normal", "big"])
+def test_the_frame_view_is_shown_where_there_is_room_and_opens_on_a_step(qtbot, qapp, scale):
+    """Shown at start on every screen with room beside the views and the controls (1024x768,
+    where the controls start hidden, and 1920x1080); elsewhere it opens at the user's first step
+    of the cursor, the loss, gradient and samples column making way until F2 closes it. Every
+    size stays legible."""
+    apply_theme(qapp, scale)
+    try:
+        for screen in SCREENS:
+            w = MainWindow(tiny_run(hidden=128), confirm=lambda *_: True, start_worker=False)
+            qtbot.addWidget(w)
+            w.show()
+            width, height = maximised(screen)
+            w.arrange_for(width, height)
+            w.resize(width, height)
+            QApplication.processEvents()
+            fd = w.frame_dock
+            small = screen == (1280, 720) or (screen == (1024, 768) and scale != 1.0)
+            where = f"{screen} x{scale}"
+            assert fd.dock.isVisible() == (not small), where
+            assert fd.opens_on_step == small and fd.toggle.isChecked() == (not small)
+            if fd.dock.isVisible():
+                assert fd.dock.width() >= fd.view.minimumSizeHint().width(), where
+                assert w.right_column.isVisible()
+            check_legible(w, where)
+            if small:
+                w.frame_bar.set_frame(2)  # the program moving the cursor opens nothing
+                assert not fd.dock.isVisible()
+                w.act_next.trigger()  # the user's step (the → key)
+                QApplication.processEvents()
+                assert fd.dock.isVisible() and fd.fetcher.active
+                assert not w.right_column.isVisible()  # it made way
+                check_legible(w, where + " stepping")
+                fd.toggle.trigger()  # F2 closes it: the column is back
+                QApplication.processEvents()
+                assert not fd.dock.isVisible() and w.right_column.isVisible()
+                w.act_next.trigger()  # once opened and closed, F2 decides
+                assert not fd.dock.isVisible()
+            w.close()
+    finally:
+        apply_theme(qapp, 1.0)

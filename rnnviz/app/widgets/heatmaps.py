@@ -81,7 +81,7 @@ MIN_IMAGE_W, MIN_IMAGE_H = 120, 80
 #: Pixels between panels of the grid.
 SPACING = 6
 
-HINT = "Hover for a value; click a column to select that time step; the wheel zooms the rows."
+HINT = "Hover for a value; click a column to select that time step."
 HINT_TIP = (
     "Rows are hidden units, columns are the time steps of the probe sequence. "
     "Hover for a value; click a column to select that step. The wheel over a heatmap zooms its "
