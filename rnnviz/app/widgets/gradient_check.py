@@ -19,6 +19,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -105,6 +106,7 @@ class GradientsUpClose(QWidget):
         super().__init__(parent)
         self.check: GradientCheck | None = None
         self.series = SpectralSeries()
+        self._stale = False  # spectra came while the tab was not on screen
         self.verify_button = QPushButton("Verify gradients")
         self.verify_button.setToolTip(
             "Central differences on a float64 copy of the live model, in the training thread"
@@ -211,16 +213,30 @@ class GradientsUpClose(QWidget):
         self.verdict.setText(f"<span style='color:#c62828'>{html.escape(message)}</span>")
 
     def add_point(self, point: SpectralPoint) -> None:
-        """Add one training step's spectra and redraw."""
+        """Add one training step's spectra; redraw if the tab is on screen (else when shown:
+        the spectra keep coming for the read-out under the gradient plot, a few per second,
+        and a hidden plot redrawn for each cost the window 8-12 ms a point)."""
         if self.series.add(point):
-            self._draw()
+            self._redraw_when_seen()
 
     def clear(self) -> None:
         """A new run: forget the spectra."""
         self.series.clear()
-        self._draw()
+        self._redraw_when_seen()
+
+    def _redraw_when_seen(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self._draw()
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        """Draw what came while the tab was not on screen."""
+        super().showEvent(event)
+        if self._stale:
+            self._draw()
 
     def _draw(self) -> None:
+        self._stale = False
         steps, curves, forget = self.series.curves()
         p = self.plot.getPlotItem()
         for g in [g for g in self.lines if g not in curves]:

@@ -329,6 +329,38 @@ def test_spectra_follow_training(qtbot, inspectors) -> None:
     assert forget[-1] == pytest.approx(float(np.mean(model.frame.states["f"])))
 
 
+def test_spectra_arriving_off_screen_are_drawn_when_the_tab_is_shown(qtbot, inspectors) -> None:
+    """The spectra keep coming for the read-out under the gradient plot while the Gradients tab
+    is not on screen; the hidden plot is not redrawn for each (8-12 ms a point on the window's
+    thread), and shows every point once its tab is opened."""
+    from rnnviz.train.inspection import SpectralProbe
+
+    tr = _trainer("lstm")
+    ins, _ = inspectors(tr)
+    ins.setCurrentWidget(ins.unit)
+    g = ins.gradients
+    qtbot.waitUntil(lambda: not ins.jobs.busy("spectral"), timeout=WAIT_MS)
+    g.clear()
+    assert not g.isVisible()
+    drawn: list[int] = []
+    draw = g._draw
+    g._draw = lambda: (drawn.append(len(g.series.points)), draw())[1]  # type: ignore[method-assign]
+    probe = SpectralProbe()
+    for _ in range(3):
+        tr.step()
+        g.add_point(probe(tr))  # as the inspector hands a point over
+    assert len(g.series.points) == 3
+    assert drawn == []
+    ins.setCurrentWidget(ins.gradients)
+    QApplication.processEvents()
+    assert g.isVisible()
+    assert drawn == [3]
+    steps, curves, _ = g.series.curves()
+    assert steps.tolist() == [31, 32, 33]
+    for gate, (rho, _sv) in curves.items():
+        np.testing.assert_array_equal(g.lines[gate][0].getData()[1], rho)
+
+
 def test_the_spectra_axis_title_fits_its_axis(qtbot, inspectors) -> None:
     """Squeezed to its minimum (a short dock), the plot's rotated title is no longer than its
     axis: it was cut to "ρ, σ_max, mean forget g"."""
