@@ -60,7 +60,7 @@ def test_every_panel_of_the_frame_view_has_its_explanation(qtbot, tiny_window) -
         "gradients": w.gradients.flow_widget,
         "grad_norm": w.gradients.norm_widget,
         "loss": w.loss.plot_widget,
-        "samples": w.samples.text,
+        "samples": w.samples.count_label,  # the ⓘ ends the samples' title row
     }
     if w.right_column.mode() == "stacked":
         _check(_buttons(w), main)
@@ -75,7 +75,7 @@ def test_every_panel_of_the_replay_window_has_its_explanation(replay) -> None:  
         "gradients": w.gradients.flow_widget,
         "grad_norm": w.gradients.norm_widget,
         "loss": w.loss.plot_widget,
-        "samples": w.samples.text,
+        "samples": w.samples.count_label,  # the ⓘ ends the samples' title row
         "timeline": w.timeline.speed,  # at the timeline's right end
     }
     _check(_buttons(w), panels)

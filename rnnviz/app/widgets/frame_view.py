@@ -39,7 +39,7 @@ from PyQt6.QtWidgets import (
 from rnnviz.app.listen import listen
 from rnnviz.app.widgets._common import FOREGROUND, points
 from rnnviz.app.widgets.cell_diagram import CellDiagram
-from rnnviz.app.widgets.info import InfoButton, attach_info
+from rnnviz.app.widgets.info import InfoButton, pin_info
 from rnnviz.app.widgets.readout import StepReadout
 from rnnviz.app.widgets.textpane import TextPane
 from rnnviz.train.closeup import Closeup
@@ -138,7 +138,7 @@ class FrameView(QWidget):
 
         #: The ⓘ of each part: what it shows, formula, how to read it, what to look for.
         self.infos = {key: InfoButton(key) for key in ("frame", "readout", "diagram", "equations")}
-        self.infos["waveform"] = attach_info(self.readout.wave, "waveform")
+        self.infos["waveform"] = pin_info(self.readout.wave, "waveform")  # the axes' corner
         row.addWidget(self.infos["diagram"])
 
         lay = QVBoxLayout(self)

@@ -2,8 +2,11 @@
 
 :data:`EXPLANATIONS` holds one :class:`Explanation` per panel, keyed by the panel's name.
 :class:`InfoButton` is a small "ⓘ" button that shows its explanation in a popup (and as its
-tooltip); :func:`attach_info` pins one to the top-right corner of any widget without that
-widget knowing, so the existing views get theirs without a change to their code.
+tooltip). The existing views get theirs without a change to their code: :func:`pin_info` pins
+one into an empty corner of a plot or a heatmap grid, outside every data area, axis label and
+legend; :func:`attach_info` puts one at the end of a panel's title row; :func:`attach_view_infos`
+does either for every standard view of a window (an ⓘ pinned over a plot's top-right corner
+covered the end of the gradient-flow curves at 1024x768 ``--big``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PyQt6.QtCore import QEvent, QObject, QPoint, Qt
-from PyQt6.QtWidgets import QToolButton, QToolTip, QWidget
+from PyQt6.QtWidgets import QBoxLayout, QHBoxLayout, QLayout, QToolButton, QToolTip, QWidget
 
 from rnnviz.app.widgets._common import points, tick_font
 
@@ -237,14 +240,6 @@ EXPLANATIONS: dict[str, Explanation] = {
     ),
 }
 
-#: Where the ⓘ of a window's standard views go: (key, the view's attribute path).
-VIEW_INFOS = (
-    ("heatmaps", "heatmaps"),
-    ("gradients", "gradients.flow_widget"),
-    ("grad_norm", "gradients.norm_widget"),
-    ("loss", "loss.plot_widget"),
-)
-
 
 class InfoButton(QToolButton):
     """A flat "ⓘ" that shows the explanation of panel ``key`` (popup on click, and tooltip)."""
@@ -276,17 +271,88 @@ class InfoButton(QToolButton):
         QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.toolTip(), self)
 
 
-class _Pin(QObject):
-    """Keeps a button in its host's top-right corner as the host resizes."""
+#: Where the ⓘ of a window's standard views go: (key, attribute path of the host, place).
+#: A plot's ⓘ sits in its bottom-left corner, where the left axis's column meets the bottom
+#: axis's row: a cell of the plot's layout that holds nothing. The heatmaps' sits in the grid's
+#: bottom-right corner, under the last column's colour bar (which has no axis below it). The
+#: samples' ⓘ ends their title row. None of these places is a data area, a legend or text.
+VIEW_INFOS: tuple[tuple[str, str, str], ...] = (
+    ("heatmaps", "heatmaps.graphics", "bottom right"),
+    ("gradients", "gradients.flow_widget", "bottom left"),
+    ("grad_norm", "gradients.norm_widget", "bottom left"),
+    ("loss", "loss.plot_widget", "bottom left"),
+    ("samples", "samples.count_label", "row"),
+)
 
-    def __init__(self, host: QWidget, button: QWidget, right: int = 2) -> None:
+
+def _row_of(layout: QLayout, anchor: QWidget) -> tuple[QBoxLayout, int] | None:
+    """The box layout within ``layout`` (nested layouts too) that holds ``anchor``, and where."""
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        if item is None:
+            continue
+        if item.widget() is anchor:
+            return (layout, index) if isinstance(layout, QBoxLayout) else None
+        inner = item.layout()
+        found = None if inner is None else _row_of(inner, anchor)
+        if found is not None:
+            return found
+    return None
+
+
+def attach_info(anchor: QWidget, key: str) -> InfoButton:
+    """Put an :class:`InfoButton` for ``key`` at the right end of the row that holds ``anchor``.
+
+    ``anchor`` is a panel's title, header or caption, laid out in its parent's box layout. In a
+    row (a horizontal box) the ⓘ is added at the row's end; in a column (a vertical box) the
+    anchor is replaced by a row of the anchor (all the width it can take) and the ⓘ, at the top
+    of the anchor's first line. Either way the layout gives the ⓘ its own place: it covers no
+    plot, curve, map, legend or text at any size or font scale.
+
+    Raises
+    ------
+    ValueError
+        ``anchor`` is not in a box layout of its parent (there is no row to put the ⓘ in).
+    """
+    parent = anchor.parentWidget()
+    outer = None if parent is None else parent.layout()
+    found = None if outer is None else _row_of(outer, anchor)
+    if found is None:
+        raise ValueError(f"the ⓘ for {key!r}: {type(anchor).__name__} is not in a box layout")
+    layout, index = found
+    button = InfoButton(key)
+    horizontal = layout.direction() in (
+        QBoxLayout.Direction.LeftToRight,
+        QBoxLayout.Direction.RightToLeft,
+    )
+    if horizontal:
+        layout.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+    else:
+        stretch = layout.stretch(index)
+        layout.removeWidget(anchor)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(2)
+        row.addWidget(anchor, 1)
+        row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.insertLayout(index, row, stretch)
+    return button
+
+
+class _Pin(QObject):
+    """Keeps a button in a corner of its host ("bottom left" or "bottom right") as it resizes."""
+
+    def __init__(self, host: QWidget, button: QWidget, corner: str) -> None:
         super().__init__(host)
-        self.host, self.button, self.right = host, button, right
+        self.host, self.button, self.corner = host, button, corner
         host.installEventFilter(self)
         self.place()
 
     def place(self) -> None:
-        self.button.move(max(0, self.host.width() - self.button.width() - self.right), 2)
+        right = self.host.width() - self.button.width() - 2
+        x = right if self.corner.endswith("right") else 2
+        y = self.host.height() - self.button.height() - 2
+        self.button.move(max(0, x), max(0, y))
         self.button.raise_()
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
@@ -295,28 +361,43 @@ class _Pin(QObject):
         return False
 
 
-def attach_info(host: QWidget, key: str, right: int = 2) -> InfoButton:
-    """Pin an :class:`InfoButton` for ``key`` to the top-right corner of ``host``, ``right``
-    pixels from its right edge."""
+def pin_info(host: QWidget, key: str, corner: str = "bottom left") -> InfoButton:
+    """Pin an :class:`InfoButton` for ``key`` to a bottom corner of ``host`` (a plot or a grid).
+
+    A plot's bottom-left corner is the empty cell where its left axis's column meets its bottom
+    axis's row (below the lowest tick label, left of the first); a heatmap grid's bottom-right
+    corner lies under the last column's colour bar, beside the bottom axis's title, or in the
+    empty cell of a last row that is not full. Neither is inside a data area or a legend.
+    """
+    if corner not in ("bottom left", "bottom right"):
+        raise ValueError(f"the ⓘ for {key!r}: no corner {corner!r}")
     button = InfoButton(key, host)
-    _Pin(host, button, right)
+    _Pin(host, button, corner)
     button.show()
     return button
 
 
 def attach_view_infos(window: QWidget) -> list[InfoButton]:
-    """Pin the ⓘ of the views every window with a run has (``window.heatmaps``, its gradient
-    plots, the loss and the samples): the main window and the replay window."""
+    """Give the standard views of ``window`` (``window.heatmaps``, its gradient plots, the loss
+    and the samples) their ⓘ, each where :data:`VIEW_INFOS` says."""
     buttons = []
-    for key, path in VIEW_INFOS:
+    for key, path, place in VIEW_INFOS:
         host: object = window
         for name in path.split("."):
             host = getattr(host, name)
-        buttons.append(attach_info(host, key))  # type: ignore[arg-type]
-    text = window.samples.text  # type: ignore[attr-defined]
-    bar = text.verticalScrollBar().sizeHint().width()
-    buttons.append(attach_info(text, "samples", right=bar + 2))
+        if place == "row":
+            buttons.append(attach_info(host, key))  # type: ignore[arg-type]
+        else:
+            buttons.append(pin_info(host, key, place))  # type: ignore[arg-type]
     return buttons
 
 
-__all__ = ["EXPLANATIONS", "Explanation", "InfoButton", "attach_info", "attach_view_infos"]
+__all__ = [
+    "EXPLANATIONS",
+    "VIEW_INFOS",
+    "Explanation",
+    "InfoButton",
+    "attach_info",
+    "attach_view_infos",
+    "pin_info",
+]
