@@ -34,7 +34,17 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
-from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
+from PyQt6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+)
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from rnnviz.app.widgets._common import (
@@ -84,6 +94,25 @@ def colour_map(name: str) -> pg.ColorMap:
     return pg.colormap.get(name)
 
 
+@functools.lru_cache(maxsize=16)
+def byte_stops(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The stops of colour map ``name`` as (positions (k,), uint8 RGBA (k, 4)), read once
+    (``ColorMap.map`` converts them again on every call)."""
+    pos, rgba = colour_map(name).getStops("byte")  # (k,), (k, 4)
+    return np.asarray(pos), np.asarray(rgba)
+
+
+def map_bytes(name: str, x: np.ndarray) -> np.ndarray:
+    """(n, 4) uint8 RGBA of positions ``x`` (n,) in 0..1 on colour map ``name``: what
+    ``ColorMap.map(x, mode="byte")`` gives (channel by channel linear between the stops,
+    truncated to bytes), from the stops read once."""
+    pos, rgba = byte_stops(name)
+    out = np.empty((*x.shape, rgba.shape[1]), dtype=rgba.dtype)  # (n, 4)
+    for i in range(rgba.shape[1]):
+        out[..., i] = np.interp(x, pos, rgba[:, i])  # (n,)
+    return out
+
+
 @dataclass(frozen=True)
 class Scale:
     """How one node's values become colours: a colour map over ``levels``."""
@@ -102,7 +131,7 @@ class Scale:
             lo, hi = np.log10(lo), np.log10(hi)
         x = np.clip((v - lo) / (hi - lo or 1.0), 0.0, 1.0)  # (n,)
         x = np.nan_to_num(x, nan=0.5)
-        return colour_map(self.cmap).map(x, mode="byte")  # (n, 4)
+        return map_bytes(self.cmap, x)  # (n, 4)
 
     def text(self) -> str:
         """ "0 … 1", "−1 … 1", "−2.5 … 2.5"."""
@@ -216,6 +245,13 @@ class CellDiagram(QWidget):
         self._nodes: tuple[DiagramNode, ...] = ()  # the cell's, then the prediction's
         self._edges: tuple[tuple[str, str], ...] = ()
         self._answer_hidden = False
+        # what does not change with the step, drawn once per (closeup, mode, size, scale):
+        # the background, arrows and legend as a picture, the boxes' places and fonts
+        self._static_key: tuple | None = None
+        self._static: QPixmap | None = None
+        self._rects: dict[str, QRectF] = {}
+        self._legend: list[tuple[Scale, str]] = []
+        self._fonts: dict[float, QFont] = {}
         self.setToolTip(
             "The cell at the selected step: each box is filled with its value "
             "(the colour scales are under the boxes); arrows show where values flow."
@@ -225,6 +261,7 @@ class CellDiagram(QWidget):
     def set_closeup(self, closeup: Closeup | None) -> None:
         """Draw ``closeup``'s cell (None: an empty diagram)."""
         self._closeup = closeup
+        self._static_key = None
         self._scales = {}
         self._columns = ()
         self._nodes, self._edges = (), ()
@@ -398,7 +435,41 @@ class CellDiagram(QWidget):
     def minimumSizeHint(self) -> QSize:
         return QSize(round(170 * points(1)), round(220 * points(1)))
 
+    def _layout(self) -> None:
+        """Recompute the legend, the boxes' places and fonts and the picture of the background,
+        arrows and legend when the closeup, the mode, the size or the scale changed."""
+        key = (
+            self._closeup is not None,
+            self._backward,
+            self.width(),
+            self.height(),
+            self.devicePixelRatioF(),
+            points(1),
+            self.font().toString(),
+        )
+        if key == self._static_key:
+            return
+        self._static_key = key
+        self._fonts = {}
+        self._legend = self._make_legend_entries()
+        self._rects = self._make_node_rects()
+        dpr = self.devicePixelRatioF()
+        pix = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+        pix.setDevicePixelRatio(dpr)
+        p = QPainter(pix)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(QRectF(0, 0, self.width(), self.height()), QColor(BACKGROUND))
+        if self._closeup is not None and self._rects:
+            self._paint_edges(p, self._rects)
+            self._paint_legend(p)
+        p.end()
+        self._static = pix
+
     def _legend_entries(self) -> list[tuple[Scale, str]]:
+        self._layout()
+        return self._legend
+
+    def _make_legend_entries(self) -> list[tuple[Scale, str]]:
         c = self._closeup
         if c is None:
             return []
@@ -418,6 +489,10 @@ class CellDiagram(QWidget):
 
     def node_rects(self) -> dict[str, QRectF]:
         """Where each node's box is drawn, in widget coordinates."""
+        self._layout()
+        return dict(self._rects)
+
+    def _make_node_rects(self) -> dict[str, QRectF]:
         nodes = self._nodes
         if self._closeup is None or not nodes:
             return {}
@@ -443,6 +518,13 @@ class CellDiagram(QWidget):
     def _box_font(self, box: QRectF) -> QFont:
         """The boxes' font: 11.5 points at the application's scale, smaller when two lines of
         it would not fit in ``box``, up to half as large again in a large box."""
+        self._layout()
+        font = self._fonts.get(box.height())
+        if font is None:
+            font = self._fonts[box.height()] = self._make_box_font(box)
+        return font
+
+    def _make_box_font(self, box: QRectF) -> QFont:
         font = self._font(1.15)
         fits = QFontMetrics(font).height() * 2.3
         if box.height() > 0:
@@ -457,21 +539,20 @@ class CellDiagram(QWidget):
         return font
 
     def paintEvent(self, event: object) -> None:
+        self._layout()
         p = QPainter(self)
+        p.drawPixmap(0, 0, self._static)  # background, arrows, legend
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(BACKGROUND))
         c = self._closeup
-        if c is None:
+        if c is None or not self._rects:
             p.setPen(QColor(FOREGROUND))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The cell appears here.")
             p.end()
             return
-        rects = self.node_rects()
-        self._paint_edges(p, rects)
+        rects = self._rects
         lit = set(self.lit()) | ({PREDICTION} if self.prediction_lit() else set())
         for n in self._nodes:
             self._paint_node(p, n, rects[n.key], n.key in lit)
-        self._paint_legend(p)
         p.end()
 
     def _paint_edges(self, p: QPainter, rects: dict[str, QRectF]) -> None:
@@ -560,7 +641,7 @@ class CellDiagram(QWidget):
         line = fm.height() + 4
         y = self.height() - self._legend_height() + 4
         bar_w = 90 * points(1)
-        for scale, labels in self._legend_entries():
+        for scale, labels in self._legend:
             spread = np.geomspace if scale.log else np.linspace
             ramp = spread(scale.levels[0], scale.levels[1], 64)  # (64,)
             bar = QRectF(8, y + 2, bar_w, fm.height() - 4)

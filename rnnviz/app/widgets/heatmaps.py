@@ -137,6 +137,7 @@ class ColumnOutline(pg.GraphicsObject):
         self._rect = QRectF()
         self._inner = max(1, round(line_width(self.INNER_PX)))
         self._outer = max(1, round(line_width(self.OUTER_PX)))
+        self._pad: tuple[float, float] | None = None  # in view units; None: to be measured
         self.setZValue(10)
 
     def set_column(self, t: int, rows: int) -> None:
@@ -151,13 +152,16 @@ class ColumnOutline(pg.GraphicsObject):
 
     def boundingRect(self) -> QRectF:
         """The column grown by the outline's width in device pixels (in view units)."""
-        pad = self._inner + self._outer + 1
-        px, py = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
-        return self._rect.adjusted(-pad * px, -pad * py, pad * px, pad * py)
+        if self._pad is None:  # measured once per view transform (asked many times a paint)
+            pad = self._inner + self._outer + 1
+            self._pad = (pad * (self.pixelWidth() or 0.0), pad * (self.pixelHeight() or 0.0))
+        px, py = self._pad
+        return self._rect.adjusted(-px, -py, px, py)
 
     def viewTransformChanged(self) -> None:
         """The view zoomed or resized: the outline's extent in view units changed."""
         self.prepareGeometryChange()
+        self._pad = None
 
     def device_column(self, transform: QTransform) -> QRect:
         """The column in device pixels, rounded outwards: every pixel it touches."""

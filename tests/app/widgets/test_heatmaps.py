@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtCore import QPointF, QRectF, Qt
 from snapshots import Feed, SnapshotStream, make_snapshot, make_specs, replace
 
 from rnnviz.app.widgets._common import round_up, visible_token
@@ -359,3 +359,28 @@ def test_keys_zoom_and_scroll_the_rows(view):
     assert view.rows() == (-0.5, H - 0.5)
     acts["Rows down"].trigger()  # nothing to scroll
     assert view.rows() == (-0.5, H - 0.5)
+
+
+def test_the_outlines_bounds_follow_a_zoom_and_a_resize(view, qtbot):
+    """The outline's padding (device pixels in view units) is measured once per view
+    transform: after a zoom and a resize its bounds are those measured afresh."""
+    view.resize(700, 500)
+    Feed(view)(make_snapshot("lstm", T=48, H=32))
+    view.set_frame(20)
+    panel = view.panels[view.shown()[0]]
+    marker, vb = panel.marker, panel.plot.getViewBox()
+
+    def fresh() -> QRectF:
+        pad = marker._inner + marker._outer + 1
+        px, py = pad * marker.pixelWidth(), pad * marker.pixelHeight()
+        return marker.column().adjusted(-px, -py, px, py)
+
+    view.graphics.grab()
+    first = marker.boundingRect()
+    assert first == fresh()
+    vb.setXRange(10, 30, padding=0)  # zoom in: fewer view units a pixel
+    view.graphics.grab()
+    assert marker.boundingRect() == fresh() and marker.boundingRect().width() < first.width()
+    view.resize(1200, 800)
+    qtbot.waitUntil(lambda: marker.boundingRect() == fresh(), timeout=5000)
+    assert marker.boundingRect() != first

@@ -1,0 +1,84 @@
+"""The cell diagram draws what does not change with the step once: it is redrawn after a
+resize, a new closeup or a change of mode exactly as a new diagram would draw it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PyQt6.QtGui import QImage
+
+from rnnviz.app.widgets.cell_diagram import GRADIENT_MAP, CellDiagram, Scale
+from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
+from rnnviz.train.closeup import Closeup, closeup_of
+from rnnviz.train.trainer import Trainer
+
+
+def closeup(cell: str) -> Closeup:
+    run = RunConfig(
+        task=TaskConfig(name="text", options={"corpus": "tiny"}),
+        model=ModelConfig(cell=cell, hidden=6),
+        optim=OptimConfig(lr=0.05),
+        train=TrainConfig(seq_len=8, batch=2),
+    )
+    tr = Trainer(run.validate())
+    tr.step()
+    return closeup_of(tr)
+
+
+def diagram(qtbot, c: Closeup | None, w: int, h: int, backward: bool = False) -> CellDiagram:
+    d = CellDiagram()
+    qtbot.addWidget(d)
+    d.resize(w, h)
+    d.set_closeup(c)
+    d.set_backward(backward)
+    d.set_step(3)
+    return d
+
+
+def picture(d: CellDiagram) -> QImage:
+    return d.grab().toImage()
+
+
+@pytest.mark.parametrize(
+    ("cmap", "levels", "log"),
+    [
+        ("viridis", (0.0, 1.0), False),
+        ("CET-D1", (-2.5, 2.5), False),
+        (GRADIENT_MAP, (1e-6, 1.0), True),
+    ],
+)
+def test_scale_colours_are_the_colour_maps(
+    cmap: str, levels: tuple[float, float], log: bool
+) -> None:
+    lo, hi = levels
+    v = np.concatenate(  # across the range, beyond both ends, the ends, 0 and non-finite values
+        [np.linspace(-2 * abs(hi), 2 * abs(hi), 4001), [lo, hi, 0.0, np.nan, np.inf, -np.inf]]
+    )  # (n,)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.log10(np.abs(v)) if log else v  # (n,)
+        a, b = (np.log10(lo), np.log10(hi)) if log else (lo, hi)
+        x = np.nan_to_num(np.clip((u - a) / (b - a), 0.0, 1.0), nan=0.5)  # (n,)
+    want = pg.colormap.get(cmap).map(x, mode="byte")  # (n, 4)
+    got = Scale(cmap, levels, log).colours(v)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_resize_new_closeup_and_mode_redraw_as_a_new_diagram_would(qtbot) -> None:
+    lstm, gru = closeup("lstm"), closeup("gru")
+    d = diagram(qtbot, lstm, 420, 360)
+    before = d.node_rects()
+    picture(d)  # drawn once at the first size
+    d.resize(640, 520)
+    after = d.node_rects()
+    assert after != before and after == diagram(qtbot, lstm, 640, 520).node_rects()
+    assert picture(d) == picture(diagram(qtbot, lstm, 640, 520))
+    d.set_closeup(gru)  # new nodes, arrows and legend
+    assert d.legend_text() == diagram(qtbot, gru, 640, 520).legend_text()
+    assert picture(d) == picture(diagram(qtbot, gru, 640, 520))
+    d.set_backward(True)  # the gradients' legend
+    assert d.legend_text() == diagram(qtbot, gru, 640, 520, backward=True).legend_text()
+    assert picture(d) == picture(diagram(qtbot, gru, 640, 520, backward=True))
+    d.set_closeup(None)
+    assert d.node_rects() == {}
+    assert picture(d) == picture(diagram(qtbot, None, 640, 520, backward=True))
