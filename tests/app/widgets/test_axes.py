@@ -23,8 +23,9 @@ from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.app.widgets.loss import LossPanel
 
 
-def drawn_label_rects(axis: pg.AxisItem) -> list:
-    """(rect, text) of every tick label ``axis`` draws at its current size and range."""
+def draw_specs(axis: pg.AxisItem) -> tuple:
+    """pyqtgraph's (axis line, tick lines, tick labels) that ``axis`` draws at its current size
+    and range."""
     image = QImage(8, 8, QImage.Format.Format_ARGB32)
     painter = QPainter(image)
     try:
@@ -32,7 +33,12 @@ def drawn_label_rects(axis: pg.AxisItem) -> list:
     finally:
         painter.end()
     assert specs is not None
-    return [(rect, text) for rect, _flags, text in specs[2] if text]
+    return specs
+
+
+def drawn_label_rects(axis: pg.AxisItem) -> list:
+    """(rect, text) of every tick label ``axis`` draws at its current size and range."""
+    return [(rect, text) for rect, _flags, text in draw_specs(axis)[2] if text]
 
 
 def drawn_tick_strings(axis: pg.AxisItem) -> list[str]:
@@ -231,14 +237,7 @@ def test_the_linear_loss_axis_keeps_a_gap_between_its_labels(qtbot) -> None:
 def drawn_tick_lines(axis: pg.AxisItem) -> int:
     """How many tick lines (each a grid line across the plot, when the grid is on) ``axis``
     draws at its current size and range."""
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    assert specs is not None
-    return len(specs[1])
+    return len(draw_specs(axis)[1])
 
 
 @pytest.mark.parametrize("decades", [(-8.0, 2.0), (-30.0, 20.0), (-3.0, 1.0)])
