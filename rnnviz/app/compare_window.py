@@ -6,12 +6,16 @@ cells, clipping, learning-rates) on a worker thread (:class:`CompareWorker`) and
 
 * the smoothed training loss of every run on one plot, one colour per run, and the gradient
   flow back through time on the probe, ‖∂L/∂h_t‖ per run (solid) and its last-step signal
-  ‖∂L_T/∂h_t‖ (dotted), same colours (:mod:`rnnviz.app.compare_curves`: each legend is its
-  panel's header, above the plot, never over a curve);
+  ‖∂L_T/∂h_t‖ (dotted), same colours (:mod:`rnnviz.app.compare_curves`: each legend on its
+  plot's right, never over a curve);
 * the state heatmaps of each run side by side for the same probe
   (:class:`~rnnviz.app.widgets.heatmaps.StateHeatmaps`, one per run) with one time-step cursor
-  shared by every heatmap and both plots;
+  shared by every heatmap and both plots, and one read-out line naming the run and the value
+  under the pointer;
 * in the status bar, each run's step, loss and latest metric in its colour.
+
+Where they go on each screen size (one row of runs or two, heatmaps above the curves or in two
+tabs) is :mod:`rnnviz.app.compare_layout`'s.
 
 Redraws are paced by one context-object timer (a run model that changed is drawn at the next
 tick, at most every :data:`REDRAW_MS`); the worker reports at most every
@@ -28,25 +32,17 @@ import time
 from collections.abc import Callable, Sequence
 
 from PyQt6 import sip
-from PyQt6.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
-from PyQt6.QtWidgets import (
-    QGridLayout,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QScrollArea,
-    QSizePolicy,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PyQt6.QtWidgets import QLabel, QMainWindow, QMenu, QSizePolicy, QSplitter
 
 from rnnviz.app.chrome import FrameBar
 from rnnviz.app.compare_curves import RUN_COLOURS, CompareCurves
+from rnnviz.app.compare_layout import CompareArea, RunCell, RunGrid, RunStatus
 from rnnviz.app.export_menu import Exporter, ExportSources
 from rnnviz.app.settings import Settings
-from rnnviz.app.widgets.heatmaps import StateHeatmaps
+from rnnviz.app.widgets._common import FOREGROUND
+from rnnviz.app.widgets.heatmaps import HINT, HINT_TIP, StateHeatmaps
 from rnnviz.config import ConfigError
 from rnnviz.train.compare import Comparison, RunSpec, check_specs
 from rnnviz.train.runmodel import RunModel
@@ -231,6 +227,7 @@ class CompareWindow(QMainWindow):
                 self._tell,
                 self.settings,
                 runs=lambda: list(zip(self.labels, self.models, strict=True)),
+                reveal=self.area.reveal,
             )
         )
         exporter.install_context_menus()
@@ -253,25 +250,18 @@ class CompareWindow(QMainWindow):
         self.heatmaps = [StateHeatmaps() for _ in range(n)]
         cells = []
         for i, (label, view) in enumerate(zip(self.labels, self.heatmaps, strict=True)):
-            cell = QWidget()
-            col = QVBoxLayout(cell)
-            col.setContentsMargins(0, 0, 0, 0)
             title = QLabel(f"<b style='color:{RUN_COLOURS[i]}'>━ {label}</b>")
-            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            col.addWidget(title)
-            col.addWidget(view, 1)
-            # the grid decides the width (RunGrid): never wider than the screen
-            cell.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            cells.append(cell)
+            cells.append(RunCell(title, view))
             view.frameClicked.connect(self._set_time_step_from_view)
+            # after the view's own handler (connected first), which writes its read-out
+            view.graphics.scene().sigMouseMoved.connect(lambda _, i=i: self._show_readout(i))
         grid = self.heatmap_grid = RunGrid(cells)
+        self.readout = QLabel(HINT)  # one line for every run: the value under the pointer
+        self.readout.setToolTip(HINT_TIP)
+        self.readout.setStyleSheet(f"color: {FOREGROUND}; padding: 2px 6px;")
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.frame_bar = FrameBar()
         self.frame_bar.frameChanged.connect(self.set_time_step)
-        top = QWidget()
-        lay = QVBoxLayout(top)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(grid, 1)
-        lay.addWidget(self.frame_bar)
 
         self.curves = CompareCurves(self.labels)
         c = self.curves
@@ -285,25 +275,24 @@ class CompareWindow(QMainWindow):
         curves = QSplitter(Qt.Orientation.Horizontal)
         curves.addWidget(c.loss_panel)
         curves.addWidget(c.flow_panel)
+        curves.setChildrenCollapsible(False)
+        self.area = CompareArea(grid, self.readout, self.frame_bar, curves)
+        self.setCentralWidget(self.area)
 
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(top)
-        split.addWidget(curves)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([600, 340])  # the heatmaps get the larger share from the start
-        split.setChildrenCollapsible(False)
-        self.setCentralWidget(split)
-
-        # One label for every run, clipped where narrow (the tooltip holds it all): fixed-width
-        # labels made the window wider than a 1024-pixel screen.
+        # Every run's step and loss, each entry whole, on two lines where one is too narrow.
         self.run_texts = [
             f"<span style='color:{RUN_COLOURS[i]}'>● {label}</span>"
             for i, label in enumerate(self.labels)
         ]
-        self.run_status = QLabel(" &nbsp; ".join(self.run_texts))
-        self.run_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.run_status = RunStatus()
+        self.run_status.set_entries(self.run_texts)
         self.statusBar().addWidget(self.run_status, 1)
+
+    def _show_readout(self, i: int) -> None:
+        """Run ``i``'s read-out (the value under the pointer in its heatmaps), named."""
+        text = self.heatmaps[i].readout.text()
+        if text != HINT:
+            self.readout.setText(f"<b style='color:{RUN_COLOURS[i]}'>{self.labels[i]}</b>: {text}")
 
     # ------------------------------------------------------------------ worker
     def _on_ready(self, labels: object) -> None:
@@ -370,8 +359,7 @@ class CompareWindow(QMainWindow):
                     self.set_time_step(self.frame_bar.frame())
         if changed:
             self.curves.anchor()
-            self.run_status.setText(" &nbsp; ".join(self.run_texts))
-            self.run_status.setToolTip("<br>".join(self.run_texts))
+            self.run_status.set_entries(self.run_texts)
         return changed
 
     def _heatmap_key(self, i: int) -> tuple[int, int] | None:
@@ -443,47 +431,6 @@ class CompareWindow(QMainWindow):
             self.exporter.current.cancel()
         self.worker.close()
         super().closeEvent(event)
-
-
-class RunGrid(QScrollArea):
-    """The runs' heatmaps side by side: one row when they fit at nearly their legible width,
-    else two columns, else one; scrolls rather than make the window larger than the screen."""
-
-    def __init__(self, cells: Sequence[QWidget], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.cells = list(cells)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.inner = QWidget()
-        self.grid = QGridLayout(self.inner)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.setWidget(self.inner)
-        self.columns = 0
-        self._arrange(len(self.cells))
-
-    def _arrange(self, columns: int) -> None:
-        if columns == self.columns:
-            return
-        self.columns = columns
-        for cell in self.cells:
-            self.grid.removeWidget(cell)
-        for k, cell in enumerate(self.cells):
-            self.grid.addWidget(cell, k // columns, k % columns)
-        for c in range(len(self.cells)):
-            self.grid.setColumnStretch(c, 1 if c < columns else 0)
-
-    def minimumSizeHint(self) -> QSize:
-        """Narrow (it scrolls), but one row of heatmaps tall."""
-        return QSize(120, max(c.minimumSizeHint().height() for c in self.cells))
-
-    def resizeEvent(self, event: object) -> None:
-        # 85 % of a cell's comfortable width still reads well; rows of two scroll.
-        need = 0.85 * max(c.layout().minimumSize().width() for c in self.cells)
-        width = self.viewport().width()
-        n = len(self.cells)
-        fits = [c for c in (n, (n + 1) // 2, 1) if c * need <= width]  # columns
-        self._arrange(fits[0] if fits else 1)
-        super().resizeEvent(event)  # type: ignore[arg-type]
 
 
 def compare_menu(parent: QMainWindow, tell: Callable[[str, str], None]) -> QMenu:

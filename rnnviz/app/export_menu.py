@@ -84,6 +84,9 @@ class ExportSources:
     runs : callable, optional
         ``runs()`` -> (label, RunModel) of every run shown, when a window shows several (the
         compare window): the CSV exports are then offered per run, and ``model`` is not read.
+    reveal : callable, optional
+        ``reveal(widget)`` brings a panel on screen before it is drawn into a file (the
+        compare window's tab that holds it): a panel on a hidden tab is not laid out.
     """
 
     window: QWidget
@@ -95,6 +98,7 @@ class ExportSources:
     tell: Callable[[str, str], None]
     settings: Settings
     runs: Callable[[], Sequence[tuple[str, RunModel]]] | None = None
+    reveal: Callable[[QWidget], None] | None = None
 
 
 class Exporter(QObject):
@@ -122,10 +126,13 @@ class Exporter(QObject):
 
     # ------------------------------------------------------------------ targets
     def widget(self, name: str) -> QWidget:
-        """The window or a panel by name."""
+        """The window or a panel by name (a panel brought on screen: see ExportSources)."""
         if name == WINDOW:
             return self.sources.window
-        return self.sources.panels[name][1]
+        panel = self.sources.panels[name][1]
+        if self.sources.reveal is not None:
+            self.sources.reveal(panel)
+        return panel
 
     def label(self, name: str) -> str:
         return "the whole window" if name == WINDOW else self.sources.panels[name][0]

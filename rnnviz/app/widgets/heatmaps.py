@@ -636,9 +636,14 @@ class StateHeatmaps(QWidget):
 
     # ------------------------------------------------------------------ arranging
     def _extras_height(self, chooser: bool) -> int:
-        """Height of what surrounds the grid: the read-out, and the chooser if shown."""
-        extra = max(self.readout.sizeHint().height(), self.readout.heightForWidth(self.width()))
-        if chooser:
+        """Height of what surrounds the grid: its margins, the read-out, and the chooser if
+        shown (each only while it is in this view: the compare window hides one and moves the
+        other out)."""
+        _, top, _, bottom = self.graphics.ci.layout.getContentsMargins()
+        extra = math.ceil(top + bottom)
+        if not self.readout.isHidden():
+            extra = max(self.readout.sizeHint().height(), self.readout.heightForWidth(self.width()))
+        if chooser and self.chooser_bar.parentWidget() is self:
             extra += self.chooser_bar.sizeHint().height() + 2
         return extra + 2
 
