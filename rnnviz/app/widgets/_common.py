@@ -709,7 +709,8 @@ def legible_height(left_label: str = "") -> int:
 def plot_widget(**axis_items: pg.AxisItem) -> pg.PlotWidget:
     """A light PlotWidget with axes whose labels never crowd, and a legible minimum height."""
     for side in ("left", "bottom"):
-        axis_items.setdefault(side, LegibleAxis(side))
+        if side not in axis_items:  # made only when missing (setdefault built one per call)
+            axis_items[side] = LegibleAxis(side)
     widget = pg.PlotWidget(background=BACKGROUND, axisItems=axis_items)
     widget.setMinimumSize(160, legible_height())  # the window tabs views rather than go below
     style_plot(widget.getPlotItem())
