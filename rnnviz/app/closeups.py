@@ -4,7 +4,9 @@ The window's run model says which frame is on screen; a :class:`CloseupFetcher` 
 (through ``call``, which runs a function on the trainer between two training steps and returns a
 Future) for the closeup of the current weights whenever the frame on screen is not the one the
 last closeup explains, one request at a time and, while training runs, at most every
-:data:`MIN_INTERVAL_MS`. The answer comes back on the UI thread as :attr:`CloseupFetcher.ready`.
+:data:`MIN_INTERVAL_MS`, and only while the frame view is on screen
+(:class:`~rnnviz.app.on_screen.OnScreen`; a view shown again asks for its frame then). The answer
+comes back on the UI thread as :attr:`CloseupFetcher.ready`.
 
 The run explains only its current weights. The closeups that arrived are kept (the newest
 :data:`KEEP`), so when the window's training-step cursor goes back to an earlier frame the one
@@ -21,8 +23,10 @@ from concurrent.futures import Future
 from typing import Any
 
 from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QWidget
 
 from rnnviz.app.listen import listen
+from rnnviz.app.on_screen import OnScreen
 from rnnviz.train.closeup import Closeup, closeup_of
 from rnnviz.train.runmodel import RunModel
 
@@ -59,6 +63,8 @@ class CloseupFetcher(QObject):
         The run on screen.
     parent : QObject
         Owner; the fetcher dies with it and nothing fires into it afterwards.
+    view : QWidget
+        The view the closeups are for: they are asked for only while it is on screen.
 
     Signals
     -------
@@ -72,10 +78,10 @@ class CloseupFetcher(QObject):
     failed = pyqtSignal(str)
     _arrived = pyqtSignal(object)  # a Future, from the worker thread
 
-    def __init__(self, run_model: RunModel, parent: QObject) -> None:
+    def __init__(self, run_model: RunModel, parent: QObject, view: QWidget) -> None:
         super().__init__(parent)
         self.run_model = run_model
-        self.active = True
+        self.seen = OnScreen(view, self._fetch)
         self.closeup: Closeup | None = None
         self._call: Call | None = None
         self._busy = False
@@ -96,11 +102,10 @@ class CloseupFetcher(QObject):
         self._busy = False
         self.refresh()
 
-    def set_active(self, active: bool) -> None:
-        """Fetch only while the frame view is shown."""
-        self.active = bool(active)
-        if active:
-            self.refresh()
+    @property
+    def active(self) -> bool:
+        """Whether closeups are asked for: the view is on screen."""
+        return self.seen.on_screen()
 
     def _on_change(self, parts: frozenset[str]) -> None:
         if "reset" in parts:
@@ -115,8 +120,12 @@ class CloseupFetcher(QObject):
 
     def refresh(self) -> None:
         """Ask for the closeup of the frame on screen if it is missing (not while one is on its
-        way; no sooner than MIN_INTERVAL_MS after the last while training runs)."""
-        if not self.active or self._call is None or self._busy or not self.wanted():
+        way; no sooner than MIN_INTERVAL_MS after the last while training runs; while the view
+        is hidden, once it is shown)."""
+        self.seen.request()
+
+    def _fetch(self) -> None:
+        if self._call is None or self._busy or not self.wanted():
             return
         frame = self.run_model.frame
         if frame is not self.run_model.newest_frame:  # the cursor is on an earlier frame

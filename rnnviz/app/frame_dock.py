@@ -97,10 +97,9 @@ class FrameDock(QObject):
         dock.setWidget(scroll)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.dock = dock
-        self.fetcher = CloseupFetcher(window.run_model, self)
+        self.fetcher = CloseupFetcher(window.run_model, self, self.view)  # while on screen
         self.fetcher.ready.connect(self.view.set_closeup)
         self.fetcher.failed.connect(lambda text: window.show_message(text, "warning"))
-        dock.visibilityChanged.connect(self.fetcher.set_active)
         self.view.stepWanted.connect(window.frame_bar.set_frame)
         listen(self, window.run_model, self._on_change)
         self.actions: list[QAction] = []

@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 from PyQt6 import sip
 from PyQt6.QtCore import QPoint, QRect, Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QFontMetrics, QKeySequence, QShowEvent
+from PyQt6.QtGui import QAction, QFontMetrics, QKeySequence
 from PyQt6.QtWidgets import QDockWidget, QFrame, QScrollArea, QStyle, QTabWidget, QWidget
 
 from rnnviz.app.jobs import Call, WorkerJobs
 from rnnviz.app.layout import minimum
+from rnnviz.app.on_screen import OnScreen
 from rnnviz.app.widgets._common import legible_height
 from rnnviz.app.widgets.find_units import FindUnits
 from rnnviz.app.widgets.gradient_check import GradientsUpClose
@@ -116,6 +117,7 @@ class Inspector(QTabWidget):
         # from the destroyed signal, which can fire while the collector is tearing the run
         # model down
         self._unsubscribe = run_model.on_change(self._on_model)
+        self.seen = OnScreen(self, self._draw_tab)  # tabs are drawn only while on screen
         self.refresh()
 
     # ------------------------------------------------------------------ tabs
@@ -157,14 +159,16 @@ class Inspector(QTabWidget):
         A hidden inspector (its dock closed, as at launch) draws nothing and asks the worker
         for nothing: the unit tab's held-out contexts trace up to 100,000 characters on the
         training thread, which held up every new run's first frame and, competing for the
-        cores, the window's paints (``showEvent`` draws the tab once it is on screen).
+        cores, the window's paints (:class:`~rnnviz.app.on_screen.OnScreen` draws the tab once
+        it is on screen).
         """
-        frame = self.run_model.frame
         if self.run_model.epoch != self._epoch:
             self._epoch = self.run_model.epoch
             self._new_run()
-        if not self.isVisible():
-            return
+        self.seen.request()
+
+    def _draw_tab(self) -> None:
+        frame = self.run_model.frame
         idx = self.currentIndex()
         key = id(frame) if frame is not None else 0
         widget = self.currentWidget()
@@ -186,11 +190,6 @@ class Inspector(QTabWidget):
             self.intervene.set_frame(frame)
         elif widget is self.gradients and frame is not None:
             self._want_spectra()
-
-    def showEvent(self, event: QShowEvent | None) -> None:
-        """Shown (its dock opened): draw the tab on screen, which hidden drew nothing."""
-        super().showEvent(event)
-        self.refresh()
 
     # ------------------------------------------------------------------ model
     def _on_model(self, parts: frozenset[str]) -> None:

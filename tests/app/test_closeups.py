@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PyQt6.QtCore import QObject
+from PyQt6.QtWidgets import QWidget
 from test_main_window import WAIT_MS, tiny_run
 
 from rnnviz.app.closeups import CloseupFetcher, run_here
@@ -9,14 +11,21 @@ from rnnviz.train.runmodel import RunModel
 from rnnviz.train.trainer import Trainer
 
 
-def test_fetches_the_frames_closeup_and_asks_once_for_a_frame_it_cannot_explain(qtbot) -> None:
-    from PyQt6.QtCore import QObject
+def shown_view(qtbot) -> QWidget:
+    """A view on screen, for the fetcher to fetch for."""
+    view = QWidget()
+    qtbot.addWidget(view)
+    view.show()
+    return view
 
+
+def test_fetches_the_frames_closeup_and_asks_once_for_a_frame_it_cannot_explain(qtbot) -> None:
     tr = Trainer(tiny_run().validate())
     rm = RunModel()
     rm.ingest(tr.update(state="paused"))
     owner = QObject()
-    fetcher = CloseupFetcher(rm, owner)
+    view = shown_view(qtbot)
+    fetcher = CloseupFetcher(rm, owner, view)
     calls = []
     direct = run_here(tr)
 
@@ -45,21 +54,25 @@ def test_fetches_the_frames_closeup_and_asks_once_for_a_frame_it_cannot_explain(
     with qtbot.waitSignal(fetcher.ready, timeout=WAIT_MS):
         rm.ingest(tr.update(state="paused"))
     assert fetcher.closeup.matches(rm.frame) and len(calls) == 3
-    # hidden view: nothing is asked
-    fetcher.set_active(False)
-    tr.step()
-    rm.ingest(tr.update(state="paused"))
+    # hidden view: nothing is asked, however many frames come
+    view.hide()
+    assert not fetcher.active
+    for _ in range(3):
+        tr.step()
+        rm.ingest(tr.update(state="paused"))
     assert len(calls) == 3
+    # shown again: the newest frame is asked for, once
+    with qtbot.waitSignal(fetcher.ready, timeout=WAIT_MS) as got:
+        view.show()
+    assert len(calls) == 4 and got.args[0].matches(rm.frame)
 
 
 def test_a_failure_is_one_line(qtbot) -> None:
-    from PyQt6.QtCore import QObject
-
     tr = Trainer(tiny_run().validate())
     rm = RunModel()
     rm.ingest(tr.update(state="paused"))
     owner = QObject()
-    fetcher = CloseupFetcher(rm, owner)
+    fetcher = CloseupFetcher(rm, owner, shown_view(qtbot))
 
     def broken(fn):
         return run_here(None)(fn)  # no trainer: AttributeError inside

@@ -19,7 +19,6 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -32,6 +31,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.on_screen import OnScreen
 from rnnviz.app.widgets._common import (
     COLOURS,
     FOREGROUND,
@@ -106,7 +106,6 @@ class GradientsUpClose(QWidget):
         super().__init__(parent)
         self.check: GradientCheck | None = None
         self.series = SpectralSeries()
-        self._stale = False  # spectra came while the tab was not on screen
         self.verify_button = QPushButton("Verify gradients")
         self.verify_button.setToolTip(
             "Central differences on a float64 copy of the live model, in the training thread"
@@ -166,6 +165,7 @@ class GradientsUpClose(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split, 1)
         self.verify_button.clicked.connect(self._on_verify)
+        self.seen = OnScreen(self, self._draw)  # the plot is drawn only while on screen
 
     def _on_verify(self) -> None:
         self.verdict.setText("checking on a float64 copy in the training thread…")
@@ -217,26 +217,14 @@ class GradientsUpClose(QWidget):
         the spectra keep coming for the read-out under the gradient plot, a few per second,
         and a hidden plot redrawn for each cost the window 8-12 ms a point)."""
         if self.series.add(point):
-            self._redraw_when_seen()
+            self.seen.request()
 
     def clear(self) -> None:
         """A new run: forget the spectra."""
         self.series.clear()
-        self._redraw_when_seen()
-
-    def _redraw_when_seen(self) -> None:
-        self._stale = True
-        if self.isVisible():
-            self._draw()
-
-    def showEvent(self, event: QShowEvent | None) -> None:
-        """Draw what came while the tab was not on screen."""
-        super().showEvent(event)
-        if self._stale:
-            self._draw()
+        self.seen.request()
 
     def _draw(self) -> None:
-        self._stale = False
         steps, curves, forget = self.series.curves()
         p = self.plot.getPlotItem()
         for g in [g for g in self.lines if g not in curves]:
