@@ -74,6 +74,7 @@ def backward_steps(
     y: np.ndarray,
     mask: np.ndarray | None = None,
     state0: Mapping[str, np.ndarray] | None = None,
+    steps: list[dict[str, np.ndarray]] | None = None,
 ) -> list[BackwardStep]:
     """The backward pass of the probe explained at every step, index t = step t.
 
@@ -89,6 +90,9 @@ def backward_steps(
         (1, T) loss weights (the echo task scores its last step only); ones by default.
     state0 : mapping, optional
         carried name -> (1, H) initial state (zeros by default).
+    steps : list of dict, optional
+        The forward's :func:`~rnnviz.core.explain.reference_steps` of ``x`` from ``state0``,
+        when the caller has them already (computed here otherwise).
     """
     cell = model.cell
     x, y = np.asarray(x)[:1], np.asarray(y)[:1]
@@ -96,7 +100,7 @@ def backward_steps(
     m = np.ones(T) if mask is None else np.asarray(mask, np.float64).reshape(-1)  # (T,)
     q = cell.unfuse({k: v.astype(np.float64) for k, v in model.p.items()})
     W_y = model.p["W_y"].astype(np.float64)  # (H, O)
-    steps = reference_steps(model, x, state0)
+    steps = reference_steps(model, x, state0) if steps is None else steps
     H = model.cfg.hidden
     d = {s: np.zeros((1, H)) for s in cell.carried}  # dL/ds_t arriving from step t+1
     index = model.head.target_kind == "index"

@@ -13,11 +13,17 @@ two steps (through the run's command queue), and hands the window a frozen Close
 
 Nothing is computed twice: the numbers come from :mod:`rnnviz.core.explain`,
 :mod:`rnnviz.core.backstep` and the task's ``describe``; this module only gathers them, with
-the identity of the frame they belong to (run, training step, probe text).
+the identity of the frame they belong to (run, training step, probe text), and the summaries
+the diagram's colour scales read (each value's extent over the probe, the largest gradient a
+node receives), so that the window's thread does no pass over the T steps when one arrives::
+
+    extents[k]      (min_t min v_t, max_t max |v_t|) of step key k over the probe
+    gradient_top    max over t and diagram nodes n of max |gradient(n, t)| (0 when none)
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -57,6 +63,8 @@ class Closeup:
         (T,) the task's read-out.
     backward : tuple of BackwardStep
         (T,) the backward pass at each step.
+    extents : mapping
+        Step key -> (smallest value, largest magnitude) over the probe (module docstring).
     """
 
     run_id: str
@@ -69,6 +77,7 @@ class Closeup:
     steps: tuple[Mapping[str, np.ndarray], ...]
     predictions: tuple[StepPrediction, ...]
     backward: tuple[BackwardStep, ...]
+    extents: Mapping[str, tuple[float, float]]
     _model: Model = field(repr=False)
     _x: np.ndarray = field(repr=False)
 
@@ -99,6 +108,38 @@ class Closeup:
         """(H,) (or (I,) for the input) the value of diagram key ``key`` at step ``t``."""
         return np.asarray(self.steps[t][key])[0]
 
+    def gradient(self, key: str, t: int) -> np.ndarray | None:
+        """(H,) the gradient diagram node ``key`` receives at step t, or None (the input x_t).
+
+        The output state gets dL/dh_t (own loss and from t+1); a gate (or candidate) dL/da at
+        its pre-activation; another carried state what arrives from t+1; a previous state what
+        step t passes back to it.
+        """
+        from rnnviz.core.cell import PREV
+
+        back = self.backward[t]
+        if key == self.carried[0]:
+            return back.dh
+        if key in back.gates:
+            return np.asarray(back.gates[key])
+        if key in back.arriving:
+            return np.asarray(back.arriving[key])
+        if key.endswith(PREV) and key[: -len(PREV)] in back.passed:
+            return np.asarray(back.passed[key[: -len(PREV)]])
+        return None
+
+    @functools.cached_property
+    def gradient_top(self) -> float:
+        """The largest |gradient| a diagram node receives over the probe (0 when none);
+        :func:`closeup_of` computes it in the thread that made the closeup."""
+        tops = [
+            float(np.max(np.abs(v)))
+            for t in range(self.T)
+            for n in self.diagram.nodes
+            if (v := self.gradient(n.key, t)) is not None and v.size
+        ]
+        return max(tops, default=0.0)
+
     def spec(self, key: str) -> StateSpec | None:
         """The StateSpec that gives ``key``'s value range (h_prev reads h's), or None."""
         from rnnviz.core.cell import PREV
@@ -122,10 +163,10 @@ def closeup_of(trainer: Trainer, k: int = 5) -> Closeup:
     model = trainer.model.astype("float64")  # a copy: the worker trains on
     x = np.asarray(probe.x)[:1]  # (1, T) or (1, T, D)
     steps = reference_steps(model, x)
-    back = backward_steps(model, x, probe.y, probe.mask)
+    back = backward_steps(model, x, probe.y, probe.mask, steps=steps)  # the same forward
     predictions = frame_predictions(trainer.task, frame, k)
     cell = model.cell
-    return Closeup(
+    closeup = Closeup(
         run_id=frame.run_id,
         step=int(frame.step),
         text=frame.text,
@@ -136,6 +177,18 @@ def closeup_of(trainer: Trainer, k: int = 5) -> Closeup:
         steps=tuple(steps),
         predictions=tuple(predictions),
         backward=tuple(back),
+        extents=_extents(steps),
         _model=model,
         _x=x,
     )
+    _ = closeup.gradient_top  # here, not on the window's thread
+    return closeup
+
+
+def _extents(steps: list[dict[str, np.ndarray]]) -> dict[str, tuple[float, float]]:
+    """Step key -> (smallest value, largest magnitude) over every step (module docstring)."""
+    out = {}
+    for key in steps[0] if steps else ():
+        v = np.stack([np.asarray(s[key]) for s in steps])  # (T, 1, H) or (T, 1, I)
+        out[key] = (float(np.min(v)), float(np.max(np.abs(v)))) if v.size else (0.0, 0.0)
+    return out

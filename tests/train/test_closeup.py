@@ -60,3 +60,46 @@ def test_spec_of_a_previous_state_is_the_states() -> None:
     c = closeup_of(trained("lstm", steps=0))
     assert c.spec("h_prev").name == "h" and c.spec("c_prev").name == "c"
     assert c.spec("x") is None
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_the_scales_summaries_come_made_with_the_closeup(cell: str) -> None:
+    """The extents and the largest gradient the diagram's colour scales read are computed with
+    the closeup (in the training thread), not where it is drawn, and are the numbers over t."""
+    c = closeup_of(trained(cell))
+    assert "gradient_top" in vars(c)  # computed by closeup_of, not on first use
+    for key in c.steps[0]:
+        v = np.stack([c.value(key, t) for t in range(c.T)])  # (T, H) or (T, I)
+        assert c.extents[key] == (float(v.min()), float(np.abs(v).max()))
+    grads = [c.gradient(n.key, t) for t in range(c.T) for n in c.diagram.nodes]
+    top = max(float(np.abs(g).max()) for g in grads if g is not None)
+    assert c.gradient_top == top > 0
+    # the gradient each node receives: dL/dh_t for h, dL/da for a gate, nothing for the input
+    b = c.backward[2]
+    np.testing.assert_array_equal(c.gradient(c.carried[0], 2), b.dh)
+    for k in set(c.gates) - {c.carried[0]}:  # (the RNN's one block is h itself)
+        np.testing.assert_array_equal(c.gradient(k, 2), b.gates[k])
+    assert c.gradient("x", 2) is None
+
+
+def test_the_probe_is_run_forward_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backward pass reads the forward's textbook steps: the probe is stepped once (it was
+    stepped again for the backward, on the training thread)."""
+    import rnnviz.core.backstep as backstep
+    import rnnviz.train.closeup as closeup
+
+    tr = trained("lstm")
+    calls = []
+    real = closeup.reference_steps
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(closeup, "reference_steps", counted)
+    monkeypatch.setattr(backstep, "reference_steps", counted)
+    c = closeup_of(tr)
+    assert len(calls) == 1
+    alone = backstep.backward_steps(c._model, c._x, tr.task.probe().y, tr.task.probe().mask)
+    for a, b in zip(c.backward, alone, strict=True):  # the same numbers as computed afresh
+        np.testing.assert_array_equal(a.dh, b.dh)

@@ -192,10 +192,10 @@ def forward_scale(closeup: Closeup, key: str) -> Scale:
     if spec is not None and spec.scale != "symmetric":
         return Scale(COLORMAPS[spec.scale], (float(spec.lo), float(spec.hi)))  # type: ignore[arg-type]
     source = spec.name if spec is not None and spec.name in closeup.steps[0] else key
-    values = np.stack([closeup.value(source, t) for t in range(closeup.T)])  # (T, H)
-    top = round_up(float(np.max(np.abs(values)))) if values.size else 1.0
+    low, top = closeup.extents[source]  # over t, computed with the closeup (not here)
+    top = round_up(top) if top else 1.0
     top = top if np.isfinite(top) and top > 0 else 1.0
-    if spec is None and float(np.min(values)) >= 0:
+    if spec is None and low >= 0:
         return Scale(COLORMAPS["sequential"], (0.0, top))
     return Scale(COLORMAPS["symmetric"], (-top, top))
 
@@ -207,18 +207,7 @@ def backward_values(closeup: Closeup, key: str, t: int) -> np.ndarray | None:
     pre-activation; another carried state what arrives from t+1; a previous state what step t
     passes back to it.
     """
-    from rnnviz.core.cell import PREV
-
-    back = closeup.backward[t]
-    if key == closeup.carried[0]:
-        return back.dh
-    if key in back.gates:
-        return np.asarray(back.gates[key])
-    if key in back.arriving:
-        return np.asarray(back.arriving[key])
-    if key.endswith(PREV) and key[: -len(PREV)] in back.passed:
-        return np.asarray(back.passed[key[: -len(PREV)]])
-    return None
+    return closeup.gradient(key, t)
 
 
 def strip_image(rgba: np.ndarray) -> QImage:
@@ -280,24 +269,27 @@ class CellDiagram(QWidget):
 
     def set_step(self, t: int) -> None:
         """Show time step ``t``."""
-        self._t = int(t)
-        self.update()
+        self._repaint_if("_t", int(t))
 
     def set_unit(self, unit: int | None) -> None:
         """Show one unit's values (None: every unit of the layer as a strip)."""
-        self._unit = unit
-        self.update()
+        self._repaint_if("_unit", unit)
 
     def set_stage(self, stage: int | None) -> None:
         """Slow motion: light the nodes of column ``stage``, or after the last column the
         prediction (None: the whole step at once)."""
-        self._stage = stage
-        self.update()
+        self._repaint_if("_stage", stage)
 
     def set_answer_hidden(self, hidden: bool) -> None:
         """Predict, then reveal: the prediction's box says "?" until the answer is shown."""
-        self._answer_hidden = bool(hidden)
-        self.update()
+        self._repaint_if("_answer_hidden", bool(hidden))
+
+    def _repaint_if(self, name: str, value: object) -> None:
+        """Set attribute ``name``; repaint only if it changed (the frame view sets them all
+        on every new training frame, most often to what they were)."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+            self.update()
 
     @property
     def nodes(self) -> tuple[DiagramNode, ...]:
@@ -419,12 +411,7 @@ class CellDiagram(QWidget):
         c = self._closeup
         if c is None:
             return Scale(GRADIENT_MAP, (0.0, 1.0))
-        top = 0.0
-        for t in range(c.T):
-            for n in c.diagram.nodes:
-                v = backward_values(c, n.key, t)
-                if v is not None and v.size:
-                    top = max(top, float(np.max(np.abs(v))))
+        top = c.gradient_top  # over t and nodes, computed with the closeup (not here)
         top = 10.0 ** np.ceil(np.log10(top)) if np.isfinite(top) and top > 0 else 1.0
         return Scale(GRADIENT_MAP, (top * GRADIENT_DECADES, top), log=True)
 
