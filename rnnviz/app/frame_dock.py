@@ -24,9 +24,11 @@ Where the frame view is (:meth:`FrameDock.arrange_for`, when the window takes it
   and the frame view keep their legible width.
 
 The closeup the view explains is fetched through the run's command queue
-(:class:`~rnnviz.app.closeups.CloseupFetcher`) while the dock is shown. In backward stepping the
-gradient panel draws its curves from the cursor's step on: the part the backward pass has
-reached.
+(:class:`~rnnviz.app.closeups.CloseupFetcher`) while the view is on screen, and shown on a turn
+of the window's frame scheduler of its own (:meth:`FrameDock._show_closeup`): a closeup arriving
+was drawn in the same pass of the event loop as whatever part of a frame was being drawn then,
+the longest stalls of the window while training. In backward stepping the gradient panel draws
+its curves from the cursor's step on: the part the backward pass has reached.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from rnnviz.app.closeups import CloseupFetcher, run_here
 from rnnviz.app.listen import listen
 from rnnviz.app.widgets._common import ui_scale
 from rnnviz.app.widgets.frame_view import FrameView
+from rnnviz.train.closeup import Closeup
 
 #: Width of the docked frame view at normal fonts (``--big`` scales it): its text and diagram
 #: are legible from its minimum (~250 px) up; more is taken from the heatmaps.
@@ -98,7 +101,9 @@ class FrameDock(QObject):
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.dock = dock
         self.fetcher = CloseupFetcher(window.run_model, self, self.view)  # while on screen
-        self.fetcher.ready.connect(self.view.set_closeup)
+        self.fetcher.ready.connect(self._on_closeup)
+        self._closeup: Closeup | None = None  # arrived, not shown yet
+        self._closeup_part = window.frames.add_part(self._show_closeup)
         self.fetcher.failed.connect(lambda text: window.show_message(text, "warning"))
         self.view.stepWanted.connect(window.frame_bar.set_frame)
         listen(self, window.run_model, self._on_change)
@@ -223,6 +228,17 @@ class FrameDock(QObject):
             return direct(fn)
 
         self.fetcher.set_call(call)
+
+    def _on_closeup(self, closeup: Closeup) -> None:
+        """A closeup arrived: the view shows it on its own turn (the newest if several came)."""
+        self._closeup = closeup
+        self.window.frames.mark(self._closeup_part)
+
+    def _show_closeup(self) -> bool:
+        closeup, self._closeup = self._closeup, None
+        if closeup is not None and closeup.run_id == self.window.run_model.run_id:
+            self.view.set_closeup(closeup)  # (one of a run replaced meanwhile is not shown)
+        return False
 
     def _set_backward(self, on: bool) -> None:
         self.view.set_backward(on)

@@ -12,7 +12,10 @@ laid out once). Waiting for the GIL while the trainer holds it costs the trainer
 does not count.
 
 A part is a callable returning True when it still has work left (the heatmaps build a new grid a
-few panels per call); it then stays due.
+few panels per call); it then stays due. A view that draws from something other than the frame
+(the frame view, from a closeup arriving from the training thread) adds a part of its own
+(:meth:`FrameScheduler.add_part`): it is drawn on a turn of its own, paced like the others,
+never in the same pass of the event loop as another part.
 """
 
 from __future__ import annotations
@@ -70,6 +73,12 @@ class FrameScheduler(QObject):
         self._after_paint.setSingleShot(True)
         self._after_paint.setInterval(0)
         self._after_paint.timeout.connect(self._drawn)
+
+    def add_part(self, part: Part) -> int:
+        """Add ``part`` after the others (not due yet); returns its index for :meth:`mark`."""
+        self._parts = (*self._parts, part)
+        self._due.append(False)
+        return len(self._parts) - 1
 
     def mark(self, *parts: int) -> None:
         """Parts ``parts`` (indices; none: all) have something new to draw."""

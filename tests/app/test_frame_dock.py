@@ -149,3 +149,71 @@ def test_the_frame_view_is_shown_where_there_is_room_and_opens_on_a_step(qtbot, 
             w.close()
     finally:
         apply_theme(qapp, 1.0)
+
+
+def test_a_closeup_is_shown_on_a_turn_of_its_own(qtbot, tiny_window) -> None:
+    """A closeup arriving from the training thread is drawn by a part of the frame scheduler
+    of its own, never in the pass of the event loop that delivered it (together with whatever
+    part of a frame was drawn then: the longest stalls while training)."""
+    w = tiny_window
+    frames, view = w.frames, w.frame_dock.view
+    ticks: list[list[int]] = []  # per tick of the scheduler: the parts it drew
+    in_tick = [False]
+    tick = frames._tick
+
+    def counted_tick() -> None:
+        ticks.append([])
+        in_tick[0] = True
+        try:
+            tick()
+        finally:
+            in_tick[0] = False
+
+    frames._timer.timeout.disconnect()
+    frames._timer.timeout.connect(counted_tick)
+
+    def logged(k: int, part):
+        return lambda: (ticks[-1].append(k) if in_tick[0] else None, part())[1]
+
+    frames._parts = tuple(logged(k, part) for k, part in enumerate(frames._parts))
+    shown_in: list[int | None] = []  # per closeup shown: the tick that showed it (None: none)
+    set_closeup = view.set_closeup
+    view.set_closeup = lambda c: (
+        shown_in.append(len(ticks) - 1 if in_tick[0] else None),
+        set_closeup(c),
+    )[1]
+    arrived = []
+    w.frame_dock.fetcher.ready.connect(lambda c: arrived.append(view.closeup is c))
+    shown(w)
+    qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
+    assert arrived == [False]  # not shown while it was handed over
+    assert shown_in and shown_in[0] is not None  # shown by a tick of the scheduler ...
+    assert ticks[shown_in[0]] == [w.frame_dock._closeup_part]  # ... drawing only it
+    assert view.closeup.matches(w.run_model.frame)
+
+
+def test_a_new_frame_repaints_no_diagram_its_closeup_did_not_change(qtbot) -> None:
+    """While training, each new frame says "(updating…)" until its closeup comes; the diagram
+    shows the closeup only, so it is not repainted for the frame (it was, once per frame)."""
+    from rnnviz.app.widgets.frame_view import FrameView
+    from rnnviz.train.closeup import closeup_of
+    from rnnviz.train.runmodel import RunModel
+    from rnnviz.train.trainer import Trainer
+
+    tr = Trainer(tiny_run().validate())
+    rm = RunModel()
+    rm.ingest(tr.update(state="running"))
+    view = FrameView(rm)
+    qtbot.addWidget(view)
+    view.resize(340, 600)
+    view.show()
+    view.set_closeup(closeup_of(tr))
+    QApplication.processEvents()
+    repaints: list[int] = []
+    view.diagram.update = lambda *a: repaints.append(1)  # what the diagram's setters call
+    tr.step()
+    rm.ingest(tr.update(state="running"))
+    assert "updating…" in view.title.text()
+    assert repaints == []
+    rm.set_cursor(t=2)  # a cursor move does repaint it
+    assert view.t == 2 and repaints == [1]
