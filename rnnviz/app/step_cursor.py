@@ -206,7 +206,9 @@ class StepCursor(QObject):
         self.slider.blockSignals(False)
         live = self.live
         self.indicator.setText(self.text())
-        self.indicator.setStyleSheet(LIVE_STYLE if live else VIEWING_STYLE)
+        style = LIVE_STYLE if live else VIEWING_STYLE
+        if self.indicator.styleSheet() != style:  # setting one re-polishes and re-lays it out
+            self.indicator.setStyleSheet(style)
         self.live_button.setEnabled(not live)
         self._place_markers()
 

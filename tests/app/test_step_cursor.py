@@ -219,3 +219,29 @@ def test_frame_view_shows_the_closeup_kept_for_that_step_or_says_it_has_none(
         lambda: view.closeup is not None and view.closeup.step == newest, timeout=WAIT_MS
     )
     assert "not kept" not in view.title.text() and "updating" not in view.title.text()
+
+
+def test_the_indicator_is_restyled_only_when_live_changes(qtbot, trained) -> None:
+    """Every update of the run model re-reads the indicator; its style sheet (a re-polish and a
+    new layout of the window each time it is set) changes only between live and earlier."""
+    w = trained
+    cursor = w.step_cursor
+    styled: list[str] = []
+    set_style = cursor.indicator.setStyleSheet
+    cursor.indicator.setStyleSheet = lambda s: (styled.append(s), set_style(s))[1]
+    synced = []
+    sync = cursor._sync
+    cursor._sync = lambda: (synced.append(1), sync())[1]
+    before = w.last_status.step
+    for _ in range(3):
+        w.step_once()
+        qtbot.waitUntil(lambda b=before: w.last_status.step > b, timeout=WAIT_MS)
+        before = w.last_status.step
+    assert len(synced) >= 3  # the indicator was re-read on each update ...
+    assert cursor.live and styled == []  # ... and not restyled (it was, every time)
+    earlier = next(iter(w.run_model.frames))
+    cursor.show_step(earlier)
+    w.step_cursor._sync()
+    assert styled == [VIEWING_STYLE] and cursor.indicator.styleSheet() == VIEWING_STYLE
+    cursor.follow_live()
+    assert styled == [VIEWING_STYLE, LIVE_STYLE]
