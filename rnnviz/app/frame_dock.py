@@ -24,11 +24,12 @@ Where the frame view is (:meth:`FrameDock.arrange_for`, when the window takes it
   and the frame view keep their legible width.
 
 The closeup the view explains is fetched through the run's command queue
-(:class:`~rnnviz.app.closeups.CloseupFetcher`) while the view is on screen, and shown on a turn
-of the window's frame scheduler of its own (:meth:`FrameDock._show_closeup`): a closeup arriving
-was drawn in the same pass of the event loop as whatever part of a frame was being drawn then,
-the longest stalls of the window while training. In backward stepping the gradient panel draws
-its curves from the cursor's step on: the part the backward pass has reached.
+(:class:`~rnnviz.app.closeups.CloseupFetcher`) while the view is on screen; while training runs
+it is shown on a turn of the window's frame scheduler of its own (:meth:`FrameDock._on_closeup`),
+paced like the parts of a frame: shown as it arrived, its repaint went with the next part's in
+one pass of the event loop, in the longest stalls of the window while training. In backward
+stepping the gradient panel draws its curves from the cursor's step on: the part the backward
+pass has reached.
 """
 
 from __future__ import annotations
@@ -230,9 +231,14 @@ class FrameDock(QObject):
         self.fetcher.set_call(call)
 
     def _on_closeup(self, closeup: Closeup) -> None:
-        """A closeup arrived: the view shows it on its own turn (the newest if several came)."""
+        """A closeup arrived: while training runs the view shows it on its own turn of the
+        frame scheduler (the newest if several came); otherwise at once (nothing else is being
+        drawn, and a paused run, a step or a screenshot waits for it)."""
         self._closeup = closeup
-        self.window.frames.mark(self._closeup_part)
+        if self.window.run_model.status.state == "running":
+            self.window.frames.mark(self._closeup_part)
+        else:
+            self._show_closeup()
 
     def _show_closeup(self) -> bool:
         closeup, self._closeup = self._closeup, None

@@ -182,14 +182,29 @@ def test_a_closeup_is_shown_on_a_turn_of_its_own(qtbot, tiny_window) -> None:
         shown_in.append(len(ticks) - 1 if in_tick[0] else None),
         set_closeup(c),
     )[1]
+    arrived: list[bool] = []  # per closeup handed over: whether the view showed it already
+    w.frame_dock.fetcher.ready.connect(lambda c: arrived.append(view.closeup is c))
+    w.run()
+    qtbot.waitUntil(lambda: w.run_model.status.state == "running", timeout=WAIT_MS)
+    shown(w)
+    qtbot.waitUntil(lambda: len(arrived) >= 2, timeout=4 * WAIT_MS)
+    assert arrived[:2] == [False, False]  # not shown while they were handed over
+    qtbot.waitUntil(lambda: len(shown_in) >= 2, timeout=WAIT_MS)
+    w.pause()
+    for k in shown_in[:2]:
+        assert k is not None  # shown by a tick of the scheduler ...
+        assert ticks[k] == [w.frame_dock._closeup_part]  # ... drawing only it
+
+
+def test_a_closeup_is_shown_at_once_while_paused(qtbot, tiny_window) -> None:
+    """Paused (a step, a screenshot), nothing else is drawn: the closeup is shown as it comes."""
+    w = tiny_window
+    view = w.frame_dock.view
     arrived = []
     w.frame_dock.fetcher.ready.connect(lambda c: arrived.append(view.closeup is c))
     shown(w)
-    qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
-    assert arrived == [False]  # not shown while it was handed over
-    assert shown_in and shown_in[0] is not None  # shown by a tick of the scheduler ...
-    assert ticks[shown_in[0]] == [w.frame_dock._closeup_part]  # ... drawing only it
-    assert view.closeup.matches(w.run_model.frame)
+    qtbot.waitUntil(lambda: bool(arrived), timeout=WAIT_MS)
+    assert arrived == [True] and view.closeup.matches(w.run_model.frame)
 
 
 def test_a_new_frame_repaints_no_diagram_its_closeup_did_not_change(qtbot) -> None:
