@@ -11,6 +11,7 @@ measured on freshly drawn sequences (``--count``, ``--seed``), a pattern on the 
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -18,8 +19,12 @@ from typing import Any
 
 from rnnviz.cli import _nonneg_int, _positive_int
 from rnnviz.cliargs import ArgParser, run_command
+from rnnviz.config import shown
 
 DEFAULT_TOP = 10
+# Sequences drawn for a feature: 256 (the default) already give thousands of steps; the states of
+# 4,096 echo sequences of an LSTM with 128 units are about 0.6 GB.
+MAX_COUNT = 4096
 
 
 def cli(argv: list[str]) -> int:
@@ -44,10 +49,20 @@ def _parser() -> ArgParser:
         "--top", type=_positive_int, default=DEFAULT_TOP, help=f"units shown ({DEFAULT_TOP})"
     )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    ap.add_argument("--count", type=_positive_int, default=256, help="sequences for a feature")
+    ap.add_argument(
+        "--count", type=_count, default=256, help=f"sequences for a feature (1-{MAX_COUNT:,})"
+    )
     ap.add_argument("--seed", type=_nonneg_int, default=0, help="seed drawing those sequences")
     ap.add_argument("--corpus", help="the checkpoint's corpus file, if moved or not fingerprinted")
     return ap
+
+
+def _count(text: str) -> int:
+    """``--count``: a whole number from 1 to :data:`MAX_COUNT`."""
+    value = _positive_int(text)
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{shown(text)} must be at most {MAX_COUNT:,}")
+    return value
 
 
 def _reads_text(task: Any) -> bool:
@@ -68,6 +83,13 @@ def _run(argv: list[str]) -> int:
         _parser().error("--pattern: give a regular expression that marks some characters")
     trainer = Trainer.load(args.checkpoint, corpus=args.corpus)
     model, task = trainer.model, trainer.task
+    sizes = {spec.name: model.cell.H for spec in model.cell.specs}  # the arrays ranked
+    if args.top > sum(sizes.values()):
+        each = ", ".join(f"{name}: {n} units" for name, n in sizes.items())
+        _parser().error(
+            f"--top {args.top}: the model has {sum(sizes.values())} units ({each}); "
+            f"give at most {sum(sizes.values())}"
+        )
     if args.feature is not None:
         if not task.feature_names():
             _parser().error(

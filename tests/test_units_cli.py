@@ -77,6 +77,14 @@ def test_pattern_json(reader: Path, capsys: pytest.CaptureFixture[str]) -> None:
         ),
         ([], "units: one of the arguments --feature --pattern is required"),
         (["--feature", "carry", "--top", "0"], "--top"),
+        (
+            ["--feature", "carry", "--top", "17"],
+            "--top 17: the model has 16 units (h: 16 units); give at most 16",
+        ),
+        (
+            ["--feature", "carry", "--count", "99999999999"],
+            "--count: '99999999999' must be at most",
+        ),
     ],
 )
 def test_mistakes_on_a_task_without_text(
@@ -92,6 +100,7 @@ def test_mistakes_on_a_task_without_text(
     ("args", "message"),
     [
         (["--pattern", "("], "pattern '(' is not a regular expression: missing )"),
+        (["--pattern", "a{99999999999}"], "is not a regular expression: the repetition number"),
         (["--pattern", "QQZZQQ"], "marks no character of the held-out text"),
         (["--pattern", ""], "--pattern: give a regular expression that marks some characters"),
         (["--feature", "depth"], "the text task knows no features; mark characters with"),

@@ -119,7 +119,7 @@ def pattern_marks(text: str, pattern: str) -> np.ndarray:
     """
     try:
         rx = re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}, deep nesting
         raise TaskInputError(f"pattern {pattern!r} is not a regular expression: {exc}") from None
     marks = np.zeros(len(text), bool)  # (N,)
     for m in rx.finditer(text):

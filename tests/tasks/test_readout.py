@@ -105,6 +105,8 @@ def test_pattern_marks_and_feature_mistakes() -> None:
     assert "".join("x" if m else "." for m in marks) == "....xxxx.....xxxx"
     with pytest.raises(TaskInputError, match="is not a regular expression"):
         pattern_marks("abc", "(")
+    with pytest.raises(TaskInputError, match="is not a regular expression: the repetition number"):
+        pattern_marks("abc", "a{99999999999}")  # OverflowError in re, not re.error
     with pytest.raises(TaskInputError, match="has no such feature; choose one of carry"):
         BinaryAdditionTask().check_feature("carr")
     with pytest.raises(TaskInputError, match="it knows none"):
