@@ -21,6 +21,8 @@ from rnnviz.config import RunConfig
 from rnnviz.core.registry import cell_names, fit_nonlinearity
 
 if TYPE_CHECKING:  # pragma: no cover
+    from PyQt6.QtWidgets import QApplication
+
     from rnnviz.train.inspection import SpectralPoint
     from rnnviz.train.trainer import Trainer
 
@@ -183,6 +185,19 @@ def _train(trainer: Trainer, steps: int, spectra: bool) -> tuple[SpectralPoint, 
     return tuple(points)
 
 
+#: Rounds of event processing before the grab (see :func:`_settle`).
+SETTLE_ROUNDS = 4
+
+
+def _settle(app: QApplication) -> None:
+    """Let the layouts catch up before the grab. A text that grows (the frame view's top-k table,
+    set as its dock opens) asks for a new layout with an event posted while events are being
+    processed, which one ``processEvents`` leaves for the next round: grabbed then, the text
+    overlapped the unit row below it."""
+    for _ in range(SETTLE_ROUNDS):
+        app.processEvents()
+
+
 def _picture(
     trainer: Trainer, args: argparse.Namespace, out: Path, spectra: tuple[SpectralPoint, ...]
 ) -> int:
@@ -217,7 +232,7 @@ def _picture(
     panel = PANELS[args.panel]
     if panel.show is not None:
         panel.show(window, shot)
-    app.processEvents()
+    _settle(app)
     pixmap = panel.widget(window).grab()
     ok = pixmap.save(str(out), "PNG")
     window.close()

@@ -279,3 +279,33 @@ def test_the_spectra_panel_shows_the_spectra_over_the_steps_trained(
         assert rho == pytest.approx(np.abs(np.linalg.eigvals(W)).max(), rel=1e-6)
         assert sv == pytest.approx(np.linalg.norm(W, 2), rel=1e-6)
         np.testing.assert_array_equal(seen["drawn"][k], seen["rho"][k])
+
+
+@pytest.mark.parametrize("size", ["1280x720", "1024x768", "1920x1080"])
+def test_the_frame_panel_is_grabbed_laid_out(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: str
+) -> None:
+    """The picture shows every line of the read-out (the top-k table): where the dock opens only
+    when asked (1280x720), the read-out's new height must be laid out before the grab."""
+    from rnnviz.app.widgets.frame_view import FrameView
+
+    seen = {}
+    grab = FrameView.grab
+
+    def spy(self, *a):
+        label = self.readout.label
+        seen.update(
+            lines=label.plain_text().count("\n") + 1,
+            height=label.height(),
+            wanted=label.sizeHint().height(),
+            below=self.unit.mapTo(self, self.unit.rect().topLeft()).y(),
+            bottom=label.mapTo(self, label.rect().bottomLeft()).y(),
+        )
+        return grab(self, *a)
+
+    monkeypatch.setattr(FrameView, "grab", spy)
+    monkeypatch.setattr(screenshot, "load_run", lambda name: tiny_run())
+    args = ["--preset", "tiny", "--steps", "2", "--size", size, "--panel", "frame", "--t", "3"]
+    assert screenshot.cli([*args, "--out", str(tmp_path / "f.png")]) == 0
+    assert seen["lines"] >= 4  # the step, the verdict and the top-k rows
+    assert seen["height"] == seen["wanted"] and seen["bottom"] < seen["below"]
