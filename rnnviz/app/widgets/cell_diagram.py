@@ -39,6 +39,7 @@ from PyQt6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QFontMetricsF,
     QImage,
     QPainter,
     QPainterPath,
@@ -215,6 +216,23 @@ def strip_image(rgba: np.ndarray) -> QImage:
     data = np.ascontiguousarray(rgba, dtype=np.uint8).tobytes()  # (n * 4,)
     n = len(data) // 4
     return QImage(data, n, 1, 4 * n, QImage.Format.Format_RGBA8888).copy()
+
+
+def _fitted(font: QFont, text: str, room: float) -> QFont:
+    """``font``, or a smaller copy of it in which every line of ``text`` is at most ``room``
+    pixels wide."""
+    lines = text.split("\n")
+    widest = max(QFontMetricsF(font).horizontalAdvance(line) for line in lines)
+    if widest <= room or room <= 0:
+        return font
+    smaller, size = QFont(font), font.pointSizeF() * room / widest
+    while size > 4.0:  # glyph widths do not scale exactly with the size: a few tries
+        smaller.setPointSizeF(size)
+        if max(QFontMetricsF(smaller).horizontalAdvance(line) for line in lines) <= room:
+            break
+        size *= 0.95
+    smaller.setPointSizeF(max(4.0, size))
+    return smaller
 
 
 class CellDiagram(QWidget):
@@ -615,11 +633,16 @@ class CellDiagram(QWidget):
             luma = 0.299 * fill.red() + 0.587 * fill.green() + 0.114 * fill.blue()
             colour = QColor("#ffffff") if luma < 140 else QColor("#000000")
         p.setPen(colour)
-        p.setFont(self._box_font(r))
         label = plain_label(n.label)
         number = "?" if pending else self.node_text(n.key)
         text = f"{label}\n{number}" if number else label
+        p.setFont(self._fitting_font(r, text))
         p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _fitting_font(self, box: QRectF, text: str) -> QFont:
+        """The box font, smaller if a line of ``text`` is wider than ``box`` (a gradient written
+        −6.72e−03 was cut to '6.72e−0' in a narrow box)."""
+        return _fitted(self._box_font(box), text, box.width() - 4)  # - 4: the rounded corners
 
     def _paint_legend(self, p: QPainter) -> None:
         font = self._font()
@@ -636,5 +659,7 @@ class CellDiagram(QWidget):
             p.setPen(QPen(QColor(FOREGROUND), 1))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(bar)
-            p.drawText(QPointF(bar.right() + 8, y + fm.ascent()), f"{scale.text()}   {labels}")
+            text, x = f"{scale.text()}   {labels}", bar.right() + 8
+            p.setFont(_fitted(font, text, self.width() - x - 4))
+            p.drawText(QPointF(x, y + fm.ascent()), text)
             y += line
