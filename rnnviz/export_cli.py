@@ -95,6 +95,12 @@ def _run(argv: list[str]) -> int:
     from rnnviz.train.safe_write import SaveError, write_atomic
 
     source = _open(args.run_file)
+    try:
+        _check(args, source)
+    except UsageError:
+        if hasattr(source, "close"):
+            source.close()
+        raise
     rows = []
 
     def write(f: BinaryIO) -> None:
@@ -115,6 +121,31 @@ def _run(argv: list[str]) -> int:
             source.close()
     print(f"export: {args.out} ({rows[0]:,} rows)")
     return 0
+
+
+def _check(args: Any, source: Any) -> None:
+    """Refuse, before any work, what cannot be written: a name that does not end in the format's
+    extension, a missing folder, a step after the recording's end, a recording damaged before
+    its first step; note where a recording cut short ends (on standard error).
+    """
+    out = Path(args.out)
+    if out.suffix.lower() != f".{args.format}":
+        raise UsageError(f"--out {out}: a {args.format} file; give a name ending in .{args.format}")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    if isinstance(source, _Checkpoint):
+        return
+    if not len(source.records["step"]):
+        damage = f" ({source.tail})" if source.tail else ""
+        raise UsageError(f"{source.path}: the recording holds no training step{damage}")
+    step = args.step if args.what == "frames" or args.format != "csv" else None
+    if isinstance(step, int) and step > source.last_step:
+        raise UsageError(f"--step {step}: the recording's steps go from 0 to {source.last_step:,}")
+    if source.tail:
+        print(
+            f"rnnviz: note: {source.path}: {source.tail}: exported up to step {source.last_step}",
+            file=sys.stderr,
+        )
 
 
 def _open(path: Path) -> Any:
@@ -179,11 +210,24 @@ def _pictures(args: Any) -> int:
         raise UsageError(
             f"--format {args.format} draws the window's views, which cannot start here ({exc})"
         ) from None
-    from rnnviz.train.recording import RecordingError
+    from rnnviz.train.recording import Recording, RecordingError
     from rnnviz.train.safe_write import SaveError
 
     if args.step == "all":
         raise UsageError("--step all applies to csv; an animation shows every frame")
+    try:
+        source = Recording(args.run_file)
+    except RecordingError as exc:
+        if "not an rnnviz recording" not in str(exc):
+            raise UsageError(str(exc)) from None
+        raise UsageError(
+            f"{args.run_file} is a checkpoint: pictures and animations are drawn from a "
+            "recording (rnnviz record); a checkpoint exports --format csv"
+            if _is_checkpoint(args.run_file)
+            else str(exc)
+        ) from None
+    with source:
+        _check(args, source)
     try:
         return export_anim.export(
             args.run_file,
@@ -198,3 +242,10 @@ def _pictures(args: Any) -> int:
         )
     except (export_anim.AnimExportError, RecordingError, EncoderError, SaveError) as exc:
         raise UsageError(str(exc)) from None
+
+
+def _is_checkpoint(path: Path) -> bool:
+    """Whether ``path`` looks like a checkpoint (an .npz file, a zip archive)."""
+    import zipfile
+
+    return zipfile.is_zipfile(path)

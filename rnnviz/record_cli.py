@@ -60,7 +60,13 @@ def _run(argv: list[str]) -> int:
     from tqdm import tqdm
 
     from rnnviz.presets import load_preset
-    from rnnviz.train.recording import DEFAULT_EVERY, Recorder, Schedule, record_training
+    from rnnviz.train.recording import (
+        DEFAULT_EVERY,
+        Recorder,
+        RecordingError,
+        Schedule,
+        record_training,
+    )
     from rnnviz.train.trainer import Trainer
 
     args = _parser().parse_args(argv)
@@ -74,7 +80,10 @@ def _run(argv: list[str]) -> int:
     every = args.every if args.every is not None or args.every_seconds else DEFAULT_EVERY
     schedule = Schedule(every, args.every_seconds)
     trainer = Trainer(run)
-    recorder = Recorder(args.out, trainer.run, trainer.run_id, schedule, label=args.preset)
+    try:
+        recorder = Recorder(args.out, trainer.run, trainer.run_id, schedule, label=args.preset)
+    except RecordingError as exc:  # a missing folder, no permission
+        raise UsageError(str(exc)) from None
     bar = tqdm(total=args.steps, disable=args.quiet, unit="step", file=sys.stderr, mininterval=0.5)
     start = time.perf_counter()
     code = 0

@@ -147,3 +147,82 @@ def test_bench_record_prints_the_slow_down_frame_cost_and_size(
     cost, size = lines[2]["frame_cost"], lines[2]["size"]
     assert cost["frames"] == 12 and cost["step_s"] > 0 and cost["frame_s"] > 0  # 0..250, 500, 600
     assert size["steps"] == 600 and size["frames"] == 12 and size["bytes"] > 0
+
+
+def _damaged(recorded: Path, tmp_path: Path) -> Path:
+    """A copy of ``recorded`` whose first chunk after the header no longer checks out."""
+    data = bytearray(recorded.read_bytes())
+    for i in range(1000, len(data), 997):
+        data[i] ^= 0x5A
+    bad = tmp_path / "damaged.rnnrec"
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "png", "--what", "frames", "--out", "x.gif"], "--out x.gif: a png file"),
+        (["--format", "gif", "--out", "x.png"], "--out x.png: a gif file"),
+        (["--format", "csv", "--out", "x.png"], "--out x.png: a csv file"),
+        (["--format", "gif", "--out", "no/such/folder/x.gif"], "folder no/such/folder does not"),
+        (["--format", "csv", "--what", "frames", "--step", "99999"], "--step 99999: the recording"),
+        (["--format", "png", "--what", "frames", "--step", "99999"], "--step 99999: the recording"),
+    ],
+)
+def test_export_refuses_what_it_cannot_do_before_drawing(
+    recorded: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    """A name that does not say the format, a folder that is not there, a step after the end:
+    one line, before any frame is drawn (a GIF into a missing folder was drawn to the end
+    first; --step 99999 silently gave the last frame; --format png wrote a PNG named x.gif)."""
+    monkeypatch.chdir(tmp_path)
+    if "--out" not in args:
+        args = [*args, "--out", "x." + args[1]]
+    assert main(["export", str(recorded), *args, "--quiet"]) == 2
+    assert message in _err(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_export_of_a_damaged_recording_says_so(
+    recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A recording damaged before its first step is refused with the damage (it gave an empty
+    CSV and status 0); a recording cut short exports what it holds and says where it ends."""
+    bad = _damaged(recorded, tmp_path)
+    out = tmp_path / "steps.csv"
+    assert main(["export", str(bad), "--what", "training", "--out", str(out)]) == 2
+    assert "holds no training step (a damaged chunk at byte" in _err(capsys)
+    assert not out.exists()
+    cut = tmp_path / "cut.rnnrec"
+    cut.write_bytes(recorded.read_bytes()[: recorded.stat().st_size * 2 // 3])
+    with Recording(cut) as r:
+        last, tail = r.last_step, r.tail
+    assert main(["export", str(cut), "--what", "training", "--out", str(out)]) == 0
+    assert len(_csv(out)) == last and tail
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tail}: exported up to step {last}" in err
+
+
+def test_export_pictures_of_a_checkpoint_say_what_a_checkpoint_gives(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ckpt = tmp_path / "echo.npz"
+    args = ["train", "--preset", "echo", "--hidden", "6", "--steps", "2", "--save", str(ckpt)]
+    assert main([*args, "--quiet"]) == 0
+    out = tmp_path / "x.png"
+    assert main(["export", str(ckpt), "--format", "png", "--out", str(out)]) == 2
+    assert "is a checkpoint: pictures and animations are drawn from a recording" in _err(capsys)
+
+
+def test_record_into_a_missing_folder_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "no" / "run.rnnrec"
+    assert main(["record", "--preset", "echo", "--steps", "2", "--out", str(out), "--quiet"]) == 2
+    assert "cannot create it" in _err(capsys)
