@@ -138,6 +138,12 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
     # so the UI thread always finds a free core (OpenBLAS threads spin; an oversubscribed core
     # stalls them all). None: use every core.
     BLAS_THREADS: int | None = max(1, (os.cpu_count() or 1) - 1)
+    # Threads for a job the worker runs while training waits (tracing a text for a unit's
+    # card): every core. On one the LSTM misses the 200 ms target (its products alone take
+    # ~140 ms of a core for 100,000 characters at H=128); the trace's groups never spin-wait
+    # (one BLAS thread each): a 10 ms timer on this thread ticked at most 51 ms apart while
+    # two groups traced (shared machine, load average 6). See rnnviz.core.tracing.
+    JOB_THREADS: int = os.cpu_count() or 1
     frameDrawn = pyqtSignal(object)
     runStateChanged = pyqtSignal(str)
 
@@ -169,6 +175,7 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
             threaded=start_worker,
             updates_per_s=self.UPDATES_PER_S,
             blas_threads=self.BLAS_THREADS,
+            job_threads=self.JOB_THREADS,
         )
         #: Draws the views from the run model, a frame in parts.
         self.presenter = RunPresenter(

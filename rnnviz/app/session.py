@@ -25,7 +25,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.worker import TrainingWorker
-from rnnviz.core._ops import set_thread_budget
+from rnnviz.core._ops import set_job_threads, set_thread_budget
 from rnnviz.train.runmodel import RunModel
 from rnnviz.train.update import Update
 
@@ -46,6 +46,9 @@ class RunSession(QObject):
         Updates per second asked of the controller while training.
     blas_threads : int or None
         BLAS threads for training while the session has a thread (None: every core).
+    job_threads : int or None
+        Threads a job run in the training thread may use while training waits for it (tracing
+        a text: :func:`rnnviz.core._ops.set_job_threads`); None: ``blas_threads``.
 
     Signals
     -------
@@ -75,11 +78,13 @@ class RunSession(QObject):
         threaded: bool = True,
         updates_per_s: float = 8.0,
         blas_threads: int | None = None,
+        job_threads: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.threaded = bool(threaded)
         self.updates_per_s = float(updates_per_s)
         self.blas_threads = blas_threads
+        self.job_threads = job_threads
         #: The run as the views see it: history, samples, frames and cursor.
         self.model = RunModel()
         self.generation = 0
@@ -123,6 +128,7 @@ class RunSession(QObject):
             self.deliver(trainer.update(state="paused"))
             return
         set_thread_budget(self.blas_threads)
+        set_job_threads(self.job_threads)
         pause_at = self.pause_at if (self.pause_at or 0) > trainer.step_count else None
         controller = RunController(
             trainer,
@@ -173,6 +179,7 @@ class RunSession(QObject):
         self._loader.close()
         self.stop()
         set_thread_budget(None)
+        set_job_threads(None)
 
     def build(
         self, factory: Callable[[], Any], preset: str | None = None, checkpoint: str | None = None

@@ -86,10 +86,39 @@ SINGLE_THREAD_WORK = 1 << 20
 _CPUS = os.cpu_count() or 1
 
 
+# Threads a short job may use while training waits for it (tracing a text: its groups of
+# streams, one BLAS thread each); None: the training budget.
+_job_threads: int | None = None
+
+
 def set_thread_budget(n: int | None) -> None:
     """Cap the BLAS threads the engine may use (None = as many as there are CPUs)."""
     global _max_threads
     _max_threads = n
+
+
+def thread_budget() -> int:
+    """The BLAS threads the engine may use for training (the cap, or every CPU)."""
+    return _max_threads or _CPUS
+
+
+def set_job_threads(n: int | None) -> None:
+    """Threads a job that runs while training waits may keep busy (None = ``thread_budget()``).
+
+    Tracing a text (:mod:`rnnviz.core.tracing`) reads its streams in this many groups, each on
+    its own thread with one BLAS thread. Its own figure, not the training budget's, because the
+    two run at different times: the training budget stands for as long as training runs beside
+    the window's drawing, a job's for the fraction of a second the job takes, training held.
+    """
+    global _job_threads
+    if n is not None and n < 1:
+        raise ValueError(f"job threads: expected at least 1, got {n}")
+    _job_threads = n
+
+
+def job_threads() -> int:
+    """Threads a job run while training waits may use: its own figure, else the budget."""
+    return _job_threads or thread_budget()
 
 
 def _libs() -> list:
@@ -107,8 +136,7 @@ def _libs() -> list:
 
 def use_blas_threads(work: int) -> int:
     """Set the BLAS thread count suited to ``work`` multiply-adds per step; returns it."""
-    budget = _max_threads or _CPUS
-    n = 1 if work < SINGLE_THREAD_WORK else budget
+    n = 1 if work < SINGLE_THREAD_WORK else (_max_threads or _CPUS)
     for lib in _libs():
         if lib.get_num_threads() != n:
             lib.set_num_threads(n)

@@ -1,49 +1,61 @@
 """Trace a long token sequence (held-out text, a pasted paragraph) through the model.
 
-The text is read in windows of steps with the state carried from each window to the next, so
-every character is read with everything before it. A long text is cut into S parallel streams
-read side by side (one batch), which is what makes 100,000 characters affordable; stream s > 0
-first reads the ``warmup`` characters before its start (from a zero state, results dropped), so
-each character is read with at least that much of its context::
+What a trace is (the tests check it against the cells' textbook steps). The text is cut into S
+streams of L = ceil(N / S) consecutive characters, read side by side (one batch); each is read
+in windows of steps with the state carried exactly from one window to the next::
 
-    stream s covers characters [s L, (s + 1) L),  L = ceil(N / S)
-    S = 1 below EXACT_CHARS characters: one stream, exactly the sequential reading
+    stream 0:      characters [0, L) read from state0: exactly the sequential reading
+    stream s > 0:  characters [s L, (s + 1) L) read after the w = ``warmup`` characters before
+                   s L, from a zero state: character n is read with characters [s L - w, n],
+                   at least w of its context, not all of it
+    S = 1 below EXACT_CHARS characters (one stream: the sequential reading)
     S = min(MAX_STREAMS, N // STREAM_MIN) above
     window = WINDOW_CELLS // S_g steps per pass (the pass's arrays stay a few MB)
 
-The streams are independent, so they are read in ``workers`` groups of consecutive streams
-(S_g each), one thread per group, each with its own copy of the model and one BLAS thread:
-numpy releases the GIL inside its products and element-wise loops, so the groups run on
-separate cores. A BLAS library's own threads do not pay at this size: one step's product is
-(G*H, H) x (H, S_g), and on a shared 2-core machine under load OpenBLAS's two threads made it
-5-20x slower than one (wall and CPU time, as its threads wait for each other spinning). The
-groups are for cores that are free (not measured: the development machine never was); on a busy
-machine they buy no larger share of it (the kernel shares the CPU between sessions, not
-threads) and cost some 10 % more CPU time: at a load average of 8.5 two groups took 0.88x
-(RNN), 1.11x (LSTM) and 1.17x (GRU) the wall time of one (medians of 5 pairs).
+Where the network's memory of its state fades within w characters this is the sequential
+reading (the tests' LSTM: within 1e-7); a network that remembers longer shows, at the start of
+each stream, as much of the difference as it remembers.
 
-Measured on the shared 2-core machine (LSTM, H = 128, 100,000 characters, farm-bench pairs,
-medians of 3): 256 streams in windows of 64 steps take 0.57x the time of 64 streams in windows
-of 256, with a lower peak memory (244 vs 276 MB for the process); 512 streams were 0.80x of 256
-at 1.2x the memory. Windows of 4,096 cells (32 steps of a group of 128 streams: an LSTM's gate
-array is 8 MB) cost the same CPU time as windows of 16,384 on one thread, and two groups' arrays
-then stay within the shared cache.
+Threads. The streams are independent, so they are read in groups of consecutive streams (S_g
+each), one thread per group, each with its own copy of the model and one BLAS thread: numpy
+releases the GIL inside its products and element-wise loops, so the groups run on separate
+cores. How many groups is the job's share of the thread budget,
+:func:`rnnviz.core._ops.job_threads`: the training budget unless a figure of its own was set.
+The window sets every core (``MainWindow.JOB_THREADS``): a trace runs in the worker while
+training waits, its groups never wait for each other spinning, and on one core the LSTM's
+products alone take ~140 ms of the 200 ms target. A BLAS library's own threads do not pay at
+this size: one step's product is (G*H, H) x (H, S_g), and on a shared 2-core machine under load
+OpenBLAS's two threads made it 5-20x slower than one (wall and CPU time, as its threads wait
+for each other spinning).
 
-Result: name -> (N, H) for the declared arrays asked for, in the model's dtype. Only the cell is
-run (:meth:`Model.run_cell`): no time goes to the softmax over the vocabulary that a trace does
-not show.
+Cost. Per character the cell's recurrent product (G*H x H multiply-adds) and its element-wise
+steps, and the warm-ups add (S - 1) w characters. One group of the default trace (LSTM, H = 128,
+100,000 characters in 128 streams, two groups; thread CPU time, shared machine at a load
+average of 13): 159 ms, of which the products 89 (at the BLAS kernel's peak, ~95 GFLOP/s in
+float32 on this machine), the input part's column gathers 19, the element-wise steps 53.
+Measured pair by pair (medians of 9 pairs, process CPU time, shared 2-core machine at a load
+average of 13): 128 streams take 0.90x (LSTM), 0.94x (GRU), 0.92x (RNN) the CPU time of 256
+(their warm-ups are 16 % of the text instead of 33 %); 64 streams were no cheaper than 128 on
+one thread (some 1,700 steps of 32 streams: Python's calls per step eat the saving). Tried and
+not kept: the recurrence batch-major ((B, H) x (H, 4H), row gathers of the input part) took the
+same time (the strided gate blocks cost what the gathers saved); gathering each step's input
+inside the loop saved 5-10 %, within the noise, and would change the training loop; windows of
+256-1,024 cells were slower (more passes).
+
+Result: name -> (N, U) for the declared arrays asked for, every unit or those in ``units``, in
+the model's dtype. Only the cell is run (:meth:`Model.run_cell`): no time goes to the softmax
+over the vocabulary that a trace does not show.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from rnnviz.core._ops import use_blas_threads
+from rnnviz.core._ops import job_threads, use_blas_threads
 from rnnviz.core.model import Model
 
 #: Steps x streams per forward pass (the state is carried between passes), at most 256 steps.
@@ -52,11 +64,9 @@ WINDOW_CELLS = 4096
 #: STREAM_MIN characters, at most MAX_STREAMS of them.
 EXACT_CHARS = 4096
 STREAM_MIN = 256
-MAX_STREAMS = 256
+MAX_STREAMS = 128
 #: Characters each later stream reads before its own start.
 WARMUP = 128
-#: Groups of streams read side by side (threads): one per core.
-WORKERS = os.cpu_count() or 1
 
 
 def _streams(n: int) -> int:
@@ -71,6 +81,7 @@ def trace_tokens(
     streams: int | None = None,
     warmup: int = WARMUP,
     workers: int | None = None,
+    units: Sequence[int] | None = None,
 ) -> dict[str, np.ndarray]:
     """The declared arrays ``names`` (default: every one) at each of the N tokens ``ids``.
 
@@ -89,12 +100,17 @@ def trace_tokens(
     warmup : int
         Characters each later stream reads before its start.
     workers : int, optional
-        Groups of streams read side by side; by default WORKERS (one per core), at most S.
+        Groups of streams read side by side (threads); by default
+        :func:`rnnviz.core._ops.job_threads` (the job's share of the thread budget), at most S.
+    units : sequence of int, optional
+        Which units to keep (e.g. (17,) for one unit's card); all H by default. The cell runs
+        all of them either way; this only spares storing the rest.
 
     Returns
     -------
     dict
-        name -> (N, H) values, step n = token n.
+        name -> (N, U) values, step n = token n, U = len(units) (or H), columns in the order
+        of ``units``.
     """
     if model.cfg.input_kind != "tokens":
         raise ValueError("tracing text needs a model that reads tokens")
@@ -108,10 +124,12 @@ def trace_tokens(
         raise ValueError(
             f"unknown arrays {unknown}; the cell declares {[s.name for s in model.specs]}"
         )
+    H = model.cfg.hidden
+    cols = _units(units, H)  # (U,) or None: every unit
+    U = H if cols is None else cols.size
     S = _streams(N) if streams is None else max(1, min(int(streams), N))
     L = -(-N // S)  # ceil(N / S)
     S = -(-N // L)  # no stream starts past the end
-    H = model.cfg.hidden
     starts = np.arange(S, dtype=np.int64) * L  # (S,)
     first = {k: np.zeros(H, model.dtype) for k in model.carried}  # stream 0 starts from state0
     if state0 is not None:
@@ -123,7 +141,7 @@ def trace_tokens(
     warm = np.zeros((S, w), np.int64)  # (S, w) the w characters before each start
     if w:  # (stream 0 reads token 0; its state is replaced by state0 after the warm-up)
         warm[1:] = padded[(starts[1:] - w)[:, None] + np.arange(w)]
-    out = {k: np.empty((S, L, H), model.dtype) for k in keep}  # (S, L, H)
+    out = {k: np.empty((S, L, U), model.dtype) for k in keep}  # (S, L, U)
 
     def read_group(rows: slice) -> None:
         """Streams ``rows``: warm-up, then their characters into ``out``."""
@@ -136,9 +154,9 @@ def trace_tokens(
         if rows.start == 0:
             for k in model.carried:
                 state[k][:, 0] = first[k]
-        _read(copy, grid[rows], state, window, {k: v[rows] for k, v in out.items()})
+        _read(copy, grid[rows], state, window, {k: v[rows] for k, v in out.items()}, cols)
 
-    groups = max(1, min(S, WORKERS if workers is None else int(workers)))
+    groups = max(1, min(S, job_threads() if workers is None else int(workers)))
     bounds = np.linspace(0, S, groups + 1).round().astype(int)  # (groups + 1,)
     use_blas_threads(0)  # one BLAS thread: the groups are the parallelism
     rows = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
@@ -147,7 +165,20 @@ def trace_tokens(
     else:
         with ThreadPoolExecutor(groups, thread_name_prefix="trace") as pool:
             list(pool.map(read_group, rows))  # re-raises a group's error
-    return {k: v.reshape(S * L, H)[:N] for k, v in out.items()}  # (N, H)
+    return {k: v.reshape(S * L, U)[:N] for k, v in out.items()}  # (N, U)
+
+
+def _units(units: Sequence[int] | None, H: int) -> np.ndarray | None:
+    """(U,) the unit indices to keep, checked against the layer; None keeps all H."""
+    if units is None:
+        return None
+    cols = np.asarray(units, np.int64).reshape(-1)  # (U,)
+    if cols.size == 0:
+        raise ValueError("no units to keep: name at least one")
+    bad = cols[(cols < 0) | (cols >= H)]
+    if bad.size:
+        raise ValueError(f"unit {int(bad[0])} is outside the layer (0..{H - 1})")
+    return cols
 
 
 def _read(
@@ -156,9 +187,11 @@ def _read(
     state: dict[str, np.ndarray],
     window: int,
     out: dict[str, np.ndarray] | None = None,
+    cols: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Read (S, L) tokens ``window`` steps at a time from ``state`` (H, S), through the cell
-    only; the arrays of ``out`` ((S, L, H) each) are filled; returns the final state."""
+    only; the arrays of ``out`` ((S, L, U) each: units ``cols``, or all H) are filled; returns
+    the final state."""
     cell = model.cell
     for t0 in range(0, grid.shape[1], window):
         t1 = min(grid.shape[1], t0 + window)
@@ -166,6 +199,7 @@ def _read(
         if out:
             states = cell.states(cache)  # name -> (S, W, H) views
             for k, v in out.items():
-                v[:, t0:t1] = states[k]  # (S, W, H)
+                # (S, W, U): the units kept, a small copy when only a few are
+                v[:, t0:t1] = states[k] if cols is None else states[k][:, :, cols]
         state = {k: np.array(v) for k, v in cell.final(cache).items()}  # (H, S)
     return state

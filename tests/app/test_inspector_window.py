@@ -223,3 +223,18 @@ def test_the_inspector_opens_usable_at_every_screen_size(qtbot, scale, screen) -
     w.inspector_action.trigger()
     assert not dock.isVisible() and not w.inspector_action.isChecked()
     w.close()
+
+
+def test_the_unit_cards_trace_may_use_every_core_while_training_waits(window) -> None:
+    # Training keeps one core for the window (BLAS_THREADS); a trace (the unit card's held-out
+    # text) is a job the worker runs while training waits, and the window lets it read its
+    # groups of streams on every core (JOB_THREADS): on one, the LSTM misses its 200 ms.
+    import os
+
+    from rnnviz.core import _ops
+
+    cores = os.cpu_count() or 1
+    assert max(1, cores - 1) == window.BLAS_THREADS
+    assert cores == window.JOB_THREADS
+    seen = window.session.call(lambda t: (_ops.thread_budget(), _ops.job_threads()))
+    assert seen.result(timeout=10) == (window.BLAS_THREADS, cores)

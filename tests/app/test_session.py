@@ -80,3 +80,23 @@ def test_a_built_checkpoint_arrives_with_its_history(qtbot, owner: QObject, tmp_
     qtbot.waitUntil(lambda: session.model.history.count == 12, timeout=WAIT_MS)
     assert loaded and loaded[0][1] == str(path) and session.trainer is loaded[0][0]
     assert session.stop()
+
+
+def test_the_session_sets_training_threads_and_the_jobs_share(qtbot, owner: QObject) -> None:
+    # The window trains on one core fewer than the machine has and gives a job that training
+    # waits for (tracing a text, which reads rnnviz.core._ops.job_threads()) a figure of its
+    # own; closing gives both back.
+    from rnnviz.core import _ops
+
+    session = RunSession(owner, blas_threads=1, job_threads=2)
+    session.install(tiny_trainer())
+    assert (_ops.thread_budget(), _ops.job_threads()) == (1, 2)
+    qtbot.waitUntil(lambda: session.model.status.state == "paused", timeout=WAIT_MS)
+    seen = session.call(lambda t: (_ops.thread_budget(), _ops.job_threads()), lambda _: None)
+    assert seen.result(timeout=10) == (1, 2)  # as the worker's jobs see them
+    session.close()
+    assert (_ops.thread_budget(), _ops.job_threads()) == (_ops._CPUS, _ops._CPUS)
+    lone = RunSession(owner, blas_threads=1)  # no figure of its own: the budget
+    lone.install(tiny_trainer())
+    assert _ops.job_threads() == 1
+    lone.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
+from reference import reference_forward
 
 from rnnviz.config import ModelConfig
 from rnnviz.core import _ops, tracing
@@ -118,3 +121,86 @@ def test_the_trace_runs_the_cell_only_on_one_blas_thread(monkeypatch) -> None:
     got = trace_tokens(m, ids, ("h",), streams=256)
     assert got["h"].shape == (2560, 128)
     assert threads and set(threads) == {1}
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_every_traced_value_is_the_textbook_reading_of_its_stream(cell: str) -> None:
+    # What a trace promises, checked against the cells' textbook steps (float64): stream 0 is
+    # characters [0, L) read from state0; stream s > 0 is characters [sL, (s+1)L) read after
+    # the `warmup` characters before sL, from a zero state. A divergence of the engine's
+    # gathered input part, fused gates or carried windows from the textbook step fails here.
+    m = _model(cell)
+    rng = np.random.default_rng(7)
+    N, S, w = 601, 4, 40  # L = 151; the last stream is short
+    ids = rng.integers(0, V, size=N)
+    s0 = {k: rng.uniform(-0.5, 0.5, size=H) for k in m.carried}
+    got = trace_tokens(m, ids, state0=s0, streams=S, warmup=w, workers=2)
+    L = -(-N // S)
+    first = reference_forward(m, ids[None, :L], {k: v[None] for k, v in s0.items()})
+    padded = np.concatenate([ids, np.zeros(S * L - N, ids.dtype)])  # (S*L,)
+    rows = np.stack([padded[s * L - w : (s + 1) * L] for s in range(1, S)])  # (S-1, w+L)
+    later = reference_forward(m, rows, {k: np.zeros((S - 1, H)) for k in m.carried})
+    for k, v in got.items():
+        assert v.shape == (N, H)
+        want = np.concatenate(
+            [
+                np.stack([step[k][0] for step in first]),  # (L, H)
+                np.stack([step[k] for step in later[w:]], axis=1).reshape(-1, H),  # ((S-1)L, H)
+            ]
+        )[:N]
+        np.testing.assert_allclose(v, want, rtol=1e-12, atol=1e-13, err_msg=k)
+
+
+def test_units_keep_only_those_columns() -> None:
+    m = _model("gru")
+    ids = np.random.default_rng(8).integers(0, V, size=900)
+    every = trace_tokens(m, ids, streams=3)
+    some = trace_tokens(m, ids, ("h", "z"), streams=3, units=(5, 1))
+    assert set(some) == {"h", "z"}
+    for k, v in some.items():
+        assert v.shape == (900, 2)
+        np.testing.assert_array_equal(v, every[k][:, [5, 1]])
+    with pytest.raises(ValueError, match="unit 8 is outside the layer"):
+        trace_tokens(m, ids, units=(0, 8))
+    with pytest.raises(ValueError, match="no units"):
+        trace_tokens(m, ids, units=())
+
+
+def _trace_groups(monkeypatch, m: Model, **kwargs) -> tuple[int, set[int]]:
+    """How many groups a 4-stream trace read its streams in (each reads its own copy of the
+    model), and the threads it ran the cell on."""
+    copies: list[Model] = []  # kept alive, so that no two copies share an id
+    threads: set[int] = set()
+    run_cell = Model.run_cell
+
+    def recording(self, *args, **kw):
+        if all(c is not self for c in copies):
+            copies.append(self)
+        threads.add(threading.get_ident())
+        return run_cell(self, *args, **kw)
+
+    monkeypatch.setattr(Model, "run_cell", recording)
+    ids = np.random.default_rng(9).integers(0, V, size=400)
+    trace_tokens(m, ids, ("h",), streams=4, **kwargs)
+    monkeypatch.setattr(Model, "run_cell", run_cell)
+    return len(copies), threads
+
+
+def test_the_groups_of_streams_follow_the_thread_budget(monkeypatch) -> None:
+    # A trace reads its streams in as many groups (threads) as a job may use while training
+    # waits: its own figure when one is set (the window sets every core), else the budget.
+    m = _model()
+    me = threading.get_ident()
+    monkeypatch.setattr(_ops, "_max_threads", 1)  # the window's budget on a 2-core machine
+    monkeypatch.setattr(_ops, "_job_threads", None)
+    assert _trace_groups(monkeypatch, m) == (1, {me})  # one group, on the caller's thread
+    _ops.set_job_threads(2)
+    assert _ops.job_threads() == 2 and _ops.thread_budget() == 1
+    groups, threads = _trace_groups(monkeypatch, m)
+    assert groups == 2 and me not in threads
+    monkeypatch.setattr(_ops, "_max_threads", 3)
+    _ops.set_job_threads(None)
+    assert _trace_groups(monkeypatch, m)[0] == 3  # the budget
+    assert _trace_groups(monkeypatch, m, workers=1) == (1, {me})  # the caller's choice first
+    with pytest.raises(ValueError, match="at least 1"):
+        _ops.set_job_threads(0)
