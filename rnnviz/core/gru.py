@@ -49,6 +49,11 @@ class GRUCell(Cell):
     GATES = ("r", "z", "n")  # block order along the 3H axis
     HALVED = ("r", "z")  # the sigmoid gates: σ(a) = (1 + tanh(a/2)) / 2
     EXTRA_BIASES = (("b_hn", ("n",), "hidden"),)  # hn_t = h_{t-1} W_hn + b_hn
+    # The model hands forward the input part step-major, (T, 3H, B), each step's block
+    # contiguous: read as (3H, T, B), each step's 3H rows of B values lay T*B apart. Pairs on
+    # the shared 2-core machine (load average ~14): training 1.10-1.17x the tokens per second
+    # (medians of 4, all four sizes), tracing 0.94-0.96x the CPU time.
+    ax_layout = "tgb"
     TORCH_MODULE = "GRU"
     # Floats per time step and sequence that a training step keeps, in units of H: forward ax
     # (3), acts (3), h_t, hn_t and the h copy the head reads; backward dL/dh from the head (rows
@@ -102,11 +107,11 @@ class GRUCell(Cell):
     )
 
     def forward(self, p: dict, ax: np.ndarray, state0: dict, clamps: dict, ws: Workspace) -> dict:
-        """Run the recurrence over ax (3H, T, B) = x_t W_x + b for every step, as columns.
+        """Run the recurrence over ax (T, 3H, B) = x_t W_x + b for every step, as columns.
 
         Returns the cache "hs" (T+1, H, B), "acts" (T, 3H, B), "hns" (T, H, B).
         """
-        GH, T, B = ax.shape
+        T, GH, B = ax.shape
         H = self.H
         H2 = 2 * H
         dt = ax.dtype
@@ -123,7 +128,8 @@ class GRUCell(Cell):
             h_prev = hs[t]  # (H, B)
             np.matmul(W_hT, h_prev, out=ah)  # ah_t
             s = a[:H2]  # (2H, B)
-            np.add(ax[:H2, t], ah[:H2], out=s)  # halved pre-activations of r, z
+            ax_t = ax[t]  # (3H, B)
+            np.add(ax_t[:H2], ah[:H2], out=s)  # halved pre-activations of r, z
             np.tanh(s, out=s)
             s *= 0.5
             s += 0.5  # r_t, z_t = σ(ax_t + ah_t) = (1 + tanh(halved)) / 2
@@ -131,7 +137,7 @@ class GRUCell(Cell):
             hn = hns[t]  # (H, B)
             np.add(ah[H2:], b_hn, out=hn)  # hn_t = ah_t[n] + b_hn
             np.multiply(r_t, hn, out=n_t)
-            n_t += ax[H2:, t]
+            n_t += ax_t[H2:]
             np.tanh(n_t, out=n_t)  # n_t = tanh(ax_t[n] + r_t * hn_t)
             h_t = hs[t + 1]  # (H, B)
             np.subtract(h_prev, n_t, out=tmp)
