@@ -23,6 +23,12 @@ Where the frame view is (:meth:`FrameDock.arrange_for`, when the window takes it
   loss, gradient and samples column then makes way for it until F2 closes it, so the heatmaps
   and the frame view keep their legible width.
 
+Beside it, every heatmap the cell declares should fit at its legible size: where they would
+not at the docks' own widths (1920×1080 with ``--big``: two of an LSTM's six), the controls and
+the frame view give up width, in proportion to what each can spare above its legible least
+(:meth:`FrameDock.share_width`, :func:`~rnnviz.app.layout.fit_columns`), and the heatmaps get
+the room they need beside the loss, gradient and samples column.
+
 The closeup the view explains is fetched through the run's command queue
 (:class:`~rnnviz.app.closeups.CloseupFetcher`) while the view is on screen; while training runs
 it is shown on a turn of the window's frame scheduler of its own (:meth:`FrameDock._on_closeup`),
@@ -40,9 +46,10 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QDockWidget, QMenu, QScrollArea
+from PyQt6.QtWidgets import QDockWidget, QMenu, QScrollArea, QStyle
 
 from rnnviz.app.closeups import CloseupFetcher, run_here
+from rnnviz.app.layout import Column, fit_columns, heatmaps_width
 from rnnviz.app.listen import listen
 from rnnviz.app.widgets._common import ui_scale
 from rnnviz.app.widgets.frame_view import FrameView
@@ -56,6 +63,13 @@ FRAME_WIDTH = 340
 #: normal fonts (``--big`` scales it): at their bare minimum width the legends of the gradient
 #: plots wrap into more lines, and at 1280x720 with --big the window grew taller than the screen.
 SLACK_PX = 100
+
+#: Narrowest width of the docked frame view at normal fonts (``--big`` scales it), when the
+#: heatmaps need the room: its read-out, diagram and equations stay legible.
+FRAME_LEAST = 270
+
+#: Spacing of a layout between two of its widgets (pixels), as the window's layouts use.
+SPACING_PX = 4
 
 
 def frame_fits(
@@ -152,11 +166,61 @@ class FrameDock(QObject):
         views_min = self.window.centralWidget().minimumSizeHint().width()
         return frame_fits(width, held, self.width(), views_min, round(SLACK_PX * ui_scale()))
 
-    def arrange_for(self, width: int) -> None:
-        """Place the frame view for a window ``width`` wide (see the module docstring)."""
+    def least_width(self) -> int:
+        """The narrowest the docked frame view gets when the heatmaps need the room."""
+        return max(round(FRAME_LEAST * ui_scale()), self.view.minimumSizeHint().width())
+
+    def arrange_for(self, width: int, height: int) -> None:
+        """Place the frame view for a window ``width`` × ``height`` (see the module docstring)."""
         fits = self._fits(width, self.window.controls_dock.isVisibleTo(self.window))
         self.opens_on_step = not fits
         self.set_shown(fits)
+        if fits:
+            self.share_width(width, height)
+
+    def share_width(self, width: int, height: int) -> bool:
+        """Narrow the controls and the frame view (toward their least) where the heatmaps would
+        otherwise not all fit in a window ``width`` × ``height``; False if they fit as they
+        are or not even so (the heatmap view then shows fewer arrays)."""
+        window = self.window
+        if not self.dock.isVisibleTo(window):
+            return False
+        trainer = window.trainer
+        arrays = 0 if trainer is None else len(trainer.model.specs)
+        need = heatmaps_width(arrays, self._heatmaps_height(height))
+        if not need:
+            return False
+        controls = window.controls_dock.isVisibleTo(window)
+        docks = [self.dock, *([window.controls_dock] if controls else [])]
+        columns = [Column(self.width(), self.least_width())]
+        if controls:
+            least = window.controls_dock.minimumSizeHint().width()
+            columns.append(Column(window._dock_width, least))
+        separator = window.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent)
+        margins = window.centralWidget().layout().contentsMargins()
+        room = width - len(docks) * separator - margins.left() - margins.right()
+        handle = window.main_splitter.handleWidth()
+        right = window.right_column.minimumSizeHint().width() + round(SLACK_PX * ui_scale() / 2)
+        if (room - sum(c.want for c in columns) - handle) // 2 >= need:
+            return False  # the splitter's even share is enough
+        widths = fit_columns(room, need + handle + right, columns)
+        if widths is None:
+            return False
+        window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+        views = room - sum(widths) - handle
+        window.main_splitter.setSizes([need, views - need])
+        return True
+
+    def _heatmaps_height(self, height: int) -> int:
+        """Height of the heatmaps' grid in a window ``height`` high: less the menu and status
+        bars, the time step's and training step's bars and the read-out (two lines: it wraps
+        in a narrow view), and the layouts' spacing."""
+        window = self.window
+        bars = (window.menuBar(), window.statusBar(), window.frame_bar, window.step_cursor.bar)
+        chrome = sum(w.sizeHint().height() for w in bars)
+        chrome += 2 * window.heatmaps.readout.fontMetrics().lineSpacing() + 8
+        margins = window.centralWidget().layout().contentsMargins()
+        return height - chrome - margins.top() - margins.bottom() - 4 * SPACING_PX
 
     def _on_controls(self, shown: bool) -> None:
         """The controls were shown (Ctrl+D) where they and the frame view do not both fit: the
@@ -167,8 +231,10 @@ class FrameDock(QObject):
         if self.dock.isVisible() and not self._fits(window.width(), True):
             self.set_shown(False)
             self.opens_on_step = True
-        # their own width again (the frame view's docking may have taken some of it)
+        # their own width again (the frame view's docking may have taken some of it), less what
+        # the heatmaps need
         window.resizeDocks([window.controls_dock], [window._dock_width], Qt.Orientation.Horizontal)
+        self.share_width(window.width(), window.height())
 
     def _on_user_step(self, *_: object) -> None:
         """The user stepped the cursor: open the frame view if it waits for that."""

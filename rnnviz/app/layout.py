@@ -10,15 +10,22 @@ Two rules keep every view legible when room is short (a small screen, or ``--big
   which still fits a 1024×768 screen.
 
 The heatmap view itself shows fewer arrays when not all fit (see
-:class:`~rnnviz.app.widgets.heatmaps.StateHeatmaps`).
+:class:`~rnnviz.app.widgets.heatmaps.StateHeatmaps`). Before it comes to that, the docked
+columns beside the views (the controls, the frame view) give up width, down to their legible
+least, so that every array the cell declares fits (:func:`fit_columns`, :func:`heatmaps_width`):
+at 1920×1080 with ``--big`` an LSTM's six heatmaps sit beside the controls and the frame view.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt
 from PyQt6.QtWidgets import QSplitter, QTabWidget, QWidget
+
+from rnnviz.app.widgets.heatmaps import MIN_IMAGE_W, SPACING, PanelMetrics
 
 #: Window size the views are designed for; smaller screens get the window maximised.
 COMFORT_SIZE = QSize(1400, 900)
@@ -59,6 +66,47 @@ def minimum(widget: QWidget) -> QSize:
 def controls_fit(window_width: int, dock_width: int, views_width: int) -> bool:
     """Whether the controls dock leaves the views their comfortable width ``views_width``."""
     return window_width - dock_width >= views_width
+
+
+@dataclass(frozen=True)
+class Column:
+    """A docked column's width in pixels: what it likes (``want``) and the least it stays
+    legible at (``least``)."""
+
+    want: int
+    least: int
+
+
+def fit_columns(room: int, views: int, columns: Sequence[Column]) -> list[int] | None:
+    """Widths of docked ``columns`` that leave ``views`` pixels of ``room`` to the views.
+
+    Each column keeps its ``want`` while the views fit; otherwise the columns give up the
+    shortfall in proportion to what each can spare (``want - least``). None when even at their
+    least they leave the views less than ``views``.
+    """
+    wants = [c.want for c in columns]
+    short = views + sum(wants) - room
+    if short <= 0:
+        return wants
+    spare = [max(0, c.want - c.least) for c in columns]
+    if short > sum(spare):
+        return None
+    total = sum(spare)
+    give = [math.ceil(short * s / total) for s in spare]  # rounded up: the views get their need
+    return [w - min(g, s) for w, g, s in zip(wants, give, spare, strict=True)]
+
+
+def heatmaps_width(arrays: int, height: int) -> int | None:
+    """The narrowest heatmap view (pixels) that shows ``arrays`` heatmaps at their legible size
+    in a grid ``height`` pixels high (at the application's fonts), or None if no width does."""
+    if arrays <= 0:
+        return 0
+    metrics = PanelMetrics.current()
+    for cols in range(1, min(arrays, 3) + 1):
+        width = cols * (metrics.side_w + MIN_IMAGE_W) + (cols - 1) * SPACING
+        if metrics.best_columns(arrays, width, height) is not None:
+            return width
+    return None
 
 
 class AdaptiveColumn(QWidget):

@@ -346,7 +346,7 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
         self.controls_dock.setVisible(shown)
         if shown:
             self.resizeDocks([self.controls_dock], [self._dock_width], Qt.Orientation.Horizontal)
-        self.frame_dock.arrange_for(width)  # shown where it fits (see app/frame_dock.py)
+        self.frame_dock.arrange_for(width, height)  # shown where it fits (app/frame_dock.py)
 
     # ================================================================= the run on screen
     @property
@@ -388,3 +388,4 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
                 self.resizeDocks(
                     [self.controls_dock], [self._dock_width], Qt.Orientation.Horizontal
                 )
+            self.frame_dock.share_width(self.width(), self.height())  # room for every heatmap

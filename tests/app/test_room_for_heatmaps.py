@@ -1,0 +1,79 @@
+"""Beside the controls and the frame view, every heatmap the cell declares fits, legibly.
+
+At 1920×1080 with ``--big`` the window showed two of an LSTM's six heatmaps (and a chooser for
+the others) beside the controls and the frame view: the docks kept their own widths however
+little that left the heatmaps. Now the docks give up width, down to their legible least.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PyQt6.QtCore import QPoint, QRect
+from PyQt6.QtWidgets import QApplication, QWidget
+from test_main_window import tiny_run
+from test_projector import check_legible, maximised
+
+from rnnviz.app.layout import Column, fit_columns, heatmaps_width
+from rnnviz.app.main_window import MainWindow
+from rnnviz.app.style import BIG_SCALE, apply_theme
+from rnnviz.app.widgets.heatmaps import MIN_IMAGE_H, MIN_IMAGE_W
+
+
+def test_the_docks_give_up_width_in_proportion_to_what_they_can_spare() -> None:
+    columns = [Column(500, 400), Column(400, 100)]  # can spare 100 and 300
+    assert fit_columns(2000, 1000, columns) == [500, 400]  # room enough: their own widths
+    assert fit_columns(1700, 1000, columns) == [450, 250]  # 200 short: a quarter, three quarters
+    widths = fit_columns(1333, 700, columns)
+    assert widths is not None and 1333 - sum(widths) >= 700  # rounding never short-changes
+    assert fit_columns(1499, 1000, columns) is None  # not even at their least
+
+
+def test_the_heatmaps_width_is_the_narrowest_that_shows_them_all(qapp) -> None:
+    one, six = heatmaps_width(1, 800), heatmaps_width(6, 800)
+    assert heatmaps_width(0, 800) == 0
+    assert one is not None and six is not None and six > one
+    assert heatmaps_width(6, 100) is None  # no width gives six legible rows in 100 px
+
+
+def rect_in(widget: QWidget, window: QWidget) -> QRect:
+    return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("scale", [1.0, BIG_SCALE], ids=["normal", "big"])
+@pytest.mark.parametrize("maximise", [False, True], ids=["1920x1080", "maximised"])
+def test_at_1920x1080_every_heatmap_fits_beside_the_controls_and_the_frame_view(
+    qtbot, qapp, scale: float, cell: str, maximise: bool
+) -> None:
+    apply_theme(qapp, scale)
+    try:
+        w = MainWindow(tiny_run(cell=cell, hidden=128), confirm=lambda *_: True, start_worker=False)
+        qtbot.addWidget(w)
+        width, height = maximised((1920, 1080)) if maximise else (1920, 1080)
+        w.arrange_for(width, height)
+        w.show()
+        w.resize(width, height)
+        QApplication.processEvents()
+        where = f"{cell} x{scale} {width}x{height}"
+        fd, controls = w.frame_dock, w.controls_dock
+        assert fd.dock.isVisible() and controls.isVisible(), where
+        declared = [s.name for s in w.trainer.model.specs]
+        assert sorted(w.heatmaps.shown()) == sorted(declared), where
+        assert not w.heatmaps.chooser_bar.isVisible(), where
+        for name in declared:
+            vb = w.heatmaps.panels[name].plot.getViewBox().geometry()
+            assert vb.width() >= MIN_IMAGE_W and vb.height() >= MIN_IMAGE_H, (where, name, vb)
+        assert fd.dock.width() >= fd.view.minimumSizeHint().width(), where
+        assert controls.width() >= controls.minimumSizeHint().width(), where
+        window = w.rect()
+        parts = [rect_in(p, w) for p in (controls, w.centralWidget(), fd.dock)]
+        for part in parts:
+            assert window.contains(part), (where, part)
+        for i, a in enumerate(parts):
+            for b in parts[i + 1 :]:
+                assert not a.intersects(b), (where, a, b)
+        for button in (w.controls.run_button, w.controls.step_button):  # reachable at once
+            assert button.isVisible() and parts[0].contains(rect_in(button, w)), where
+        check_legible(w, where)
+    finally:
+        apply_theme(qapp, 1.0)
