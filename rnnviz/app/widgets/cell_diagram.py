@@ -5,8 +5,10 @@ candidates, states, the output) placed on the grid its layout hint gives (column
 data flows), every arrow one of its edges. One box more is the network's: the prediction ŷ_t
 read from the cell's output (the task's answer at t: the most likely token and its
 probability, a bit, a value), placed above the output box (below it, or in a column of its
-own, when that spot is taken). The grid fills the widget's width; a row is at most
-:data:`ROW_SPAN` box heights, and a grid with few rows is centred.
+own, when that spot is taken). The grid fills the widget's width: a box takes
+:data:`BOX_SHARE` of its column's width, or all but :data:`ARROW_GAP_PT` of a wide column (a
+cell with few columns, the vanilla RNN, gets large boxes rather than wide empty gaps); a row is
+at most :data:`ROW_SPAN` box heights, and a grid with few rows is centred.
 
 A box is filled with the colour of its value at the selected step and unit (or, with the
 whole layer shown, a strip of every unit's colour), on the scale of the array it shows: 0…1
@@ -75,7 +77,11 @@ PREDICTION, PREDICTION_LABEL = "ŷ", "ŷ_t"
 #: A row of the grid is at most this many box heights: few rows are not stretched apart.
 ROW_SPAN = 1.9
 #: Largest box, in points at the application's scale (width, height).
-BOX_W_PT, BOX_H_PT = 190, 84
+BOX_W_PT, BOX_H_PT = 190, 130
+#: A box is at most this much wider than high, and takes this share of its column's width...
+BOX_ASPECT, BOX_SHARE = 0.85, 0.7
+#: ...leaving its arrows at most this many points (a wide column gives the rest to its box).
+ARROW_GAP_PT = 30
 _SUB = str.maketrans("0123456789+−-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 
 
@@ -505,8 +511,9 @@ class CellDiagram(QWidget):
         rows = max(n.pos[1] for n in nodes) + 1
         w, h = self.width(), self.height() - self._legend_height()
         cw = w / cols
-        bw = min(cw * 0.7, BOX_W_PT * points(1))
-        bh = min(bw * 0.85, BOX_H_PT * points(1))
+        gap = min(cw * (1 - BOX_SHARE), ARROW_GAP_PT * points(1))
+        bw = min(cw - gap, BOX_W_PT * points(1))
+        bh = min(bw * BOX_ASPECT, BOX_H_PT * points(1))
         rh = min(h / rows, bh * ROW_SPAN)  # (few rows: not stretched apart)
         bh = min(bh, rh * 0.72)
         top = (h - rh * rows) / 2  # a grid shorter than the room is centred
