@@ -286,6 +286,8 @@ class FrameDock(QObject):
 
     def set_trainer(self, trainer: Any) -> None:
         """A new run: closeups come from its worker (or from ``trainer`` itself without one)."""
+        if self.window.isVisible():  # a cell with more arrays may need more room for them
+            self.share_width(self.window.width(), self.window.height())
         direct = run_here(trainer)
 
         def call(fn: Callable[[Any], Any]) -> Future[Any]:

@@ -77,3 +77,30 @@ def test_at_1920x1080_every_heatmap_fits_beside_the_controls_and_the_frame_view(
         check_legible(w, where)
     finally:
         apply_theme(qapp, 1.0)
+
+
+def test_a_new_run_with_more_arrays_gets_the_room_for_them(qtbot, qapp) -> None:
+    """An RNN's one heatmap fits beside the docks at their own widths; applying an LSTM (six)
+    narrows them as the window's first size did."""
+    apply_theme(qapp, BIG_SCALE)
+    try:
+        w = MainWindow(
+            tiny_run(cell="rnn", hidden=128), confirm=lambda *_: True, start_worker=False
+        )
+        qtbot.addWidget(w)
+        w.arrange_for(1920, 1080)
+        w.show()
+        w.resize(1920, 1080)
+        QApplication.processEvents()
+        frame_width = w.frame_dock.dock.width()
+        assert w.frame_dock.dock.isVisible() and w.heatmaps.shown() == ("h",)
+        assert w.apply_config(tiny_run(cell="lstm", hidden=128))
+        qtbot.waitUntil(
+            lambda: len(w.heatmaps.panels) == 6 and w.heatmaps.complete(), timeout=30_000
+        )
+        QApplication.processEvents()
+        assert len(w.heatmaps.shown()) == 6 and not w.heatmaps.chooser_bar.isVisible()
+        assert w.frame_dock.dock.width() < frame_width
+        check_legible(w, "LSTM applied at 1920x1080 --big")
+    finally:
+        apply_theme(qapp, 1.0)
