@@ -132,12 +132,11 @@ class Closeup:
     def gradient_top(self) -> float:
         """The largest |gradient| a diagram node receives over the probe (0 when none);
         :func:`closeup_of` computes it in the thread that made the closeup."""
-        tops = [
-            float(np.max(np.abs(v)))
-            for t in range(self.T)
-            for n in self.diagram.nodes
-            if (v := self.gradient(n.key, t)) is not None and v.size
-        ]
+        tops = []
+        for n in self.diagram.nodes:  # one reduction per node over its (T, H) gradients
+            gs = [g for t in range(self.T) if (g := self.gradient(n.key, t)) is not None]
+            if gs and gs[0].size:
+                tops.append(float(np.max(np.abs(np.stack(gs)))))  # over (T, H)
         return max(tops, default=0.0)
 
     def spec(self, key: str) -> StateSpec | None:
