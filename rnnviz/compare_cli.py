@@ -2,6 +2,7 @@
 
     rnnviz compare --preset race --steps 500          # SGD, Adagrad, RMSprop, Adam from one start
     rnnviz compare --preset race --gui [--big]        # the same runs side by side in a window
+    rnnviz compare --preset race --gui --screenshot race.png --size 1280x656 --steps 50
     rnnviz compare --list                              # the comparison presets
 
 Each round trains every run on the same batch (:mod:`rnnviz.train.compare`). At the end (or on
@@ -13,10 +14,12 @@ the time.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import math
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from rnnviz.cli import _duration, _nonneg_int, _positive_int
@@ -56,7 +59,23 @@ def _parser() -> ArgParser:
         help="train in the compare window instead (curves, heatmaps side by side, export)",
     )
     ap.add_argument("--big", action="store_true", help="with --gui: presentation size")
+    ap.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="with --gui: train --steps rounds (default 0) offscreen, save the window as PNG, exit",
+    )
+    ap.add_argument("--size", type=_window_size, help="with --screenshot: WIDTHxHEIGHT (1400x900)")
     return ap
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write WIDTHxHEIGHT, e.g. 1280x656") from None
+    if not (320 <= w <= 8000 and 240 <= h <= 8000):
+        raise argparse.ArgumentTypeError(f"{text!r}: between 320x240 and 8000x8000")
+    return w, h
 
 
 def _run(argv: list[str]) -> int:
@@ -71,7 +90,7 @@ def _run(argv: list[str]) -> int:
             print(f"{name:<16}{description}")
         return 0
     specs = load_compare(args.preset)
-    if args.gui or args.big:
+    if args.gui or args.big or args.screenshot or args.size:
         return _window(args)
     if args.seed is not None:
         specs = tuple(_reseeded(s, args.seed) for s in specs)
@@ -104,17 +123,32 @@ def _run(argv: list[str]) -> int:
 
 
 def _window(args: Any) -> int:
-    """``--gui``: the compare window (it trains until paused or closed, from the preset's seed)."""
-    options = (("--steps", args.steps), ("--time", args.time), ("--seed", args.seed))
+    """``--gui``: the compare window (it trains until paused or closed, from the preset's seed);
+    with ``--screenshot``, a picture of it after ``--steps`` rounds."""
+    shot = args.screenshot is not None
+    options = (("--time", args.time), ("--seed", args.seed))
+    options += () if shot else (("--steps", args.steps),)
     given = [name for name, value in options if value is not None]
     given += ["--quiet"] if args.quiet else []
     if not args.gui:
-        raise UsageError("compare: --big sizes the window: add --gui")
+        raise UsageError("compare: --big, --screenshot and --size are for the window: add --gui")
+    if args.size is not None and not shot:
+        raise UsageError("compare: --size is the size of a --screenshot")
     if given:
         raise UsageError(
             f"compare: {', '.join(given)} cannot be used with --gui "
             "(the window trains until paused or closed)"
         )
+    if shot:
+        out = Path(args.screenshot)
+        if out.suffix.lower() != ".png":
+            raise UsageError(f"compare: --screenshot {out}: the file name must end in .png")
+        if not out.parent.exists():
+            raise UsageError(f"compare: --screenshot {out}: folder {out.parent} does not exist")
+        from rnnviz.app.compare_window import snapshot
+
+        size = args.size or (1400, 900)
+        return snapshot(args.preset, str(out), size, args.steps or 0, big=args.big)
     from rnnviz.app.compare_window import launch
 
     return launch(args.preset, big=args.big)

@@ -488,3 +488,58 @@ def launch(preset: str, big: bool = False) -> int:
     del window
     release_windows()
     return code
+
+
+def snapshot(preset: str, out: str, size: tuple[int, int], rounds: int, big: bool = False) -> int:
+    """``rnnviz compare --gui --screenshot OUT.png``: the compare window, offscreen, after
+    ``rounds`` lockstep rounds, at ``size`` (``--size``), saved as a PNG; the time-step cursor
+    in the middle of the probe. Returns the exit code (2 with one line for a bad preset)."""
+    from rnnviz.app.application import make_app, release_windows, use_offscreen
+    from rnnviz.app.style import BIG_SCALE
+
+    use_offscreen()
+    app = make_app(scale=BIG_SCALE if big else 1.0)
+    try:
+        window = CompareWindow(preset)
+    except ConfigError as exc:
+        print(f"rnnviz: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    window.resize(*size)
+    window.show()
+    _train_rounds(window, rounds)
+    window.redraw_all()
+    app.processEvents()
+    window.frame_bar.set_frame(window.frame_bar.slider.maximum() // 2)
+    window.grab()  # a first paint sets the axes' widths; the picture is the second
+    app.processEvents()
+    pixmap = window.grab()
+    ok = pixmap.save(out, "PNG")
+    step, shown = window.models[0].step, (pixmap.width(), pixmap.height())
+    window.close()
+    del window
+    release_windows()
+    if not ok:
+        print(f"rnnviz: error: could not write {out}", file=sys.stderr)
+        return 2
+    note = "" if shown == tuple(size) else f", the smallest the window allows for {size}"
+    print(f"wrote {out} ({shown[0]}x{shown[1]}{note}, step {step})")
+    return 0
+
+
+def _train_rounds(window: CompareWindow, rounds: int) -> None:
+    """Train ``window``'s runs until ``rounds`` lockstep rounds are drawn, then pause (the
+    worker reports every :data:`REPORT_S` s: a few rounds more may be done by then)."""
+    from PyQt6.QtCore import QEventLoop
+
+    loop = QEventLoop()
+
+    def check(_: object) -> None:  # after the window's own slot has taken the updates in
+        if window.worker.rounds >= rounds and all(m.frame is not None for m in window.models):
+            window.set_running(False)
+            loop.quit()
+        elif not window.worker.running:
+            window.set_running(True)
+
+    window.worker.updates.connect(check)
+    window.worker.failed.connect(lambda _: loop.quit())
+    loop.exec()

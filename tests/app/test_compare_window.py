@@ -255,3 +255,27 @@ def test_export_pictures_and_each_runs_history(compare: CompareWindow, qtbot, tm
         pass
     with Image.open(tmp_path / "steps.gif") as im:
         assert sum(1 for _ in ImageSequence.Iterator(im)) == w.models[0].frame.T
+
+
+def test_compare_screenshot_writes_the_window_after_n_rounds(qapp, tmp_path, capsys) -> None:
+    """``rnnviz compare --gui --screenshot OUT.png --size WxH --steps N``: a PNG of the window at
+    that size after at least N lockstep rounds; a wrong name or --size alone is refused."""
+    from PyQt6.QtGui import QImage
+
+    from rnnviz.cli import main
+
+    out = tmp_path / "cells.png"
+    argv = ["compare", "--preset", "cells", "--gui", "--screenshot", str(out)]
+    assert main([*argv, "--size", "1024x704", "--steps", "2"]) == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1024, 704)
+    step = int(capsys.readouterr().out.split("step ")[-1].rstrip(")\n"))
+    assert step >= 2
+    for bad in (
+        ["compare", "--gui", "--screenshot", str(tmp_path / "x.jpg")],
+        ["compare", "--gui", "--size", "800x600"],
+        ["compare", "--screenshot", str(out)],
+    ):
+        assert main(bad) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("rnnviz: error: compare:"), err
