@@ -36,6 +36,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.app.widgets.heatmaps import MIN_IMAGE_H, StateHeatmaps
 
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 #: Units shown a pixel each at least (more share the rows; the wheel zooms them).
 ROWS_PX = 128
 #: Where a cell's chooser goes, from the most room to the least (see RunCell.fit).
@@ -266,7 +267,10 @@ class CompareArea(QWidget):
         """Split or tabs for the current size; split, the heatmaps keep their legible rows."""
         need = self.split_height(self.width())
         self._use("split" if need <= self.height() else "tabs")
-        if self.mode != "split":
+        if self.mode != "split":  # the read-out beside the tabs: its end cut, never the tabs
+            room = self.width() - self.tabs.tabBar().sizeHint().width() - 12
+            if self.readout.maximumWidth() != room:
+                self.readout.setMaximumWidth(max(room, 0))
             return
         top = need - self.split.handleWidth() - self.curves.minimumSizeHint().height()
         if self.top.minimumHeight() != top:
@@ -298,6 +302,7 @@ class CompareArea(QWidget):
             self.tabs.show()
         else:
             self.tab = max(self.tabs.currentIndex(), 0)
+            self.readout.setMaximumWidth(QWIDGETSIZE_MAX)
             self.tabs.setCornerWidget(None, Qt.Corner.TopRightCorner)
             self.tabs.clear()
             self.top_layout.addWidget(self.grid, 1)
@@ -312,6 +317,15 @@ class CompareArea(QWidget):
             self.split.setSizes([3 * total // 5, total - 3 * total // 5])  # heatmaps larger
         self.readout.show()
         self.frame_bar.show()
+
+
+class ReadOut(QLabel):
+    """The one read-out line: its size hint never wider than its maximum width, since a tab
+    widget sizes its corner by the hint (a long line pushed the tabs out of sight)."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), self.maximumWidth()), hint.height())
 
 
 class RunStatus(QLabel):

@@ -26,23 +26,24 @@ tick, at most every :data:`REDRAW_MS`); the worker reports at most every
 from __future__ import annotations
 
 import contextlib
+import html
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 from PyQt6 import sip
-from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, QPointF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import QLabel, QMainWindow, QMenu, QSizePolicy, QSplitter
 
 from rnnviz.app.chrome import FrameBar
 from rnnviz.app.compare_curves import RUN_COLOURS, CompareCurves
-from rnnviz.app.compare_layout import CompareArea, RunCell, RunGrid, RunStatus
+from rnnviz.app.compare_layout import CompareArea, ReadOut, RunCell, RunGrid, RunStatus
 from rnnviz.app.export_menu import Exporter, ExportSources
 from rnnviz.app.settings import Settings
-from rnnviz.app.widgets._common import FOREGROUND
-from rnnviz.app.widgets.heatmaps import HINT, HINT_TIP, StateHeatmaps
+from rnnviz.app.widgets._common import FOREGROUND, visible_token
+from rnnviz.app.widgets.heatmaps import HINT_TIP, StateHeatmaps
 from rnnviz.config import ConfigError
 from rnnviz.train.compare import Comparison, RunSpec, check_specs
 from rnnviz.train.runmodel import RunModel
@@ -52,6 +53,8 @@ from rnnviz.train.update import Update
 PRESETS = ("race", "cells", "clipping", "learning-rates")
 REPORT_S = 0.25  # the worker sends the runs' updates (each with a new frame) at most this often
 REDRAW_MS = 33  # the views redraw at most this often
+#: The read-out line before a value is read (short: beside the tabs at 1024x768 --big).
+HINT = "Hover for a value; click a column for its time step."
 
 
 class CompareWorker(QObject):
@@ -253,10 +256,9 @@ class CompareWindow(QMainWindow):
             title = QLabel(f"<b style='color:{RUN_COLOURS[i]}'>━ {label}</b>")
             cells.append(RunCell(title, view))
             view.frameClicked.connect(self._set_time_step_from_view)
-            # after the view's own handler (connected first), which writes its read-out
-            view.graphics.scene().sigMouseMoved.connect(lambda _, i=i: self._show_readout(i))
+            view.graphics.scene().sigMouseMoved.connect(lambda p, i=i: self._show_readout(i, p))
         grid = self.heatmap_grid = RunGrid(cells)
-        self.readout = QLabel(HINT)  # one line for every run: the value under the pointer
+        self.readout = ReadOut(HINT)  # one line for every run: the value under the pointer
         self.readout.setToolTip(HINT_TIP)
         self.readout.setStyleSheet(f"color: {FOREGROUND}; padding: 2px 6px;")
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -288,11 +290,26 @@ class CompareWindow(QMainWindow):
         self.run_status.set_entries(self.run_texts)
         self.statusBar().addWidget(self.run_status, 1)
 
-    def _show_readout(self, i: int) -> None:
-        """Run ``i``'s read-out (the value under the pointer in its heatmaps), named."""
-        text = self.heatmaps[i].readout.text()
-        if text != HINT:
-            self.readout.setText(f"<b style='color:{RUN_COLOURS[i]}'>{self.labels[i]}</b>: {text}")
+    def _show_readout(self, i: int, scene_pos: QPointF) -> None:
+        """The run's name and the value under the pointer in run ``i``'s heatmaps, value first
+        (where the read-out sits beside the tabs, a narrow window cuts its end, not the value)."""
+        view, frame = self.heatmaps[i], self.models[i].frame
+        for name in view.shown() if frame is not None else ():
+            vb = view.panels[name].plot.getViewBox()
+            if not vb.sceneBoundingRect().contains(scene_pos):
+                continue
+            at = vb.mapSceneToView(scene_pos)
+            t, unit = round(at.x()), round(at.y())
+            a = frame.states.get(name)  # (T, H)
+            if a is None or not (0 <= t < a.shape[0] and 0 <= unit < a.shape[1]):
+                return
+            token = html.escape(visible_token(frame.labels[t]) if t < len(frame.labels) else "?")
+            self.readout.setText(
+                f"<b style='color:{RUN_COLOURS[i]}'>{html.escape(self.labels[i])}</b>: value "
+                f"<b>{float(a[t, unit]):+.3f}</b> &nbsp; {view.panels[name].spec.label} &nbsp; "
+                f"unit <b>{unit}</b> &nbsp; step <b>{t}</b> &nbsp; input <b>{token}</b>"
+            )
+            return
 
     # ------------------------------------------------------------------ worker
     def _on_ready(self, labels: object) -> None:

@@ -224,3 +224,39 @@ def test_exporting_a_panel_on_a_hidden_tab_shows_it_first(qtbot, qapp, tmp_path)
         assert _whole(w.heatmap_grid) and w.area.tabs.currentIndex() == 0
     finally:
         apply_theme(qapp, 1.0)
+
+
+def test_the_read_out_beside_the_tabs_keeps_the_tabs_and_the_value(qtbot, qapp) -> None:
+    """Four runs at 1024×768 --big: the read-out sits beside the tabs. A value read out there
+    leaves both tabs whole and shows the run and the value (a long line pushed the tabs out of
+    sight and was cut on the left)."""
+    from rnnviz.app.style import BIG_SCALE, apply_theme
+
+    apply_theme(qapp, BIG_SCALE)
+    try:
+        w = CompareWindow("race")
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(
+            lambda: w.ready and all(m.frame is not None for m in w.models), timeout=WAIT_MS
+        )
+        w.resize(*maximised(SCREENS[0]))
+        QApplication.processEvents()
+        w.redraw_all()
+        assert w.area.mode == "tabs"
+        view = w.heatmaps[2]
+        vb = view.panels["h"].plot.getViewBox()
+        view.graphics.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(10.0, 5.0)))
+        QApplication.processEvents()
+        bar, readout = w.area.tabs.tabBar(), w.readout
+        assert bar.width() >= bar.sizeHint().width() and _whole(bar), bar.geometry()
+        assert not _rect(w, bar).intersects(_rect(w, readout))
+        assert _whole(readout) and w.rect().contains(_rect(w, readout))
+        value = float(w.models[2].frame.states["h"][10, 5])
+        lead = f"{w.labels[2]}: value {value:+.3f}"
+        assert lead in readout.text().replace("<b>", "").replace("</b>", "").split("'>")[-1] or (
+            lead.split(":")[1] in readout.text().replace("<b>", "").replace("</b>", "")
+        )
+        assert readout.fontMetrics().horizontalAdvance(lead) <= readout.width()
+    finally:
+        apply_theme(qapp, 1.0)
