@@ -247,7 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("screenshot", "render the window after N steps to a PNG"),
         ("compare", "train 2-4 runs in lockstep from the same weights (--preset race|cells|...)"),
         ("record", "train headless and record the run: --preset NAME --steps N --out FILE"),
-        ("export", "a recording's steps or frames to CSV: RUN_FILE --what training --out FILE"),
+        (
+            "export",
+            "a recording's steps or frames as csv, png, svg, gif or mp4: RUN_FILE --format FMT "
+            "--what {frames,training} --out FILE",
+        ),
         ("units", "units ranked by correlation with a feature or a text pattern"),
         ("replay", "replay a recording in a window with a timeline: RUN_FILE [--big]"),
     ):

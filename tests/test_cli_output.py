@@ -166,3 +166,13 @@ def test_training_into_a_closed_pipe_stops_and_saves(
     assert done.stderr.splitlines()[-1].startswith("rnnviz: output closed at step ")
     assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr
     assert 0 < Trainer.load(ckpt).step_count < 100000  # stopped at once, the weights kept
+
+
+def test_the_top_level_help_names_every_export_format(capsys: pytest.CaptureFixture[str]) -> None:
+    """The list of commands said export writes CSV only; it draws pictures and animations too."""
+    from rnnviz.export_cli import FORMATS
+
+    assert main(["--help"]) == 0
+    line = " ".join(capsys.readouterr().out.split("export", 1)[1].split("units", 1)[0].split())
+    for fmt in FORMATS:
+        assert fmt in line, (fmt, line)
