@@ -37,7 +37,7 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.listen import listen
-from rnnviz.app.widgets._common import FOREGROUND, points
+from rnnviz.app.widgets._common import points
 from rnnviz.app.widgets.cell_diagram import CellDiagram
 from rnnviz.app.widgets.info import InfoButton, pin_info
 from rnnviz.app.widgets.readout import StepReadout
@@ -114,14 +114,14 @@ class FrameView(QWidget):
         self.unit.setToolTip("The unit whose numbers the diagram and the equations show")
         self.layer = QCheckBox("whole layer")
         self.layer.setToolTip("Each box shows every unit of the layer as a strip of colours")
-        self.mode = QLabel("")
-        self.mode.setStyleSheet(f"color: {FOREGROUND}; font-weight: bold;")
+        # On a line of its own, wrapped: in the unit row its longest text made the view 750 px
+        # wide in its 340 px dock, cutting off the right of the diagram.
+        self.mode = TextPane("", "The mode: backward stepping, slow motion, predict-then-reveal")
         row = QHBoxLayout()
         row.setContentsMargins(6, 0, 6, 0)
         row.addWidget(self.unit)
         row.addWidget(self.layer)
         row.addStretch(1)
-        row.addWidget(self.mode)
         self.diagram = CellDiagram()
         self.equations = TextPane("", "The selected unit's equations with this step's numbers")
         self.guess = QLineEdit()
@@ -148,6 +148,7 @@ class FrameView(QWidget):
         lay.addLayout(_with_info(self.readout, self.infos["readout"]))
         lay.addWidget(self.guess_box)
         lay.addLayout(row)
+        lay.addWidget(self.mode)
         lay.addWidget(self.diagram, 1)
         lay.addLayout(_with_info(self.equations, self.infos["equations"]))
 
@@ -305,7 +306,8 @@ class FrameView(QWidget):
             self.guess.clear()
         self._guess_t = t
         self.readout.show_step(c.predictions[t], hidden=hidden)
-        self.mode.setText(self._mode_text())
+        mode = self._mode_text()
+        self.mode.setText(f"&nbsp;<b>{html.escape(mode)}</b>" if mode else "")
         if self.backward:
             self.equations.setText(self._backward_html(t, unit))
         else:
@@ -338,7 +340,8 @@ class FrameView(QWidget):
                 continue
             lines.append(equation_html(eq))
         if self.stage is not None and not lit:
-            lines.append(f"prediction: {html.escape(c.predictions[t].text)}")
+            answer = "hidden until you reveal it (R)" if self.hidden() else c.predictions[t].text
+            lines.append(f"prediction: {html.escape(answer)}")
         return "<br>".join(lines)
 
     def _backward_html(self, t: int, unit: int | None) -> str:
