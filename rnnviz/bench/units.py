@@ -203,7 +203,8 @@ def _run(argv: list[str]) -> int:
             return
         target = f"  (target <= {row['target_ms']} ms)" if "target_ms" in row else ""
         if "cpu_ms" in row:
-            target += f"  (CPU time of its {row['threads']} threads {row['cpu_ms']:.0f} ms)"
+            threads = f"{row['threads']} thread" + ("s" if row["threads"] != 1 else "")
+            target += f"  (CPU time of its {threads} {row['cpu_ms']:.0f} ms)"
         errors = ""
         if "rel_err_radius" in row:
             errors = (
