@@ -344,7 +344,7 @@ def open_replay(path: str, parent: QWidget | None = None) -> ReplayWindow | str:
 
 
 def cli(argv: Sequence[str]) -> int:
-    """``rnnviz replay RUN_FILE [--size WxH] [--big]``: the replay window."""
+    """``rnnviz replay RUN_FILE [--big]``: the replay window."""
     from rnnviz.app.application import make_app
     from rnnviz.cliargs import ArgParser, run_command
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 from test_main_window import WAIT_MS, tiny_run
+from test_projector import SCREENS, maximised, scale  # noqa: F401 (scale is a fixture)
 
 from rnnviz.app.replay_model import ModelAt, ReplaySource
 from rnnviz.app.replay_window import ReplayWindow
@@ -179,3 +180,31 @@ def test_replay_command_refuses_a_missing_file_in_one_line(qtbot, tmp_path: Path
     assert main(["replay", str(tmp_path / "none.rnnrec")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("rnnviz: error:") and "\n" not in err and "none.rnnrec" in err
+
+
+def test_the_replay_window_fits_every_classroom_screen(qtbot, recording: Path, scale) -> None:  # noqa: F811
+    """At 1024x768, 1280x720 and 1920x1080 (maximised), normal and --big, the replay window's
+    minimum fits the screen, it takes the screen's size, its heatmaps are legible and its
+    status bar and timeline lie inside it."""
+    from PyQt6.QtCore import QPoint, QRect
+    from PyQt6.QtWidgets import QApplication
+
+    from rnnviz.app.widgets.heatmaps import MIN_IMAGE_H, MIN_IMAGE_W
+
+    w = ReplayWindow(recording)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.source.done, timeout=WAIT_MS)
+    for screen in SCREENS:
+        size = maximised(screen)
+        hint = w.minimumSizeHint()
+        assert hint.width() <= size[0] and hint.height() <= size[1], (screen, scale, hint)
+        w.resize(*size)
+        QApplication.processEvents()
+        assert (w.width(), w.height()) == size, (screen, scale)
+        for part in (w.statusBar(), w.timeline, w.frame_bar, w.heatmaps):
+            rect = QRect(part.mapTo(w, QPoint(0, 0)), part.size())
+            assert part.isVisible() and w.rect().contains(rect), (screen, scale, part, rect)
+        for name in w.heatmaps.shown():
+            vb = w.heatmaps.panels[name].plot.getViewBox().geometry()
+            assert vb.width() >= MIN_IMAGE_W and vb.height() >= MIN_IMAGE_H, (screen, name, vb)
