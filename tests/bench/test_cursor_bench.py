@@ -21,4 +21,4 @@ def test_cursor_moves_are_timed_for_every_cell_and_view(qtbot) -> None:
     for r in rows:
         assert r.moves == 6 and 0 < r.median_ms <= r.p95_ms
         assert f"cursor move {r.cell}" in r.line() and "target <= 16 ms" in r.line()
-        assert r.cpu_median_ms >= 0 and "UI thread CPU p50" in r.line()
+        assert 0 <= r.cpu_median_ms <= r.cpu_p95_ms and "UI thread CPU p50" in r.line()
