@@ -1,28 +1,21 @@
-"""Small pieces of window furniture: the frame bar, the message banner and the status read-out."""
+"""Small pieces of window furniture: the frame bar, the message banner and the status read-out.
+
+The frame bar's probe strip is :mod:`rnnviz.app.probe_strip`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
-from PyQt6.QtCore import QEvent, QObject, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import (
-    QColor,
-    QFont,
-    QFontDatabase,
-    QFontMetrics,
-    QMouseEvent,
-    QPainter,
-    QPen,
     QTextDocumentFragment,
 )
-from PyQt6.QtGui import QPaintEvent as PaintEvent
 from PyQt6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QSlider,
     QStatusBar,
     QStyle,
@@ -31,210 +24,53 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.probe_strip import ProbeStrip, visible_token
 from rnnviz.app.style import STATE_COLOURS
 
 # Colour of a read-out that holds no current value (e.g. the throughput while paused).
 IDLE_GREY = "#90a4ae"
 
-# Characters that would be invisible as a tick label are shown by a visible stand-in.
-VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
 
+class ReadoutSlot(QWidget):
+    """Holds a rich-text label outside any layout, sized by :meth:`set_text`.
 
-def visible_token(label: str) -> str:
-    """A token label with whitespace made visible (``" "`` -> ``"␣"``)."""
-    return "".join(VISIBLE.get(ch, ch) for ch in label) if label.strip() == "" else label
-
-
-class ProbeStrip(QWidget):
-    """The probe's input tokens in a row of equal monospace cells, the selected step highlighted.
-
-    Legible from the back of a classroom where the heatmaps' token axes can only label every
-    few steps: every step gets its cell, with the step number under every fifth. When the
-    probe does not fit, the strip shows a window of steps that follows the selection. Painting
-    happens only when the probe or the selected step changes.
-
-    A next-character probe reads all but its last character, which is only the target of the
-    last step: it gets a last, dashed cell (not a step, so not selectable; the tooltip and the
-    frame bar's "→ target" read-out say what it is) instead of silently disappearing.
-
-    Signals
-    -------
-    frameClicked(int)
-        The user clicked the cell of step t.
+    A label in a layout asks it to lay out again at every new text, and every layout up to the
+    window's then lays out again too (a pass of the event loop each): on every step of the
+    cursor. In the slot a new text repaints the label and asks nothing; the slot asks for a new
+    size only when the text needs more room than it has had since :meth:`reset` (the bar's
+    width or the probe changed), so the slider beside it does not jitter from step to step.
     """
-
-    frameClicked = pyqtSignal(int)
-    CURSOR_BG = QColor("#fff3c4")
-    CELL_BG = (QColor("#ffffff"), QColor("#eef1f5"))
-    WHITESPACE_FG = QColor("#90a4ae")
-    TEXT_FG = QColor("#263238")
-    TARGET_FG = QColor("#607080")
-    TIP = "The probe's input at every time step; click one to select it"
-    TARGET_TIP = (
-        "\nThe dashed last cell is the probe's final character: the model never reads it, "
-        "it is the target of the last step (each step predicts the next character)."
-    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._labels: tuple[str, ...] = ()
-        self._shown: tuple[str, ...] = ()
-        self._final = ""  # the final target, shown after the last step ("" for none)
-        self._frame = 0
-        app = QApplication.instance()
-        self._base = app.font().pointSizeF() if isinstance(app, QApplication) else 10.0
-        self.token_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.index_font = QFont()
-        self.index_font.setPointSizeF(round(self._base * 0.75, 1))
-        self._cell = 10.0
-        self._fit(self.MAX_SCALE)
-        self._row = QFontMetrics(self.token_font).height() + 6  # kept when the font shrinks
-        index = QFontMetrics(self.index_font)
-        self.setFixedHeight(self._row + index.height() + 2)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setToolTip(self.TIP)
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self._hint = QSize(0, 0)
+        self._minimum = 0
 
-    #: Token font size relative to the window's font: as large as fits, within these bounds.
-    MAX_SCALE, MIN_SCALE = 1.3, 0.9
+    def reset(self) -> None:
+        """Forget the room texts took so far (the next text sets it afresh)."""
+        self._hint, self._minimum = QSize(0, 0), 0
 
-    def _fit(self, scale: float) -> None:
-        """Use the token font at ``scale`` × the window font; recompute the cell width."""
-        self.token_font.setPointSizeF(round(self._base * scale, 1))
-        metrics = QFontMetrics(self.token_font)
-        widest = max((metrics.horizontalAdvance(s) for s in self._shown), default=0)
-        self._cell = float(max(widest, metrics.horizontalAdvance("M")) + 4)
-
-    def _refit(self) -> None:
-        """The largest token font at which every step fits (else the smallest, windowed)."""
-        n = max(self._count(), 1)
-        scale = self.MAX_SCALE
-        self._fit(scale)
-        while n * self._cell > self.width() and scale > self.MIN_SCALE:
-            scale = max(self.MIN_SCALE, scale - 0.1)
-            self._fit(scale)
-
-    def resizeEvent(self, event: object) -> None:
-        """Refit the font to the new width."""
-        super().resizeEvent(event)  # type: ignore[arg-type]
-        self._refit()
+    def set_text(self, html: str, minimum: int) -> None:
+        """Show ``html``; ``minimum``: the narrowest width the slot may be given (pixels)."""
+        self.label.setText(html)
+        need = self.label.sizeHint()
+        hint = QSize(max(self._hint.width(), need.width(), minimum), need.height())
+        minimum = max(self._minimum, minimum)
+        if (hint, minimum) != (self._hint, self._minimum):
+            self._hint, self._minimum = hint, minimum
+            self.updateGeometry()
 
     def sizeHint(self) -> QSize:
-        """Room for about 40 cells."""
-        return QSize(int(40 * self._cell), self.height())
+        return QSize(self._hint)
 
     def minimumSizeHint(self) -> QSize:
-        """A few cells at least."""
-        return QSize(int(8 * self._cell), self.height())
+        return QSize(self._minimum, self._hint.height())
 
-    def set_labels(self, labels: Sequence[str], final: str = "") -> None:
-        """One cell per label (whitespace shown by a visible stand-in), and the final target.
-
-        Parameters
-        ----------
-        labels : sequence of str
-            (T,) the input at every step.
-        final : str
-            A target the model never reads (the probe's last character), drawn after the last
-            step; "" for none.
-        """
-        self._labels = tuple(labels)
-        self._final = final
-        self._shown = tuple(visible_token(s) for s in (*self._labels, *([final] if final else [])))
-        self.setToolTip(self.TIP + (self.TARGET_TIP if final else ""))
-        self._refit()
-        self._frame = min(self._frame, max(len(self._labels) - 1, 0))
-        self.update()
-
-    def set_frame(self, t: int) -> None:
-        """Highlight step ``t``."""
-        if t != self._frame:
-            self._frame = int(t)
-            self.update()
-
-    def final_target(self) -> str:
-        """The target drawn after the last step ("" for none)."""
-        return self._final
-
-    def _count(self) -> int:
-        """Cells drawn for the whole probe: the steps, and the final target if any."""
-        return len(self._labels) + (1 if self._final else 0)
-
-    def cell_width(self) -> float:
-        """Pixels per step: widened (up to 2.5×) to spread a short probe over the strip."""
-        n = self._count()
-        if 0 < n <= self.width() // self._cell:
-            return min(self.width() / n, 2.5 * self._cell)
-        return self._cell
-
-    def cells(self) -> int:
-        """How many cells fit in the current width."""
-        return max(1, int(self.width() // self._cell))
-
-    def visible_range(self) -> range:
-        """The cells drawn: all of them, or a window that keeps the selection in view.
-
-        Index T (one past the last step) is the final target's cell, when there is one.
-        """
-        n, k = self._count(), self.cells()
-        if n <= k:
-            return range(n)
-        first = min(max(self._frame - k // 2, 0), n - k)
-        return range(first, first + k)
-
-    def paintEvent(self, event: PaintEvent | None) -> None:
-        """Draw the cells, the highlight and every fifth step number."""
-        painter = QPainter(self)
-        try:
-            steps = self.visible_range()
-            w, row = self.cell_width(), self._row
-            for k, t in enumerate(steps):
-                cell = QRectF(k * w, 0.0, w, float(row))
-                if t >= len(self._labels):  # the final target: never read, not a step
-                    self._paint_final(painter, cell, self._shown[t])
-                    continue
-                current = t == self._frame
-                painter.fillRect(cell, self.CURSOR_BG if current else self.CELL_BG[t % 2])
-                token, shown = self._labels[t], self._shown[t]
-                space = token.strip() == ""
-                painter.setPen(self.WHITESPACE_FG if space and not current else self.TEXT_FG)
-                font = QFont(self.token_font)
-                font.setBold(current)
-                painter.setFont(font)
-                painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, shown)
-                if current:
-                    painter.setPen(QPen(QColor("#000000"), 2.0))
-                    painter.drawRect(cell.adjusted(1, 1, -1, -1))
-                if current or (t % 5 == 0 and abs(t - self._frame) > 1):
-                    painter.setPen(QColor("#000000" if current else "#607080"))
-                    painter.setFont(self.index_font)
-                    below = QRectF(k * w - w, float(row), 3 * w, float(self.height() - row))
-                    painter.drawText(below, Qt.AlignmentFlag.AlignHCenter, str(t))
-        finally:
-            painter.end()
-
-    def _paint_final(self, painter: QPainter, cell: QRectF, shown: str) -> None:
-        """The final target: a dashed outline around its token in grey italics."""
-        painter.setPen(QPen(self.TARGET_FG, 1.0, Qt.PenStyle.DashLine))
-        painter.drawRect(cell.adjusted(1, 1, -1, -1))
-        font = QFont(self.token_font)
-        font.setItalic(True)
-        painter.setFont(font)
-        painter.setPen(self.TARGET_FG)
-        painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, shown)
-
-    def step_at(self, x: float) -> int | None:
-        """The step whose cell is at ``x`` pixels, or None (also for the final target)."""
-        steps = self.visible_range()
-        t = steps.start + int(x // self.cell_width())
-        return t if x >= 0 and t in steps and t < len(self._labels) else None
-
-    def mousePressEvent(self, event: QMouseEvent | None) -> None:
-        """Select the clicked step."""
-        if event is None or event.button() != Qt.MouseButton.LeftButton:
-            return
-        t = self.step_at(event.position().x())
-        if t is not None:
-            self.frameClicked.emit(t)
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self.label.setFixedSize(self.size())  # (fixed: its new texts post no layout request)
 
 
 class FrameBar(QWidget):
@@ -274,13 +110,13 @@ class FrameBar(QWidget):
         self.slider.setMinimumWidth(40)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.setToolTip("Time step of the probe shown by the cursor in every view")
-        self.readout = QLabel()
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.slot = ReadoutSlot()
+        self.readout = self.slot.label
         self._readout = ("", "")  # the read-out on one line, and on two (the target below)
         lay.addWidget(self.prev)
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.next)
-        lay.addWidget(self.readout)
+        lay.addWidget(self.slot)
         self.prev.clicked.connect(lambda: self.move(-1))
         self.next.clicked.connect(lambda: self.move(+1))
         self.slider.valueChanged.connect(self._on_value)
@@ -310,6 +146,7 @@ class FrameBar(QWidget):
         shifted = len(targets) == len(labels) > 0 and targets[:-1] == labels[1:]
         self.strip.set_labels(labels, targets[-1] if shifted else "")
         self.slider.setRange(0, max(len(labels) - 1, 0))
+        self.slot.reset()
         self._show(self.frame())
         return True
 
@@ -329,7 +166,7 @@ class FrameBar(QWidget):
         self.strip.set_frame(t)
         n = len(self._labels)
         if n == 0:
-            self.readout.setText("no probe yet")
+            self.slot.set_text("no probe yet", 0)
             return
         token = visible_token(self._labels[t]) if t < n else ""
         target = self._targets[t] if t < len(self._targets) else ""
@@ -348,12 +185,13 @@ class FrameBar(QWidget):
             return round(1.1 * max(metrics.horizontalAdvance(line) for line in lines)) + 8
 
         room = self.width() - 2 * self.prev.sizeHint().width() - self.slider.minimumWidth() - 40
-        self.readout.setMinimumWidth(width(two))  # never wider than the two-line form needs
-        self.readout.setText(one if width(one) <= room else two)
+        # never narrower than the two-line form needs
+        self.slot.set_text(one if width(one) <= room else two, width(two))
 
     def resizeEvent(self, event: object) -> None:
         """Re-fit the read-out to the new width."""
         super().resizeEvent(event)  # type: ignore[arg-type]
+        self.slot.reset()
         self._fit_readout()
 
     def readout_text(self) -> str:

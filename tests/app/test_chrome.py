@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtGui import QFontMetrics
 from PyQt6.QtWidgets import QStatusBar
 
 from rnnviz.app.chrome import FrameBar, StatusPanel
@@ -116,3 +118,61 @@ def test_a_floating_banner_is_as_tall_as_its_text_needs_at_its_width(qtbot):
         assert banner.width() == width - 2 * banner.MARGIN
         assert banner.height() == needed + margins + inner.top() + inner.bottom()
     assert banner.height() > 3 * banner.fontMetrics().height()  # narrow: it wraps, all shown
+
+
+@pytest.mark.parametrize(("width", "steps"), [(900, 40), (1300, 110), (300, 200)])
+def test_the_probe_strip_repaints_what_a_step_changes(qtbot, width, steps):
+    """A step of the cursor repaints only the cells around the old and the new step (the whole
+    strip when its window of steps moves): what is on screen after each is a full repaint's."""
+    from screen import stale_pixels
+
+    bar = FrameBar()
+    qtbot.addWidget(bar)
+    bar.resize(width, 80)
+    bar.show()
+    qtbot.waitExposed(bar)
+    bar.set_labels(tuple("ab cd efghi" * 20)[:steps])
+    strip = bar.strip
+    windowed = len(strip.visible_range()) < steps
+    assert windowed == (steps == 200)
+    if steps == 110:
+        assert QFontMetrics(strip.index_font).horizontalAdvance("100") > strip.cell_width()
+    # (at 1300 px each of the 110 cells is narrower than the step numbers "100".."110" under it)
+    for t in (
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        9,
+        10,
+        11,
+        15,
+        14,
+        13,
+        30,
+        31,
+        5,
+        46,
+        47,
+        48,
+        49,
+        50,
+        51,
+        52,
+        53,
+        54,
+        55,
+        56,
+        57,
+        58,
+        59,
+        100,
+        101,
+        199,
+    ):
+        bar.set_frame(t)
+        if t < steps:
+            assert stale_pixels(strip) == 0, t

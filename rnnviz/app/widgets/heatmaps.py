@@ -38,6 +38,7 @@ from PyQt6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, pyq
 from PyQt6.QtGui import QAction, QColor, QFontMetrics, QKeySequence, QPainter, QTransform
 from PyQt6.QtWidgets import (
     QComboBox,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -584,6 +585,7 @@ class StateHeatmaps(QWidget):
         vb.setDefaultPadding(0.0)
         vb.disableAutoRange()
         image = pg.ImageItem(axisOrder="row-major")
+        image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(image)
         bar = ColourBar(plot, image, width=STRIP_PX * line_width(1.0))
         cache_axes(*plot_axes(plot), bar.axis)  # they change only when the layout does

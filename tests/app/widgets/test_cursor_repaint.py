@@ -1,0 +1,117 @@
+"""A cursor move repaints little, from pictures kept between moves: what is on screen after any
+sequence of moves, new data, zooms and resizes is what a full repaint without them draws."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QEvent, QObject
+from PyQt6.QtWidgets import QApplication, QGraphicsItem
+from screen import drawn, on_screen, pixels
+from snapshots import Feed, SnapshotStream
+
+from rnnviz.app.widgets.heatmaps import StateHeatmaps
+
+NO_CACHE = QGraphicsItem.CacheMode.NoCache
+
+
+@contextmanager
+def images_uncached(view: StateHeatmaps) -> Iterator[None]:
+    """The heatmaps' images painted directly while inside (their cached pictures unused)."""
+    modes = {name: p.image.cacheMode() for name, p in view.panels.items()}
+    for p in view.panels.values():
+        p.image.setCacheMode(NO_CACHE)
+    try:
+        yield
+    finally:
+        for name, mode in modes.items():
+            view.panels[name].image.setCacheMode(mode)
+
+
+def stale_heatmap_pixels(view: StateHeatmaps) -> int:
+    """Pixels of the heatmaps on screen that differ from a full repaint of uncached images."""
+    drawn()
+    shown = pixels(on_screen(view.graphics))
+    with images_uncached(view):
+        full = pixels(view.graphics.grab().toImage())
+    return int(np.count_nonzero(np.any(shown != full, axis=2)))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_heatmaps_on_screen_are_a_full_repaint(qtbot, cell) -> None:
+    view = StateHeatmaps()
+    qtbot.addWidget(view)
+    view.resize(901, 563)  # odd sizes: images at fractions of a pixel
+    view.show()
+    qtbot.waitExposed(view)
+    stream = SnapshotStream(cell, T=40, H=24, seed=1)
+    show = Feed(view)
+    show(stream.next())
+    assert all(p.image.cacheMode() != NO_CACHE for p in view.panels.values())
+    for t in (0, 1, 2, 17, 39, 38, 5):
+        view.set_frame(t)
+        assert stale_heatmap_pixels(view) == 0, t
+    show(stream.next())  # new values (and colour ranges) under the same cursor
+    assert stale_heatmap_pixels(view) == 0
+    view.zoom_rows(1.5, centre=10.0)
+    view.set_frame(6)
+    assert stale_heatmap_pixels(view) == 0
+    view.resize(777, 611)
+    view.set_frame(7)
+    assert stale_heatmap_pixels(view) == 0
+    view.set_frame(None)
+    assert stale_heatmap_pixels(view) == 0
+
+
+class Events(QObject):
+    """Records (event type, receiver's class) of the types ``kinds`` delivered while installed."""
+
+    def __init__(self, *kinds: QEvent.Type) -> None:
+        super().__init__()
+        self.kinds, self.seen = kinds, []
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() in self.kinds:
+            self.seen.append((event.type().name, type(obj).__name__))
+        return False
+
+
+@pytest.fixture
+def window(qtbot):
+    """A shown window (no training) with its frame view explaining a probe of 8 steps."""
+    from test_main_window import WAIT_MS, tiny_run
+
+    from rnnviz.app.main_window import MainWindow
+
+    w = MainWindow(tiny_run(hidden=16), confirm=lambda *_: True, start_worker=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.frame_dock.set_shown(True)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.frame_dock.view.closeup is not None, timeout=WAIT_MS)
+    return w
+
+
+def test_a_cursor_move_lays_out_and_restyles_nothing(window) -> None:
+    """A new label text asked the frame bar's layout, and each layout up to the window's, to
+    lay out again (a pass of the event loop each), and the training step's read-out was given
+    its style sheet again (re-polished): on every step of the cursor. (The whole layer shown:
+    one unit's equations may need another line at some steps, which lays out the frame view.)"""
+    window.frame_dock.view.layer.setChecked(True)
+    for t in range(8):  # the frame bar's read-out takes the room its widest text needs
+        window.frame_bar.set_frame(t)
+    drawn()
+    events = Events(QEvent.Type.LayoutRequest, QEvent.Type.StyleChange)
+    app = QApplication.instance()
+    app.installEventFilter(events)
+    try:
+        for t in (1, 2, 3, 4, 5, 6, 7, 6, 0):
+            window.frame_bar.set_frame(t)
+            drawn()
+    finally:
+        app.removeEventFilter(events)
+    assert events.seen == []
