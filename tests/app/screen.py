@@ -10,7 +10,7 @@ once :func:`drawn` has run the event loop until nothing is queued.
 from __future__ import annotations
 
 import numpy as np
-from PyQt6.QtCore import QPoint
+from PyQt6.QtCore import QPoint, QRect
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QApplication, QWidget
 
@@ -22,16 +22,27 @@ def drawn() -> None:
     settle(QApplication.instance())
 
 
+def _shown(widget: QWidget) -> QRect:
+    """The part of ``widget`` inside all its parents (a widget in a scroll area may be cut)."""
+    shown, parent = widget.rect(), widget.parentWidget()
+    while parent is not None:
+        corner = widget.mapFrom(parent, QPoint(0, 0))
+        shown &= QRect(corner, parent.size())
+        parent = parent.parentWidget()
+    return shown
+
+
 def fresh(widget: QWidget) -> QImage:
-    """``widget`` painted whole, now."""
-    return widget.grab().toImage()
+    """The shown part of ``widget`` painted whole, now."""
+    return widget.grab(_shown(widget)).toImage()
 
 
 def on_screen(widget: QWidget) -> QImage:
-    """``widget``'s pixels in its window's backing store, in :func:`fresh`'s format."""
-    top = widget.mapTo(widget.window(), QPoint(0, 0))
+    """The shown part of ``widget`` in its window's backing store, in :func:`fresh`'s format."""
+    shown = _shown(widget)
+    top = widget.mapTo(widget.window(), shown.topLeft())
     shot = widget.screen().grabWindow(
-        widget.window().winId(), top.x(), top.y(), widget.width(), widget.height()
+        widget.window().winId(), top.x(), top.y(), shown.width(), shown.height()
     )
     return shot.toImage().convertToFormat(fresh(widget).format())
 
@@ -45,8 +56,8 @@ def pixels(image: QImage) -> np.ndarray:
 
 
 def stale_pixels(widget: QWidget) -> int:
-    """How many of ``widget``'s pixels on screen differ from a full repaint (0: none)."""
+    """How many of ``widget``'s shown pixels differ from a full repaint (0: none)."""
     drawn()
     a, b = pixels(on_screen(widget)), pixels(fresh(widget))
-    assert a.shape == b.shape
+    assert a.shape == b.shape and a.size > 0
     return int(np.count_nonzero(np.any(a != b, axis=2)))

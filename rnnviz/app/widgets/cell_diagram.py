@@ -30,7 +30,9 @@ Nothing here names a cell: keys, labels, kinds and positions come from the decla
 
 from __future__ import annotations
 
+import bisect
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +49,7 @@ from PyQt6.QtGui import (
     QPainterPath,
     QPen,
     QPixmap,
+    QRegion,
 )
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
@@ -120,6 +123,30 @@ def map_bytes(name: str, x: np.ndarray) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def stop_lists(name: str) -> tuple[list[float], list[list[float]]]:
+    """The stops of colour map ``name`` as Python floats: positions (k), and per channel (4, k)."""
+    pos, rgba = byte_stops(name)  # (k,), (k, 4)
+    return [float(p) for p in pos], [[float(v) for v in rgba[:, i]] for i in range(rgba.shape[1])]
+
+
+def map_byte(name: str, x: float) -> tuple[int, ...]:
+    """RGBA bytes of one position ``x`` in 0..1 on colour map ``name``: :func:`map_bytes` of
+    one value, as ``np.interp`` computes it (the same operations on the same doubles), without
+    the cost of four numpy calls for one number."""
+    pos, channels = stop_lists(name)
+    j = bisect.bisect_right(pos, x) - 1  # pos[j] <= x < pos[j + 1]
+    if j < 0:
+        return tuple(int(ch[0]) for ch in channels)
+    if j >= len(pos) - 1:
+        return tuple(int(ch[-1]) for ch in channels)
+    if pos[j] == x:
+        return tuple(int(ch[j]) for ch in channels)
+    dx = x - pos[j]
+    span = pos[j + 1] - pos[j]
+    return tuple(int((ch[j + 1] - ch[j]) / span * dx + ch[j]) for ch in channels)
+
+
 @dataclass(frozen=True)
 class Scale:
     """How one node's values become colours: a colour map over ``levels``."""
@@ -139,6 +166,17 @@ class Scale:
         x = np.clip((v - lo) / (hi - lo or 1.0), 0.0, 1.0)  # (n,)
         x = np.nan_to_num(x, nan=0.5)
         return map_bytes(self.cmap, x)  # (n, 4)
+
+    def colour(self, value: float) -> QColor:
+        """The colour of one value: ``colours([value])[0]``, computed without numpy."""
+        lo, hi = self.levels
+        v = float(value)
+        if self.log:
+            v = math.log10(abs(v)) if v != 0.0 else -math.inf
+            lo, hi = math.log10(lo), math.log10(hi)
+        x = (v - lo) / (hi - lo or 1.0)
+        x = 0.5 if math.isnan(x) else min(max(x, 0.0), 1.0)
+        return QColor(*map_byte(self.cmap, x))
 
     def text(self) -> str:
         """ "0 … 1", "−1 … 1", "−2.5 … 2.5"."""
@@ -256,6 +294,7 @@ class CellDiagram(QWidget):
         self._grad_scale = Scale(GRADIENT_MAP, (0.0, 1.0))
         self._columns: tuple[int, ...] = ()
         self._nodes: tuple[DiagramNode, ...] = ()  # the cell's, then the prediction's
+        self._by_key: dict[str, DiagramNode] = {}
         self._edges: tuple[tuple[str, str], ...] = ()
         self._answer_hidden = False
         # what does not change with the step, drawn once per (closeup, mode, size, scale):
@@ -264,7 +303,10 @@ class CellDiagram(QWidget):
         self._static: QPixmap | None = None
         self._rects: dict[str, QRectF] = {}
         self._legend: list[tuple[Scale, str]] = []
-        self._fonts: dict[float, QFont] = {}
+        self._fonts: dict[str, QFont] = {}  # each box's
+        self._labels: dict[str, str] = {}  # each box's label, as drawn
+        self._pens: tuple[QPen, QPen] = (QPen(), QPen())  # a box's outline: plain, lit
+        self._boxes = QRegion()  # every pixel a box's drawing may touch
         self.setToolTip(
             "The cell at the selected step: each box is filled with its value "
             "(the colour scales are under the boxes); arrows show where values flow."
@@ -278,6 +320,7 @@ class CellDiagram(QWidget):
         self._scales = {}
         self._columns = ()
         self._nodes, self._edges = (), ()
+        self._by_key = {}
         if closeup is not None:
             d = closeup.diagram
             self._scales = {n.key: forward_scale(closeup, n.key) for n in d.nodes}
@@ -285,6 +328,7 @@ class CellDiagram(QWidget):
             out = next(n.key for n in d.nodes if n.kind == "output")
             self._nodes = (*d.nodes, prediction_node(d))
             self._edges = (*d.edges, (out, PREDICTION))
+            self._by_key = {n.key: n for n in self._nodes}
             self._t = min(self._t, closeup.T - 1)
             if self._unit is not None:
                 self._unit = min(self._unit, closeup.H - 1)
@@ -309,11 +353,17 @@ class CellDiagram(QWidget):
         self._repaint_if("_answer_hidden", bool(hidden))
 
     def _repaint_if(self, name: str, value: object) -> None:
-        """Set attribute ``name``; repaint only if it changed (the frame view sets them all
-        on every new training frame, most often to what they were)."""
+        """Set attribute ``name``; repaint the boxes only if it changed (the frame view sets
+        them all on every new training frame, most often to what they were)."""
         if getattr(self, name) != value:
             setattr(self, name, value)
-            self.update()
+            self._update_boxes()
+
+    def _update_boxes(self) -> None:
+        """Repaint the boxes (what a step, a unit, a stage or the answer changes), not the
+        background, arrows and legend around them."""
+        self._layout()
+        self.update(self._boxes)
 
     @property
     def nodes(self) -> tuple[DiagramNode, ...]:
@@ -327,7 +377,7 @@ class CellDiagram(QWidget):
 
     def node(self, key: str) -> DiagramNode | None:
         """The box showing ``key`` (None if there is none)."""
-        return next((n for n in self._nodes if n.key == key), None)
+        return self._by_key.get(key)
 
     def prediction_lit(self) -> bool:
         """Whether slow motion is at its last stage: the prediction."""
@@ -383,9 +433,7 @@ class CellDiagram(QWidget):
         if self._unit is None and (key != INPUT or self._backward):
             return QColor(PENDING)
         v = values[self._entry(key, values)]
-        v = abs(v) if self._backward else v
-        r, g, b, a = (int(c) for c in self.node_scale(key).colours(np.array([v]))[0])
-        return QColor(r, g, b, a)
+        return self.node_scale(key).colour(abs(v) if self._backward else v)
 
     def node_text(self, key: str) -> str:
         """The number written in node ``key``, as the equations write it ("" in layer view or
@@ -421,8 +469,7 @@ class CellDiagram(QWidget):
         prob = answer_probability(c.predictions[self._t])
         if self._backward or prob is None:
             return QColor(BACKGROUND)
-        r, g, b, a = (int(v) for v in PROBABILITY_SCALE.colours(np.array([prob]))[0])
-        return QColor(r, g, b, a)
+        return PROBABILITY_SCALE.colour(prob)
 
     def _entry(self, key: str, values: np.ndarray) -> int:
         """The entry of ``values`` a box shows: the selected unit's; for the input x_t (not a
@@ -461,9 +508,16 @@ class CellDiagram(QWidget):
         if key == self._static_key:
             return
         self._static_key = key
-        self._fonts = {}
         self._legend = self._make_legend_entries()
         self._rects = self._make_node_rects()
+        self._fonts = {k: self._make_box_font(r) for k, r in self._rects.items()}
+        self._labels = {n.key: plain_label(n.label) for n in self._nodes}
+        plain, lit = line_width(1.0), line_width(3.0)
+        self._pens = (QPen(PLAIN, plain), QPen(LIT, lit))
+        grow = math.ceil(max(plain, lit) / 2) + 2  # half the outline, and its antialiasing
+        self._boxes = QRegion()
+        for r in self._rects.values():
+            self._boxes |= QRegion(r.toAlignedRect().adjusted(-grow, -grow, grow, grow))
         dpr = self.devicePixelRatioF()
         pix = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
         pix.setDevicePixelRatio(dpr)
@@ -527,16 +581,9 @@ class CellDiagram(QWidget):
         lines = max(1, len(self._legend_entries()))
         return lines * (QFontMetrics(self._font()).height() + 4) + 6
 
-    def _box_font(self, box: QRectF) -> QFont:
-        """The boxes' font: 11.5 points at the application's scale, smaller when two lines of
-        it would not fit in ``box``, up to half as large again in a large box."""
-        self._layout()
-        font = self._fonts.get(box.height())
-        if font is None:
-            font = self._fonts[box.height()] = self._make_box_font(box)
-        return font
-
     def _make_box_font(self, box: QRectF) -> QFont:
+        """The font of ``box``: 11.5 points at the application's scale, smaller when two lines
+        of it would not fit in the box, up to half as large again in a large box."""
         font = self._font(1.15)
         fits = QFontMetrics(font).height() * 2.3
         if box.height() > 0:
@@ -619,8 +666,7 @@ class CellDiagram(QWidget):
     def _paint_node(self, p: QPainter, n: DiagramNode, r: QRectF, lit: bool) -> None:
         values = self.node_values(n.key)
         pending = self.pending(n)
-        pen = QPen(LIT if lit else PLAIN, line_width(3.0 if lit else 1.0))
-        p.setPen(pen)
+        p.setPen(self._pens[lit])
         if self._unit is None and values is not None and not pending and n.key != INPUT:
             p.setBrush(QBrush(QColor(BACKGROUND)))
             p.drawRoundedRect(r, 6, 6)
@@ -640,16 +686,16 @@ class CellDiagram(QWidget):
             luma = 0.299 * fill.red() + 0.587 * fill.green() + 0.114 * fill.blue()
             colour = QColor("#ffffff") if luma < 140 else QColor("#000000")
         p.setPen(colour)
-        label = plain_label(n.label)
+        label = self._labels[n.key]
         number = "?" if pending else self.node_text(n.key)
         text = f"{label}\n{number}" if number else label
-        p.setFont(self._fitting_font(r, text))
+        p.setFont(self._fitting_font(n.key, r, text))
         p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, text)
 
-    def _fitting_font(self, box: QRectF, text: str) -> QFont:
-        """The box font, smaller if a line of ``text`` is wider than ``box`` (a gradient written
-        −6.72e−03 was cut to '6.72e−0' in a narrow box)."""
-        return _fitted(self._box_font(box), text, box.width() - 4)  # - 4: the rounded corners
+    def _fitting_font(self, key: str, box: QRectF, text: str) -> QFont:
+        """Box ``key``'s font, smaller if a line of ``text`` is wider than ``box`` (a gradient
+        written −6.72e−03 was cut to '6.72e−0' in a narrow box)."""
+        return _fitted(self._fonts[key], text, box.width() - 4)  # - 4: the rounded corners
 
     def _paint_legend(self, p: QPainter) -> None:
         font = self._font()

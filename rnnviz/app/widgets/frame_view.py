@@ -307,7 +307,7 @@ class FrameView(QWidget):
         self._guess_t = t
         self.readout.show_step(c.predictions[t], hidden=hidden)
         mode = self._mode_text()
-        self.mode.setText(f"&nbsp;<b>{html.escape(mode)}</b>" if mode else "")
+        self.mode.setText(f"&nbsp;<b>{equation_html(mode)}</b>" if mode else "")
         if self.backward:
             self.equations.setText(self._backward_html(t, unit))
         else:

@@ -60,8 +60,11 @@ def test_scale_colours_are_the_colour_maps(
         a, b = (np.log10(lo), np.log10(hi)) if log else (lo, hi)
         x = np.nan_to_num(np.clip((u - a) / (b - a), 0.0, 1.0), nan=0.5)  # (n,)
     want = pg.colormap.get(cmap).map(x, mode="byte")  # (n, 4)
-    got = Scale(cmap, levels, log).colours(v)
+    scale = Scale(cmap, levels, log)
+    got = scale.colours(v)
     assert got.dtype == want.dtype and np.array_equal(got, want)
+    one = np.array([scale.colour(value).getRgb() for value in v])  # (n, 4) one value at a time
+    assert np.array_equal(one, want)
 
 
 def test_resize_new_closeup_and_mode_redraw_as_a_new_diagram_would(qtbot) -> None:

@@ -3,6 +3,7 @@ sequence of moves, new data, zooms and resizes is what a full repaint without th
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QEvent, QObject
 from PyQt6.QtWidgets import QApplication, QGraphicsItem
-from screen import drawn, on_screen, pixels
+from screen import drawn, on_screen, pixels, stale_pixels
 from snapshots import Feed, SnapshotStream
 
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
@@ -115,3 +116,62 @@ def test_a_cursor_move_lays_out_and_restyles_nothing(window) -> None:
     finally:
         app.removeEventFilter(events)
     assert events.seen == []
+
+
+def test_the_frame_view_on_screen_is_a_full_repaint(window) -> None:
+    """The cell diagram repaints only its boxes at a step, a unit, a slow-motion stage or a
+    reveal; the picture of its arrows and legend is drawn when the mode or the size change."""
+    view = window.frame_dock.view
+    diagram = view.diagram
+
+    def check(what: str) -> None:
+        assert stale_pixels(diagram) == 0, what
+        assert stale_pixels(view) == 0, what
+
+    for t in (1, 2, 7, 0):
+        window.frame_bar.set_frame(t)
+        check(f"step {t}")
+    view.unit.setValue(5)
+    check("unit 5")
+    for _ in range(len(view.stages) + 1):  # every stage lit in turn, then the whole step
+        view.next_stage()
+        check(f"stage {view.stage}")
+    view.set_reveal(True)
+    check("answer hidden")
+    view.reveal()
+    check("revealed")
+    view.layer.setChecked(True)
+    check("whole layer")
+    window.frame_bar.set_frame(3)
+    check("whole layer, step 3")
+    view.set_backward(True)  # the gradients' legend
+    check("backward")
+    window.frame_bar.set_frame(2)
+    check("backward, step 2")
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_the_cell_diagram_repaints_its_boxes_as_a_full_repaint(qtbot, cell) -> None:
+    """Alone (nothing around it changes its size), every change a step brings repaints only the
+    boxes: a slow-motion stage's outlines (drawn over the boxes' edges) included."""
+    from test_cell_diagram_cache import closeup
+
+    from rnnviz.app.widgets.cell_diagram import CellDiagram
+
+    diagram = CellDiagram()
+    qtbot.addWidget(diagram)
+    diagram.resize(433, 371)
+    diagram.show()
+    qtbot.waitExposed(diagram)
+    c = closeup(cell)
+    diagram.set_closeup(c)
+    assert stale_pixels(diagram) == 0
+    stages = len(diagram.columns) + 1
+    for t, stage in itertools.product(range(3), [None, *range(stages), None]):
+        diagram.set_step(t)
+        diagram.set_stage(stage)
+        assert stale_pixels(diagram) == 0, (t, stage)
+    for unit, hidden in itertools.product((3, None, 0), (True, False)):
+        diagram.set_unit(unit)
+        diagram.set_answer_hidden(hidden)
+        assert stale_pixels(diagram) == 0, (unit, hidden)

@@ -272,3 +272,32 @@ def test_the_prediction_box_is_the_models_answer(qtbot) -> None:
         assert v.diagram.pending(v.diagram.node(PREDICTION))
     v.next_stage()
     assert v.diagram.prediction_lit() and not v.diagram.pending(v.diagram.node(PREDICTION))
+
+
+def test_slow_motion_keeps_the_view_inside_its_dock(qtbot) -> None:
+    """The mode line (\"slow motion 2/5: forget gate f, input gate i, …\") sat beside the unit
+    selector and widened the view to 759 px in its 340 px dock: the diagram's right-hand boxes
+    and the ends of the equations were cut off. It is a line of its own now, wrapped."""
+    from screen import drawn
+    from test_main_window import WAIT_MS, tiny_run
+
+    from rnnviz.app.main_window import MainWindow
+
+    w = MainWindow(tiny_run(hidden=16), confirm=lambda *_: True, start_worker=False)
+    qtbot.addWidget(w)
+    w.resize(1920, 1080)
+    w.frame_dock.set_shown(True)
+    w.show()
+    view = w.frame_dock.view
+    qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
+    room = w.frame_dock.dock.widget().viewport().width()  # the scroll area's
+    view.set_backward(True)
+    view.set_reveal(True)
+    for _ in range(len(view.stages) + 1):
+        view.next_stage()
+        drawn()  # laid out
+        assert view.width() <= room and view.diagram.width() <= room
+        mode = view.mode.plain_text()
+        assert (view.stage is None) == ("slow motion" not in mode)
+        assert "backward" in mode and "predict, then reveal" in mode
+        assert view.mode.isVisible() and view.mode.height() > 0
