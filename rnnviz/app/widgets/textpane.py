@@ -51,7 +51,9 @@ class TextPane(QWidget):
         return self._doc.toPlainText()
 
     def _fit(self) -> None:
-        self._doc.setTextWidth(max(self.width(), 50))
+        width = max(self.width(), 50)
+        if width != self._doc.textWidth():  # (each call lays the whole text out again)
+            self._doc.setTextWidth(width)
         height = math.ceil(self._doc.size().height()) if self._html else 0
         if height != self._height:
             self._height = height
