@@ -53,6 +53,7 @@ from rnnviz.app.widgets._common import (
     show_true_values,
     style_axis,
 )
+from rnnviz.app.widgets.cursor_line import CursorLine
 from rnnviz.core.types import OUTPUT_STATE
 from rnnviz.train.frame import Frame
 from rnnviz.train.runmodel import RunModel
@@ -146,7 +147,7 @@ class GradientPanel(QWidget):
         self._zero_text = ""
         self._show_flow_names((OUTPUT_STATE,))  # before a frame: the state every cell carries
         self._set_flow_legend()
-        self._frame_line = pg.InfiniteLine(
+        self._frame_line = CursorLine(
             angle=90, movable=False, pen=pg.mkPen("#000", width=line_width(1))
         )
         self._frame_line.setVisible(False)

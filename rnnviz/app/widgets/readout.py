@@ -29,6 +29,7 @@ from rnnviz.app.widgets._common import (
     style_axis,
     visible_token,
 )
+from rnnviz.app.widgets.cursor_line import CursorLine
 from rnnviz.app.widgets.textpane import TextPane
 from rnnviz.tasks.readout import StepPrediction
 
@@ -92,8 +93,8 @@ class StepReadout(QWidget):
         self.pred_curve = plot.plot(
             pen=pg.mkPen(PREDICTED_COLOUR, width=line_width(1.5)), name="predicted"
         )
-        self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff6f00", width=line_width(1.5)))
-        plot.addItem(self.marker)
+        self.marker = CursorLine(angle=90, pen=pg.mkPen("#ff6f00", width=line_width(1.5)))
+        plot.addItem(self.marker, ignoreBounds=True)
         self.wave_legend = header_label(
             f"<span style='color:{TRUE_COLOUR}'>━━</span> true &nbsp; "
             f"<span style='color:{PREDICTED_COLOUR}'>━━</span> predicted (next value) &nbsp; "

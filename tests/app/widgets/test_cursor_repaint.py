@@ -9,8 +9,9 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QEvent, QObject
-from PyQt6.QtWidgets import QApplication, QGraphicsItem
+from PyQt6.QtCore import QEvent, QObject, QPointF
+from PyQt6.QtGui import QRegion
+from PyQt6.QtWidgets import QApplication, QGraphicsItem, QWidget
 from screen import drawn, on_screen, pixels, stale_pixels
 from snapshots import Feed, SnapshotStream
 
@@ -175,3 +176,40 @@ def test_the_cell_diagram_repaints_its_boxes_as_a_full_repaint(qtbot, cell) -> N
         diagram.set_unit(unit)
         diagram.set_answer_hidden(hidden)
         assert stale_pixels(diagram) == 0, (unit, hidden)
+
+
+class Regions(QObject):
+    """The regions of the paint events ``widget`` receives while installed."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.widget, self.regions = widget, []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if obj is self.widget and event is not None and event.type() == QEvent.Type.Paint:
+            self.regions.append(QRegion(event.region()))
+        return False
+
+
+def test_the_gradient_flow_repaints_only_where_the_cursor_line_was_and_is(window) -> None:
+    """The line marking the step told its auto-ranging plot its bounds changed, and the plot
+    then repainted all of itself (curves, grid, axes' area) at every step of the cursor."""
+    plot = window.gradients.flow_plot
+    vb = plot.getViewBox()
+    viewport = plot.scene().views()[0].viewport()
+    window.frame_bar.set_frame(1)
+    drawn()
+    seen = Regions(viewport)
+    view_range = vb.viewRange()
+    window.frame_bar.set_frame(2)
+    drawn()
+    viewport.removeEventFilter(seen)
+    assert seen.regions, "the line moved: its strips are repainted"
+    far = vb.mapViewToScene(QPointF(6.0, sum(view_range[1]) / 2))  # far from steps 1 and 2
+    far_px = plot.scene().views()[0].mapFromScene(far)
+    assert not any(r.contains(far_px) for r in seen.regions)
+    assert vb.viewRange() == view_range
+    for t in (3, 7, 0, 5):
+        window.frame_bar.set_frame(t)
+        assert stale_pixels(window.gradients) == 0, t
