@@ -494,8 +494,9 @@ class CellDiagram(QWidget):
         return QSize(round(170 * points(1)), round(220 * points(1)))
 
     def _layout(self) -> None:
-        """Recompute the legend, the boxes' places and fonts and the picture of the background,
-        arrows and legend when the closeup, the mode, the size or the scale changed."""
+        """Recompute the legend, the boxes' places, fonts and region, and drop the picture of
+        the background, arrows and legend, when the closeup, the mode, the size or the scale
+        changed."""
         key = (
             self._closeup is not None,
             self._backward,
@@ -518,6 +519,13 @@ class CellDiagram(QWidget):
         self._boxes = QRegion()
         for r in self._rects.values():
             self._boxes |= QRegion(r.toAlignedRect().adjusted(-grow, -grow, grow, grow))
+        self._static = None  # drawn at the next paint
+
+    def _picture(self) -> QPixmap:
+        """The background, arrows and legend, drawn once per :meth:`_layout`."""
+        self._layout()
+        if self._static is not None:
+            return self._static
         dpr = self.devicePixelRatioF()
         pix = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
         pix.setDevicePixelRatio(dpr)
@@ -529,6 +537,7 @@ class CellDiagram(QWidget):
             self._paint_legend(p)
         p.end()
         self._static = pix
+        return pix
 
     def _legend_entries(self) -> list[tuple[Scale, str]]:
         self._layout()
@@ -598,9 +607,9 @@ class CellDiagram(QWidget):
         return font
 
     def paintEvent(self, event: object) -> None:
-        self._layout()
+        picture = self._picture()
         p = QPainter(self)
-        p.drawPixmap(0, 0, self._static)  # background, arrows, legend
+        p.drawPixmap(0, 0, picture)  # background, arrows, legend
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         c = self._closeup
         if c is None or not self._rects:
