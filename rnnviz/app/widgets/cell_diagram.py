@@ -511,7 +511,7 @@ class CellDiagram(QWidget):
         self._static_key = key
         self._legend = self._make_legend_entries()
         self._rects = self._make_node_rects()
-        self._fonts = {k: self._make_box_font(r) for k, r in self._rects.items()}
+        self._fonts = {k: self._box_font(r) for k, r in self._rects.items()}
         self._labels = {n.key: plain_label(n.label) for n in self._nodes}
         plain, lit = line_width(1.0), line_width(3.0)
         self._pens = (QPen(PLAIN, plain), QPen(LIT, lit))
@@ -590,7 +590,7 @@ class CellDiagram(QWidget):
         lines = max(1, len(self._legend_entries()))
         return lines * (QFontMetrics(self._font()).height() + 4) + 6
 
-    def _make_box_font(self, box: QRectF) -> QFont:
+    def _box_font(self, box: QRectF) -> QFont:
         """The font of ``box``: 11.5 points at the application's scale, smaller when two lines
         of it would not fit in the box, up to half as large again in a large box."""
         font = self._font(1.15)
