@@ -77,6 +77,22 @@ def load_preset(name: str) -> RunConfig:
     return RunConfig.from_dict(_read(name)["run"]).validate()
 
 
+def preset_of(run: RunConfig) -> str | None:
+    """The name of the bundled preset whose configuration is exactly ``run``, or None.
+
+    A run opened from a checkpoint, or applied with changed settings, names no preset: the
+    window then says so instead of naming the last one picked.
+    """
+    wanted = run.to_dict()
+    for name in preset_names():
+        try:
+            if load_preset(name).to_dict() == wanted:
+                return name
+        except ConfigError:  # a damaged preset file matches nothing
+            continue
+    return None
+
+
 # ---------------------------------------------------------------------- comparison presets
 def _compare_folder() -> Traversable:
     return _folder() / "compare"

@@ -46,6 +46,7 @@ from rnnviz.config import (
     lr_limit,
 )
 from rnnviz.core.registry import CELLS, fit_nonlinearity
+from rnnviz.presets import preset_of
 
 OPTIMIZER_LABELS = {
     "sgd": "SGD (+momentum)",
@@ -58,6 +59,9 @@ CLIP_LABELS = {"none": "None", "value": "Each value", "norm": "Global norm"}
 CORPUS_FILE_PREFIX = "file: "
 # The text task's corpus when its options name none (the contract's default).
 DEFAULT_CORPUS = "pydoc"
+
+#: The preset box's entry for a run that is none of the presets.
+CUSTOM_PRESET = "custom (not a preset)"
 
 # The learning-rate slider works in log10(lr) at LR_TICKS ticks per decade, from 1e-5 up to the
 # optimiser's largest rate (smaller rates are typed).
@@ -202,6 +206,7 @@ class ControlPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self._applied = RunConfig()
+        self.applied_preset = ""  # set_config names it
         self._loading = False
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         root = QVBoxLayout(self)
@@ -234,6 +239,14 @@ class ControlPanel(QWidget):
             idx = self.preset.count() - 1
             self.preset.setItemData(idx, description, Qt.ItemDataRole.ToolTipRole)
         self.preset.setToolTip("Load a ready-made experiment (asks before discarding weights)")
+        #: Shown when the run is none of the presets (a checkpoint's, or changed and applied).
+        self.preset.addItem(CUSTOM_PRESET, "")
+        self.preset.setItemData(
+            self.preset.count() - 1,
+            "The run on screen is not one of the presets: opened from a checkpoint, or its "
+            "settings were changed and applied",
+            Qt.ItemDataRole.ToolTipRole,
+        )
         self.task = QComboBox()
         for name in tasks:
             self.task.addItem(name, name)
@@ -378,12 +391,18 @@ class ControlPanel(QWidget):
 
     # ------------------------------------------------------------------ config in/out
     def set_config(self, run: RunConfig, preset: str | None = None) -> None:
-        """Show ``run`` as the applied configuration (clears the pending state)."""
+        """Show ``run`` as the applied configuration (clears the pending state).
+
+        ``preset`` names the preset ``run`` was built from; None: the preset whose settings are
+        exactly ``run``'s, if any, else :data:`CUSTOM_PRESET` (a checkpoint of another task
+        never reads as the preset picked last).
+        """
         self._applied = run
         self._loading = True
         try:
-            if preset is not None:
-                self._select(self.preset, preset)
+            #: The preset the applied run is ("": none of them).
+            self.applied_preset = preset or preset_of(run) or ""
+            self._select(self.preset, self.applied_preset)
             self._select(self.task, run.task.name)
             self.add_corpus(str(run.task.options.get("corpus", DEFAULT_CORPUS)))
             self.corpus.setEnabled(run.task.name == "text")

@@ -98,13 +98,14 @@ class RunFiles:
             f"Load preset “{name}”?",
             "The preset builds a new network: the current weights are discarded.",
         ):
-            self.controls.set_config(self.controls.applied(), preset=self._preset_name())
+            # the box shows the declined preset: back to the run's own
+            self.controls.set_config(self.controls.applied(), self.controls.applied_preset or None)
             return False
         self._build(lambda: make_trainer(run), name, loading_text(run))
         return True
 
     def _preset_name(self) -> str | None:
-        return self.controls.preset.currentData()
+        return self.controls.preset.currentData() or None  # "": not a preset
 
     def open_corpus(self, path: str | None = None) -> bool:
         """Train on a text file (asks for it when ``path`` is None)."""
