@@ -25,6 +25,14 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.probe_strip import ProbeStrip, visible_token
+from rnnviz.app.reveal import (
+    HIDDEN_NOTE,
+    HIDDEN_TOKEN,
+    SHOW_ALL,
+    TargetMask,
+    masked_labels,
+    shifted,
+)
 from rnnviz.app.style import STATE_COLOURS
 
 # Colour of a read-out that holds no current value (e.g. the throughput while paused).
@@ -88,6 +96,7 @@ class FrameBar(QWidget):
         super().__init__(parent)
         self._labels: tuple[str, ...] = ()
         self._targets: tuple[str, ...] = ()
+        self._mask = SHOW_ALL
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 2, 6, 2)
         outer.setSpacing(2)
@@ -143,12 +152,26 @@ class FrameBar(QWidget):
         if (labels, targets) == (self._labels, self._targets):
             return False
         self._labels, self._targets = labels, targets
-        shifted = len(targets) == len(labels) > 0 and targets[:-1] == labels[1:]
-        self.strip.set_labels(labels, targets[-1] if shifted else "")
+        self._label_strip()
         self.slider.setRange(0, max(len(labels) - 1, 0))
         self.slot.reset()
         self._show(self.frame())
         return True
+
+    def set_mask(self, mask: TargetMask) -> None:
+        """Predict-then-reveal: hide the targets ``mask`` hides (in the read-out, and the
+        inputs that are targets in the strip); :data:`~rnnviz.app.reveal.SHOW_ALL` shows all."""
+        if mask == self._mask:
+            return
+        self._mask = mask
+        self._label_strip()
+        self._show(self.frame())
+
+    def _label_strip(self) -> None:
+        labels, targets = self._labels, self._targets
+        final = targets[-1] if shifted(labels, targets) else ""
+        hide_final = bool(final) and self._mask.hides(len(labels) - 1)
+        self.strip.set_labels(masked_labels(labels, targets, self._mask), final, hide_final)
 
     def set_frame(self, t: int) -> None:
         """Select step ``t`` (clamped to the probe)."""
@@ -171,7 +194,10 @@ class FrameBar(QWidget):
         token = visible_token(self._labels[t]) if t < n else ""
         target = self._targets[t] if t < len(self._targets) else ""
         text = f"t = <b>{t}</b>/{n - 1} &nbsp;input {_token_html(token, '#fff3c4')}"
-        after = f"→ target {_token_html(visible_token(target), '#eef1f5')}" if target else ""
+        if target and self._mask.hides(t):
+            after = f"→ target {_token_html(HIDDEN_TOKEN, '#eef1f5')} <i>{HIDDEN_NOTE}</i>"
+        else:
+            after = f"→ target {_token_html(visible_token(target), '#eef1f5')}" if target else ""
         self._readout = (f"{text} {after}", f"{text}<br>{after}" if after else text)
         self._fit_readout()
 

@@ -60,6 +60,10 @@ CORPUS_FILE_PREFIX = "file: "
 # The text task's corpus when its options name none (the contract's default).
 DEFAULT_CORPUS = "pydoc"
 
+#: The probe field's tooltips, and while predict-then-reveal hides the targets.
+PROBE_TIP = "The sequence the heatmaps show, one column per time step"
+PROBE_HIDDEN_TIP = "Hidden while the class guesses (predict-then-reveal): P shows it again"
+
 #: The preset box's entry for a run that is none of the presets.
 CUSTOM_PRESET = "custom (not a preset)"
 
@@ -328,7 +332,7 @@ class ControlPanel(QWidget):
         self.probe = QLineEdit()
         self.probe.setClearButtonEnabled(True)
         self.probe.setPlaceholderText("type a probe, press Enter")
-        self.probe.setToolTip("The sequence the heatmaps show, one column per time step")
+        self.probe.setToolTip(PROBE_TIP)
         self.probe_apply = QPushButton("Show")
         row = QHBoxLayout()
         row.addWidget(self.probe, 1)
@@ -522,6 +526,13 @@ class ControlPanel(QWidget):
             self.probe.setText(text)
             self.probe.setCursorPosition(0)
         self.probe.setModified(False)
+
+    def hide_probe(self, hidden: bool) -> None:
+        """Predict-then-reveal: the probe's text (its characters after the cursor's step are the
+        targets a class guesses) is shown as dots while answers are hidden; it is kept."""
+        mode = QLineEdit.EchoMode.Password if hidden else QLineEdit.EchoMode.Normal
+        self.probe.setEchoMode(mode)
+        self.probe.setToolTip(PROBE_HIDDEN_TIP if hidden else PROBE_TIP)
 
     def show_probe_error(self, message: str) -> None:
         """Show (or with "" hide) a problem with the probe text under the field."""

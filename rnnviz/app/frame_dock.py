@@ -51,6 +51,7 @@ from PyQt6.QtWidgets import QDockWidget, QMenu, QScrollArea, QStyle
 from rnnviz.app.closeups import CloseupFetcher, run_here
 from rnnviz.app.layout import Column, fit_columns, heatmaps_width
 from rnnviz.app.listen import listen
+from rnnviz.app.reveal import TargetMask
 from rnnviz.app.widgets._common import ui_scale
 from rnnviz.app.widgets.frame_view import FrameView
 from rnnviz.train.closeup import Closeup
@@ -121,6 +122,11 @@ class FrameDock(QObject):
         self._closeup_part = window.frames.add_part(self._show_closeup)
         self.fetcher.failed.connect(lambda text: window.show_message(text, "warning"))
         self.view.stepWanted.connect(window.frame_bar.set_frame)
+        # predict-then-reveal: the targets the view hides are hidden everywhere
+        self.view.maskChanged.connect(window.frame_bar.set_mask)
+        self.view.maskChanged.connect(window.heatmaps.set_mask)
+        self.view.maskChanged.connect(window.gradients.set_mask)
+        self.view.maskChanged.connect(self._on_mask)
         listen(self, window.run_model, self._on_change)
         self.actions: list[QAction] = []
         slots: dict[str, Callable[..., Any]] = {
@@ -313,6 +319,10 @@ class FrameDock(QObject):
         if closeup is not None and closeup.run_id == self.window.run_model.run_id:
             self.view.set_closeup(closeup)  # (one of a run replaced meanwhile is not shown)
         return False
+
+    def _on_mask(self, mask: TargetMask) -> None:
+        """Predict-then-reveal: the probe's text in the controls is hidden with the targets."""
+        self.window.controls.hide_probe(mask.active)
 
     def _set_backward(self, on: bool) -> None:
         self.view.set_backward(on)

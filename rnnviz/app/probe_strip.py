@@ -19,6 +19,8 @@ from PyQt6.QtGui import (
 from PyQt6.QtGui import QPaintEvent as PaintEvent
 from PyQt6.QtWidgets import QApplication, QSizePolicy, QWidget
 
+from rnnviz.app.reveal import HIDDEN_TOKEN
+
 # Characters that would be invisible as a tick label are shown by a visible stand-in.
 VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
 
@@ -109,20 +111,25 @@ class ProbeStrip(QWidget):
         """A few cells at least."""
         return QSize(int(8 * self._cell), self.height())
 
-    def set_labels(self, labels: Sequence[str], final: str = "") -> None:
+    def set_labels(
+        self, labels: Sequence[str], final: str = "", final_hidden: bool = False
+    ) -> None:
         """One cell per label (whitespace shown by a visible stand-in), and the final target.
 
         Parameters
         ----------
         labels : sequence of str
-            (T,) the input at every step.
+            (T,) the input at every step, "?" where predict-then-reveal hides it.
         final : str
             A target the model never reads (the probe's last character), drawn after the last
             step; "" for none.
+        final_hidden : bool
+            Predict-then-reveal hides the final target: its cell reads "?".
         """
         self._labels = tuple(labels)
         self._final = final
-        self._shown = tuple(visible_token(s) for s in (*self._labels, *([final] if final else [])))
+        last = [HIDDEN_TOKEN if final_hidden else final] if final else []
+        self._shown = tuple(visible_token(s) for s in (*self._labels, *last))
         self.setToolTip(self.TIP + (self.TARGET_TIP if final else ""))
         self._refit()
         self._frame = min(self._frame, max(len(self._labels) - 1, 0))
@@ -153,6 +160,11 @@ class ProbeStrip(QWidget):
         left = math.floor((k - self.REACH) * w) - 1
         right = math.ceil((k + self.REACH + 1) * w) + 1
         return QRect(left, 0, right - left, self.height())
+
+    def shown_tokens(self) -> tuple[str, ...]:
+        """What every cell reads: the steps' inputs, then the final target if any ("?" where
+        predict-then-reveal hides a target)."""
+        return self._shown
 
     def final_target(self) -> str:
         """The target drawn after the last step ("" for none)."""

@@ -87,6 +87,12 @@ def _parser() -> ArgParser:
         metavar="U",
         help="the unit the frame view and the inspector's panels show (default 0)",
     )
+    p.add_argument(
+        "--reveal",
+        action="store_true",
+        help="predict-then-reveal on (P): the answer and the target at --t hidden, as a class "
+        "sees them before R",
+    )
     p.add_argument("--cell", choices=cell_names(), help="the preset with another cell")
     p.add_argument(
         "--controls",
@@ -232,6 +238,8 @@ def _picture(
     panel = PANELS[args.panel]
     if panel.show is not None:
         panel.show(window, shot)
+    if args.reveal:
+        window.frame_dock.act_reveal_mode.setChecked(True)
     _settle(app)
     pixmap = panel.widget(window).grab()
     ok = pixmap.save(str(out), "PNG")

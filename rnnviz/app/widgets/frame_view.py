@@ -37,6 +37,7 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.listen import listen
+from rnnviz.app.reveal import SHOW_ALL, TargetMask
 from rnnviz.app.widgets._common import points
 from rnnviz.app.widgets.cell_diagram import CellDiagram
 from rnnviz.app.widgets.info import InfoButton, pin_info
@@ -92,9 +93,13 @@ class FrameView(QWidget):
     -------
     stepWanted(int)
         The view asks the window to move the cursor (backward mode starts at the last step).
+    maskChanged(TargetMask)
+        Predict-then-reveal: the targets hidden now changed (the window's frame bar, probe
+        strip and heatmap token axes hide them too).
     """
 
     stepWanted = pyqtSignal(int)
+    maskChanged = pyqtSignal(object)
 
     def __init__(self, run_model: RunModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +111,7 @@ class FrameView(QWidget):
         self.revealed: set[int] = set()
         self.score = Score()
         self._scored: set[int] = set()
+        self._mask = SHOW_ALL
 
         self.title = TextPane("", "Which run, training step and probe step this explains.")
         self.readout = StepReadout()
@@ -258,6 +264,23 @@ class FrameView(QWidget):
             return True
         return self.reveal_mode and t not in self.revealed
 
+    def target_mask(self) -> TargetMask:
+        """The targets hidden now: in predict-then-reveal, those of the step shown and after,
+        except the revealed ones."""
+        if not self.reveal_mode:
+            return SHOW_ALL
+        t = self.t
+        if t is None:
+            t = max(int(self.run_model.cursor.t or 0), 0)
+        return TargetMask(t, frozenset(self.revealed))
+
+    def _emit_mask(self) -> TargetMask:
+        mask = self.target_mask()
+        if mask != self._mask:
+            self._mask = mask
+            self.maskChanged.emit(mask)
+        return mask
+
     def reveal(self) -> None:
         """Show the model's answer at the step shown; score the typed guess (once per step)."""
         t, c = self.t, self.closeup
@@ -278,6 +301,7 @@ class FrameView(QWidget):
     def _redraw(self) -> None:
         c, t = self.closeup, self.t
         frame = self.run_model.frame
+        mask = self._emit_mask()
         if c is None or t is None:
             self.title.setText("<b>Frame view</b> — waiting for the run to explain its probe…")
             self.readout.show_step(None)
@@ -305,7 +329,7 @@ class FrameView(QWidget):
         if t != getattr(self, "_guess_t", t):
             self.guess.clear()
         self._guess_t = t
-        self.readout.show_step(c.predictions[t], hidden=hidden)
+        self.readout.show_step(c.predictions[t], hidden=hidden, mask=mask)
         mode = self._mode_text()
         self.mode.setText(f"&nbsp;<b>{equation_html(mode)}</b>" if mode else "")
         if self.backward:

@@ -35,6 +35,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
+from rnnviz.app.reveal import SHOW_ALL, TargetMask, masked_labels
 from rnnviz.app.widgets._common import (
     COLOURS,
     FOREGROUND,
@@ -152,7 +153,9 @@ class GradientPanel(QWidget):
         )
         self._frame_line.setVisible(False)
         self.flow_plot.addItem(self._frame_line, ignoreBounds=True)
-        self._labels: tuple[str, ...] = ()
+        self._labels: tuple[str, ...] = ()  # the token axis's: "?" where a target is hidden
+        self._probe: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # labels, targets
+        self._mask = SHOW_ALL  # predict-then-reveal's hidden targets
         self._frame: int | None = None
         self._T = 0
         self._drawn_from: int | None = None  # backward stepping: curves from this step on
@@ -280,6 +283,7 @@ class GradientPanel(QWidget):
         self._draw_clip_events()
         self._set_clip_norm(None)
         self._labels = ()
+        self._probe = ((), ())
         self._flow_axis.set_labels(())
         self._T = 0
         self._place_frame()
@@ -301,6 +305,18 @@ class GradientPanel(QWidget):
         """Mark time step ``t`` on the flow plot (None hides the line)."""
         self._frame = None if t is None else int(t)
         self._place_frame()
+
+    def set_mask(self, mask: TargetMask) -> None:
+        """Predict-then-reveal: the token axis shows "?" for every input that is a target
+        ``mask`` hides."""
+        self._mask = mask
+        self._relabel()
+
+    def _relabel(self) -> None:
+        labels = masked_labels(*self._probe, self._mask)
+        if labels != self._labels:
+            self._labels = labels
+            self._flow_axis.set_labels(self._labels)
 
     def set_drawn_from(self, t: int | None) -> None:
         """Backward stepping: draw the flow curves from step ``t`` to the last only (the part the
@@ -368,9 +384,8 @@ class GradientPanel(QWidget):
                 curve.setData([], [])
 
     def _update_flow(self, frame: Frame) -> None:
-        if frame.labels != self._labels:
-            self._labels = tuple(frame.labels)
-            self._flow_axis.set_labels(self._labels)
+        self._probe = (tuple(frame.labels), tuple(frame.targets))
+        self._relabel()
         if frame.flows:  # a frame without a probe keeps the curves (emptied) and legend
             self._flow_labels = {s.name: s.label for s in frame.specs}
             self._show_flow_names(tuple(frame.flows))

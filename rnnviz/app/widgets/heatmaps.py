@@ -46,6 +46,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.reveal import SHOW_ALL, TargetMask, masked_labels
 from rnnviz.app.widgets._common import (
     BACKGROUND,
     FOREGROUND,
@@ -300,7 +301,9 @@ class StateHeatmaps(QWidget):
         self._choice: str | None = None  # the array shown beside h when not all fit
         self._states: dict[str, np.ndarray] = {}
         self._diff: dict[str, np.ndarray] | None = None  # an intervention's difference view
-        self._labels: tuple[str, ...] = ()
+        self._labels: tuple[str, ...] = ()  # the token axis's: "?" where a target is hidden
+        self._probe: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # labels, targets
+        self._mask = SHOW_ALL  # predict-then-reveal's hidden targets
         self._frame: int | None = None
         self._T = 0
         self._H = 0
@@ -411,10 +414,8 @@ class StateHeatmaps(QWidget):
             self._key = key
         if not self.complete():
             self._build_missing(build_budget)
-        if frame.labels != self._labels:
-            self._labels = tuple(frame.labels)
-            for panel in self._panels.values():
-                panel.axis.set_labels(self._labels)
+        self._probe = (tuple(frame.labels), tuple(frame.targets))
+        self._relabel()
         self._states = frame.states
         for name in self._shown:
             self._fill(self._panels[name])
@@ -428,10 +429,24 @@ class StateHeatmaps(QWidget):
         self._shown = ()
         self._states = {}
         self._labels = ()
+        self._probe = ((), ())
         self._key = None
         self._T = self._H = 0
         self.chooser_bar.setVisible(False)
         self.readout.setText(HINT)
+
+    def set_mask(self, mask: TargetMask) -> None:
+        """Predict-then-reveal: the token axes show "?" for every input that is a target
+        ``mask`` hides (the next character after the cursor's step, for text)."""
+        self._mask = mask
+        self._relabel()
+
+    def _relabel(self) -> None:
+        labels = masked_labels(*self._probe, self._mask)
+        if labels != self._labels:
+            self._labels = labels
+            for panel in self._panels.values():
+                panel.axis.set_labels(self._labels)
 
     def set_frame(self, t: int | None) -> None:
         """Mark time step ``t`` on every heatmap (None hides the cursor)."""

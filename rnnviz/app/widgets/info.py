@@ -190,7 +190,8 @@ EXPLANATIONS: dict[str, Explanation] = {
         "bit with the running sum, or a predicted value beside the true one.",
         "p = softmax(h_t·W_hy + b_y); the top k of p, or σ(h_t·W_hy + b_y) for a bit.",
         "Each bar is one candidate's probability (longest = most likely); ✔ right means the "
-        "most likely answer is the target. Hidden (predict, then reveal): guess, then press R.",
+        "most likely answer is the target. Hidden (predict, then reveal): the answer and its "
+        "target read ?; guess, then press R.",
         "A confident right answer (one long bar) where the text is predictable, a flat spread "
         "where it is not (the start of a word); the same mistake at the same kind of place.",
     ),

@@ -7,8 +7,9 @@ probability and the running sum, or a predicted value beside the true one. When 
 answers are values, the whole probe is drawn as a waveform (true and predicted) with the
 selected step marked. Nothing here names a task: what is shown follows the prediction's fields.
 
-Predict-then-reveal: :meth:`StepReadout.show` with ``hidden`` True writes the input and target
-but not the model's answer.
+Predict-then-reveal: :meth:`StepReadout.show_step` with ``hidden`` True writes the input but not
+the model's answer; a :class:`~rnnviz.app.reveal.TargetMask` hides the target too (and the true
+curve of the waveform from the step on), so that the class guesses what it cannot see.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
+from rnnviz.app.reveal import HIDDEN_NOTE, HIDDEN_TOKEN, SHOW_ALL, TargetMask
 from rnnviz.app.widgets._common import (
     LABEL_PT,
     header_label,
@@ -43,10 +45,18 @@ def _token(label: str) -> str:
     return html.escape(visible_token(label))
 
 
-def prediction_html(p: StepPrediction, hidden: bool = False) -> str:
-    """Rich text for one step: "input → target", then the answer (or a question mark)."""
+def prediction_html(p: StepPrediction, hidden: bool = False, target_hidden: bool = False) -> str:
+    """Rich text for one step: "input → target", then the answer (or a question mark).
+
+    ``target_hidden`` writes "?" for the target (predict-then-reveal).
+    """
     size = f"font-size:{points(LABEL_PT + 3)}pt"
-    target = f" &nbsp;→&nbsp; target <b>{_token(p.target)}</b>" if p.target else ""
+    shown = (
+        f"<b>{HIDDEN_TOKEN}</b> <i>({HIDDEN_NOTE})</i>"
+        if target_hidden
+        else f"<b>{_token(p.target)}</b>"
+    )
+    target = f" &nbsp;→&nbsp; target {shown}" if p.target else ""
     head = f"<div style='{size}'>step {p.t}: input <b>{_token(p.input)}</b>{target}</div>"
     if hidden:
         return head + (
@@ -110,6 +120,8 @@ class StepReadout(QWidget):
         lay.addWidget(self.wave_legend)
         lay.addWidget(self.wave)
         self._series: tuple[StepPrediction, ...] | None = None
+        self._true: np.ndarray | None = None  # (T,) the true curve, None: not drawn
+        self._mask = SHOW_ALL
 
     def set_predictions(self, predictions: Sequence[StepPrediction]) -> None:
         """The probe's read-out (a new closeup): draws the waveform when answers are values."""
@@ -123,17 +135,31 @@ class StepReadout(QWidget):
             t = np.arange(len(preds), dtype=np.float64)  # (T,)
             self.pred_curve.setData(t, np.array(values, np.float64))
             true = [p.true_value for p in preds]
-            if all(v is not None for v in true):
-                self.true_curve.setData(t, np.array(true, np.float64))
-            else:
-                self.true_curve.setData([], [])
+            self._true = np.array(true, np.float64) if all(v is not None for v in true) else None
+            self._draw_true()
 
-    def show_step(self, p: StepPrediction | None, hidden: bool = False) -> None:
-        """Write step ``p`` (None: nothing to show); ``hidden`` keeps the model's answer back."""
+    def _draw_true(self) -> None:
+        """The true curve, without the values the mask hides (NaN: a gap)."""
+        if self._true is None:
+            self.true_curve.setData([], [])
+            return
+        y = self._true.copy()  # (T,)
+        if self._mask.active:
+            y[[self._mask.hides(u) for u in range(y.size)]] = np.nan
+        self.true_curve.setData(np.arange(y.size, dtype=np.float64), y, connect="finite")
+
+    def show_step(
+        self, p: StepPrediction | None, hidden: bool = False, mask: TargetMask = SHOW_ALL
+    ) -> None:
+        """Write step ``p`` (None: nothing to show); ``hidden`` keeps the model's answer back,
+        ``mask`` the targets (predict-then-reveal)."""
+        if mask != self._mask:
+            self._mask = mask
+            self._draw_true()
         if p is None:
             self.label.setText("<i>The model's prediction at the selected step appears here.</i>")
             return
-        self.label.setText(prediction_html(p, hidden))
+        self.label.setText(prediction_html(p, hidden, mask.hides(p.t)))
         self.marker.setValue(p.t)
         self.pred_curve.setVisible(not hidden)
 
