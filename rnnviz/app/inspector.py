@@ -5,7 +5,8 @@ gradients up close. It renders the frame at the run model's cursor (only the tab
 redrawn; the others when they are shown) and sends every piece of heavy work — tracing the
 held-out text, ranking units on a task feature, re-running the probe with a change, verifying
 gradients, the recurrent spectra — to the worker thread through :class:`~rnnviz.app.jobs.
-WorkerJobs`; nothing heavy runs on the UI thread.
+WorkerJobs`; nothing heavy runs on the UI thread. The unit tab's text pasted by the user is
+traced there too (:func:`rnnviz.train.user_text.trace_text`).
 
 Once a task that knows features (binary addition's carry) is solved — an evaluation's
 ``sum_accuracy`` (or ``accuracy``) reaches :data:`SOLVED` — its first feature is ranked once on
@@ -35,7 +36,7 @@ from rnnviz.app.widgets.intervention import InterventionPanel
 from rnnviz.app.widgets.notes_bar import PhenomenonNotes
 from rnnviz.app.widgets.saturation import SaturationPlot
 from rnnviz.app.widgets.unit_inspector import UnitInspector
-from rnnviz.train import inspection
+from rnnviz.train import inspection, user_text
 from rnnviz.train.runmodel import RunModel
 
 #: Seconds between the spectra computed while the Gradients tab is not on screen (each costs
@@ -48,6 +49,8 @@ USABLE_LINES = 8
 #: An evaluation metric at or above this means the task is solved.
 SOLVED = 0.99
 SOLVED_METRICS = ("sum_accuracy", "accuracy")
+#: Why a run that reads no characters cannot trace a user's text (the paste box's tooltip).
+NO_TEXT = "Only a text task reads text: this run's inputs are not characters"
 
 
 class Inspector(QTabWidget):
@@ -206,8 +209,13 @@ class Inspector(QTabWidget):
         self._drawn.clear()
         self.gradients.clear()
         self._spectral = inspection.SpectralProbe()
+        self.unit.use_held_out()
         self.unit.set_contexts(None, "")
         self.jobs.submit("sources", _sources, self._on_sources)
+        self.jobs.submit("reads_text", user_text.reads_text, self._on_reads_text)
+
+    def _on_reads_text(self, ok: bool) -> None:
+        self.unit.source.set_available(ok, NO_TEXT)
 
     def _on_sources(self, answer: tuple[tuple[str, ...], bool]) -> None:
         self.find.set_sources(*answer)
@@ -226,6 +234,16 @@ class Inspector(QTabWidget):
 
     # ------------------------------------------------------------------ jobs
     def _want_contexts(self, state: str, unit: int) -> None:
+        text = self.unit.pasted
+        if text is not None:  # the user's text, traced in the worker like the held-out text
+            self.jobs.submit(
+                "ctx",
+                lambda tr: user_text.trace_text(tr, text, state, unit),
+                self.unit.set_traced,
+                self.unit.trace_failed,
+            )
+            return
+
         def failed(message: str) -> None:
             self.unit.set_contexts(None, message)
 

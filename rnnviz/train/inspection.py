@@ -97,11 +97,20 @@ def top_contexts(trainer: Trainer, state: str, unit: int, k: int = 8) -> UnitCon
     # only the unit shown is kept (the cell runs them all): storing every unit took 1.04x
     # (LSTM), 1.10x (GRU), 1.46x (RNN) the CPU time at 100,000 characters, H = 128
     values = trace_tokens(model, ids, names=(state,), units=(unit,))[state][:, 0]  # (N,)
+    return unit_contexts(text, values, state, unit, trainer.step_count, k)
+
+
+def unit_contexts(
+    text: str, values: np.ndarray, state: str, unit: int, step: int, k: int = 8
+) -> UnitContexts:
+    """The ``k`` characters of ``text`` where ``values`` ((N,), one per character) is highest
+    and lowest, each with the text around it (ties: the earlier character first among the
+    lowest, the later among the highest)."""
     order = np.argsort(values, kind="stable")  # (N,) increasing
     k = min(k, values.size)
     high = tuple(_context(text, int(n), values[n]) for n in order[::-1][:k])
     low = tuple(_context(text, int(n), values[n]) for n in order[:k])
-    return UnitContexts(state, unit, trainer.step_count, int(values.size), high, low)
+    return UnitContexts(state, unit, step, int(values.size), high, low)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,10 @@ For unit j of array s (h, c or a gate) at the frame on screen it shows
 - the held-out characters where s[j] is highest and lowest, each in its context (traced in the
   worker thread: :func:`rnnviz.train.inspection.top_contexts`; this widget only asks for them
   through :attr:`UnitInspector.contextsWanted` and draws the answer);
+- or, for a text the user pastes (:class:`~rnnviz.app.widgets.text_source.TextSource`), that
+  text coloured by s[j] and its own highest and lowest characters (traced in the worker too:
+  :func:`rnnviz.train.user_text.trace_text`; :attr:`UnitInspector.pasted` says which text the
+  owner should trace), with a button back to the held-out text;
 - a units overview that keeps 128+ units readable: the layer's rows ordered by variance over
   the probe, gate saturation or |correlation| with the features of Find units, of which only the
   first few are shown, each row tall enough to click; clicking one inspects it.
@@ -50,11 +54,13 @@ from rnnviz.app.widgets._common import (
 )
 from rnnviz.app.widgets.info import InfoButton
 from rnnviz.app.widgets.scales import CMAPS, ColourScale, coloured_text_html, spec_levels
+from rnnviz.app.widgets.text_source import TextSource, traced_html
 from rnnviz.app.widgets.unit_map import UnitMap
 from rnnviz.core.types import StateSpec
 from rnnviz.core.units import saturation
 from rnnviz.train.frame import Frame
 from rnnviz.train.inspection import UnitContexts
+from rnnviz.train.user_text import TracedText
 
 #: Orders of the units overview: key -> what the combo box says.
 ORDERS = {
@@ -124,7 +130,8 @@ class UnitInspector(QWidget):
     unitChosen(str, int)
         The user chose array ``s`` and unit ``j`` (from the overview or the spin box).
     contextsWanted(str, int)
-        The card needs the held-out contexts of (s, j) (the owner runs the job).
+        The card needs the contexts of (s, j) (the owner runs the job): over the held-out text,
+        or over :attr:`pasted` when that is not None.
     """
 
     unitChosen = pyqtSignal(str, int)
@@ -141,6 +148,8 @@ class UnitInspector(QWidget):
         self.unit_names: dict[tuple[str, int], str] = {}  # (array, unit) -> "carry"
         self._contexts: UnitContexts | None = None
         self._context_note = ""
+        self._pasted: str | None = None  # the user's text traced (None: the held-out text)
+        self._traced: TracedText | None = None
         self._order = np.zeros(0, np.int64)  # (rows,) units in the overview, top first
 
         self.state_box = QComboBox()
@@ -205,6 +214,9 @@ class UnitInspector(QWidget):
         self.contexts.setTextFormat(Qt.TextFormat.RichText)
         self.contexts.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.contexts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.source = TextSource()
+        self.source.traceWanted.connect(self._on_trace_wanted)
+        self.source.heldOutWanted.connect(self._on_held_out_wanted)
 
         self.overview_box = left = QWidget()  # the units overview: the map and its scale
         ll = QVBoxLayout(left)
@@ -219,6 +231,7 @@ class UnitInspector(QWidget):
         rl.addWidget(self.text)
         rl.addWidget(self.legend)
         rl.addWidget(self.curve, 1)
+        rl.addWidget(self.source)
         rl.addWidget(self.contexts)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -251,6 +264,16 @@ class UnitInspector(QWidget):
     def overview_units(self) -> np.ndarray:
         """(rows,) units the overview shows, top row first."""
         return self._order.copy()
+
+    @property
+    def pasted(self) -> str | None:
+        """The user's text whose contexts the card shows (None: the held-out text's)."""
+        return self._pasted
+
+    @property
+    def traced(self) -> TracedText | None:
+        """The user's text as last traced for the unit shown (None: none on screen)."""
+        return self._traced
 
     def text_html(self) -> str:
         """The coloured probe text as drawn."""
@@ -304,10 +327,46 @@ class UnitInspector(QWidget):
         if self._frame is not None:
             self.set_frame(self._frame)
         if changed or self._contexts is None:
-            self._contexts = None
+            self._ask_contexts()
+
+    def _ask_contexts(self) -> None:
+        self._contexts = None
+        if self._pasted is None:
             self._context_note = "reading the held-out text…"
-            self._draw_contexts()
-            self.contextsWanted.emit(state, int(unit))
+        else:
+            self._context_note = f"tracing your text ({len(self._pasted):,} characters)…"
+            self.source.show_message(self._context_note)
+        self._draw_contexts()
+        self.contextsWanted.emit(self._state, self._unit)
+
+    def use_held_out(self) -> None:
+        """Show the held-out text's contexts (without asking for them: a new run does)."""
+        self._pasted, self._traced = None, None
+        self.source.show_held_out()
+
+    def set_traced(self, traced: TracedText) -> None:
+        """Show the user's text traced for the unit: coloured, and its contexts."""
+        c = traced.contexts
+        if self._pasted is None or (c.state, c.unit) != (self._state, self._unit):
+            return  # an answer no longer wanted (back to held-out, or another unit)
+        self._traced = traced
+        self._contexts, self._context_note = c, ""
+        spec = self._spec() if self._frame is not None else None
+        if spec is not None and spec.name == c.state:
+            cmap, levels = CMAPS[spec.scale], spec_levels(spec, traced.values)
+            rich = traced_html(traced.source, traced.values, cmap, levels)
+            title = f"{c.state}[{c.unit}] on your text"
+            self.source.show_traced(rich, traced.source.note(), cmap, levels, title)
+        self._draw_contexts()
+
+    def trace_failed(self, message: str) -> None:
+        """The user's text could not be traced: say why (the box keeps the text)."""
+        self._traced = None
+        self._context_note = ""
+        self.source.view.hide()
+        self.source.scale.hide()
+        self.source.show_message(message, error=True)
+        self._draw_contexts()
 
     def set_correlations(self, feature: str, r: dict[str, np.ndarray]) -> None:
         """Correlations of every unit with ``feature`` (array -> (H,)), for the overview order."""
@@ -416,14 +475,23 @@ class UnitInspector(QWidget):
                 )
             return "".join(out)
 
+        where = "Held-out text" if self._pasted is None else "Your text"
         self.contexts.setText(
-            f"<b>Held-out text</b> ({c.characters:,} characters, weights of step {c.step:,}): "
+            f"<b>{where}</b> ({c.characters:,} characters, weights of step {c.step:,}): "
             f"where {html.escape(c.state)}[{c.unit}] is highest"
             f"<table cellspacing='2'>{rows(c.highest)}</table>and lowest"
             f"<table cellspacing='2'>{rows(c.lowest)}</table>"
         )
 
     # ------------------------------------------------------------------ events
+    def _on_trace_wanted(self, text: str) -> None:
+        self._pasted, self._traced = text, None
+        self._ask_contexts()
+
+    def _on_held_out_wanted(self) -> None:
+        self.use_held_out()
+        self._ask_contexts()
+
     def _on_state_box(self, index: int) -> None:
         name = self.state_box.itemData(index)
         if name and name != self._state:

@@ -3,15 +3,12 @@ interventions, gradient check and spectra, each driven offscreen from a real tra
 
 from __future__ import annotations
 
-import gc
 import re
 
 import numpy as np
 import pytest
 from PyQt6.QtWidgets import QApplication, QTableWidget
 
-from rnnviz.app.inspector import Inspector
-from rnnviz.app.jobs import threaded_call
 from rnnviz.app.widgets.info import EXPLANATIONS, InfoButton
 from rnnviz.app.widgets.scales import CMAPS, DIFF_CMAP, colours, spec_levels
 from rnnviz.app.widgets.unit_inspector import unit_order
@@ -20,7 +17,6 @@ from rnnviz.core.gradcheck import CheckRow
 from rnnviz.core.intervene import Clamp, EditInput
 from rnnviz.presets import load_preset
 from rnnviz.train.inspection import GradientCheck
-from rnnviz.train.runmodel import RunModel
 from rnnviz.train.trainer import Trainer
 
 WAIT_MS = 20_000  # generous: the machine is shared
@@ -37,32 +33,6 @@ def _trainer(cell: str = "lstm", hidden: int = 8, steps: int = 30) -> Trainer:
     for _ in range(steps):
         tr.step()
     return tr
-
-
-@pytest.fixture
-def inspectors(qtbot):
-    """Makes inspectors; closes them and collects their cycles while Qt is fully alive.
-
-    An inspector without a window has no Qt parent and sits in reference cycles (connected
-    closures): left to the collector it may be freed in the middle of a later test's paint.
-    """
-    made: list[Inspector] = []
-
-    def make(trainer: Trainer) -> tuple[Inspector, RunModel]:
-        model = RunModel()
-        model.ingest(trainer.update())
-        ins = Inspector(model, threaded_call(trainer))
-        ins.resize(1000, 700)
-        ins.show()
-        made.append(ins)
-        return ins, model
-
-    yield make
-    for ins in made:
-        ins.close()
-    made.clear()
-    QApplication.processEvents()
-    gc.collect()
 
 
 def _column_colours(html: str) -> list[str]:
