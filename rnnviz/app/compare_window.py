@@ -39,6 +39,7 @@ from PyQt6.QtWidgets import QLabel, QMainWindow, QMenu, QSizePolicy, QSplitter
 
 from rnnviz.app.chrome import FrameBar
 from rnnviz.app.compare_curves import RUN_COLOURS, CompareCurves
+from rnnviz.app.compare_infos import attach_compare_infos, compare_explanations
 from rnnviz.app.compare_layout import CompareArea, ReadOut, RunCell, RunGrid, RunStatus
 from rnnviz.app.export_menu import Exporter, ExportSources
 from rnnviz.app.settings import Settings
@@ -160,10 +161,12 @@ class CompareWindow(QMainWindow):
         run: bool = False,
         settings: Settings | None = None,
     ) -> None:
+        description = ""
         if specs is None:
-            from rnnviz.presets import load_compare
+            from rnnviz.presets import list_compares, load_compare
 
             specs = load_compare(preset)  # ConfigError: the caller says why
+            description = dict(list_compares()).get(preset, "")
         check_specs(specs)  # ConfigError (one line) before any widget or thread exists
         super().__init__()
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -182,6 +185,12 @@ class CompareWindow(QMainWindow):
         self.settings = settings if settings is not None else Settings()
         self._build_run_action()
         self._build_views()
+        self.infos = attach_compare_infos(  # the ⓘ of every panel
+            self.curves.loss_panel.plot_widget,
+            self.curves.flow_panel.plot_widget,
+            [view.graphics for view in self.heatmaps],
+            compare_explanations(self.specs, description),
+        )
         self.exporter = self._make_exporter()
         self._build_menus()
         self._redraw = QTimer(self)

@@ -20,6 +20,7 @@ from test_projector import SCREENS, label_rects, maximised
 
 from rnnviz.app.main_window import MainWindow
 from rnnviz.app.style import BIG_SCALE, apply_theme
+from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.app.widgets.info import VIEW_INFOS, InfoButton, attach_info
 
 #: Items of a plot's scene that an ⓘ must not cover: data areas, images, colour bars, legends.
@@ -38,10 +39,14 @@ def on_window(widget: QWidget, window: QWidget) -> QRect:
     return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
 
 
-def data_areas(window: MainWindow) -> list[tuple[str, QRect]]:
+def data_areas(window: QWidget) -> list[tuple[str, QRect]]:
     """Every visible data area, image, colour bar (its strip and its labels) and legend of the
-    window's plots."""
-    bars = tuple(panel.bar.axis for panel in window.heatmaps.panels.values())
+    window's plots (every set of heatmaps it holds: the compare window has one per run)."""
+    bars = tuple(
+        panel.bar.axis
+        for heatmaps in window.findChildren(StateHeatmaps)
+        for panel in heatmaps.panels.values()
+    )
     areas = []
     for view in window.findChildren(pg.GraphicsView):
         if not view.isVisible():
@@ -80,12 +85,17 @@ def other_widgets(window: QWidget, button: InfoButton) -> list[tuple[str, QRect]
     return rects
 
 
-def check_infos(window: MainWindow, where: str) -> set[str]:
-    """Each visible ⓘ covers nothing, is inside the window and answers a click at its centre."""
+#: What a page of the main window draws at least: data areas, maps and their colour bars.
+DRAWN = frozenset({"ViewBox", "ImageItem", "LegibleAxis"})
+
+
+def check_infos(window: QWidget, where: str, drawn_at_least: frozenset = DRAWN) -> set[str]:
+    """Each visible ⓘ covers nothing, is inside the window and answers a click at its centre;
+    the keys of the visible ones. The page must draw at least ``drawn_at_least`` (items' types)."""
     keys = set()
     areas = data_areas(window)
     drawn = {name.split()[0] for name, _rect in areas}
-    assert {"ViewBox", "ImageItem", "LegibleAxis"} <= drawn, (where, drawn)  # maps and bars shown
+    assert drawn_at_least <= drawn, (where, drawn)  # the plots (maps and bars) are shown
     for button in window.findChildren(InfoButton):
         if not button.isVisible():
             continue

@@ -24,21 +24,24 @@ INFO_COLOUR = "#1565c0"
 
 @dataclass(frozen=True)
 class Explanation:
-    """What a panel shows, its formula, how to read it, what to look for (plain text)."""
+    """What a panel shows, its formula, how to read it, what to look for (plain text); for a
+    panel of the compare window, what its runs are (``comparison``, empty elsewhere)."""
 
     title: str
     shows: str
     formula: str
     read: str
     look_for: str
+    comparison: str = ""
 
     def html(self) -> str:
-        """The four parts as rich text for a popup."""
+        """The four parts (and the comparison, if any) as rich text for a popup."""
         rows = (
             ("What it shows", self.shows),
             ("Formula", self.formula),
             ("How to read it", self.read),
             ("What to look for", self.look_for),
+            ("In this comparison", self.comparison),
         )
         body = "".join(f"<p><b>{k}.</b> {_esc(v)}</p>" for k, v in rows if v)
         return f"<h3>{_esc(self.title)}</h3>{body}"
@@ -230,6 +233,52 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Pre-activations far from 0 (a saturated gate: its gradient is nearly 0); a later "
         "part much smaller than the own part (the gradient does not travel back).",
     ),
+    "compare_loss": Explanation(
+        "Loss of every run",
+        "The training loss of each run of the comparison, smoothed, on one plot: one colour per "
+        "run, named in the legend on the right in run order (the colour of the run's heatmap "
+        "title and of its entry in the status bar).",
+        "Cross-entropy L = -(1/T) Σ_t log p(y_t | x_≤t), in nats, smoothed as in the main "
+        "window (an exponential moving average).",
+        "The runs train in lockstep: round n gives every run one step on the same batch n of "
+        "the same data, and runs whose models have the same shape start from the same initial "
+        "weights. So at a training step every curve has seen the same batches, and where two "
+        "curves part, what differs between the runs is why. Lower is better.",
+        "Which run falls fastest at first and which ends lowest; a run that stalls on a plateau "
+        "while another keeps falling; a curve that jumps up (exploding gradients) or a run "
+        "whose status entry says diverged.",
+    ),
+    "compare_gradients": Explanation(
+        "Gradient flow of every run",
+        "On the probe sequence (the same for every run), for each run in its colour: how large "
+        "the gradient of the loss is at each time step (solid), and how much of the last step's "
+        "loss still reaches back to step t (dotted).",
+        "‖∂L/∂h_t‖ with L the summed loss of the probe (solid); last-step signal ‖∂L_T/∂h_t‖ "
+        "(dotted); each with the run's weights at its latest frame.",
+        "The y axis is logarithmic: a straight falling line is a vanishing gradient, a rising "
+        "one an exploding gradient. A norm of exactly 0 leaves a gap in its line. The vertical "
+        "line is the time-step cursor shared with every run's heatmaps.",
+        "Whose dotted line stays high furthest back (to the left): that run carries the last "
+        "step's error over the longest distance, so it can learn the longest dependencies. "
+        "Comparing cells, this is where a plain RNN and the gated cells part.",
+    ),
+    "compare_heatmaps": Explanation(
+        "State heatmaps of one run",
+        "This run's arrays (hidden state h, cell state c, each gate) on the probe sequence, "
+        "which every run reads alike: one row per unit, one column per time step. Each run has "
+        "its own maps under its name, in its colour (the colour of its curves).",
+        "h_t = cell(x_t, h_{t-1}) with this run's weights; each pixel is s_t[j] for array s, "
+        "step t, unit j.",
+        "The colour bar beside each map gives the value of a colour: gates 0 (closed) to 1 "
+        "(open), tanh values -1 to +1 on a diverging scale, the cell state symmetric about 0. "
+        "One time-step cursor moves every run's maps and the gradient-flow plot (click a "
+        "column, or use the frame bar); the read-out line (under the maps, or beside the tabs) "
+        "gives the run, the value, the unit and the step under the pointer.",
+        "The same array in two runs: runs that start from the same weights begin with alike "
+        "maps, so where they part is what training with the one difference made of them; gates "
+        "stuck at 0 or 1 in one run but not in another. Once the runs have trained apart, unit "
+        "j of one run need not mean what unit j of another does.",
+    ),
     "timeline": Explanation(
         "Timeline",
         "The recorded run's training steps: every view shows the run as it was at the step "
@@ -243,12 +292,15 @@ EXPLANATIONS: dict[str, Explanation] = {
 
 
 class InfoButton(QToolButton):
-    """A flat "ⓘ" that shows the explanation of panel ``key`` (popup on click, and tooltip)."""
+    """A flat "ⓘ" that shows the explanation of panel ``key`` (popup on click, and tooltip):
+    ``EXPLANATIONS[key]``, or ``explanation`` when given (one written for this window)."""
 
-    def __init__(self, key: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, key: str, parent: QWidget | None = None, explanation: Explanation | None = None
+    ) -> None:
         super().__init__(parent)
         self.key = key
-        self.explanation = EXPLANATIONS[key]
+        self.explanation = explanation if explanation is not None else EXPLANATIONS[key]
         # a circled "i" drawn by the style sheet: the ⓘ glyph is missing from common fonts
         self.setText("i")
         font = tick_font(10)
@@ -362,17 +414,23 @@ class _Pin(QObject):
         return False
 
 
-def pin_info(host: QWidget, key: str, corner: str = "bottom left") -> InfoButton:
+def pin_info(
+    host: QWidget,
+    key: str,
+    corner: str = "bottom left",
+    explanation: Explanation | None = None,
+) -> InfoButton:
     """Pin an :class:`InfoButton` for ``key`` to a bottom corner of ``host`` (a plot or a grid).
 
     A plot's bottom-left corner is the empty cell where its left axis's column meets its bottom
     axis's row (below the lowest tick label, left of the first); a heatmap grid's bottom-right
     corner lies under the last column's colour bar, beside the bottom axis's title, or in the
     empty cell of a last row that is not full. Neither is inside a data area or a legend.
+    ``explanation`` replaces ``EXPLANATIONS[key]`` (see :class:`InfoButton`).
     """
     if corner not in ("bottom left", "bottom right"):
         raise ValueError(f"the ⓘ for {key!r}: no corner {corner!r}")
-    button = InfoButton(key, host)
+    button = InfoButton(key, host, explanation)
     _Pin(host, button, corner)
     button.show()
     return button
