@@ -7,6 +7,9 @@
 Every unit of every array the cell declares (h, c, the gates) is ranked by the absolute value of
 its correlation with the feature, best first (:mod:`rnnviz.tasks.findunits`): a task feature is
 measured on freshly drawn sequences (``--count``, ``--seed``), a pattern on the held-out text.
+For a feature the last line names the unit that follows it (|r| >= 0.9), or the pair of units of
+one array that hold it together (R >= 0.9, e.g. an LSTM's carry), or says that none does
+(:func:`rnnviz.core.units.name_units`); ``--json`` gives it as ``named`` and ``best_pair``.
 """
 
 from __future__ import annotations
@@ -118,6 +121,22 @@ def _run(argv: list[str]) -> int:
                 for s in ranking.scores
             ],
         }
+        if args.feature is not None:
+            record["named"] = _named_record(ranking)
+            pair = ranking.pair
+            record["best_pair"] = (
+                None
+                if pair is None
+                else {
+                    "state": pair.first.state,
+                    "units": [pair.first.unit, pair.second.unit],
+                    "correlations": [
+                        round(pair.first.correlation, 6),
+                        round(pair.second.correlation, 6),
+                    ],
+                    "together": round(pair.together, 6),
+                }
+            )
         print(json.dumps(record))
         return 0
     where = "held-out characters" if args.pattern is not None else "steps"
@@ -128,5 +147,37 @@ def _run(argv: list[str]) -> int:
     print(f"{'rank':>4}  {'state':<5}  {'unit':>4}  {'correlation':>11}")
     for i, s in enumerate(ranking.scores, 1):
         print(f"{i:>4}  {s.state:<5}  {s.unit:>4}  {s.correlation:>+11.3f}")
+    if args.feature is not None:
+        print(_verdict(ranking))
     sys.stdout.flush()
     return 0
+
+
+def _named_record(ranking: Any) -> dict[str, Any] | None:
+    """The JSON of the units a feature is named after (None: no unit or pair reaches 0.9)."""
+    naming = ranking.naming()
+    if naming is None:
+        return None
+    return {
+        "label": naming.label,
+        "units": [
+            {"unit": u.unit, "state": u.state, "correlation": round(u.correlation, 6)}
+            for u in naming.units
+        ],
+        "together": round(naming.together, 6),
+    }
+
+
+def _verdict(ranking: Any) -> str:
+    """The table's last line: which unit (or pair) follows the feature, or that none does."""
+    from rnnviz.core.units import NAMED_R
+
+    naming = ranking.naming()
+    if naming is not None:
+        return naming.describe()
+    best = ranking.scores[0]
+    pair = "" if ranking.pair is None else f", the best pair R = {ranking.pair.together:.3f}"
+    return (
+        f"no unit follows {ranking.feature}: the best, {best.state}[{best.unit}], has "
+        f"r = {best.correlation:+.3f}{pair} (a name needs {NAMED_R:g})"
+    )

@@ -9,17 +9,19 @@ symbol) or the characters of a text that a regular expression marks (e.g. inside
   when character n (the one read at that step) lies inside a match, else 0.
 
 The ranking itself is :func:`rnnviz.core.units.rank_units` (Pearson correlation, best |r| first).
+A task feature also gets the best pair of units of one array (:func:`rnnviz.core.units.best_pair`),
+so that a feature two units hold together is named too (:meth:`UnitRanking.naming`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rnnviz.core.model import Model
 from rnnviz.core.tracing import trace_tokens
-from rnnviz.core.units import UnitScore, rank_units
+from rnnviz.core.units import Naming, UnitPair, UnitScore, best_pair, name_units, rank_units
 from rnnviz.tasks.base import Task, TaskInputError
 from rnnviz.tasks.readout import pattern_marks
 
@@ -41,12 +43,23 @@ class UnitRanking:
         Steps where the feature is non-zero (characters a pattern marks).
     scores : list of UnitScore
         Best |correlation| first.
+    feature : str
+        The task feature ranked against ("" for a pattern).
+    pair : UnitPair or None
+        A feature's best pair of units of one array (None for a pattern).
     """
 
     source: str
     steps: int
     marked: int
     scores: list[UnitScore]
+    feature: str = ""
+    pair: UnitPair | None = None
+
+    def naming(self) -> Naming | None:
+        """The unit or pair a task feature is named after (None: none follows it, or a
+        pattern); see :func:`rnnviz.core.units.name_units`."""
+        return name_units(self.feature, self.scores, self.pair) if self.feature else None
 
 
 def _flat_states(model: Model, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -73,7 +86,8 @@ def feature_ranking(
     x = task.feature_inputs(count, rng)  # (N, T) or (N, T, D)
     values = task.features(x)[feature].reshape(-1)  # (N*T,)
     states = _flat_states(model, x)
-    return _ranking(f"feature {feature}", states, values, top)
+    ranking = _ranking(f"feature {feature}", states, values, top)
+    return replace(ranking, feature=feature, pair=best_pair(states, values))
 
 
 def pattern_ranking(model: Model, task: Task, pattern: str, top: int | None = None) -> UnitRanking:

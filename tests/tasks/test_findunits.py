@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from rnnviz.config import ModelConfig
 from rnnviz.core.model import Model
 from rnnviz.core.optim import make_optimizer
 from rnnviz.core.tracing import trace_tokens
-from rnnviz.core.units import correlations
+from rnnviz.core.units import NAMED_R, correlations
 from rnnviz.presets import load_preset
 from rnnviz.tasks import make_task
 from rnnviz.tasks.base import TaskInputError
@@ -79,3 +81,44 @@ def test_pattern_mistakes() -> None:
         pattern_ranking(model, task, r"[\s\S]")
     with pytest.raises(TaskInputError, match="not a regular expression"):
         pattern_ranking(model, task, "[")
+
+
+def _hand_built_adder(carry_unit: bool) -> tuple[Model, object]:
+    """A sigmoid RNN with 2 units written by hand on the binary-addition task.
+
+    h_t[0] = σ(k (a_t + b_t + h_{t−1}[0] − 1.5)) with k = 40 is the carry out of step t (within
+    e^−20 of 0 or 1) when ``carry_unit``; otherwise σ(k (a_t + b_t − 1.5)), a AND b: the carry
+    generated at t only, blind to the carry coming in. h_t[1] = σ(a_t − b_t) is a bystander.
+    """
+    run = load_preset("binary-addition")
+    task = make_task(run.task)
+    cfg = dataclasses.replace(task.model_config(run.model), hidden=2)
+    model = Model(cfg, np.random.default_rng(0))
+    k = 40.0
+    model.p["W_x"][...] = [[k, 1.0], [k, -1.0]]  # (I=2, H=2): rows a_t, b_t
+    model.p["W_h"][...] = [[k if carry_unit else 0.0, 0.0], [0.0, 0.0]]  # (H, H)
+    model.p["b"][...] = [-1.5 * k, 0.0]  # (H,)
+    return model, task
+
+
+def test_a_hand_built_carry_unit_is_named_and_a_weaker_unit_is_not() -> None:
+    model, task = _hand_built_adder(carry_unit=True)
+    ranking = feature_ranking(model, task, "carry", np.random.default_rng(5))
+    x = task.feature_inputs(256, np.random.default_rng(5))  # the same draws
+    carry = task.features(x)["carry"].reshape(-1)  # (N*T,)
+    h = model.forward(x).states["h"].reshape(-1, 2)  # (N*T, 2)
+    np.testing.assert_allclose(h[:, 0], carry, atol=1e-6)  # the unit is the carry
+    named = ranking.naming()
+    assert named is not None and not named.spread and named.label == "carry"
+    assert [(u.state, u.unit) for u in named.units] == [("h", 0)]
+    assert named.together == pytest.approx(np.corrcoef(h[:, 0], carry)[0, 1], rel=1e-6)
+    assert named.together > 0.999999
+
+    model, task = _hand_built_adder(carry_unit=False)  # a AND b
+    ranking = feature_ranking(model, task, "carry", np.random.default_rng(5))
+    h = model.forward(x).states["h"].reshape(-1, 2)  # (N*T, 2)
+    r = np.corrcoef(h[:, 0], carry)[0, 1]
+    assert ranking.scores[0].correlation == pytest.approx(r, rel=1e-6)
+    assert 0.5 < r < NAMED_R  # measured 0.67
+    assert ranking.pair is not None and ranking.pair.together < NAMED_R
+    assert ranking.naming() is None

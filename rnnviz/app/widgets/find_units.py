@@ -11,7 +11,10 @@ Three sources of the feature y:
   draws the answer.
 
 The table lists units best |r| first; clicking a row inspects the unit. A feature whose best
-unit reaches |r| >= :data:`NAMED_R` names that unit after the feature (the carry unit).
+unit reaches |r| >= :data:`NAMED_R` names that unit after the feature (the carry unit); when no
+unit does but a pair of units of one array does together (R >= :data:`NAMED_R`, as an LSTM often
+holds the carry), both are named "carry (spread)" and the summary gives each r and their R
+(:meth:`rnnviz.tasks.findunits.UnitRanking.naming`).
 """
 
 from __future__ import annotations
@@ -38,12 +41,10 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.app.widgets._common import header_label, visible_token
 from rnnviz.app.widgets.info import InfoButton
-from rnnviz.core.units import UnitScore, correlations, rank_units
+from rnnviz.core.units import NAMED_R, UnitScore, correlations, rank_units
 from rnnviz.tasks.findunits import UnitRanking
 from rnnviz.train.frame import Frame
 
-#: A feature's best unit is named after it from this |correlation| on.
-NAMED_R = 0.9
 #: Rows the table lists.
 TOP = 20
 MARKS = "marks"
@@ -225,13 +226,23 @@ class FindUnits(QWidget):
         self._follow(kind, what)
         feature = what if kind == "feature" else ""
         named = ""
-        if feature and ranking.scores and abs(ranking.scores[0].correlation) >= NAMED_R:
+        naming = ranking.naming() if feature else None
+        if feature:  # the names of an earlier ranking on this feature go
+            stale = (feature, f"{feature} (spread)")
+            self.unit_names = {k: v for k, v in self.unit_names.items() if v not in stale}
+        if naming is not None:
+            for u in naming.units:
+                self.unit_names[u.state, u.unit] = naming.label
+            named = " — " + html.escape(naming.describe()).replace(
+                html.escape(feature), f"<b>{html.escape(feature)}</b>", 1
+            )
+        elif feature and ranking.scores:
             best = ranking.scores[0]
-            self.unit_names = {k: v for k, v in self.unit_names.items() if v != feature}
-            self.unit_names[best.state, best.unit] = feature
             named = (
-                f" — {best.state}[{best.unit}] is the <b>{html.escape(feature)}</b> unit "
-                f"(r = {best.correlation:+.3f})"
+                f" — no unit is named {html.escape(feature)}: the best, {best.state}[{best.unit}],"
+                f" has r = {best.correlation:+.3f}"
+                + (f" and the best pair R = {ranking.pair.together:.3f}" if ranking.pair else "")
+                + f", below {NAMED_R:g}"
             )
         self._show(
             ranking.scores,

@@ -123,7 +123,10 @@ EXPLANATIONS: dict[str, Explanation] = {
         "|r| near 1: the unit tracks the feature (r < 0: it is low where the feature is high). "
         "Marked characters are on yellow; the Follow box names what the table was ranked "
         "against. Click a row to inspect the unit.",
-        "On binary addition, once solved, one unit follows the carry with |r| above 0.9.",
+        "On binary addition, once solved, a unit follows the carry with |r| of 0.9 or more "
+        "(named carry), or two units of one array hold it together (named carry (spread): "
+        "their least-squares fit reaches R ≥ 0.9, as in many LSTMs); the ranking is made "
+        "again at every evaluation while the task stays solved.",
     ),
     "saturation": Explanation(
         "Gate saturation",
