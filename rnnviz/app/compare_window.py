@@ -568,4 +568,7 @@ def _train_rounds(window: CompareWindow, rounds: int) -> None:
 
     window.worker.updates.connect(check)
     window.worker.failed.connect(lambda _: loop.quit())
+    # Start here, not only from an update: the worker's first (paused) update may have been
+    # delivered before ``check`` was connected, and then no update would ever come.
+    window.set_running(True)
     loop.exec()

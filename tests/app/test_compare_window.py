@@ -279,3 +279,26 @@ def test_compare_screenshot_writes_the_window_after_n_rounds(qapp, tmp_path, cap
         assert main(bad) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("rnnviz: error: compare:"), err
+
+
+def test_train_rounds_starts_training_though_the_first_update_came_before(qtbot) -> None:
+    """``--screenshot`` trains its rounds even when the worker's first, paused update was
+    delivered before it listened (a race under load: it then waited for an update forever).
+    A watchdog ends the wait with ``failed`` so that, without the fix, the test fails instead
+    of hanging."""
+    from PyQt6.QtCore import QTimer
+
+    from rnnviz.app.compare_window import _train_rounds
+
+    w = CompareWindow(specs=_specs())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.ready and all(m.frame is not None for m in w.models), timeout=WAIT_MS)
+    assert not w.worker.running and w.worker.rounds == 0  # the paused update is taken in
+    watchdog = QTimer(w)  # the window is its context: it dies with it
+    watchdog.setSingleShot(True)
+    watchdog.timeout.connect(lambda: w.worker.failed.emit("watchdog"))
+    watchdog.start(WAIT_MS)
+    _train_rounds(w, 2)
+    assert w.worker.rounds >= 2
+    w.set_running(False)
