@@ -7,13 +7,16 @@ frame bar hide the inputs after t too. A step stays hidden until it is revealed 
 before t are the class's past and are shown.
 
 A :class:`TargetMask` is the one answer to "is the target of step u hidden?", handed by the
-frame view to every widget that shows targets or probe tokens.
+frame view to every widget that shows targets or probe tokens; a :class:`MaskedTokens` keeps a
+widget's token axes (the heatmaps', the gradient plot's, the unit inspector's) labelled with the
+probe's inputs as the mask lets them show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 #: What a hidden target or token reads.
 HIDDEN_TOKEN = "?"
@@ -73,3 +76,56 @@ def masked_labels(
     if not mask.active or not shifted(labels, targets):
         return labels
     return tuple(HIDDEN_TOKEN if s > 0 and mask.hides(s - 1) else lb for s, lb in enumerate(labels))
+
+
+class Labelled(Protocol):
+    """Anything labelled with one token per probe step (a token axis)."""
+
+    def set_labels(self, labels: Sequence[str]) -> None: ...
+
+
+class MaskedTokens:
+    """The probe's inputs as a widget's token axes show them: :func:`masked_labels` of the
+    probe under the mask, set on the axes only when they change.
+
+    Parameters
+    ----------
+    axes : callable
+        ``axes()`` returns the axes to label now (asked at each change: panels come and go).
+    """
+
+    def __init__(self, axes: Callable[[], Iterable[Labelled]]) -> None:
+        self._axes = axes
+        self.probe: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # (T,) inputs, targets
+        self.mask = SHOW_ALL
+        self.labels: tuple[str, ...] = ()  # (T,) as shown: "?" where a target is hidden
+
+    def set_probe(self, labels: Sequence[str], targets: Sequence[str]) -> bool:
+        """A probe's inputs and targets; returns whether the labels shown changed."""
+        self.probe = (tuple(labels), tuple(targets))
+        return self._relabel()
+
+    def set_mask(self, mask: TargetMask) -> bool:
+        """The targets hidden now; returns whether the labels shown changed."""
+        self.mask = mask
+        return self._relabel()
+
+    def forget(self) -> None:
+        """The axes lost their labels (new panels): the next change labels them again."""
+        self.labels = ()
+
+    def clear(self) -> None:
+        """No probe: the axes show no labels."""
+        self.probe = ((), ())
+        self.labels = ()
+        for axis in self._axes():
+            axis.set_labels(())
+
+    def _relabel(self) -> bool:
+        labels = masked_labels(*self.probe, self.mask)
+        if labels == self.labels:
+            return False
+        self.labels = labels
+        for axis in self._axes():
+            axis.set_labels(labels)
+        return True

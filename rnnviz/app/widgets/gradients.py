@@ -35,7 +35,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
-from rnnviz.app.reveal import SHOW_ALL, TargetMask, masked_labels
+from rnnviz.app.reveal import MaskedTokens, TargetMask
 from rnnviz.app.widgets._common import (
     COLOURS,
     FOREGROUND,
@@ -153,9 +153,8 @@ class GradientPanel(QWidget):
         )
         self._frame_line.setVisible(False)
         self.flow_plot.addItem(self._frame_line, ignoreBounds=True)
-        self._labels: tuple[str, ...] = ()  # the token axis's: "?" where a target is hidden
-        self._probe: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # labels, targets
-        self._mask = SHOW_ALL  # predict-then-reveal's hidden targets
+        # the token axis's inputs: "?" where predict-then-reveal hides a target
+        self._tokens = MaskedTokens(lambda: (self._flow_axis,))
         self._frame: int | None = None
         self._T = 0
         self._drawn_from: int | None = None  # backward stepping: curves from this step on
@@ -282,9 +281,7 @@ class GradientPanel(QWidget):
         self.flow_anchor.clear()
         self._draw_clip_events()
         self._set_clip_norm(None)
-        self._labels = ()
-        self._probe = ((), ())
-        self._flow_axis.set_labels(())
+        self._tokens.clear()
         self._T = 0
         self._place_frame()
         fresh_view(self.norm_plot)
@@ -309,14 +306,7 @@ class GradientPanel(QWidget):
     def set_mask(self, mask: TargetMask) -> None:
         """Predict-then-reveal: the token axis shows "?" for every input that is a target
         ``mask`` hides."""
-        self._mask = mask
-        self._relabel()
-
-    def _relabel(self) -> None:
-        labels = masked_labels(*self._probe, self._mask)
-        if labels != self._labels:
-            self._labels = labels
-            self._flow_axis.set_labels(self._labels)
+        self._tokens.set_mask(mask)
 
     def set_drawn_from(self, t: int | None) -> None:
         """Backward stepping: draw the flow curves from step ``t`` to the last only (the part the
@@ -384,8 +374,7 @@ class GradientPanel(QWidget):
                 curve.setData([], [])
 
     def _update_flow(self, frame: Frame) -> None:
-        self._probe = (tuple(frame.labels), tuple(frame.targets))
-        self._relabel()
+        self._tokens.set_probe(frame.labels, frame.targets)
         if frame.flows:  # a frame without a probe keeps the curves (emptied) and legend
             self._flow_labels = {s.name: s.label for s in frame.specs}
             self._show_flow_names(tuple(frame.flows))

@@ -46,7 +46,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.app.reveal import SHOW_ALL, TargetMask, masked_labels
+from rnnviz.app.reveal import MaskedTokens, TargetMask
 from rnnviz.app.widgets._common import (
     BACKGROUND,
     FOREGROUND,
@@ -301,9 +301,8 @@ class StateHeatmaps(QWidget):
         self._choice: str | None = None  # the array shown beside h when not all fit
         self._states: dict[str, np.ndarray] = {}
         self._diff: dict[str, np.ndarray] | None = None  # an intervention's difference view
-        self._labels: tuple[str, ...] = ()  # the token axis's: "?" where a target is hidden
-        self._probe: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # labels, targets
-        self._mask = SHOW_ALL  # predict-then-reveal's hidden targets
+        # the token axes' inputs: "?" where predict-then-reveal hides a target
+        self._tokens = MaskedTokens(lambda: (p.axis for p in self._panels.values()))
         self._frame: int | None = None
         self._T = 0
         self._H = 0
@@ -414,8 +413,7 @@ class StateHeatmaps(QWidget):
             self._key = key
         if not self.complete():
             self._build_missing(build_budget)
-        self._probe = (tuple(frame.labels), tuple(frame.targets))
-        self._relabel()
+        self._tokens.set_probe(frame.labels, frame.targets)
         self._states = frame.states
         for name in self._shown:
             self._fill(self._panels[name])
@@ -428,8 +426,7 @@ class StateHeatmaps(QWidget):
         self._specs = ()
         self._shown = ()
         self._states = {}
-        self._labels = ()
-        self._probe = ((), ())
+        self._tokens.clear()
         self._key = None
         self._T = self._H = 0
         self.chooser_bar.setVisible(False)
@@ -438,15 +435,7 @@ class StateHeatmaps(QWidget):
     def set_mask(self, mask: TargetMask) -> None:
         """Predict-then-reveal: the token axes show "?" for every input that is a target
         ``mask`` hides (the next character after the cursor's step, for text)."""
-        self._mask = mask
-        self._relabel()
-
-    def _relabel(self) -> None:
-        labels = masked_labels(*self._probe, self._mask)
-        if labels != self._labels:
-            self._labels = labels
-            for panel in self._panels.values():
-                panel.axis.set_labels(self._labels)
+        self._tokens.set_mask(mask)
 
     def set_frame(self, t: int | None) -> None:
         """Mark time step ``t`` on every heatmap (None hides the cursor)."""
@@ -459,8 +448,8 @@ class StateHeatmaps(QWidget):
         self._diff = None if diff is None else dict(diff)
         for panel in self._panels.values():
             self._configure(panel, panel.spec)
-            if self._labels:
-                panel.axis.set_labels(self._labels)
+            if self._tokens.labels:
+                panel.axis.set_labels(self._tokens.labels)
         for name in self._shown:
             self._fill(self._panels[name])
 
@@ -567,7 +556,7 @@ class StateHeatmaps(QWidget):
         if H != self._H:
             self._rows = None  # another layer: every unit
         self._T, self._H = T, H
-        self._labels = ()
+        self._tokens.forget()
         self._states = {}  # the old run's arrays do not fit the new panels
         self._panels = {}
         self._set_grid((), 0)
@@ -582,8 +571,8 @@ class StateHeatmaps(QWidget):
             panel = self._make_panel(spec)
             self._pool.append(panel)
             self._configure(panel, spec)
-            if self._labels:
-                panel.axis.set_labels(self._labels)
+            if self._tokens.labels:
+                panel.axis.set_labels(self._tokens.labels)
             self._panels[spec.name] = panel
         self._arrange()
 
@@ -799,7 +788,8 @@ class StateHeatmaps(QWidget):
         a = self._shown_states().get(panel.spec.name)
         if a is None or t >= a.shape[0] or unit >= a.shape[1]:
             return
-        token = visible_token(self._labels[t]) if t < len(self._labels) else "?"
+        labels = self._tokens.labels
+        token = visible_token(labels[t]) if t < len(labels) else "?"
         self.readout.setText(
             f"<b>{panel.spec.label}</b> &nbsp; unit <b>{unit}</b> &nbsp; step <b>{t}</b> "
             f"&nbsp; input <b>{_html(token)}</b> &nbsp; value <b>{float(a[t, unit]):+.3f}</b>"
