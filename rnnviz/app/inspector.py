@@ -32,6 +32,7 @@ from PyQt6.QtWidgets import QDockWidget, QFrame, QScrollArea, QStyle, QTabWidget
 from rnnviz.app.jobs import Call, WorkerJobs
 from rnnviz.app.layout import minimum
 from rnnviz.app.on_screen import OnScreen
+from rnnviz.app.reveal import TargetMask
 from rnnviz.app.widgets._common import legible_height
 from rnnviz.app.widgets.find_units import FindUnits
 from rnnviz.app.widgets.gradient_check import GradientsUpClose
@@ -154,6 +155,12 @@ class Inspector(QTabWidget):
         return tabs + row + lines + legible_height()
 
     # ------------------------------------------------------------------ public
+    def set_mask(self, mask: TargetMask) -> None:
+        """Predict-then-reveal: the tabs that show the probe's inputs or targets (the unit card,
+        Find units, the intervention) hide the targets ``mask`` hides, as the main window does."""
+        for panel in (self.unit, self.find, self.intervene):
+            panel.set_mask(mask)
+
     def show_unit(self, state: str, unit: int) -> None:
         """Inspect unit ``unit`` of array ``state`` (e.g. a heatmap row clicked)."""
         self.setCurrentWidget(self.unit)
@@ -348,6 +355,7 @@ def install_inspector(window: Any) -> QDockWidget:
     - an "Inspector" dock (hidden until asked for: **View ▸ Inspector**, Ctrl+I, or a click on
       a heatmap row, which inspects that unit);
     - the heatmaps show an intervention's difference view until Restore;
+    - predict-then-reveal's hidden targets (the frame view's) are hidden in its tabs too;
     - an ⓘ on the heatmaps, both gradient plots, the loss and the samples;
     - the plain-language notes under the gradient-flow plot.
     """
@@ -373,6 +381,9 @@ def install_inspector(window: Any) -> QDockWidget:
         ins.show_unit(state, unit)
 
     window.heatmaps.unitClicked.connect(inspect)
+    frame_view = window.frame_dock.view  # predict-then-reveal hides the targets here too
+    frame_view.maskChanged.connect(ins.set_mask)
+    ins.set_mask(frame_view.target_mask())
     ins.differenceChanged.connect(window.heatmaps.set_difference)
     attach_view_infos(window)
     notes = PhenomenonNotes()

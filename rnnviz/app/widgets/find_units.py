@@ -10,6 +10,9 @@ Three sources of the feature y:
   (:mod:`rnnviz.train.inspection`); this widget asks through :attr:`FindUnits.rankWanted` and
   draws the answer.
 
+Predict-then-reveal (:meth:`FindUnits.set_mask`): the probe's inputs that are targets the class
+is guessing read "?" in the probe text, as in the main window; marks stay on their steps.
+
 The table lists units best |r| first; clicking a row inspects the unit. A feature whose best
 unit reaches |r| >= :data:`NAMED_R` names that unit after the feature (the carry unit); when no
 unit does but a pair of units of one array does together (R >= :data:`NAMED_R`, as an LSTM often
@@ -39,6 +42,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.reveal import SHOW_ALL, TargetMask, masked_labels
 from rnnviz.app.widgets._common import header_label, visible_token
 from rnnviz.app.widgets.info import InfoButton
 from rnnviz.core.units import NAMED_R, UnitScore, correlations, rank_units
@@ -92,6 +96,8 @@ class FindUnits(QWidget):
         super().__init__(parent)
         self._frame: Frame | None = None
         self._steps = np.zeros(0, np.int64)  # character -> step
+        self._mask = SHOW_ALL  # predict-then-reveal's hidden targets
+        self._shown: tuple[str, ...] = ()  # the probe's inputs as shown ("?": hidden)
         self.marks = np.zeros(0, bool)  # (T,) marked steps
         self.scores: list[UnitScore] = []
         self.unit_names: dict[tuple[str, int], str] = {}
@@ -171,12 +177,29 @@ class FindUnits(QWidget):
         self._frame = frame
         if frame is None:
             self.probe.clear()
+            self._shown = ()
             return
         if old is None or old.labels != frame.labels:
-            text, self._steps = probe_positions(frame.labels)
-            self.probe.setPlainText(text)
             self.marks = np.zeros(frame.T, bool)
-            self._paint_marks()
+            self._shown = ()
+        self._show_probe()
+
+    def set_mask(self, mask: TargetMask) -> None:
+        """Predict-then-reveal: every input that is a target ``mask`` hides reads "?"."""
+        self._mask = mask
+        if self._frame is not None:
+            self._show_probe()
+
+    def _show_probe(self) -> None:
+        """Write the probe's inputs as the mask lets them show (if that changed), marks kept."""
+        assert self._frame is not None
+        shown = masked_labels(self._frame.labels, self._frame.targets, self._mask)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        text, self._steps = probe_positions(shown)
+        self.probe.setPlainText(text)
+        self._paint_marks()
 
     def set_marks(self, steps: np.ndarray) -> None:
         """Mark these probe steps ((T,) bool, or step numbers)."""

@@ -303,6 +303,7 @@ class StateHeatmaps(QWidget):
         self._diff: dict[str, np.ndarray] | None = None  # an intervention's difference view
         # the token axes' inputs: "?" where predict-then-reveal hides a target
         self._tokens = MaskedTokens(lambda: (p.axis for p in self._panels.values()))
+        self._hovered: tuple[str, int, int] | None = None  # the read-out's (array, step, unit)
         self._frame: int | None = None
         self._T = 0
         self._H = 0
@@ -427,6 +428,7 @@ class StateHeatmaps(QWidget):
         self._shown = ()
         self._states = {}
         self._tokens.clear()
+        self._hovered = None
         self._key = None
         self._T = self._H = 0
         self.chooser_bar.setVisible(False)
@@ -434,8 +436,10 @@ class StateHeatmaps(QWidget):
 
     def set_mask(self, mask: TargetMask) -> None:
         """Predict-then-reveal: the token axes show "?" for every input that is a target
-        ``mask`` hides (the next character after the cursor's step, for text)."""
-        self._tokens.set_mask(mask)
+        ``mask`` hides (the next character after the cursor's step, for text), and so does
+        the read-out of the value last hovered."""
+        if self._tokens.set_mask(mask) and self._hovered is not None:
+            self._show_value(*self._hovered)
 
     def set_frame(self, t: int | None) -> None:
         """Mark time step ``t`` on every heatmap (None hides the cursor)."""
@@ -785,9 +789,15 @@ class StateHeatmaps(QWidget):
         if hit is None:
             return
         panel, t, unit = hit
-        a = self._shown_states().get(panel.spec.name)
-        if a is None or t >= a.shape[0] or unit >= a.shape[1]:
+        self._show_value(panel.spec.name, t, unit)
+
+    def _show_value(self, name: str, t: int, unit: int) -> None:
+        """Write the value of array ``name`` at step ``t``, unit ``unit`` in the read-out."""
+        panel = self._panels.get(name)
+        a = self._shown_states().get(name)
+        if panel is None or a is None or t >= a.shape[0] or unit >= a.shape[1]:
             return
+        self._hovered = (name, t, unit)
         labels = self._tokens.labels
         token = visible_token(labels[t]) if t < len(labels) else "?"
         self.readout.setText(

@@ -12,6 +12,10 @@ worker thread and hands the answer to :meth:`InterventionPanel.show_result`. The
 - the steps from t on whose prediction changed (before -> after, with probabilities).
 
 **Restore** drops the result (the heatmaps show the run as it is again).
+
+Predict-then-reveal (:meth:`InterventionPanel.set_mask`): at a step whose target the class is
+guessing the table writes "?" for the target and for the model's answers before and after, and
+the inputs that are such targets read "?" there and on the map's token axis.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.reveal import HIDDEN_TOKEN, MaskedTokens, TargetMask, masked_labels
 from rnnviz.app.widgets._common import header_label
 from rnnviz.app.widgets.colourbar import ColourBar
 from rnnviz.app.widgets.info import InfoButton
@@ -107,6 +112,8 @@ class InterventionPanel(QWidget):
         self.bar = ColourBar(self.diff_map.plot, self.image)
         self.bar.set_colormap(DIFF_CMAP)
         self.bar.set_levels((-1.0, 1.0))
+        # the map's token axis: "?" where predict-then-reveal hides a target
+        self._tokens = MaskedTokens(lambda: (self.diff_map.axis,))
         self.predictions = QLabel()
         self.predictions.setTextFormat(Qt.TextFormat.RichText)
         self.predictions.setWordWrap(True)
@@ -162,7 +169,16 @@ class InterventionPanel(QWidget):
             for s in frame.specs:
                 self.array.addItem(s.label, s.name)
             self.array.blockSignals(False)
-        self.diff_map.axis.set_labels(frame.labels)
+        self._tokens.set_probe(frame.labels, frame.targets)
+
+    def set_mask(self, mask: TargetMask) -> None:
+        """Predict-then-reveal: hide the targets ``mask`` hides, the model's answers at their
+        steps and the inputs that are such targets."""
+        if mask == self._tokens.mask:
+            return
+        self._tokens.set_mask(mask)
+        if self.result is not None:
+            self._draw_predictions()
 
     def set_target(self, state: str, unit: int, t: int | None) -> None:
         """Aim at (array, unit) from step t (from the inspector and the cursor)."""
@@ -284,16 +300,21 @@ class InterventionPanel(QWidget):
     def _draw_predictions(self) -> None:
         assert self.result is not None
         before, after, t0 = self.result.before, self.result.after, self.result.result.start
+        mask = self._tokens.mask
+        inputs = masked_labels([b.input for b in before], [b.target for b in before], mask)
         rows = []
-        for b, a in zip(before, after, strict=False):
+        for b, a, shown_input in zip(before, after, inputs, strict=False):
             if b.t < t0:
                 continue
             if b.predicted == a.predicted and _close(b.probability, a.probability):
                 continue
+            cells = [_vis(shown_input), _vis(b.target), _pred(b), _pred(a)]
+            if mask.hides(b.t):  # the class is still to guess it: target and answers hidden
+                cells[1:] = [HIDDEN_TOKEN if b.target else "", HIDDEN_TOKEN, HIDDEN_TOKEN]
+            i, target, was, now = (html.escape(c) for c in cells)
             rows.append(
-                f"<tr><td>{b.t}</td><td>{html.escape(_vis(b.input))}</td>"
-                f"<td>{html.escape(_vis(b.target))}</td><td>{html.escape(_pred(b))}</td>"
-                f"<td>→ <b>{html.escape(_pred(a))}</b></td></tr>"
+                f"<tr><td>{b.t}</td><td>{i}</td><td>{target}</td><td>{was}</td>"
+                f"<td>→ <b>{now}</b></td></tr>"
             )
         if not before:
             self.predictions.setText("")

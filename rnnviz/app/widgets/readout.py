@@ -8,8 +8,9 @@ answers are values, the whole probe is drawn as a waveform (true and predicted) 
 selected step marked. Nothing here names a task: what is shown follows the prediction's fields.
 
 Predict-then-reveal: :meth:`StepReadout.show_step` with ``hidden`` True writes the input but not
-the model's answer; a :class:`~rnnviz.app.reveal.TargetMask` hides the target too (and the true
-curve of the waveform from the step on), so that the class guesses what it cannot see.
+the model's answer; a :class:`~rnnviz.app.reveal.TargetMask` hides the target too (and both
+curves of the waveform at the steps still to be guessed), so that the class guesses what it
+cannot see.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class StepReadout(QWidget):
         lay.addWidget(self.wave)
         self._series: tuple[StepPrediction, ...] | None = None
         self._true: np.ndarray | None = None  # (T,) the true curve, None: not drawn
+        self._pred: np.ndarray | None = None  # (T,) the predicted curve, None: not drawn
         self._mask = SHOW_ALL
 
     def set_predictions(self, predictions: Sequence[StepPrediction]) -> None:
@@ -132,21 +134,22 @@ class StepReadout(QWidget):
         self.wave.setVisible(wave)
         self.wave_legend.setVisible(wave)
         if wave:
-            t = np.arange(len(preds), dtype=np.float64)  # (T,)
-            self.pred_curve.setData(t, np.array(values, np.float64))
+            self._pred = np.array(values, np.float64)  # (T,)
             true = [p.true_value for p in preds]
             self._true = np.array(true, np.float64) if all(v is not None for v in true) else None
-            self._draw_true()
+            self._draw_curves()
 
-    def _draw_true(self) -> None:
-        """The true curve, without the values the mask hides (NaN: a gap)."""
-        if self._true is None:
-            self.true_curve.setData([], [])
-            return
-        y = self._true.copy()  # (T,)
-        if self._mask.active:
-            y[[self._mask.hides(u) for u in range(y.size)]] = np.nan
-        self.true_curve.setData(np.arange(y.size, dtype=np.float64), y, connect="finite")
+    def _draw_curves(self) -> None:
+        """The true and predicted curves, without the values the mask hides (NaN: a gap): the
+        targets and the model's answers the class is still to guess."""
+        for curve, values in ((self.true_curve, self._true), (self.pred_curve, self._pred)):
+            if values is None:
+                curve.setData([], [])
+                continue
+            y = values.copy()  # (T,)
+            if self._mask.active:
+                y[[self._mask.hides(u) for u in range(y.size)]] = np.nan
+            curve.setData(np.arange(y.size, dtype=np.float64), y, connect="finite")
 
     def show_step(
         self, p: StepPrediction | None, hidden: bool = False, mask: TargetMask = SHOW_ALL
@@ -155,7 +158,7 @@ class StepReadout(QWidget):
         ``mask`` the targets (predict-then-reveal)."""
         if mask != self._mask:
             self._mask = mask
-            self._draw_true()
+            self._draw_curves()
         if p is None:
             self.label.setText("<i>The model's prediction at the selected step appears here.</i>")
             return

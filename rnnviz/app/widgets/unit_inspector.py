@@ -12,6 +12,8 @@ For unit j of array s (h, c or a gate) at the frame on screen it shows
   text coloured by s[j] and its own highest and lowest characters (traced in the worker too:
   :func:`rnnviz.train.user_text.trace_text`; :attr:`UnitInspector.pasted` says which text the
   owner should trace), with a button back to the held-out text;
+- predict-then-reveal (:meth:`UnitInspector.set_mask`): the probe's inputs that are targets the
+  class is guessing read "?" in the coloured text and on both token axes, as in the main window;
 - a units overview that keeps 128+ units readable: the layer's rows ordered by variance over
   the probe, gate saturation or |correlation| with the features of Find units, of which only the
   first few are shown, each row tall enough to click; clicking one inspects it.
@@ -41,6 +43,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.app.reveal import MaskedTokens, TargetMask
 from rnnviz.app.widgets._common import (
     COLOURS,
     FOREGROUND,
@@ -151,6 +154,10 @@ class UnitInspector(QWidget):
         self._pasted: str | None = None  # the user's text traced (None: the held-out text)
         self._traced: TracedText | None = None
         self._order = np.zeros(0, np.int64)  # (rows,) units in the overview, top first
+        # the probe's inputs on the text and both token axes: "?" where a target is hidden
+        self._tokens = MaskedTokens(lambda: (self._curve_axis, self.over_map.axis))
+        # the coloured text's (T,) values, colour map and levels (None: no text drawn)
+        self._text_colours: tuple[np.ndarray, str, tuple[float, float]] | None = None
 
         self.state_box = QComboBox()
         self.unit_box = QSpinBox()
@@ -285,6 +292,7 @@ class UnitInspector(QWidget):
         self._frame = frame
         if frame is None or not frame.states:
             self.text.setText("")
+            self._text_colours = None
             self.over_image.clear()
             return
         names = [s.name for s in frame.specs]
@@ -305,9 +313,14 @@ class UnitInspector(QWidget):
         self.state_box.blockSignals(True)
         self.state_box.setCurrentIndex(names.index(self._state))
         self.state_box.blockSignals(False)
-        self._curve_axis.set_labels(frame.labels)
-        self.over_map.axis.set_labels(frame.labels)
+        self._tokens.set_probe(frame.labels, frame.targets)
         self._draw()
+
+    def set_mask(self, mask: TargetMask) -> None:
+        """Predict-then-reveal: every input that is a target ``mask`` hides reads "?" (the
+        coloured text, the curve's and the overview's token axes)."""
+        if self._tokens.set_mask(mask) and self._text_colours is not None:
+            self._draw_text()
 
     def set_cursor(self, t: int | None) -> None:
         """Mark probe step ``t`` on the curve."""
@@ -404,7 +417,8 @@ class UnitInspector(QWidget):
             f"<span style='color:#607080'>step {frame.step:,}; {html.escape(spec.meaning)}</span>"
         )
         self.text_scale.set_scale(cmap, levels, f"{spec.name}[{self._unit}]")
-        self.text.setText(coloured_text_html(list(frame.labels), column, cmap, levels))
+        self._text_colours = (column, cmap, levels)
+        self._draw_text()
         t = np.arange(column.size)  # (T,)
         self.unit_line.setData(t, column)
         entries = [(COLOURS["blue"], "━━", f"{spec.name}[{self._unit}]")]
@@ -423,6 +437,11 @@ class UnitInspector(QWidget):
         self.legend.setText(legend_html("Over the probe", entries))
         self._draw_overview()
         self._draw_contexts()
+
+    def _draw_text(self) -> None:
+        """The probe's inputs (as the mask lets them show), each on the colour of s_t[j]."""
+        column, cmap, levels = self._text_colours
+        self.text.setText(coloured_text_html(list(self._tokens.labels), column, cmap, levels))
 
     def _draw_overview(self) -> None:
         frame = self._frame
