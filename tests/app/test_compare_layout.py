@@ -191,72 +191,64 @@ def test_one_read_out_line_names_the_run_under_the_pointer(qtbot) -> None:
         assert "unit <b>2</b>" in text and "step <b>3</b>" in text, text
 
 
-def test_exporting_a_panel_on_a_hidden_tab_shows_it_first(qtbot, qapp, tmp_path) -> None:
+@pytest.fixture
+def big_race_tabbed(qtbot, qapp):
+    """The race's four runs at --big, maximised on a 1024×768 screen: their views are tabbed."""
+    from rnnviz.app.style import BIG_SCALE, apply_theme
+
+    apply_theme(qapp, BIG_SCALE)
+    try:
+        w = CompareWindow("race")
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(
+            lambda: w.ready and all(m.frame is not None for m in w.models), timeout=WAIT_MS
+        )
+        w.resize(*maximised(SCREENS[0]))
+        QApplication.processEvents()
+        w.redraw_all()
+        assert w.area.mode == "tabs"
+        yield w
+    finally:
+        apply_theme(qapp, 1.0)
+
+
+def test_exporting_a_panel_on_a_hidden_tab_shows_it_first(big_race_tabbed, tmp_path) -> None:
     """Four runs at 1024×768 --big are tabbed: File → Export of the loss plot while the
     heatmaps' tab is shown brings the plot's tab forward, so the picture is the plot as laid
     out on screen (a hidden tab's plot had never been laid out: a stale 318×168 picture)."""
     from PIL import Image
 
-    from rnnviz.app.style import BIG_SCALE, apply_theme
-
-    apply_theme(qapp, BIG_SCALE)
-    try:
-        w = CompareWindow("race")
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitUntil(
-            lambda: w.ready and all(m.frame is not None for m in w.models), timeout=WAIT_MS
-        )
-        w.resize(*maximised(SCREENS[0]))
-        QApplication.processEvents()
-        w.redraw_all()
-        assert w.area.mode == "tabs"
-        w.area.tabs.setCurrentIndex(0)
-        QApplication.processEvents()
-        for name, panel in (("loss", w.curves.loss_panel), ("gradients", w.curves.flow_panel)):
-            path = w.exporter.picture(name, "png", str(tmp_path / f"{name}.png"))
-            assert _whole(panel), name
-            vb = panel.plot_widget.getPlotItem().getViewBox().geometry()
-            assert vb.height() >= MIN_PLOT_PX, (name, vb)
-            with Image.open(path) as im:
-                assert im.size == (panel.width(), panel.height())
-        path = w.exporter.picture("heatmaps", "png", str(tmp_path / "heatmaps.png"))
-        assert _whole(w.heatmap_grid) and w.area.tabs.currentIndex() == 0
-    finally:
-        apply_theme(qapp, 1.0)
+    w = big_race_tabbed
+    w.area.tabs.setCurrentIndex(0)
+    QApplication.processEvents()
+    for name, panel in (("loss", w.curves.loss_panel), ("gradients", w.curves.flow_panel)):
+        path = w.exporter.picture(name, "png", str(tmp_path / f"{name}.png"))
+        assert _whole(panel), name
+        vb = panel.plot_widget.getPlotItem().getViewBox().geometry()
+        assert vb.height() >= MIN_PLOT_PX, (name, vb)
+        with Image.open(path) as im:
+            assert im.size == (panel.width(), panel.height())
+    path = w.exporter.picture("heatmaps", "png", str(tmp_path / "heatmaps.png"))
+    assert _whole(w.heatmap_grid) and w.area.tabs.currentIndex() == 0
 
 
-def test_the_read_out_beside_the_tabs_keeps_the_tabs_and_the_value(qtbot, qapp) -> None:
+def test_the_read_out_beside_the_tabs_keeps_the_tabs_and_the_value(big_race_tabbed) -> None:
     """Four runs at 1024×768 --big: the read-out sits beside the tabs. A value read out there
     leaves both tabs whole and shows the run and the value (a long line pushed the tabs out of
     sight and was cut on the left)."""
-    from rnnviz.app.style import BIG_SCALE, apply_theme
-
-    apply_theme(qapp, BIG_SCALE)
-    try:
-        w = CompareWindow("race")
-        qtbot.addWidget(w)
-        w.show()
-        qtbot.waitUntil(
-            lambda: w.ready and all(m.frame is not None for m in w.models), timeout=WAIT_MS
-        )
-        w.resize(*maximised(SCREENS[0]))
-        QApplication.processEvents()
-        w.redraw_all()
-        assert w.area.mode == "tabs"
-        view = w.heatmaps[2]
-        vb = view.panels["h"].plot.getViewBox()
-        view.graphics.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(10.0, 5.0)))
-        QApplication.processEvents()
-        bar, readout = w.area.tabs.tabBar(), w.readout
-        assert bar.width() >= bar.sizeHint().width() and _whole(bar), bar.geometry()
-        assert not _rect(w, bar).intersects(_rect(w, readout))
-        assert _whole(readout) and w.rect().contains(_rect(w, readout))
-        value = float(w.models[2].frame.states["h"][10, 5])
-        lead = f"{w.labels[2]}: value {value:+.3f}"
-        assert lead in readout.text().replace("<b>", "").replace("</b>", "").split("'>")[-1] or (
-            lead.split(":")[1] in readout.text().replace("<b>", "").replace("</b>", "")
-        )
-        assert readout.fontMetrics().horizontalAdvance(lead) <= readout.width()
-    finally:
-        apply_theme(qapp, 1.0)
+    w = big_race_tabbed
+    view = w.heatmaps[2]
+    vb = view.panels["h"].plot.getViewBox()
+    view.graphics.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(10.0, 5.0)))
+    QApplication.processEvents()
+    bar, readout = w.area.tabs.tabBar(), w.readout
+    assert bar.width() >= bar.sizeHint().width() and _whole(bar), bar.geometry()
+    assert not _rect(w, bar).intersects(_rect(w, readout))
+    assert _whole(readout) and w.rect().contains(_rect(w, readout))
+    value = float(w.models[2].frame.states["h"][10, 5])
+    lead = f"{w.labels[2]}: value {value:+.3f}"
+    assert lead in readout.text().replace("<b>", "").replace("</b>", "").split("'>")[-1] or (
+        lead.split(":")[1] in readout.text().replace("<b>", "").replace("</b>", "")
+    )
+    assert readout.fontMetrics().horizontalAdvance(lead) <= readout.width()
