@@ -8,6 +8,7 @@ or use the ``snapshot_stream`` fixture.
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PyQt6.QtWidgets import QApplication
 from snapshots import SnapshotStream
 
 
@@ -79,6 +81,40 @@ def tiny_window(qtbot):
     w.show()
     qtbot.waitUntil(lambda: w.last_status is not None, timeout=WAIT_MS)
     return w
+
+
+@pytest.fixture
+def inspectors(qtbot):
+    """Makes inspectors driven by a real trainer through a thread; closes them and collects
+    their cycles while Qt is fully alive.
+
+    ``inspectors(trainer)`` -> (a shown 1000×700 Inspector, its RunModel, given the trainer's
+    update); ``show=False`` leaves it hidden, as when its dock is closed. An inspector without a
+    window has no Qt parent and sits in reference cycles (connected closures): left to the
+    collector it may be freed in the middle of a later test's paint.
+    """
+    from rnnviz.app.inspector import Inspector
+    from rnnviz.app.jobs import threaded_call
+    from rnnviz.train.runmodel import RunModel
+
+    made = []
+
+    def make(trainer, show: bool = True):
+        model = RunModel()
+        model.ingest(trainer.update())
+        ins = Inspector(model, threaded_call(trainer))
+        ins.resize(1000, 700)
+        if show:
+            ins.show()
+        made.append(ins)
+        return ins, model
+
+    yield make
+    for ins in made:
+        ins.close()
+    made.clear()
+    QApplication.processEvents()
+    gc.collect()
 
 
 @pytest.fixture

@@ -8,16 +8,13 @@ decided by itself (bypassing the helper) would draw then.
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 from PyQt6.QtCore import QObject
-from PyQt6.QtWidgets import QApplication, QWidget
+from PyQt6.QtWidgets import QWidget
 from test_main_window import WAIT_MS, tiny_run
 
 from rnnviz.app.closeups import CloseupFetcher, run_here
 from rnnviz.app.inspector import Inspector
-from rnnviz.app.jobs import threaded_call
 from rnnviz.app.on_screen import OnScreen
 from rnnviz.app.widgets.gradient_check import GradientsUpClose
 from rnnviz.train.inspection import SpectralProbe
@@ -114,26 +111,6 @@ def test_the_closeup_fetcher_goes_through_the_helper(qtbot, hidden_by_helper) ->
     assert len(calls) == 1 and got.args[0].matches(rm.frame)  # the newest frame, once
 
 
-@pytest.fixture
-def inspector(qtbot):
-    made: list[Inspector] = []
-
-    def make(trainer: Trainer) -> tuple[Inspector, RunModel]:
-        model = RunModel()
-        model.ingest(trainer.update())
-        ins = Inspector(model, threaded_call(trainer))
-        ins.resize(900, 600)
-        made.append(ins)
-        return ins, model
-
-    yield make
-    for ins in made:
-        ins.close()
-    made.clear()
-    QApplication.processEvents()
-    gc.collect()
-
-
 def _saturation_frames(ins: Inspector) -> list[object]:
     """Records every frame the saturation tab is given."""
     given: list[object] = []
@@ -142,9 +119,9 @@ def _saturation_frames(ins: Inspector) -> list[object]:
     return given
 
 
-def test_the_inspector_draws_its_tab_only_on_screen(qtbot, inspector) -> None:
+def test_the_inspector_draws_its_tab_only_on_screen(qtbot, inspectors) -> None:
     tr = Trainer(tiny_run().validate())
-    ins, model = inspector(tr)
+    ins, model = inspectors(tr, show=False)
     ins.setCurrentWidget(ins.saturation)
     given = _saturation_frames(ins)
     for _ in range(3):  # hidden (its dock closed): nothing drawn
@@ -158,9 +135,9 @@ def test_the_inspector_draws_its_tab_only_on_screen(qtbot, inspector) -> None:
     assert given[-1] is model.frame and len(given) == 2
 
 
-def test_the_inspector_goes_through_the_helper(qtbot, inspector, hidden_by_helper) -> None:
+def test_the_inspector_goes_through_the_helper(qtbot, inspectors, hidden_by_helper) -> None:
     tr = Trainer(tiny_run().validate())
-    ins, model = inspector(tr)
+    ins, model = inspectors(tr, show=False)
     ins.setCurrentWidget(ins.saturation)
     ins.show()
     given = _saturation_frames(ins)
