@@ -7,33 +7,10 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PyQt6.QtGui import QImage
+from tiny_runs import diagram
+from tiny_runs import tiny_closeup as closeup
 
 from rnnviz.app.widgets.cell_diagram import GRADIENT_MAP, CellDiagram, Scale
-from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
-from rnnviz.train.closeup import Closeup, closeup_of
-from rnnviz.train.trainer import Trainer
-
-
-def closeup(cell: str) -> Closeup:
-    run = RunConfig(
-        task=TaskConfig(name="text", options={"corpus": "tiny"}),
-        model=ModelConfig(cell=cell, hidden=6),
-        optim=OptimConfig(lr=0.05),
-        train=TrainConfig(seq_len=8, batch=2),
-    )
-    tr = Trainer(run.validate())
-    tr.step()
-    return closeup_of(tr)
-
-
-def diagram(qtbot, c: Closeup | None, w: int, h: int, backward: bool = False) -> CellDiagram:
-    d = CellDiagram()
-    qtbot.addWidget(d)
-    d.resize(w, h)
-    d.set_closeup(c)
-    d.set_backward(backward)
-    d.set_step(3)
-    return d
 
 
 def picture(d: CellDiagram) -> QImage:

@@ -13,13 +13,12 @@ import itertools
 import pytest
 from PyQt6.QtCore import QRectF
 from PyQt6.QtGui import QFontMetrics
+from tiny_runs import diagram
+from tiny_runs import tiny_closeup as closeup
 
 from rnnviz.app.style import BIG_SCALE, apply_theme
 from rnnviz.app.widgets.cell_diagram import CellDiagram
-from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
 from rnnviz.core.registry import cell_names
-from rnnviz.train.closeup import Closeup, closeup_of
-from rnnviz.train.trainer import Trainer
 
 #: (scale, width, height) of the diagram in the frame view: 1024x768, 1920x1080 (normal, --big)
 #: and the frame view opened on a step at 1280x720.
@@ -33,18 +32,6 @@ PANELS = (
 )
 
 
-def closeup(cell: str) -> Closeup:
-    run = RunConfig(
-        task=TaskConfig(name="text", options={"corpus": "tiny"}),
-        model=ModelConfig(cell=cell, hidden=6),
-        optim=OptimConfig(lr=0.05),
-        train=TrainConfig(seq_len=8, batch=2),
-    )
-    tr = Trainer(run.validate())
-    tr.step()
-    return closeup_of(tr)
-
-
 @pytest.fixture(params=PANELS, ids=lambda p: f"x{p[0]}-{p[1]}x{p[2]}")
 def panel(request, qapp):
     scale, w, h = request.param
@@ -54,11 +41,7 @@ def panel(request, qapp):
 
 
 def laid_out(qtbot, cell: str, size: tuple[int, int]) -> tuple[CellDiagram, QRectF]:
-    d = CellDiagram()
-    qtbot.addWidget(d)
-    d.resize(*size)
-    d.set_closeup(closeup(cell))
-    d.set_step(3)
+    d = diagram(qtbot, closeup(cell), *size)
     return d, QRectF(0, 0, d.width(), d.height() - d._legend_height())
 
 

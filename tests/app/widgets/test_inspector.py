@@ -9,11 +9,11 @@ import re
 import numpy as np
 import pytest
 from PyQt6.QtWidgets import QApplication, QTableWidget
+from tiny_runs import tiny_trainer
 
 from rnnviz.app.widgets.info import EXPLANATIONS, InfoButton
 from rnnviz.app.widgets.scales import CMAPS, DIFF_CMAP, colours, spec_levels
 from rnnviz.app.widgets.unit_inspector import unit_order
-from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
 from rnnviz.core.gradcheck import CheckRow
 from rnnviz.core.intervene import Clamp, EditInput
 from rnnviz.presets import load_preset
@@ -21,19 +21,6 @@ from rnnviz.train.inspection import GradientCheck
 from rnnviz.train.trainer import Trainer
 
 WAIT_MS = 20_000  # generous: the machine is shared
-
-
-def _trainer(cell: str = "lstm", hidden: int = 8, steps: int = 30) -> Trainer:
-    run = RunConfig(
-        task=TaskConfig(name="text", options={"corpus": "tiny"}),
-        model=ModelConfig(cell=cell, hidden=hidden),
-        optim=OptimConfig(lr=0.01),
-        train=TrainConfig(seq_len=8, batch=2, seed=2),
-    )
-    tr = Trainer(run)
-    for _ in range(steps):
-        tr.step()
-    return tr
 
 
 def _column_colours(html: str) -> list[str]:
@@ -426,3 +413,7 @@ def test_every_view_has_its_explanation(qtbot, inspectors) -> None:
     assert keys == {"unit", "find", "saturation", "intervene", "verify", "spectral"}
     for e in EXPLANATIONS.values():
         assert e.shows and e.formula and e.read and e.look_for
+
+
+def _trainer(cell: str = "lstm", hidden: int = 8) -> Trainer:
+    return tiny_trainer(cell, hidden=hidden, steps=30, seed=2)

@@ -9,29 +9,16 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication
+from tiny_runs import tiny_trainer
 
 from rnnviz.app.inspector import NO_TEXT, Inspector
 from rnnviz.app.widgets.scales import CMAPS, colours, spec_levels
 from rnnviz.app.widgets.text_source import EMPTY
-from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
 from rnnviz.presets import load_preset
 from rnnviz.train import user_text
 from rnnviz.train.trainer import Trainer
 
 WAIT_MS = 20_000  # generous: the machine is shared
-
-
-def _trainer(cell: str = "lstm", hidden: int = 8, steps: int = 20) -> Trainer:
-    run = RunConfig(
-        task=TaskConfig(name="text", options={"corpus": "tiny"}),
-        model=ModelConfig(cell=cell, hidden=hidden),
-        optim=OptimConfig(lr=0.01),
-        train=TrainConfig(seq_len=8, batch=2, seed=3),
-    )
-    tr = Trainer(run)
-    for _ in range(steps):
-        tr.step()
-    return tr
 
 
 def _reference_unit(tr: Trainer, ids: np.ndarray, state: str, unit: int) -> np.ndarray:
@@ -231,3 +218,7 @@ def test_a_task_without_text_disables_the_box_and_says_why(qtbot, inspectors) ->
     qtbot.waitUntil(lambda: not source.trace_button.isEnabled(), timeout=WAIT_MS)
     assert not source.edit.isEnabled()
     assert source.trace_button.toolTip() == NO_TEXT == source.edit.toolTip()
+
+
+def _trainer(cell: str = "lstm") -> Trainer:
+    return tiny_trainer(cell, steps=20, seed=3)
