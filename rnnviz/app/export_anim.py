@@ -13,8 +13,9 @@ one view draws it, offscreen, at a chosen size:
   hint when missing).
 
 The default view is the heatmaps for ``--what frames`` and the loss curves for ``--what
-training``. Raster pictures carry a caption line above the view naming the run and the training
-step shown (the heatmaps themselves do not say which step they are from); SVG is the view alone.
+training``. Every picture, PNG and SVG alike, and every animation frame carries a caption line
+above the view naming the run and the training step shown (the heatmaps themselves do not say
+which step they are from).
 Progress is shown on standard error; Ctrl-C cancels and leaves no file.
 """
 
@@ -78,6 +79,7 @@ class Captioned:
     def draw(self, model: Any, app: Any, caption: str) -> None:
         """Render ``model`` completely (the heatmaps build their panels in turns)."""
         self.caption.setText(caption)
+        self.widget.setWindowTitle(caption)  # an SVG's <title>
         for _ in range(64):
             done = self.panel.draw_model(model)
             app.processEvents()
@@ -132,9 +134,9 @@ def export(
                 model = RunModel(max_frames=len(rec.frames) + 2)
                 rec.fill(model, step)
                 view.draw(model, app, caption(label, model))
-                shown = view.widget if fmt == "png" else view.panel
-                save_picture(shown, out, fmt, lambda _: False)
-                print(f"export: {out} ({shown.width()}x{shown.height()}, step {model.step})")
+                save_picture(view.widget, out, fmt, lambda _: False)
+                w, h = view.widget.width(), view.widget.height()
+                print(f"export: {out} ({w}x{h}, step {model.step})")
                 return 0
             encoder = Encoder(out, fmt, fps)
             try:

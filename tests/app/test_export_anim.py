@@ -60,6 +60,28 @@ def test_a_picture_at_a_step_and_a_vector_view(
     assert root.tag.endswith("svg")
 
 
+def _svg_text(path: Path) -> str:
+    """Every text run of an SVG file, joined by spaces."""
+    return " ".join(t.strip() for t in ET.parse(path).getroot().itertext() if t.strip())
+
+
+@pytest.mark.parametrize("what", ["training", "frames"])
+def test_an_svg_carries_the_same_step_caption_as_the_png(
+    qapp: object, recorded: Path, tmp_path: Path, what: str
+) -> None:
+    png, svg = tmp_path / "view.png", tmp_path / "view.svg"
+    for out in (png, svg):
+        args = ("--format", out.suffix[1:], "--what", what, "--step", "7")
+        assert _export(recorded, out, *args) == 0
+    with Recording(recorded) as r:
+        label = r.label or r.run.model.cell
+    caption = f"{label}: training step 7"
+    assert caption in _svg_text(svg)  # the PNG's caption line, as vectors
+    root = ET.parse(svg).getroot()
+    with Image.open(png) as im:  # the same picture: the caption and the view, at --size
+        assert root.get("viewBox") == f"0 0 {im.size[0]} {im.size[1]}" == "0 0 480 320"
+
+
 def test_an_mp4_or_the_line_saying_how_to_get_it(
     qapp: object, recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
