@@ -32,6 +32,7 @@ from rnnviz.app.widgets._common import (
     plot_axes,
     plot_widget,
     positive_or_nan,
+    set_curve,
     style_axis,
 )
 from rnnviz.train.frame import Frame
@@ -178,7 +179,7 @@ class CompareCurves:
     def set_loss(self, i: int, steps: np.ndarray, smoothed: np.ndarray) -> None:
         """Run ``i``'s smoothed loss ``smoothed`` (n,) at training steps ``steps`` (n,)."""
         self._loss[i] = (steps, smoothed)
-        self.loss_curves[i].setData(steps, smoothed)
+        set_curve(self.loss_curves[i], steps, smoothed)  # one point: a dot, else a line
 
     def set_flow(self, i: int, frame: Frame) -> None:
         """Run ``i``'s gradient flow over its probe ``frame`` (zeros leave a gap: log axis)."""

@@ -257,6 +257,27 @@ class RangeAnchor:
             self.item.setData([], [])
 
 
+def set_curve(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+    """``curve.setData(x, y)``, drawing a lone point as a dot in the curve's colour.
+
+    A line needs two points: a curve of one point (the first training step) drew nothing. The
+    dot is the line's colour, opaque, a few line widths across; it goes when a second point
+    makes a line.
+    """
+    lone = len(x) == 1
+    if lone != (curve.opts["symbol"] is not None):
+        if lone:
+            colour = pg.mkPen(curve.opts["pen"]).color()
+            colour.setAlpha(255)
+            curve.setSymbol("o")
+            curve.setSymbolSize(line_width(7))
+            curve.setSymbolPen(None)
+            curve.setSymbolBrush(pg.mkBrush(colour))
+        else:
+            curve.setSymbol(None)
+    curve.setData(x, y)
+
+
 def positive_or_nan(values: np.ndarray) -> np.ndarray:
     """Copy of ``values`` as float64 with non-positive and non-finite entries replaced by NaN.
 

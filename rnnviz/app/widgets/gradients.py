@@ -51,6 +51,7 @@ from rnnviz.app.widgets._common import (
     plot_axes,
     plot_widget,
     positive_or_nan,
+    set_curve,
     show_true_values,
     style_axis,
 )
@@ -458,7 +459,7 @@ class GradientPanel(QWidget):
             self._fired_under.add(self.clip_rule())  # new events fired under this rule
             self._set_norm_legend()
         self._clipped_total = total
-        self.norm_curve.setData(steps, norms)
+        set_curve(self.norm_curve, steps, norms)  # one point: a dot, else a line
         if len(steps):
             self.norm_anchor.update(float(steps[-1]), norms, log_y=True)
         self._draw_clip_events()

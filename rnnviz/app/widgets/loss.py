@@ -34,6 +34,7 @@ from rnnviz.app.widgets._common import (
     over_training,
     plot_axes,
     plot_widget,
+    set_curve,
     style_axis,
 )
 from rnnviz.train.runmodel import RunModel
@@ -259,8 +260,8 @@ class LossPanel(QWidget):
 
     def _draw_train(self) -> None:
         x = self._train[0 if self._x_mode == "steps" else 1]
-        self.raw_curve.setData(x, self._train[2])
-        self.smooth_curve.setData(x, self._train[3])
+        set_curve(self.raw_curve, x, self._train[2])  # one point: a dot, else a line
+        set_curve(self.smooth_curve, x, self._train[3])
 
     def _draw_val(self) -> None:
         x = self._val[0 if self._x_mode == "steps" else 1]
