@@ -73,6 +73,9 @@ class Captioned:
         self.caption = QLabel(self.widget)
         layout.addWidget(self.caption)
         layout.addWidget(panel, 1)
+        fit_x = getattr(panel, "fit_x", None)
+        if fit_x is not None:  # plots over training: x ends at the data, not a round number ahead
+            fit_x(True)
         self.widget.resize(*size)
         self.widget.show()
 

@@ -129,3 +129,28 @@ def test_pictures_refuse_an_existing_file_and_bad_options(
     assert "--step all applies to csv" in capsys.readouterr().err
     assert main(["export", str(recorded), "--out", "x.gif", "--size", "10x10"]) == 2
     assert "WIDTHxHEIGHT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("panel", ["loss", "gradients"])
+def test_an_exported_plot_over_training_ends_at_the_data(
+    qapp: object, recorded: Path, panel: str
+) -> None:
+    """The live plots' x axis runs ahead of the data to a round number (so that it moves
+    rarely while training); an exported picture is not growing and fits its data: it left
+    up to a third of its width empty (step 300 drawn on an axis to 400)."""
+    from rnnviz.app import export_anim
+    from rnnviz.train.runmodel import RunModel
+
+    view = export_anim.Captioned(export_anim.make_panel(panel), (480, 320))
+    plot = view.panel.plot if panel == "loss" else view.panel.norm_plot
+    try:
+        with Recording(recorded) as rec:
+            model = RunModel(max_frames=len(rec.frames) + 2)
+            rec.fill(model, None)
+        view.draw(model, qapp, export_anim.caption("echo", model))
+        plot.getViewBox().updateAutoRange()
+        lo, hi = plot.viewRange()[0]
+        assert model.step == 12 and lo < 1.0
+        assert model.step <= hi <= model.step + 0.1 * (model.step - lo)  # margin only: was 15.8
+    finally:
+        view.close()

@@ -240,6 +240,14 @@ class GradientPanel(QWidget):
             self._drawn = key
             self._draw_norms(model)
 
+    def fit_x(self, on: bool = True) -> None:
+        """End the norm plot's x axis exactly at the data (True: a picture that no longer
+        grows) or at a round number ahead of it (False: live, the axis moves rarely)."""
+        self.norm_anchor.fit = bool(on)
+        steps, norms = self._norms[:2]
+        if len(steps):
+            self.norm_anchor.update(float(steps[-1]), norms, log_y=True)
+
     def set_clipping(self, clip_value: float | None, clip_norm: float | None) -> None:
         """The clipping rule in force, for the legend and the threshold line.
 

@@ -216,6 +216,12 @@ class LossPanel(QWidget):
         self._anchor()
         self.plot.enableAutoRange()
 
+    def fit_x(self, on: bool = True) -> None:
+        """End the x axis exactly at the data (True: a picture that no longer grows) or at a
+        round number ahead of it (False: live, the axis moves rarely)."""
+        self.anchor.fit = bool(on)
+        self._anchor()
+
     def x_axis(self) -> str:
         """ "steps" or "tokens"."""
         return self._x_mode
