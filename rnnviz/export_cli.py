@@ -150,14 +150,18 @@ def _check(args: Any, source: Any) -> None:
 
 def _open(path: Path) -> Any:
     """A Recording, or for a checkpoint a RunModel-backed stand-in (see :class:`_Checkpoint`)."""
+    from rnnviz.train.checkpoint import is_checkpoint_file
+    from rnnviz.train.chunks import is_recording_file
     from rnnviz.train.recording import Recording, RecordingError
 
+    if is_checkpoint_file(path):
+        return _Checkpoint(path)
     try:
         return Recording(path)
     except RecordingError as exc:
-        if "not an rnnviz recording" not in str(exc):
-            raise UsageError(str(exc)) from None
-    return _Checkpoint(path)
+        if path.is_file() and not is_recording_file(path):
+            raise UsageError(f"{path}: neither an rnnviz recording nor a checkpoint") from None
+        raise UsageError(str(exc)) from None
 
 
 class _Checkpoint:
@@ -210,22 +214,21 @@ def _pictures(args: Any) -> int:
         raise UsageError(
             f"--format {args.format} draws the window's views, which cannot start here ({exc})"
         ) from None
+    from rnnviz.train.checkpoint import is_checkpoint_file
     from rnnviz.train.recording import Recording, RecordingError
     from rnnviz.train.safe_write import SaveError
 
     if args.step == "all":
         raise UsageError("--step all applies to csv; an animation shows every frame")
-    try:
-        source = Recording(args.run_file)
-    except RecordingError as exc:
-        if "not an rnnviz recording" not in str(exc):
-            raise UsageError(str(exc)) from None
+    if is_checkpoint_file(args.run_file):
         raise UsageError(
             f"{args.run_file} is a checkpoint: pictures and animations are drawn from a "
             "recording (rnnviz record); a checkpoint exports --format csv"
-            if _is_checkpoint(args.run_file)
-            else str(exc)
-        ) from None
+        )
+    try:
+        source = Recording(args.run_file)
+    except RecordingError as exc:
+        raise UsageError(str(exc)) from None
     with source:
         _check(args, source)
     try:
@@ -242,10 +245,3 @@ def _pictures(args: Any) -> int:
         )
     except (export_anim.AnimExportError, RecordingError, EncoderError, SaveError) as exc:
         raise UsageError(str(exc)) from None
-
-
-def _is_checkpoint(path: Path) -> bool:
-    """Whether ``path`` looks like a checkpoint (an .npz file, a zip archive)."""
-    import zipfile
-
-    return zipfile.is_zipfile(path)

@@ -4,9 +4,10 @@ Every file dialog offers "All files (*)": a corpus is any UTF-8 text, and notes 
 extension at all, so the corpus dialog starts on All files; the checkpoint and picture dialogs
 start on their own type. Dialogs open in the folder last used (remembered in the settings).
 
-A dropped file is opened like one chosen with Open… or Load checkpoint…: :func:`dropped_file`
-says which file was dropped (or why the drop is refused) and :func:`kind_of` whether it is a
-checkpoint or a text; the window then takes the same path as the menu commands.
+A dropped file is opened like one chosen with Open…, Load checkpoint… or Open recording…:
+:func:`dropped_file` says which file was dropped (or why the drop is refused) and
+:func:`kind_of` whether it is a checkpoint, a recording or a text; the window then takes the
+same path as the menu commands.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PyQt6.QtCore import QMimeData
 from PyQt6.QtWidgets import QFileDialog, QWidget
 
 from rnnviz.app.settings import Settings
+from rnnviz.train.chunks import is_recording_file
 
 ALL_FILES = "All files (*)"
 # Name filters of each kind of file, the one the dialog starts on first.
@@ -88,13 +90,16 @@ def dropped_file(mime: QMimeData | None) -> tuple[str | None, str]:
 
 
 def kind_of(path: str) -> str:
-    """ "checkpoint" for an .npz file or any zip archive, else "corpus".
+    """ "checkpoint" for an .npz file or any zip archive, "recording" for a file that starts
+    with a recording's signature, else "corpus".
 
     Only a regular file is looked into (reading a FIFO or a device could block); anything
     else is judged by its name and left to the loaders, which refuse it with a message.
     """
     if path.lower().endswith(".npz"):
         return "checkpoint"
+    if is_recording_file(path):
+        return "recording"
     if os.path.isfile(path):
         try:
             with open(path, "rb") as f:

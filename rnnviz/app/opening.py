@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rnnviz.app.chrome import MessageBanner
     from rnnviz.app.controls import ControlPanel
     from rnnviz.app.recent import RecentFiles
+    from rnnviz.app.record_toggle import RecordToggle
     from rnnviz.app.session import RunSession
     from rnnviz.app.settings import Settings
 
@@ -35,6 +36,7 @@ class RunFiles:
     controls: ControlPanel
     banner: MessageBanner
     recent: RecentFiles
+    recorder: RecordToggle
     settings: Settings
     confirm: Callable[[str, str], bool]
     show_message: Callable[..., None]
@@ -165,9 +167,13 @@ class RunFiles:
         return True
 
     def open_file(self, path: str) -> bool:
-        """Open a text file to train on, or a checkpoint, as Open… / Load checkpoint… would."""
-        if files.kind_of(path) == "checkpoint":
+        """Open a text file to train on, a checkpoint or a recording, as Open… / Load
+        checkpoint… / Open recording… would."""
+        kind = files.kind_of(path)
+        if kind == "checkpoint":
             return self.load_checkpoint(path)
+        if kind == "recording":
+            return self.recorder.open_recording(path) is not None
         return self.open_corpus(path)
 
     def open_recent(self, kind: str, path: str) -> bool:

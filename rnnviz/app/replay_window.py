@@ -345,7 +345,7 @@ def open_replay(path: str, parent: QWidget | None = None) -> ReplayWindow | str:
 
 def cli(argv: Sequence[str]) -> int:
     """``rnnviz replay RUN_FILE [--big]``: the replay window."""
-    from rnnviz.app.application import make_app
+    from rnnviz.app import application
     from rnnviz.cliargs import ArgParser, run_command
 
     def run(args_in: list[str]) -> int:
@@ -353,9 +353,19 @@ def cli(argv: Sequence[str]) -> int:
         ap.add_argument("run_file", help="a recording written by rnnviz record or Record")
         ap.add_argument("--big", action="store_true", help="presentation size (1.6x)")
         args = ap.parse_args(args_in)
+        from rnnviz.app.display import display_problem
         from rnnviz.app.style import BIG_SCALE
 
-        app = make_app(scale=BIG_SCALE if args.big else 1.0)
+        try:  # the file first: its mistakes are said with or without a display
+            Recording(args.run_file).close()
+        except RecordingError as exc:
+            print(f"rnnviz: error: {exc}", file=sys.stderr)
+            return 2
+        problem = display_problem()  # before Qt, which aborts the process without a display
+        if problem is not None:
+            print(f"rnnviz: error: {problem}", file=sys.stderr)
+            return 2
+        app = application.make_app(scale=BIG_SCALE if args.big else 1.0)
         opened = open_replay(args.run_file)
         if isinstance(opened, str):
             print(f"rnnviz: error: {opened}", file=sys.stderr)

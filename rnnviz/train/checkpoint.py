@@ -60,6 +60,7 @@ from rnnviz.tasks import task_from_meta
 from rnnviz.tasks.base import TaskInputError
 from rnnviz.tasks.files import RefusedFileError, open_regular
 from rnnviz.train.archive import Archive, ArchiveError, ArraySpec
+from rnnviz.train.chunks import starts_as_recording
 from rnnviz.train.history import History
 from rnnviz.train.record import (
     FORMAT,
@@ -217,8 +218,13 @@ def read_checkpoint(path: str | os.PathLike[str]) -> CheckpointData:
     """
     p = Path(path)
     try:
-        with open_regular(p) as (f, _), Archive(f) as archive:
-            return _read(p, archive)
+        with open_regular(p) as (f, _):
+            if starts_as_recording(f):
+                raise _error(
+                    p, f"a recording, not a checkpoint: replay it with `rnnviz replay {p}`"
+                )
+            with Archive(f) as archive:
+                return _read(p, archive)
     except (ArchiveError, SchemaError) as exc:
         raise _error(p, str(exc)) from None
     except FileNotFoundError:

@@ -113,6 +113,25 @@ class ChunkWriter:
         return offset
 
 
+def starts_as_recording(f: BinaryIO) -> bool:
+    """Whether ``f`` (at its start) begins with a recording's signature; leaves ``f`` at 0."""
+    f.seek(0)
+    head = f.read(len(MAGIC))
+    f.seek(0)
+    return head == MAGIC
+
+
+def is_recording_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a regular file that begins with a recording's signature."""
+    if not os.path.isfile(path):  # a FIFO or a device is never opened (reading could block)
+        return False
+    try:
+        with open(path, "rb") as f:
+            return starts_as_recording(f)
+    except OSError:
+        return False
+
+
 def scan(f: BinaryIO, what: str = "file") -> Scan:
     """Walk the chunks of ``f`` from the start (see the module docstring).
 

@@ -50,6 +50,7 @@ import numpy as np
 
 from rnnviz.config import ConfigError, RunConfig
 from rnnviz.tasks.files import RefusedFileError, open_regular
+from rnnviz.train.checkpoint import is_checkpoint_file
 from rnnviz.train.chunks import ChunkError, ChunkRef, ChunkWriter, read_chunk, scan
 from rnnviz.train.frame import Frame, FrameError, frame_bytes, load_frame
 from rnnviz.train.history import History
@@ -470,6 +471,11 @@ class Recording:
             raise RecordingError(f"{what}: {exc}") from None
         except ChunkError as exc:
             self._stack.close()
+            if is_checkpoint_file(self.path):
+                raise RecordingError(
+                    f"{what}: a checkpoint, not a recording: "
+                    f"open it with `rnnviz gui --checkpoint {self.path}`"
+                ) from None
             raise RecordingError(str(exc)) from None
         except OSError as exc:
             self._stack.close()

@@ -197,3 +197,19 @@ def test_drops_that_cannot_be_opened_say_why(
     assert not event.isAccepted()
     assert said in tiny_window.banner.text()
     assert not tiny_window.loading()
+
+
+def test_a_dropped_recording_opens_its_replay_and_the_run_stays(
+    qtbot, tiny_window: MainWindow, tmp_path: Path
+) -> None:
+    from rnnviz.cli import main
+
+    rec = tmp_path / "lesson.rnnrec"
+    assert main(["record", "--preset", "echo", "--steps", "3", "--out", str(rec), "--quiet"]) == 0
+    assert files.kind_of(str(rec)) == "recording"
+    drop(tiny_window, mime_of(QUrl.fromLocalFile(str(rec))))
+    replays = tiny_window.recorder.replays
+    assert len(replays) == 1 and replays[0].path == rec  # was: refused as a binary text file
+    qtbot.addWidget(replays[0])
+    assert not tiny_window.loading() and tiny_window.banner.level != "error"
+    assert tiny_window.trainer.run.task.options.get("corpus") == "tiny"  # the run on screen stays
