@@ -37,6 +37,7 @@ Defaults (assets/presets/brackets.json): D = 4, sequences of 32 characters.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -367,8 +368,20 @@ class BracketsTask(Task):
         return Evaluation(metrics=metrics, text="\n".join(lines), marks=tuple(marks))
 
     def describe(self, outputs: np.ndarray, probe: Probe, k: int = 3) -> tuple[StepPrediction, ...]:
-        """The predicted depth after each bracket and its probability, beside the true one."""
-        return softmax_steps(outputs, probe, self.output_labels(), k)
+        """The predicted depth after each bracket and its probability, beside the true one,
+        and how the true one follows from the brackets read: depth_t = #"(" − #")" in steps
+        0..t."""
+        steps = softmax_steps(outputs, probe, self.output_labels(), k, quantity="depth")
+        opened = np.cumsum([label == "(" for label in probe.labels])  # (T,)
+        closed = np.arange(1, len(probe.labels) + 1) - opened  # (T,)
+        return tuple(
+            replace(
+                p,
+                detail=f"depth after step {p.t} = {opened[p.t]} opened − {closed[p.t]} closed "
+                f"= {opened[p.t] - closed[p.t]}",
+            )
+            for p in steps
+        )
 
     def output_labels(self) -> tuple[str, ...]:
         """The depths 0..D, in output order."""

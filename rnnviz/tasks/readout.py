@@ -44,6 +44,10 @@ class StepPrediction:
         Predicted and true value (real-valued predictions).
     detail : str
         Anything else the task shows, e.g. the running sum of binary addition.
+    quantity : str
+        What the classes measure, when they are numbers of something ("depth"): the read-out
+        names the target and the answer by it ("true depth 2", "model's depth: 2"). "" for
+        classes that are their own name (characters, bits, symbols).
     """
 
     t: int
@@ -56,6 +60,7 @@ class StepPrediction:
     value: float | None = None
     true_value: float | None = None
     detail: str = ""
+    quantity: str = ""
 
     @property
     def text(self) -> str:
@@ -67,13 +72,18 @@ class StepPrediction:
         else:
             said = self.predicted
         verdict = "" if self.correct is None else (" (right)" if self.correct else " (wrong)")
-        target = f" → {self.target}" if self.target else ""
+        named = f"{self.quantity} " if self.quantity else ""
+        target = f" → {named}{self.target}" if self.target else ""
         extra = f"; {self.detail}" if self.detail else ""
         return f"{self.input}{target}: {said}{verdict}{extra}"
 
 
 def softmax_steps(
-    outputs: np.ndarray, probe: Probe, names: tuple[str, ...], k: int = TOP_K
+    outputs: np.ndarray,
+    probe: Probe,
+    names: tuple[str, ...],
+    k: int = TOP_K,
+    quantity: str = "",
 ) -> tuple[StepPrediction, ...]:
     """Read-out of a softmax head over classes ``names``: the top k at every step.
 
@@ -85,6 +95,8 @@ def softmax_steps(
         Its labels, targets (y (1, T) class ids) and mask (steps with mask 0 are not scored).
     names : tuple of str
         (O,) a label per class.
+    quantity : str
+        What the classes measure (see :attr:`StepPrediction.quantity`).
     """
     p = np.asarray(outputs, np.float64)  # (T, O)
     T = p.shape[0]
@@ -104,6 +116,7 @@ def softmax_steps(
                 probability=float(p[t, best]),
                 correct=bool(best == int(probe.y[0, t])) if scored[t] else None,
                 top=tuple((names[j], float(p[t, j])) for j in order[t]),
+                quantity=quantity,
             )
         )
     return tuple(out)

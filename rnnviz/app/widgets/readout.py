@@ -46,6 +46,21 @@ def _token(label: str) -> str:
     return html.escape(visible_token(label))
 
 
+#: A probability bar's width in full blocks (probability 1), and the partial blocks in eighths.
+BAR_BLOCKS = 20
+EIGHTHS = "▏▎▍▌▋▊▉"
+
+
+def probability_bar(prob: float) -> str:
+    """A bar of length ``prob`` x BAR_BLOCKS blocks, to an eighth of a block ("" below it).
+
+    Rounding to whole blocks with at least one drew 0.0 % as long as 5 %.
+    """
+    eighths = round(min(max(prob, 0.0), 1.0) * BAR_BLOCKS * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + (EIGHTHS[part - 1] if part else "")
+
+
 def prediction_html(p: StepPrediction, hidden: bool = False, target_hidden: bool = False) -> str:
     """Rich text for one step: "input → target", then the answer (or a question mark).
 
@@ -57,7 +72,8 @@ def prediction_html(p: StepPrediction, hidden: bool = False, target_hidden: bool
         if target_hidden
         else f"<b>{_token(p.target)}</b>"
     )
-    target = f" &nbsp;→&nbsp; target {shown}" if p.target else ""
+    named = f", the {html.escape(p.quantity)} after it" if p.quantity else ""
+    target = f" &nbsp;→&nbsp; target {shown}{named}" if p.target else ""
     head = f"<div style='{size}'>step {p.t}: input <b>{_token(p.input)}</b>{target}</div>"
     if hidden:
         return head + (
@@ -74,11 +90,16 @@ def prediction_html(p: StepPrediction, hidden: bool = False, target_hidden: bool
     if p.top:
         rows = "".join(
             f"<tr><td><b>{_token(lb)}</b></td>"
-            f"<td><span style='color:{BAR_COLOUR}'>{'█' * max(1, round(prob * 20))}</span></td>"
+            f"<td><span style='color:{BAR_COLOUR}'>{probability_bar(prob)}</span></td>"
             f"<td align='right'>{prob:.1%}</td></tr>"
             for lb, prob in p.top
         )
-        body = f"model's top {len(p.top)}:{verdict}<table cellspacing='2'>{rows}</table>"
+        if p.quantity:  # "model's depth: 2 (99.8%) ✔ right", then the classes most likely
+            said = f"model's {html.escape(p.quantity)}: <b>{_token(p.predicted)}</b> "
+            said += f"({p.probability:.1%}){verdict}<br>top {len(p.top)}:"
+        else:
+            said = f"model's top {len(p.top)}:{verdict}"
+        body = f"{said}<table cellspacing='2'>{rows}</table>"
     elif p.value is not None:
         true = f" &nbsp; true <b>{p.true_value:.3f}</b>" if p.true_value is not None else ""
         body = f"predicted <b>{p.value:.3f}</b>{true}"
@@ -86,7 +107,8 @@ def prediction_html(p: StepPrediction, hidden: bool = False, target_hidden: bool
         body = f"predicted <b>{_token(p.predicted)}</b> (p = {p.probability:.2f}){verdict}"
     else:
         body = f"predicted <b>{_token(p.predicted)}</b>{verdict}"
-    detail = f"<div>{html.escape(p.detail)}</div>" if p.detail else ""
+    # the detail explains the answer with the target's numbers (the true depth, the true sum)
+    detail = f"<div>{html.escape(p.detail)}</div>" if p.detail and not target_hidden else ""
     return head + f"<div>{body}</div>" + detail
 
 

@@ -301,3 +301,39 @@ def test_slow_motion_keeps_the_view_inside_its_dock(qtbot) -> None:
         assert (view.stage is None) == ("slow motion" not in mode)
         assert "backward" in mode and "predict, then reveal" in mode
         assert view.mode.isVisible() and view.mode.height() > 0
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_brackets_read_out_says_depth_true_and_predicted(qtbot, cell: str) -> None:
+    """The read-out named neither the quantity nor how it follows from the brackets: it said
+    "target 2" and "model's top 5: 2 99.8 %"."""
+    import re
+
+    tr = trainer(cell, task="brackets")
+    v = view_of(qtbot, tr)
+    frame = v.run_model.frame
+    for t in range(frame.T):
+        v.run_model.set_cursor(t=t)
+        text = re.sub(r"<[^>]+>", "", v.readout.text()).replace("&nbsp;", " ")
+        read = frame.labels[: t + 1]
+        opened, closed = read.count("("), read.count(")")
+        assert opened + closed == t + 1
+        depth = opened - closed  # the count the state must keep
+        assert frame.targets[t] == str(depth)
+        assert f"target {depth}, the depth after it" in text
+        assert f"depth after step {t} = {opened} opened − {closed} closed = {depth}" in text
+        best = int(np.argmax(frame.outputs[t]))  # classes are depths 0..D
+        verdict = "✔ right" if best == depth else "✘ wrong"
+        assert f"model's depth: {best} ({float(frame.outputs[t, best]):.1%}) {verdict}" in text
+
+
+def test_probability_bars_are_as_long_as_the_probabilities() -> None:
+    """Bars were whole blocks with at least one: 0.0 % drew as long as 5 %."""
+    from rnnviz.app.widgets.readout import BAR_BLOCKS, EIGHTHS, probability_bar
+
+    def length(bar: str) -> float:  # in blocks
+        return bar.count("█") + sum((k + 1) / 8 for k, e in enumerate(EIGHTHS) if e in bar)
+
+    for prob in (0.0, 0.0004, 0.002, 0.05, 0.123, 0.5, 0.998, 1.0):
+        assert abs(length(probability_bar(prob)) - prob * BAR_BLOCKS) <= 1 / 16, prob
+    assert probability_bar(0.0) == probability_bar(0.002) == ""
