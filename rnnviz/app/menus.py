@@ -41,7 +41,10 @@ SHORTCUTS = (
     "<tr><td><b>B</b></td><td>backward stepping (gradients, last step to first)</td></tr>"
     "<tr><td><b>P / R</b></td><td>predict, then reveal / reveal the answer</td></tr>"
     "<tr><td><b>- / +</b></td><td>slower / faster training (Run ▸ Speed)</td></tr>"
-    "<tr><td><b>Ctrl+R</b></td><td>reset the weights</td></tr>"
+    "<tr><td><b>Ctrl+Shift+R</b></td><td>reset the weights</td></tr>"
+    "<tr><td><b>Ctrl+R</b></td><td>record the run to a file (File ▸ Record…)</td></tr>"
+    "<tr><td><b>Ctrl+E</b></td><td>export a panel, the window, an animation or CSV</td></tr>"
+    "<tr><td><b>Ctrl+I</b></td><td>the unit inspector</td></tr>"
     "<tr><td><b>Ctrl+O</b></td><td>open a text file to train on</td></tr>"
     "<tr><td><b>Ctrl+S / Ctrl+L</b></td><td>save / load a checkpoint</td></tr>"
     "<tr><td><b>Ctrl+Shift+S</b></td><td>save a screenshot</td></tr>"
@@ -90,7 +93,7 @@ def build_actions(w: Any) -> None:
     }
     w.act_run.setIcon(w._run_icons[False])
     w.act_step = action("Step", w.step_once, ("S", "Ctrl+Right"), "Train on one batch, then pause")
-    w.act_reset = action("Reset", w.reset, ("Ctrl+R",), "New random weights")
+    w.act_reset = action("Reset", w.reset, ("Ctrl+Shift+R",), "New random weights")
     w.act_prev = action("Previous step", lambda: w.frame_bar.move(-1), ("Left",))
     w.act_next = action("Next step", lambda: w.frame_bar.move(+1), ("Right",))
     w.act_first = action("First step", lambda: w.frame_bar.set_frame(0), ("Home",))

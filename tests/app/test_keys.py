@@ -85,3 +85,39 @@ def test_a_field_being_edited_keeps_its_keys(qtbot, window) -> None:
     frame = window.frame_bar.frame()
     qtbot.keyClick(seq, Qt.Key.Key_Space)
     assert not window.is_running() and window.frame_bar.frame() == frame
+
+
+def test_no_two_actions_share_a_key(window) -> None:
+    """Reset and Record were both Ctrl+R: Qt then triggers neither ("Ambiguous shortcut
+    overload") and the key did nothing."""
+    from PyQt6.QtGui import QAction
+
+    owners: dict[str, list[str]] = {}
+    for action in set(window.findChildren(QAction)) | set(window.actions()):
+        for key in action.shortcuts():
+            owners.setdefault(key.toString(), []).append(action.text())
+    shared = {key: names for key, names in owners.items() if key and len(names) > 1}
+    assert not shared
+
+
+def test_ctrl_r_records_and_ctrl_shift_r_resets(qtbot, window, monkeypatch) -> None:
+    from PyQt6.QtWidgets import QFileDialog
+
+    asked: list[str] = []
+
+    def cancel(parent, title, *rest):
+        asked.append(title)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", cancel)
+    reset: list[bool] = []
+    window.act_reset.triggered.connect(lambda *_: reset.append(True))
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert asked == ["Record to"] and not window.recorder.recording  # asked where; cancelled
+    assert not reset
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_R,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert reset == [True] and asked == ["Record to"]
