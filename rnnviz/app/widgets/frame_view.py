@@ -41,7 +41,7 @@ from rnnviz.app.reveal import SHOW_ALL, TargetMask
 from rnnviz.app.widgets._common import points
 from rnnviz.app.widgets.cell_diagram import CellDiagram
 from rnnviz.app.widgets.info import InfoButton, pin_info
-from rnnviz.app.widgets.readout import StepReadout
+from rnnviz.app.widgets.readout import SLOW_MOTION_NOTE, StepReadout
 from rnnviz.app.widgets.textpane import TextPane
 from rnnviz.train.closeup import Closeup
 from rnnviz.train.runmodel import RunModel
@@ -329,7 +329,9 @@ class FrameView(QWidget):
         if t != getattr(self, "_guess_t", t):
             self.guess.clear()
         self._guess_t = t
-        self.readout.show_step(c.predictions[t], hidden=hidden, mask=mask)
+        guessing = self.reveal_mode and t not in self.revealed  # else slow motion hides it
+        why = "" if guessing or not hidden else SLOW_MOTION_NOTE
+        self.readout.show_step(c.predictions[t], hidden=hidden, mask=mask, why=why)
         mode = self._mode_text()
         self.mode.setText(f"&nbsp;<b>{equation_html(mode)}</b>" if mode else "")
         if self.backward:

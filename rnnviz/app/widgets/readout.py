@@ -61,10 +61,19 @@ def probability_bar(prob: float) -> str:
     return "█" * full + (EIGHTHS[part - 1] if part else "")
 
 
-def prediction_html(p: StepPrediction, hidden: bool = False, target_hidden: bool = False) -> str:
+#: Why the answer is hidden, by default: predict-then-reveal.
+REVEAL_NOTE = "The model's answer is hidden.</b> Guess first, then reveal it (R)."
+#: Why it is hidden in slow motion before the prediction's part (R does nothing there).
+SLOW_MOTION_NOTE = "The model's answer is hidden until slow motion reaches it: ↓ walks on."
+
+
+def prediction_html(
+    p: StepPrediction, hidden: bool = False, target_hidden: bool = False, why: str = ""
+) -> str:
     """Rich text for one step: "input → target", then the answer (or a question mark).
 
-    ``target_hidden`` writes "?" for the target (predict-then-reveal).
+    ``target_hidden`` writes "?" for the target (predict-then-reveal); ``why`` says why a
+    hidden answer is hidden (default: predict-then-reveal, R reveals it).
     """
     size = f"font-size:{points(LABEL_PT + 3)}pt"
     shown = (
@@ -76,10 +85,8 @@ def prediction_html(p: StepPrediction, hidden: bool = False, target_hidden: bool
     target = f" &nbsp;→&nbsp; target {shown}{named}" if p.target else ""
     head = f"<div style='{size}'>step {p.t}: input <b>{_token(p.input)}</b>{target}</div>"
     if hidden:
-        return head + (
-            "<div style='color:#6a1b9a'><b>The model's answer is hidden.</b> "
-            "Guess first, then reveal it (R).</div>"
-        )
+        note = html.escape(why) + "</b>" if why else REVEAL_NOTE
+        return head + f"<div style='color:#6a1b9a'><b>{note}</div>"
     verdict = ""
     if p.correct is not None:
         verdict = (
@@ -174,17 +181,22 @@ class StepReadout(QWidget):
             curve.setData(np.arange(y.size, dtype=np.float64), y, connect="finite")
 
     def show_step(
-        self, p: StepPrediction | None, hidden: bool = False, mask: TargetMask = SHOW_ALL
+        self,
+        p: StepPrediction | None,
+        hidden: bool = False,
+        mask: TargetMask = SHOW_ALL,
+        why: str = "",
     ) -> None:
-        """Write step ``p`` (None: nothing to show); ``hidden`` keeps the model's answer back,
-        ``mask`` the targets (predict-then-reveal)."""
+        """Write step ``p`` (None: nothing to show); ``hidden`` keeps the model's answer back
+        (``why``: the reason said, default predict-then-reveal), ``mask`` the targets
+        (predict-then-reveal)."""
         if mask != self._mask:
             self._mask = mask
             self._draw_curves()
         if p is None:
             self.label.setText("<i>The model's prediction at the selected step appears here.</i>")
             return
-        self.label.setText(prediction_html(p, hidden, mask.hides(p.t)))
+        self.label.setText(prediction_html(p, hidden, mask.hides(p.t), why))
         self.marker.setValue(p.t)
         self.pred_curve.setVisible(not hidden)
 

@@ -337,3 +337,14 @@ def test_probability_bars_are_as_long_as_the_probabilities() -> None:
     for prob in (0.0, 0.0004, 0.002, 0.05, 0.123, 0.5, 0.998, 1.0):
         assert abs(length(probability_bar(prob)) - prob * BAR_BLOCKS) <= 1 / 16, prob
     assert probability_bar(0.0) == probability_bar(0.002) == ""
+
+
+def test_slow_motion_says_why_the_answer_is_hidden(qtbot) -> None:
+    """In slow motion the read-out said "Guess first, then reveal it (R)", and R did nothing:
+    the answer comes with the last part of the step (↓)."""
+    v = view_of(qtbot, trainer())
+    v.next_stage()
+    assert v.hidden() and not v.reveal_mode
+    assert "reveal it (R)" not in v.readout.text() and "↓" in v.readout.text()
+    v.set_reveal(True)  # predict-then-reveal as well: R is the way
+    assert "reveal it (R)" in v.readout.text()
