@@ -17,6 +17,10 @@ and the step hands on, through ``Cell.backward_reference``:
 With a batch of one, a gate's bias gradient at one step is its pre-activation gradient:
 db_k = Σ_batch da_k = da_k, so the gates' gradients are read off ``backward_reference``'s
 ``b_<k>`` (no cell is named here). ‖own_t + later_t‖ is the gradient panel's ‖dL/dh_t‖.
+
+Nothing here needs the weight matrices' gradients (x_t^T da_k, h_{t-1}^T da_k: an outer product
+per gate and step, most of a full backward's work), so ``backward_reference`` is asked for the
+biases' only (``weights=False``): the numbers are the full backward's.
 """
 
 from __future__ import annotations
@@ -60,10 +64,11 @@ class BackwardStep:
         return out
 
 
-def _head_rows(model: Model, h_t: np.ndarray, y_t: np.ndarray, w: float) -> np.ndarray:
+def _head_rows(
+    model: Model, W_y: np.ndarray, b_y: np.ndarray, h_t: np.ndarray, y_t: np.ndarray, w: float
+) -> np.ndarray:
     """dL/dz for one step: the model's head on z = h_t W_y + b_y (1, O), weight ``w``."""
-    W_y = model.p["W_y"].astype(np.float64)  # (H, O)
-    z = h_t @ W_y + model.p["b_y"].astype(np.float64)  # (1, O)
+    z = h_t @ W_y + b_y  # (1, O)
     p, _ = model.head.forward(z, y_t)
     return model.head.grad(p, y_t, np.array([w]))  # (1, O)
 
@@ -98,8 +103,9 @@ def backward_steps(
     x, y = np.asarray(x)[:1], np.asarray(y)[:1]
     T = x.shape[1]
     m = np.ones(T) if mask is None else np.asarray(mask, np.float64).reshape(-1)  # (T,)
-    q = cell.unfuse({k: v.astype(np.float64) for k, v in model.p.items()})
-    W_y = model.p["W_y"].astype(np.float64)  # (H, O)
+    p64 = {k: np.asarray(v, np.float64) for k, v in model.p.items()}  # no copy if float64
+    q = cell.unfuse(p64)
+    W_y, b_y = p64["W_y"], p64["b_y"]  # (H, O), (O,)
     steps = reference_steps(model, x, state0) if steps is None else steps
     H = model.cfg.hidden
     d = {s: np.zeros((1, H)) for s in cell.carried}  # dL/ds_t arriving from step t+1
@@ -107,12 +113,12 @@ def backward_steps(
     out: list[BackwardStep] = []
     for t in range(T - 1, -1, -1):
         y_t = y[:, t] if index else y[:, t].astype(np.float64)  # (1,) or (1, O)
-        dz = _head_rows(model, steps[t][OUTPUT_STATE], y_t, float(m[t]))  # (1, O)
+        dz = _head_rows(model, W_y, b_y, steps[t][OUTPUT_STATE], y_t, float(m[t]))  # (1, O)
         own = dz @ W_y.T  # (1, H)
         arriving = {s: d[s][0].copy() for s in cell.carried}  # (H,) each
         d_in = dict(d)
         d_in[OUTPUT_STATE] = d[OUTPUT_STATE] + own  # (1, H) dL/dh_t
-        grads, d = cell.backward_reference(q, steps[t], d_in)
+        grads, d = cell.backward_reference(q, steps[t], d_in, weights=False)
         out.append(
             BackwardStep(
                 t=t,

@@ -327,7 +327,11 @@ class Cell(ABC):
 
     @abstractmethod
     def backward_reference(
-        self, q: dict[str, np.ndarray], step: dict[str, np.ndarray], d: dict[str, np.ndarray]
+        self,
+        q: dict[str, np.ndarray],
+        step: dict[str, np.ndarray],
+        d: dict[str, np.ndarray],
+        weights: bool = True,
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """One step of backpropagation, the textbook way.
 
@@ -339,11 +343,16 @@ class Cell(ABC):
             ``step_reference``'s result for this step.
         d : dict
             carried name -> (B, H) dL/ds_t for the states this step produced.
+        weights : bool
+            False: leave out the weight matrices' gradients (their outer products
+            x_t^T da, h_{t-1}^T da); the biases' gradients and ``dprev`` are the same numbers.
+            The frame view's backward reads only those.
 
         Returns
         -------
         grads : dict
-            name of ``q`` -> this step's contribution to dL/dq.
+            name of ``q`` -> this step's contribution to dL/dq (the biases only unless
+            ``weights``).
         dprev : dict
             carried name -> (B, H) gradient for the previous step's states (dL/ds_{t-1}).
         """

@@ -255,9 +255,14 @@ class GRUCell(Cell):
         }
 
     def backward_reference(
-        self, q: dict[str, np.ndarray], step: dict[str, np.ndarray], d: dict[str, np.ndarray]
+        self,
+        q: dict[str, np.ndarray],
+        step: dict[str, np.ndarray],
+        d: dict[str, np.ndarray],
+        weights: bool = True,
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """The module docstring's backward for one step, with dh_t = d["h"] (B, H)."""
+        """The module docstring's backward for one step, with dh_t = d["h"] (B, H) (dW_xk,
+        dW_hk only if ``weights``)."""
         r_t, z_t, n_t, hn_t = step["r"], step["z"], step["n"], step["hn"]  # (B, H) each
         x_t, h_prev, dh_t = step["x"], step["h_prev"], d["h"]
         dn_t = dh_t * (1.0 - z_t)  # (B, H)
@@ -268,16 +273,19 @@ class GRUCell(Cell):
         da_z = dz_t * z_t * (1.0 - z_t)  # (B, H)
         dhn_t = da_n * r_t  # (B, H)
         grads = {
-            "W_xr": x_t.T @ da_r,  # (I, H)
-            "W_xz": x_t.T @ da_z,
-            "W_xn": x_t.T @ da_n,
-            "W_hr": h_prev.T @ da_r,  # (H, H)
-            "W_hz": h_prev.T @ da_z,
-            "W_hn": h_prev.T @ dhn_t,
             "b_r": da_r.sum(axis=0),  # (H,)
             "b_z": da_z.sum(axis=0),
             "b_n": da_n.sum(axis=0),
             "b_hn": dhn_t.sum(axis=0),
         }
+        if weights:
+            grads.update(
+                W_xr=x_t.T @ da_r,  # (I, H)
+                W_xz=x_t.T @ da_z,
+                W_xn=x_t.T @ da_n,
+                W_hr=h_prev.T @ da_r,  # (H, H)
+                W_hz=h_prev.T @ da_z,
+                W_hn=h_prev.T @ dhn_t,
+            )
         dh_next = dh_t * z_t + da_r @ q["W_hr"].T + da_z @ q["W_hz"].T + dhn_t @ q["W_hn"].T
         return grads, {"h": dh_next}  # (B, H)

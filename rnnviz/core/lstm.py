@@ -345,9 +345,14 @@ class LSTMCell(Cell):
         }
 
     def backward_reference(
-        self, q: dict[str, np.ndarray], step: dict[str, np.ndarray], d: dict[str, np.ndarray]
+        self,
+        q: dict[str, np.ndarray],
+        step: dict[str, np.ndarray],
+        d: dict[str, np.ndarray],
+        weights: bool = True,
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """The module docstring's backward for one step: dh_t = d["h"], dc_next = d["c"]."""
+        """The module docstring's backward for one step: dh_t = d["h"], dc_next = d["c"]
+        (dW_xk, dW_hk only if ``weights``)."""
         i_t, f_t, o_t, g_t, c_t = (step[k] for k in ("i", "f", "o", "g", "c"))  # (B, H) each
         dh_t, dc_next = d["h"], d["c"]  # (B, H)
         tanh_c = np.tanh(c_t)  # (B, H)
@@ -362,8 +367,9 @@ class LSTMCell(Cell):
         }
         grads: dict[str, np.ndarray] = {}
         for k, da_k in da.items():
-            grads[f"W_x{k}"] = step["x"].T @ da_k  # (I, H)
-            grads[f"W_h{k}"] = step["h_prev"].T @ da_k  # (H, H)
+            if weights:
+                grads[f"W_x{k}"] = step["x"].T @ da_k  # (I, H)
+                grads[f"W_h{k}"] = step["h_prev"].T @ da_k  # (H, H)
             grads[f"b_{k}"] = da_k.sum(axis=0)  # (H,)
         dh_next = sum(da_k @ q[f"W_h{k}"].T for k, da_k in da.items())  # (B, H)
         return grads, {"h": dh_next, "c": dc_t * f_t}  # dc_next = dc_t * f_t

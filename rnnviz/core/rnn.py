@@ -162,15 +162,19 @@ class RNNCell(Cell):
         return {"x": x_t, "h_prev": h_prev, "a_h": a_h, "h": h_t}
 
     def backward_reference(
-        self, q: dict[str, np.ndarray], step: dict[str, np.ndarray], d: dict[str, np.ndarray]
+        self,
+        q: dict[str, np.ndarray],
+        step: dict[str, np.ndarray],
+        d: dict[str, np.ndarray],
+        weights: bool = True,
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """One step of the module docstring's backward, with dh_t = d["h"] (B, H)."""
+        """One step of the module docstring's backward, with dh_t = d["h"] (B, H) (dW_xh, dW_hh
+        only if ``weights``)."""
         h_t, dh_t = step["h"], d["h"]  # (B, H)
         dphi = 1.0 - h_t * h_t if self._tanh else h_t * (1.0 - h_t)  # φ'(a_h), (B, H)
         da_h = dh_t * dphi  # (B, H)
-        grads = {
-            "W_xh": step["x"].T @ da_h,  # (I, H)
-            "W_hh": step["h_prev"].T @ da_h,  # (H, H)
-            "b_h": da_h.sum(axis=0),  # (H,)
-        }
+        grads = {"b_h": da_h.sum(axis=0)}  # (H,)
+        if weights:
+            grads["W_xh"] = step["x"].T @ da_h  # (I, H)
+            grads["W_hh"] = step["h_prev"].T @ da_h  # (H, H)
         return grads, {"h": da_h @ q["W_hh"].T}  # dh_next (B, H)

@@ -92,3 +92,64 @@ def test_sigmoid_head_on_vectors() -> None:
     np.testing.assert_allclose(
         steps[0].own, (tr.outputs[0, 0] - y[0, 0]) @ m.p["W_y"].T, rtol=1e-10
     )
+
+
+def _full_backward(monkeypatch: pytest.MonkeyPatch, cls: type) -> list[bool]:
+    """Make ``cls.backward_reference`` compute every gradient whatever it is asked; returns the
+    ``weights`` each call asked for."""
+    real = cls.backward_reference
+    asked: list[bool] = []
+
+    def full(self, q, step, d, weights=True):
+        asked.append(weights)
+        grads, dprev = real(self, q, step, d)
+        assert any(k.startswith("W_") for k in grads)  # the full backward, weights and all
+        return grads, dprev
+
+    monkeypatch.setattr(cls, "backward_reference", full)
+    return asked
+
+
+@pytest.mark.parametrize(("cell", "nl"), VARIANTS, ids=IDS)
+def test_the_steps_ask_for_no_weight_gradients(cell: str, nl: str) -> None:
+    """The explained backward needs no dW (an outer product per gate and step): every step asks
+    for the biases' gradients only, and gets nothing else."""
+    m = _model(cell, nl)
+    rng = np.random.default_rng(7)
+    x, y = rng.integers(0, V, size=(1, T)), rng.integers(0, V, size=(1, T))
+    real = type(m.cell).backward_reference
+    got: list[set[str]] = []
+
+    def spy(self, q, step, d, *args, **kwargs):
+        grads, dprev = real(self, q, step, d, *args, **kwargs)
+        got.append(set(grads))
+        return grads, dprev
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(type(m.cell), "backward_reference", spy)
+        backward_steps(m, x, y)
+    biases = {f"b_{k}" for k in m.cell.GATES} | {n for n, _, _ in m.cell.EXTRA_BIASES}
+    assert got == [biases] * T
+
+
+@pytest.mark.parametrize(("cell", "nl"), VARIANTS, ids=IDS)
+def test_without_weights_the_numbers_are_the_full_backwards(cell: str, nl: str) -> None:
+    """Leaving the weights' gradients out changes no number the frame view shows: every part of
+    every step equals the full backward's, bit for bit."""
+    m = _model(cell, nl)
+    rng = np.random.default_rng(8)
+    x, y = rng.integers(0, V, size=(1, T)), rng.integers(0, V, size=(1, T))
+    mask = np.array([[1.0, 1.0, 0.0, 1.0, 1.0, 1.0]])
+    lean = backward_steps(m, x, y, mask)
+    with pytest.MonkeyPatch.context() as mp:
+        asked = _full_backward(mp, type(m.cell))
+        full = backward_steps(m, x, y, mask)
+    assert asked == [False] * T  # the lean pass was asked for; the full one was computed
+    for a, b in zip(lean, full, strict=True):
+        np.testing.assert_array_equal(a.own, b.own)
+        np.testing.assert_array_equal(a.later, b.later)
+        for part in ("gates", "arriving", "passed"):
+            pa, pb = getattr(a, part), getattr(b, part)
+            assert set(pa) == set(pb)
+            for k in pa:
+                np.testing.assert_array_equal(pa[k], pb[k])

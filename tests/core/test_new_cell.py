@@ -110,13 +110,11 @@ class ResidualCell(Cell):
         u_t = np.tanh(a_u)  # (B, H)
         return {"x": x_t, "h_prev": h_prev, "a_u": a_u, "u": u_t, "h": h_prev + u_t}
 
-    def backward_reference(self, q, step, d):
+    def backward_reference(self, q, step, d, weights=True):
         da_u = d["h"] * (1.0 - step["u"] ** 2)  # (B, H)
-        grads = {
-            "W_xu": step["x"].T @ da_u,
-            "W_hu": step["h_prev"].T @ da_u,
-            "b_u": da_u.sum(axis=0),
-        }
+        grads = {"b_u": da_u.sum(axis=0)}
+        if weights:
+            grads.update(W_xu=step["x"].T @ da_u, W_hu=step["h_prev"].T @ da_u)
         return grads, {"h": d["h"] + da_u @ q["W_hu"].T}
 
 

@@ -103,3 +103,28 @@ def test_the_probe_is_run_forward_once(monkeypatch: pytest.MonkeyPatch) -> None:
     alone = backstep.backward_steps(c._model, c._x, tr.task.probe().y, tr.task.probe().mask)
     for a, b in zip(c.backward, alone, strict=True):  # the same numbers as computed afresh
         np.testing.assert_array_equal(a.dh, b.dh)
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_the_closeups_gradients_are_the_full_backwards(
+    cell: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The closeup skips the weights' gradients; every gradient its diagram shows equals the one
+    of a closeup whose backward computed them all."""
+    tr = trained(cell)
+    lean = closeup_of(tr)
+    cls = type(tr.model.cell)
+    real = cls.backward_reference
+    monkeypatch.setattr(
+        cls, "backward_reference", lambda self, q, step, d, weights=True: real(self, q, step, d)
+    )
+    full = closeup_of(tr)
+    shown = 0
+    for n in lean.diagram.nodes:
+        for t in range(lean.T):
+            g = lean.gradient(n.key, t)
+            if g is not None:
+                np.testing.assert_array_equal(g, full.gradient(n.key, t))
+                shown += 1
+    assert shown >= 2 * lean.T  # h and at least one gate or state per step
+    assert lean.gradient_top == full.gradient_top
