@@ -315,8 +315,7 @@ class CellDiagram(QWidget):
     # ------------------------------------------------------------------ state
     def set_closeup(self, closeup: Closeup | None) -> None:
         """Draw ``closeup``'s cell (None: an empty diagram)."""
-        self._closeup = closeup
-        self._static_key = None
+        self._closeup = closeup  # the picture is drawn again only if its content changed
         self._scales = {}
         self._columns = ()
         self._nodes, self._edges = (), ()
@@ -495,10 +494,14 @@ class CellDiagram(QWidget):
 
     def _layout(self) -> None:
         """Recompute the legend, the boxes' places, fonts and region, and drop the picture of
-        the background, arrows and legend, when the closeup, the mode, the size or the scale
-        changed."""
+        the background, arrows and legend, when what they show changed: the cell's boxes and
+        arrows, the legend's scales, the mode, the size or the scale. A new closeup of the same
+        cell whose colour scales are the same (they are rounded: most new closeups) keeps them."""
+        legend = self._make_legend_entries()
         key = (
-            self._closeup is not None,
+            self._nodes,
+            self._edges,
+            tuple(legend),
             self._backward,
             self.width(),
             self.height(),
@@ -509,7 +512,7 @@ class CellDiagram(QWidget):
         if key == self._static_key:
             return
         self._static_key = key
-        self._legend = self._make_legend_entries()
+        self._legend = legend
         self._rects = self._make_node_rects()
         self._fonts = {k: self._box_font(r) for k, r in self._rects.items()}
         self._labels = {n.key: plain_label(n.label) for n in self._nodes}

@@ -62,3 +62,46 @@ def test_resize_new_closeup_and_mode_redraw_as_a_new_diagram_would(qtbot) -> Non
     d.set_closeup(None)
     assert d.node_rects() == {}
     assert picture(d) == picture(diagram(qtbot, None, 640, 520, backward=True))
+
+
+def _count_pictures(d: CellDiagram, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times ``d`` draws its picture of the arrows and legend (a list of ones)."""
+    drawn: list[int] = []
+    real = d._paint_legend
+
+    def counted(p) -> None:
+        drawn.append(1)
+        real(p)
+
+    monkeypatch.setattr(d, "_paint_legend", counted)
+    return drawn
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_a_new_closeup_with_the_same_picture_does_not_draw_it_again(
+    qtbot, monkeypatch: pytest.MonkeyPatch, backward: bool
+) -> None:
+    """While training, every closeup is new, but its arrows and (rounded) scales rarely change:
+    the picture is drawn again only when they do, and is then what a new diagram draws."""
+    import dataclasses
+
+    lstm = closeup("lstm")
+    d = diagram(qtbot, lstm, 420, 360, backward=backward)
+    drawn = _count_pictures(d, monkeypatch)
+    picture(d)
+    assert len(drawn) == 1
+    later = dataclasses.replace(lstm, step=lstm.step + 1)  # the next closeup, the same scales
+    d.set_closeup(later)
+    assert picture(d) == picture(diagram(qtbot, later, 420, 360, backward=backward))
+    assert len(drawn) == 1  # kept
+    # larger values: the symmetric scales (h, c, ...) and the gradients' scale grow
+    steps = tuple({k: v * 10.0 for k, v in s.items()} for s in lstm.steps)
+    extents = {k: (lo * 10.0, hi * 10.0) for k, (lo, hi) in lstm.extents.items()}
+    back = tuple(
+        dataclasses.replace(b, own=b.own * 10.0, later=b.later * 10.0) for b in lstm.backward
+    )
+    wider = dataclasses.replace(lstm, steps=steps, extents=extents, backward=back)
+    d.set_closeup(wider)
+    assert d.legend_text() != diagram(qtbot, later, 420, 360, backward=backward).legend_text()
+    assert picture(d) == picture(diagram(qtbot, wider, 420, 360, backward=backward))
+    assert len(drawn) == 2
