@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pyqtgraph as pg
+from numpy.typing import ArrayLike
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QFont, QFontMetrics, QPainter
 from PyQt6.QtWidgets import QApplication, QGraphicsItem, QLabel, QSizePolicy
@@ -294,6 +295,24 @@ def set_curve(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
         else:
             curve.setSymbol(None)
     curve.setData(x, y)
+
+
+def set_data(item: pg.PlotDataItem, x: ArrayLike, y: ArrayLike) -> bool:
+    """``item.setData(x, y)`` unless ``item`` holds these numbers already; True if it set them.
+
+    Setting a curve or a scatter, even to the same numbers, makes pyqtgraph rebuild its points,
+    tell its view its bounds changed (the view ranges and repaints the whole plot) and draw it
+    again: a panel redrawn each frame did so for markers that change only now and then (the ▼
+    of exact zeros, clip events, the validation curve).
+    """
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)  # (n,) each
+    old_x, old_y = item.getOriginalDataset()
+    old_x = np.zeros(0) if old_x is None else np.asarray(old_x)  # (m,)
+    old_y = np.zeros(0) if old_y is None else np.asarray(old_y)  # (m,)
+    if np.array_equal(old_x, x, equal_nan=True) and np.array_equal(old_y, y, equal_nan=True):
+        return False
+    item.setData(x, y)
+    return True
 
 
 def positive_or_nan(values: np.ndarray) -> np.ndarray:

@@ -52,6 +52,7 @@ from rnnviz.app.widgets._common import (
     plot_widget,
     positive_or_nan,
     set_curve,
+    set_data,
     show_true_values,
     style_axis,
 )
@@ -330,7 +331,7 @@ class GradientPanel(QWidget):
         start = self._drawn_from or 0
         for name, values in self._flow_series.items():
             if values is None:
-                curves[name].setData([], [])
+                set_data(curves[name], [], [])
                 continue
             y = positive_or_nan(values)  # (T,)
             x = np.arange(values.shape[0])  # (T,)
@@ -380,7 +381,7 @@ class GradientPanel(QWidget):
         for name, curve in self.flow_curves.items():
             curve.setVisible(name in names)
             if name not in names:
-                curve.setData([], [])
+                set_data(curve, [], [])
 
     def _update_flow(self, frame: Frame) -> None:
         self._tokens.set_probe(frame.labels, frame.targets)
@@ -421,7 +422,7 @@ class GradientPanel(QWidget):
         for name, marks in self.zero_marks.items():
             values = series.get(name)
             zeros = np.flatnonzero(values == 0) if values is not None else np.array([], int)
-            marks.setData(zeros, np.full(zeros.size, floor))
+            set_data(marks, zeros, np.full(zeros.size, floor))  # rarely new
             if zeros.size:
                 notes.append(_zero_note(values, zeros, dtype))  # type: ignore[arg-type]
         self._zero_text = "; ".join(dict.fromkeys(notes))  # the legend entry of the ▼
@@ -479,7 +480,7 @@ class GradientPanel(QWidget):
         k = float(count[-1]) if len(count) else 0.0
         dense = k > DOTS_MAX_COUNT and k > DOTS_MAX_FRACTION * n
         if dense:
-            self.clip_points.setData([], [])
+            set_data(self.clip_points, [], [])
             first = steps[0] - (held[0] - 1) / 2.0  # the first step of the first point
             window = _round_window(math.ceil((steps[-1] - first + 1) / CLIP_WINDOWS))
             W = int((steps[-1] - first) // window) + 1  # windows
@@ -491,10 +492,10 @@ class GradientPanel(QWidget):
             per_window = np.diff(steps_before)  # (W,) steps recorded per window
             rate = 100.0 * np.diff(before) / np.maximum(per_window, 1)  # (W,)
             edges[-1] = min(edges[-1], steps[-1] + 0.5)
-            self.clip_rate.setData(edges, rate)
+            set_data(self.clip_rate, edges, rate)
         else:
-            self.clip_points.setData(*self._clips)
-            self.clip_rate.setData([], [])
+            set_data(self.clip_points, *self._clips)  # new only when clipping fired
+            set_data(self.clip_rate, [], [])
             window = 0
         if window != self._clip_window:
             self._clip_window = window

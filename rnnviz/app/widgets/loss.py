@@ -35,6 +35,7 @@ from rnnviz.app.widgets._common import (
     plot_axes,
     plot_widget,
     set_curve,
+    set_data,
     style_axis,
 )
 from rnnviz.train.runmodel import RunModel
@@ -271,7 +272,7 @@ class LossPanel(QWidget):
 
     def _draw_val(self) -> None:
         x = self._val[0 if self._x_mode == "steps" else 1]
-        self.val_curve.setData(x, self._val[2])
+        set_data(self.val_curve, x, self._val[2])  # new only at an evaluation
 
     def _anchor(self) -> None:
         """Round-number ends for the axes, beyond every point drawn."""

@@ -153,3 +153,47 @@ def test_the_anchor_runs_at_most_a_ninth_ahead_of_the_data(qtbot) -> None:
     anchor.fit = True
     anchor.update(300.0, np.array([1.0, 2.0]))
     assert anchor.points()[1][0] == 300.0
+
+
+def _sets(items: dict[str, object], monkeypatch) -> dict[str, int]:
+    """Counts each item's setData calls."""
+    counts = dict.fromkeys(items, 0)
+    for name, item in items.items():
+        real = item.setData
+
+        def counted(*args, _name=name, _real=real, **kwargs):
+            counts[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(item, "setData", counted)
+    return counts
+
+
+def test_markers_that_did_not_change_are_not_set_again(qtbot, monkeypatch) -> None:
+    """Each new frame and history point set the ▼ of exact zeros, the clip events and the
+    validation curve again, to the same numbers: pyqtgraph then rebuilds the points, ranges the
+    view and repaints the plot. They are set only when their numbers change."""
+    grads, loss = GradientPanel(), LossPanel()
+    for panel in (grads, loss):
+        qtbot.addWidget(panel)
+        panel.resize(500, 400)
+    stream = SnapshotStream("lstm", T=12, H=4, steps_per_snapshot=10, val_every=50)
+    show_g, show_l = Feed(grads), Feed(loss)
+    for _ in range(3):
+        snap = stream.next(clipped=np.zeros(10, bool))
+        show_g(snap)
+        show_l(snap)
+    markers = {f"zero {k}": m for k, m in grads.zero_marks.items()}
+    markers |= {"clip points": grads.clip_points, "clip rate": grads.clip_rate}
+    counts = _sets({**markers, "norms": grads.norm_curve, "val": loss.val_curve}, monkeypatch)
+    for _ in range(4):  # new frames and steps: no zero, no clip event, no evaluation
+        snap = stream.next(clipped=np.zeros(10, bool))
+        show_g(snap)
+        show_l(snap)
+    assert counts == {**dict.fromkeys(markers, 0), "norms": 4, "val": 0}
+    clipped = np.zeros(10, bool)
+    clipped[3] = True
+    show_g(stream.next(clipped=clipped))  # a clip event: its dot is drawn
+    assert counts["clip points"] == 1
+    x, _ = grads.clip_points.getOriginalDataset()
+    assert len(x) == 1
