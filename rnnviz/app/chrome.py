@@ -321,6 +321,23 @@ class MessageBanner(QFrame):
         self.setVisible(False)
 
 
+def set_steady_text(label: QLabel, html: str) -> None:
+    """Show ``html`` in ``label`` without asking the window to lay out again while it fits.
+
+    A label's new text asks its layout to lay out again, and that the window's (a pass of the
+    event loop each; the window's reads every view's minimum size): the status bar's read-outs
+    did so at every frame while training. A label of fixed size asks nothing, so ``label`` is
+    held at the size of the widest text it has shown (its minimum width at least), and grows,
+    once, when a text needs more room.
+    """
+    label.setText(html)
+    need = label.sizeHint()
+    width = max(need.width(), label.minimumWidth())
+    fixed = label.minimumWidth() == label.maximumWidth()
+    if not fixed or width > label.minimumWidth() or need.height() != label.minimumHeight():
+        label.setFixedSize(width, need.height())
+
+
 class StatusPanel:
     """Permanent status-bar read-outs: state pill, step, tokens/s, loss.
 
@@ -381,7 +398,7 @@ class StatusPanel:
         ``val_name`` names the evaluation loss ("train text" when a corpus had no held-out
         part, so the figure is measured on text the network trains on).
         """
-        self.step.setText(f"step <b>{step:,}</b>")
+        set_steady_text(self.step, f"step <b>{step:,}</b>")
         self.step.setToolTip(f"{tokens:,} tokens seen")
         self._rate = float(tokens_per_s)
         self._show_rate()
@@ -403,7 +420,7 @@ class StatusPanel:
         text = "loss —" if loss is None or dropped else f"loss <b>{loss:.3f}</b>"
         if val_loss is not None:
             text += f" · {val_name} {val_loss:.3f}"
-        self.loss.setText(text)
+        set_steady_text(self.loss, text)
         self.loss.setToolTip(
             f"The last step's loss ({loss:.3g}) belongs to weights that were dropped: the "
             "weights of an earlier step are back (see the message)"
@@ -414,10 +431,10 @@ class StatusPanel:
     def _show_rate(self) -> None:
         """Throughput while running; a grey dash otherwise (nothing trains, so no rate)."""
         if self.state_name == "running":
-            self.speed.setText(f"<b>{self._rate:,.0f}</b> tok/s")
+            set_steady_text(self.speed, f"<b>{self._rate:,.0f}</b> tok/s")
             self.speed.setToolTip("Training throughput: tokens per second spent training")
             return
-        self.speed.setText(f"<span style='color:{IDLE_GREY}'>— tok/s</span>")
+        set_steady_text(self.speed, f"<span style='color:{IDLE_GREY}'>— tok/s</span>")
         last = f"; {self._rate:,.0f} tok/s when it last ran" if self._rate > 0 else ""
         self.speed.setToolTip(f"Not training ({self.state_name}){last}")
 
@@ -432,6 +449,6 @@ class StatusPanel:
 
     def set_metric(self, html: str, tooltip: str = "") -> None:
         """Show the run's headline task metric (hidden when ``html`` is empty)."""
-        self.metric.setText(html)
+        set_steady_text(self.metric, html)
         self.metric.setToolTip(tooltip)
         self.metric.setVisible(bool(html))

@@ -176,3 +176,48 @@ def test_the_probe_strip_repaints_what_a_step_changes(qtbot, width, steps):
         bar.set_frame(t)
         if t < steps:
             assert stale_pixels(strip) == 0, t
+
+
+def test_status_numbers_ask_for_no_layout_while_they_fit(qtbot):
+    """Every frame sets the step, rate, loss and metric: a label's new text asked the status bar
+    and the window to lay out again (two passes of the event loop, every view's minimum read).
+    Once a read-out has the room for its text, a new text repaints it and asks nothing."""
+    from PyQt6.QtCore import QEvent, QObject
+    from PyQt6.QtWidgets import QApplication, QMainWindow, QWidget
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.setCentralWidget(QWidget())
+    status = StatusPanel(window.statusBar())
+    status.set_state("running")
+    window.show()
+    qtbot.waitExposed(window)
+    asked: list[str] = []
+
+    class Requests(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.LayoutRequest:
+                asked.append(type(obj).__name__)
+            return False
+
+    spy = Requests(window)
+    for obj in (window, window.statusBar()):
+        obj.installEventFilter(spy)
+
+    def frame(step: int, loss: float) -> None:
+        status.set_numbers(step, 64 * step, 12_345.0 + step, loss, 1.25)
+        status.set_metric(f"accuracy <b>{step % 100} %</b>")
+        QApplication.processEvents()
+
+    frame(98_765, 1.875)  # the widest texts first: the read-outs take their room
+    for _ in range(5):  # the layout requests that growth asked for, up to the window
+        QApplication.processEvents()
+    asked.clear()
+    for step in range(10, 40):  # narrower texts: they fit
+        frame(step, 1.0 + step / 100)
+    assert asked == []
+    for label in (status.step, status.speed, status.loss, status.metric):
+        assert label.width() >= label.sizeHint().width()  # every text whole
+    frame(123_456_789, 2.5)  # a wider step: its read-out grows, once
+    assert status.step.width() >= status.step.sizeHint().width()
+    assert "123,456,789" in status.step.text()
