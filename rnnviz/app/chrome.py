@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSlider,
     QStatusBar,
     QStyle,
@@ -79,6 +80,54 @@ class ReadoutSlot(QWidget):
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self.label.setFixedSize(self.size())  # (fixed: its new texts post no layout request)
+
+
+class WrappedSlot(QWidget):
+    """Holds a word-wrapped ``label`` outside any layout (its lines follow the slot's width).
+
+    A wrapped label in a layout asks it, and every layout up to the window's, to lay out again
+    at every new text (a pass of the event loop each). In the slot a new text repaints the label
+    and asks nothing; the slot asks for a new height only when the text takes another number of
+    lines at its width.
+    """
+
+    def __init__(self, label: QLabel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        label.setParent(self)
+        label.setWordWrap(True)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self._height = self._need(self.width())
+
+    def set_text(self, text: str) -> None:
+        """Show ``text``; a new height is asked for only if its line count changed."""
+        self.label.setText(text)
+        need = self._need(self.width())
+        if need != self._height:
+            self._height = need
+            self.updateGeometry()
+
+    def _need(self, width: int) -> int:
+        return self.label.heightForWidth(width) if width > 0 else self.label.sizeHint().height()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._need(width)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.label.sizeHint().width(), self._height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.label.fontMetrics().height())
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._height = self._need(self.width())
+        self.label.setGeometry(0, 0, self.width(), self.height())
 
 
 class FrameBar(QWidget):

@@ -33,6 +33,7 @@ from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
+from rnnviz.app.chrome import WrappedSlot
 from rnnviz.app.listen import listen
 from rnnviz.app.menus import make_action
 from rnnviz.app.replay_window import Timeline
@@ -84,7 +85,10 @@ class StepCursor(QObject):
         #: Always there (one line): the heatmaps above do not jump when the cursor moves back.
         self.indicator = QLabel()
         self.indicator.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.indicator.setWordWrap(True)  # two lines where the column is too narrow for one
+        #: Holds the indicator (wrapped: two lines where the column is too narrow for one)
+        #: outside the layouts: its text changes at every update while live, and a label in a
+        #: layout asked every layout up to the window's to lay out again each time.
+        self.indicator_slot = WrappedSlot(self.indicator)
         self.live_button = QToolButton()
         self.live_button.setText("Live")
         self.live_button.setToolTip("Follow training live (Ctrl+End)")
@@ -100,7 +104,7 @@ class StepCursor(QObject):
         row.addWidget(self.timeline, 1)
         row.addWidget(self.live_button)
         column.addLayout(row)
-        column.addWidget(self.indicator)
+        column.addWidget(self.indicator_slot)
         self.markers = {
             "loss": _marker(window.loss.plot),
             "norms": _marker(window.gradients.norm_plot),
@@ -205,10 +209,10 @@ class StepCursor(QObject):
         self.slider.setValue(min(value, last))
         self.slider.blockSignals(False)
         live = self.live
-        self.indicator.setText(self.text())
         style = LIVE_STYLE if live else VIEWING_STYLE
         if self.indicator.styleSheet() != style:  # setting one re-polishes and re-lays it out
             self.indicator.setStyleSheet(style)
+        self.indicator_slot.set_text(self.text())  # (after the style: its font sets the height)
         self.live_button.setEnabled(not live)
         self._place_markers()
 

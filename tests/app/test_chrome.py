@@ -221,3 +221,27 @@ def test_status_numbers_ask_for_no_layout_while_they_fit(qtbot):
     frame(123_456_789, 2.5)  # a wider step: its read-out grows, once
     assert status.step.width() >= status.step.sizeHint().width()
     assert "123,456,789" in status.step.text()
+
+
+def test_a_wrapped_slot_grows_when_its_text_takes_more_lines(qtbot):
+    from PyQt6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+    from rnnviz.app.chrome import WrappedSlot
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    slot = WrappedSlot(QLabel())
+    lay = QVBoxLayout(host)
+    lay.addWidget(slot)
+    lay.addStretch(1)
+    host.resize(160, 300)
+    host.show()
+    qtbot.waitExposed(host)
+    slot.set_text("step 1")
+    for _ in range(5):
+        QApplication.processEvents()
+    one_line = slot.height()
+    slot.set_text("live: step 1,234, the newest frame (PgUp: an earlier one)")
+    qtbot.waitUntil(lambda: slot.height() > one_line)
+    label = slot.label
+    assert label.height() >= label.heightForWidth(slot.width())  # every line shown

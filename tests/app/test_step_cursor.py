@@ -245,3 +245,36 @@ def test_the_indicator_is_restyled_only_when_live_changes(qtbot, trained) -> Non
     assert styled == [VIEWING_STYLE] and cursor.indicator.styleSheet() == VIEWING_STYLE
     cursor.follow_live()
     assert styled == [VIEWING_STYLE, LIVE_STYLE]
+
+
+def test_a_live_update_asks_the_bar_for_no_layout(qtbot, trained) -> None:
+    """While live, every update writes the step into the indicator: a label in the bar's layout
+    asked it, and every layout up to the window's, to lay out again each time. The indicator's
+    slot takes new texts without asking, while they take as many lines."""
+    from PyQt6.QtCore import QEvent, QObject
+
+    w = trained
+    cursor = w.step_cursor
+    asked: list[str] = []
+
+    class Requests(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.LayoutRequest:
+                asked.append(type(obj).__name__)
+            return False
+
+    spy = Requests(w)
+    cursor.bar.installEventFilter(spy)
+    texts = []
+    before = w.last_status.step
+    for _ in range(3):
+        w.step_once()
+        qtbot.waitUntil(lambda b=before: w.last_status.step > b, timeout=WAIT_MS)
+        before = w.last_status.step
+        qtbot.waitUntil(lambda b=before: f"step {b:,}" in cursor.indicator.text(), timeout=WAIT_MS)
+        texts.append(cursor.indicator.text())
+    assert len(set(texts)) == 3 and cursor.live  # a new text each time ...
+    assert asked == []  # ... and no layout asked of the bar
+    slot = cursor.indicator_slot
+    assert cursor.indicator.parent() is slot and slot.parent() is cursor.bar
+    assert cursor.indicator.height() >= cursor.indicator.heightForWidth(slot.width())  # whole
