@@ -61,7 +61,9 @@ def make_app(argv: Sequence[str] = (), scale: float = 1.0, quiet: bool = True) -
 def release_windows() -> None:
     """Free closed windows now, while Python and the QApplication are fully alive.
 
-    Call it after dropping the last name for a closed top-level window. Such a window has no Qt
+    Call it after dropping the last name for a closed top-level window and for every widget of
+    it (a name for one widget still held by the calling frame keeps the whole window alive: the
+    widget's children reach the window through their connected closures). Such a window has no Qt
     parent, and its Python side sits in reference cycles through its own children (actions with
     connected closures), so dropping the name does not free it: it would live on, with its
     loader and pyqtgraph's parentless menus, until PyQt's clean-up at interpreter exit deletes

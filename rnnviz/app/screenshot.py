@@ -21,6 +21,7 @@ from rnnviz.config import RunConfig
 from rnnviz.core.registry import cell_names, fit_nonlinearity
 
 if TYPE_CHECKING:  # pragma: no cover
+    from PyQt6.QtGui import QPixmap
     from PyQt6.QtWidgets import QApplication
 
     from rnnviz.train.inspection import SpectralPoint
@@ -209,10 +210,40 @@ def _picture(
 ) -> int:
     """Build the window around ``trainer`` at ``args.size``, grab it and write ``out``."""
     from rnnviz.app.application import make_app, release_windows
-    from rnnviz.app.main_window import MainWindow
     from rnnviz.app.style import BIG_SCALE
 
     app = make_app(scale=BIG_SCALE if args.big else 1.0)
+    picture = _grab(app, trainer, args, spectra)
+    # Every name for the window or one of its widgets ended with _grab's frame, so all of it
+    # goes now rather than in PyQt's exit clean-up (a name for the right column's tabs still
+    # held here kept the whole window alive once the inspector had opened).
+    release_windows()
+    if isinstance(picture, str):
+        print(f"rnnviz: error: {picture}", file=sys.stderr)
+        return 2
+    if not picture.save(str(out), "PNG"):
+        print(f"rnnviz: error: could not write {out}", file=sys.stderr)
+        return 2
+    size = f"{picture.width()}x{picture.height()}"
+    if args.panel != "window":
+        size += f", the {args.panel} panel of a {args.size[0]}x{args.size[1]} window"
+    elif (picture.width(), picture.height()) != tuple(args.size):
+        size += f", the smallest the window allows for {args.size[0]}x{args.size[1]}"
+    print(f"wrote {out} ({size}, step {trainer.step_count})")
+    return 0
+
+
+def _grab(
+    app: QApplication,
+    trainer: Trainer,
+    args: argparse.Namespace,
+    spectra: tuple[SpectralPoint, ...],
+) -> QPixmap | str:
+    """The panel ``args`` ask for, grabbed from a window built, shown and closed in here (or
+    what is wrong with ``--t`` or ``--unit``). No name for the window or its widgets outlives
+    this call: the caller frees the window once it has returned."""
+    from rnnviz.app.main_window import MainWindow
+
     preset = None if args.checkpoint else args.preset or DEFAULT_PRESET
     window = MainWindow(trainer=trainer, preset=preset, start_worker=False)
     window.arrange_for(*args.size)  # the controls start hidden if the views need the room
@@ -221,14 +252,10 @@ def _picture(
     window.show()
     app.processEvents()
     T = window.frame_bar.slider.maximum() + 1
-    H = trainer.run.model.hidden
-    problem = _out_of_range(args, T, H)
+    problem = _out_of_range(args, T, trainer.run.model.hidden)
     if problem:
         window.close()
-        del window
-        release_windows()
-        print(f"rnnviz: error: {problem}", file=sys.stderr)
-        return 2
+        return problem
     shot = Shot(T // 2 if args.frame is None else args.frame, args.unit or 0, spectra)
     window.frame_bar.set_frame(shot.t)
     if args.unit is not None:
@@ -242,17 +269,5 @@ def _picture(
         window.frame_dock.act_reveal_mode.setChecked(True)
     _settle(app)
     pixmap = panel.widget(window).grab()
-    ok = pixmap.save(str(out), "PNG")
     window.close()
-    del window
-    release_windows()  # now rather than in PyQt's exit clean-up
-    if not ok:
-        print(f"rnnviz: error: could not write {out}", file=sys.stderr)
-        return 2
-    size = f"{pixmap.width()}x{pixmap.height()}"
-    if args.panel != "window":
-        size += f", the {args.panel} panel of a {args.size[0]}x{args.size[1]} window"
-    elif (pixmap.width(), pixmap.height()) != tuple(args.size):
-        size += f", the smallest the window allows for {args.size[0]}x{args.size[1]}"
-    print(f"wrote {out} ({size}, step {trainer.step_count})")
-    return 0
+    return pixmap

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -80,6 +82,34 @@ def test_an_svg_carries_the_same_step_caption_as_the_png(
     root = ET.parse(svg).getroot()
     with Image.open(png) as im:  # the same picture: the caption and the view, at --size
         assert root.get("viewBox") == f"0 0 {im.size[0]} {im.size[1]}" == "0 0 480 320"
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_a_picture_command_frees_its_view_before_it_returns(
+    qapp: object, recorded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Nothing of the view is left for PyQt's clean-up at interpreter exit (see
+    :func:`rnnviz.app.application.release_windows`): with automatic collection off, the
+    command's own release frees it (a name for the view's widget, still held then, kept the
+    heatmaps and pyqtgraph's parentless menus alive)."""
+    import rnnviz.app.export_anim as export_anim
+
+    made: list[weakref.ref[object]] = []
+    init = export_anim.Captioned.__init__
+
+    def note(self: export_anim.Captioned, panel: object, size: tuple[int, int]) -> None:
+        init(self, panel, size)
+        made.append(weakref.ref(self.panel))
+
+    monkeypatch.setattr(export_anim.Captioned, "__init__", note)
+    gc.collect()
+    gc.disable()
+    try:
+        code = _export(recorded, tmp_path / f"h.{fmt}", "--format", fmt, "--panel", "heatmaps")
+    finally:
+        gc.enable()
+    assert code == 0 and len(made) == 1
+    assert made[0]() is None, "the view outlived the command"
 
 
 def test_an_mp4_or_the_line_saying_how_to_get_it(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,42 @@ def test_a_bad_screenshot_command_line_is_one_line(
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rnnviz: error:") and message in err[0]
     assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--panel", "window"],
+        ["--panel", "unit"],  # the inspector opens: the right column turns to tabs
+        ["--panel", "unit", "--unit", "999"],  # refused after the window was built
+    ],
+)
+def test_the_command_frees_its_window_before_it_returns(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """Nothing of the window is left for PyQt's clean-up at interpreter exit, where deleting it
+    segfaulted now and then (:func:`rnnviz.app.application.release_windows`): the command
+    frees it itself. Automatic collection is off during the command, so only the command's
+    own release can free the window (a name for one of its widgets still held then kept it
+    alive: ``--panel unit`` left the whole window to the exit clean-up)."""
+    from rnnviz.app.main_window import MainWindow
+
+    monkeypatch.setattr(screenshot, "load_run", lambda name: tiny_run())
+    shown: list[weakref.ref[MainWindow]] = []
+    show = MainWindow.show
+
+    def note_and_show(self: MainWindow) -> None:
+        shown.append(weakref.ref(self))
+        show(self)
+
+    monkeypatch.setattr(MainWindow, "show", note_and_show)
+    out = tmp_path / "shot.png"
+    gc.collect()
+    gc.disable()
+    try:
+        code = screenshot.cli(["--preset", "tiny", "--steps", "2", "--out", str(out), *args])
+    finally:
+        gc.enable()
+    assert code == (2 if "999" in args else 0)
+    assert len(shown) == 1
+    assert shown[0]() is None, "the window outlived the command"
