@@ -601,6 +601,11 @@ class StateHeatmaps(QWidget):
         marker = ColumnOutline()
         marker.setVisible(False)
         plot.addItem(marker, ignoreBounds=True)
+        # In the scene from the start, hidden until the grid shows it: the scene owns it and
+        # deletes it with the view. A panel built while the grid stayed as it was (one per
+        # redraw, others shown) was otherwise in no scene, left to Python's collector.
+        plot.setVisible(False)
+        self.graphics.scene().addItem(plot)
         return HeatmapPanel(spec, plot, image, bar, axis, marker, 0.0)
 
     def _configure(self, panel: HeatmapPanel, spec: StateSpec) -> None:

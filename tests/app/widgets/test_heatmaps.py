@@ -384,3 +384,26 @@ def test_the_outlines_bounds_follow_a_zoom_and_a_resize(view, qtbot):
     view.resize(1200, 800)
     qtbot.waitUntil(lambda: marker.boundingRect() == fresh(), timeout=5000)
     assert marker.boundingRect() != first
+
+
+def test_every_panel_is_in_the_scene_from_the_moment_it_is_built(qtbot):
+    """Panels built one per redraw (the compare window, the main window's first frames) while
+    the grid shows others, its layout unchanged, are hidden in the view's scene at once:
+    the scene owns them and deletes them with the view. None is left out of the scene for
+    Python's collector to free at an arbitrary moment (hidden panels left to it outlived their
+    scene: a crash)."""
+    view = StateHeatmaps()
+    qtbot.addWidget(view)
+    view.resize(480, 380)  # no room for six arrays: the grid shows fewer
+    view.show()
+    feed = Feed(view)
+    snap = make_snapshot("lstm", T=12, H=8)
+    for _ in range(12):
+        if feed(snap, build_budget=1):
+            break
+    assert list(view.panels) == ["h", "c", "i", "f", "o", "g"]
+    assert len(view.shown()) < 6  # the others were built while the grid stayed as it was
+    scene = view.graphics.scene()
+    for name, panel in view.panels.items():
+        assert panel.plot.scene() is scene, name
+        assert panel.plot.isVisible() == (name in view.shown()), name
