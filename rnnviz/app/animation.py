@@ -12,11 +12,16 @@ the worker then discards what it had and no file is written.
 Signals: ``progress(done, total)``, then exactly one of ``finished(path)``, ``failed(message)``
 (one line) or ``cancelled()``. ``restore()`` (if given) runs when the walk ends, to put the
 cursor back where the user had it.
+
+The export is usually a child of its window, and dies with it even while the worker encodes.
+The worker therefore never emits on the export: it reports through a parentless
+:class:`_Relay` it keeps alive until it has spoken (a signal emitted on the export from the
+worker could reach it while the UI thread deleted it), and once the export is gone it stops
+and drops its frames.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import threading
@@ -36,6 +41,16 @@ from rnnviz.train.safe_write import SaveError
 QUEUE_FRAMES = 4  # grabbed frames waiting for the encoder at most (bounded memory)
 _RETRY_MS = 15  # a full queue: look again this much later
 _DONE = None  # the end-of-frames marker on the queue
+
+
+class _Relay(QObject):
+    """The worker's word that it is done: ``encoded(outcome, message)``, queued to the export.
+
+    It has no Qt parent: the worker's reference keeps it alive until the worker has emitted,
+    and the queued call reaches the export only if the export still exists.
+    """
+
+    encoded = pyqtSignal(str, str)
 
 
 class AnimationExport(QObject):
@@ -68,7 +83,6 @@ class AnimationExport(QObject):
     finished = pyqtSignal(str)
     failed = pyqtSignal(str)
     cancelled = pyqtSignal()
-    _encoded = pyqtSignal(str, str)  # from the worker: outcome, message
 
     def __init__(
         self,
@@ -96,7 +110,8 @@ class AnimationExport(QObject):
         self._stop = threading.Event()  # the walk stops: cancelled, or the encoder failed
         self._worker: threading.Thread | None = None
         self._outcome = ""  # "finished", "failed", "cancelled" once over
-        self._encoded.connect(self._on_encoded)
+        self._relay = _Relay()  # the worker's word, from the worker thread
+        self._relay.encoded.connect(self._on_encoded)
 
     @property
     def path(self) -> Path:
@@ -115,7 +130,9 @@ class AnimationExport(QObject):
         """Begin (returns at once)."""
         if self._worker is not None:
             return
-        self._worker = threading.Thread(target=self._encode, name="rnnviz-encode", daemon=True)
+        self._worker = threading.Thread(
+            target=self._encode, args=(self._relay,), name="rnnviz-encode", daemon=True
+        )
         self._worker.start()
         single_shot(self, 0, self._show_next)
 
@@ -175,16 +192,17 @@ class AnimationExport(QObject):
             self.finished.emit(str(self.path))
 
     # ------------------------------------------------------------------ worker thread
-    def _encode(self) -> None:
+    def _encode(self, relay: _Relay) -> None:
         outcome, message = "finished", ""
         try:
             while True:
                 try:
                     frame = self._queue.get(timeout=0.5)
                 except queue.Empty:
-                    if sip.isdeleted(self):  # its owner is gone: nobody will end the walk
-                        self._cancel.set()
-                    continue
+                    if not sip.isdeleted(self):
+                        continue
+                    self._cancel.set()  # its owner is gone: nobody will end the walk
+                    break
                 if frame is _DONE or self._cancel.is_set():
                     break
                 self.encoder.add(frame)
@@ -197,5 +215,4 @@ class AnimationExport(QObject):
             self.encoder.discard()
             outcome, message = "failed", (str(exc).splitlines() or [type(exc).__name__])[0]
             self._stop.set()  # the walk stops at its next turn
-        with contextlib.suppress(RuntimeError):  # the exporter's window was closed meanwhile
-            self._encoded.emit(outcome, message)
+        relay.encoded.emit(outcome, message)  # dropped if the export is gone

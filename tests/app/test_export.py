@@ -235,3 +235,27 @@ def test_an_export_lets_the_window_run_between_pictures(tiny_window, qtbot, tmp_
     T = w.run_model.frame.T
     # the other callback ran while the export was at many different pictures
     assert len(set(progress_when_ticked)) > T // 2
+
+
+def test_an_export_deleted_with_its_window_ends_its_thread(qtbot, tmp_path: Path) -> None:
+    """The window goes while its animation is being walked and encoded: the export goes with
+    it, and the encoder thread drops its frames, writes nothing and ends (it waited for
+    frames forever before). Its last word goes through a relay it keeps alive, never to the
+    export the UI thread is deleting."""
+    from PyQt6 import sip
+    from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    owner = QWidget()  # the window
+    QVBoxLayout(owner).addWidget(label := QLabel("step"))
+    owner.show()
+    out = tmp_path / "never.gif"
+    show = lambda k: label.setText(f"step {k}")  # noqa: E731
+    export = AnimationExport(label, 10_000, show, out, "gif", parent=owner)
+    export.start()
+    qtbot.waitUntil(lambda: export.encoder.frames >= 1, timeout=WAIT_MS)
+    thread = export._worker
+    assert thread is not None
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: sip.isdeleted(export), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=WAIT_MS)
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary file
