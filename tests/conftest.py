@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from pathlib import Path
 
 import pytest
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """At the end of the session, free what the tests left behind while Qt is fully alive.
+
+    Windows closed by the last tests are deleted (their deferred deletions delivered) and the
+    reference cycles that hold their Python sides, with pyqtgraph's parentless menus, are
+    collected now rather than left to PyQt's clean-up at interpreter exit, where deleting such
+    objects segfaulted now and then (see ``rnnviz.app.application.release_windows``). A hook,
+    not a session fixture: the last test's arguments are let go only after fixtures end.
+    """
+    if "PyQt6.QtCore" in sys.modules:
+        from PyQt6.QtCore import QCoreApplication, QEvent
+
+        if QCoreApplication.instance() is not None:
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    gc.collect()
 
 
 @pytest.fixture

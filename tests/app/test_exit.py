@@ -143,3 +143,46 @@ def test_closing_the_window_early_exits_cleanly(tmp_path: Path) -> None:
     assert not crashed, (
         f"{len(crashed)}/{CLOSES} early closes failed (delay s, status): {crashed}\n{errors}"
     )
+
+
+# A plugin for a child pytest run: once the session and its fixtures are over, it prints what
+# PyQt's exit clean-up would still have to delete (as LEFT_OVER does for the window).
+SESSION_LEFT_OVER = r"""
+import gc, json
+def pytest_unconfigure(config):
+    from PyQt6 import sip
+    from PyQt6.QtCore import QCoreApplication, QObject
+    left = [
+        type(o).__name__
+        for o in gc.get_objects()
+        if isinstance(o, QObject)
+        and not isinstance(o, QCoreApplication)
+        and not sip.isdeleted(o)
+        and sip.ispyowned(o)
+        and o.parent() is None
+    ]
+    print("LEFT OVER " + json.dumps(left))
+"""
+
+
+def test_a_test_session_leaves_nothing_for_the_exit_clean_up(tmp_path: Path) -> None:
+    """A pytest run of a compare-window test ends with nothing for PyQt's exit clean-up: the
+    closed window's pyqtgraph menus and other parentless objects in reference cycles are freed
+    at the end of the session, while Qt is alive (they were left to the exit clean-up, the
+    walk that segfaulted now and then)."""
+    (tmp_path / "session_left_over.py").write_text(SESSION_LEFT_OVER, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    test = "tests/app/test_compare_window.py::test_one_time_step_cursor_for_every_run"
+    plugins = ["-p", "no:cacheprovider", "-p", "session_left_over"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-s", *plugins, test],
+        cwd=root,
+        env={**_env(tmp_path), "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("LEFT OVER ")]
+    assert len(lines) == 1, done.stdout[-2000:]
+    assert json.loads(lines[0].removeprefix("LEFT OVER ")) == []
