@@ -104,6 +104,8 @@ def prediction_html(
         if p.quantity:  # "model's depth: 2 (99.8%) ✔ right", then the classes most likely
             said = f"model's {html.escape(p.quantity)}: <b>{_token(p.predicted)}</b> "
             said += f"({p.probability:.1%}){verdict}<br>top {len(p.top)}:"
+        elif not p.target:  # e.g. echo's distractor steps: the output counts nowhere
+            said = f"model's top {len(p.top)} (not scored: this step has no target):"
         else:
             said = f"model's top {len(p.top)}:{verdict}"
         body = f"{said}<table cellspacing='2'>{rows}</table>"

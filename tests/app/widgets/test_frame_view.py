@@ -348,3 +348,15 @@ def test_slow_motion_says_why_the_answer_is_hidden(qtbot) -> None:
     assert "reveal it (R)" not in v.readout.text() and "↓" in v.readout.text()
     v.set_reveal(True)  # predict-then-reveal as well: R is the way
     assert "reveal it (R)" in v.readout.text()
+
+
+def test_echo_says_which_steps_are_not_scored(qtbot) -> None:
+    """At echo's distractor steps the read-out listed the model's top 4 like an answer; only the
+    recall step has a target (the loss counts nowhere else)."""
+    v = view_of(qtbot, trainer("gru", task="echo", delay=6))
+    c = v.closeup
+    for t in range(c.T):
+        v.run_model.set_cursor(t=t)
+        scored = bool(c.predictions[t].target)
+        assert ("not scored" in v.readout.text()) == (not scored), t
+    assert any(p.target for p in c.predictions) and not all(p.target for p in c.predictions)
