@@ -12,16 +12,22 @@ Predict, then reveal      P           hide the model's answer until R
 Reveal                    R           show it (and score the guess typed)
 ========================  ==========  ==================================================
 
-Where the frame view is (:meth:`FrameDock.arrange_for`, when the window takes its first size):
+Where the frame view is. F2, the Frame menu and a step of the cursor open it the same way
+(:meth:`FrameDock.set_shown`, :meth:`FrameDock.placement`, :func:`~rnnviz.app.layout.place_column`):
 
-* docked on the right, shown, when the window leaves the other views their legible width beside
-  it and the controls as the window shows them (:func:`frame_fits`: 1024×768, where the
-  controls start hidden, and 1920×1080, normal and ``--big``); Ctrl+D showing the controls
-  where both do not fit makes the frame view give way until the next step of the cursor;
-* elsewhere (1280×720, and 1024×768 with ``--big``) it starts hidden and opens the first time
-  the user steps the cursor (← →, Home, End, the frame bar, a click on a heatmap column); the
-  loss, gradient and samples column then makes way for it until F2 closes it, so the heatmaps
-  and the frame view keep their legible width.
+* docked on the right beside every view when the window leaves them their legible width beside
+  it and the controls as the window shows them (1024×768, where the controls start hidden, and
+  1920×1080, normal and ``--big``); there it is shown from the start;
+* else with the loss, gradient and samples column out of its way (1280×720, and 1024×768 with
+  ``--big``), until it is closed; there it starts hidden and opens the first time the user
+  steps the cursor (← →, Home, End, the frame bar, a click on a heatmap column), or at F2;
+* else, at F2, with the controls hidden too, and the window says so; Ctrl+D showing the
+  controls where both do not fit makes the frame view give way;
+* else (a window too narrow even so) it stays hidden and the window says how wide it must be.
+
+The dock is never narrower than the whole view beside its scroll bar
+(:class:`~rnnviz.app.layout.ScrollColumn`), and the window never wider than it was: room is
+found before the dock is shown.
 
 Beside it, every heatmap the cell declares should fit at its legible size: where they would
 not at the docks' own widths (1920×1080 with ``--big``: two of an LSTM's six), the controls and
@@ -46,10 +52,18 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QDockWidget, QMenu, QScrollArea, QStyle
+from PyQt6.QtWidgets import QDockWidget, QMenu, QStyle
 
 from rnnviz.app.closeups import CloseupFetcher, run_here
-from rnnviz.app.layout import Column, fit_columns, heatmaps_width
+from rnnviz.app.layout import (
+    Column,
+    Placement,
+    ScrollColumn,
+    fit_columns,
+    heatmaps_width,
+    minimum,
+    place_column,
+)
 from rnnviz.app.listen import listen
 from rnnviz.app.reveal import TargetMask
 from rnnviz.app.widgets._common import ui_scale
@@ -73,12 +87,23 @@ FRAME_LEAST = 270
 SPACING_PX = 4
 
 
-def frame_fits(
-    window_width: int, controls_width: int, frame_width: int, views_min: int, slack: int
-) -> bool:
-    """Whether a frame view ``frame_width`` wide leaves the views (heatmaps and the right-hand
-    column, legible from ``views_min``) ``slack`` pixels more beside the controls (0: hidden)."""
-    return window_width - controls_width - frame_width >= views_min + slack
+def no_room(needed: int, width: int) -> str:
+    """What the window says when the frame view has no room in it."""
+    return (
+        f"No room for the frame view: it needs a window at least {needed} px wide beside the "
+        f"heatmaps (this one is {width} px). Widen or maximise the window."
+    )
+
+
+#: What the window says when the frame view opens with the controls hidden for it.
+CONTROLS_HIDDEN = (
+    "The controls are hidden to make room for the frame view. Ctrl+D shows them (the frame "
+    "view then gives way; F2 brings it back)."
+)
+
+#: What the status bar says when a step of the cursor does not open the frame view because
+#: the controls are in its way.
+STEP_HINT = "F2 opens the frame view (the controls make room for it)"
 
 
 #: (attribute, text, key, tip, checkable) of the frame view's actions, in menu order.
@@ -108,12 +133,8 @@ class FrameDock(QObject):
         dock = QDockWidget("Frame view", window)
         dock.setObjectName("frameDock")
         # scrolled when short of room: the dock never makes the window taller than the screen
-        scroll = QScrollArea()
-        scroll.setWidget(self.view)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        dock.setWidget(scroll)
+        self.scroll = ScrollColumn(self.view)
+        dock.setWidget(self.scroll)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.dock = dock
         self.fetcher = CloseupFetcher(window.run_model, self, self.view)  # while on screen
@@ -153,43 +174,71 @@ class FrameDock(QObject):
         self.toggle.setShortcut(QKeySequence("F2"))
         self.toggle.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.toggle.toggled.connect(self.set_shown)
-        dock.visibilityChanged.connect(self._sync_toggle)
+        dock.visibilityChanged.connect(self._on_visibility)
         window.addAction(self.toggle)
         #: Opened by a cursor step on a window too small for it beside the other views.
         self.opens_on_step = False
         self._made_way = False  # the right-hand column is hidden for the frame view
+        self._want = self.width()  # the dock's width where it is shown
         for signal in _cursor_steps(window):
             signal.connect(self._on_user_step)
+        # Ctrl+D: toggled comes before the dock is shown (and the window laid out beside it)
+        window.controls_dock.toggleViewAction().toggled.connect(self._before_controls)
         window.controls_dock.visibilityChanged.connect(self._on_controls)
         self.set_shown(False)  # until arrange_for decides (the window's first size)
 
     def width(self) -> int:
-        """Width the docked frame view gets at the application's fonts."""
+        """Width the docked frame view likes at the application's fonts."""
         return round(FRAME_WIDTH * ui_scale())
 
-    def _fits(self, width: int, controls: bool) -> bool:
-        held = self.window._dock_width if controls else 0
-        views_min = self.window.centralWidget().minimumSizeHint().width()
-        return frame_fits(width, held, self.width(), views_min, round(SLACK_PX * ui_scale()))
-
     def least_width(self) -> int:
-        """The narrowest the docked frame view gets when the heatmaps need the room."""
-        return max(round(FRAME_LEAST * ui_scale()), self.view.minimumSizeHint().width())
+        """The narrowest the docked frame view gets (its text and diagram legible), never less
+        than the whole view beside its scroll bar."""
+        return max(round(FRAME_LEAST * ui_scale()), self.scroll.least_width())
+
+    def placement(self, width: int, controls: bool | None = None) -> Placement | None:
+        """Where the frame view goes in a window ``width`` wide, with the controls shown or
+        hidden (by default as they are), or None when it has no room: beside every view, else
+        with the loss, gradient and samples column out of its way, else with the controls
+        hidden too (see :func:`~rnnviz.app.layout.place_column`)."""
+        window = self.window
+        if controls is None:
+            controls = window.controls_dock.isVisibleTo(window)
+        column, alone, slack, separator = self._room_parts()
+        right = window.main_splitter.handleWidth() + minimum(window.right_column).width()
+        held = window._dock_width if controls else 0
+        return place_column(width, held, column, alone + right, alone, slack, separator)
+
+    def _room_parts(self) -> tuple[Column, int, int, int]:
+        """The frame view's column, the heatmaps' least width (with the views' margins), the
+        slack the views keep and a dock separator's width, in pixels."""
+        window = self.window
+        margins = window.centralWidget().layout().contentsMargins()
+        alone = minimum(window.heatmap_column).width() + margins.left() + margins.right()
+        separator = window.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent)
+        least = self.least_width()
+        column = Column(max(self.width(), least), least)
+        return column, alone, round(SLACK_PX * ui_scale()), separator
+
+    def _width_needed(self) -> int:
+        """The narrowest window the frame view has room in (the controls hidden)."""
+        column, alone, slack, separator = self._room_parts()
+        return column.least + alone + slack + separator
 
     def arrange_for(self, width: int, height: int) -> None:
-        """Place the frame view for a window ``width`` × ``height`` (see the module docstring)."""
-        fits = self._fits(width, self.window.controls_dock.isVisibleTo(self.window))
+        """Place the frame view for a window ``width`` × ``height`` (see the module docstring):
+        shown where it fits beside every view, else it opens at the user's first step."""
+        place = self.placement(width)
+        fits = place is not None and not place.make_way
         self.opens_on_step = not fits
         self.set_shown(fits)
-        if fits:
-            self.share_width(width, height)
 
     def share_width(self, width: int, height: int) -> bool:
         """Narrow the controls and the frame view (toward their least) where the heatmaps would
         otherwise not all fit in a window ``width`` × ``height``; False if they fit as they
         are or not even so (the heatmap view then shows fewer arrays)."""
         window = self.window
-        if not self.dock.isVisibleTo(window):
+        if not self.dock.isVisibleTo(window) or self.dock.isFloating():
             return False
         trainer = window.trainer
         arrays = 0 if trainer is None else len(trainer.model.specs)
@@ -198,23 +247,27 @@ class FrameDock(QObject):
             return False
         controls = window.controls_dock.isVisibleTo(window)
         docks = [self.dock, *([window.controls_dock] if controls else [])]
-        columns = [Column(self.width(), self.least_width())]
+        columns = [Column(max(self._want, self.least_width()), self.least_width())]
         if controls:
             least = window.controls_dock.minimumSizeHint().width()
             columns.append(Column(window._dock_width, least))
         separator = window.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent)
         margins = window.centralWidget().layout().contentsMargins()
         room = width - len(docks) * separator - margins.left() - margins.right()
-        handle = window.main_splitter.handleWidth()
-        right = window.right_column.minimumSizeHint().width() + round(SLACK_PX * ui_scale() / 2)
-        if (room - sum(c.want for c in columns) - handle) // 2 >= need:
-            return False  # the splitter's even share is enough
+        alone = self._made_way  # the heatmaps take the views' whole width
+        handle = 0 if alone else window.main_splitter.handleWidth()
+        right = 0 if alone else minimum(window.right_column).width()
+        right += 0 if alone else round(SLACK_PX * ui_scale() / 2)
+        free = room - sum(c.want for c in columns) - handle
+        if (free if alone else free // 2) >= need:
+            return False  # the heatmaps' share is enough
         widths = fit_columns(room, need + handle + right, columns)
         if widths is None:
             return False
         window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
-        views = room - sum(widths) - handle
-        window.main_splitter.setSizes([need, views - need])
+        if not alone:
+            views = room - sum(widths) - handle
+            window.main_splitter.setSizes([need, views - need])
         return True
 
     def _heatmaps_height(self, height: int) -> int:
@@ -228,49 +281,102 @@ class FrameDock(QObject):
         margins = window.centralWidget().layout().contentsMargins()
         return height - chrome - margins.top() - margins.bottom() - 4 * SPACING_PX
 
+    def _before_controls(self, shown: bool) -> None:
+        """The controls are about to be shown (Ctrl+D, the View menu): where they and the frame
+        view do not both fit, the frame view gives way first (shown beside it, the controls
+        widened the window past the screen). It opens again at a step of the cursor if it fits
+        then, and at F2, which hides the controls again."""
+        if shown and self.dock.isVisible() and not self.dock.isFloating():
+            place = self.placement(self.window.width(), controls=True)
+            if place is None or place.hide_controls:
+                self.set_shown(False)
+                self.opens_on_step = True
+
     def _on_controls(self, shown: bool) -> None:
-        """The controls were shown (Ctrl+D) where they and the frame view do not both fit: the
-        frame view gives way (and opens again at the next step of the cursor)."""
+        """The controls were shown: the frame view makes room for them (gives way where they
+        do not both fit, if :meth:`_before_controls` did not see them coming)."""
         if not shown:
             return
         window = self.window
-        if self.dock.isVisible() and not self._fits(window.width(), True):
-            self.set_shown(False)
-            self.opens_on_step = True
+        self._before_controls(True)
+        if self.dock.isVisible() and not self.dock.isFloating():
+            place = self.placement(window.width(), controls=True)
+            if place is not None:
+                self._make_way(place.make_way)
+                self._want = place.width
         # their own width again (the frame view's docking may have taken some of it), less what
         # the heatmaps need
         window.resizeDocks([window.controls_dock], [window._dock_width], Qt.Orientation.Horizontal)
+        if self.dock.isVisible():
+            window.resizeDocks([self.dock], [self._want], Qt.Orientation.Horizontal)
         self.share_width(window.width(), window.height())
 
     def _on_user_step(self, *_: object) -> None:
-        """The user stepped the cursor: open the frame view if it waits for that."""
-        if self.opens_on_step and not self.dock.isVisible():
-            self.opens_on_step = False
-            self._make_way(True)
-            self.set_shown(True)
+        """The user stepped the cursor: open the frame view if it waits for that, and if it
+        fits with the controls as they are (F2 hides them for it: the user's choice)."""
+        if not self.opens_on_step or self.dock.isVisible():
+            return
+        place = self.placement(self.window.width())
+        if place is None or place.hide_controls:
+            self.window.statusBar().showMessage(STEP_HINT, 8000)
+            return
+        self.opens_on_step = False
+        self.set_shown(True)
 
     def set_shown(self, shown: bool) -> None:
-        """Show the dock (docked on the right) or take it out of the window's layout: a hidden
-        dock still held room there, and the controls beside it lost a pixel of their width."""
-        docked = self.window.dockWidgetArea(self.dock) != Qt.DockWidgetArea.NoDockWidgetArea
-        if shown:
-            if not docked:
-                self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-            self.dock.show()
-        elif docked:
-            self.window.removeDockWidget(self.dock)
-        self.dock.setVisible(shown)
-        if shown:
-            self.window.resizeDocks([self.dock], [self.width()], Qt.Orientation.Horizontal)
-        elif self._made_way:
+        """Show the frame view or hide it: F2, the Frame menu and a step of the cursor all come
+        here. Shown where :meth:`placement` finds room (the right-hand column hidden, or the
+        controls too, when that takes it), docked on the right at a width at which it is whole;
+        with no room the window says so and leaves it hidden. Hidden, it is taken out of the
+        window's layout: a hidden dock still held room there, and the controls beside it lost a
+        pixel of their width."""
+        window = self.window
+        place = self.placement(window.width()) if shown else None
+        if shown and place is None:
+            window.show_message(no_room(self._width_needed(), window.width()), "warning")
+        if place is not None:
+            self._open(place)
+        else:
+            if window.dockWidgetArea(self.dock) != Qt.DockWidgetArea.NoDockWidgetArea:
+                window.removeDockWidget(self.dock)
+            self.dock.setVisible(False)
             self._make_way(False)
         self._sync_toggle()
+
+    def _open(self, place: Placement) -> None:
+        window = self.window
+        if place.hide_controls:
+            window.controls_dock.hide()
+            window.show_message(CONTROLS_HIDDEN, "info")
+        self._make_way(place.make_way)  # before the dock takes its width beside what is left
+        self._want = place.width
+        if window.dockWidgetArea(self.dock) == Qt.DockWidgetArea.NoDockWidgetArea:
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.show()
+        window.resizeDocks([self.dock], [place.width], Qt.Orientation.Horizontal)
+        if window.isVisible():
+            self.share_width(window.width(), window.height())
 
     def _make_way(self, on: bool) -> None:
         """Hide the right-hand column (loss, gradients, samples) while the frame view is open on
         a small window, and show it again."""
         self._made_way = on
-        self.window.right_column.setVisible(not on)
+        window = self.window
+        if on == window.right_column.isHidden():
+            return
+        window.right_column.setVisible(not on)
+        # the views' new least width, now: a dock shown next is placed beside it (the splitter
+        # tells its layouts in a later pass of the event loop; meanwhile the window took the
+        # dock's least beside the views' old least, and widened past the screen)
+        window.main_splitter.refresh()
+        window.centralWidget().layout().activate()
+
+    def _on_visibility(self, visible: bool) -> None:
+        """The dock was shown or hidden, also by its own close button: the right-hand column
+        comes back with it hidden."""
+        if not visible and self.dock.isHidden() and self._made_way:
+            self._make_way(False)
+        self._sync_toggle()
 
     def _sync_toggle(self, *_: object) -> None:
         self.toggle.blockSignals(True)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt
-from PyQt6.QtWidgets import QSplitter, QTabWidget, QWidget
+from PyQt6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QWidget
 
 from rnnviz.app.widgets.heatmaps import MIN_IMAGE_W, SPACING, PanelMetrics
 
@@ -96,6 +96,48 @@ def fit_columns(room: int, views: int, columns: Sequence[Column]) -> list[int] |
     return [w - min(g, s) for w, g, s in zip(wants, give, spare, strict=True)]
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a docked column goes: ``width`` pixels, with the right-hand column hidden for it
+    (``make_way``) and the controls hidden for it (``hide_controls``)."""
+
+    width: int
+    make_way: bool = False
+    hide_controls: bool = False
+
+
+def place_column(
+    window: int,
+    controls: int,
+    column: Column,
+    views: int,
+    alone: int,
+    slack: int,
+    separator: int = 0,
+) -> Placement | None:
+    """Where a column (the frame view) goes in a window ``window`` pixels wide, or None: no room.
+
+    The views beside it keep ``slack`` pixels beyond their legible least: ``views`` with the
+    right-hand column, ``alone`` (the heatmaps) without it. Tried in turn, the first that fits:
+
+    1. beside every view and the controls (``controls`` pixels, 0 when hidden), at the column's
+       ``want``;
+    2. with the right-hand column out of the way, as wide as the room allows up to ``want``,
+       at least ``least``;
+    3. the same with the controls hidden too (when shown).
+
+    In 2 and 3 the room is less a dock ``separator`` beside each docked column.
+    """
+    if window - controls - column.want >= views + slack:
+        return Placement(column.want)
+    for hide in (False, True) if controls else (False,):
+        held = 0 if hide else controls
+        room = window - held - alone - slack - separator * (2 if held else 1)
+        if room >= column.least:
+            return Placement(min(column.want, room), make_way=True, hide_controls=hide)
+    return None
+
+
 def heatmaps_width(arrays: int, height: int) -> int | None:
     """The narrowest heatmap view (pixels) that shows ``arrays`` heatmaps at their legible size
     in a grid ``height`` pixels high (at the application's fonts), or None if no width does."""
@@ -107,6 +149,51 @@ def heatmaps_width(arrays: int, height: int) -> int | None:
         if metrics.best_columns(arrays, width, height) is not None:
             return width
     return None
+
+
+class ScrollColumn(QScrollArea):
+    """A docked column's contents, scrolled up and down when short of height, never cut on the
+    right: its minimum width is its widget's plus the vertical scroll bar's (which takes its
+    width from the viewport when it shows), and follows the widget's minimum as it changes.
+
+    Parameters
+    ----------
+    widget : QWidget
+        What the column shows; resized to the column's width.
+    parent : QWidget, optional
+        Qt parent.
+    """
+
+    def __init__(self, widget: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidget(widget)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self._least = -1
+        widget.installEventFilter(self)  # its minimum may grow with a new text
+
+    def least_width(self) -> int:
+        """The narrowest the column shows its widget whole, a scroll bar beside it."""
+        widget = self.widget()
+        inner = 0 if widget is None else minimum(widget).width()
+        return inner + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def minimumSizeHint(self) -> QSize:
+        """:meth:`least_width` wide."""
+        return QSize(self.least_width(), super().minimumSizeHint().height())
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        """A new minimum of the widget is this column's (its dock's, its window's) too."""
+        if (
+            event is not None
+            and obj is self.widget()
+            and event.type() == QEvent.Type.LayoutRequest
+            and self.least_width() != self._least
+        ):
+            self._least = self.least_width()
+            self.updateGeometry()
+        return super().eventFilter(obj, event)
 
 
 class AdaptiveColumn(QWidget):

@@ -30,7 +30,6 @@ from PyQt6.QtGui import QGuiApplication, QShowEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
     QMainWindow,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -48,6 +47,7 @@ from rnnviz.app.layout import (
     COMFORT_SIZE,
     VIEWS_COMFORT_WIDTH,
     AdaptiveColumn,
+    ScrollColumn,
     controls_fit,
     initial_size,
 )
@@ -281,13 +281,8 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
         self, presets: list[tuple[str, str]], tasks: list[str], corpora: list[str]
     ) -> None:
         self.controls = ControlPanel(presets, tasks, corpora)
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll = ScrollColumn(self.controls)  # never narrower than the controls and a scroll bar
         bar = scroll.verticalScrollBar()
-        scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + bar.sizeHint().width())
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controlsDock")
         dock.setWidget(scroll)

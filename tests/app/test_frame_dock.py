@@ -99,13 +99,24 @@ def test_backward_stepping_draws_the_gradient_curves_up_to_the_cursor(qtbot, tin
     assert len(curve.getData()[0]) == T
 
 
-def test_frame_fits_leaves_the_views_their_legible_width() -> None:
-    from rnnviz.app.frame_dock import frame_fits
+def test_the_frame_view_goes_beside_every_view_else_the_column_or_the_controls_make_way() -> None:
+    from rnnviz.app.layout import Column, Placement, place_column
 
-    assert frame_fits(1000, 0, 400, 500, 100)
-    assert not frame_fits(1000, 0, 400, 501, 100)
-    assert not frame_fits(1280, 367, 340, 516, 100)  # beside the controls: no
-    assert frame_fits(1280, 0, 340, 516, 100)  # without them: yes
+    frame = Column(340, 270)
+    # beside every view: the views keep their least (500) and the slack (100)
+    assert place_column(1000, 0, Column(400, 270), 500, 300, 100) == Placement(400)
+    assert place_column(1280, 0, frame, 516, 290, 100) == Placement(340)
+    # beside the controls at 1280: the loss, gradient and samples column makes way
+    assert place_column(1280, 367, frame, 516, 290, 100, 6) == Placement(340, make_way=True)
+    # room only for its least: as wide as the room allows
+    assert place_column(1024, 0, Column(544, 432), 684, 383, 160, 6) == Placement(
+        475, make_way=True
+    )
+    # not beside the controls even so: they are hidden too
+    assert place_column(1024, 480, Column(544, 432), 684, 383, 160, 6) == Placement(
+        475, make_way=True, hide_controls=True
+    )
+    assert place_column(900, 0, Column(544, 432), 684, 383, 160, 6) is None  # no room
 
 
 @pytest.mark.parametrize("scale", [1.0, BIG_SCALE], ids=["normal", "big"])
