@@ -13,7 +13,7 @@ Reveal                    R           show it (and score the guess typed)
 ========================  ==========  ==================================================
 
 Where the frame view is. F2, the Frame menu and a step of the cursor open it the same way
-(:meth:`FrameDock.set_shown`, :meth:`FrameDock.placement`, :func:`~rnnviz.app.layout.place_column`):
+(:meth:`FrameDock.set_shown`; where, :mod:`rnnviz.app.frame_room`):
 
 * docked on the right beside every view when the window leaves them their legible width beside
   it and the controls as the window shows them (1024×768, where the controls start hidden, and
@@ -29,11 +29,9 @@ The dock is never narrower than the whole view beside its scroll bar
 (:class:`~rnnviz.app.layout.ScrollColumn`), and the window never wider than it was: room is
 found before the dock is shown.
 
-Beside it, every heatmap the cell declares should fit at its legible size: where they would
-not at the docks' own widths (1920×1080 with ``--big``: two of an LSTM's six), the controls and
-the frame view give up width, in proportion to what each can spare above its legible least
-(:meth:`FrameDock.share_width`, :func:`~rnnviz.app.layout.fit_columns`), and the heatmaps get
-the room they need beside the loss, gradient and samples column.
+Beside it, every heatmap the cell declares should fit at its legible size: the controls and the
+frame view give up width for them, and share it again when the window is resized
+(:class:`~rnnviz.app.frame_room.FrameRoom`).
 
 The closeup the view explains is fetched through the run's command queue
 (:class:`~rnnviz.app.closeups.CloseupFetcher`) while the view is on screen; while training runs
@@ -52,39 +50,15 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QDockWidget, QMenu, QStyle
+from PyQt6.QtWidgets import QDockWidget, QMenu
 
 from rnnviz.app.closeups import CloseupFetcher, run_here
-from rnnviz.app.layout import (
-    Column,
-    Placement,
-    ScrollColumn,
-    fit_columns,
-    heatmaps_width,
-    minimum,
-    place_column,
-)
+from rnnviz.app.frame_room import FrameRoom
+from rnnviz.app.layout import Placement, ScrollColumn
 from rnnviz.app.listen import listen
 from rnnviz.app.reveal import TargetMask
-from rnnviz.app.widgets._common import ui_scale
 from rnnviz.app.widgets.frame_view import FrameView
 from rnnviz.train.closeup import Closeup
-
-#: Width of the docked frame view at normal fonts (``--big`` scales it): its text and diagram
-#: are legible from its minimum (~250 px) up; more is taken from the heatmaps.
-FRAME_WIDTH = 340
-
-#: Pixels the other views keep beyond their legible minimum width beside the frame view, at
-#: normal fonts (``--big`` scales it): at their bare minimum width the legends of the gradient
-#: plots wrap into more lines, and at 1280x720 with --big the window grew taller than the screen.
-SLACK_PX = 100
-
-#: Narrowest width of the docked frame view at normal fonts (``--big`` scales it), when the
-#: heatmaps need the room: its read-out, diagram and equations stay legible.
-FRAME_LEAST = 270
-
-#: Spacing of a layout between two of its widgets (pixels), as the window's layouts use.
-SPACING_PX = 4
 
 
 def no_room(needed: int, width: int) -> str:
@@ -135,6 +109,7 @@ class FrameDock(QObject):
         # scrolled when short of room: the dock never makes the window taller than the screen
         self.scroll = ScrollColumn(self.view)
         dock.setWidget(self.scroll)
+        self.room = FrameRoom(window, dock, self.scroll)  # its width, the heatmaps' share
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.dock = dock
         self.fetcher = CloseupFetcher(window.run_model, self, self.view)  # while on screen
@@ -178,8 +153,6 @@ class FrameDock(QObject):
         window.addAction(self.toggle)
         #: Opened by a cursor step on a window too small for it beside the other views.
         self.opens_on_step = False
-        self._made_way = False  # the right-hand column is hidden for the frame view
-        self._want = self.width()  # the dock's width where it is shown
         for signal in _cursor_steps(window):
             signal.connect(self._on_user_step)
         # Ctrl+D: toggled comes before the dock is shown (and the window laid out beside it)
@@ -187,99 +160,13 @@ class FrameDock(QObject):
         window.controls_dock.visibilityChanged.connect(self._on_controls)
         self.set_shown(False)  # until arrange_for decides (the window's first size)
 
-    def width(self) -> int:
-        """Width the docked frame view likes at the application's fonts."""
-        return round(FRAME_WIDTH * ui_scale())
-
-    def least_width(self) -> int:
-        """The narrowest the docked frame view gets (its text and diagram legible), never less
-        than the whole view beside its scroll bar."""
-        return max(round(FRAME_LEAST * ui_scale()), self.scroll.least_width())
-
-    def placement(self, width: int, controls: bool | None = None) -> Placement | None:
-        """Where the frame view goes in a window ``width`` wide, with the controls shown or
-        hidden (by default as they are), or None when it has no room: beside every view, else
-        with the loss, gradient and samples column out of its way, else with the controls
-        hidden too (see :func:`~rnnviz.app.layout.place_column`)."""
-        window = self.window
-        if controls is None:
-            controls = window.controls_dock.isVisibleTo(window)
-        column, alone, slack, separator = self._room_parts()
-        right = window.main_splitter.handleWidth() + minimum(window.right_column).width()
-        held = window._dock_width if controls else 0
-        return place_column(width, held, column, alone + right, alone, slack, separator)
-
-    def _room_parts(self) -> tuple[Column, int, int, int]:
-        """The frame view's column, the heatmaps' least width (with the views' margins), the
-        slack the views keep and a dock separator's width, in pixels."""
-        window = self.window
-        margins = window.centralWidget().layout().contentsMargins()
-        alone = minimum(window.heatmap_column).width() + margins.left() + margins.right()
-        separator = window.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent)
-        least = self.least_width()
-        column = Column(max(self.width(), least), least)
-        return column, alone, round(SLACK_PX * ui_scale()), separator
-
-    def _width_needed(self) -> int:
-        """The narrowest window the frame view has room in (the controls hidden)."""
-        column, alone, slack, separator = self._room_parts()
-        return column.least + alone + slack + separator
-
     def arrange_for(self, width: int, height: int) -> None:
         """Place the frame view for a window ``width`` × ``height`` (see the module docstring):
         shown where it fits beside every view, else it opens at the user's first step."""
-        place = self.placement(width)
+        place = self.room.placement(width)
         fits = place is not None and not place.make_way
         self.opens_on_step = not fits
         self.set_shown(fits)
-
-    def share_width(self, width: int, height: int) -> bool:
-        """Narrow the controls and the frame view (toward their least) where the heatmaps would
-        otherwise not all fit in a window ``width`` × ``height``; False if they fit as they
-        are or not even so (the heatmap view then shows fewer arrays)."""
-        window = self.window
-        if not self.dock.isVisibleTo(window) or self.dock.isFloating():
-            return False
-        trainer = window.trainer
-        arrays = 0 if trainer is None else len(trainer.model.specs)
-        need = heatmaps_width(arrays, self._heatmaps_height(height))
-        if not need:
-            return False
-        controls = window.controls_dock.isVisibleTo(window)
-        docks = [self.dock, *([window.controls_dock] if controls else [])]
-        columns = [Column(max(self._want, self.least_width()), self.least_width())]
-        if controls:
-            least = window.controls_dock.minimumSizeHint().width()
-            columns.append(Column(window._dock_width, least))
-        separator = window.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent)
-        margins = window.centralWidget().layout().contentsMargins()
-        room = width - len(docks) * separator - margins.left() - margins.right()
-        alone = self._made_way  # the heatmaps take the views' whole width
-        handle = 0 if alone else window.main_splitter.handleWidth()
-        right = 0 if alone else minimum(window.right_column).width()
-        right += 0 if alone else round(SLACK_PX * ui_scale() / 2)
-        free = room - sum(c.want for c in columns) - handle
-        if (free if alone else free // 2) >= need:
-            return False  # the heatmaps' share is enough
-        widths = fit_columns(room, need + handle + right, columns)
-        if widths is None:
-            return False
-        window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
-        if not alone:
-            views = room - sum(widths) - handle
-            window.main_splitter.setSizes([need, views - need])
-        return True
-
-    def _heatmaps_height(self, height: int) -> int:
-        """Height of the heatmaps' grid in a window ``height`` high: less the menu and status
-        bars, the time step's and training step's bars and the read-out (two lines: it wraps
-        in a narrow view), and the layouts' spacing."""
-        window = self.window
-        bars = (window.menuBar(), window.statusBar(), window.frame_bar, window.step_cursor.bar)
-        chrome = sum(w.sizeHint().height() for w in bars)
-        chrome += 2 * window.heatmaps.readout.fontMetrics().lineSpacing() + 8
-        margins = window.centralWidget().layout().contentsMargins()
-        return height - chrome - margins.top() - margins.bottom() - 4 * SPACING_PX
 
     def _before_controls(self, shown: bool) -> None:
         """The controls are about to be shown (Ctrl+D, the View menu): where they and the frame
@@ -287,7 +174,7 @@ class FrameDock(QObject):
         widened the window past the screen). It opens again at a step of the cursor if it fits
         then, and at F2, which hides the controls again."""
         if shown and self.dock.isVisible() and not self.dock.isFloating():
-            place = self.placement(self.window.width(), controls=True)
+            place = self.room.placement(self.window.width(), controls=True)
             if place is None or place.hide_controls:
                 self.set_shown(False)
                 self.opens_on_step = True
@@ -300,23 +187,23 @@ class FrameDock(QObject):
         window = self.window
         self._before_controls(True)
         if self.dock.isVisible() and not self.dock.isFloating():
-            place = self.placement(window.width(), controls=True)
+            place = self.room.placement(window.width(), controls=True)
             if place is not None:
-                self._make_way(place.make_way)
-                self._want = place.width
+                self.room.make_way(place.make_way)
+                self.room.want = place.width
         # their own width again (the frame view's docking may have taken some of it), less what
         # the heatmaps need
         window.resizeDocks([window.controls_dock], [window._dock_width], Qt.Orientation.Horizontal)
         if self.dock.isVisible():
-            window.resizeDocks([self.dock], [self._want], Qt.Orientation.Horizontal)
-        self.share_width(window.width(), window.height())
+            window.resizeDocks([self.dock], [self.room.want], Qt.Orientation.Horizontal)
+        self.room.share_width(window.width(), window.height())
 
     def _on_user_step(self, *_: object) -> None:
         """The user stepped the cursor: open the frame view if it waits for that, and if it
         fits with the controls as they are (F2 hides them for it: the user's choice)."""
         if not self.opens_on_step or self.dock.isVisible():
             return
-        place = self.placement(self.window.width())
+        place = self.room.placement(self.window.width())
         if place is None or place.hide_controls:
             self.window.statusBar().showMessage(STEP_HINT, 8000)
             return
@@ -331,16 +218,16 @@ class FrameDock(QObject):
         window's layout: a hidden dock still held room there, and the controls beside it lost a
         pixel of their width."""
         window = self.window
-        place = self.placement(window.width()) if shown else None
+        place = self.room.placement(window.width()) if shown else None
         if shown and place is None:
-            window.show_message(no_room(self._width_needed(), window.width()), "warning")
+            window.show_message(no_room(self.room.width_needed(), window.width()), "warning")
         if place is not None:
             self._open(place)
         else:
             if window.dockWidgetArea(self.dock) != Qt.DockWidgetArea.NoDockWidgetArea:
                 window.removeDockWidget(self.dock)
             self.dock.setVisible(False)
-            self._make_way(False)
+            self.room.make_way(False)
         self._sync_toggle()
 
     def _open(self, place: Placement) -> None:
@@ -348,34 +235,20 @@ class FrameDock(QObject):
         if place.hide_controls:
             window.controls_dock.hide()
             window.show_message(CONTROLS_HIDDEN, "info")
-        self._make_way(place.make_way)  # before the dock takes its width beside what is left
-        self._want = place.width
+        self.room.make_way(place.make_way)  # before the dock takes its width beside what is left
+        self.room.want = place.width
         if window.dockWidgetArea(self.dock) == Qt.DockWidgetArea.NoDockWidgetArea:
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.show()
         window.resizeDocks([self.dock], [place.width], Qt.Orientation.Horizontal)
         if window.isVisible():
-            self.share_width(window.width(), window.height())
-
-    def _make_way(self, on: bool) -> None:
-        """Hide the right-hand column (loss, gradients, samples) while the frame view is open on
-        a small window, and show it again."""
-        self._made_way = on
-        window = self.window
-        if on == window.right_column.isHidden():
-            return
-        window.right_column.setVisible(not on)
-        # the views' new least width, now: a dock shown next is placed beside it (the splitter
-        # tells its layouts in a later pass of the event loop; meanwhile the window took the
-        # dock's least beside the views' old least, and widened past the screen)
-        window.main_splitter.refresh()
-        window.centralWidget().layout().activate()
+            self.room.share_width(window.width(), window.height())
 
     def _on_visibility(self, visible: bool) -> None:
         """The dock was shown or hidden, also by its own close button: the right-hand column
         comes back with it hidden."""
-        if not visible and self.dock.isHidden() and self._made_way:
-            self._make_way(False)
+        if not visible and self.dock.isHidden() and self.room.made_way:
+            self.room.make_way(False)
         self._sync_toggle()
 
     def _sync_toggle(self, *_: object) -> None:
@@ -399,7 +272,7 @@ class FrameDock(QObject):
     def set_trainer(self, trainer: Any) -> None:
         """A new run: closeups come from its worker (or from ``trainer`` itself without one)."""
         if self.window.isVisible():  # a cell with more arrays may need more room for them
-            self.share_width(self.window.width(), self.window.height())
+            self.room.share_width(self.window.width(), self.window.height())
         direct = run_here(trainer)
 
         def call(fn: Callable[[Any], Any]) -> Future[Any]:

@@ -383,4 +383,4 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
                 self.resizeDocks(
                     [self.controls_dock], [self._dock_width], Qt.Orientation.Horizontal
                 )
-            self.frame_dock.share_width(self.width(), self.height())  # room for every heatmap
+            self.frame_dock.room.share_width(self.width(), self.height())  # room for every heatmap

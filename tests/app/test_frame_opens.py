@@ -25,9 +25,9 @@ def settle() -> None:
         QApplication.processEvents()
 
 
-def window_at(qtbot, width: int, height: int) -> MainWindow:
-    """A window (LSTM, 128 units) arranged for and resized to ``width`` x ``height``, shown."""
-    w = MainWindow(tiny_run(hidden=128), confirm=lambda *_: True, start_worker=False)
+def window_at(qtbot, width: int, height: int, cell: str = "lstm") -> MainWindow:
+    """A window (128 units) arranged for and resized to ``width`` x ``height``, shown."""
+    w = MainWindow(tiny_run(cell=cell, hidden=128), confirm=lambda *_: True, start_worker=False)
     qtbot.addWidget(w)
     w.arrange_for(width, height)
     w.show()

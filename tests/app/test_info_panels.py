@@ -42,6 +42,8 @@ def _buttons(window: QWidget) -> dict[str, InfoButton]:
 
 
 def test_every_panel_of_the_frame_view_has_its_explanation(qtbot, tiny_window) -> None:
+    tiny_window.resize(1920, 1080)  # room for the frame view beside every view (800 px: not)
+    QApplication.processEvents()
     w = shown(tiny_window)
     view = w.frame_dock.view
     qtbot.waitUntil(lambda: view.closeup is not None, timeout=WAIT_MS)
@@ -62,6 +64,7 @@ def test_every_panel_of_the_frame_view_has_its_explanation(qtbot, tiny_window) -
         "loss": w.loss.plot_widget,
         "samples": w.samples.count_label,  # the ⓘ ends the samples' title row
     }
+    assert w.right_column.isVisible()
     if w.right_column.mode() == "stacked":
         _check(_buttons(w), main)
 

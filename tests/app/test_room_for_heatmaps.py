@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 from PyQt6.QtCore import QPoint, QRect
 from PyQt6.QtWidgets import QApplication, QWidget
+from test_frame_opens import window_at
 from test_main_window import tiny_run
-from test_projector import check_legible, maximised
+from test_projector import SCREENS, check_legible, maximised
 
 from rnnviz.app.layout import Column, fit_columns, heatmaps_width
 from rnnviz.app.main_window import MainWindow
@@ -102,5 +103,97 @@ def test_a_new_run_with_more_arrays_gets_the_room_for_them(qtbot, qapp) -> None:
         assert len(w.heatmaps.shown()) == 6 and not w.heatmaps.chooser_bar.isVisible()
         assert w.frame_dock.dock.width() < frame_width
         check_legible(w, "LSTM applied at 1920x1080 --big")
+    finally:
+        apply_theme(qapp, 1.0)
+
+
+def narrowed(w: MainWindow) -> bool:
+    """Whether the docks gave up width for the heatmaps."""
+    fd = w.frame_dock
+    return fd.dock.width() < fd.room.width() or w.controls_dock.width() < w._dock_width
+
+
+@pytest.mark.parametrize("height", [796, 800, 804, 808, 812, 816, 820])
+def test_the_docks_give_up_width_only_where_every_heatmap_then_fits(qtbot, qapp, height) -> None:
+    """The heatmaps' height the docks were narrowed for was estimated 4 px (normal) to 13 px
+    (--big) taller than the layout gave: at 1920x800 --big the docks gave up width and the
+    view still showed two of the six heatmaps. It is now the layouts' own height."""
+    apply_theme(qapp, BIG_SCALE)
+    try:
+        w = window_at(qtbot, 1920, height)
+        assert w.frame_dock.dock.isVisible() and w.controls_dock.isVisible()
+        every = len(w.heatmaps.shown()) == len(w.trainer.model.specs)
+        assert narrowed(w) == every, (height, w.heatmaps.shown())
+        check_legible(w, f"1920x{height} --big")
+    finally:
+        apply_theme(qapp, 1.0)
+
+
+@pytest.mark.parametrize("scale", [1.0, BIG_SCALE], ids=["normal", "big"])
+def test_the_heatmaps_height_is_the_one_the_layouts_give(qtbot, qapp, scale) -> None:
+    """At every screen size, and for a window 100 px shorter (asked before it is resized), the
+    heatmaps' height the docks are shared by is the one the heatmap view has (the estimate
+    was 4 px too tall at normal fonts, 13 px at --big)."""
+    apply_theme(qapp, scale)
+    try:
+        for screen in SCREENS:
+            width, height = maximised(screen)
+            w = window_at(qtbot, width, height)
+            hm, room = w.heatmaps, w.frame_dock.room
+            assert room.heatmaps_height(height, hm.width()) == hm.grid_height(
+                hm.height(), hm.width()
+            ), screen
+            w.frame_dock.set_shown(False)  # the heatmaps keep their width: only heights change
+            QApplication.processEvents()
+            across = hm.width()
+            predicted = room.heatmaps_height(height - 100, across)
+            w.resize(width, height - 100)
+            QApplication.processEvents()
+            assert hm.width() == across and hm.height() < height - 100
+            assert predicted == hm.grid_height(hm.height(), across), screen
+            w.close()
+    finally:
+        apply_theme(qapp, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("scale", "big", "small"),
+    [(BIG_SCALE, (1920, 1016), (1400, 860)), (1.0, (1920, 1016), (1280, 656))],
+    ids=["big", "normal"],
+)
+def test_maximise_and_restore_share_the_room_again(qtbot, qapp, scale, big, small) -> None:
+    """Restored to a smaller size the docks were squeezed to their least beside the loss,
+    gradient and samples column, and maximised again they kept those widths (the frame view
+    387 px for 468, the controls 317 for 370 at --big). Now the column makes way while the
+    frame view does not fit beside it, and comes back with the room; the docks go back to
+    their own widths less what the heatmaps need, as at the window's first size."""
+    apply_theme(qapp, scale)
+    try:
+        w = window_at(qtbot, *big)
+        fd = w.frame_dock
+
+        def arrangement():
+            return (
+                fd.dock.width(),
+                w.controls_dock.width(),
+                w.right_column.isVisible(),
+                tuple(w.heatmaps.shown()),
+            )
+
+        first = arrangement()
+        assert fd.dock.isVisible() and w.right_column.isVisible()
+        w.resize(*small)  # restored
+        qtbot.waitUntil(lambda: not w.right_column.isVisible(), timeout=5000)
+        for _ in range(4):
+            QApplication.processEvents()
+        assert (w.width(), w.height()) == small
+        assert fd.dock.width() >= fd.scroll.least_width()
+        check_legible(w, f"restored to {small}")
+        w.resize(*big)  # maximised again
+        qtbot.waitUntil(lambda: w.right_column.isVisible(), timeout=5000)
+        for _ in range(4):
+            QApplication.processEvents()
+        assert arrangement() == first
+        check_legible(w, f"maximised again to {big}")
     finally:
         apply_theme(qapp, 1.0)

@@ -650,14 +650,20 @@ class StateHeatmaps(QWidget):
             self._update_symmetric(panel, a)
 
     # ------------------------------------------------------------------ arranging
-    def _extras_height(self, chooser: bool) -> int:
-        """Height of what surrounds the grid: its margins, the read-out, and the chooser if
-        shown (each only while it is in this view: the compare window hides one and moves the
-        other out)."""
+    def grid_height(self, height: float, width: int) -> float:
+        """Height the grid of all the arrays gets in this view ``height`` × ``width`` pixels
+        (what :meth:`_arrange` shares out; the window asks it before making the view so)."""
+        return height - self._extras_height(chooser=False, width=width)
+
+    def _extras_height(self, chooser: bool, width: int | None = None) -> int:
+        """Height of what surrounds the grid: its margins, the read-out (wrapped at ``width``,
+        by default the view's), and the chooser if shown (each only while it is in this view:
+        the compare window hides one and moves the other out)."""
         _, top, _, bottom = self.graphics.ci.layout.getContentsMargins()
         extra = math.ceil(top + bottom)
         if not self.readout.isHidden():
-            extra = max(self.readout.sizeHint().height(), self.readout.heightForWidth(self.width()))
+            wrapped = self.readout.heightForWidth(self.width() if width is None else width)
+            extra = max(self.readout.sizeHint().height(), wrapped)
         if chooser and self.chooser_bar.parentWidget() is self:
             extra += self.chooser_bar.sizeHint().height() + 2
         return extra + 2
@@ -667,7 +673,7 @@ class StateHeatmaps(QWidget):
         names = list(self._panels)
         declared = [s.name for s in self._specs]
         width = float(self.width())
-        full = float(self.height()) - self._extras_height(chooser=False)
+        full = self.grid_height(self.height(), self.width())
         cols = self._columns or self._metrics.best_columns(len(declared), width, full)
         if cols is not None or len(declared) <= 1:
             shown, choices = declared, []

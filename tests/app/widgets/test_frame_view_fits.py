@@ -8,7 +8,7 @@ import pytest
 from PyQt6.QtWidgets import QApplication
 from test_frame_view import trainer, view_of
 
-from rnnviz.app.frame_dock import FRAME_WIDTH
+from rnnviz.app.frame_room import FRAME_WIDTH
 from rnnviz.core.registry import cell_names
 
 
