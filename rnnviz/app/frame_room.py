@@ -97,9 +97,13 @@ class FrameRoom(QObject):
         if controls is None:
             controls = window.controls_dock.isVisibleTo(window)
         column, alone, slack, separator = self._parts()
-        right = window.main_splitter.handleWidth() + minimum(window.right_column).width()
+        if window.right_column.isHidden():  # made way: the views' least with it, reckoned
+            right = window.main_splitter.handleWidth() + minimum(window.right_column).width()
+            views = alone + right
+        else:  # as the window's layout has it
+            views = window.centralWidget().minimumSizeHint().width()
         held = window._dock_width if controls else 0
-        return place_column(width, held, column, alone + right, alone, slack, separator)
+        return place_column(width, held, column, views, alone, slack, separator)
 
     def _parts(self) -> tuple[Column, int, int, int]:
         """The frame view's column, the heatmaps' least width (with the views' margins), the
