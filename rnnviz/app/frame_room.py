@@ -14,9 +14,9 @@ docks at heights where the heatmaps then did not fit all the same.
 
 When the window is resized (maximised, restored) the room is shared again, once the resize is
 over (:meth:`FrameRoom.reshare`): the column comes back where there is room for it, makes way
-where there is not, and the docks go back to their own widths less what the heatmaps need (they
-kept the widths of the window's last size: squeezed after a restore, and still squeezed after
-maximising again).
+where there is not (a frame view beside it stays while it has its least width there), and the
+docks go back to their own widths less what the heatmaps need (they kept the widths of the
+window's last size: squeezed after a restore, and still squeezed after maximising again).
 """
 
 from __future__ import annotations
@@ -150,6 +150,12 @@ class FrameRoom(QObject):
             return
         place = self.placement(window.width())
         beside = place is not None and not place.make_way
+        if not beside and not self.made_way:  # beside already: stays while its least fits
+            column, _alone, slack, _separator = self._parts()
+            held = window._dock_width if window.controls_dock.isVisible() else 0
+            room = window.width() - held - window.centralWidget().minimumSizeHint().width()
+            if room - slack >= column.least:
+                place, beside = Placement(min(column.want, room - slack)), True
         self.make_way(not beside)
         self.want = (
             place.width if place is not None and not place.hide_controls else self.least_width()

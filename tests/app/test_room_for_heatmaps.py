@@ -158,7 +158,7 @@ def test_the_heatmaps_height_is_the_one_the_layouts_give(qtbot, qapp, scale) -> 
 
 @pytest.mark.parametrize(
     ("scale", "big", "small"),
-    [(BIG_SCALE, (1920, 1016), (1400, 860)), (1.0, (1920, 1016), (1280, 656))],
+    [(BIG_SCALE, (1920, 1016), (1400, 860)), (1.0, (1920, 1016), (1024, 704))],
     ids=["big", "normal"],
 )
 def test_maximise_and_restore_share_the_room_again(qtbot, qapp, scale, big, small) -> None:
