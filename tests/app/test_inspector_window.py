@@ -22,13 +22,19 @@ from rnnviz.train.trainer import Trainer
 from rnnviz.train.update import Status, Update
 
 
-@pytest.fixture
-def window(qtbot):
+def open_window(qtbot, wait_ms: int = WAIT_MS) -> MainWindow:
+    """A shown 1280×720 window on a tiny 8-unit LSTM run, once its first frame has come."""
     w = MainWindow(tiny_run("lstm", hidden=8), confirm=Confirm())
     qtbot.addWidget(w)
     w.resize(1280, 720)
     w.show()
-    qtbot.waitUntil(lambda: w.run_model.frame is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.run_model.frame is not None, timeout=wait_ms)
+    return w
+
+
+@pytest.fixture
+def window(qtbot):
+    w = open_window(qtbot)
     qtbot.waitUntil(lambda: "h" in w.heatmaps.shown(), timeout=WAIT_MS)
     return w
 
@@ -163,11 +169,7 @@ def test_a_hidden_inspector_draws_nothing_and_traces_no_text(qtbot, monkeypatch)
         return submit(self, key, fn, done, failed)
 
     monkeypatch.setattr(WorkerJobs, "submit", spy)
-    w = MainWindow(tiny_run("lstm", hidden=8), confirm=Confirm())
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    qtbot.waitUntil(lambda: w.run_model.frame is not None, timeout=WAIT_MS)
+    w = open_window(qtbot)
     qtbot.waitUntil(lambda: "h" in w.heatmaps.shown(), timeout=WAIT_MS)
     w.pause()
     qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=WAIT_MS)

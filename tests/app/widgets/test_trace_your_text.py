@@ -101,10 +101,9 @@ def test_pasted_text_is_coloured_by_the_units_reference_values(qtbot, inspectors
 
 
 def test_the_trace_runs_in_the_worker_not_the_ui_thread(qtbot, monkeypatch) -> None:
-    from test_main_window import Confirm, tiny_run
+    from test_inspector_window import open_window
 
     from rnnviz.app.inspector import open_inspector
-    from rnnviz.app.main_window import MainWindow
 
     threads: list[threading.Thread] = []
     trace = user_text.trace_tokens
@@ -114,11 +113,7 @@ def test_the_trace_runs_in_the_worker_not_the_ui_thread(qtbot, monkeypatch) -> N
         return trace(*args, **kwargs)
 
     monkeypatch.setattr(user_text, "trace_tokens", spy)
-    w = MainWindow(tiny_run("lstm", hidden=8), confirm=Confirm())
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    qtbot.waitUntil(lambda: w.run_model.frame is not None, timeout=WAIT_MS)
+    w = open_window(qtbot, WAIT_MS)
     open_inspector(w)
     w.inspector.show_unit("h", 2)
     card = w.inspector.unit
