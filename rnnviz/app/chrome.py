@@ -34,6 +34,7 @@ from rnnviz.app.reveal import (
     masked_labels,
     shifted,
 )
+from rnnviz.app.step_name import step_name
 from rnnviz.app.style import STATE_COLOURS
 
 # Colour of a read-out that holds no current value (e.g. the throughput while paused).
@@ -242,7 +243,7 @@ class FrameBar(QWidget):
             return
         token = visible_token(self._labels[t]) if t < n else ""
         target = self._targets[t] if t < len(self._targets) else ""
-        text = f"t = <b>{t}</b>/{n - 1} &nbsp;input {_token_html(token, '#fff3c4')}"
+        text = f"{step_name(t)} &nbsp;input {_token_html(token, '#fff3c4')}"
         if target and self._mask.hides(t):
             after = f"→ target {_token_html(HIDDEN_TOKEN, '#eef1f5')} <i>{HIDDEN_NOTE}</i>"
         else:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PyQt6.QtWidgets import QApplication, QWidget
 
+from rnnviz.app.reveal import masked_labels
+
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.app.inspector import Inspector
 
@@ -137,8 +139,13 @@ def _show_find(window: Any, shot: Shot) -> None:
         ins.find.rank_feature(features[0])
         settle(lambda: not ins.jobs.busy("rank"))
         return
-    labels = window.run_model.frame.labels
-    ins.find.set_marks(np.array([s == labels[shot.t] for s in labels]))  # (T,)
+    frame = window.run_model.frame
+    labels = frame.labels
+    # the inputs as the window shows them: with --reveal the hidden ones read "?" and are
+    # never marked, so the marks do not tell where a hidden input recurs
+    shown = masked_labels(labels, frame.targets, window.frame_dock.view.target_mask())
+    same = [v == lb == labels[shot.t] for v, lb in zip(shown, labels, strict=True)]
+    ins.find.set_marks(np.array(same, bool))  # (T,)
     ins.find.rank()
 
 

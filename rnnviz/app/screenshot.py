@@ -263,10 +263,10 @@ def _grab(
     tabs = window.right_column.tabs
     tabs.setCurrentIndex(max(0, min(args.tab - 1, tabs.count() - 1)))
     panel = PANELS[args.panel]
+    if args.reveal:  # first: what a panel puts on itself must see what is hidden
+        window.frame_dock.act_reveal_mode.setChecked(True)
     if panel.show is not None:
         panel.show(window, shot)
-    if args.reveal:
-        window.frame_dock.act_reveal_mode.setChecked(True)
     _settle(app)
     pixmap = panel.widget(window).grab()
     window.close()

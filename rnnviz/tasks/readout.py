@@ -18,6 +18,13 @@ from rnnviz.tasks.base import Probe, TaskInputError
 
 #: How many of the most likely classes a read-out lists by default.
 TOP_K = 3
+#: Decimals of a real value (sine's input, target, prediction, error) wherever it is shown.
+VALUE_DIGITS = 3
+
+
+def value_text(v: float, sign: bool = False) -> str:
+    """A real value as every view writes it: :data:`VALUE_DIGITS` decimals ("0.565")."""
+    return f"{v:+.{VALUE_DIGITS}f}" if sign else f"{v:.{VALUE_DIGITS}f}"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from rnnviz.tasks.base import (
     float_option,
     int_option,
 )
-from rnnviz.tasks.readout import StepPrediction
+from rnnviz.tasks.readout import StepPrediction, value_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.model import Model
@@ -116,8 +116,8 @@ class SineTask(Task):
 
     def probe(self) -> Probe:
         v = self._probe_values.astype(np.float32)  # (T+1,)
-        labels = tuple(f"{u:.2f}" for u in self._probe_values[:-1])
-        targets = tuple(f"{u:.2f}" for u in self._probe_values[1:])  # the last is never read
+        labels = tuple(value_text(u) for u in self._probe_values[:-1])
+        targets = tuple(value_text(u) for u in self._probe_values[1:])  # the last is never read
         text = ", ".join(f"{u:g}" for u in self._probe_values)
         return Probe(
             x=v[None, :-1, None],
@@ -178,13 +178,13 @@ class SineTask(Task):
             StepPrediction(
                 t=t,
                 input=probe.labels[t],
-                target=probe.targets[t] if t < len(probe.targets) else f"{true[t]:.2f}",
-                predicted=f"{pred[t]:.2f}",
+                target=probe.targets[t] if t < len(probe.targets) else value_text(true[t]),
+                predicted=value_text(pred[t]),
                 probability=None,
                 correct=None,
                 value=float(pred[t]),
                 true_value=float(true[t]),
-                detail=f"error {pred[t] - true[t]:+.2f}",
+                detail=f"error {value_text(pred[t] - true[t], sign=True)}",
             )
             for t in range(pred.size)
         )

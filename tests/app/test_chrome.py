@@ -52,7 +52,7 @@ def test_the_probe_s_final_character_is_shown_as_the_last_target(qtbot):
     assert strip.visible_range() == range(len(text))  # one more cell than there are steps
     assert "final character" in strip.toolTip()
     bar.set_frame(9)
-    assert bar.readout_text().split() == ["t", "=", "9/9", "input", "l", "→", "target", "d"]
+    assert bar.readout_text().split() == ["t", "=", "9", "input", "l", "→", "target", "d"]
     w = strip.cell_width()
     qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(10.5 * w), 5))
     assert bar.frame() == 9  # the target's cell is not a step

@@ -28,7 +28,7 @@ def test_the_live_window_explains_the_step_under_the_cursor(qtbot, tiny_window) 
     assert view.closeup.matches(w.run_model.frame)
     w.frame_bar.set_frame(3)
     assert w.run_model.cursor.t == 3 and view.t == 3
-    assert "probe step <b>3</b>" in view.title.text()
+    assert "probe step t = <b>3</b> of 0–" in view.title.text()
     # a training step: the closeup follows the new weights
     step = view.closeup.step
     w.step_once()

@@ -53,7 +53,7 @@ def test_the_frame_panel_shows_the_step_and_unit_asked(
     monkeypatch.setattr(FrameView, "grab", spy)
     args = ("--out", str(tmp_path / "w.png"), "--t", "5", "--unit", "4", "--panel", "frame")
     assert shoot(monkeypatch, *args) == 0
-    assert seen["t"] == 5 and seen["unit"] == 4 and "probe step <b>5</b>" in seen["title"]
+    assert seen["t"] == 5 and seen["unit"] == 4 and "probe step t = <b>5</b> of 0–" in seen["title"]
 
 
 @pytest.mark.parametrize(

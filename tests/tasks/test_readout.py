@@ -96,7 +96,7 @@ def test_sine_predicted_and_true_value() -> None:
     steps = task.describe(np.array([[0.4], [0.9], [0.6]]), probe)
     assert [s.true_value for s in steps] == pytest.approx([0.5, 1.0, 0.5])
     assert [s.value for s in steps] == pytest.approx([0.4, 0.9, 0.6])
-    assert steps[0].detail == "error -0.10" and steps[0].probability is None
+    assert steps[0].detail == "error -0.100" and steps[0].probability is None
     assert task.feature_names() == ()
 
 

@@ -36,7 +36,7 @@ def test_noise_free_series_is_the_sum_of_sines() -> None:
 def test_probe_parsing() -> None:
     task = SineTask()
     probe = task.probe()
-    assert probe.x.shape == (1, 60, 1) and probe.labels[0] == "0.00"
+    assert probe.x.shape == (1, 60, 1) and probe.labels[0] == "0.000"
     task.set_probe("0, 0.5; 1  0.5")
     assert task.probe().y[0, :, 0].tolist() == [0.5, 1.0, 0.5]
     with pytest.raises(TaskInputError, match="separated by commas"):

@@ -38,6 +38,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.app.listen import listen
 from rnnviz.app.reveal import SHOW_ALL, TargetMask
+from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets._common import points
 from rnnviz.app.widgets.cell_diagram import CellDiagram
 from rnnviz.app.widgets.info import InfoButton, pin_info
@@ -317,7 +318,7 @@ class FrameView(QWidget):
             else f" — <b>not</b> step {frame.step:,} shown in the views: its weights were not kept"
         )
         self.title.setText(
-            f"probe step <b>{t}</b> of {c.T}, weights of training step {c.step:,}{stale}"
+            f"probe step {step_name(t, c.T)}, weights of training step {c.step:,}{stale}"
         )
         unit = None if self.layer.isChecked() else self.unit.value()
         self.unit.setEnabled(unit is not None)

@@ -302,34 +302,45 @@ class InterventionPanel(QWidget):
         before, after, t0 = self.result.before, self.result.after, self.result.result.start
         mask = self._tokens.mask
         inputs = masked_labels([b.input for b in before], [b.target for b in before], mask)
-        rows = []
+        changed: list[str] = []  # the prediction itself changed
+        moved: list[str] = []  # the same prediction, only its probability moved
         for b, a, shown_input in zip(before, after, inputs, strict=False):
-            if b.t < t0:
-                continue
-            if b.predicted == a.predicted and _close(b.probability, a.probability):
+            if b.t < t0 or (b.predicted == a.predicted and _close(b.probability, a.probability)):
                 continue
             cells = [_vis(shown_input), _vis(b.target), _pred(b), _pred(a)]
             if mask.hides(b.t):  # the class is still to guess it: target and answers hidden
                 cells[1:] = [HIDDEN_TOKEN if b.target else "", HIDDEN_TOKEN, HIDDEN_TOKEN]
             i, target, was, now = (html.escape(c) for c in cells)
-            rows.append(
+            (moved if b.predicted == a.predicted else changed).append(
                 f"<tr><td>{b.t}</td><td>{i}</td><td>{target}</td><td>{was}</td>"
                 f"<td>→ <b>{now}</b></td></tr>"
             )
         if not before:
             self.predictions.setText("")
             return
-        if not rows:
-            self.predictions.setText("No prediction from the change on moved.")
-            return
-        more = f"<br>… and {len(rows) - MAX_ROWS} more steps" if len(rows) > MAX_ROWS else ""
-        self.predictions.setText(
-            "<b>Predictions that changed</b><table cellspacing='0' cellpadding='4'><tr>"
-            "<th>t</th><th>input</th>"
-            "<th>target</th><th>before</th><th>after</th></tr>"
-            + "".join(rows[:MAX_ROWS])
-            + f"</table>{more}"
+        top = (
+            _table(PREDICTION_CHANGED, changed)
+            if changed
+            else "No prediction changed from the change on."
         )
+        self.predictions.setText(top + (f"<br>{_table(PROBABILITY_MOVED, moved)}" if moved else ""))
+
+
+#: The heading of the steps whose prediction (top token, bit, class, value) changed.
+PREDICTION_CHANGED = "Predictions that changed"
+#: The heading of the steps whose prediction stayed while its probability moved.
+PROBABILITY_MOVED = "Same prediction, only its probability moved"
+
+
+def _table(heading: str, rows: list[str]) -> str:
+    """Rich text: ``heading`` over a table of (t, input, target, before, after) rows."""
+    more = f"<br>… and {len(rows) - MAX_ROWS} more steps" if len(rows) > MAX_ROWS else ""
+    return (
+        f"<b>{heading}</b><table cellspacing='0' cellpadding='4'><tr>"
+        "<th>t</th><th>input</th><th>target</th><th>before</th><th>after</th></tr>"
+        + "".join(rows[:MAX_ROWS])
+        + f"</table>{more}"
+    )
 
 
 def _close(a: float | None, b: float | None) -> bool:

@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.app.reveal import HIDDEN_NOTE, HIDDEN_TOKEN, SHOW_ALL, TargetMask
+from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets._common import (
     LABEL_PT,
     header_label,
@@ -34,7 +35,7 @@ from rnnviz.app.widgets._common import (
 )
 from rnnviz.app.widgets.cursor_line import CursorLine
 from rnnviz.app.widgets.textpane import TextPane
-from rnnviz.tasks.readout import StepPrediction
+from rnnviz.tasks.readout import StepPrediction, value_text
 
 #: Colours of the waveform's curves and of right / wrong answers.
 TRUE_COLOUR, PREDICTED_COLOUR = "#37474f", "#e65100"
@@ -83,7 +84,7 @@ def prediction_html(
     )
     named = f", the {html.escape(p.quantity)} after it" if p.quantity else ""
     target = f" &nbsp;→&nbsp; target {shown}{named}" if p.target else ""
-    head = f"<div style='{size}'>step {p.t}: input <b>{_token(p.input)}</b>{target}</div>"
+    head = f"<div style='{size}'>{step_name(p.t)}: input <b>{_token(p.input)}</b>{target}</div>"
     if hidden:
         note = html.escape(why) + "</b>" if why else REVEAL_NOTE
         return head + f"<div style='color:#6a1b9a'><b>{note}</div>"
@@ -110,8 +111,8 @@ def prediction_html(
             said = f"model's top {len(p.top)}:{verdict}"
         body = f"{said}<table cellspacing='2'>{rows}</table>"
     elif p.value is not None:
-        true = f" &nbsp; true <b>{p.true_value:.3f}</b>" if p.true_value is not None else ""
-        body = f"predicted <b>{p.value:.3f}</b>{true}"
+        true = f" &nbsp; true <b>{value_text(p.true_value)}</b>" if p.true_value is not None else ""
+        body = f"predicted <b>{value_text(p.value)}</b>{true}"
     elif p.probability is not None:
         body = f"predicted <b>{_token(p.predicted)}</b> (p = {p.probability:.2f}){verdict}"
     else:

@@ -53,7 +53,7 @@ def test_nodes_and_equations_are_the_reference_steps(qtbot, cell: str) -> None:
     for t, unit in ((0, 0), (4, 3), (c.T - 1, H - 1)):
         v.run_model.set_cursor(t=t)
         v.unit.setValue(unit)
-        assert v.t == t and f"probe step <b>{t}</b>" in v.title.text()
+        assert v.t == t and f"probe step t = <b>{t}</b> of 0–{c.T - 1}" in v.title.text()
         for n in c.diagram.nodes:
             if n.key == "x":
                 continue
