@@ -182,7 +182,8 @@ def test_status_numbers_ask_for_no_layout_while_they_fit(qtbot):
     """Every frame sets the step, rate, loss and metric: a label's new text asked the status bar
     and the window to lay out again (two passes of the event loop, every view's minimum read).
     Once a read-out has the room for its text, a new text repaints it and asks nothing."""
-    from PyQt6.QtCore import QEvent, QObject
+    from events import Events
+    from PyQt6.QtCore import QEvent
     from PyQt6.QtWidgets import QApplication, QMainWindow, QWidget
 
     window = QMainWindow()
@@ -192,15 +193,8 @@ def test_status_numbers_ask_for_no_layout_while_they_fit(qtbot):
     status.set_state("running")
     window.show()
     qtbot.waitExposed(window)
-    asked: list[str] = []
-
-    class Requests(QObject):
-        def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.LayoutRequest:
-                asked.append(type(obj).__name__)
-            return False
-
-    spy = Requests(window)
+    spy = Events(QEvent.Type.LayoutRequest, parent=window)
+    asked = spy.seen
     for obj in (window, window.statusBar()):
         obj.installEventFilter(spy)
 

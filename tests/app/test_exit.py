@@ -52,13 +52,31 @@ EARLIEST_S, LATEST_S = 0.0, 0.8  # before, during and after the first frame
 FORK = sys.platform.startswith("linux")
 
 
-# A child process: open the window through launch(), close it after 0.3 s, then print what
-# PyQt's exit clean-up would have to delete (application aside): Python-owned, parentless,
+# What PyQt's exit clean-up would have to delete (application aside): Python-owned, parentless,
 # undeleted QObjects, with no collection run first, so those held by reference cycles count.
-LEFT_OVER = r"""
+# A snippet for the child processes below: left_for_exit() gives their class names.
+LEFT_FOR_EXIT = r"""
 import gc, json
 from PyQt6 import sip
 from PyQt6.QtCore import QCoreApplication, QObject
+
+def left_for_exit():
+    return [
+        type(o).__name__
+        for o in gc.get_objects()
+        if isinstance(o, QObject)
+        and not isinstance(o, QCoreApplication)
+        and not sip.isdeleted(o)
+        and sip.ispyowned(o)
+        and o.parent() is None
+    ]
+"""
+
+# A child process: open the window through launch(), close it after 0.3 s, then print what the
+# exit clean-up would have to delete.
+LEFT_OVER = (
+    LEFT_FOR_EXIT
+    + r"""
 import rnnviz.app.launcher as mw
 from rnnviz.app.timers import single_shot
 
@@ -71,17 +89,9 @@ def show_then_close(self):
 
 mw.MainWindow.show = show_then_close
 assert mw.launch(["--run", "--preset", "echo"]) == 0
-left = [
-    type(o).__name__
-    for o in gc.get_objects()
-    if isinstance(o, QObject)
-    and not isinstance(o, QCoreApplication)
-    and not sip.isdeleted(o)
-    and sip.ispyowned(o)
-    and o.parent() is None
-]
-print(json.dumps(left))
+print(json.dumps(left_for_exit()))
 """
+)
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -147,22 +157,13 @@ def test_closing_the_window_early_exits_cleanly(tmp_path: Path) -> None:
 
 # A plugin for a child pytest run: once the session and its fixtures are over, it prints what
 # PyQt's exit clean-up would still have to delete (as LEFT_OVER does for the window).
-SESSION_LEFT_OVER = r"""
-import gc, json
+SESSION_LEFT_OVER = (
+    LEFT_FOR_EXIT
+    + r"""
 def pytest_unconfigure(config):
-    from PyQt6 import sip
-    from PyQt6.QtCore import QCoreApplication, QObject
-    left = [
-        type(o).__name__
-        for o in gc.get_objects()
-        if isinstance(o, QObject)
-        and not isinstance(o, QCoreApplication)
-        and not sip.isdeleted(o)
-        and sip.ispyowned(o)
-        and o.parent() is None
-    ]
-    print("LEFT OVER " + json.dumps(left))
+    print("LEFT OVER " + json.dumps(left_for_exit()))
 """
+)
 
 
 def test_a_test_session_leaves_nothing_for_the_exit_clean_up(tmp_path: Path) -> None:

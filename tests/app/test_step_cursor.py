@@ -251,19 +251,13 @@ def test_a_live_update_asks_the_bar_for_no_layout(qtbot, trained) -> None:
     """While live, every update writes the step into the indicator: a label in the bar's layout
     asked it, and every layout up to the window's, to lay out again each time. The indicator's
     slot takes new texts without asking, while they take as many lines."""
-    from PyQt6.QtCore import QEvent, QObject
+    from events import Events
+    from PyQt6.QtCore import QEvent
 
     w = trained
     cursor = w.step_cursor
-    asked: list[str] = []
-
-    class Requests(QObject):
-        def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.LayoutRequest:
-                asked.append(type(obj).__name__)
-            return False
-
-    spy = Requests(w)
+    spy = Events(QEvent.Type.LayoutRequest, parent=w)
+    asked = spy.seen
     cursor.bar.installEventFilter(spy)
     texts = []
     before = w.last_status.step

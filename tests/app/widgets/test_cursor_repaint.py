@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from events import Events
 from PyQt6.QtCore import QEvent, QObject, QPointF
 from PyQt6.QtGui import QRegion
 from PyQt6.QtWidgets import QApplication, QGraphicsItem, QWidget
@@ -66,19 +67,6 @@ def test_heatmaps_on_screen_are_a_full_repaint(qtbot, cell) -> None:
     assert stale_heatmap_pixels(view) == 0
     view.set_frame(None)
     assert stale_heatmap_pixels(view) == 0
-
-
-class Events(QObject):
-    """Records (event type, receiver's class) of the types ``kinds`` delivered while installed."""
-
-    def __init__(self, *kinds: QEvent.Type) -> None:
-        super().__init__()
-        self.kinds, self.seen = kinds, []
-
-    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
-        if event is not None and event.type() in self.kinds:
-            self.seen.append((event.type().name, type(obj).__name__))
-        return False
 
 
 @pytest.fixture
