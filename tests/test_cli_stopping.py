@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +103,17 @@ def saved_run(corpus: Path, tmp_path: Path) -> tuple[Path, bytes]:
     return ckpt, ckpt.read_bytes()
 
 
+@pytest.fixture
+def python_sigint() -> Iterator[None]:
+    """Python's own Ctrl-C handler installed for the test, whatever the process started with (a
+    process started in the background by a shell starts with Ctrl-C ignored, and Python then
+    installs no handler), and the handler the process had put back afterwards."""
+    had = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, had)
+
+
+@pytest.mark.usefixtures("python_sigint")
 def test_a_second_ctrl_c_quits_at_once_without_saving(
     saved_run: tuple[Path, bytes],
     tmp_path: Path,
