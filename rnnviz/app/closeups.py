@@ -8,10 +8,15 @@ last closeup explains, one request at a time and, while training runs, at most e
 (:class:`~rnnviz.app.on_screen.OnScreen`; a view shown again asks for its frame then). The answer
 comes back on the UI thread as :attr:`CloseupFetcher.ready`.
 
-The run explains only its current weights. The closeups that arrived are kept (the newest
-:data:`KEEP`), so when the window's training-step cursor goes back to an earlier frame the one
-explaining it is shown again; an earlier frame with none is not asked for (its weights are gone).
-The newest frame is asked for as before.
+The newest frame is explained at the run's current weights
+(:func:`~rnnviz.train.closeup.closeup_of`). When the window's training-step cursor goes back to
+an earlier frame, the closeup that explained it is shown again if it was kept (the newest
+:data:`KEEP` that arrived); else the run is asked to explain that frame
+(:func:`~rnnviz.train.closeup.closeup_at`) with the weights the run model kept for it, exactly as
+when it was the newest, or, where they were not kept (over the run model's budget), from the
+frame's own arrays, the parts that need the weights marked by the view. An earlier frame is asked
+for at once, also while training runs (the user moved to it; one request at a time), and once:
+a frame the run could not explain (its probe was changed since) is not asked for again.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from PyQt6.QtWidgets import QWidget
 
 from rnnviz.app.listen import listen
 from rnnviz.app.on_screen import OnScreen
-from rnnviz.train.closeup import Closeup, closeup_of
+from rnnviz.train.closeup import Closeup, closeup_at, closeup_of
 from rnnviz.train.runmodel import RunModel
 
 #: Shortest wait between two requests while training runs: each costs the training thread the
@@ -90,6 +95,7 @@ class CloseupFetcher(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.refresh)
         self._asked_for: object = None  # the frame on screen when the last request went out
+        self._failed_for: object = None  # the earlier frame the run could not explain
         self._kept: dict[tuple[str, int, str], Closeup] = {}  # (run, step, probe) -> closeup
         # queued even when the answer is ready at once (no worker): never a nested call
         self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
@@ -128,22 +134,33 @@ class CloseupFetcher(QObject):
         if self._call is None or self._busy or not self.wanted():
             return
         frame = self.run_model.frame
+        assert frame is not None  # (wanted)
         if frame is not self.run_model.newest_frame:  # the cursor is on an earlier frame
-            kept = self._kept.get((frame.run_id, int(frame.step), frame.text))  # type: ignore[union-attr]
-            if kept is not None:  # explained while it was the newest
+            kept = self._kept.get((frame.run_id, int(frame.step), frame.text))
+            if kept is not None:  # explained before
                 self.closeup = kept
                 self.ready.emit(kept)
-            return  # without one, nothing to ask: the run has other weights now
+                return
+            if frame is self._failed_for:
+                return  # said once
+            weights = self.run_model.weights_of(frame)  # None: not kept, from its arrays
+            self._ask(lambda trainer: closeup_at(trainer, frame, weights))
+            return
         running = self.run_model.status.state == "running"
         wait_ms = MIN_INTERVAL_MS - (time.perf_counter() - self._last) * 1000.0
         if running and wait_ms > 0:
             if not self._timer.isActive():
                 self._timer.start(int(wait_ms) + 1)
             return
+        self._last = time.perf_counter()
+        self._ask(closeup_of)
+
+    def _ask(self, fn: Callable[[Any], Closeup]) -> None:
+        """Send ``fn`` (trainer -> closeup) to the run, for the frame on screen now."""
+        assert self._call is not None
         self._busy = True
         self._asked_for = self.run_model.frame
-        self._last = time.perf_counter()
-        fut = self._call(closeup_of)
+        fut = self._call(fn)
         fut.add_done_callback(self._emit_arrived)
 
     def _emit_arrived(self, fut: Future[Any]) -> None:
@@ -154,6 +171,7 @@ class CloseupFetcher(QObject):
         self._busy = False
         exc = fut.exception()
         if exc is not None:
+            self._failed_for = self._asked_for
             self.failed.emit(f"the frame view could not explain this step: {exc}")
             return
         closeup = fut.result()

@@ -173,7 +173,7 @@ class CompareWindow(QMainWindow):
         self.specs = tuple(specs)
         self.labels = tuple(s.label for s in self.specs)
         self.setWindowTitle(f"rnnviz compare — {preset if specs else ''}".rstrip(" —"))
-        self.models = [RunModel() for _ in self.specs]
+        self.models = [RunModel(max_weight_bytes=0) for _ in self.specs]  # no frame view here
         self._drawn = [(-1, -1, -1)] * len(self.specs)  # curves: (epoch, history, frame) drawn
         self._heat_drawn: list[tuple[int, int] | None] = [None] * len(self.specs)  # heatmaps
         self._run_on_ready = run

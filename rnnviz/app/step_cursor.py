@@ -5,8 +5,8 @@ The run model keeps frames from the whole run (:class:`~rnnviz.train.runmodel.Ru
 :class:`~rnnviz.app.replay_window.Timeline`, its play button, speed and read-out hidden: training is
 what plays here) moves the run model's cursor to an earlier training step, at any time, paused or
 running. Every view that reads the frame at the cursor then shows that step: the heatmaps, the
-gradient-flow plot and the frame bar (drawn again by the presenter), the frame view (its
-closeup, when the run explained that frame while it was the newest); a dashed black line marks
+gradient-flow plot and the frame bar (drawn again by the presenter), the frame view (that frame
+explained, at the weights kept with it: :mod:`rnnviz.app.closeups`); a dashed black line marks
 the step on the loss curve and on the gradient norms. A line under the timeline says which step is
 shown; in amber while it is not the newest::
 

@@ -10,6 +10,12 @@ at step t and unit j each diagram node n shows
                f_t[17] = σ(x_t·W_xf + h_{t−1}·W_hf + b_f)[17] = σ(2.31) = 0.91
                c_t[17] = f_t ⊙ c_{t−1} + i_t ⊙ g_t = 0.91 ⊙ 0.50 + 0.12 ⊙ (-0.30) = 0.42
 
+Without the weights (a frame kept without them) the steps can be read off the arrays a forward
+pass stored (:func:`stored_steps`: every declared state, gate and candidate at every t, the
+previous states shifted by one, the input); those hold no pre-activation, and a node that has
+one is written with its value only, ``f_t[17] = σ(x_t·W_xf + h_{t−1}·W_hf + b_f)[17] = 0.91``
+(never a number the weights would have to give).
+
 Nothing here names a cell: the nodes, their labels, keys and equations come from the cell's
 ``diagram``, the numbers from its ``step_reference``.
 """
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.core.cell import INPUT, DiagramNode
+from rnnviz.core.cell import INPUT, PREV, Cell, Diagram, DiagramNode
 from rnnviz.core.model import Model
 
 
@@ -37,7 +43,7 @@ class NodeValue:
     value : ndarray
         (H,) its value at every unit; (I,) the input vector for the input x_t.
     pre : ndarray or None
-        (H,) its pre-activation, if it has one.
+        (H,) its pre-activation, if it has one and the step holds it (not without the weights).
     """
 
     node: DiagramNode
@@ -94,6 +100,38 @@ def reference_steps(
     return steps
 
 
+def stored_steps(
+    cell: Cell, xs: np.ndarray, states: Mapping[str, np.ndarray]
+) -> list[dict[str, np.ndarray]]:
+    """The steps of a forward pass from the arrays it stored, without the weights.
+
+    Parameters
+    ----------
+    cell : Cell
+        The cell the arrays are of.
+    xs : ndarray
+        (T, I) the inputs as the textbook step reads them (:func:`one_hot_inputs` of one row).
+    states : mapping
+        name -> (T, H) every array the cell declares (a Frame's ``states``), from zero states.
+
+    Returns
+    -------
+    list of dict
+        (T,) step key -> (1, H) float64 (the input (1, I)), as :func:`reference_steps` keys them
+        but without the pre-activations (they need the weights).
+    """
+    out = []
+    for t in range(xs.shape[0]):
+        step = {INPUT: np.asarray(xs[t : t + 1], np.float64)}  # (1, I)
+        for name, v in states.items():
+            step[name] = np.asarray(v[t : t + 1], np.float64)  # (1, H)
+        for name in cell.carried:
+            v = np.asarray(states[name], np.float64)  # (T, H)
+            step[name + PREV] = v[t - 1 : t] if t else np.zeros((1, v.shape[1]))  # (1, H)
+        out.append(step)
+    return out
+
+
 def number(v: float) -> str:
     """A value for an equation: 2 decimals, scientific notation when that would hide it."""
     v = float(v)
@@ -119,14 +157,17 @@ def live_equation(
 ) -> str:
     """``node``'s equation with the numbers of ``step`` (B = 1) at ``unit``.
 
-    A node with a pre-activation shows f(pre) = value; any other shows its right-hand side with
-    every node label replaced by that node's value at the unit. ``labels`` maps node labels
-    ("f_t", "c_{t−1}") to the step keys they show.
+    A node with a pre-activation shows f(pre) = value (its value only when ``step`` holds no
+    pre-activation: :func:`stored_steps`); any other shows its right-hand side with every node
+    label replaced by that node's value at the unit. ``labels`` maps node labels ("f_t",
+    "c_{t−1}") to the step keys they show.
     """
     if not node.equation:
         return ""
     lhs, rhs = (s.strip() for s in node.equation.split("=", 1))
     value = float(step[node.key][0, unit])
+    if node.pre is not None and node.pre not in step:
+        return f"{lhs}[{unit}] = {rhs}[{unit}] = {number(value)}"
     if node.pre is not None:
         pre = float(step[node.pre][0, unit])
         fn = _function(rhs)
@@ -170,14 +211,20 @@ def explain_step(
     if not 0 <= unit < H:
         raise ValueError(f"unit {unit} is outside the layer (0..{H - 1})")
     steps = reference_steps(model, np.asarray(x)[:1], state0) if steps is None else steps
-    step = steps[t]
-    diagram = model.cell.diagram
+    return explain_at(model.cell.diagram, steps[t], t, unit)
+
+
+def explain_at(
+    diagram: Diagram, step: Mapping[str, np.ndarray], t: int, unit: int
+) -> StepExplanation:
+    """Step ``t`` explained at ``unit`` from its ``step`` (a :func:`reference_steps` or
+    :func:`stored_steps` entry) and the cell's ``diagram``."""
     labels = {n.label: n.key for n in diagram.nodes if n.key != INPUT}
     nodes = tuple(
         NodeValue(
             n,
             np.array(step[n.key][0]),  # (H,) or (I,)
-            None if n.pre is None else np.array(step[n.pre][0]),  # (H,)
+            None if n.pre not in step else np.array(step[n.pre][0]),  # (H,)
         )
         for n in diagram.nodes
     )

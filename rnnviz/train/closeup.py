@@ -11,6 +11,14 @@ two steps (through the run's command queue), and hands the window a frozen Close
     backward[t]     the BackwardStep at t: dL/dh_t = own_t + later_t, each gate's dL/da_k,
                     what each carried state receives from t+1 and passes to t-1
 
+An earlier frame is explained by :func:`closeup_at` with the weights it was taken with (the run
+model keeps them under a budget, :data:`~rnnviz.train.runmodel.WEIGHT_BUDGET`): the same
+numbers as when it was the newest. Without them it is explained from its own arrays
+(``has_weights`` False): every node's value, the read-out and the top-k are the frame's; the
+pre-activations and the backward split need the weights and are not made up: ``steps`` hold no
+pre-activation, ``backward`` is empty, and the frame's gradient-flow norms (``flows``, the
+gradient panel's ‖dL/ds_t‖) are what is known of the backward pass.
+
 Nothing is computed twice: the numbers come from :mod:`rnnviz.core.explain`,
 :mod:`rnnviz.core.backstep` and the task's ``describe``; this module only gathers them, with
 the identity of the frame they belong to (run, training step, probe text), and the summaries
@@ -32,8 +40,13 @@ import numpy as np
 
 from rnnviz.core.backstep import BackwardStep, backward_steps
 from rnnviz.core.cell import Diagram
-from rnnviz.core.explain import StepExplanation, explain_step, reference_steps
-from rnnviz.core.model import Model
+from rnnviz.core.explain import (
+    StepExplanation,
+    explain_at,
+    one_hot_inputs,
+    reference_steps,
+    stored_steps,
+)
 from rnnviz.core.types import StateSpec
 from rnnviz.tasks.readout import StepPrediction
 from rnnviz.train.frame import Frame
@@ -62,9 +75,15 @@ class Closeup:
     predictions : tuple of StepPrediction
         (T,) the task's read-out.
     backward : tuple of BackwardStep
-        (T,) the backward pass at each step.
+        (T,) the backward pass at each step (empty without the weights).
     extents : mapping
         Step key -> (smallest value, largest magnitude) over the probe (module docstring).
+    hidden : int
+        Units in the layer.
+    has_weights : bool
+        Whether the weights were there (else: from the frame's arrays, module docstring).
+    flows : mapping
+        Carried state -> (T,) the frame's ‖dL/ds_t‖ (the gradient panel's).
     """
 
     run_id: str
@@ -78,8 +97,9 @@ class Closeup:
     predictions: tuple[StepPrediction, ...]
     backward: tuple[BackwardStep, ...]
     extents: Mapping[str, tuple[float, float]]
-    _model: Model = field(repr=False)
-    _x: np.ndarray = field(repr=False)
+    hidden: int
+    has_weights: bool = True
+    flows: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def T(self) -> int:
@@ -89,7 +109,7 @@ class Closeup:
     @property
     def H(self) -> int:
         """Hidden units."""
-        return int(self._model.cfg.hidden)
+        return int(self.hidden)
 
     def matches(self, frame: Frame | None) -> bool:
         """Whether this closeup explains ``frame`` (same run, training step and probe)."""
@@ -101,8 +121,13 @@ class Closeup:
         )
 
     def explain(self, t: int, unit: int) -> StepExplanation:
-        """Step ``t`` at ``unit``: every node's value and its live equation (core.explain)."""
-        return explain_step(self._model, self._x, t, unit, steps=list(self.steps))
+        """Step ``t`` at ``unit``: every node's value and its live equation (core.explain); a
+        node's pre-activation only with the weights."""
+        if not 0 <= t < self.T:
+            raise ValueError(f"step {t} is outside the probe (0..{self.T - 1})")
+        if not 0 <= unit < self.H:
+            raise ValueError(f"unit {unit} is outside the layer (0..{self.H - 1})")
+        return explain_at(self.diagram, self.steps[t], t, unit)
 
     def value(self, key: str, t: int) -> np.ndarray:
         """(H,) (or (I,) for the input) the value of diagram key ``key`` at step ``t``."""
@@ -117,6 +142,8 @@ class Closeup:
         """
         from rnnviz.core.cell import PREV
 
+        if not self.backward:  # without the weights
+            return None
         back = self.backward[t]
         if key == self.carried[0]:
             return back.dh
@@ -157,14 +184,44 @@ def closeup_of(trainer: Trainer, k: int = 5) -> Closeup:
     k : int
         How many of the most likely classes a read-out lists.
     """
-    frame = trainer.frame()  # cached per weight version and probe
+    return closeup_at(trainer, trainer.frame(), trainer.weights(), k)
+
+
+def closeup_at(trainer: Trainer, frame: Frame, weights: np.ndarray | None, k: int = 5) -> Closeup:
+    """The closeup of ``frame`` (one of ``trainer``'s run, maybe an earlier one), at the weights
+    it was taken with, or from its own arrays when ``weights`` is None (module docstring). Call
+    it in the thread that owns the trainer (it reads the task's probe).
+
+    Parameters
+    ----------
+    trainer : Trainer
+        The run: its model's configuration and its task (the probe, the read-out).
+    frame : Frame
+        The frame to explain.
+    weights : ndarray or None
+        (P,) the parameters ``frame`` was taken with (an update's ``weights``), or None.
+    k : int
+        How many of the most likely classes a read-out lists.
+
+    Raises
+    ------
+    ValueError
+        If the probe changed since the frame was taken, or the weights are not this network's.
+    """
     probe = trainer.task.probe()
-    model = trainer.model.astype("float64")  # a copy: the worker trains on
+    predictions = frame_predictions(trainer.task, frame, k)  # ValueError: another probe
     x = np.asarray(probe.x)[:1]  # (1, T) or (1, T, D)
-    steps = reference_steps(model, x)
-    back = backward_steps(model, x, probe.y, probe.mask, steps=steps)  # the same forward
-    predictions = frame_predictions(trainer.task, frame, k)
+    model = trainer.model.astype("float64")  # a copy: the worker trains on
     cell = model.cell
+    back: list[BackwardStep] = []
+    if weights is not None:
+        if weights.shape != model.params.shape:
+            raise ValueError("these weights are not this network's")
+        model.params[...] = weights  # (P,) float64 of the frame's own
+        steps = reference_steps(model, x)
+        back = backward_steps(model, x, probe.y, probe.mask, steps=steps)  # the same forward
+    else:
+        steps = stored_steps(cell, one_hot_inputs(model, x)[0], frame.states)
     closeup = Closeup(
         run_id=frame.run_id,
         step=int(frame.step),
@@ -177,8 +234,9 @@ def closeup_of(trainer: Trainer, k: int = 5) -> Closeup:
         predictions=tuple(predictions),
         backward=tuple(back),
         extents=_extents(steps),
-        _model=model,
-        _x=x,
+        hidden=int(model.cfg.hidden),
+        has_weights=weights is not None,
+        flows=dict(frame.flows),
     )
     _ = closeup.gradient_top  # here, not on the window's thread
     return closeup

@@ -21,6 +21,12 @@ What it holds, all bounded whatever the run's length:
   when one more arrives, the frame whose step is closest to its predecessor's goes (the first
   frame stays too), so the frames kept spread over the whole run: a scrubber finds one near
   any step;
+* ``weights``: the parameters each kept frame was taken with (an update's ``weights``), so the
+  frame view can explain an earlier frame exactly: at most ``max_weight_bytes`` of them
+  together (:data:`WEIGHT_BUDGET`). The newest frame's are always kept; over the budget, the
+  weights of the frame (neither the first nor the newest with weights) closest to its
+  predecessor with weights go, so the frames that keep theirs spread over the run too. A frame
+  without them is explained from its own arrays, the parts that need the weights marked;
 * ``cursor``: the training step shown (None follows the newest frame) and the probe time step
   selected (None: none).
 
@@ -47,6 +53,11 @@ from rnnviz.train.update import Status, Update
 
 #: Per-step columns of a run model's history (the first two are those a checkpoint saves).
 COLUMNS = ("loss", "grad_norm", "smoothed", "tokens", "clipped")
+#: Bytes of kept frames' weights, together (64 MiB). The default preset's weights are 0.53 MB
+#: (132,071 float32 parameters), so 127 of its 256 frames keep theirs beside the frames' own
+#: arrays (0.17 MB each, 43 MB for 256); char-lstm (0.32 MB) 212; char-rnn (0.12 MB) and the task
+#: presets (at most 0.02 MB) all of them. A network of thousands of units keeps few (the newest).
+WEIGHT_BUDGET = 64 << 20
 #: The parts of a run model that change, as named to listeners and in :attr:`RunModel.version`.
 PARTS = ("reset", "history", "frame", "samples", "status", "cursor")
 
@@ -85,6 +96,8 @@ class RunModel:
         β of the smoothed loss, in [0, 1).
     window, max_buckets : int
         Capacities of the history (see :class:`~rnnviz.train.history.History`).
+    max_weight_bytes : int
+        Bytes of frames' weights kept together (0: none kept).
     """
 
     def __init__(
@@ -95,6 +108,7 @@ class RunModel:
         smoothing: float = EMA_BETA,
         window: int = 4096,
         max_buckets: int = 4096,
+        max_weight_bytes: int = WEIGHT_BUDGET,
     ) -> None:
         if max_frames < 2 or max_evaluations < 2 or max_samples < 1:
             raise ValueError("a run model keeps at least 2 frames, 2 evaluations and 1 sample")
@@ -103,6 +117,7 @@ class RunModel:
         self.max_samples = int(max_samples)
         self.max_evaluations = int(max_evaluations)
         self.smoothing = float(smoothing)
+        self.max_weight_bytes = max(0, int(max_weight_bytes))
         self._capacity = (int(window), int(max_buckets))
         self.run_id = ""
         self.epoch = 0
@@ -117,6 +132,7 @@ class RunModel:
         self.samples: deque[Sample] = deque(maxlen=self.max_samples)
         self.samples_added = 0  # samples ingested since the run started (a panel's position)
         self.frames: dict[int, Frame] = {}  # step -> frame, oldest first
+        self.weights: dict[int, np.ndarray] = {}  # step -> (P,) its frame's weights, oldest first
         self.status = Status()
         self.metrics: dict[str, float] = {}  # the latest known (an evaluation's, or the status')
         self.last_loss: float | None = None
@@ -141,6 +157,7 @@ class RunModel:
             self._add_records(update.records)
             changed.add("history")
         if update.frame is not None and self._add_frame(update.frame):
+            self._add_weights(update.frame, update.weights)
             changed.add("frame")
         if update.samples:
             self.samples.extend(update.samples)
@@ -209,8 +226,29 @@ class RunModel:
             return False  # an older frame of this run arriving late: nothing new to show
         self.frames[int(frame.step)] = frame  # replaces a frame of the same step
         if len(self.frames) > self.max_frames:
-            del self.frames[_closest(list(self.frames))]
+            gone = _closest(list(self.frames))
+            del self.frames[gone]
+            self.weights.pop(gone, None)
         return True
+
+    def _add_weights(self, frame: Frame, weights: np.ndarray | None) -> None:
+        """Keep ``weights`` (the newest frame's) within :attr:`max_weight_bytes` together."""
+        step = int(frame.step)
+        self.weights.pop(step, None)  # a frame of the same step replaced: not its weights
+        if weights is None or weights.nbytes > self.max_weight_bytes:
+            return
+        self.weights[step] = weights
+        while sum(w.nbytes for w in self.weights.values()) > self.max_weight_bytes:
+            steps = list(self.weights)
+            del self.weights[steps[0] if len(steps) < 3 else _closest(steps)]
+
+    def weights_of(self, frame: Frame | None) -> np.ndarray | None:
+        """(P,) the weights ``frame`` (one of this run's) was taken with, or None if not kept."""
+        if frame is None or frame.run_id != self.run_id:
+            return None
+        if self.frames.get(int(frame.step)) is not frame:
+            return None
+        return self.weights.get(int(frame.step))
 
     # ------------------------------------------------------------------ reading
     @property

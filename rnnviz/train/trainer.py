@@ -164,6 +164,7 @@ class Trainer:
         self._last_norms = (math.nan, math.nan)
         self._version = 0  # bumps whenever the weights change
         self._frame_cache: tuple[Any, Frame] | None = None
+        self._weights_cache: tuple[int, np.ndarray] | None = None
         self._rate = 0.0
         self._rate_tokens = 0
         self._rate_time = 0.0
@@ -399,6 +400,15 @@ class Trainer:
         self._frame_cache = (key, frame)
         return frame
 
+    def weights(self) -> np.ndarray:
+        """(P,) the current parameters as a read-only copy, made once per weight version (the
+        same array until they change): what :meth:`frame` was taken with."""
+        if self._weights_cache is None or self._weights_cache[0] != self._version:
+            flat = self.model.params.copy()  # (P,)
+            flat.flags.writeable = False
+            self._weights_cache = (self._version, flat)
+        return self._weights_cache[1]
+
     def status(self, state: str = "running", message: str = "") -> Status:
         """The run's state in a few scalars; for "diverged" the trainer's explanation if no
         ``message`` is given."""
@@ -437,6 +447,7 @@ class Trainer:
             samples=() if sample is None else (sample,),
             history=history,
             history_tokens=tokens,
+            weights=self.weights(),
         )
 
     # ------------------------------------------------------------------ state and checkpoints

@@ -9,7 +9,11 @@ An Update carries what is new since the previous one and nothing twice:
 * ``status``: the run's state in a few scalars (running, paused, diverged, ...; the message; the
   clipping rule; throughput);
 * ``history``: only in the first update of a run that continues a saved one: the bounded history
-  of the steps before it (a checkpoint's), so its loss curve shows from the start.
+  of the steps before it (a checkpoint's), so its loss curve shows from the start;
+* ``weights``: the flat (P,) parameters the frame was taken with (a read-only copy in the
+  engine's dtype, the same object again while they have not changed), so that a view can
+  explain the frame after training has moved on (the run model keeps them under a memory budget;
+  files never hold them: a frame in a recording is its arrays only).
 
 ``run_id`` names the run the update belongs to: a reset or a new run starts a new id, so a
 reader knows exactly when to start afresh (:meth:`RunModel.ingest
@@ -21,6 +25,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from rnnviz.train.frame import Frame
 from rnnviz.train.history import History
@@ -77,6 +83,7 @@ class Update:
     samples: tuple[Sample, ...] = ()
     history: History | None = None
     history_tokens: int = 0  # tokens seen at the last step of ``history``
+    weights: np.ndarray | None = None  # (P,) the parameters ``frame`` was taken with
 
 
 def bare_update(state: str, message: str, run_id: str = "") -> Update:

@@ -181,9 +181,13 @@ def test_a_new_run_is_followed_live(qtbot, trained) -> None:
     assert w.step_cursor.indicator.text().startswith("live: step 0,")
 
 
-def test_frame_view_shows_the_closeup_kept_for_that_step_or_says_it_has_none(
-    qtbot, trained
-) -> None:
+def test_frame_view_explains_every_kept_step_at_its_own_weights(qtbot, trained) -> None:
+    """A step explained while it was the newest is shown again; a step never explained (trained
+    with the frame view hidden) is explained at the weights the run model kept for it: the
+    reference step's numbers at those weights, not the newest weights'."""
+    from rnnviz.app.widgets.frame_view import equation_html
+    from rnnviz.core.explain import explain_step
+
     w = trained
     fetcher, view = w.frame_dock.fetcher, w.frame_dock.view
     w.frame_dock.set_shown(True)
@@ -208,17 +212,28 @@ def test_frame_view_shows_the_closeup_kept_for_that_step_or_says_it_has_none(
     )
     assert view.closeup.matches(w.run_model.frame)
     assert f"weights of training step {explained:,}" in view.title.text()
-    assert "not kept" not in view.title.text()
     first = next(iter(w.run_model.frames))  # trained with the dock hidden: never explained
     assert first < explained
     w.step_cursor.show_step(first)
-    qtbot.waitUntil(lambda: "not kept" in view.title.text(), timeout=WAIT_MS)
-    assert f"<b>not</b> step {first:,} shown in the views" in view.title.text()
+    frame = w.run_model.frame
+    qtbot.waitUntil(
+        lambda: view.closeup is not None and view.closeup.matches(frame), timeout=WAIT_MS
+    )
+    assert view.closeup.has_weights and f"weights of training step {first:,}" in view.title.text()
+    assert "not" not in view.title.text() and "updating" not in view.title.text()
+    model = w.trainer.model.astype("float64")
+    model.params[...] = w.run_model.weights_of(frame)  # the weights kept with the frame
+    x = np.asarray(w.trainer.task.probe().x)[:1]
+    t = frame.T - 2
+    w.run_model.set_cursor(t=t)
+    view.unit.setValue(3)
+    for line in explain_step(model, x, t, 3).live.values():
+        assert equation_html(line) in view.equations.text()
     w.step_cursor.follow_live()
     qtbot.waitUntil(
         lambda: view.closeup is not None and view.closeup.step == newest, timeout=WAIT_MS
     )
-    assert "not kept" not in view.title.text() and "updating" not in view.title.text()
+    assert "not" not in view.title.text() and "updating" not in view.title.text()
 
 
 def test_the_indicator_is_restyled_only_when_live_changes(qtbot, trained) -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
 from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
+from rnnviz.core.backstep import backward_steps
+from rnnviz.core.cell import PREV
+from rnnviz.core.explain import explain_step, number, reference_steps
 from rnnviz.core.registry import cell_names
-from rnnviz.train.closeup import closeup_of
+from rnnviz.train.closeup import closeup_at, closeup_of
+from rnnviz.train.frame import load_frame
+from rnnviz.train.runmodel import RunModel
 from rnnviz.train.trainer import Trainer
 
 
@@ -100,7 +107,9 @@ def test_the_probe_is_run_forward_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(backstep, "reference_steps", counted)
     c = closeup_of(tr)
     assert len(calls) == 1
-    alone = backstep.backward_steps(c._model, c._x, tr.task.probe().y, tr.task.probe().mask)
+    probe = tr.task.probe()
+    model, x = tr.model.astype("float64"), np.asarray(probe.x)[:1]
+    alone = backstep.backward_steps(model, x, probe.y, probe.mask)
     for a, b in zip(c.backward, alone, strict=True):  # the same numbers as computed afresh
         np.testing.assert_array_equal(a.dh, b.dh)
 
@@ -128,3 +137,74 @@ def test_the_closeups_gradients_are_the_full_backwards(
                 shown += 1
     assert shown >= 2 * lean.T  # h and at least one gate or state per step
     assert lean.gradient_top == full.gradient_top
+
+
+def _earlier(cell: str) -> tuple[Trainer, RunModel, object, object]:
+    """A run whose run model holds an earlier frame: (trainer, run model, that frame, the
+    float64 model of the weights it was taken with)."""
+    tr = trained(cell, steps=2)
+    rm = RunModel()
+    rm.ingest(tr.update(state="paused"))
+    old, then = rm.frame, tr.model.astype("float64")
+    for _ in range(3):
+        tr.step()
+        rm.ingest(tr.update(state="paused"))
+    assert rm.newest_frame is not old
+    return tr, rm, old, then
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_an_earlier_frame_is_explained_at_the_weights_it_was_taken_with(cell: str) -> None:
+    tr, rm, old, then = _earlier(cell)
+    probe = tr.task.probe()
+    x = np.asarray(probe.x)[:1]
+    c = closeup_at(tr, old, rm.weights_of(old))
+    assert c.matches(old) and c.has_weights
+    ref = reference_steps(then, x)  # the textbook step at that step's weights
+    back = backward_steps(then, x, probe.y, probe.mask)
+    for t in range(c.T):
+        for key, v in ref[t].items():
+            np.testing.assert_array_equal(c.steps[t][key], v)
+        np.testing.assert_array_equal(c.backward[t].own, back[t].own)
+        np.testing.assert_array_equal(c.backward[t].later, back[t].later)
+        for name, v in old.states.items():  # and they are the frame's arrays
+            np.testing.assert_allclose(c.value(name, t), v[t], atol=2e-5)
+        assert c.explain(t, 1).live == explain_step(then, x, t, 1).live
+    dh = np.array([np.linalg.norm(b.dh) for b in c.backward])  # (T,)
+    np.testing.assert_allclose(dh, old.flows["h"], rtol=1e-3, atol=1e-7)
+    now = closeup_of(tr)  # the current weights give other numbers
+    assert not np.array_equal(now.steps[1]["h"], c.steps[1]["h"])
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_a_frame_without_its_weights_is_explained_from_its_arrays_and_no_more(cell: str) -> None:
+    """Values, read-out and equations without a pre-activation are the frame's own; what needs
+    the weights (pre-activations, the backward split) is absent, not made up. A frame read back
+    from its file (as a recording holds it) is explained the same."""
+    tr, _rm, old, then = _earlier(cell)
+    with_weights = closeup_at(tr, old, then.params)
+    for frame in (old, load_frame(io.BytesIO(old.to_bytes()))):
+        c = closeup_at(tr, frame, None)
+        assert c.matches(old) and not c.has_weights and c.backward == ()
+        assert c.predictions == with_weights.predictions  # the read-out and top-k
+        for t in range(c.T):
+            for name, v in old.states.items():
+                np.testing.assert_array_equal(c.value(name, t), v[t])  # exactly the frame's
+            for s in c.carried:
+                prev = old.states[s][t - 1] if t else np.zeros(c.H)
+                np.testing.assert_array_equal(c.value(s + PREV, t), prev)
+            np.testing.assert_array_equal(c.value("x", t), with_weights.value("x", t))
+            assert all(c.gradient(n.key, t) is None for n in c.diagram.nodes)
+            live, full = c.explain(t, 2).live, with_weights.explain(t, 2).live
+            for n in c.diagram.nodes:
+                if not live[n.key]:
+                    continue
+                value = number(old.states[n.key][t, 2])
+                assert live[n.key].endswith(f" = {value}")
+                if n.pre is not None:  # f(pre) = value written as its value only
+                    lhs, rhs = n.equation.split(" = ", 1)
+                    assert live[n.key] == f"{lhs}[2] = {rhs}[2] = {value}"
+                    assert full[n.key] != live[n.key]
+        assert c.gradient_top == 0.0
+        np.testing.assert_array_equal(c.flows["h"], old.flows["h"])
+    assert np.isfinite(with_weights.gradient_top)

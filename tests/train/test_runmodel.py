@@ -106,6 +106,33 @@ def test_frames_are_kept_by_step_bounded_and_spread_over_the_run() -> None:
     assert model.frame is not None and model.frame.step == 0
 
 
+def test_frames_weights_are_kept_within_the_budget_spread_over_the_run() -> None:
+    """Each frame's weights (an update's) are kept with it while they fit in the budget; over it,
+    the newest and the first stay and the others thin out evenly; a frame dropped drops its
+    weights; a new run starts with none."""
+    size = 80  # bytes of one frame's weights: 10 float64
+    model = RunModel(max_frames=8, max_weight_bytes=4 * size)
+    weights = {s: np.full(10, float(s)) for s in range(0, 160, 10)}
+    for s, w in weights.items():
+        model.ingest(Update("a", Status(step=s), frame=_frame(s), weights=w))
+        assert model.weights_of(model.newest_frame) is w  # the newest always has its own
+        assert sum(v.nbytes for v in model.weights.values()) <= 4 * size
+        assert set(model.weights) <= set(model.frames)  # only kept frames' weights
+    kept = list(model.weights)
+    assert len(kept) == 4 and kept[-1] == 150 and kept[0] == min(model.frames)
+    assert kept != list(model.frames)[-4:]  # spread over the run, not the newest four
+    for step, frame in model.frames.items():
+        w = model.weights_of(frame)
+        assert (w is weights[step]) if step in kept else w is None
+    assert model.weights_of(_frame(150)) is None  # not the frame kept: not its weights
+    model.ingest(Update("b", Status(step=1), frame=_frame(1, run_id="b")))
+    assert model.weights == {} and model.weights_of(model.frame) is None
+    # weights larger than the whole budget are not kept at all
+    small = RunModel(max_weight_bytes=size - 1)
+    small.ingest(Update("a", Status(step=1), frame=_frame(1), weights=weights[0]))
+    assert small.weights_of(small.frame) is None
+
+
 def test_the_cursor_moves_and_says_so() -> None:
     model = RunModel()
     heard: list[frozenset[str]] = []

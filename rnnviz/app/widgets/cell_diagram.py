@@ -23,7 +23,8 @@ Two more ways to look at a step:
   last column lights the prediction;
 * **backward**: ``set_backward(True)`` colours each node by the gradient reaching it at t
   (|dL/da_k| for a gate, dL/dh_t for the output, what a carried state receives from t+1 and
-  what the inputs pass back to t−1), on a 0…max scale.
+  what the inputs pass back to t−1), on a 0…max scale; a frame explained without its weights
+  has no gradient per unit, and its boxes stay empty (the legend says why).
 
 Nothing here names a cell: keys, labels, kinds and positions come from the declaration.
 """
@@ -71,6 +72,8 @@ from rnnviz.train.closeup import Closeup
 #: largest (rounded up to a power of ten) to the largest: gradients span decades through time.
 GRADIENT_MAP = "inferno"
 GRADIENT_DECADES = 1e-4
+#: The backward legend of a frame explained without its weights (its boxes are left empty).
+NO_GRADIENTS = "No gradients: this frame's weights were not kept."
 #: Fill of a node not computed yet (slow motion) and of one without data.
 PENDING = QColor("#eceff1")
 #: Outline of a lit node (slow motion) and of ordinary ones.
@@ -550,6 +553,8 @@ class CellDiagram(QWidget):
         c = self._closeup
         if c is None:
             return []
+        if self._backward and not c.has_weights:  # no gradient is known per unit: none drawn
+            return [(self._grad_scale, NO_GRADIENTS)]
         if self._backward:
             return [(self._grad_scale, "|gradient| reaching each box")]
         groups: dict[Scale, list[str]] = {}
@@ -562,7 +567,10 @@ class CellDiagram(QWidget):
 
     def legend_text(self) -> list[str]:
         """The legend's lines, e.g. "0 … 1: fₜ iₜ oₜ" (for tests and screen readers)."""
-        return [f"{s.text()}: {labels}" for s, labels in self._legend_entries()]
+        return [
+            labels if labels == NO_GRADIENTS else f"{s.text()}: {labels}"
+            for s, labels in self._legend_entries()
+        ]
 
     def node_rects(self) -> dict[str, QRectF]:
         """Where each node's box is drawn, in widget coordinates."""
@@ -717,6 +725,12 @@ class CellDiagram(QWidget):
         y = self.height() - self._legend_height() + 4
         bar_w = 90 * points(1)
         for scale, labels in self._legend:
+            if labels == NO_GRADIENTS:  # no scale: nothing is drawn on it
+                p.setPen(QPen(QColor(FOREGROUND), 1))
+                p.setFont(_fitted(font, labels, self.width() - 12))
+                p.drawText(QPointF(8, y + fm.ascent()), labels)
+                y += line
+                continue
             spread = np.geomspace if scale.log else np.linspace
             ramp = spread(scale.levels[0], scale.levels[1], 64)  # (64,)
             bar = QRectF(8, y + 2, bar_w, fm.height() - 4)

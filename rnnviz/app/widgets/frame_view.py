@@ -49,6 +49,20 @@ from rnnviz.train.runmodel import RunModel
 
 #: The last slow-motion stage's name (after the diagram's columns).
 PREDICTION_STAGE = "output: the prediction"
+#: What the title says of a frame explained without its weights (the run model keeps the weights
+#: of the newest frames and of some spread over the run, within a memory budget).
+NOT_KEPT = "its weights were not kept"
+#: The equations' last line for such a frame: what is missing, and why.
+NO_PRE = (
+    "Every value shown is this frame's own. A gate's or candidate's pre-activation (the sum "
+    "x_t·W + h_{t−1}·W + b inside its σ or tanh) needs the frame's weights, which the run did "
+    "not keep (it keeps them within a memory budget)."
+)
+#: The backward text for such a frame: what is known, and what is not.
+NO_SPLIT = (
+    "Its split into this step's own loss and what flows back from t+1, and the gradient "
+    "reaching each gate, need this frame's weights, which the run did not keep."
+)
 
 
 def equation_html(text: str) -> str:
@@ -315,11 +329,14 @@ class FrameView(QWidget):
             if c.matches(frame)
             else " (updating…)"
             if frame is None or frame is self.run_model.newest_frame
-            else f" — <b>not</b> step {frame.step:,} shown in the views: its weights were not kept"
+            else f" — <b>not</b> step {frame.step:,} shown in the views (explaining it…)"
         )
-        self.title.setText(
-            f"probe step {step_name(t, c.T)}, weights of training step {c.step:,}{stale}"
+        source = (
+            f"weights of training step {c.step:,}"
+            if c.has_weights
+            else f"training step {c.step:,} from its stored arrays ({NOT_KEPT})"
         )
+        self.title.setText(f"probe step {step_name(t, c.T)}, {source}{stale}")
         unit = None if self.layer.isChecked() else self.unit.value()
         self.unit.setEnabled(unit is not None)
         self.diagram.set_step(t)
@@ -369,11 +386,20 @@ class FrameView(QWidget):
         if self.stage is not None and not lit:
             answer = "hidden until you reveal it (R)" if self.hidden() else c.predictions[t].text
             lines.append(f"prediction: {html.escape(answer)}")
+        if not c.has_weights:
+            lines.append(f"<i>{equation_html(NO_PRE)}</i>")
         return "<br>".join(lines)
 
     def _backward_html(self, t: int, unit: int | None) -> str:
         c = self.closeup
         assert c is not None
+        if not c.backward:  # without the weights: the frame's norms only
+            known = " &nbsp; ".join(
+                f"‖dL/d{html.escape(s)}<sub>t</sub>‖ = <b>{float(v[t]):.3g}</b>"
+                for s, v in c.flows.items()
+                if len(v) > t
+            )
+            return f"{known} (the gradient panel's, stored with the frame).<br><i>{NO_SPLIT}</i>"
         b = c.backward[t]
         norms = b.norms()
         total = norms["dh"]
