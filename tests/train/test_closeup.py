@@ -208,3 +208,28 @@ def test_a_frame_without_its_weights_is_explained_from_its_arrays_and_no_more(ce
         assert c.gradient_top == 0.0
         np.testing.assert_array_equal(c.flows["h"], old.flows["h"])
     assert np.isfinite(with_weights.gradient_top)
+
+
+@pytest.mark.parametrize("cell", cell_names())
+def test_a_recorded_frame_is_explained_from_its_arrays(cell: str, tmp_path) -> None:
+    """A recording holds frames, not weights: a frame read from one is explained from its arrays,
+    with the numbers of the same run's frame at that step (same seed, same numbers)."""
+    from rnnviz.train.recording import Recorder, Recording, Schedule, record_training
+
+    tr, _rm, old, _then = _earlier(cell)
+    twin = trained(cell, steps=0)  # the same run from the start, recorded
+    rec = Recorder(tmp_path / "r.rnnrec", twin.run, twin.run_id, Schedule(1))
+    assert record_training(twin, rec, old.step) == "stopped"
+    recording = Recording(tmp_path / "r.rnnrec")
+    try:
+        frame = recording.frame_at(old.step)
+    finally:
+        recording.close()
+    assert frame is not None and frame.step == old.step
+    c = closeup_at(twin, frame, None)
+    assert c.matches(frame) and not c.has_weights
+    mine = closeup_at(tr, old, None)
+    assert c.predictions == mine.predictions
+    for t in range(c.T):
+        for key in mine.steps[t]:
+            np.testing.assert_array_equal(c.steps[t][key], mine.steps[t][key])
