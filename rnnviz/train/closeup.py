@@ -209,7 +209,12 @@ def closeup_at(trainer: Trainer, frame: Frame, weights: np.ndarray | None, k: in
         If the probe changed since the frame was taken, or the weights are not this network's.
     """
     probe = trainer.task.probe()
-    predictions = frame_predictions(trainer.task, frame, k)  # ValueError: another probe
+    if probe.text != frame.text:
+        raise ValueError(
+            f"the probe was edited after training step {frame.step:,}, and that step's frame "
+            "is of the probe before"
+        )
+    predictions = frame_predictions(trainer.task, frame, k)
     x = np.asarray(probe.x)[:1]  # (1, T) or (1, T, D)
     model = trainer.model.astype("float64")  # a copy: the worker trains on
     cell = model.cell

@@ -83,7 +83,7 @@ class Update:
     samples: tuple[Sample, ...] = ()
     history: History | None = None
     history_tokens: int = 0  # tokens seen at the last step of ``history``
-    weights: np.ndarray | None = None  # (P,) the parameters ``frame`` was taken with
+    weights: np.ndarray | None = field(default=None, compare=False)  # (P,) ``frame``'s weights
 
 
 def bare_update(state: str, message: str, run_id: str = "") -> Update:

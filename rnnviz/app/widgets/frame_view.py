@@ -329,7 +329,7 @@ class FrameView(QWidget):
             if c.matches(frame)
             else " (updating…)"
             if frame is None or frame is self.run_model.newest_frame
-            else f" — <b>not</b> step {frame.step:,} shown in the views (explaining it…)"
+            else f" — <b>not</b> step {frame.step:,} shown in the views"  # asked for, or failed
         )
         source = (
             f"weights of training step {c.step:,}"

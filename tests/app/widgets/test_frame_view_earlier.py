@@ -108,3 +108,35 @@ def test_an_earlier_frame_without_its_weights_shows_its_arrays_and_marks_the_res
         if n.key != "x":
             assert v.diagram.node_colour(n.key) == PENDING
     assert any(NO_GRADIENTS in line for line in v.diagram.legend_text())
+
+
+def test_an_earlier_frame_of_an_edited_probe_is_refused_once_in_one_line(qtbot) -> None:
+    """The probe edited since: the earlier frame's steps are not those of the probe now; the
+    run says so once (one line), and later frames do not make the fetcher ask again."""
+    tr = trainer("lstm", steps=1)
+    rm = RunModel()
+    rm.ingest(tr.update(state="paused"))
+    old = rm.frame
+    tr.step()
+    rm.ingest(tr.update(state="paused"))
+    tr.set_probe("the dog sat on the cat.")
+    v = FrameView(rm)
+    qtbot.addWidget(v)
+    v.show()
+    fetcher = CloseupFetcher(rm, v, v)
+    fetcher.ready.connect(v.set_closeup)
+    calls, direct = [], run_here(tr)
+    fetcher.set_call(lambda fn: (calls.append(fn), direct(fn))[1])
+    qtbot.waitUntil(lambda: not fetcher._busy, timeout=WAIT_MS)
+    asked = len(calls)
+    with qtbot.waitSignal(fetcher.failed, timeout=WAIT_MS) as got:
+        rm.set_cursor(step=old.step)
+    text = got.args[0]
+    assert "\n" not in text and f"probe was edited after training step {old.step:,}" in text
+    assert len(calls) == asked + 1
+    for _ in range(2):  # training goes on: the earlier frame is not asked for again
+        tr.step()
+        rm.ingest(tr.update(state="paused"))
+        qtbot.waitUntil(lambda: not fetcher._busy, timeout=WAIT_MS)
+    assert rm.frame is old and len(calls) == asked + 1
+    assert f"<b>not</b> step {old.step:,} shown in the views" in v.title.text()
