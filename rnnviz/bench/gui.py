@@ -10,7 +10,9 @@ new closeup while training; the report says whether it was shown), it measures
    model trains; the intervals between ticks (median, 95th percentile) show how long the event
    loop was held up (by drawing, or by the training thread holding the GIL);
 3. *longest stall*: the longest of those intervals: the longest time the UI thread could not
-   react to anything;
+   react to anything; beside it, the longest garbage collection of Python's that began while
+   the intervals were measured, and in which thread (:mod:`rnnviz.bench.gc_watch`; a full
+   collection holds the GIL, so a stall can be told apart from one);
 4. *throughput*: tokens per second trained inside the window, as a fraction of the same preset
    trained headless (plain ``Trainer.step`` loop) for the same duration. The two take turns in
    one-second rounds so that other load on the machine affects both alike;
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rnnviz.bench.gc_watch import Collection, CollectionWatch
 from rnnviz.core.registry import cell_names, fit_nonlinearity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,6 +72,8 @@ class GuiBench:
     switch_s: float = math.nan
     switch_stall_ms: float = math.nan
     frame_view: bool = False
+    collections: int = 0  # garbage collections while the frame interval was measured
+    longest_collection: Collection | None = None
 
     @property
     def throughput_ratio(self) -> float:
@@ -94,6 +99,7 @@ class GuiBench:
                 f"{ok(self.frame_p95_ms < TARGET_FRAME_P95_MS)}",
                 f"longest stall        {self.max_stall_ms:7.1f} ms   "
                 f"target < {TARGET_STALL_MS:g} ms   {ok(self.max_stall_ms < TARGET_STALL_MS)}",
+                f"  longest collection {self._collection()}",
                 f"views redrawn        {self.frames_drawn_per_s:7.1f} /s",
                 f"headless throughput  {self.headless_tokens_per_s:9,.0f} tok/s",
                 f"GUI throughput       {self.gui_tokens_per_s:9,.0f} tok/s "
@@ -107,6 +113,13 @@ class GuiBench:
                 f"close (stop + join)  {1000 * self.close_s:7.1f} ms",
             ]
         )
+
+    def _collection(self) -> str:
+        """The longest garbage collection while training was measured, and how many."""
+        c = self.longest_collection
+        if c is None:
+            return "no garbage collection while measured"
+        return f"{c.describe()}, of {self.collections} garbage collections while measured"
 
     def all_met(self) -> bool:
         """Whether every target is met."""
@@ -183,6 +196,7 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     intervals: list[float] = []
+    watch = CollectionWatch()  # Python's garbage collections while the intervals are measured
     gui = [0, 0.0, 0]  # tokens, seconds, frames
     head = [0, 0.0]  # tokens, seconds
     trainer = window.trainer
@@ -194,9 +208,11 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
         tokens0, n0, t0 = trainer.tokens_seen, len(drawn), time.perf_counter()
         ticks.clear()
         timer.start(TICK_MS)
+        watch.on()
         loop = QEventLoop()
         single_shot(loop, round(chunk * 1000), loop.quit)
         loop.exec()
+        watch.off()
         timer.stop()
         gui[0] += trainer.tokens_seen - tokens0
         gui[1] += time.perf_counter() - t0
@@ -213,6 +229,7 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
         head[0] += headless.tokens_seen - tokens0
         head[1] += time.perf_counter() - t0
 
+    watch.close()
     frame_view = window.frame_dock.dock.isVisible()
     switch_cell, switch_s, switch_stall = _switch_cell(
         window, run, wait, given, painted, ticks, timer
@@ -235,6 +252,8 @@ def measure(run: RunConfig, preset: str, seconds: float, rounds: int) -> GuiBenc
         switch_s=switch_s,
         switch_stall_ms=switch_stall,
         frame_view=frame_view,
+        collections=len(watch.collections),
+        longest_collection=watch.longest(),
     )
 
 
