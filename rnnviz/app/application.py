@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from PyQt6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PyQt6.QtWidgets import QApplication
 
+from rnnviz.app.collector import release_all
 from rnnviz.app.style import apply_theme
 
 # Messages Qt prints that carry no information for a user of rnnviz. The offscreen platform
@@ -71,7 +72,10 @@ def release_windows() -> None:
     before the window). Deleting an object there releases the last references to its own
     wrapper, and the walk reads freed memory: ``rnnviz gui`` closed within a second of opening
     segfaulted about 1 time in 6. Collecting the cycles here deletes all of it in order instead.
+    A window's collection policy is switched off first (:func:`rnnviz.app.collector.release_all`):
+    frozen objects are not collected.
     (Deleting the C++ window first, by ``sip.delete`` or ``deleteLater``, is worse: the proxies
     holding its connected closures then outlive it and keep its Python side alive for good.)
     """
+    release_all()
     gc.collect()

@@ -37,6 +37,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.app import closing
 from rnnviz.app.chrome import FrameBar, MessageBanner, StatusPanel
+from rnnviz.app.collector import UiCollector
 from rnnviz.app.commands import RunCommands
 from rnnviz.app.controls import ControlPanel
 from rnnviz.app.export_menu import window_exporter, window_tell
@@ -185,6 +186,7 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
         self._divergence_shown = False  # the banner, status message and pill say "diverged"
         self._closing = False
         self._shown_once = False
+        self.collector = UiCollector(self)  # collections on this thread, the window frozen
 
         presets, tasks, corpora = _catalogue()
         self._build_views()
