@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 
+from PyQt6 import sip
 from PyQt6.QtCore import QEvent, QObject, QTimer
 from PyQt6.QtWidgets import QWidget
 
@@ -36,7 +37,7 @@ from PyQt6.QtWidgets import QWidget
 #: microsecond; CPython's own thresholds decide whether it collects.
 PERIOD_MS = 100
 
-_shown: list[UiCollector] = []  # the collectors whose window is shown
+_shown: dict[int, UiCollector] = {}  # the collectors whose window is shown, by key
 _enabled_before = True  # whether automatic collection was on before the first window showed
 
 
@@ -58,11 +59,6 @@ def due_generation() -> int | None:
     return None
 
 
-def collecting_on_ui_thread() -> bool:
-    """Whether a shown window holds automatic collection off (the UI thread collects)."""
-    return bool(_shown)
-
-
 class UiCollector(QObject):
     """The collection policy of ``window`` (see the module docstring): on while it is shown.
 
@@ -80,6 +76,7 @@ class UiCollector(QObject):
         self._timer.timeout.connect(self.collect_due)
         #: Collections made, by generation (for tests and benchmarks).
         self.collections = [0, 0, 0]
+        self._key = id(self)
         window.installEventFilter(self)
         if window.isVisible():
             self.start()
@@ -96,27 +93,29 @@ class UiCollector(QObject):
     @property
     def active(self) -> bool:
         """Whether the policy is on for this window."""
-        return self in _shown
+        return _shown.get(self._key) is self
 
     def start(self) -> None:
         """Collect on the UI thread only, and freeze the objects that exist now."""
         global _enabled_before
+        _prune()
         if self.active:
             return
         if not _shown:
             _enabled_before = gc.isenabled()
             gc.disable()
-        _shown.append(self)
+        _shown[self._key] = self
         gc.collect(1)  # young garbage is not frozen with the window
         gc.freeze()
         self._timer.start()
 
     def stop(self) -> None:
         """The window is hidden: unfreeze, and give automatic collection back after the last."""
+        _prune()
         if not self.active:
             return
         self._timer.stop()
-        _shown.remove(self)
+        del _shown[self._key]
         gc.unfreeze()
         if _shown:  # another window stays: what this one held is collected now
             gc.collect()
@@ -132,11 +131,25 @@ class UiCollector(QObject):
             self.collections[gen] += 1
 
 
+def _prune() -> None:
+    """Forget the collectors deleted with their window while it was shown (a window deleted
+    without being closed gets no Hide event); after the last, nothing stays frozen and automatic
+    collection is given back. Run from the UI thread's events, never inside a collection."""
+    for key, collector in list(_shown.items()):
+        if sip.isdeleted(collector):
+            del _shown[key]
+            if not _shown:
+                gc.unfreeze()
+                if _enabled_before:
+                    gc.enable()
+
+
 def release_all() -> None:
-    """Switch every window's policy off (unfrozen, automatic collection as before the first).
+    """Switch every window's policy off: nothing frozen, automatic collection as before the first.
 
     For :func:`rnnviz.app.application.release_windows`: a frozen closed window would not be
     collected there.
     """
-    for collector in list(_shown):
+    _prune()
+    for collector in list(_shown.values()):
         collector.stop()

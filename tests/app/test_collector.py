@@ -93,3 +93,20 @@ def test_a_cell_switch_frees_the_old_run_and_keeps_the_window_frozen(qtbot) -> N
     assert not any(o is w or o is w.heatmaps for o in walked)
     del walked
     w.close()
+
+
+def test_a_window_deleted_while_shown_gives_collection_back(qtbot) -> None:
+    from PyQt6.QtCore import QEvent
+    from PyQt6.QtWidgets import QApplication
+
+    from rnnviz.app.application import release_windows
+
+    enabled = gc.isenabled()
+    w = MainWindow(tiny_run(), confirm=lambda *_: True, start_worker=False)
+    w.show()
+    qtbot.waitExposed(w)
+    assert not gc.isenabled() and w.collector.active
+    w.deleteLater()  # no close, no Hide event for the policy
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    release_windows()  # the deleted window's policy is not touched, and ends
+    assert gc.get_freeze_count() == 0 and gc.isenabled() == enabled
