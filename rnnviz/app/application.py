@@ -7,7 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from PyQt6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PyQt6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QMessageLogContext,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PyQt6.QtWidgets import QApplication
 
 from rnnviz.app.collector import release_all
@@ -74,8 +80,20 @@ def release_windows() -> None:
     segfaulted about 1 time in 6. Collecting the cycles here deletes all of it in order instead.
     A window's collection policy is switched off first (:func:`rnnviz.app.collector.release_all`):
     frozen objects are not collected.
-    (Deleting the C++ window first, by ``sip.delete`` or ``deleteLater``, is worse: the proxies
-    holding its connected closures then outlive it and keep its Python side alive for good.)
+    (Deleting the C++ window first, by ``sip.delete`` or ``deleteLater``, does not help: the
+    proxies holding its connected closures outlive it and keep its Python side alive.)
+
+    A window closed with ``WA_DeleteOnClose`` (replay, compare) is that case: Qt deleted it while
+    the event loop ran, and PyQt's proxies for its closures are deleted by a queued call, which
+    then posts their ``deleteLater``. With the event loop over nothing delivers those, and the
+    proxies kept the window's Python side and its parentless menus (28 objects for a replay) for
+    the exit clean-up. So: the closed windows go first, then those two kinds of posted event are
+    delivered, and what the proxies held is collected.
     """
     release_all()
+    gc.collect()
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.sendPostedEvents(None, QEvent.Type.MetaCall.value)  # the proxies' deleteLater
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)  # the proxies go
     gc.collect()

@@ -370,6 +370,9 @@ def cli(argv: Sequence[str]) -> int:
         if isinstance(opened, str):
             print(f"rnnviz: error: {opened}", file=sys.stderr)
             return 2
-        return int(app.exec())
+        code = int(app.exec())
+        del opened  # the window closed, freed now rather than in PyQt's exit clean-up
+        application.release_windows()
+        return code
 
     return run_command(run, list(argv))

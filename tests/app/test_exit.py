@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 # A child process: `rnnviz gui --run`, closed after each delay given (seconds). Where fork() is
 # safe (Linux), each close is a forked copy of one process that has imported everything, so a
 # close costs the window's life and exit only; the child prints every exit status as JSON.
@@ -94,6 +96,59 @@ print(json.dumps(left_for_exit()))
 )
 
 
+# Child processes for the other windows' exits, each printing what the exit clean-up would have
+# to delete once the command has returned: `rnnviz replay FILE` closed after 0.3 s; `rnnviz
+# compare --gui` (a window deleted on close) closed after 0.3 s; `rnnviz gui` with a replay
+# opened from its File menu, the main window closed first and the replay last.
+REPLAY_LEFT_OVER = r"""
+import sys
+import rnnviz.app.replay_window as rw
+from rnnviz.app.timers import single_shot
+
+show = rw.ReplayWindow.show
+
+def show_then_close(self):
+    show(self)
+    single_shot(self, 300, self.close)
+
+rw.ReplayWindow.show = show_then_close
+assert rw.cli([sys.argv[1]]) == 0
+print(json.dumps(left_for_exit()))
+"""
+COMPARE_LEFT_OVER = r"""
+import rnnviz.app.compare_window as cw
+from rnnviz.app.timers import single_shot
+
+show = cw.CompareWindow.show
+
+def show_then_close(self):
+    show(self)
+    single_shot(self, 300, self.close)
+
+cw.CompareWindow.show = show_then_close
+assert cw.launch("clipping") == 0
+print(json.dumps(left_for_exit()))
+"""
+GUI_REPLAY_LEFT_OVER = r"""
+import sys
+import rnnviz.app.launcher as mw
+from rnnviz.app.timers import single_shot
+
+show = mw.MainWindow.show
+
+def show_then_close(self):
+    show(self)
+    self.ask_unsaved = lambda *question: "discard"
+    replay = self.recorder.open_recording(sys.argv[1])
+    single_shot(self, 300, self.close)
+    single_shot(self, 600, replay.close)  # the last window closed: the event loop ends
+
+mw.MainWindow.show = show_then_close
+assert mw.launch(["--preset", "echo"]) == 0
+print(json.dumps(left_for_exit()))
+"""
+
+
 def _env(tmp_path: Path) -> dict[str, str]:
     return {
         **os.environ,
@@ -108,6 +163,42 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def test_launch_leaves_nothing_for_the_exit_clean_up(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", LEFT_OVER],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == []
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from test_main_window import tiny_run
+
+    from rnnviz.train.recording import Recorder, Schedule, record_training
+    from rnnviz.train.trainer import Trainer
+
+    path = tmp_path_factory.mktemp("rec") / "run.rnnrec"
+    t = Trainer(tiny_run())
+    assert record_training(t, Recorder(path, t.run, t.run_id, Schedule(10)), 30) == "stopped"
+    return path
+
+
+@pytest.mark.parametrize(
+    "child",
+    [REPLAY_LEFT_OVER, COMPARE_LEFT_OVER, GUI_REPLAY_LEFT_OVER],
+    ids=["replay", "compare", "gui-replay"],
+)
+def test_other_windows_leave_nothing_for_the_exit_clean_up(
+    child: str, recording: Path, tmp_path: Path
+) -> None:
+    """A window deleted when closed (replay, compare) is freed before the command returns:
+    PyQt's proxies for its connected closures were deleted by events the finished event loop
+    never delivered, and held its Python side with about 28 parentless objects (replay) for
+    PyQt's exit clean-up."""
+    done = subprocess.run(
+        [sys.executable, "-c", LEFT_FOR_EXIT + child, str(recording)],
         env=_env(tmp_path),
         capture_output=True,
         text=True,
