@@ -19,6 +19,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     objects segfaulted now and then (see ``rnnviz.app.application.release_windows``). A hook,
     not a session fixture: the last test's arguments are let go only after fixtures end.
     """
+    if "rnnviz.app.teardown" in sys.modules:  # threads a closed window did not wait for
+        sys.modules["rnnviz.app.teardown"].finish()
     if "PyQt6.QtCore" in sys.modules:
         from PyQt6.QtCore import QCoreApplication, QEvent
 

@@ -16,6 +16,7 @@ from PyQt6.QtCore import (
 )
 from PyQt6.QtWidgets import QApplication
 
+from rnnviz.app import teardown
 from rnnviz.app.collector import release_all
 from rnnviz.app.style import apply_theme
 
@@ -89,7 +90,11 @@ def release_windows() -> None:
     proxies kept the window's Python side and its parentless menus (28 objects for a replay) for
     the exit clean-up. So: the closed windows go first, then those two kinds of posted event are
     delivered, and what the proxies held is collected.
+
+    Worker threads still in a step their window did not wait for end first
+    (:func:`rnnviz.app.teardown.finish`): none runs Python while their Qt objects are deleted.
     """
+    teardown.finish()
     release_all()
     gc.collect()
     app = QCoreApplication.instance()

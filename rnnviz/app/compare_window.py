@@ -25,7 +25,6 @@ tick, at most every :data:`REDRAW_MS`); the worker reports at most every
 
 from __future__ import annotations
 
-import contextlib
 import html
 import sys
 import threading
@@ -37,6 +36,7 @@ from PyQt6.QtCore import QObject, QPointF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import QLabel, QMainWindow, QMenu, QSizePolicy, QSplitter
 
+from rnnviz.app import teardown
 from rnnviz.app.chrome import FrameBar
 from rnnviz.app.compare_curves import RUN_COLOURS, CompareCurves
 from rnnviz.app.compare_infos import attach_compare_infos, compare_explanations
@@ -69,8 +69,8 @@ class CompareWorker(QObject):
     updates = pyqtSignal(object)
     failed = pyqtSignal(str)
 
-    def __init__(self, specs: Sequence[RunSpec], parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, specs: Sequence[RunSpec]) -> None:
+        super().__init__()  # no Qt parent: a window deleted on close must not take it along
         self.specs = tuple(specs)
         self.comparison: Comparison | None = None
         self._running = threading.Event()
@@ -91,19 +91,26 @@ class CompareWorker(QObject):
     def running(self) -> bool:
         return self._running.is_set()
 
-    def close(self) -> None:
-        """Stop training and wait for the thread (a round at most)."""
+    def close(self) -> bool:
+        """Stop training; wait for the round in flight at most :data:`teardown.JOIN_S`.
+
+        Returns whether the thread has ended. One still in its round (or still building the
+        runs) goes on alone: it emits nothing more, and :mod:`rnnviz.app.teardown` keeps this
+        worker until it ends (waited for at exit).
+        """
         self._quit.set()
         self._running.set()  # wake it
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
+        if not self._thread.is_alive():
+            return True
+        self._thread.join(timeout=teardown.JOIN_S)
+        if not self._thread.is_alive():
+            return True
+        teardown.keep(self, self._thread, self._quit.set)
+        return False
 
     def _emit(self, name: str, value: object) -> None:
-        """Emit signal ``name`` unless the window (and this worker) is gone; then stop."""
-        if sip.isdeleted(self):
-            self._quit.set()
-            return
-        with contextlib.suppress(RuntimeError):  # deleted between the check and the emit
+        """Emit signal ``name`` unless the worker is closed (nobody listens any more)."""
+        if not self._quit.is_set():
             getattr(self, name).emit(value)
 
     def _loop(self) -> None:
@@ -197,7 +204,7 @@ class CompareWindow(QMainWindow):
         self._redraw.setSingleShot(True)
         self._redraw.timeout.connect(self.redraw)
 
-        self.worker = CompareWorker(self.specs, self)
+        self.worker = CompareWorker(self.specs)
         self.worker.ready.connect(self._on_ready)
         self.worker.updates.connect(self._on_updates)
         self.worker.failed.connect(self._on_failed)
@@ -455,6 +462,7 @@ class CompareWindow(QMainWindow):
         self._redraw.stop()
         if self.exporter.current is not None and self.exporter.current.running:
             self.exporter.current.cancel()
+        self.hide()  # closed at once to the eye, while the round in flight ends
         self.worker.close()
         super().closeEvent(event)
 

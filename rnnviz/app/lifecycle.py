@@ -212,6 +212,7 @@ class RunLifecycle:
             self.settings.sync()
         self._closing = True
         self.presenter.stop()
+        self.hide()  # closed at once to the eye, while the training step in flight ends
         self.session.close()
         self.recorder.stop()
         super().closeEvent(event)  # type: ignore[misc]

@@ -23,6 +23,7 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from rnnviz.app import teardown
 from rnnviz.app.loader import TrainerLoader
 from rnnviz.app.worker import TrainingWorker
 from rnnviz.core._ops import set_job_threads, set_thread_budget
@@ -156,7 +157,9 @@ class RunSession(QObject):
         """Stop the training thread; with ``wait`` False it ends on its own after its step.
 
         A new run does not wait for the old thread's current step (a long one would freeze the
-        window); closing waits for every thread, old ones included.
+        window); closing waits for every thread, old ones included, at most
+        :data:`rnnviz.app.teardown.JOIN_S` each: a thread still in its step then is kept by
+        :mod:`rnnviz.app.teardown` until it ends (False is returned).
         """
         worker, self.worker = self.worker, None
         self._retiring = [w for w in self._retiring if w.is_alive()]
@@ -166,12 +169,16 @@ class RunSession(QObject):
                 worker.stop(timeout=0.0)
                 self._retiring.append(worker)
             return True
-        done = all([w.stop(timeout=1.0) for w in self._retiring])
+        if worker is not None:
+            _disconnect(worker)
+            self._retiring.append(worker)
+        done = True
+        for w in self._retiring:  # a step in flight longer than the wait goes on, kept
+            if not w.stop(timeout=teardown.JOIN_S):
+                w.keep_until_done()
+                done = False
         self._retiring = []
-        if worker is None:
-            return done
-        _disconnect(worker)
-        return worker.stop(timeout=1.0) and done
+        return done
 
     def close(self) -> None:
         """Stop building and training (the window is closing)."""

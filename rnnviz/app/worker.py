@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from rnnviz.app import teardown
 from rnnviz.config import ConfigError
 from rnnviz.tasks.base import TaskInputError
 from rnnviz.train.checkpoint import CheckpointError
@@ -113,6 +114,11 @@ class TrainingWorker(QObject):
             return True
         self._thread.join(timeout)
         return not self._thread.is_alive()
+
+    def keep_until_done(self) -> None:
+        """Stopped but still in its step: held by :mod:`rnnviz.app.teardown` until it ends."""
+        if self._thread is not None and self._thread.is_alive():
+            teardown.keep(self, self._thread, self.controller.stop)
 
     def emit_update(self, update: Update) -> None:
         """Send ``update`` to the window as if the controller had emitted it (any thread)."""
