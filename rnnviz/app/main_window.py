@@ -68,6 +68,7 @@ from rnnviz.app.widgets.gradients import GradientPanel
 from rnnviz.app.widgets.heatmaps import StateHeatmaps
 from rnnviz.app.widgets.loss import LossPanel
 from rnnviz.app.widgets.samples import SamplesPanel
+from rnnviz.app.window_width import WindowWidth
 from rnnviz.app.worker import TrainingWorker
 from rnnviz.config import RunConfig
 from rnnviz.train.runmodel import RunModel
@@ -203,6 +204,7 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
         self.step_cursor = StepCursor(self)  # the training step shown: live or a kept frame
         self.heatmap_column.layout().addWidget(self.step_cursor.bar)
         self.frame_dock = FrameDock(self)
+        self.window_width = WindowWidth(self)  # its minimum follows what is shown
         build_menus(self)
         install_inspector(self)  # neurons, interventions, gradients up close, the ⓘ
         run_keys = (self.act_run, self.act_step, self.act_prev, self.act_next)
