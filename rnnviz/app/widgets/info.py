@@ -180,7 +180,8 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Frame view",
         "One time step t of the probe explained, with the weights of the training step shown: "
         "what the model predicts there, the cell drawn with its values at t, and the selected "
-        "unit's equations with those numbers.",
+        "unit's equations with those numbers. An earlier step whose weights the run did not "
+        "keep is shown from its stored values, without what needs the weights.",
         "Forward: every box is the cell's textbook step at t, e.g. f_t = σ(x_t·W_xf + "
         "h_{t−1}·W_hf + b_f). Backward (B): dL/dh_t = own_t + later_t.",
         "Move the cursor (← →, or click a heatmap column) to step through the sequence. Down / "
