@@ -43,6 +43,7 @@ from rnnviz.app.compare_infos import attach_compare_infos, compare_explanations
 from rnnviz.app.compare_layout import CompareArea, ReadOut, RunCell, RunGrid, RunStatus
 from rnnviz.app.export_menu import Exporter, ExportSources
 from rnnviz.app.settings import Settings
+from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets._common import FOREGROUND, visible_token
 from rnnviz.app.widgets.heatmaps import HINT_TIP, StateHeatmaps
 from rnnviz.config import ConfigError
@@ -323,7 +324,7 @@ class CompareWindow(QMainWindow):
             self.readout.setText(
                 f"<b style='color:{RUN_COLOURS[i]}'>{html.escape(self.labels[i])}</b>: value "
                 f"<b>{float(a[t, unit]):+.3f}</b> &nbsp; {view.panels[name].spec.label} &nbsp; "
-                f"unit <b>{unit}</b> &nbsp; step <b>{t}</b> &nbsp; input <b>{token}</b>"
+                f"unit <b>{unit}</b> &nbsp; {step_name(t)} &nbsp; input <b>{token}</b>"
             )
             return
 

@@ -29,6 +29,7 @@ from test_projector import SCREENS, label_rects, maximised, scale  # noqa: F401 
 
 from rnnviz.app.compare_layout import ROWS_PX
 from rnnviz.app.compare_window import PRESETS, CompareWindow
+from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets._common import MIN_PLOT_PX
 from rnnviz.app.widgets.heatmaps import MIN_IMAGE_H, MIN_IMAGE_W
 
@@ -188,7 +189,7 @@ def test_one_read_out_line_names_the_run_under_the_pointer(qtbot) -> None:
         text = w.readout.text()
         value = float(w.models[i].frame.states["h"][3, 2])
         assert w.labels[i] in text and f"{value:+.3f}" in text, (i, text)
-        assert "unit <b>2</b>" in text and "step <b>3</b>" in text, text
+        assert "unit <b>2</b>" in text and step_name(3) in text and "step" not in text, text
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.reveal import MaskedTokens, TargetMask
+from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets._common import (
     BACKGROUND,
     FOREGROUND,
@@ -812,7 +813,7 @@ class StateHeatmaps(QWidget):
         labels = self._tokens.labels
         token = visible_token(labels[t]) if t < len(labels) else "?"
         self.readout.setText(
-            f"<b>{panel.spec.label}</b> &nbsp; unit <b>{unit}</b> &nbsp; step <b>{t}</b> "
+            f"<b>{panel.spec.label}</b> &nbsp; unit <b>{unit}</b> &nbsp; {step_name(t)} "
             f"&nbsp; input <b>{_html(token)}</b> &nbsp; value <b>{float(a[t, unit]):+.3f}</b>"
             f" &nbsp; <span style='color:#607080'>{_html(panel.spec.meaning)}</span>"
         )

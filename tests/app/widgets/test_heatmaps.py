@@ -9,6 +9,7 @@ import pytest
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from snapshots import Feed, SnapshotStream, make_snapshot, make_specs, replace
 
+from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets._common import round_up, visible_token
 from rnnviz.app.widgets.heatmaps import (
     LEVEL_STEPS,
@@ -125,7 +126,9 @@ def test_set_frame_and_click(view, qtbot):
     assert view.frame() == 7
     view._on_mouse_moved(scene_pos)
     text = view.readout.text()
-    assert "update gate z" in text and "unit <b>3</b>" in text and "step <b>7</b>" in text
+    assert "update gate z" in text and "unit <b>3</b>" in text
+    # the step named as the frame bar and the frame view name it: "t = 7", not "step 7"
+    assert step_name(7) in text and "step" not in text.replace(view.panels["z"].spec.meaning, "")
 
 
 def test_clear(view):
