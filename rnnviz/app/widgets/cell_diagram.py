@@ -65,7 +65,7 @@ from rnnviz.app.widgets._common import (
 from rnnviz.app.widgets.heatmaps import COLORMAPS
 from rnnviz.core.cell import INPUT, Diagram, DiagramNode
 from rnnviz.core.explain import number
-from rnnviz.tasks.readout import StepPrediction
+from rnnviz.tasks.readout import StepPrediction, value_text
 from rnnviz.train.closeup import Closeup
 
 #: Colour map of gradient magnitudes in backward mode, on a log scale from GRADIENT_DECADES x the
@@ -212,15 +212,26 @@ def prediction_node(diagram: Diagram) -> DiagramNode:
 
 
 def answer_text(p: StepPrediction) -> str:
-    """What the prediction's box says: "e 41%", "1 (p 0.93)", "0.52"."""
+    """What the prediction's box says, rounded as the read-out rounds it: "e 41.3%",
+    "1 (0.93)", "0.522" (:func:`~rnnviz.tasks.readout.value_text`)."""
     if p.top:
         label, prob = p.top[0]
-        return f"{visible_token(label)} {prob:.0%}"
+        return f"{visible_token(label)} {prob:.1%}"
     if p.value is not None:
-        return number(p.value).replace("-", "−")
+        return value_text(p.value).replace("-", "−")
     if p.probability is not None:
         return f"{visible_token(p.predicted)} ({p.probability:.2f})"
     return visible_token(p.predicted)
+
+
+def _minus(label: str) -> str:
+    """A number's minus sign as the boxes write it ("−0.565"); any other label as it is (a
+    text's "-" is a hyphen)."""
+    try:
+        float(label)
+    except ValueError:
+        return label
+    return label.replace("-", "−")
 
 
 def answer_probability(p: StepPrediction) -> float | None:
@@ -453,10 +464,10 @@ class CellDiagram(QWidget):
         values = self.node_values(key)
         if values is None:
             return ""
-        if key == INPUT and not self._backward:
-            if np.count_nonzero(values) == 1 and float(values.max()) == 1.0:
-                return visible_token(c.predictions[self._t].input)
-            text = ", ".join(f"{v:.2f}" for v in values[:3]) + (" …" if values.size > 3 else "")
+        if key == INPUT and not self._backward:  # the input as the read-out names it
+            if self._t < len(c.predictions):
+                return _minus(visible_token(c.predictions[self._t].input))
+            text = ", ".join(value_text(v) for v in values[:3]) + (" …" if values.size > 3 else "")
             return text.replace("-", "−")
         if self._unit is None:
             return ""

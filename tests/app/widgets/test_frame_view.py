@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 
 import numpy as np
 import pytest
 from PyQt6.QtCore import QRectF
 
+from rnnviz.app.widgets._common import visible_token
 from rnnviz.app.widgets.cell_diagram import PREDICTION, PROBABILITY_SCALE, forward_scale
 from rnnviz.app.widgets.frame_view import FrameView
 from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
+from rnnviz.core.cell import INPUT
 from rnnviz.core.explain import number
 from rnnviz.core.registry import cell_names
 from rnnviz.train.closeup import closeup_of
@@ -250,6 +254,24 @@ def test_every_cells_diagram_shows_inputs_gates_states_and_the_output(qtbot, cel
     assert boxes >= 0.12 * area.width() * area.height(), boxes / (area.width() * area.height())
 
 
+@pytest.mark.parametrize("task", ["sine", "binary-addition", "text"])
+def test_the_boxes_write_the_input_and_the_answer_as_the_read_out_does(qtbot, task: str) -> None:
+    """One rounding: the input box and the prediction's box say what the read-out beside them
+    says ("0.565" in both, not "0.56" in the box; "1/1" for the bits read, not "1.00, 1.00")."""
+    v = view_of(qtbot, trainer(task=task))
+    T = v.closeup.T
+    for t in range(T):
+        v.run_model.set_cursor(t=t)
+        p = v.closeup.predictions[t]
+        page = re.sub(r"<[^>]+>", " ", v.readout.text()).replace("&nbsp;", " ")
+        words = re.findall(r"[^\s()]+", html.unescape(page))
+        box_input = v.diagram.node_text(INPUT).replace("−", "-")
+        assert box_input == visible_token(p.input) and box_input in words, (t, box_input, words)
+        answer = v.diagram.node_text(PREDICTION).replace("−", "-")
+        for part in re.findall(r"[^\s()]+", answer):
+            assert part in words, (t, part, words)
+
+
 def test_the_prediction_box_is_the_models_answer(qtbot) -> None:
     v = view_of(qtbot, trainer())
     frame = v.run_model.frame
@@ -258,7 +280,7 @@ def test_the_prediction_box_is_the_models_answer(qtbot) -> None:
         best = int(np.argmax(frame.outputs[t]))
         label = v.closeup.predictions[t].top[0][0]
         prob = float(frame.outputs[t, best])
-        assert v.diagram.node_text(PREDICTION) == f"{label.replace(' ', '␣')} {prob:.0%}"
+        assert v.diagram.node_text(PREDICTION) == f"{label.replace(' ', '␣')} {prob:.1%}"
         r, g, b, _ = PROBABILITY_SCALE.colours(np.array([prob]))[0]
         assert v.diagram.node_colour(PREDICTION).getRgb()[:3] == (r, g, b)
     assert any("ŷₜ" in line and line.startswith("0 … 1") for line in v.diagram.legend_text())
