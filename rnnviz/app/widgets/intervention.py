@@ -38,6 +38,7 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.app.reveal import HIDDEN_TOKEN, MaskedTokens, TargetMask, masked_labels
+from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets._common import header_label
 from rnnviz.app.widgets.colourbar import ColourBar
 from rnnviz.app.widgets.info import InfoButton
@@ -97,7 +98,7 @@ class InterventionPanel(QWidget):
         self.message = header_label(HINT)
         row = QHBoxLayout()
         row.addWidget(self.kind, 2)
-        for text, w in (("unit", self.unit), ("from step", self.start)):
+        for text, w in (("unit", self.unit), ("from t =", self.start)):
             row.addWidget(QLabel(text))
             row.addWidget(w)
         row.addWidget(self.value_label)
@@ -273,7 +274,8 @@ class InterventionPanel(QWidget):
         d = res.loss_change
         orig, new = res.original.loss, res.changed.loss
         self.message.setText(
-            f"<b>{html.escape(describe(res.change))}</b> (weights of step {result.step:,}): "
+            f"<b>{html.escape(describe(res.change))}</b> "
+            f"(weights of training step {result.step:,}): "
             f"loss {orig:.4f} → {new:.4f} nats, <b>change {d:+.4f}</b>"
         )
         self.restore_button.setEnabled(True)
@@ -307,7 +309,7 @@ class InterventionPanel(QWidget):
         for b, a, shown_input in zip(before, after, inputs, strict=False):
             if b.t < t0 or (b.predicted == a.predicted and _close(b.probability, a.probability)):
                 continue
-            cells = [_vis(shown_input), _vis(b.target), _pred(b), _pred(a)]
+            cells = [_vis(shown_input), _vis(b.target), *_preds(b, a)]
             if mask.hides(b.t):  # the class is still to guess it: target and answers hidden
                 cells[1:] = [HIDDEN_TOKEN if b.target else "", HIDDEN_TOKEN, HIDDEN_TOKEN]
             i, target, was, now = (html.escape(c) for c in cells)
@@ -343,28 +345,61 @@ def _table(heading: str, rows: list[str]) -> str:
     )
 
 
+#: The least move of a probability the table lists (0.05 percentage points): smaller moves count
+#: as none. Written with two decimals in percent, a listed move always shows.
+LEAST_MOVE = 5e-4
+#: Decimals of a probability in percent: the frame view's read-out's ("22.4%"), and at most the
+#: two that show every move listed (:data:`LEAST_MOVE`).
+PERCENT_DIGITS = (1, 2)
+
+
 def _close(a: float | None, b: float | None) -> bool:
-    return a is None or b is None or abs(a - b) < 5e-4
+    return a is None or b is None or abs(a - b) < LEAST_MOVE
+
+
+def percent_pair(before: float, after: float) -> tuple[str, str]:
+    """Two probabilities in percent with the same decimals, the fewest of
+    :data:`PERCENT_DIGITS` at which they differ: ("22.4%", "22.9%"), ("22.06%", "22.11%").
+
+    At one decimal a move of a tenth of a point or less may round away ("22.4%" twice, and
+    with no decimals "22%" → "22%" was listed as a change); two decimals show any move of
+    :data:`LEAST_MOVE` or more.
+    """
+    for digits in PERCENT_DIGITS:
+        pair = f"{before:.{digits}%}", f"{after:.{digits}%}"
+        if pair[0] != pair[1]:
+            break
+    return pair
 
 
 def _vis(label: str) -> str:
     return {" ": "␣", "\n": "↵"}.get(label, label)
 
 
-def _pred(p: object) -> str:
-    prob = getattr(p, "probability", None)
-    text = _vis(getattr(p, "predicted", ""))
-    return f"{text} ({prob:.0%})" if prob is not None else text
+def _preds(b: object, a: object) -> tuple[str, str]:
+    """The answers before and after, each with its probability where it has one; the same
+    answer's probabilities with the decimals that show their move (:func:`percent_pair`)."""
+    was, now = _vis(getattr(b, "predicted", "")), _vis(getattr(a, "predicted", ""))
+    p, q = getattr(b, "probability", None), getattr(a, "probability", None)
+    if p is None or q is None:
+        return was, now
+    if was == now:
+        p_text, q_text = percent_pair(p, q)
+    else:
+        p_text, q_text = f"{p:.{PERCENT_DIGITS[0]}%}", f"{q:.{PERCENT_DIGITS[0]}%}"
+    return f"{was} ({p_text})", f"{now} ({q_text})"
 
 
 def describe(change: Change) -> str:
-    """One line naming a change: "h[17] clamped to 0.5 from step 12"."""
+    """One line naming a change, its probe step t as every view names it:
+    "h[17] clamped to 0.5 from t = 12"."""
+    start = step_name(change.start, bold=False)
     if isinstance(change, Clamp):
-        return f"{change.state}[{change.unit}] clamped to {change.value:g} from step {change.start}"
+        return f"{change.state}[{change.unit}] clamped to {change.value:g} from {start}"
     if isinstance(change, ForceGate):
         how = "open (1)" if change.open else "shut (0)"
-        return f"gate {change.gate}[{change.unit}] forced {how} from step {change.start}"
-    return f"input at step {change.start} replaced"
+        return f"gate {change.gate}[{change.unit}] forced {how} from {start}"
+    return f"input at {start} replaced"
 
 
 __all__ = ["InterventionPanel", "describe"]
