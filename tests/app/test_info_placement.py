@@ -86,7 +86,7 @@ def other_widgets(window: QWidget, button: InfoButton) -> list[tuple[str, QRect]
 
 
 #: What a page of the main window draws at least: data areas, maps and their colour bars.
-DRAWN = frozenset({"ViewBox", "ImageItem", "LegibleAxis"})
+DRAWN = frozenset({"ViewBox", "ImageItem", "BarAxis"})
 
 
 def check_infos(window: QWidget, where: str, drawn_at_least: frozenset = DRAWN) -> set[str]:

@@ -9,6 +9,8 @@ ones (which left the heatmaps blank after Apply).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF
@@ -26,6 +28,32 @@ WIDEST_LABEL = "−0.0005"
 def axis_width() -> int:
     """Pixels the bar's value axis takes: its widest label, the tick and a margin."""
     return QFontMetrics(tick_font()).horizontalAdvance(WIDEST_LABEL) + 12
+
+
+class BarAxis(LegibleAxis):
+    """A colour bar's value axis: its two ends are always labelled, so the bar always says the
+    range its colours span, with the ticks between them that keep clear of the ends.
+
+    On a short bar (a heatmap at its least height, ``--big`` fonts) the legible spacing for a
+    cell state's ±40 is 50, and the bar read "0" alone: any colour could have meant any value.
+    """
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        """pyqtgraph's levels, the major one with the ends put in (and ticks too near an end,
+        which its label would overlap, left out); minor ticks as they were."""
+        levels = super().tickValues(minVal, maxVal, size)
+        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo or size <= 0:
+            return levels
+        clear = self.label_extent(lo, hi) * (1.0 + self.GAP) * (hi - lo) / size  # data units
+        major = list(levels[0][1]) if levels else []
+        inner = [float(v) for v in major if v - lo >= clear and hi - v >= clear]
+        return [(hi - lo, [lo, *inner, hi]), *levels[1:]]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """Each value with the digits it needs ("40", "0.0005", "1.2"), not the digits of the
+        spacing (an end of ±0.0005 is no multiple of it)."""
+        return [f"{v * scale:.3g}" for v in values]
 
 
 _GRADIENT = np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None]  # (256, 1), low at the bottom
@@ -54,7 +82,7 @@ class ColourBar:
         self.strip.addItem(self.gradient)
         self.strip.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
         self.strip.setBorder(pg.mkPen(FOREGROUND))
-        self.axis = LegibleAxis("right")
+        self.axis = BarAxis("right")
         self.axis.setPen(pg.mkPen(FOREGROUND))
         self.axis.setTextPen(pg.mkPen(FOREGROUND))
         self.axis.setStyle(tickFont=tick_font(), autoExpandTextSpace=False)

@@ -11,10 +11,13 @@ label t of the token axis), the mouse fixed (a click picks a row, it does not pa
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtGui import QFontMetrics
 
-from rnnviz.app.widgets._common import TokenAxis, plot_widget
+from rnnviz.app.widgets._common import TokenAxis, plot_widget, tick_font
 
 
 class UnitMap:
@@ -39,6 +42,10 @@ class UnitMap:
         plot.hideButtons()
         plot.getViewBox().invertY(True)
         plot.setLabel("left", "unit")
+        # room above for half a tick label: a colour bar beside the map labels its top end
+        # there (with no title row above, "1.5" was cut in half)
+        half = math.ceil(QFontMetrics(tick_font()).height() / 2) + 1
+        plot.layout.setContentsMargins(1, half, 1, 1)
         self.image = pg.ImageItem(axisOrder="row-major")
         plot.addItem(self.image)
 

@@ -261,3 +261,29 @@ def test_a_log_axis_draws_no_minor_ticks_on_short_decades(gradients, decades) ->
     gradients.grab()
     assert drawn_tick_lines(axis) >= 3 * 8  # 2 .. 9 x 10^k in each of three decades
     assert_true_ticks(axis)
+
+
+@pytest.mark.parametrize("height", [170, 240, 600])
+@pytest.mark.parametrize("scale", [1.0, 40.0, 0.0005])
+def test_a_colour_bar_labels_both_ends_of_its_range(qtbot, height: int, scale: float) -> None:
+    """The cell state's bar on a short heatmap read "0" alone (its ±40 ends were no multiple of
+    the legible spacing): its ends are now always labelled, at their own digits."""
+    view = StateHeatmaps()
+    qtbot.addWidget(view)
+    view.resize(520, height)
+    snap = SnapshotStream("lstm", T=20, H=8).next()
+    states = {
+        k: (v * scale / max(float(np.abs(v).max()), 1e-12) if k == "c" else v)
+        for k, v in snap.probe_states.items()
+    }
+    for _ in range(200):  # the colour range settles on ±max|c|
+        Feed(view)(replace(snap, probe_states=states))
+    view.choose("c")
+    view.grab()
+    for name in view.shown():
+        axis = view.panels[name].bar.axis
+        lo, hi = view.panels[name].levels()
+        values = assert_true_ticks(axis)
+        assert math.isclose(min(values), lo) and math.isclose(max(values), hi), (name, values)
+        labels = sorted(rect.top() for rect, _text in drawn_label_rects(axis))
+        assert all(b - a >= axis.font_metrics().height() for a, b in itertools.pairwise(labels))

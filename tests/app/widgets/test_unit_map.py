@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6.QtCore import QPointF
+from test_axes import drawn_label_rects
 
+from rnnviz.app.widgets.colourbar import ColourBar
 from rnnviz.app.widgets.intervention import InterventionPanel
 from rnnviz.app.widgets.unit_inspector import UnitInspector
 from rnnviz.app.widgets.unit_map import UnitMap
@@ -36,3 +38,20 @@ def test_the_overview_and_the_difference_view_are_unit_maps(qtbot) -> None:
     qtbot.addWidget(panel)
     assert isinstance(card.over_map, UnitMap) and card.overview is card.over_map.widget
     assert isinstance(panel.diff_map, UnitMap) and panel.diff is panel.diff_map.widget
+
+
+def test_the_colour_bars_end_labels_are_drawn_whole(qtbot) -> None:
+    """The difference view's bar labels its ends; with no title row above the map, the top
+    one ("1.5") was drawn half above the plot, cut by the view's edge."""
+    m = UnitMap()
+    bar = ColourBar(m.plot, m.image)
+    qtbot.addWidget(m.widget)
+    m.widget.resize(500, 300)
+    m.show(np.linspace(-1.4, 1.4, 60).reshape(6, 10), (-1.5, 1.5))
+    bar.set_levels((-1.5, 1.5))
+    m.widget.grab()
+    labels = drawn_label_rects(bar.axis)
+    assert {text for _r, text in labels} >= {"-1.5", "1.5"}
+    for rect, text in labels:
+        shown = bar.axis.mapRectToScene(rect)
+        assert shown.top() >= 0 and shown.bottom() <= m.widget.height(), (text, shown)
