@@ -208,6 +208,7 @@ class MainWindow(RunCommands, RunFiles, RunLifecycle, CloseQuestions, QMainWindo
         build_menus(self)
         install_inspector(self)  # neurons, interventions, gradients up close, the ⓘ
         run_keys = (self.act_run, self.act_step, self.act_prev, self.act_next)
+        run_keys += (self.act_next_array, self.act_prev_array)  # A, Shift+A: the heatmaps
         self.keys = RunKeys(
             self,
             self.centralWidget(),

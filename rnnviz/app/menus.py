@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QMainWindow, QMessageBox, QStyle
 
 from rnnviz.app.compare_window import compare_menu
 from rnnviz.app.export_menu import window_tell
+from rnnviz.app.keys_dialog import KeysDialog
 from rnnviz.app.recent import RecentMenu
 from rnnviz.app.speed import PRESETS as SPEED_PRESETS
 
@@ -37,6 +38,11 @@ SHORTCUTS = (
     "<tr><td><b>PgUp / PgDown</b></td><td>earlier / later training step (frames kept)</td></tr>"
     "<tr><td><b>Ctrl+Home / Ctrl+End</b></td><td>oldest training step / follow live</td></tr>"
     "<tr><td><b>F2</b></td><td>show / hide the frame view</td></tr>"
+    "<tr><td><b>A / Shift+A</b></td><td>next / previous heatmap, where not all fit</td></tr>"
+    "<tr><td><b>Ctrl+= / Ctrl+− / Ctrl+0</b></td>"
+    "<td>heatmap rows: zoom in / out / every unit (a heatmap clicked first)</td></tr>"
+    "<tr><td><b>Ctrl+↑ / Ctrl+↓</b></td>"
+    "<td>heatmap rows: scroll (a heatmap clicked first)</td></tr>"
     "<tr><td><b>↓ / ↑</b></td><td>slow motion: next / previous part of the step</td></tr>"
     "<tr><td><b>B</b></td><td>backward stepping (gradients, last step to first)</td></tr>"
     "<tr><td><b>P / R</b></td><td>predict, then reveal / reveal the answer</td></tr>"
@@ -51,9 +57,20 @@ SHORTCUTS = (
     "<tr><td><b>Ctrl+D</b></td><td>show / hide the controls</td></tr>"
     "<tr><td><b>F11</b></td><td>full screen</td></tr>"
     "</table>"
-    "<p>The run keys work wherever the keyboard is, except while you type into a field; "
-    "<b>Enter</b> in a field applies it and hands the keys back to the run.</p>"
 )
+#: Under the key list.
+SHORTCUTS_NOTE = (
+    "The run keys work wherever the keyboard is, except while you type into a field; "
+    "<b>Enter</b> in a field applies it and hands the keys back to the run."
+)
+
+
+def show_keys(window: QMainWindow) -> KeysDialog:
+    """Open the key list over ``window`` (F1), fitted to its screen."""
+    dialog = KeysDialog(SHORTCUTS, SHORTCUTS_NOTE, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show_on_screen()
+    return dialog
 
 
 def make_action(
@@ -111,11 +128,7 @@ def build_actions(w: Any) -> None:
     w.recent_menu = RecentMenu(w.recent, w)
     w.recent_menu.openRequested.connect(w.open_recent)
     w.recent_menu.message.connect(lambda text: w.show_message(text, "warning"))
-    w.act_keys = action(
-        "Keyboard shortcuts",
-        lambda: QMessageBox.information(w, "Keyboard shortcuts", SHORTCUTS),
-        ("F1",),
-    )
+    w.act_keys = action("Keyboard shortcuts", lambda: show_keys(w), ("F1",))
     w.controls.set_actions(w.act_run, w.act_step, w.act_reset)
     w.speed_actions = QActionGroup(w)
     w.speed_actions.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
@@ -123,6 +136,12 @@ def build_actions(w: Any) -> None:
         act = QAction(text, w.speed_actions, checkable=True)  # triggered: by the user only
         act.triggered.connect(lambda _on=False, r=rate: w.set_speed(r))
         act.setData(rate)
+    tip = "Where not every heatmap fits: show the next array beside h"
+    w.act_next_array = action("Next heatmap", lambda: w.heatmaps.choose_next(+1), ("A",), tip)
+    w.act_prev_array = action(
+        "Previous heatmap", lambda: w.heatmaps.choose_next(-1), ("Shift+A",), tip
+    )
+    w.heatmaps.next_key = "A"  # the heatmaps' note of the arrays left out names it
     w.act_slower = action("Slower", lambda: w._nudge_speed(-1), ("-",))
     w.act_faster = action("Faster", lambda: w._nudge_speed(+1), ("+", "="))
 
@@ -166,6 +185,9 @@ def build_menus(w: Any) -> None:
     toggle.setShortcut(QKeySequence("Ctrl+D"))
     m.addAction(toggle)
     m.addAction(w.act_full)
+    m.addSeparator()
+    m.addAction(w.act_next_array)
+    m.addAction(w.act_prev_array)
     m.addSeparator()
     m.addAction(w.act_defaults)
     bar.addMenu(w.frame_dock.menu())

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QPoint, QSize, Qt
 from PyQt6.QtWidgets import QApplication
 from test_main_window import WAIT_MS, tiny_run
+from test_projector import SCREENS, maximised
 
+from rnnviz.app.keys_dialog import KeysDialog
 from rnnviz.app.main_window import MainWindow
+from rnnviz.app.menus import SHORTCUTS, SHORTCUTS_NOTE
+from rnnviz.app.style import BIG_SCALE, apply_theme
 
 
 @pytest.fixture
@@ -121,3 +125,41 @@ def test_ctrl_r_records_and_ctrl_shift_r_resets(qtbot, window, monkeypatch) -> N
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert reset == [True] and asked == ["Record to"]
+
+
+@pytest.mark.parametrize("scale", [1.0, BIG_SCALE], ids=["normal", "big"])
+@pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_the_key_list_fits_the_screen_with_every_key_on_one_line(qtbot, qapp, screen, scale):
+    """F1's message box wrapped every description over up to five lines: 940 px tall at normal
+    fonts, 2,088 px with --big, its last keys and OK below a 768 or 720 px screen."""
+    apply_theme(qapp, scale)
+    try:
+        dialog = KeysDialog(SHORTCUTS, SHORTCUTS_NOTE)
+        qtbot.addWidget(dialog)
+        room = QSize(*maximised(screen))
+        dialog.resize(dialog.fitted_size(room))
+        dialog.show()
+        QApplication.processEvents()
+        assert dialog.width() <= room.width() and dialog.height() <= room.height()
+        table, viewport = dialog.table, dialog.scroll.viewport()
+        assert viewport.width() >= table.sizeHint().width()  # no description cut on the right
+        lines = table.fontMetrics().lineSpacing()
+        rows = SHORTCUTS.count("<tr>")
+        assert table.sizeHint().height() < (rows + 1) * 2 * lines  # one line a key, not two to five
+        bar = dialog.scroll.verticalScrollBar()  # every key within reach: shown, or scrolled to
+        assert bar.maximum() + viewport.height() >= table.height() >= table.sizeHint().height()
+        ok = dialog.buttons.rect().translated(dialog.buttons.mapTo(dialog, QPoint(0, 0)))
+        assert dialog.rect().contains(ok)
+    finally:
+        apply_theme(qapp, 1.0)
+
+
+def test_f1_opens_the_key_list_within_the_screen(qtbot, window) -> None:
+    window.centralWidget().setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    qtbot.waitUntil(
+        lambda: any(d.isVisible() for d in window.findChildren(KeysDialog)), timeout=WAIT_MS
+    )
+    dialog = next(d for d in window.findChildren(KeysDialog) if d.isVisible())
+    assert dialog.height() <= window.screen().availableGeometry().height()
+    dialog.accept()

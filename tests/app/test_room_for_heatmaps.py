@@ -8,9 +8,9 @@ little that left the heatmaps. Now the docks give up width, down to their legibl
 from __future__ import annotations
 
 import pytest
-from PyQt6.QtCore import QPoint, QRect
+from PyQt6.QtCore import QPoint, QRect, Qt
 from PyQt6.QtWidgets import QApplication, QWidget
-from test_frame_opens import window_at
+from test_frame_opens import open_frame_view, settle, window_at
 from test_main_window import tiny_run
 from test_projector import SCREENS, check_legible, maximised
 
@@ -200,5 +200,51 @@ def test_maximise_and_restore_share_the_room_again(
         reshared()
         assert arrangement() == first
         check_legible(w, f"maximised again to {big}")
+    finally:
+        apply_theme(qapp, 1.0)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_at_1024x768_big_beside_the_frame_view_the_arrays_left_out_are_named(
+    qtbot, qapp, cell
+) -> None:
+    """At 1024x768 with --big and F2 the heatmaps show one array of an LSTM's six (h and
+    another do not both fit legibly beside the frame view); the bar above them said "1 of 6
+    arrays fit: showing [h]" and nothing of the five left out, which only the mouse reached.
+    It now names them, whole, and A (Shift+A) shows each in turn, the window still legible."""
+    apply_theme(qapp, BIG_SCALE)
+    try:
+        width, height = maximised(SCREENS[0])
+        w = window_at(qtbot, width, height, cell)
+        open_frame_view(qtbot, w, "F2")
+        settle()
+        assert w.frame_dock.dock.isVisible()
+        hm = w.heatmaps
+        declared = [s.name for s in w.trainer.model.specs]
+        shown = hm.shown()
+        assert 1 <= len(shown) < len(declared)  # the case in question: not all fit
+        note = hm.hidden_note
+        assert hm.chooser_bar.isVisible() and note.isVisible()
+        seen = set()
+        for k in range(len(declared)):
+            where = f"{cell} 1024x768 --big, F2, A pressed {k} times"
+            check_legible(w, where)
+            left = [n for n in declared if n not in hm.shown()]
+            assert note.fontMetrics().horizontalAdvance(note.text()) <= note.width(), where
+            named = note.text().removeprefix("not shown: ").removesuffix(" (A: next)")
+            assert named == ", ".join(left), (where, note.text())
+            seen |= set(hm.shown())
+            before = hm.shown()
+            w.centralWidget().setFocus()
+            qtbot.keyClick(w, Qt.Key.Key_A)
+            settle()
+            assert len(hm.shown()) == len(shown) and hm.shown() != before, where
+        assert seen == set(declared)
+        before = hm.shown()
+        qtbot.keyClick(w, Qt.Key.Key_A)
+        settle()
+        qtbot.keyClick(w, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)  # back again
+        settle()
+        assert hm.shown() == before
     finally:
         apply_theme(qapp, 1.0)

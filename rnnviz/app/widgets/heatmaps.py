@@ -269,6 +269,34 @@ class PanelMetrics:
         return best
 
 
+class FittingLabel(QLabel):
+    """A label that writes the longest of its texts that fits its width (none where none
+    does); it asks for no width of its own, taking the room its row leaves it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._texts: tuple[str, ...] = ()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_texts(self, texts: tuple[str, ...]) -> None:
+        """The texts, longest (most preferred) first."""
+        if texts != self._texts:
+            self._texts = texts
+            self._fit()
+
+    def _fit(self) -> None:
+        metrics, width = self.fontMetrics(), self.width()
+        fits = [t for t in self._texts if metrics.horizontalAdvance(t) <= width]
+        text = fits[0] if fits else ""  # none cut: nothing, where even the shortest is too long
+        if text != self.text():
+            self.setText(text)
+
+    def resizeEvent(self, event: object) -> None:
+        """Write the longest text that fits the new width."""
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit()
+
+
 class StateHeatmaps(QWidget):
     """Heatmaps of every declared state array on the probe sequence, with a frame cursor.
 
@@ -310,6 +338,9 @@ class StateHeatmaps(QWidget):
         self._H = 0
         self._rows: tuple[float, float] | None = None  # units shown, (top, bottom); None: all
         self._metrics = PanelMetrics.current()
+        #: The key that shows the next array where not all fit, named in the note ("" none:
+        #: the owner gives the view such a key, e.g. the main window's A).
+        self.next_key = ""
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(BACKGROUND)
@@ -331,12 +362,15 @@ class StateHeatmaps(QWidget):
         self.chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.chooser.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.chooser_label = QLabel()
+        # what is left out, by name ("not shown: f, i, g, o"): it takes only the room left
+        self.hidden_note = FittingLabel()
+        self.hidden_note.setStyleSheet("color: #607080;")
         self.chooser_bar = QWidget()
         bar = QHBoxLayout(self.chooser_bar)
         bar.setContentsMargins(6, 2, 6, 0)
         bar.addWidget(self.chooser_label)
         bar.addWidget(self.chooser)
-        bar.addStretch(1)
+        bar.addWidget(self.hidden_note, 1)
         self.chooser_bar.setVisible(False)
         self.chooser.activated.connect(self._on_choice)
 
@@ -466,6 +500,16 @@ class StateHeatmaps(QWidget):
         """Show array ``name`` (beside h) when there is no room for all of them."""
         self._choice = name
         self._arrange()
+
+    def choose_next(self, step: int = 1) -> bool:
+        """Show the next (``step`` 1) or previous (-1) array of the chooser's list, round
+        the end (the keyboard's way to the arrays not shown); False when all are shown."""
+        count = self.chooser.count()
+        if not self.chooser_bar.isVisibleTo(self) or count == 0:
+            return False
+        index = (self.chooser.currentIndex() + step) % count
+        self.choose(self.chooser.itemData(index))
+        return True
 
     # ------------------------------------------------------------------ row zoom
     def rows(self) -> tuple[float, float]:
@@ -709,11 +753,28 @@ class StateHeatmaps(QWidget):
         self.chooser.setCurrentIndex(max(0, self.chooser.findData(current)))
         lead = "h and" if len(shown) == 2 else "showing"
         full = f"{len(shown)} of {total} arrays fit: {lead}"
-        room = self.width() - self.chooser.sizeHint().width() - 40
+        left = [s.name for s in self._specs if s.name not in shown]
+        key = f" ({self.next_key}: next)" if self.next_key else ""
+        notes = (
+            f"not shown: {', '.join(left)}{key}",
+            f"not shown: {', '.join(left)}",
+            f"{len(left)} not shown",
+            f"+{len(left)}",
+        )
+        self.hidden_note.set_texts(notes)
+        # the count in front only where the note keeps room to say what is left out
+        note = self.hidden_note.fontMetrics().horizontalAdvance(notes[2])
+        room = self.width() - self.chooser.sizeHint().width() - note - 40
         fits = self.chooser_label.fontMetrics().horizontalAdvance(full) <= room
         self.chooser_label.setText(full if fits else lead)  # the tooltip says why
         self.chooser_label.setToolTip(
             f"Room for {len(shown)} of the {total} arrays at a legible size in this window."
+        )
+        keys = f", or press {self.next_key} to show the next" if self.next_key else ""
+        self.hidden_note.setToolTip(
+            "Not shown for want of room: "
+            + ", ".join(specs[n].label for n in left)
+            + f". Choose one in the list{keys}."
         )
 
     def _on_choice(self, index: int) -> None:
