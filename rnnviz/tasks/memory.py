@@ -377,7 +377,7 @@ class BracketsTask(Task):
         return tuple(
             replace(
                 p,
-                detail=f"depth after step {p.t} = {opened[p.t]} opened − {closed[p.t]} closed "
+                detail=f"depth after t = {p.t}: {opened[p.t]} opened − {closed[p.t]} closed "
                 f"= {opened[p.t] - closed[p.t]}",
             )
             for p in steps

@@ -142,6 +142,7 @@ def test_the_unit_panels_show_the_unit_and_step_asked(
         np.testing.assert_array_equal(seen["curve"], seen["want"])
         assert seen["colours"] == seen["want_colours"]
         assert "where h[3] is highest" in seen["contexts"]
+        assert "characters, weights of training step " in seen["contexts"]
         assert 3 in seen["rows"]
         np.testing.assert_array_equal(seen["image"], seen["want_image"])
 
@@ -157,6 +158,8 @@ def test_the_find_panel_ranks_the_steps_that_read_the_input_at_t(
             best=find.scores[0],
             states={k: v.copy() for k, v in frame.states.items()},
             table=find.table.item(0, 1).text(),
+            summary=find.summary.text(),
+            step=frame.step,
         )
 
     seen = _look(monkeypatch, "find", look)
@@ -165,6 +168,7 @@ def test_the_find_panel_ranks_the_steps_that_read_the_input_at_t(
     best, y = seen["best"], seen["want"].astype(float)
     r = np.corrcoef(seen["states"][best.state][:, best.unit], y)[0, 1]
     assert best.correlation == pytest.approx(r, abs=1e-6) and seen["table"] == str(best.unit)
+    assert seen["summary"].endswith(f"probe steps (training step {seen['step']:,})")
 
 
 def test_the_find_panel_ranks_a_tasks_feature(
@@ -252,6 +256,8 @@ def test_the_verify_panel_shows_the_check_of_every_array(
     assert [c[0] for c in seen["cells"]] == [r.param for r in rows]
     assert [c[3] for c in seen["cells"]] == [f"{r.rel_err:.2e}" for r in rows]
     assert seen["check"].ok and "every array passes" in seen["verdict"]
+    # the weights' step is a training step (the window's other steps are probe steps t)
+    assert f"weights of training step {seen['check'].step:,}," in seen["verdict"]
     assert seen["whole"]  # every row in view, none behind a scroll bar
 
 

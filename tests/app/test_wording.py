@@ -17,9 +17,11 @@ from rnnviz.app.reveal import masked_labels
 from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets.intervention import (
     LEAST_MOVE,
+    MAX_ROWS,
     PREDICTION_CHANGED,
     PROBABILITY_MOVED,
     InterventionPanel,
+    _table,
     describe,
     percent_pair,
 )
@@ -179,3 +181,26 @@ def test_an_intervention_names_its_probe_step_as_t_and_its_weights_training_step
     )
     assert describe(ForceGate("f", 3, True, 4)).endswith("forced open (1) from t = 4")
     assert describe(EditInput(5, 2)) == "input at t = 5 replaced"
+
+
+def test_a_real_valued_tasks_loss_change_is_a_squared_error_not_nats(qtbot) -> None:
+    """Sine's intervention said "loss 0.0076 → 0.2561 nats": its loss is a mean squared error."""
+    for task, unit in (("sine", "(mean squared error)"), ("text", "nats")):
+        options = {"corpus": "tiny"} if task == "text" else {}
+        run = tiny_run().replace(task=TaskConfig(name=task, options=options))
+        trainer = Trainer(run.validate())
+        trainer.step()
+        panel = InterventionPanel()
+        qtbot.addWidget(panel)
+        panel.set_frame(trainer.frame())
+        res = probe_intervention(trainer, Clamp("h", 0, 0.5, 1))
+        panel.show_result(res)
+        loss = f"loss {res.result.original.loss:.4f} → {res.result.changed.loss:.4f} {unit},"
+        assert loss in panel.message.text(), (task, panel.message.text())
+
+
+def test_the_steps_left_out_of_a_table_are_counted_in_good_english() -> None:
+    rows = [f"<tr><td>{t}</td></tr>" for t in range(MAX_ROWS + 1)]
+    assert _table(PREDICTION_CHANGED, rows).endswith("… and 1 more step")  # was "1 more steps"
+    assert _table(PREDICTION_CHANGED, [*rows, rows[0]]).endswith("… and 2 more steps")
+    assert "more" not in _table(PREDICTION_CHANGED, rows[:MAX_ROWS])

@@ -212,11 +212,12 @@ def prediction_node(diagram: Diagram) -> DiagramNode:
 
 
 def answer_text(p: StepPrediction) -> str:
-    """What the prediction's box says, rounded as the read-out rounds it: "e 41.3%",
-    "1 (0.93)", "0.522" (:func:`~rnnviz.tasks.readout.value_text`)."""
+    """What the prediction's box says, rounded as the read-out rounds it: "e (41.3%)",
+    "1 (0.93)", "0.522" (:func:`~rnnviz.tasks.readout.value_text`). The probability is in
+    parentheses: a depth's "2 99.8%" read as one number."""
     if p.top:
         label, prob = p.top[0]
-        return f"{visible_token(label)} {prob:.1%}"
+        return f"{visible_token(label)} ({prob:.1%})"
     if p.value is not None:
         return value_text(p.value).replace("-", "−")
     if p.probability is not None:

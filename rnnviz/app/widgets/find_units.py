@@ -289,7 +289,8 @@ class FindUnits(QWidget):
             return
         y = self.marks.astype(np.float64)  # (T,)
         scores = rank_units(frame.states, y)
-        self._show(scores, f"{n} marked of {self.marks.size} probe steps (step {frame.step:,})")
+        marked = f"{n} marked of {self.marks.size} probe steps"
+        self._show(scores, f"{marked} (training step {frame.step:,})")
         r = {k: correlations(v, y) for k, v in frame.states.items()}  # (H,) each
         self.ranked.emit("the marks", r)
 

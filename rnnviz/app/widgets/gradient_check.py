@@ -195,8 +195,8 @@ class GradientsUpClose(QWidget):
         colour = "#2e7d32" if check.ok else "#c62828"
         self.verdict.setText(
             f"<span style='color:{colour}'><b>{verdict}</b></span> (relative error below "
-            f"{TOLERANCE:g}; weights of step {check.step:,}, {check.entries} sampled entries "
-            "per array, float64)"
+            f"{TOLERANCE:g}; weights of training step {check.step:,}, "
+            f"{check.entries} sampled entries per array, float64)"
         )
 
     def _fit_table(self) -> None:

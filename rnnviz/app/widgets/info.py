@@ -144,7 +144,7 @@ EXPLANATIONS: dict[str, Explanation] = {
         "The probe run again with one change from step t on: a unit of h or c clamped or zeroed, "
         "a gate forced open or shut, or the input at t replaced.",
         "diff_t[j] = s'_t[j] − s_t[j] (changed run minus original) for every array; "
-        "Δloss = L' − L in nats per scored step.",
+        "Δloss = L' − L per scored step (cross-entropy in nats; squared error for sine).",
         "The difference map uses a diverging colour bar centred at 0: red where the change "
         "raised a value, blue where it lowered it, the pale grey of 0 where nothing changed "
         "(every step before t). The heatmaps show the same difference until Restore. The "

@@ -8,7 +8,8 @@ worker thread and hands the answer to :meth:`InterventionPanel.show_result`. The
 - the difference view of the chosen array: diff_t[j] = changed_t[j] - original_t[j], on the
   diverging colour map centred at 0 (its pale grey middle: unchanged), with levels ±max|diff|
   rounded up;
-- the loss change, changed minus original, in nats per scored step;
+- the loss change, changed minus original, per scored step (nats of cross-entropy, or the
+  squared error of a real-valued task);
 - the steps from t on whose prediction changed (before -> after, with probabilities).
 
 **Restore** drops the result (the heatmaps show the run as it is again).
@@ -273,10 +274,12 @@ class InterventionPanel(QWidget):
         res = result.result
         d = res.loss_change
         orig, new = res.original.loss, res.changed.loss
+        # a real-valued task's loss is a squared error, not a cross-entropy in nats
+        unit = "(mean squared error)" if any(p.value is not None for p in result.before) else "nats"
         self.message.setText(
             f"<b>{html.escape(describe(res.change))}</b> "
             f"(weights of training step {result.step:,}): "
-            f"loss {orig:.4f} → {new:.4f} nats, <b>change {d:+.4f}</b>"
+            f"loss {orig:.4f} → {new:.4f} {unit}, <b>change {d:+.4f}</b>"
         )
         self.restore_button.setEnabled(True)
         self._draw_diff()
@@ -336,7 +339,8 @@ PROBABILITY_MOVED = "Same prediction, only its probability moved"
 
 def _table(heading: str, rows: list[str]) -> str:
     """Rich text: ``heading`` over a table of (t, input, target, before, after) rows."""
-    more = f"<br>… and {len(rows) - MAX_ROWS} more steps" if len(rows) > MAX_ROWS else ""
+    left = len(rows) - MAX_ROWS
+    more = f"<br>… and {left} more step{'s' if left > 1 else ''}" if left > 0 else ""
     return (
         f"<b>{heading}</b><table cellspacing='0' cellpadding='4'><tr>"
         "<th>t</th><th>input</th><th>target</th><th>before</th><th>after</th></tr>"

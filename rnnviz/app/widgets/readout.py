@@ -47,6 +47,13 @@ def _token(label: str) -> str:
     return html.escape(visible_token(label))
 
 
+#: The waveform's legend: (colour, mark, what it stands for).
+WAVE_LEGEND = (
+    (TRUE_COLOUR, "━━", "true"),
+    (PREDICTED_COLOUR, "━━", "predicted (next value)"),
+    ("#ff6f00", "│", "selected step"),
+)
+
 #: A probability bar's width in full blocks (probability 1), and the partial blocks in eighths.
 BAR_BLOCKS = 20
 EIGHTHS = "▏▎▍▌▋▊▉"
@@ -138,10 +145,12 @@ class StepReadout(QWidget):
         )
         self.marker = CursorLine(angle=90, pen=pg.mkPen("#ff6f00", width=line_width(1.5)))
         plot.addItem(self.marker, ignoreBounds=True)
+        # each entry whole on its line: a narrow view wrapped "│" away from "selected step"
         self.wave_legend = header_label(
-            f"<span style='color:{TRUE_COLOUR}'>━━</span> true &nbsp; "
-            f"<span style='color:{PREDICTED_COLOUR}'>━━</span> predicted (next value) &nbsp; "
-            "<span style='color:#ff6f00'>│</span> selected step"
+            " &nbsp; ".join(
+                f"<span style='color:{colour}'>{mark}</span>&nbsp;{text.replace(' ', '&nbsp;')}"
+                for colour, mark, text in WAVE_LEGEND
+            )
         )
         self.wave.setMaximumHeight(round(220 * points(1)))
         self.wave.setVisible(False)

@@ -496,7 +496,7 @@ class UnitInspector(QWidget):
 
         where = "Held-out text" if self._pasted is None else "Your text"
         self.contexts.setText(
-            f"<b>{where}</b> ({c.characters:,} characters, weights of step {c.step:,}): "
+            f"<b>{where}</b> ({c.characters:,} characters, weights of training step {c.step:,}): "
             f"where {html.escape(c.state)}[{c.unit}] is highest"
             f"<table cellspacing='2'>{rows(c.highest)}</table>and lowest"
             f"<table cellspacing='2'>{rows(c.lowest)}</table>"

@@ -9,10 +9,13 @@ import re
 import numpy as np
 import pytest
 from PyQt6.QtCore import QRectF
+from PyQt6.QtGui import QTextDocument
 
+from rnnviz.app.step_name import step_name
 from rnnviz.app.widgets._common import visible_token
 from rnnviz.app.widgets.cell_diagram import PREDICTION, PROBABILITY_SCALE, forward_scale
 from rnnviz.app.widgets.frame_view import FrameView
+from rnnviz.app.widgets.readout import WAVE_LEGEND
 from rnnviz.config import ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig
 from rnnviz.core.cell import INPUT
 from rnnviz.core.explain import number
@@ -203,6 +206,33 @@ def test_sine_draws_the_probe_as_a_waveform(qtbot) -> None:
     assert f"predicted <b>{c.predictions[7].value:.3f}</b>" in v.readout.text()
 
 
+def test_the_waveforms_legend_keeps_each_mark_beside_its_words(qtbot) -> None:
+    """In the docked frame view at 1280x720 --big the legend wrapped "│" onto one line and
+    "selected step" onto the next; every mark and its words are now one unbreakable entry."""
+    v = view_of(qtbot, trainer("lstm", task="sine"))
+    legend = v.readout.wave_legend
+    doc = QTextDocument()
+    doc.setDefaultFont(legend.font())
+    doc.setHtml(legend.text())
+    widest = max(
+        legend.fontMetrics().horizontalAdvance(f"{mark} {words}") for _c, mark, words in WAVE_LEGEND
+    )
+    for width in (widest + 10, widest + 60, 2 * widest, 4 * widest):  # every break it may take
+        doc.setTextWidth(width)
+        doc.size()  # laid out at that width
+        lines = []
+        block = doc.begin()
+        while block.isValid():
+            layout, text = block.layout(), block.text()
+            for k in range(layout.lineCount()):
+                line = layout.lineAt(k)
+                lines.append(text[line.textStart() : line.textStart() + line.textLength()])
+            block = block.next()
+        for _colour, mark, words in WAVE_LEGEND:
+            entry = f"{mark} {words}"
+            assert any(entry in ln.replace("\xa0", " ") for ln in lines), (width, entry, lines)
+
+
 def test_binary_addition_shows_bit_probability_and_running_sum(qtbot) -> None:
     tr = trainer("rnn", task="binary-addition")
     v = view_of(qtbot, tr)
@@ -280,7 +310,7 @@ def test_the_prediction_box_is_the_models_answer(qtbot) -> None:
         best = int(np.argmax(frame.outputs[t]))
         label = v.closeup.predictions[t].top[0][0]
         prob = float(frame.outputs[t, best])
-        assert v.diagram.node_text(PREDICTION) == f"{label.replace(' ', '␣')} {prob:.1%}"
+        assert v.diagram.node_text(PREDICTION) == f"{label.replace(' ', '␣')} ({prob:.1%})"
         r, g, b, _ = PROBABILITY_SCALE.colours(np.array([prob]))[0]
         assert v.diagram.node_colour(PREDICTION).getRgb()[:3] == (r, g, b)
     assert any("ŷₜ" in line and line.startswith("0 … 1") for line in v.diagram.legend_text())
@@ -343,7 +373,10 @@ def test_brackets_read_out_says_depth_true_and_predicted(qtbot, cell: str) -> No
         depth = opened - closed  # the count the state must keep
         assert frame.targets[t] == str(depth)
         assert f"target {depth}, the depth after it" in text
-        assert f"depth after step {t} = {opened} opened − {closed} closed = {depth}" in text
+        # the step named as everywhere (t = 6), once: "depth after step 6 = 3 opened ..." was
+        # the one "step 6" beside the read-out's "t = 6" (and the "=" read as the depth's)
+        named = step_name(t, bold=False)
+        assert f"depth after {named}: {opened} opened − {closed} closed = {depth}" in text
         best = int(np.argmax(frame.outputs[t]))  # classes are depths 0..D
         verdict = "✔ right" if best == depth else "✘ wrong"
         assert f"model's depth: {best} ({float(frame.outputs[t, best]):.1%}) {verdict}" in text
