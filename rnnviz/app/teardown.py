@@ -13,6 +13,7 @@ while Qt objects are deleted, at exit or in PyQt's exit clean-up.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 
@@ -36,9 +37,20 @@ def running() -> list[threading.Thread]:
 
 def finish() -> None:
     """Wait for every kept thread to end (each after its step in flight), then let go of the
-    workers. Call it on the UI thread once the event loop is over."""
-    for _, _, stop in _kept:
-        stop()
-    for _, thread, _ in _kept:
-        thread.join()
+    workers. Call it on the UI thread once the event loop is over.
+
+    Automatic garbage collection is off meanwhile: the closed windows are cyclic garbage by
+    now, and a collection started by a kept thread's allocations would delete their Qt objects
+    in that thread.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _, _, stop in _kept:
+            stop()
+        for _, thread, _ in _kept:
+            thread.join()
+    finally:
+        if enabled:
+            gc.enable()
     _kept.clear()

@@ -7,6 +7,7 @@ depends on how long anything takes.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -74,6 +75,25 @@ def test_closing_a_compare_window_in_a_long_round(qtbot, monkeypatch) -> None:
     qtbot.waitUntil(lambda: not teardown.running(), timeout=WAIT_MS)
     assert emitted == []
     teardown.finish()
+
+
+def test_no_collection_runs_in_a_kept_thread_while_the_exit_waits_for_it() -> None:
+    """While :func:`teardown.finish` waits, the closed windows are cyclic garbage: a collection
+    started by the kept thread's allocations would delete their Qt objects in that thread."""
+    seen: list[bool] = []
+    go = threading.Event()
+
+    def step() -> None:
+        go.wait()
+        seen.append(gc.isenabled())  # in the kept thread, while finish() waits for it
+
+    thread = threading.Thread(target=step, daemon=True)
+    thread.start()
+    teardown.keep(object(), thread, go.set)  # finish() asks it to stop: it goes on
+    enabled = gc.isenabled()
+    teardown.finish()
+    assert seen == [False]
+    assert gc.isenabled() == enabled and not teardown.running()
 
 
 # A child process: `rnnviz gui --run`, closed while its third training step is in flight; that
