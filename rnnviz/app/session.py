@@ -184,7 +184,8 @@ class RunSession(QObject):
         """Stop building and training (the window is closing)."""
         self._closing = True
         self._loader.close()
-        self.stop()
+        with teardown.no_collection():  # the window is hidden: its policy no longer holds
+            self.stop()
         set_thread_budget(None)
         set_job_threads(None)
 

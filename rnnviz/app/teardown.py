@@ -13,9 +13,10 @@ while Qt objects are deleted, at exit or in PyQt's exit clean-up.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 #: Seconds a closing window waits for its thread's step in flight: a usual step ends well
 #: within it (the thread is then gone with the window); a longer one is kept here.
@@ -35,6 +36,20 @@ def running() -> list[threading.Thread]:
     return [thread for _, thread, _ in _kept if thread.is_alive()]
 
 
+@contextlib.contextmanager
+def no_collection() -> Iterator[None]:
+    """Automatic garbage collection off for the ``with`` block (as it was after it): while the
+    UI thread waits for a worker thread, a collection started by that thread's allocations
+    would delete the UI's cyclic garbage, Qt objects included, in that thread."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def finish() -> None:
     """Wait for every kept thread to end (each after its step in flight), then let go of the
     workers. Call it on the UI thread once the event loop is over.
@@ -43,14 +58,9 @@ def finish() -> None:
     now, and a collection started by a kept thread's allocations would delete their Qt objects
     in that thread.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with no_collection():
         for _, _, stop in _kept:
             stop()
         for _, thread, _ in _kept:
             thread.join()
-    finally:
-        if enabled:
-            gc.enable()
     _kept.clear()

@@ -24,6 +24,7 @@ from test_main_window import WAIT_MS
 
 from rnnviz.app import teardown
 from rnnviz.app.compare_window import CompareWindow
+from rnnviz.app.worker import TrainingWorker
 from rnnviz.train.compare import Comparison
 
 
@@ -94,6 +95,26 @@ def test_no_collection_runs_in_a_kept_thread_while_the_exit_waits_for_it() -> No
     teardown.finish()
     assert seen == [False]
     assert gc.isenabled() == enabled and not teardown.running()
+
+
+def test_no_collection_runs_while_a_closing_window_waits_for_its_thread(
+    tiny_window, monkeypatch
+) -> None:
+    """The window is hidden before it waits for its training thread, and a hidden window's
+    collection policy gives automatic collection back: the thread's allocations could then
+    start a collection in that thread while the window waits."""
+    seen: list[bool] = []
+    stop = TrainingWorker.stop
+
+    def stop_and_look(worker: TrainingWorker, timeout: float = 1.0) -> bool:
+        seen.append(gc.isenabled())  # on the UI thread, just before it waits
+        return stop(worker, timeout)
+
+    monkeypatch.setattr(TrainingWorker, "stop", stop_and_look)
+    w = tiny_window
+    assert w.worker is not None and w.worker.is_alive()
+    w.close()
+    assert seen and not any(seen)
 
 
 # A child process: `rnnviz gui --run`, closed while its third training step is in flight; that
