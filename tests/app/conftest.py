@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PyQt6.QtCore import QEvent
 from PyQt6.QtWidgets import QApplication
 from snapshots import SnapshotStream
 
@@ -53,7 +52,8 @@ def widgets_live_until_closed(request: pytest.FixtureRequest) -> Iterator[list[o
     enough to start a collection — the process died with a segmentation fault
     ("wrapped C/C++ object of type LegibleAxis has been deleted", "Cannot destroy paint device
     that is being painted"). Closed first, a widget is no longer painted when it goes; after
-    the test its widgets are deleted and collected at once (below).
+    the test its widgets are deleted and collected at once (``pytest_runtest_protocol`` in
+    tests/conftest.py).
     """
     kept: list[object] = []
     if "qtbot" not in request.fixturenames:
@@ -68,13 +68,7 @@ def widgets_live_until_closed(request: pytest.FixtureRequest) -> Iterator[list[o
 
     qtbot.addWidget = add_and_keep
     yield kept  # pytest-qt closes the widgets before fixtures are torn down
-    kept.clear()
-    # pytest-qt asked Qt to delete them later, but no event loop runs between tests: delete them
-    # now, and collect the cycles that hold pyqtgraph's parentless menus (about 130 a window).
-    # Left alive, thousands of widgets piled up over the suite, and every later theme change
-    # (apply_theme re-polishes every widget there is) and new window took longer in proportion.
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    gc.collect()
+    kept.clear()  # deleted and collected after the test: tests/conftest.py
 
 
 @pytest.fixture
