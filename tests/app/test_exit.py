@@ -74,79 +74,54 @@ def left_for_exit():
     ]
 """
 
-# A child process: open the window through launch(), close it after 0.3 s, then print what the
-# exit clean-up would have to delete.
-LEFT_OVER = (
-    LEFT_FOR_EXIT
-    + r"""
-import rnnviz.app.launcher as mw
+
+def closing_child(module: str, window: str, launch: str, on_show: str = "", after: str = "") -> str:
+    """A child process's script: ``launch`` (a call returning the exit status) opens ``window``,
+    a class of ``module`` (imported as ``m``); once shown, the window runs the lines ``on_show``,
+    closes after 0.3 s and then runs ``after``; when the command has returned, the script prints
+    what PyQt's exit clean-up would have to delete (``left_for_exit``, as JSON)."""
+    return (
+        LEFT_FOR_EXIT
+        + f"""
+import sys
+import {module} as m
 from rnnviz.app.timers import single_shot
 
-show = mw.MainWindow.show
+show = m.{window}.show
 
 def show_then_close(self):
     show(self)
-    self.ask_unsaved = lambda *question: "discard"
-    single_shot(self, 300, self.close)
-
-mw.MainWindow.show = show_then_close
-assert mw.launch(["--run", "--preset", "echo"]) == 0
+{on_show}    single_shot(self, 300, self.close)
+{after}
+m.{window}.show = show_then_close
+assert {launch} == 0
 print(json.dumps(left_for_exit()))
 """
+    )
+
+
+DISCARD = '    self.ask_unsaved = lambda *question: "discard"\n'
+
+# The main window opened through launch() (training), closed after 0.3 s.
+LEFT_OVER = closing_child(
+    "rnnviz.app.launcher", "MainWindow", 'm.launch(["--run", "--preset", "echo"])', DISCARD
 )
 
-
-# Child processes for the other windows' exits, each printing what the exit clean-up would have
-# to delete once the command has returned: `rnnviz replay FILE` closed after 0.3 s; `rnnviz
-# compare --gui` (a window deleted on close) closed after 0.3 s; `rnnviz gui` with a replay
-# opened from its File menu, the main window closed first and the replay last.
-REPLAY_LEFT_OVER = r"""
-import sys
-import rnnviz.app.replay_window as rw
-from rnnviz.app.timers import single_shot
-
-show = rw.ReplayWindow.show
-
-def show_then_close(self):
-    show(self)
-    single_shot(self, 300, self.close)
-
-rw.ReplayWindow.show = show_then_close
-assert rw.cli([sys.argv[1]]) == 0
-print(json.dumps(left_for_exit()))
-"""
-COMPARE_LEFT_OVER = r"""
-import rnnviz.app.compare_window as cw
-from rnnviz.app.timers import single_shot
-
-show = cw.CompareWindow.show
-
-def show_then_close(self):
-    show(self)
-    single_shot(self, 300, self.close)
-
-cw.CompareWindow.show = show_then_close
-assert cw.launch("clipping") == 0
-print(json.dumps(left_for_exit()))
-"""
-GUI_REPLAY_LEFT_OVER = r"""
-import sys
-import rnnviz.app.launcher as mw
-from rnnviz.app.timers import single_shot
-
-show = mw.MainWindow.show
-
-def show_then_close(self):
-    show(self)
-    self.ask_unsaved = lambda *question: "discard"
-    replay = self.recorder.open_recording(sys.argv[1])
-    single_shot(self, 300, self.close)
-    single_shot(self, 600, replay.close)  # the last window closed: the event loop ends
-
-mw.MainWindow.show = show_then_close
-assert mw.launch(["--preset", "echo"]) == 0
-print(json.dumps(left_for_exit()))
-"""
+# The other windows' exits: `rnnviz replay FILE` closed after 0.3 s; `rnnviz compare --gui` (a
+# window deleted on close) closed after 0.3 s; `rnnviz gui` with a replay opened from its File
+# menu, the main window closed first and the replay last (the last window closed: the event loop
+# ends).
+REPLAY_LEFT_OVER = closing_child("rnnviz.app.replay_window", "ReplayWindow", "m.cli([sys.argv[1]])")
+COMPARE_LEFT_OVER = closing_child(
+    "rnnviz.app.compare_window", "CompareWindow", 'm.launch("clipping")'
+)
+GUI_REPLAY_LEFT_OVER = closing_child(
+    "rnnviz.app.launcher",
+    "MainWindow",
+    'm.launch(["--preset", "echo"])',
+    DISCARD + "    replay = self.recorder.open_recording(sys.argv[1])\n",
+    "    single_shot(self, 600, replay.close)\n",
+)
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -160,16 +135,22 @@ def _env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_launch_leaves_nothing_for_the_exit_clean_up(tmp_path: Path) -> None:
+def run_child(script: str, tmp_path: Path, *args: str) -> object:
+    """Run ``script`` in a child Python with the offscreen platform and no settings of the
+    user's; check that it exited with status 0 and give back what it printed, read as JSON."""
     done = subprocess.run(
-        [sys.executable, "-c", LEFT_OVER],
+        [sys.executable, "-c", script, *args],
         env=_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout) == []
+    return json.loads(done.stdout)
+
+
+def test_launch_leaves_nothing_for_the_exit_clean_up(tmp_path: Path) -> None:
+    assert run_child(LEFT_OVER, tmp_path) == []
 
 
 @pytest.fixture(scope="module")
@@ -197,15 +178,7 @@ def test_other_windows_leave_nothing_for_the_exit_clean_up(
     PyQt's proxies for its connected closures were deleted by events the finished event loop
     never delivered, and held its Python side with about 28 parentless objects (replay) for
     PyQt's exit clean-up."""
-    done = subprocess.run(
-        [sys.executable, "-c", LEFT_FOR_EXIT + child, str(recording)],
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout) == []
+    assert run_child(child, tmp_path, str(recording)) == []
 
 
 def _children(delays: list[float], env: dict[str, str]) -> list[subprocess.Popen[str]]:

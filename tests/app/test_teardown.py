@@ -8,9 +8,6 @@ depends on how long anything takes.
 from __future__ import annotations
 
 import gc
-import json
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from PyQt6 import sip
 from PyQt6.QtCore import QEvent, Qt
 from PyQt6.QtWidgets import QApplication
 from test_compare_window import _specs
-from test_exit import LEFT_FOR_EXIT, _env
+from test_exit import LEFT_FOR_EXIT, run_child
 from test_main_window import WAIT_MS
 
 from rnnviz.app import teardown
@@ -167,14 +164,6 @@ def test_the_window_exit_waits_for_a_training_step_in_flight(tmp_path: Path) -> 
     """The window closed in a step longer than its wait: launch() returns only once the thread
     has ended, so no training thread runs while the windows are freed (before: it returned,
     and the process went on to exit, with the thread still in its step)."""
-    done = subprocess.run(
-        [sys.executable, "-c", GUI_LONG_STEP],
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    alive, left = json.loads(done.stdout)
+    alive, left = run_child(GUI_LONG_STEP, tmp_path)  # type: ignore[misc]
     assert alive == []
     assert left == []
